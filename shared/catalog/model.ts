@@ -1,0 +1,55 @@
+/**
+ * The logical catalog model: one set of row types that both Drizzle schemas (SQLite and
+ * PostgreSQL) must match exactly — `schema-check.ts` fails the type check if they drift.
+ * Times are epoch milliseconds in both dialects.
+ */
+
+/** A row of the service registry. */
+export interface ServiceInstance {
+  id: string;
+  role: string;
+  /** host:port other instances dial (the role's main Flight or HTTP address). */
+  address: string;
+  capabilities: string[];
+  /** version, pid, hostname, and the role's listener addresses by name (flight, http, grpc ...). */
+  meta: Record<string, unknown>;
+  startedAt: number;
+  lastSeen: number;
+}
+
+/** One shard's replica set at an epoch; replicas[0] is the primary. */
+export interface ShardAssignment {
+  shardId: number;
+  replicas: string[];
+}
+
+export interface ShardMap {
+  epoch: number;
+  shards: ShardAssignment[];
+}
+
+/** A persisted Parquet file of the manifest. */
+export interface DataFile {
+  path: string;
+  orgId: string;
+  bucket: string;
+  table: string;
+  shardId: number;
+  /** Nanoseconds since the epoch, as decimal strings (they exceed 2^53). */
+  minTime: string;
+  maxTime: string;
+  rows: number;
+  bytes: number;
+  batchIds: string[];
+  createdAt: number;
+}
+
+export interface DataFileQuery {
+  orgId: string;
+  bucket: string;
+  table: string;
+  /** Keep files that overlap [fromNs, toNs] (inclusive, ns decimal strings). */
+  fromNs?: string;
+  toNs?: string;
+  shardIds?: number[];
+}

@@ -1,0 +1,41 @@
+/**
+ * The one interface every role uses to reach the catalog, whatever the dialect.
+ * Each method is a single statement or a short transaction: bun:sqlite transactions are
+ * synchronous, so nothing here awaits inside one.
+ */
+import type { DataFile, DataFileQuery, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
+
+export interface CatalogRepository {
+  readonly dialect: "sqlite" | "postgres";
+
+  // --- service registry ---------------------------------------------------------------
+  /** Insert or replace the row of `instance.id`. */
+  register(instance: ServiceInstance): Promise<void>;
+  /** Touch last_seen; false when the row is gone (reaped) and the caller must register again. */
+  heartbeat(id: string, now: number): Promise<boolean>;
+  deregister(id: string): Promise<void>;
+  /** Instances whose last_seen >= `seenSince`, optionally of one role; ordered by id. */
+  listLive(seenSince: number, role?: string): Promise<ServiceInstance[]>;
+  /** Delete rows whose last_seen < `seenBefore`; returns how many. */
+  reap(seenBefore: number): Promise<number>;
+
+  // --- shard map ----------------------------------------------------------------------
+  /** The current map, or null before the first one is stored. */
+  shardMap(): Promise<ShardMap | null>;
+  /**
+   * Store `shards` as epoch `expectedEpoch + 1` if the stored epoch is still `expectedEpoch`
+   * (0 = none stored yet). Exactly one of several concurrent callers wins; returns whether
+   * this one did.
+   */
+  compareAndSetShardMap(expectedEpoch: number, shards: ShardAssignment[]): Promise<boolean>;
+
+  // --- data-file manifest ---------------------------------------------------------------
+  /** Record a persisted file and its batch ids; recording the same path again is a no-op. */
+  addDataFile(file: DataFile): Promise<void>;
+  listDataFiles(query: DataFileQuery): Promise<DataFile[]>;
+  /** Of `batchIds`, those already persisted in some recorded file. */
+  persistedBatches(batchIds: string[]): Promise<Set<string>>;
+  removeDataFile(path: string): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,7 @@
+export { configSchema, discoveryTtlMs, writeQuorum, Scope } from "./schema.ts";
+export type { Config, ConfigInput } from "./schema.ts";
+export { loadConfig, loadConfigOrExit, validate, parseFlags, ConfigError } from "./load.ts";
+export type { LoadOptions } from "./load.ts";
+export { CONFIG_KEYS, findKey } from "./keys.ts";
+export type { ConfigKey } from "./keys.ts";
+export { parseDuration } from "./duration.ts";

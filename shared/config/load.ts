@@ -1,0 +1,132 @@
+/**
+ * Loading order (later wins): defaults → TOML file (`--config PATH`) → environment
+ * (`SIGNALBOX_<DOTTED_KEY>`) → flags (`--dotted.key=value` or `--dotted.key value`).
+ */
+import { configSchema, type Config } from "./schema.ts";
+import { CONFIG_KEYS, coerce, findKey } from "./keys.ts";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadOptions {
+  argv?: string[];
+  env?: Record<string, string | undefined>;
+  /** Values that win over everything (tests, the monolith's per-role overrides). */
+  overrides?: Record<string, unknown>;
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let node = tree;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== "object" || node[part] === null) node[part] = {};
+    node = node[part] as Tree;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function merge(base: Tree, top: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(top)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b)
+        ? merge(b as Tree, v as Tree)
+        : v;
+  }
+  return out;
+}
+
+/** Flags other than config keys (e.g. `--help`) are left for the caller. */
+export function parseFlags(argv: string[]): { configPath?: string; values: Tree; problems: string[] } {
+  const values: Tree = {};
+  const problems: string[] = [];
+  let configPath: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) continue;
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const takeValue = () => (eq === -1 ? argv[++i] : arg.slice(eq + 1));
+    if (name === "config") {
+      configPath = takeValue();
+      continue;
+    }
+    const key = findKey(name);
+    if (!key) {
+      if (name.includes(".")) problems.push(`--${name}: unknown configuration key`);
+      continue;
+    }
+    const text = takeValue();
+    if (text === undefined) problems.push(`--${name}: missing value`);
+    else setPath(values, key.path, coerce(key, text));
+  }
+  return { configPath, values, problems };
+}
+
+function fromEnv(env: Record<string, string | undefined>): Tree {
+  const values: Tree = {};
+  for (const key of CONFIG_KEYS) {
+    const text = env[key.env];
+    if (text !== undefined && text !== "") setPath(values, key.path, coerce(key, text));
+  }
+  return values;
+}
+
+async function fromToml(path: string): Promise<Tree> {
+  const file = Bun.file(path);
+  if (!(await file.exists())) throw new ConfigError([`--config ${path}: file not found`]);
+  try {
+    return Bun.TOML.parse(await file.text()) as Tree;
+  } catch (err) {
+    throw new ConfigError([`--config ${path}: not valid TOML: ${(err as Error).message}`]);
+  }
+}
+
+export function validate(input: unknown): Config {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.map(String).join(".") || "(root)";
+    return `${key}: ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
+  const argv = options.argv ?? process.argv.slice(2);
+  const env = options.env ?? process.env;
+  const flags = parseFlags(argv);
+  if (flags.problems.length) throw new ConfigError(flags.problems);
+  let tree: Tree = {};
+  if (flags.configPath) tree = merge(tree, await fromToml(flags.configPath));
+  tree = merge(tree, fromEnv(env));
+  tree = merge(tree, flags.values);
+  if (options.overrides) {
+    const o: Tree = {};
+    for (const [path, value] of Object.entries(options.overrides)) setPath(o, path, value);
+    tree = merge(tree, o);
+  }
+  return validate(tree);
+}
+
+/**
+ * For entrypoints: load, or print one line per problem and exit 2.
+ */
+export async function loadConfigOrExit(options: LoadOptions = {}): Promise<Config> {
+  try {
+    return await loadConfig(options);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) process.stderr.write(`signalbox: invalid configuration: ${problem}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The one configuration schema of Signalbox. Every key is documented here with `.describe()`;
+ * the README table and `signalbox.example.toml` are checked against it by a test.
+ * Durations are strings in files and environment, milliseconds once parsed.
+ */
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+
+const duration = (fallback: string) =>
+  z
+    .string({ error: 'expected a duration string such as "250ms", "30s" or "5m"' })
+    .refine((s) => parseDuration(s) !== undefined, { error: 'expected a duration such as "250ms", "30s" or "5m"' })
+    .transform((s) => parseDuration(s)!)
+    .prefault(fallback);
+
+const port = (fallback: number) =>
+  z.number({ error: "expected a port number (0 picks a free port)" }).int().min(0).max(65535).default(fallback);
+
+const positiveInt = (fallback: number) => z.number({ error: "expected a whole number" }).int().positive().default(fallback);
+
+const DSN_SCHEMES = /^(sqlite::memory:|sqlite:.+|postgres(ql)?:\/\/.+)$/;
+
+export const Scope = z.enum(["ingest", "query", "admin"]);
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default("127.0.0.1").describe("interface every listener binds (0.0.0.0 in containers)"),
+      advertise_host: z
+        .string()
+        .optional()
+        .describe("host name other instances use to reach this one; defaults to server.host (or the hostname when binding 0.0.0.0)"),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["debug", "info", "warn", "error"]).default("info").describe("lowest level written"),
+      format: z.enum(["json", "pretty"]).default("json").describe("json lines, or pretty for terminals"),
+    })
+    .prefault({}),
+  shutdown_timeout: duration("10s").describe("how long a stopping role waits for in-flight work"),
+  cluster: z
+    .strictObject({
+      secret: z.string().min(1).optional().describe("shared secret every Flight call carries and every Flight server checks"),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      tokens: z
+        .array(
+          z.strictObject({
+            token: z.string().min(8),
+            org: z.string().min(1),
+            scopes: z.array(Scope).min(1),
+          }),
+        )
+        .default([])
+        .describe("bearer tokens: each maps to an org and scopes (ingest, query, admin); empty = no auth"),
+    })
+    .prefault({}),
+  discovery: z
+    .strictObject({
+      catalog: z
+        .strictObject({
+          dsn: z
+            .string()
+            .regex(DSN_SCHEMES, { error: "expected sqlite::memory:, sqlite:PATH or postgres://..." })
+            .default("sqlite::memory:")
+            .describe("catalog database: sqlite::memory:, sqlite:PATH or postgres://..."),
+        })
+        .prefault({}),
+      heartbeat_interval: duration("30s").describe("catalog heartbeat period"),
+      ttl: z
+        .string()
+        .refine((s) => parseDuration(s) !== undefined, { error: 'expected a duration such as "90s"' })
+        .transform((s) => parseDuration(s)!)
+        .optional()
+        .describe("an instance whose last heartbeat is older is not live (default 3 x heartbeat_interval)"),
+      nats: z
+        .strictObject({
+          url: z.string().optional().describe("NATS server, e.g. nats://127.0.0.1:4222; unset = catalog-only discovery"),
+          heartbeat_interval: duration("250ms").describe("NATS heartbeat period"),
+          stale_after: duration("1s").describe("an instance silent on NATS for this long is not live"),
+          kv_bucket: z.string().default("signalbox_services").describe("JetStream KV bucket of the registry"),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  sharding: z
+    .strictObject({
+      shard_count: positiveInt(64).describe("number of shards"),
+      replication_factor: positiveInt(1).describe("writers per shard"),
+      write_quorum: z.number().int().positive().optional().describe("replicas that must ack a write (default: majority)"),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      path: z.string().default("./data").describe("Parquet files, WAL and manifest mirror"),
+      url: z
+        .string()
+        .regex(/^(file:\/\/.*|s3:\/\/.+)$/, { error: "expected file://PATH or s3://BUCKET/PREFIX" })
+        .optional()
+        .describe("file://PATH (default: storage.path) or s3://BUCKET/PREFIX"),
+      s3: z
+        .strictObject({
+          endpoint: z.string().optional().describe("S3 endpoint URL"),
+          region: z.string().optional().describe("S3 region"),
+          access_key_id: z.string().optional().describe("S3 access key (default: AWS_ACCESS_KEY_ID)"),
+          secret_access_key: z.string().optional().describe("S3 secret key (default: AWS_SECRET_ACCESS_KEY)"),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  acceptor: z
+    .strictObject({
+      grpc_port: port(4317).describe("OTLP/gRPC listener"),
+      http_port: port(4318).describe("OTLP/HTTP listener (also serves /healthz, /ready, /metrics)"),
+      max_body_bytes: positiveInt(16 * 1024 * 1024).describe("largest accepted request body, after decompression"),
+      write_timeout: duration("10s").describe("deadline for a batch to become durable on a quorum"),
+    })
+    .prefault({}),
+  writer: z
+    .strictObject({
+      flight_port: port(50061).describe("writer Flight"),
+      http_port: port(9061).describe("writer /healthz, /ready, /metrics"),
+      flush_interval: duration("10s").describe("how often the live buffer is written to Parquet"),
+      max_buffer_rows: positiveInt(200_000).describe("live-buffer rows that trigger a flush"),
+    })
+    .prefault({}),
+  router: z
+    .strictObject({
+      http_port: port(3000).describe("HTTP query API"),
+      flight_port: port(50053).describe("router Flight"),
+      cache_ttl: duration("0s").describe("discovery cache; 0 = ask the registry on each request"),
+      query_timeout: duration("30s").describe("deadline of one query (504 past it)"),
+      max_result_rows: positiveInt(100_000).describe("most rows a query may return"),
+    })
+    .prefault({}),
+  querier: z
+    .strictObject({
+      flight_port: port(50054).describe("querier Flight"),
+      http_port: port(9054).describe("querier /healthz, /ready, /metrics"),
+      cache_path: z.string().default("./data/.cache").describe("local cache of remote Parquet files"),
+      cache_max_bytes: positiveInt(2 * 1024 * 1024 * 1024).describe("size of the Parquet file cache"),
+    })
+    .prefault({}),
+});
+
+/** The parsed configuration: durations in milliseconds, every default filled in. */
+export type Config = z.output<typeof configSchema>;
+/** What a TOML file, the environment or flags may say. */
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Derived values that depend on more than one key. */
+export function discoveryTtlMs(config: Config): number {
+  return config.discovery.ttl ?? 3 * config.discovery.heartbeat_interval;
+}
+
+export function writeQuorum(config: Config): number {
+  return config.sharding.write_quorum ?? Math.floor(config.sharding.replication_factor / 2) + 1;
+}
