@@ -5,3 +5,4 @@ export type { LoadOptions } from "./load.ts";
 export { CONFIG_KEYS, findKey } from "./keys.ts";
 export type { ConfigKey } from "./keys.ts";
 export { parseDuration } from "./duration.ts";
+export { configTableMarkdown, exampleToml } from "./docs.ts";
