@@ -121,6 +121,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   writer: z
     .strictObject({
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: "expected letters, digits, '.', '_' or '-'" })
+        .default("default")
+        .describe("stable name of this writer: its WAL is storage.path/wal/{name}; writers sharing a storage path need distinct names"),
       flight_port: port(50061).describe("writer Flight"),
       http_port: port(9061).describe("writer /healthz, /ready, /metrics"),
       flush_interval: duration("10s").describe("how often the live buffer is written to Parquet"),

@@ -1,0 +1,41 @@
+/**
+ * The acceptor role: OTLP in (gRPC and HTTP), Arrow batches out to the writers that own
+ * each batch's shard.
+ */
+import { startDiscovery } from "../../shared/discovery/index.ts";
+import { FlightClientPool } from "../../shared/flight/index.ts";
+import { VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { ReplicatedWriter } from "../../shared/writepath/index.ts";
+import { startAcceptor } from "./server.ts";
+import { WriterSink } from "./writer-sink.ts";
+
+export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> {
+  const { config, log, catalog, metrics } = ctx;
+  const pool = new FlightClientPool({ secret: config.cluster.secret });
+  // Listeners bind first (their bound addresses register); until discovery is up the sink
+  // answers 503, which OTLP clients retry.
+  let writer: ReplicatedWriter | undefined;
+  const acceptor = await startAcceptor({ config, log, metrics, sink: new WriterSink(() => writer) });
+  const discovery = await startDiscovery({
+    config, log, catalog,
+    role: "acceptor",
+    capabilities: ["ingest"],
+    address: acceptor.httpAddress,
+    meta: { version: VERSION, http: acceptor.httpAddress, grpc: acceptor.grpcAddress },
+  });
+  writer = new ReplicatedWriter({ config, resolver: discovery.resolver, pool, log });
+  acceptor.setReady(true);
+  log.info("acceptor.started", { http: acceptor.httpAddress, grpc: acceptor.grpcAddress });
+
+  return {
+    role: "acceptor",
+    addresses: { http: acceptor.httpAddress, grpc: acceptor.grpcAddress },
+    readiness: () => ({ ready: acceptor.isReady(), degraded: discovery.resolver.status().degraded }),
+    async stop() {
+      acceptor.setReady(false);
+      await acceptor.stop(config.shutdown_timeout);
+      await discovery.stop();
+      pool.closeAll();
+    },
+  };
+}

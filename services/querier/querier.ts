@@ -1,0 +1,109 @@
+/**
+ * The querier role: Flight DoGet with a query ticket → gather Parquet files and live rows
+ * for the org in scope → DuckDB → Arrow back to the router.
+ */
+import { resolve } from "node:path";
+import { startDiscovery } from "../../shared/discovery/index.ts";
+import { FlightClientPool, FlightError, startFlightServer } from "../../shared/flight/index.ts";
+import { startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { parseTicket, QueryError, type Ticket } from "../../shared/query/index.ts";
+import type { TableName } from "../../shared/signals/tables.ts";
+import { QueryEngine } from "./engine/index.ts";
+import { gatherSources } from "./sources.ts";
+
+/** The table a ticket reads; SQL may read all three. */
+function tablesOf(ticket: Ticket): TableName[] {
+  switch (ticket.kind) {
+    case "logs":
+    case "log_labels":
+    case "log_label_values":
+      return ["logs"];
+    case "sql":
+      return ["traces", "logs", "metrics"];
+    default:
+      return ["traces"];
+  }
+}
+
+export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
+  const { config, log, catalog, metrics } = ctx;
+  const root = resolve(config.storage.path);
+  const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
+  const pool = new FlightClientPool({ secret: config.cluster.secret });
+  const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind");
+  const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code");
+  // Discovery starts after the Flight port is bound (its address is what registers), but
+  // queries need the resolver: hold it here once discovery is up.
+  let resolver: import("../../shared/discovery/index.ts").Resolver | undefined;
+  let ready = false;
+
+  const flight = await startFlightServer({
+    host: config.server.host,
+    port: config.querier.flight_port,
+    secret: config.cluster.secret,
+    log,
+    handlers: {
+      async doGet(raw, callCtx) {
+        const started = performance.now();
+        let kind = "unknown";
+        try {
+          const ticket = parseTicket(raw);
+          kind = ticket.kind;
+          if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
+          const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
+          const sources = Object.fromEntries(
+            await Promise.all(
+              tablesOf(ticket).map(async (table) => {
+                const gathered = await gatherSources(
+                  { root, catalog, resolver: resolver!, pool, log },
+                  { org: ticket.org, bucket: ticket.bucket, table, startNs: ticket.startNs, endNs: ticket.endNs },
+                  deadline,
+                );
+                return [table, gathered] as const;
+              }),
+            ),
+          );
+          const result = await engine.execute(ticket, sources);
+          queryLatency.since(started, { kind });
+          return result;
+        } catch (err) {
+          const error = err instanceof QueryError ? new FlightError(err.code, err.message) : FlightError.from(err);
+          queryErrors.inc({ kind, code: error.codeName });
+          if (error.codeName === "INTERNAL") log.error("query.failed", { kind, err });
+          throw error;
+        }
+      },
+    },
+  });
+  const ops = startOpsServer({
+    host: config.server.host,
+    port: config.querier.http_port,
+    log,
+    metrics,
+    readiness: () => ({ ready, degraded: resolver?.status().degraded }),
+  });
+  const discovery = await startDiscovery({
+    config, log, catalog,
+    role: "querier",
+    capabilities: ["query"],
+    address: flight.address,
+    meta: { version: VERSION, flight: flight.address, http: ops.address },
+  });
+  resolver = discovery.resolver;
+  ready = true;
+  log.info("querier.started", { flight: flight.address, http: ops.address });
+
+  return {
+    role: "querier",
+    addresses: { flight: flight.address, http: ops.address },
+    readiness: () => ({ ready, degraded: discovery.resolver.status().degraded }),
+    async stop() {
+      ready = false;
+      await discovery.stop();
+      await flight.close(config.shutdown_timeout);
+      pool.closeAll();
+      await engine.close();
+      await ops.stop();
+    },
+  };
+}

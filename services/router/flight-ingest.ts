@@ -1,0 +1,59 @@
+/**
+ * The router's Flight DoPut, for clients that already have Arrow: the batch is validated
+ * against its table's schema and written through the same replicated write path as OTLP.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { z } from "zod";
+import { FlightError, type FlightHandlers } from "../../shared/flight/index.ts";
+import { TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
+import { WriteUnavailableError, type ReplicatedWriter } from "../../shared/writepath/index.ts";
+
+const ingestDescriptor = z.object({
+  kind: z.literal("ingest"),
+  org_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
+  bucket: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/).default("default"),
+  table: z.enum(TABLE_NAMES as [TableName, ...TableName[]]),
+});
+
+/**
+ * The client names each batch in its `batch_id` column (the same value on every row): a
+ * retried put of the same batch is then stored once.
+ */
+function uniformBatchId(batch: RecordBatch): string {
+  const column = batch.getChild("batch_id");
+  const first = batch.numRows > 0 ? column?.get(0) : undefined;
+  if (typeof first !== "string" || first === "") throw new FlightError("INVALID_ARGUMENT", "every row needs a non-empty batch_id");
+  for (let i = 1; i < batch.numRows; i++) {
+    if (column!.get(i) !== first) throw new FlightError("INVALID_ARGUMENT", "all rows of one record batch must share one batch_id");
+  }
+  return first;
+}
+
+export function routerIngestHandlers(deps: { writer: () => ReplicatedWriter | undefined; writeTimeoutMs: number }): FlightHandlers {
+  return {
+    async doPut(raw, batches, ctx) {
+      const writer = deps.writer();
+      if (!writer) throw new FlightError("UNAVAILABLE", "router is starting");
+      const parsed = ingestDescriptor.safeParse(raw);
+      if (!parsed.success) throw new FlightError("INVALID_ARGUMENT", `bad ingest descriptor: ${parsed.error.message}`);
+      const d = parsed.data;
+      const expected = TABLE_SCHEMAS[d.table].fields.map((f) => f.name).join(",");
+      const batchIds: string[] = [];
+      const deadline = Math.min(ctx.deadline ?? Infinity, Date.now() + deps.writeTimeoutMs);
+      for await (const batch of batches) {
+        if (batch.schema.fields.map((f) => f.name).join(",") !== expected) {
+          throw new FlightError("INVALID_ARGUMENT", `batch columns do not match table ${d.table}`);
+        }
+        const batchId = uniformBatchId(batch);
+        try {
+          await writer.write({ orgId: d.org_id, bucket: d.bucket, table: d.table, batchId, batch, deadline });
+        } catch (err) {
+          if (err instanceof WriteUnavailableError) throw new FlightError("UNAVAILABLE", err.message);
+          throw err;
+        }
+        batchIds.push(batchId);
+      }
+      return { batch_ids: batchIds, durable: true };
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The router role: the HTTP query API (Hono) in front of the queriers, and a Flight DoPut
+ * for Arrow clients in front of the writers. It holds no data; everything it knows about
+ * the cluster comes from discovery.
+ */
+import { startDiscovery } from "../../shared/discovery/index.ts";
+import { FlightClientPool, startFlightServer } from "../../shared/flight/index.ts";
+import { VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { ReplicatedWriter } from "../../shared/writepath/index.ts";
+import { FlightQueryBackend } from "./flight-backend.ts";
+import { routerIngestHandlers } from "./flight-ingest.ts";
+import { createRouterApp } from "./http/index.ts";
+
+export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
+  const { config, log, catalog, metrics } = ctx;
+  const pool = new FlightClientPool({ secret: config.cluster.secret });
+  // The listeners bind first because their bound addresses are what registers; until
+  // discovery is up (a moment later) they answer 503 / UNAVAILABLE.
+  let app: { fetch(request: Request): Response | Promise<Response> } | undefined;
+  const http = Bun.serve({
+    hostname: config.server.host,
+    port: config.router.http_port,
+    idleTimeout: 120,
+    fetch: (request) => app?.fetch(request) ?? Response.json({ error: "router is starting", status: 503 }, { status: 503 }),
+  });
+  const httpAddress = `${config.server.host}:${http.port}`;
+  let writer: ReplicatedWriter | undefined;
+  const flight = await startFlightServer({
+    host: config.server.host,
+    port: config.router.flight_port,
+    secret: config.cluster.secret,
+    log,
+    handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.acceptor.write_timeout }),
+  });
+  const discovery = await startDiscovery({
+    config, log, catalog,
+    role: "router",
+    capabilities: ["routing"],
+    address: httpAddress,
+    meta: { version: VERSION, http: httpAddress, flight: flight.address },
+  });
+  const { resolver } = discovery;
+  const backend = new FlightQueryBackend({ resolver, pool, catalog, log, metrics });
+  writer = new ReplicatedWriter({ config, resolver, pool, log });
+  app = createRouterApp({ backend, config, log });
+  log.info("router.started", { http: httpAddress, flight: flight.address });
+
+  return {
+    role: "router",
+    addresses: { http: httpAddress, flight: flight.address },
+    readiness: () => backend.ready(),
+    async stop() {
+      await discovery.stop();
+      await http.stop(false);
+      await flight.close(config.shutdown_timeout);
+      pool.closeAll();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The writer's Flight surface: DoPut stores a batch durably (WAL fsync) before acking,
+ * DoGet serves the live (unflushed) rows of one org/bucket/table, DoAction runs control
+ * actions (`flush`, `health`).
+ */
+import type { RecordBatch } from "apache-arrow";
+import { FlightError, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
+import type { Logger } from "../../shared/log/index.ts";
+import type { MetricsRegistry } from "../../shared/metrics/index.ts";
+import { TABLE_SCHEMAS } from "../../shared/signals/tables.ts";
+import { liveTicket, writeDescriptor, type WriteAck } from "../../shared/writepath/index.ts";
+import type { Flusher } from "./flusher.ts";
+import type { LiveBuffer } from "./live-buffer.ts";
+import type { WriteAheadLog } from "./wal/index.ts";
+
+export interface WriterServiceDeps {
+  buffer: LiveBuffer;
+  wal: WriteAheadLog;
+  flusher: Flusher;
+  log: Logger;
+  metrics: MetricsRegistry;
+  /** Batches this writer persisted recently: a late retry of one of them is acked, not stored again. */
+  recentlyPersisted: (batchId: string) => boolean;
+}
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new FlightError("INVALID_ARGUMENT", `bad ${what}: ${result.error.message}`);
+  return result.data;
+}
+
+export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
+  const walSeconds = deps.metrics.histogram("signalbox_writer_wal_append_seconds", "WAL append including fsync");
+  const putRows = deps.metrics.counter("signalbox_writer_rows_total", "rows acknowledged durable");
+  return {
+    async doPut(descriptor, batches) {
+      const d = parse(writeDescriptor, descriptor, "write descriptor");
+      const received: RecordBatch[] = [];
+      for await (const batch of batches) received.push(batch);
+      if (received.length !== 1) throw new FlightError("INVALID_ARGUMENT", `a write carries exactly one record batch, got ${received.length}`);
+      const batch = received[0]!;
+      const expected = TABLE_SCHEMAS[d.table];
+      const names = batch.schema.fields.map((f) => f.name).join(",");
+      if (names !== expected.fields.map((f) => f.name).join(",")) {
+        throw new FlightError("INVALID_ARGUMENT", `batch columns do not match table ${d.table}: ${names}`);
+      }
+      if (deps.buffer.has(d.org_id, d.bucket, d.table, d.batch_id) || deps.recentlyPersisted(d.batch_id)) {
+        return { batch_id: d.batch_id, durable: true, duplicate: true } satisfies WriteAck;
+      }
+      const entry = { batchId: d.batch_id, orgId: d.org_id, bucket: d.bucket, table: d.table, shardId: d.shard_id, batch };
+      const started = performance.now();
+      await deps.wal.append(entry);
+      walSeconds.since(started);
+      deps.buffer.add(entry);
+      putRows.inc({ table: d.table }, batch.numRows);
+      deps.flusher.noteWrite();
+      return { batch_id: d.batch_id, durable: true } satisfies WriteAck;
+    },
+
+    doGet(ticket) {
+      const t = parse(liveTicket, ticket, "live ticket");
+      return withSchema(TABLE_SCHEMAS[t.table], deps.buffer.entries(t.org_id, t.bucket, t.table).map((e) => e.batch));
+    },
+
+    async doAction(type) {
+      switch (type) {
+        case "flush": {
+          const files = await deps.flusher.flush("action");
+          return { files: files.map((f) => ({ path: f.path, rows: f.rows })) };
+        }
+        case "health":
+          return { ok: true, live_rows: deps.buffer.rows };
+        default:
+          throw new FlightError("INVALID_ARGUMENT", `unknown action ${JSON.stringify(type)} (flush, health)`);
+      }
+    },
+
+    listActions: () => [
+      { type: "flush", description: "write the live buffer to Parquet now" },
+      { type: "health", description: "liveness and live-buffer size" },
+    ],
+  };
+}
