@@ -1,6 +1,6 @@
 /**
- * The whole system as an operator runs it: each role in its own process, a shared SQLite
- * catalog file, a trace sent through the real OpenTelemetry exporter and read back from the
+ * The whole system as an operator runs it: each role in its own process, sharing a SQLite
+ * catalog file — or PostgreSQL with NATS — a trace sent through the real OpenTelemetry exporter and read back from the
  * Tempo API — before any flush, after a flush, and after the writer restarts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -8,76 +8,99 @@ import { join } from "node:path";
 import { FlightClient } from "../shared/flight/index.ts";
 import { canonicalTrace } from "./helpers/otlp-compare.ts";
 import { sendTrace } from "./helpers/otel-trace.ts";
+import { createFreshPgDatabase } from "./helpers/catalog-pg.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
 
-const dir = tempDir("e2e");
-const env = roleEnv({
-  SIGNALBOX_DISCOVERY_CATALOG_DSN: `sqlite:${join(dir, "catalog.db")}`,
-  SIGNALBOX_STORAGE_PATH: join(dir, "data"),
-  SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
-});
-const roles: Record<string, RoleProcess> = {};
+function describeCluster(name: string, discoveryEnv: () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>) {
+  describe(name, () => {
+    const dir = tempDir("e2e");
+    const roles: Record<string, RoleProcess> = {};
+    let env: Record<string, string>;
+    let cleanup = async () => {};
+    let sent: Awaited<ReturnType<typeof sendTrace>>;
 
-async function getTrace(traceId: string) {
-  const response = await fetch(`http://${roles.router!.addresses.http}/api/v2/traces/${traceId}`);
-  const body = await response.json();
-  return { status: response.status, body: body as { trace?: { resourceSpans: Array<Record<string, any>> } } };
+    const getTrace = async (traceId: string) => {
+      const response = await fetch(`http://${roles.router!.addresses.http}/api/v2/traces/${traceId}`);
+      const body = (await response.json()) as { trace?: { resourceSpans: Array<Record<string, any>> } };
+      return { status: response.status, body };
+    };
+
+    beforeAll(async () => {
+      const discovery = await discoveryEnv();
+      cleanup = discovery.cleanup;
+      env = roleEnv({ ...discovery.env, SIGNALBOX_STORAGE_PATH: join(dir, "data"), SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h" });
+      roles.writer = await startRoleProcess("writer", env);
+      roles.querier = await startRoleProcess("querier", env);
+      roles.router = await startRoleProcess("router", env);
+      roles.acceptor = await startRoleProcess("acceptor", env);
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const role of Object.values(roles)) await role.kill();
+      await cleanup();
+    });
+
+    test("a trace is readable as soon as its export resolves, identical to what was sent", async () => {
+      sent = await sendTrace(roles.acceptor!.addresses.http!);
+      const { status, body } = await getTrace(sent.traceId);
+      expect(status).toBe(200);
+      expect(canonicalTrace(body.trace!)).toHaveLength(2);
+      expect(canonicalTrace(body.trace!)).toEqual(canonicalTrace(sent.sent));
+    });
+
+    test("the same after a flush to Parquet", async () => {
+      const flushed = (await new FlightClient(roles.writer!.addresses.flight!).action("flush", {})) as { files: unknown[] };
+      expect(flushed.files.length).toBeGreaterThan(0);
+      const { body } = await getTrace(sent.traceId);
+      expect(canonicalTrace(body.trace!)).toEqual(canonicalTrace(sent.sent));
+    });
+
+    test("unflushed rows survive kill -9 of the writer (WAL replay), flushed ones stay", async () => {
+      const second = await sendTrace(roles.acceptor!.addresses.http!, "payments");
+      await roles.writer!.kill();
+      roles.writer = await startRoleProcess("writer", env);
+      // The querier learns the new writer through discovery.
+      const deadline = Date.now() + 10_000;
+      let latest = await getTrace(second.traceId);
+      while (latest.status !== 200 && Date.now() < deadline) {
+        await Bun.sleep(100);
+        latest = await getTrace(second.traceId);
+      }
+      expect(latest.status).toBe(200);
+      expect(canonicalTrace(latest.body.trace!)).toEqual(canonicalTrace(second.sent));
+      expect(canonicalTrace((await getTrace(sent.traceId)).body.trace!)).toEqual(canonicalTrace(sent.sent));
+    }, 30_000);
+
+    test("an unknown trace id is 404 JSON", async () => {
+      const { status, body } = await getTrace("00000000000000000000000000000001");
+      expect(status).toBe(404);
+      expect(body).toMatchObject({ status: 404 });
+    });
+
+    test("SIGTERM stops a role cleanly (exit 0) and it leaves the topology", async () => {
+      const code = await roles.acceptor!.stop();
+      expect(code).toBe(0);
+      const topology = (await (await fetch(`http://${roles.router!.addresses.http}/api/v1/topology`)).json()) as {
+        instances: Array<{ role: string }>;
+      };
+      expect(topology.instances.map((i) => i.role).sort()).toEqual(["querier", "router", "writer"]);
+    });
+  });
 }
 
-beforeAll(async () => {
-  roles.writer = await startRoleProcess("writer", env);
-  roles.querier = await startRoleProcess("querier", env);
-  roles.router = await startRoleProcess("router", env);
-  roles.acceptor = await startRoleProcess("acceptor", env);
-}, 60_000);
-
-afterAll(async () => {
-  for (const role of Object.values(roles)) role.proc.kill("SIGKILL");
+describeCluster("separate processes, SQLite catalog file", async () => {
+  const dir = tempDir("e2e-catalog");
+  return { env: { SIGNALBOX_DISCOVERY_CATALOG_DSN: `sqlite:${join(dir, "catalog.db")}` }, cleanup: async () => {} };
 });
 
-describe("separate processes, SQLite catalog file", () => {
-  let sent: Awaited<ReturnType<typeof sendTrace>>;
-
-  test("a trace is readable as soon as its export resolves, identical to what was sent", async () => {
-    sent = await sendTrace(roles.acceptor!.addresses.http!);
-    const { status, body } = await getTrace(sent.traceId);
-    expect(status).toBe(200);
-    expect(canonicalTrace(body.trace!)).toEqual(canonicalTrace(sent.sent));
-  });
-
-  test("the same after a flush to Parquet", async () => {
-    const flushed = (await new FlightClient(roles.writer!.addresses.flight!).action("flush", {})) as { files: unknown[] };
-    expect(flushed.files.length).toBeGreaterThan(0);
-    const { body } = await getTrace(sent.traceId);
-    expect(canonicalTrace(body.trace!)).toEqual(canonicalTrace(sent.sent));
-  });
-
-  test("unflushed rows survive kill -9 of the writer (WAL replay), flushed ones stay", async () => {
-    const second = await sendTrace(roles.acceptor!.addresses.http!, "payments");
-    await roles.writer!.kill();
-    roles.writer = await startRoleProcess("writer", env);
-    // The querier and router learn the new writer through discovery.
-    const deadline = Date.now() + 10_000;
-    let latest = await getTrace(second.traceId);
-    while (latest.status !== 200 && Date.now() < deadline) {
-      await Bun.sleep(100);
-      latest = await getTrace(second.traceId);
-    }
-    expect(latest.status).toBe(200);
-    expect(canonicalTrace(latest.body.trace!)).toEqual(canonicalTrace(second.sent));
-    expect(canonicalTrace((await getTrace(sent.traceId)).body.trace!)).toEqual(canonicalTrace(sent.sent));
-  }, 30_000);
-
-  test("an unknown trace id is 404 JSON", async () => {
-    const { status, body } = await getTrace("00000000000000000000000000000001");
-    expect(status).toBe(404);
-    expect(body).toMatchObject({ status: 404 });
-  });
-
-  test("SIGTERM stops a role cleanly (exit 0) and it leaves the topology", async () => {
-    const code = await roles.acceptor!.stop();
-    expect(code).toBe(0);
-    const topology = (await (await fetch(`http://${roles.router!.addresses.http}/api/v1/topology`)).json()) as { instances: Array<{ role: string }> };
-    expect(topology.instances.map((i) => i.role).sort()).toEqual(["querier", "router", "writer"]);
-  });
+describeCluster("separate processes, PostgreSQL catalog and NATS", async () => {
+  const db = await createFreshPgDatabase("sb_e2e");
+  return {
+    env: {
+      SIGNALBOX_DISCOVERY_CATALOG_DSN: db.dsn,
+      SIGNALBOX_DISCOVERY_NATS_URL: process.env.SIGNALBOX_TEST_NATS ?? "nats://127.0.0.1:4222",
+      SIGNALBOX_DISCOVERY_NATS_KV_BUCKET: `sb_e2e_${crypto.randomUUID().slice(0, 8)}`,
+    },
+    cleanup: () => db.drop(),
+  };
 });

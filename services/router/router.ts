@@ -42,7 +42,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   const { resolver } = discovery;
   const backend = new FlightQueryBackend({ resolver, pool, catalog, log, metrics });
   writer = new ReplicatedWriter({ config, resolver, pool, log });
-  app = createRouterApp({ backend, config, log });
+  app = createRouterApp({ backend, config, log, metrics });
   log.info("router.started", { http: httpAddress, flight: flight.address });
 
   return {

@@ -1,0 +1,166 @@
+/**
+ * The ingest pipeline shared by OTLP/HTTP and OTLP/gRPC, so both front ends decode,
+ * authorise and store exactly alike: tenancy → decode (one protobuf/JSON decoder) →
+ * sink.write (skipped when nothing was accepted) → ExportXServiceResponse with
+ * partial_success. Every failure leaves here as an IngestError carrying the gRPC status
+ * and the HTTP status the client must see.
+ */
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import type { Logger } from "../../shared/log/index.ts";
+import { decodeExport, encodeExportResponse, OtlpDecodeError, type OtlpFormat, type TableName } from "../../shared/signals/index.ts";
+import { grpcToHttpStatus } from "../../shared/flight/status.ts";
+import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
+import { SinkRejectedError, SinkUnavailableError, type BatchSink } from "./sink.ts";
+import type { AcceptorStats, IngestOutcome, Transport } from "./stats.ts";
+
+export class IngestError extends Error {
+  override readonly name = "IngestError";
+  readonly httpStatus: number;
+  /** Set for retryable failures (HTTP Retry-After). */
+  readonly retryAfterSeconds?: number;
+  constructor(
+    readonly outcome: Exclude<IngestOutcome, "ok" | "partial">,
+    readonly grpcCode: GrpcStatus,
+    message: string,
+    options: { httpStatus?: number; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.httpStatus = options.httpStatus ?? grpcToHttpStatus(grpcCode);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** Anything thrown past the pipeline's own errors is a bug or an outage: INTERNAL / 500. */
+export function asIngestError(err: unknown): IngestError {
+  if (err instanceof IngestError) return err;
+  return new IngestError("internal", GrpcStatus.INTERNAL, `internal error: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
+}
+
+export interface IngestRequest {
+  tenant: Tenant;
+  signal: TableName;
+  format: OtlpFormat;
+  /** The decompressed request body (already checked against max_body_bytes). */
+  body: Uint8Array;
+  /** Epoch ms by which the batch must be durable. */
+  deadline: number;
+  transport: Transport;
+}
+
+export interface IngestResult {
+  batchId: string;
+  accepted: number;
+  rejected: number;
+  rejectReason?: string;
+  /** The encoded ExportXServiceResponse, in the request's format. */
+  response: Uint8Array | string;
+}
+
+export interface IngestPipeline {
+  /** Throws IngestError (invalid / unauthenticated / forbidden). */
+  resolveTenant(credentials: TenantCredentials): Tenant;
+  /** Counts a success; throws IngestError, which the transport hands to `recordFailure`. */
+  ingest(req: IngestRequest): Promise<IngestResult>;
+  /** Counts and logs a failed request, whichever step failed (transport or pipeline). */
+  recordFailure(signal: TableName, transport: Transport, err: IngestError): void;
+  /** Counts an OTLP/HTTP request that arrived gzip-compressed. */
+  recordGzip(signal: TableName): void;
+}
+
+export interface IngestPipelineOptions {
+  sink: BatchSink;
+  resolveTenant: TenantResolver;
+  stats: AcceptorStats;
+  log: Logger;
+}
+
+const TENANCY_STATUS = {
+  invalid: ["invalid", GrpcStatus.INVALID_ARGUMENT],
+  unauthenticated: ["unauthenticated", GrpcStatus.UNAUTHENTICATED],
+  forbidden: ["forbidden", GrpcStatus.PERMISSION_DENIED],
+} as const;
+
+export function createIngestPipeline(options: IngestPipelineOptions): IngestPipeline {
+  const { sink, stats, log } = options;
+
+  return {
+    recordFailure(signal, transport, err) {
+      stats.request(signal, transport, err.outcome);
+      // Client mistakes are the client's to fix (and could flood the log); our own trouble is not.
+      const level = err.outcome === "internal" ? "error" : err.httpStatus >= 500 || err.outcome === "rejected" ? "warn" : "info";
+      log[level]("ingest.failed", {
+        signal,
+        transport,
+        outcome: err.outcome,
+        status: err.httpStatus,
+        reason: err.message,
+        ...(err.outcome === "internal" && err.cause ? { cause: err.cause } : {}),
+      });
+    },
+
+    recordGzip: (signal) => stats.gzipRequest(signal),
+
+    resolveTenant(credentials) {
+      try {
+        return options.resolveTenant(credentials, "ingest");
+      } catch (err) {
+        if (!(err instanceof TenancyError)) throw err;
+        const [outcome, code] = TENANCY_STATUS[err.kind];
+        throw new IngestError(outcome, code, err.message);
+      }
+    },
+
+    async ingest(req) {
+      const { signal, transport, tenant } = req;
+      const batchId = crypto.randomUUID();
+      const decoded = decode(req, batchId);
+      if (decoded instanceof IngestError) throw decoded;
+      stats.decoded(signal, req.body.byteLength, decoded.rejected);
+
+      if (decoded.batch && decoded.accepted > 0) {
+        try {
+          await sink.write({ ...tenant, table: signal, batchId, batch: decoded.batch, deadline: req.deadline });
+        } catch (err) {
+          throw sinkFailure(err);
+        }
+        stats.stored(signal, decoded.accepted);
+      }
+
+      stats.request(signal, transport, decoded.rejected > 0 ? "partial" : "ok");
+      if (decoded.rejected > 0) {
+        const { accepted, rejected, rejectReason: reason } = decoded;
+        log.info("ingest.partial", { signal, transport, batchId, accepted, rejected, reason });
+      }
+      const response = encodeExportResponse(signal, { rejected: decoded.rejected, rejectReason: decoded.rejectReason }, req.format);
+      return { batchId, accepted: decoded.accepted, rejected: decoded.rejected, rejectReason: decoded.rejectReason, response };
+    },
+  };
+}
+
+function decode(req: IngestRequest, batchId: string) {
+  try {
+    return decodeExport(req.signal, req.body, req.format, batchId);
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) {
+      return new IngestError("invalid", GrpcStatus.INVALID_ARGUMENT, err.message, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function sinkFailure(err: unknown): IngestError {
+  if (err instanceof SinkUnavailableError) {
+    return new IngestError("unavailable", GrpcStatus.UNAVAILABLE, `storage unavailable: ${err.message}`, {
+      retryAfterSeconds: err.retryAfterSeconds,
+      cause: err,
+    });
+  }
+  if (err instanceof SinkRejectedError) {
+    return new IngestError("rejected", err.status, `storage rejected the batch: ${err.message}`, { cause: err });
+  }
+  return new IngestError("internal", GrpcStatus.INTERNAL, `storage write failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
+}

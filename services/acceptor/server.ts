@@ -1,0 +1,129 @@
+/**
+ * Starts the acceptor's two OTLP listeners (gRPC and HTTP) over one ingest pipeline.
+ * Registration in discovery and signal handling belong to the entrypoint; this module
+ * only listens, reports readiness and stops gracefully.
+ */
+import * as grpc from "@grpc/grpc-js";
+import type { Config } from "../../shared/config/index.ts";
+import type { Logger } from "../../shared/log/index.ts";
+import type { MetricsRegistry } from "../../shared/metrics/index.ts";
+import { createTenantResolver } from "../../shared/tenancy/index.ts";
+import { compressedLimit } from "./body.ts";
+import { createOtlpGrpcServer } from "./grpc.ts";
+import { createOtlpHttpHandler } from "./http.ts";
+import { createIngestPipeline } from "./ingest.ts";
+import type { BatchSink } from "./sink.ts";
+import { AcceptorStats, type AcceptorStatsSnapshot } from "./stats.ts";
+
+export interface AcceptorOptions {
+  config: Config;
+  log: Logger;
+  sink: BatchSink;
+  /** When given, ingest counters are also exported as Prometheus metrics. */
+  metrics?: MetricsRegistry;
+}
+
+export interface Acceptor {
+  /** Bound `host:port` of OTLP/gRPC (port 0 in the config resolves here). */
+  readonly grpcAddress: string;
+  /** Bound `host:port` of OTLP/HTTP. */
+  readonly httpAddress: string;
+  /** `/ready` answers 503 until this is set (e.g. once writers are discoverable). */
+  setReady(ready: boolean): void;
+  isReady(): boolean;
+  stats(): AcceptorStatsSnapshot;
+  /** Stops accepting, lets in-flight exports finish for up to `graceMs`, then cuts the rest. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor> {
+  const { config, sink } = options;
+  const log = options.log;
+  const host = config.server.host;
+  const maxBodyBytes = config.acceptor.max_body_bytes;
+  const writeTimeoutMs = config.acceptor.write_timeout;
+
+  let ready = false;
+  const stats = new AcceptorStats(options.metrics);
+  const pipeline = createIngestPipeline({ sink, stats, log, resolveTenant: createTenantResolver(config.auth.tokens) });
+
+  const grpcServer = createOtlpGrpcServer({ pipeline, maxBodyBytes, writeTimeoutMs });
+  const grpcPort = await bindGrpc(grpcServer, host, config.acceptor.grpc_port);
+
+  const handle = createOtlpHttpHandler({ pipeline, maxBodyBytes, writeTimeoutMs, isReady: () => ready });
+  let httpServer: ReturnType<typeof Bun.serve>;
+  try {
+    httpServer = Bun.serve({
+      hostname: host,
+      port: config.acceptor.http_port,
+      // Our own streaming check answers 413 with an OTLP Status; Bun's cap only backs it up.
+      maxRequestBodySize: compressedLimit(maxBodyBytes) + 1024 * 1024,
+      // A request may wait up to write_timeout for the quorum; do not let Bun cut it first.
+      idleTimeout: Math.min(255, Math.ceil(writeTimeoutMs / 1000) + 5),
+      fetch: handle,
+      error(err) {
+        log.error("acceptor.http.error", { error: err });
+        return new Response("internal error", { status: 500 });
+      },
+    });
+  } catch (err) {
+    grpcServer.forceShutdown();
+    throw err;
+  }
+
+  const grpcAddress = joinHostPort(host, grpcPort);
+  const httpAddress = joinHostPort(host, httpServer.port!);
+  log.info("acceptor.listening", { grpc: grpcAddress, http: httpAddress, maxBodyBytes, auth: config.auth.tokens.length > 0 });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    grpcAddress,
+    httpAddress,
+    setReady(value) {
+      if (value !== ready) log.info("acceptor.ready", { ready: value });
+      ready = value;
+    },
+    isReady: () => ready,
+    stats: () => stats.snapshot(),
+    stop(graceMs) {
+      ready = false;
+      stopping ??= Promise.all([stopHttp(httpServer, graceMs), stopGrpc(grpcServer, graceMs)]).then(() =>
+        log.info("acceptor.stopped", {}),
+      );
+      return stopping;
+    },
+  };
+}
+
+function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(joinHostPort(host, port), grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+}
+
+function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Resolves true if `work` settled within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function stopHttp(server: ReturnType<typeof Bun.serve>, graceMs: number): Promise<void> {
+  // stop(false) closes the listener and resolves once in-flight requests have answered.
+  if (!(await within(server.stop(false), graceMs))) await server.stop(true);
+}
+
+async function stopGrpc(server: grpc.Server, graceMs: number): Promise<void> {
+  const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  if (!(await within(drained, graceMs))) server.forceShutdown();
+}

@@ -1,0 +1,164 @@
+/**
+ * The querier's execution engine: a query ticket + the data it may read (files and live rows
+ * chosen by the caller) → one Arrow table, in the exact shapes the router expects (README.md).
+ * One shared DuckDB instance serves the built-in query kinds, with a fresh connection per
+ * query so each query's temp tables and views are private and vanish with it. User SQL runs in
+ * a separate locked-down instance (sql-sandbox.ts).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { makeData, RecordBatch, Struct, Table as ArrowTable, type Schema, type Table } from "apache-arrow";
+import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import type { Logger } from "../../../shared/log/index.ts";
+import { QueryError, ticketTables, type LogsTicket, type Ticket } from "../../../shared/query/index.ts";
+import type { TableName } from "../../../shared/signals/tables.ts";
+import { int64Data, utf8Data } from "./arrow-columns.ts";
+import { withDeadline } from "./deadline.ts";
+import { logLabelsSchema, logLabelValuesSchema, logLabelsSql, logLabelValuesSql, logsResultSchema, logsSql } from "./logs.ts";
+import { StreamLabeler } from "./log-streams.ts";
+import { readerToTable } from "./result-to-arrow.ts";
+import { searchResultSchema, searchSql } from "./search.ts";
+import { NO_SOURCES, createSourceView, type QuerySources, type TableSources } from "./sources.ts";
+import { runSandboxedSql } from "./sql-sandbox.ts";
+import { tagNamesSchema, tagNamesSql, tagValuesSchema, tagValuesSql } from "./tags.ts";
+import { traceByIdSchema, traceByIdSql } from "./trace-by-id.ts";
+
+export interface QueryEngineOptions {
+  log: Logger;
+  /** Hard cap on rows of any answer (user SQL: min(ticket.maxRows, this)). Default 100,000. */
+  maxRows?: number;
+  /** Per-query time limit. Default 30 s. */
+  timeoutMs?: number;
+  /** DuckDB settings (threads, memory_limit) for the shared and the sandbox instances. */
+  duckdbConfig?: Record<string, string>;
+}
+
+const VIEW = "src";
+
+export class QueryEngine {
+  private closed = false;
+
+  private constructor(
+    private readonly handle: DuckDBHandle,
+    private readonly log: Logger,
+    readonly maxRows: number,
+    readonly timeoutMs: number,
+    private readonly duckdbConfig: Record<string, string> | undefined,
+  ) {}
+
+  static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
+    const handle = await openDuckDB(":memory:", { config: opts.duckdbConfig });
+    return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, opts.duckdbConfig);
+  }
+
+  /**
+   * `sources`: for single-table tickets, the sources of `ticketTables(ticket)[0]` (or a
+   * per-table map); for `sql`, a per-table map (`traces`, `logs`, `metrics`; missing = empty).
+   */
+  async execute(ticket: Ticket, sources: QuerySources | TableSources): Promise<Table> {
+    if (this.closed) throw new QueryError("INTERNAL", "query engine is closed");
+    const started = performance.now();
+    const perTable = isSingle(sources) ? { [ticketTables(ticket)[0]!]: sources } : sources;
+    try {
+      const table = ticket.kind === "sql" ? await this.executeSql(ticket, perTable) : await this.executeBuiltIn(ticket, perTable);
+      this.log.info("query.executed", {
+        kind: ticket.kind,
+        org: ticket.org,
+        bucket: ticket.bucket,
+        files: countFiles(perTable),
+        live_rows: countLive(perTable),
+        rows: table.numRows,
+        ms: Math.round(performance.now() - started),
+      });
+      return table;
+    } catch (err) {
+      const qe = err instanceof QueryError ? err : new QueryError("INTERNAL", `query failed: ${(err as Error).message}`, { cause: err });
+      this.log.warn("query.failed", { kind: ticket.kind, org: ticket.org, code: qe.code, error: qe.message });
+      throw qe;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.handle.close();
+  }
+
+  private async executeSql(ticket: Extract<Ticket, { kind: "sql" }>, sources: TableSources): Promise<Table> {
+    const { table, truncated } = await runSandboxedSql({
+      sql: ticket.sql,
+      sources,
+      maxRows: Math.min(ticket.maxRows, this.maxRows),
+      timeoutMs: this.timeoutMs,
+      duckdbConfig: this.duckdbConfig,
+    });
+    if (truncated) table.schema.metadata.set("signalbox.truncated", "true");
+    return table;
+  }
+
+  private async executeBuiltIn(ticket: Exclude<Ticket, { kind: "sql" }>, sources: TableSources): Promise<Table> {
+    const tableName: TableName = ticketTables(ticket)[0]!;
+    const connection = await this.handle.instance.connect();
+    try {
+      return await withDeadline(connection, this.timeoutMs, false, async () => {
+        await createSourceView(connection, tableName, VIEW, sources[tableName] ?? NO_SOURCES);
+        return this.runBuiltIn(connection, ticket);
+      });
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  private async runBuiltIn(connection: DuckDBConnection, ticket: Exclude<Ticket, { kind: "sql" }>): Promise<Table> {
+    const read = async (sql: string, schema: Schema) => {
+      const reader = await connection.runAndReadAll(sql);
+      return readerToTable(reader, schema, this.maxRows);
+    };
+    switch (ticket.kind) {
+      case "trace_by_id":
+        return read(traceByIdSql(ticket, VIEW, this.maxRows), traceByIdSchema);
+      case "search":
+        return read(searchSql({ ...ticket, limit: Math.min(ticket.limit, this.maxRows) }, VIEW), searchResultSchema);
+      case "tag_names":
+        return read(tagNamesSql(ticket, VIEW), tagNamesSchema);
+      case "tag_values":
+        return read(tagValuesSql(ticket, VIEW), tagValuesSchema);
+      case "logs":
+        return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
+      case "log_labels":
+        return read(logLabelsSql(ticket, VIEW), logLabelsSchema);
+      case "log_label_values":
+        return read(logLabelValuesSql(ticket, VIEW), logLabelValuesSchema);
+    }
+  }
+
+  /** Labels are built in JS from the (at most `limit`) result rows: see log-streams.ts. */
+  private async runLogs(connection: DuckDBConnection, ticket: LogsTicket): Promise<Table> {
+    const reader = await connection.runAndReadAll(logsSql(ticket, VIEW));
+    // getColumns() has no entries at all for an empty result.
+    const columns = reader.getColumns();
+    const column = <T>(i: number) => (columns[i] ?? []) as T[];
+    const [service, severity, resource, time, line] = [
+      column<string>(0), column<string>(1), column<string>(2), column<bigint>(3), column<string>(4),
+    ];
+    const labeler = new StreamLabeler();
+    const labels = service.map((s, i) =>
+      labeler.labelsJson({ serviceName: s ?? "", severityText: severity[i] ?? "", resourceAttributes: resource[i] ?? "" }),
+    );
+    const length = labels.length;
+    const children = [utf8Data(labels), int64Data(time), utf8Data(line.map((l) => l ?? ""))];
+    const struct = makeData({ type: new Struct(logsResultSchema.fields), length, nullCount: 0, children });
+    return new ArrowTable([new RecordBatch(logsResultSchema, struct)]);
+  }
+}
+
+function isSingle(sources: QuerySources | TableSources): sources is QuerySources {
+  return Array.isArray((sources as QuerySources).files) && Array.isArray((sources as QuerySources).live);
+}
+
+function countFiles(sources: TableSources): number {
+  return Object.values(sources).reduce((n, s) => n + (s?.files.length ?? 0), 0);
+}
+
+function countLive(sources: TableSources): number {
+  return Object.values(sources).reduce((n, s) => n + (s?.live.reduce((m, b) => m + b.numRows, 0) ?? 0), 0);
+}

@@ -1,0 +1,98 @@
+/**
+ * Loki-compatible log queries over the `logs` table: `query_range` with a LogQL subset
+ * (stream selector + line filters), label names and label values. Stream labels: see
+ * log-streams.ts. Matchers follow Loki: a missing label equals "", regexes are fully anchored
+ * for label matchers and unanchored for line filters.
+ */
+import { Field, Int64, Schema, Utf8 } from "apache-arrow";
+import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import type { LogLabelsTicket, LogLabelValuesTicket, LogsTicket } from "../../../shared/query/index.ts";
+import { parseLogQL, type LabelMatcher, type LineFilter } from "../../../shared/query/logql/index.ts";
+import { attributeEntriesSql } from "./attribute-sql.ts";
+import { LEVEL_LABEL_SQL, LOG_LINE_SQL, LOG_TIME_SQL, SERVICE_LABEL_SQL, labelValueSql } from "./log-streams.ts";
+import { TAG_VALUES_CAP } from "./tags.ts";
+import { bigintSql } from "./traceql-sql.ts";
+
+export const logsResultSchema = new Schema([
+  new Field("labels", new Utf8(), false),
+  new Field("time_unix_nano", new Int64(), false),
+  new Field("line", new Utf8(), false),
+]);
+export const logLabelsSchema = new Schema([new Field("name", new Utf8(), false)]);
+export const logLabelValuesSchema = new Schema([new Field("value", new Utf8(), false)]);
+
+/** Loki's range: start inclusive, end exclusive. */
+function timeRangeSql(ticket: { startNs?: string; endNs?: string }): string[] {
+  const parts: string[] = [];
+  if (ticket.startNs !== undefined) parts.push(`(${LOG_TIME_SQL}) >= ${bigintSql(BigInt(ticket.startNs))}`);
+  if (ticket.endNs !== undefined) parts.push(`(${LOG_TIME_SQL}) < ${bigintSql(BigInt(ticket.endNs))}`);
+  return parts;
+}
+
+function matcherSql(m: LabelMatcher): string {
+  const value = `coalesce(${labelValueSql(m.name)}, '')`;
+  const lit = quoteLiteral(m.value);
+  switch (m.op) {
+    case "=":
+      return `(${value} = ${lit})`;
+    case "!=":
+      return `(${value} <> ${lit})`;
+    case "=~":
+      return `regexp_full_match(${value}, ${lit})`;
+    case "!~":
+      return `(NOT regexp_full_match(${value}, ${lit}))`;
+  }
+}
+
+function lineFilterSql(f: LineFilter, line: string): string {
+  const lit = quoteLiteral(f.value);
+  switch (f.op) {
+    case "|=":
+      return `contains(${line}, ${lit})`;
+    case "!=":
+      return `(NOT contains(${line}, ${lit}))`;
+    case "|~":
+      return `regexp_matches(${line}, ${lit})`;
+    case "!~":
+      return `(NOT regexp_matches(${line}, ${lit}))`;
+  }
+}
+
+/** Columns: service_name, severity_text, resource_attributes (for labels in JS), time, line. */
+export function logsSql(ticket: LogsTicket, view: string): string {
+  const query = parseLogQL(ticket.query);
+  const where = [
+    ...timeRangeSql(ticket),
+    ...query.matchers.map(matcherSql),
+  ];
+  const lineWhere = query.filters.map((f) => lineFilterSql(f, "_line"));
+  return `
+SELECT service_name, severity_text, resource_attributes, _time, _line FROM (
+  SELECT service_name, severity_text, resource_attributes, ${LOG_TIME_SQL} AS _time, ${LOG_LINE_SQL} AS _line
+  FROM ${quoteIdent(view)} WHERE ${where.length ? where.join(" AND ") : "TRUE"}
+) WHERE ${lineWhere.length ? lineWhere.join(" AND ") : "TRUE"}
+ORDER BY _time ${ticket.direction === "forward" ? "ASC" : "DESC"}
+LIMIT ${ticket.limit}`;
+}
+
+export function logLabelsSql(ticket: LogLabelsTicket, view: string): string {
+  const src = quoteIdent(view);
+  const where = ["TRUE", ...timeRangeSql(ticket)].join(" AND ");
+  return `
+SELECT DISTINCT name FROM (
+  SELECT 'service_name' AS name FROM ${src} WHERE ${where}
+  UNION ALL SELECT 'level' FROM ${src} WHERE ${LEVEL_LABEL_SQL} IS NOT NULL AND ${where}
+  UNION ALL SELECT replace(json_extract_string(kv, '$.key'), '.', '_') FROM (
+    SELECT unnest(${attributeEntriesSql("resource_attributes")}) AS kv FROM ${src} WHERE ${where}
+  ) WHERE json_extract_string(kv, '$.value.stringValue') IS NOT NULL
+) WHERE name IS NOT NULL AND (name <> 'level' OR name IN (SELECT 'level' FROM ${src} WHERE ${LEVEL_LABEL_SQL} IS NOT NULL AND ${where}))
+ORDER BY name`;
+}
+
+export function logLabelValuesSql(ticket: LogLabelValuesTicket, view: string): string {
+  const where = ["TRUE", ...timeRangeSql(ticket)].join(" AND ");
+  const value = ticket.name === "service_name" ? SERVICE_LABEL_SQL : labelValueSql(ticket.name);
+  return `
+SELECT DISTINCT value FROM (SELECT ${value} AS value FROM ${quoteIdent(view)} WHERE ${where})
+WHERE value IS NOT NULL ORDER BY value LIMIT ${TAG_VALUES_CAP}`;
+}

@@ -1,0 +1,125 @@
+/**
+ * Tempo search (`/api/search`): TraceQL `q` and/or legacy `tags` + min/max duration → one row
+ * per matching trace, newest first. Two passes keep the expensive part small: first the ids of
+ * traces having any candidate span (a filter pushed into the Parquet scan), then the full
+ * per-trace evaluation (roots, spanset operators, time range) over those traces only.
+ */
+import { Field, Int64, Schema, Utf8 } from "apache-arrow";
+import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import type { SearchTicket } from "../../../shared/query/index.ts";
+import { parseTraceQL, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
+import { attributeValueSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
+import { bigintSql, compileSpanset, filterSql, type ConditionContext } from "./traceql-sql.ts";
+
+export const ROOT_SPAN_NOT_YET_RECEIVED = "<root span not yet received>";
+
+export const searchResultSchema = new Schema([
+  new Field("trace_id", new Utf8(), false),
+  new Field("root_service_name", new Utf8(), false),
+  new Field("root_trace_name", new Utf8(), false),
+  new Field("start_time_unix_nano", new Int64(), false),
+  new Field("duration_nano", new Int64(), false),
+  new Field("span_sets", new Utf8(), false),
+]);
+
+const SPAN_COLUMNS = [
+  "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "start_time_unix_nano",
+  "end_time_unix_nano", "duration_nano", "service_name", "attributes", "resource_attributes",
+];
+
+const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null };
+const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name" };
+
+export function searchSql(ticket: SearchTicket, view: string): string {
+  const expr: SpansetExpr =
+    ticket.q !== undefined && ticket.q.trim() !== "" ? parseTraceQL(ticket.q) : { type: "filter", condition: null, pos: 0 };
+  const compiled = compileSpanset(expr);
+  const extra = legacyConditions(ticket);
+  const candidate = compiled.filters.map((f) => `(${filterSql(f, extra, CANDIDATE_PASS)})`);
+  const flags = compiled.filters.map((f, i) => `(${filterSql(f, extra, FULL_PASS)}) AS _m${i}`);
+  const traceFlags = compiled.filters.map((_, i) => `bool_or(_m${i}) AS _t${i}`);
+  const hitFlags = compiled.filters.map((_, i) => `h._t${i}`);
+  const src = quoteIdent(view);
+  const everyTrace = candidate.every((c) => c === "(TRUE)");
+  const timeRange = [
+    ticket.endNs !== undefined ? `_start <= ${bigintSql(BigInt(ticket.endNs))}` : null,
+    ticket.startNs !== undefined ? `_end >= ${bigintSql(BigInt(ticket.startNs))}` : null,
+  ].filter((x) => x !== null);
+
+  const spanJson =
+    "json_object('spanID', span_id, 'name', name, " +
+    "'startTimeUnixNano', CAST(start_time_unix_nano AS VARCHAR), 'durationNanos', CAST(duration_nano AS VARCHAR), " +
+    "'attributes', CAST(coalesce(NULLIF(attributes, ''), '[]') AS JSON))";
+
+  const spansWhere = everyTrace ? "" : `WHERE trace_id IN (SELECT DISTINCT trace_id FROM ${src} WHERE ${candidate.join(" OR ")})`;
+
+  return `
+WITH spans AS (
+  SELECT ${SPAN_COLUMNS.join(", ")} FROM ${src} ${spansWhere}
+),
+roots AS (
+  SELECT trace_id, arg_min(service_name, start_time_unix_nano) AS _root_service,
+         arg_min(name, start_time_unix_nano) AS _root_name
+  FROM spans WHERE parent_span_id = '' GROUP BY trace_id
+),
+flagged AS (
+  SELECT s.*, r._root_service, r._root_name, ${flags.join(", ")}
+  FROM spans s LEFT JOIN roots r USING (trace_id)
+),
+traces AS (
+  SELECT trace_id, min(start_time_unix_nano) AS _start, max(end_time_unix_nano) AS _end, ${traceFlags.join(", ")}
+  FROM flagged GROUP BY trace_id
+),
+hits AS (
+  SELECT * FROM traces WHERE ${[compiled.traceMatch, ...timeRange].join(" AND ")}
+  ORDER BY _start DESC, trace_id LIMIT ${ticket.limit}
+),
+chosen AS (
+  SELECT f.*, h._start AS _trace_start, h._end AS _trace_end, ${hitFlags.join(", ")},
+         row_number() OVER (PARTITION BY f.trace_id ORDER BY f.start_time_unix_nano, f.span_id) AS _rn
+  FROM flagged f JOIN hits h USING (trace_id)
+  WHERE ${compiled.spanMatch}
+)
+SELECT trace_id,
+       coalesce(any_value(_root_service), ${quoteLiteral(ROOT_SPAN_NOT_YET_RECEIVED)}) AS root_service_name,
+       coalesce(any_value(_root_name), '') AS root_trace_name,
+       any_value(_trace_start) AS start_time_unix_nano,
+       any_value(_trace_end) - any_value(_trace_start) AS duration_nano,
+       CAST(json_array(json_object(
+         'spans', coalesce(to_json(list(${spanJson} ORDER BY start_time_unix_nano, span_id) FILTER (WHERE _rn <= ${ticket.spss})), '[]'),
+         'matched', count(*)
+       )) AS VARCHAR) AS span_sets
+FROM chosen
+GROUP BY trace_id
+ORDER BY start_time_unix_nano DESC, trace_id`;
+}
+
+/** `tags` (span or resource attribute, compared as text; `name`, `status`, `service.name` special) and min/max span duration. */
+function legacyConditions(ticket: SearchTicket): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(ticket.tags ?? {})) out.push(tagSql(key, value));
+  if (ticket.minDurationNs !== undefined) out.push(`duration_nano >= ${bigintSql(BigInt(ticket.minDurationNs))}`);
+  if (ticket.maxDurationNs !== undefined) out.push(`duration_nano <= ${bigintSql(BigInt(ticket.maxDurationNs))}`);
+  return out;
+}
+
+const STATUS_ALIASES: Record<string, number> = {
+  ...STATUS_CODE,
+  status_code_unset: 0, status_code_ok: 1, status_code_error: 2, "0": 0, "1": 1, "2": 2,
+};
+
+function tagSql(key: string, value: string): string {
+  const lit = quoteLiteral(value);
+  if (key === "name") return `(name = ${lit})`;
+  if (key === "status" || key === "status.code") {
+    const code = STATUS_ALIASES[value.toLowerCase()];
+    return code === undefined ? "FALSE" : `(status_code = ${code})`;
+  }
+  // The value's text (JSON-escaped, without quotes: it may be a string, int, double or bool)
+  // must occur in the column: a cheap guard before parsing the JSON.
+  const escaped = quoteLiteral(JSON.stringify(value).slice(1, -1));
+  const textEquals = (column: AttributeColumn) =>
+    `(strpos(${column}, ${escaped}) > 0 AND ${scalarTextOf(attributeValueSql(column, key))} = ${lit})`;
+  if (key === "service.name") return `(service_name = ${lit} OR ${textEquals("attributes")})`;
+  return `(${textEquals("attributes")} OR ${textEquals("resource_attributes")})`;
+}

@@ -1,0 +1,41 @@
+/**
+ * A query's input for one table: the Parquet files the caller selected (already pruned by
+ * time) plus the writers' live rows (already deduplicated against those files). Both become
+ * one connection-local view, so query SQL never needs to know where rows came from.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { RecordBatch } from "apache-arrow";
+import { appendArrow, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
+
+export interface QuerySources {
+  /** Local Parquet paths for the ticket's table. */
+  files: string[];
+  /** Unflushed rows from the writers, shaped like the table's schema. */
+  live: RecordBatch[];
+}
+
+/** Per-table sources, for tickets that read several tables (SQL). */
+export type TableSources = Partial<Record<TableName, QuerySources>>;
+
+export const NO_SOURCES: QuerySources = { files: [], live: [] };
+
+/**
+ * Creates TEMP table `<view>_live` with the live rows and TEMP VIEW `<view>` = Parquet UNION
+ * ALL live. The view is inlined wherever it is used, so filters reach the Parquet scan.
+ */
+export async function createSourceView(
+  connection: DuckDBConnection,
+  table: TableName,
+  viewName: string,
+  sources: QuerySources,
+): Promise<void> {
+  const liveTable = `${viewName}_live`;
+  await appendArrow(connection, liveTable, sources.live, TABLE_SCHEMAS[table], { temp: true, mode: "create" });
+  const live = `SELECT * FROM ${quoteIdent(liveTable)}`;
+  const body =
+    sources.files.length === 0
+      ? live
+      : `SELECT * FROM read_parquet([${sources.files.map(quoteLiteral).join(", ")}], union_by_name = true) UNION ALL BY NAME ${live}`;
+  await connection.run(`CREATE TEMP VIEW ${quoteIdent(viewName)} AS ${body}`);
+}

@@ -1,0 +1,12 @@
+/** What the route modules need from the app: the deadline-bound query runner and limits. */
+import type { MiddlewareHandler } from "hono";
+import type { RouterEnv } from "./env.ts";
+import type { RunQuery } from "./run-query.ts";
+
+export interface RouteDeps {
+  run: RunQuery;
+  /** `router.max_result_rows`: the largest `limit` / `maxRows` a request may ask for. */
+  maxResultRows: number;
+  /** Tenancy for the `query` scope: every query route runs it before its handler. */
+  guard: MiddlewareHandler<RouterEnv>;
+}

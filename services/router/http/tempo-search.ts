@@ -1,0 +1,162 @@
+/**
+ * Tempo search: `GET /api/search` with `q` (TraceQL, validated up front so a typo is a 400 with
+ * its position) or `tags` (logfmt) + `minDuration` / `maxDuration`, and `limit` (20), `spss`
+ * (3), `start` / `end` (unix seconds). Answers Tempo's SearchResponse JSON:
+ * `{ traces: [{ traceID, rootServiceName, rootTraceName, startTimeUnixNano, durationMs,
+ * spanSet?, spanSets? }], metrics: { inspectedTraces, inspectedBytes, completedJobs, totalJobs } }`.
+ */
+import type { Table } from "apache-arrow";
+import type { Hono } from "hono";
+import { z } from "zod";
+import { parseTraceQL } from "../../../shared/query/traceql/index.ts";
+import { decimalStrings, strings } from "./arrow-values.ts";
+import type { RouterEnv } from "./env.ts";
+import { HttpError, badRequest } from "./errors.ts";
+import { checkRange, countParam, goDuration, logfmtTags, parseParams, unixSeconds } from "./params.ts";
+import { queryParams } from "./request.ts";
+import type { RouteDeps } from "./route-deps.ts";
+import { tenantOf } from "./tenancy.ts";
+
+export const SEARCH_DEFAULT_LIMIT = 20;
+export const SEARCH_DEFAULT_SPSS = 3;
+/** Tempo's default `max_spans_per_span_set`. */
+export const SEARCH_MAX_SPSS = 100;
+
+export interface TempoSpan {
+  spanID: string;
+  name?: string;
+  startTimeUnixNano: string;
+  durationNanos: string;
+  attributes?: unknown[];
+}
+
+export interface TempoSpanSet {
+  spans: TempoSpan[];
+  matched: number;
+}
+
+export interface TempoTraceSearchMetadata {
+  traceID: string;
+  rootServiceName: string;
+  rootTraceName: string;
+  startTimeUnixNano: string;
+  durationMs: number;
+  /** Deprecated by Tempo in favour of spanSets, still read by older Grafana: the first set. */
+  spanSet?: TempoSpanSet;
+  spanSets?: TempoSpanSet[];
+}
+
+export interface TempoSearchResponse {
+  traces: TempoTraceSearchMetadata[];
+  metrics: { inspectedTraces: number; inspectedBytes: string; completedJobs: number; totalJobs: number };
+}
+
+function searchParams(maxLimit: number) {
+  return z.object({
+    // Whitespace-only counts as absent, like an empty parameter.
+    q: z
+      .string()
+      .transform((s) => (s.trim() === "" ? undefined : s))
+      .optional(),
+    tags: logfmtTags.optional(),
+    minDuration: goDuration.optional(),
+    maxDuration: goDuration.optional(),
+    limit: countParam(SEARCH_DEFAULT_LIMIT, maxLimit),
+    spss: countParam(SEARCH_DEFAULT_SPSS, SEARCH_MAX_SPSS),
+    start: unixSeconds.optional(),
+    end: unixSeconds.optional(),
+  });
+}
+
+export function registerSearchRoute(app: Hono<RouterEnv>, deps: RouteDeps): void {
+  const schema = searchParams(deps.maxResultRows);
+  app.get("/api/search", deps.guard, async (c) => {
+    const p = parseParams(schema, queryParams(c));
+    checkRange(p.start, p.end);
+    if (p.minDuration !== undefined && p.maxDuration !== undefined && BigInt(p.maxDuration) < BigInt(p.minDuration)) {
+      throw badRequest("invalid parameter \"maxDuration\": must not be less than minDuration");
+    }
+    if (p.q !== undefined) parseTraceQL(p.q); // throws TraceQLError (400, with position)
+    const { orgId, bucket } = tenantOf(c);
+    const table = await deps.run(
+      {
+        kind: "search",
+        org: orgId,
+        bucket,
+        startNs: p.start,
+        endNs: p.end,
+        tags: p.tags && Object.keys(p.tags).length > 0 ? p.tags : undefined,
+        minDurationNs: p.minDuration,
+        maxDurationNs: p.maxDuration,
+        limit: p.limit,
+        spss: p.spss,
+        q: p.q,
+      },
+      c.req.raw.signal,
+    );
+    return c.json(searchResponse(table));
+  });
+}
+
+export function searchResponse(table: Table): TempoSearchResponse {
+  const traceId = strings(table, "trace_id");
+  const rootService = strings(table, "root_service_name");
+  const rootName = strings(table, "root_trace_name");
+  const start = decimalStrings(table, "start_time_unix_nano");
+  const duration = decimalStrings(table, "duration_nano");
+  const spanSetsText = table.getChild("span_sets") ? strings(table, "span_sets") : () => "";
+  const traces: TempoTraceSearchMetadata[] = [];
+  for (let row = 0; row < table.numRows; row++) {
+    const trace: TempoTraceSearchMetadata = {
+      traceID: traceId(row),
+      rootServiceName: rootService(row),
+      rootTraceName: rootName(row),
+      startTimeUnixNano: start(row),
+      // Tempo: uint32(durationNanos / 1e6), truncated.
+      durationMs: Number(BigInt(duration(row)) / 1_000_000n),
+    };
+    const sets = parseSpanSets(spanSetsText(row), trace.traceID);
+    if (sets.length > 0) {
+      trace.spanSet = sets[0];
+      trace.spanSets = sets;
+    }
+    traces.push(trace);
+  }
+  const meta = table.schema.metadata;
+  return {
+    traces,
+    metrics: {
+      inspectedTraces: Number(meta.get("inspected_traces") ?? table.numRows),
+      inspectedBytes: meta.get("inspected_bytes") ?? "0",
+      completedJobs: 1,
+      totalJobs: 1,
+    },
+  };
+}
+
+/** span_sets column: `[{"spans":[{spanID,name,startTimeUnixNano,durationNanos,attributes}],"matched":N}]`. */
+function parseSpanSets(text: string, traceId: string): TempoSpanSet[] {
+  if (text === "") return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new HttpError(502, `query backend returned invalid span_sets JSON for trace ${traceId}`);
+  }
+  if (!Array.isArray(raw)) throw new HttpError(502, `query backend returned span_sets that is not an array for trace ${traceId}`);
+  return raw.map((set: { spans?: unknown[]; matched?: unknown }) => {
+    const spans = (Array.isArray(set?.spans) ? set.spans : []).map(toTempoSpan);
+    return { spans, matched: typeof set?.matched === "number" ? set.matched : spans.length };
+  });
+}
+
+function toTempoSpan(value: unknown): TempoSpan {
+  const s = (value ?? {}) as Record<string, unknown>;
+  return {
+    spanID: String(s.spanID ?? ""),
+    ...(typeof s.name === "string" && s.name !== "" ? { name: s.name } : {}),
+    startTimeUnixNano: String(s.startTimeUnixNano ?? "0"),
+    durationNanos: String(s.durationNanos ?? "0"),
+    ...(Array.isArray(s.attributes) && s.attributes.length > 0 ? { attributes: s.attributes } : {}),
+  };
+}

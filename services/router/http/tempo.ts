@@ -1,0 +1,50 @@
+/**
+ * The Tempo-compatible surface, so Grafana's Tempo data source works unchanged against the
+ * router: echo, build info, trace by id, search, and tag discovery.
+ */
+import type { Hono } from "hono";
+import type { RouterEnv } from "./env.ts";
+import type { RouteDeps } from "./route-deps.ts";
+import { registerSearchRoute } from "./tempo-search.ts";
+import { registerTagRoutes } from "./tempo-tags.ts";
+import { registerTraceRoutes } from "./tempo-traces.ts";
+
+/**
+ * What `/api/status/buildinfo` reports. Grafana reads `version` to decide which Tempo features
+ * to use: 2.5.0 enables the v2 tag endpoints and TraceQL search, which Signalbox implements.
+ * (Grafana's gRPC streaming search is not implemented: keep "streaming" off in the data source.)
+ */
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  branch: string;
+  buildUser: string;
+  buildDate: string;
+  goVersion: string;
+}
+
+export const TEMPO_COMPATIBLE_VERSION = "2.5.0";
+
+export function defaultBuildInfo(): BuildInfo {
+  return {
+    version: TEMPO_COMPATIBLE_VERSION,
+    revision: process.env.SIGNALBOX_REVISION ?? "unknown",
+    branch: process.env.SIGNALBOX_BRANCH ?? "unknown",
+    buildUser: "signalbox",
+    buildDate: process.env.SIGNALBOX_BUILD_DATE ?? "unknown",
+    // Grafana only displays it; say what actually runs.
+    goVersion: `bun${Bun.version}`,
+  };
+}
+
+/** Routes that need no tenant (the app mounts them outside the tenancy middleware). */
+export function registerTempoPublicRoutes(app: Hono<RouterEnv>, buildInfo: BuildInfo): void {
+  app.get("/api/echo", (c) => c.text("echo"));
+  app.get("/api/status/buildinfo", (c) => c.json(buildInfo));
+}
+
+export function registerTempoQueryRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
+  registerTraceRoutes(app, deps);
+  registerSearchRoute(app, deps);
+  registerTagRoutes(app, deps);
+}

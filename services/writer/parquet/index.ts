@@ -1,0 +1,12 @@
+/** The writer's Parquet path: Arrow batches → sorted zstd Parquet with self-describing footers. */
+export { writeParquet, EmptyParquetWriteError, ROW_GROUP_SIZE, type WriteParquetArgs, type WriteParquetResult } from "./write.ts";
+export {
+  readParquetFooter,
+  parseFooter,
+  footerMetadata,
+  FOOTER_KEYS,
+  FOOTER_FORMAT_VERSION,
+  InvalidFooterError,
+  type ParquetFooter,
+} from "./footer.ts";
+export { timeRange } from "./time-range.ts";

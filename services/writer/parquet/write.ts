@@ -1,0 +1,89 @@
+/**
+ * Arrow batches → one sorted, zstd-compressed Parquet file, atomically: the rows go into a
+ * temp DuckDB table (appendArrow), DuckDB COPYs them sorted by the table's access path to a
+ * temp file beside the destination, which is fsynced and renamed into place (then the
+ * folder is fsynced). A crash leaves either no file or the whole file, never a partial one.
+ *
+ * One DuckDB connection runs one statement at a time: callers serialise writeParquet calls
+ * per connection (or give each flusher its own connection).
+ */
+import { rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { RecordBatch } from "apache-arrow";
+import { appendArrow, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { SORT_ORDER, TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
+import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
+import { FOOTER_FORMAT_VERSION, FOOTER_KEYS } from "./footer.ts";
+import { timeRange } from "./time-range.ts";
+
+/** Rows per Parquet row group: small enough to prune, large enough to compress well. */
+export const ROW_GROUP_SIZE = 100_000;
+
+export interface WriteParquetArgs {
+  db: DuckDBConnection;
+  table: TableName;
+  batches: readonly RecordBatch[];
+  /** Final local path of the file; its folder is created if missing. */
+  destPath: string;
+  /** Footer key/values from the caller (see footerMetadata: org, bucket, shard, batch ids). */
+  metadata: Record<string, string>;
+}
+
+export interface WriteParquetResult {
+  rows: number;
+  /** File size on disk. */
+  bytes: number;
+  minTimeNs: bigint;
+  maxTimeNs: bigint;
+}
+
+export class EmptyParquetWriteError extends Error {
+  constructor(table: TableName) {
+    super(`refusing to write a Parquet file with no ${table} rows`);
+    this.name = "EmptyParquetWriteError";
+  }
+}
+
+export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquetResult> {
+  const { db, table, batches, destPath } = args;
+  const rows = batches.reduce((n, b) => n + b.numRows, 0);
+  if (rows === 0) throw new EmptyParquetWriteError(table);
+  const { minTimeNs, maxTimeNs } = timeRange(table, batches);
+  const metadata: Record<string, string> = {
+    ...args.metadata,
+    // Computed facts win over anything the caller passed under the same key.
+    [FOOTER_KEYS.formatVersion]: FOOTER_FORMAT_VERSION,
+    [FOOTER_KEYS.table]: table,
+    [FOOTER_KEYS.rows]: String(rows),
+    [FOOTER_KEYS.minTimeNs]: String(minTimeNs),
+    [FOOTER_KEYS.maxTimeNs]: String(maxTimeNs),
+  };
+
+  await ensureDirDurable(dirname(destPath));
+  const tmpTable = `flush_${table}_${crypto.randomUUID().replaceAll("-", "")}`;
+  const tmpPath = tempPathFor(destPath);
+  try {
+    await appendArrow(db, tmpTable, batches, TABLE_SCHEMAS[table], { temp: true });
+    await db.run(copySql(tmpTable, table, tmpPath, metadata));
+    await durableRename(tmpPath, destPath);
+  } catch (err) {
+    await rm(tmpPath, { force: true });
+    throw err;
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS temp.main.${quoteIdent(tmpTable)}`);
+  }
+  const { size } = await stat(destPath);
+  return { rows, bytes: size, minTimeNs, maxTimeNs };
+}
+
+function copySql(tmpTable: string, table: TableName, path: string, metadata: Record<string, string>): string {
+  const order = SORT_ORDER[table].map(quoteIdent).join(", ");
+  const kv = Object.entries(metadata)
+    .map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`)
+    .join(", ");
+  return (
+    `COPY (FROM temp.main.${quoteIdent(tmpTable)} ORDER BY ${order}) TO ${quoteLiteral(path)} ` +
+    `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}, KV_METADATA {${kv}})`
+  );
+}

@@ -1,0 +1,58 @@
+/** The one segment this process appends to: created durably, written only at its end. */
+import { open, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { fsyncDir } from "../../../shared/storage/index.ts";
+import { SEGMENT_MAGIC, segmentName } from "./segment.ts";
+
+export class ActiveSegment {
+  private constructor(
+    readonly seq: number,
+    readonly path: string,
+    private readonly fh: FileHandle,
+    /** Bytes written (magic included). */
+    public size: number,
+    /** Bytes known to be on stable storage. */
+    public durableSize: number,
+  ) {}
+
+  /** Creates the file (never reusing a name), writes the magic and makes both durable. */
+  static async create(dir: string, seq: number): Promise<ActiveSegment> {
+    const path = join(dir, segmentName(seq));
+    const fh = await open(path, "wx");
+    try {
+      await writeFully(fh, [SEGMENT_MAGIC], 0);
+      await fh.sync();
+      await fsyncDir(dir);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    return new ActiveSegment(seq, path, fh, SEGMENT_MAGIC.length, SEGMENT_MAGIC.length);
+  }
+
+  /** Appends `buffers` at the end, then fdatasync (which also persists the new file size). */
+  async writeAndSync(buffers: Uint8Array[], bytes: number): Promise<void> {
+    await writeFully(this.fh, buffers, this.size);
+    this.size += bytes;
+    await this.fh.datasync();
+    this.durableSize = this.size;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+async function writeFully(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
+  const total = buffers.reduce((n, b) => n + b.length, 0);
+  const { bytesWritten } = await fh.writev(buffers, position);
+  if (bytesWritten === total) return;
+  // Short write (rare on regular files): write the rest from one joined buffer.
+  const rest = Buffer.concat(buffers).subarray(bytesWritten);
+  let off = 0;
+  while (off < rest.length) {
+    const r = await fh.write(rest, off, rest.length - off, position + bytesWritten + off);
+    if (r.bytesWritten === 0) throw new Error("write made no progress");
+    off += r.bytesWritten;
+  }
+}

@@ -1,0 +1,6 @@
+/** The catalog: service registry, shard map and data-file manifest, on SQLite or PostgreSQL. */
+export { openCatalog, type OpenCatalogOptions } from "./open.ts";
+export { CatalogError, type CatalogErrorCode } from "./errors.ts";
+export { parseCatalogDsn, redactDsn, type CatalogTarget } from "./dsn.ts";
+export type { CatalogRepository } from "./repository.ts";
+export type { DataFile, DataFileQuery, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";

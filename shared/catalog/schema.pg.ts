@@ -1,0 +1,93 @@
+/**
+ * The catalog in PostgreSQL. Must match `schema.sqlite.ts` row for row — see
+ * `schema-check.ts`. Times are epoch ms as bigint (read as JS numbers); ns times are
+ * bigint read as decimal strings.
+ */
+import { sql } from "drizzle-orm";
+import { bigint, check, customType, index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { normalizeNs } from "./ns-time.ts";
+
+const epochMs = (name: string) => bigint(name, { mode: "number" });
+/** ns since the epoch: decimal string in JS, bigint on disk (postgres.js reads int8 as text). */
+const nsTime = customType<{ data: string; driverData: string }>({
+  dataType: () => "bigint",
+  toDriver: (value) => normalizeNs(value),
+  fromDriver: (value) => String(value),
+});
+
+export const serviceInstances = pgTable(
+  "service_instances",
+  {
+    id: text("id").primaryKey(),
+    role: text("role").notNull(),
+    address: text("address").notNull(),
+    capabilities: jsonb("capabilities").$type<string[]>().notNull(),
+    meta: jsonb("meta").$type<Record<string, unknown>>().notNull(),
+    startedAt: epochMs("started_at").notNull(),
+    lastSeen: epochMs("last_seen").notNull(),
+  },
+  (t) => [index("service_instances_role_last_seen_idx").on(t.role, t.lastSeen), index("service_instances_last_seen_idx").on(t.lastSeen)],
+);
+
+/** One row (id = 1): the epoch of the stored shard map, the target of compare-and-set. */
+export const shardMapEpoch = pgTable(
+  "shard_map_epoch",
+  {
+    id: integer("id").primaryKey(),
+    epoch: integer("epoch").notNull(),
+  },
+  (t) => [check("shard_map_epoch_single_row", sql`${t.id} = 1`)],
+);
+
+export const shards = pgTable("shards", {
+  id: integer("id").primaryKey(),
+  /** The map epoch this row was written at. */
+  epoch: integer("epoch").notNull(),
+});
+
+export const shardReplicas = pgTable(
+  "shard_replicas",
+  {
+    shardId: integer("shard_id")
+      .notNull()
+      .references(() => shards.id, { onDelete: "cascade" }),
+    instanceId: text("instance_id").notNull(),
+    /** 0 = primary. */
+    rank: integer("rank").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shardId, t.rank] }), index("shard_replicas_instance_idx").on(t.instanceId)],
+);
+
+export const dataFiles = pgTable(
+  "data_files",
+  {
+    path: text("path").primaryKey(),
+    orgId: text("org_id").notNull(),
+    bucket: text("bucket").notNull(),
+    table: text("table").notNull(),
+    shardId: integer("shard_id").notNull(),
+    minTime: nsTime("min_time").notNull(),
+    maxTime: nsTime("max_time").notNull(),
+    rows: bigint("rows", { mode: "number" }).notNull(),
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    batchIds: jsonb("batch_ids").$type<string[]>().notNull(),
+    createdAt: epochMs("created_at").notNull(),
+  },
+  (t) => [index("data_files_scope_time_idx").on(t.orgId, t.bucket, t.table, t.minTime, t.maxTime)],
+);
+
+/**
+ * batch id → file holding it, so `persistedBatches()` is an index lookup. Keyed by
+ * (batch_id, path): a batch may sit in two files for a while (compaction, a failover
+ * re-flush), and removing one of them must not forget the other.
+ */
+export const persistedBatches = pgTable(
+  "persisted_batches",
+  {
+    batchId: text("batch_id").notNull(),
+    path: text("path")
+      .notNull()
+      .references(() => dataFiles.path, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.path] }), index("persisted_batches_path_idx").on(t.path)],
+);

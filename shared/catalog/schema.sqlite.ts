@@ -1,0 +1,99 @@
+/**
+ * The catalog in SQLite (bun:sqlite). Must match `schema.pg.ts` row for row — see
+ * `schema-check.ts`. Times are epoch ms integers; ns times use a sortable text form.
+ */
+import { sql } from "drizzle-orm";
+import { check, customType, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { nsFromSortableText, nsToSortableText } from "./ns-time.ts";
+
+/** ns since the epoch: decimal string in JS, zero-padded text on disk (orders numerically). */
+const nsTime = customType<{ data: string; driverData: string }>({
+  dataType: () => "text",
+  toDriver: nsToSortableText,
+  fromDriver: nsFromSortableText,
+});
+
+export const serviceInstances = sqliteTable(
+  "service_instances",
+  {
+    id: text("id").primaryKey(),
+    role: text("role").notNull(),
+    address: text("address").notNull(),
+    capabilities: text("capabilities", { mode: "json" }).$type<string[]>().notNull(),
+    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    startedAt: integer("started_at").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+  },
+  (t) => [index("service_instances_role_last_seen_idx").on(t.role, t.lastSeen), index("service_instances_last_seen_idx").on(t.lastSeen)],
+);
+
+/** One row (id = 1): the epoch of the stored shard map, the target of compare-and-set. */
+export const shardMapEpoch = sqliteTable(
+  "shard_map_epoch",
+  {
+    id: integer("id").notNull(),
+    epoch: integer("epoch").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id] }), check("shard_map_epoch_single_row", sql`${t.id} = 1`)],
+);
+
+/*
+ * Integer keys are declared as table-level primary keys: a column-level INTEGER PRIMARY KEY
+ * would make Drizzle treat the id as an optional rowid on insert, unlike PostgreSQL.
+ */
+export const shards = sqliteTable(
+  "shards",
+  {
+    id: integer("id").notNull(),
+    /** The map epoch this row was written at. */
+    epoch: integer("epoch").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id] })],
+);
+
+export const shardReplicas = sqliteTable(
+  "shard_replicas",
+  {
+    shardId: integer("shard_id")
+      .notNull()
+      .references(() => shards.id, { onDelete: "cascade" }),
+    instanceId: text("instance_id").notNull(),
+    /** 0 = primary. */
+    rank: integer("rank").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shardId, t.rank] }), index("shard_replicas_instance_idx").on(t.instanceId)],
+);
+
+export const dataFiles = sqliteTable(
+  "data_files",
+  {
+    path: text("path").primaryKey(),
+    orgId: text("org_id").notNull(),
+    bucket: text("bucket").notNull(),
+    table: text("table").notNull(),
+    shardId: integer("shard_id").notNull(),
+    minTime: nsTime("min_time").notNull(),
+    maxTime: nsTime("max_time").notNull(),
+    rows: integer("rows").notNull(),
+    bytes: integer("bytes").notNull(),
+    batchIds: text("batch_ids", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("data_files_scope_time_idx").on(t.orgId, t.bucket, t.table, t.minTime, t.maxTime)],
+);
+
+/**
+ * batch id → file holding it, so `persistedBatches()` is an index lookup. Keyed by
+ * (batch_id, path): a batch may sit in two files for a while (compaction, a failover
+ * re-flush), and removing one of them must not forget the other.
+ */
+export const persistedBatches = sqliteTable(
+  "persisted_batches",
+  {
+    batchId: text("batch_id").notNull(),
+    path: text("path")
+      .notNull()
+      .references(() => dataFiles.path, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.path] }), index("persisted_batches_path_idx").on(t.path)],
+);

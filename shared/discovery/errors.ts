@@ -1,0 +1,30 @@
+/** Typed errors of service discovery: callers branch on `code`, never on message text. */
+export type DiscoveryErrorCode =
+  /** The NATS server could not be reached at start (later outages are survived, not thrown). */
+  | "nats_unreachable"
+  /** The catalog refused the first registration: a role that cannot register must not start. */
+  | "register_failed"
+  /** A catalog call did not answer within its deadline. */
+  | "timeout"
+  /** A NATS payload is not an instance document. */
+  | "invalid_payload";
+
+export class DiscoveryError extends Error {
+  override readonly name = "DiscoveryError";
+  constructor(
+    readonly code: DiscoveryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Reject with a `timeout` DiscoveryError when `promise` has not settled after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DiscoveryError("timeout", `${what} did not answer within ${ms}ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,6 @@
+export { QueryError, type QueryErrorCode } from "./errors.ts";
+export * from "./tickets.ts";
+export * as traceql from "./traceql/index.ts";
+export * as logql from "./logql/index.ts";
+export { parseTraceQL, TraceQLError } from "./traceql/index.ts";
+export { parseLogQL, LogQLError } from "./logql/index.ts";

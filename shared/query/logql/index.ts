@@ -1,0 +1,3 @@
+export type { LabelMatcher, LineFilter, LineFilterOp, LogQuery, MatcherOp } from "./ast.ts";
+export { parseLogQL } from "./parser.ts";
+export { LogQLError } from "./errors.ts";

@@ -1,0 +1,154 @@
+/**
+ * Query tickets: the JSON document carried in an Arrow Flight `Ticket` from the router to a
+ * querier. Validated with zod at the querier; every problem becomes a QueryError
+ * (INVALID_ARGUMENT / 400) naming the offending field. TraceQL and LogQL texts are parsed here
+ * too, so a bad query is refused before any data is gathered.
+ */
+import { z } from "zod";
+import type { TableName } from "../signals/tables.ts";
+import { QueryError } from "./errors.ts";
+import { parseLogQL } from "./logql/index.ts";
+import { parseTraceQL } from "./traceql/index.ts";
+
+/** Nanoseconds since the epoch as a decimal string (Int64 does not fit a JSON number). */
+const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+const common = {
+  org: z.string().min(1),
+  bucket: z.string().min(1),
+  startNs: nsString.optional(),
+  endNs: nsString.optional(),
+};
+
+/** Tempo accepts shorter ids and left-pads them with zeros; ids are stored lower-case. */
+const traceId = z
+  .string()
+  .regex(/^[0-9a-fA-F]{1,32}$/, "must be 1 to 32 hex digits")
+  .transform((id) => id.toLowerCase().padStart(32, "0"));
+
+export const TraceByIdTicketSchema = z.object({ kind: z.literal("trace_by_id"), ...common, traceId });
+
+export const SearchTicketSchema = z.object({
+  kind: z.literal("search"),
+  ...common,
+  tags: z.record(z.string(), z.string()).optional(),
+  minDurationNs: nsString.optional(),
+  maxDurationNs: nsString.optional(),
+  limit: positiveInt(100_000).default(20),
+  spss: positiveInt(10_000).default(3),
+  q: z.string().optional(),
+});
+
+export const TagNamesTicketSchema = z.object({
+  kind: z.literal("tag_names"),
+  ...common,
+  scope: z.enum(["resource", "span", "intrinsic", "all"]).optional(),
+});
+
+export const TagValuesTicketSchema = z.object({ kind: z.literal("tag_values"), ...common, tag: z.string().min(1) });
+
+export const LogsTicketSchema = z.object({
+  kind: z.literal("logs"),
+  ...common,
+  query: z.string().min(1),
+  limit: positiveInt(100_000).default(100),
+  direction: z.enum(["forward", "backward"]).default("backward"),
+});
+
+export const LogLabelsTicketSchema = z.object({ kind: z.literal("log_labels"), ...common });
+
+export const LogLabelValuesTicketSchema = z.object({
+  kind: z.literal("log_label_values"),
+  ...common,
+  name: z.string().min(1),
+});
+
+export const SqlTicketSchema = z.object({
+  kind: z.literal("sql"),
+  ...common,
+  sql: z.string().min(1),
+  maxRows: positiveInt(1_000_000).default(10_000),
+});
+
+export const TicketSchema = z.discriminatedUnion("kind", [
+  TraceByIdTicketSchema,
+  SearchTicketSchema,
+  TagNamesTicketSchema,
+  TagValuesTicketSchema,
+  LogsTicketSchema,
+  LogLabelsTicketSchema,
+  LogLabelValuesTicketSchema,
+  SqlTicketSchema,
+]);
+
+export type Ticket = z.output<typeof TicketSchema>;
+/** What a caller may send: defaults (limit, spss, direction, maxRows) may be left out. */
+export type TicketInput = z.input<typeof TicketSchema>;
+export type TicketKind = Ticket["kind"];
+export type TicketOf<K extends TicketKind> = Extract<Ticket, { kind: K }>;
+export type TraceByIdTicket = TicketOf<"trace_by_id">;
+export type SearchTicket = TicketOf<"search">;
+export type TagNamesTicket = TicketOf<"tag_names">;
+export type TagValuesTicket = TicketOf<"tag_values">;
+export type LogsTicket = TicketOf<"logs">;
+export type LogLabelsTicket = TicketOf<"log_labels">;
+export type LogLabelValuesTicket = TicketOf<"log_label_values">;
+export type SqlTicket = TicketOf<"sql">;
+
+/**
+ * Validates a ticket. Accepts the parsed JSON value, the JSON text, or the raw Flight ticket
+ * bytes (UTF-8 JSON). Throws QueryError (INVALID_ARGUMENT) listing every problem.
+ */
+export function parseTicket(json: unknown): Ticket {
+  const value = typeof json === "string" || json instanceof Uint8Array ? parseJsonText(json) : json;
+  const result = TicketSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "ticket"}: ${i.message}`);
+    throw QueryError.invalid(`invalid query ticket: ${problems.join("; ")}`);
+  }
+  const ticket = result.data;
+  if (ticket.startNs !== undefined && ticket.endNs !== undefined && BigInt(ticket.startNs) > BigInt(ticket.endNs)) {
+    throw QueryError.invalid("invalid query ticket: startNs is after endNs");
+  }
+  if (ticket.kind === "search") {
+    if (ticket.q !== undefined && ticket.q.trim() !== "") parseTraceQL(ticket.q);
+    const { minDurationNs: min, maxDurationNs: max } = ticket;
+    if (min !== undefined && max !== undefined && BigInt(min) > BigInt(max)) {
+      throw QueryError.invalid("invalid query ticket: minDurationNs is greater than maxDurationNs");
+    }
+  }
+  if (ticket.kind === "logs") parseLogQL(ticket.query);
+  return ticket;
+}
+
+/** The JSON text to put in a Flight Ticket. */
+export function encodeTicket(ticket: TicketInput): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(ticket));
+}
+
+/** The tables a ticket reads: the caller gathers files and live rows for exactly these. */
+export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
+  switch (ticket.kind) {
+    case "trace_by_id":
+    case "search":
+    case "tag_names":
+    case "tag_values":
+      return ["traces"];
+    case "logs":
+    case "log_labels":
+    case "log_label_values":
+      return ["logs"];
+    case "sql":
+      return ["traces", "logs", "metrics"];
+  }
+}
+
+function parseJsonText(json: string | Uint8Array): unknown {
+  const text = typeof json === "string" ? json : new TextDecoder().decode(json);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw QueryError.invalid(`invalid query ticket: not JSON (${(err as Error).message})`);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Growable column builders that produce Arrow `Data` directly from typed arrays
+ * (Utf8 columns: see byte-sink.ts).
+ *
+ * Why not the Arrow builders: they are slow for this volume and the Int64 builder takes
+ * numbers (milliseconds-precision doubles), losing nanoseconds. Int64 values are stored as
+ * two little-endian 32-bit words and viewed as a BigInt64Array at the end: exact, and no
+ * BigInt is allocated per value.
+ */
+import { Bool, Float64, Int32, Int64, makeData, RecordBatch, Struct, type Data, type Schema } from "apache-arrow";
+import { Utf8Column } from "./byte-sink.ts";
+
+export { Utf8Column };
+
+const INITIAL = 256;
+
+function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  next.set(a);
+  return next;
+}
+
+/** Validity bitmap, allocated only when the first null arrives. */
+class Validity {
+  bits: Uint8Array | null = null;
+  nulls = 0;
+
+  set(index: number, valid: boolean): void {
+    if (valid) {
+      if (this.bits) {
+        this.bits = grow(this.bits, (index >> 3) + 1);
+        this.bits[index >> 3] |= 1 << (index & 7);
+      }
+      return;
+    }
+    if (!this.bits) {
+      // Every earlier row was valid.
+      this.bits = new Uint8Array(Math.max(INITIAL, (index >> 3) + 1));
+      for (let i = 0; i < index; i++) this.bits[i >> 3] |= 1 << (i & 7);
+    }
+    this.bits = grow(this.bits, (index >> 3) + 1);
+    this.nulls++;
+  }
+}
+
+export class Int32Builder {
+  private data = new Int32Array(INITIAL);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) this.data = grow(this.data, this.length + 1);
+    this.data[this.length++] = value;
+  }
+
+  finish(): Data<Int32> {
+    return makeData({ type: new Int32(), length: this.length, nullCount: 0, data: this.data.subarray(0, this.length) });
+  }
+}
+
+export class Int64Builder {
+  private words = new Uint32Array(INITIAL * 2);
+  private readonly validity = new Validity();
+  length = 0;
+
+  /** `lo` / `hi`: the unsigned 32-bit words of the two's-complement value. */
+  pushWords(lo: number, hi: number): void {
+    if (this.length * 2 + 2 > this.words.length) this.words = grow(this.words, this.length * 2 + 2);
+    this.words[this.length * 2] = lo;
+    this.words[this.length * 2 + 1] = hi;
+    this.validity.set(this.length, true);
+    this.length++;
+  }
+
+  pushBigInt(value: bigint): void {
+    const v = BigInt.asUintN(64, value);
+    this.pushWords(Number(v & 0xffffffffn), Number(v >> 32n));
+  }
+
+  /** Exact for integers within ±2^53. */
+  pushNumber(value: number): void {
+    const lo = value % 4294967296;
+    this.pushWords(lo >>> 0, Math.floor(value / 4294967296) >>> 0);
+  }
+
+  pushNull(): void {
+    this.validity.set(this.length, false);
+    if (this.length * 2 + 2 > this.words.length) this.words = grow(this.words, this.length * 2 + 2);
+    this.words[this.length * 2] = 0;
+    this.words[this.length * 2 + 1] = 0;
+    this.length++;
+  }
+
+  finish(): Data<Int64> {
+    const data = new BigInt64Array(this.words.buffer, 0, this.length);
+    const { bits, nulls } = this.validity;
+    return makeData({ type: new Int64(), length: this.length, nullCount: nulls, nullBitmap: bits?.subarray(0, (this.length + 7) >> 3), data });
+  }
+}
+
+export class Float64Builder {
+  private data = new Float64Array(INITIAL);
+  private readonly validity = new Validity();
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) this.data = grow(this.data, this.length + 1);
+    this.validity.set(this.length, true);
+    this.data[this.length++] = value;
+  }
+
+  pushNull(): void {
+    if (this.length === this.data.length) this.data = grow(this.data, this.length + 1);
+    this.validity.set(this.length, false);
+    this.data[this.length++] = 0;
+  }
+
+  pushMaybe(value: number | undefined): void {
+    if (value === undefined) this.pushNull();
+    else this.push(value);
+  }
+
+  finish(): Data<Float64> {
+    const { bits, nulls } = this.validity;
+    return makeData({ type: new Float64(), length: this.length, nullCount: nulls, nullBitmap: bits?.subarray(0, (this.length + 7) >> 3), data: this.data.subarray(0, this.length) });
+  }
+}
+
+export class BoolBuilder {
+  private bits = new Uint8Array(INITIAL);
+  length = 0;
+
+  push(value: boolean): void {
+    this.bits = grow(this.bits, (this.length >> 3) + 1);
+    if (value) this.bits[this.length >> 3] |= 1 << (this.length & 7);
+    this.length++;
+  }
+
+  finish(): Data<Bool> {
+    return makeData({ type: new Bool(), length: this.length, nullCount: 0, data: this.bits.subarray(0, (this.length + 7) >> 3) });
+  }
+}
+
+export type ColumnBuilder = Utf8Column | Int32Builder | Int64Builder | Float64Builder | BoolBuilder;
+
+/** Assembles builders (keyed by column name) into a RecordBatch of exactly `schema`. */
+export function buildRecordBatch(schema: Schema, columns: Record<string, ColumnBuilder>): RecordBatch {
+  const length = columns[schema.fields[0].name].length;
+  const children = schema.fields.map((f) => {
+    const builder = columns[f.name];
+    if (!builder) throw new Error(`column ${f.name} has no builder`);
+    if (builder.length !== length) throw new Error(`column ${f.name} has ${builder.length} rows, expected ${length}`);
+    return builder.finish();
+  });
+  const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
+  return new RecordBatch(schema, data);
+}

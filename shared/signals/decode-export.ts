@@ -1,0 +1,46 @@
+/**
+ * The acceptor's entry point: one OTLP export request body → one Arrow RecordBatch.
+ */
+import { decodeLogsProtobuf } from "./decode-logs.ts";
+import { decodeMetricsProtobuf } from "./decode-metrics.ts";
+import { decodeTracesProtobuf } from "./decode-traces.ts";
+import { OtlpDecodeError } from "./errors.ts";
+import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
+import { exportRequestType } from "./proto.ts";
+import type { TableName } from "./tables.ts";
+import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
+
+const DECODERS: Record<TableName, (body: Uint8Array, batchId: string) => DecodedRows> = {
+  traces: decodeTracesProtobuf,
+  logs: decodeLogsProtobuf,
+  metrics: decodeMetricsProtobuf,
+};
+
+/** What `rejected` counts, in the words of the OTLP partial_success field. */
+const UNIT: Record<TableName, string> = { traces: "spans", logs: "log records", metrics: "data points" };
+
+const utf8 = new TextDecoder("utf-8");
+
+/**
+ * Decodes an ExportTraceServiceRequest / ExportLogsServiceRequest /
+ * ExportMetricsServiceRequest body. Throws OtlpDecodeError when the body is undecodable
+ * (→ HTTP 400 / gRPC INVALID_ARGUMENT); invalid records are dropped and counted instead.
+ */
+export function decodeExport(signal: TableName, body: Uint8Array, format: OtlpFormat, batchId: string): DecodedExport {
+  const wire = format === "json" ? jsonBodyToProtobuf(signal, body) : body;
+  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId);
+  const rejectReason = rejected.message(UNIT[signal]);
+  return rejectReason === undefined
+    ? { batch, accepted, rejected: rejected.count }
+    : { batch, accepted, rejected: rejected.count, rejectReason };
+}
+
+function jsonBodyToProtobuf(signal: TableName, body: Uint8Array): Uint8Array {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(utf8.decode(body));
+  } catch (err) {
+    throw new OtlpDecodeError(`invalid JSON: ${(err as Error).message}`);
+  }
+  return otlpJsonToProtobuf(exportRequestType(signal), doc);
+}

@@ -1,0 +1,26 @@
+/**
+ * Signals: the OTLP ↔ Arrow boundary.
+ * - ingest: decodeExport (OTLP protobuf / JSON request → RecordBatch of a signal table),
+ *   encodeExportResponse, encodeStatus;
+ * - query: tracesToOtlp / logsToOtlp (rows → OTLP/JSON), encodeTracesProtobuf / encodeLogsProtobuf;
+ * - the embedded OTLP .proto sources and their protobufjs Root (for gRPC and encoders).
+ * The table contract itself lives in tables.ts.
+ */
+export { decodeExport } from "./decode-export.ts";
+export { OtlpDecodeError } from "./errors.ts";
+export type { DecodedExport, OtlpFormat } from "./types.ts";
+export { encodeExportResponse, encodeStatus, type ExportOutcome } from "./responses.ts";
+export {
+  encodeLogsProtobuf,
+  encodeTracesProtobuf,
+  logsToOtlp,
+  tracesToOtlp,
+  type Int64Value,
+  type LogRow,
+  type OtlpLogsDocument,
+  type OtlpTracesDocument,
+  type TraceRow,
+} from "./otlp-json.ts";
+export { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
+export { exportRequestType, exportResponseType, OTLP_GRPC_EXPORT_PATHS, OTLP_PROTO_SOURCES, otlpRoot } from "./proto.ts";
+export * from "./tables.ts";
