@@ -2,9 +2,8 @@
  * The acceptor role: OTLP in (gRPC and HTTP), Arrow batches out to the writers that own
  * each batch's shard.
  */
-import { startDiscovery } from "../../shared/discovery/index.ts";
 import { FlightClientPool } from "../../shared/flight/index.ts";
-import { VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { VERSION, startRoleDiscovery, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import { ReplicatedWriter } from "../../shared/writepath/index.ts";
 import { startAcceptor } from "./server.ts";
 import { WriterSink } from "./writer-sink.ts";
@@ -16,8 +15,7 @@ export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> 
   // answers 503, which OTLP clients retry.
   let writer: ReplicatedWriter | undefined;
   const acceptor = await startAcceptor({ config, log, metrics, sink: new WriterSink(() => writer) });
-  const discovery = await startDiscovery({
-    config, log, catalog,
+  const discovery = await startRoleDiscovery(ctx, {
     role: "acceptor",
     capabilities: ["ingest"],
     address: acceptor.httpAddress,
@@ -32,9 +30,11 @@ export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> 
     addresses: { http: acceptor.httpAddress, grpc: acceptor.grpcAddress },
     readiness: () => ({ ready: acceptor.isReady(), degraded: discovery.resolver.status().degraded }),
     async stop() {
+      // Nothing dials an acceptor, so it leaves discovery at once; clients finish in-flight
+      // exports (bounded by the shutdown timeout) while load balancers see /ready go false.
       acceptor.setReady(false);
-      await acceptor.stop(config.shutdown_timeout);
       await discovery.stop();
+      await acceptor.stop(config.shutdown_timeout);
       pool.closeAll();
     },
   };

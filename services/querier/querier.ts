@@ -3,9 +3,8 @@
  * for the org in scope → DuckDB → Arrow back to the router.
  */
 import { resolve } from "node:path";
-import { startDiscovery } from "../../shared/discovery/index.ts";
 import { FlightClientPool, FlightError, startFlightServer } from "../../shared/flight/index.ts";
-import { startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import { parseTicket, QueryError, type Ticket } from "../../shared/query/index.ts";
 import type { TableName } from "../../shared/signals/tables.ts";
 import { QueryEngine } from "./engine/index.ts";
@@ -82,8 +81,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
     metrics,
     readiness: () => ({ ready, degraded: resolver?.status().degraded }),
   });
-  const discovery = await startDiscovery({
-    config, log, catalog,
+  const discovery = await startRoleDiscovery(ctx, {
     role: "querier",
     capabilities: ["query"],
     address: flight.address,

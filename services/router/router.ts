@@ -3,9 +3,8 @@
  * for Arrow clients in front of the writers. It holds no data; everything it knows about
  * the cluster comes from discovery.
  */
-import { startDiscovery } from "../../shared/discovery/index.ts";
 import { FlightClientPool, startFlightServer } from "../../shared/flight/index.ts";
-import { VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { VERSION, startRoleDiscovery, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import { ReplicatedWriter } from "../../shared/writepath/index.ts";
 import { FlightQueryBackend } from "./flight-backend.ts";
 import { routerIngestHandlers } from "./flight-ingest.ts";
@@ -32,8 +31,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     log,
     handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.acceptor.write_timeout }),
   });
-  const discovery = await startDiscovery({
-    config, log, catalog,
+  const discovery = await startRoleDiscovery(ctx, {
     role: "router",
     capabilities: ["routing"],
     address: httpAddress,

@@ -4,3 +4,4 @@ export { startOpsServer, opsResponse } from "./ops-server.ts";
 export type { OpsServer } from "./ops-server.ts";
 export { onShutdown } from "./shutdown.ts";
 export { runRoles, VERSION } from "./run.ts";
+export { startRoleDiscovery } from "./role-discovery.ts";
