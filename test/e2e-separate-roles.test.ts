@@ -9,15 +9,24 @@ import { FlightClient } from "../shared/flight/index.ts";
 import { canonicalTrace } from "./helpers/otlp-compare.ts";
 import { sendTrace } from "./helpers/otel-trace.ts";
 import { createFreshPgDatabase } from "./helpers/catalog-pg.ts";
-import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { REPO_ROOT, roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
 
-function describeCluster(name: string, discoveryEnv: () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>) {
+function describeCluster(
+  name: string,
+  detectWithinMs: number,
+  discoveryEnv: () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>,
+) {
   describe(name, () => {
     const dir = tempDir("e2e");
     const roles: Record<string, RoleProcess> = {};
     let env: Record<string, string>;
     let cleanup = async () => {};
     let sent: Awaited<ReturnType<typeof sendTrace>>;
+
+    const writersSeen = async () => {
+      const topology = (await (await fetch(`http://${roles.router!.addresses.http}/api/v1/topology`)).json()) as { instances: Array<{ role: string }> };
+      return topology.instances.filter((i) => i.role === "writer").length;
+    };
 
     const getTrace = async (traceId: string) => {
       const response = await fetch(`http://${roles.router!.addresses.http}/api/v2/traces/${traceId}`);
@@ -40,6 +49,17 @@ function describeCluster(name: string, discoveryEnv: () => Promise<{ env: Record
       await cleanup();
     });
 
+    test("all four roles appear in `bun run topology --json` within 1 s of the last one starting", async () => {
+      // Asked right after the last role reported started: nothing may be missing yet.
+      const lastStarted = Math.max(...Object.values(roles).map((r) => Date.parse(String(r.lines.find((l) => l.event === "signalbox.started")?.ts))));
+      expect(Date.now() - lastStarted).toBeLessThan(1_000);
+      const proc = Bun.spawn(["bun", "run", "topology", "--json"], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+      const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+      expect(code).toBe(0);
+      const rows = JSON.parse(out) as Array<{ id: string; role: string; address: string; sources: string[] }>;
+      expect(rows.map((r) => r.role).sort()).toEqual(["acceptor", "querier", "router", "writer"]);
+    });
+
     test("a trace is readable as soon as its export resolves, identical to what was sent", async () => {
       sent = await sendTrace(roles.acceptor!.addresses.http!);
       const { status, body } = await getTrace(sent.traceId);
@@ -57,7 +77,11 @@ function describeCluster(name: string, discoveryEnv: () => Promise<{ env: Record
 
     test("unflushed rows survive kill -9 of the writer (WAL replay), flushed ones stay", async () => {
       const second = await sendTrace(roles.acceptor!.addresses.http!, "payments");
+      const killedAt = Date.now();
       await roles.writer!.kill();
+      // Detected by the other roles' resolvers within the catalog ttl (3 × 250 ms), or 1 s with NATS.
+      while ((await writersSeen()) > 0 && Date.now() - killedAt < 5_000) await Bun.sleep(20);
+      expect(Date.now() - killedAt).toBeLessThan(detectWithinMs);
       roles.writer = await startRoleProcess("writer", env);
       // The querier learns the new writer through discovery.
       const deadline = Date.now() + 10_000;
@@ -88,18 +112,20 @@ function describeCluster(name: string, discoveryEnv: () => Promise<{ env: Record
   });
 }
 
-describeCluster("separate processes, SQLite catalog file", async () => {
+describeCluster("separate processes, SQLite catalog file", 3 * 250 + 250, async () => {
   const dir = tempDir("e2e-catalog");
   return { env: { SIGNALBOX_DISCOVERY_CATALOG_DSN: `sqlite:${join(dir, "catalog.db")}` }, cleanup: async () => {} };
 });
 
-describeCluster("separate processes, PostgreSQL catalog and NATS", async () => {
+describeCluster("separate processes, PostgreSQL catalog and NATS", 1_000 + 250, async () => {
   const db = await createFreshPgDatabase("sb_e2e");
   return {
     env: {
       SIGNALBOX_DISCOVERY_CATALOG_DSN: db.dsn,
       SIGNALBOX_DISCOVERY_NATS_URL: process.env.SIGNALBOX_TEST_NATS ?? "nats://127.0.0.1:4222",
       SIGNALBOX_DISCOVERY_NATS_KV_BUCKET: `sb_e2e_${crypto.randomUUID().slice(0, 8)}`,
+      // Liveness from NATS heartbeats; the catalog ttl is deliberately long.
+      SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "5s",
     },
     cleanup: () => db.drop(),
   };

@@ -11,6 +11,9 @@ export async function openPostgresDriver(url: string, log: Logger): Promise<Cata
   const client = postgres(url, {
     max: 10,
     connect_timeout: 10,
+    // postgres.js backs off up to 20 s between reconnects by default; after an outage the
+    // catalog should answer again within a second of PostgreSQL coming back.
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
     onnotice: (notice) => log.debug("catalog.pg.notice", { message: notice.message }),
   });
   const db: CatalogDb = drizzle({ client });
@@ -19,6 +22,7 @@ export async function openPostgresDriver(url: string, log: Logger): Promise<Cata
     db,
     tables,
     atomically: (work) => db.transaction((tx) => driveAsync(work(tx))),
-    close: () => client.end({ timeout: 5 }),
+    // In-flight queries get a moment to finish; a cut connection must not hold a stopping role.
+    close: () => client.end({ timeout: 1 }),
   };
 }
