@@ -3,11 +3,10 @@
  * unique NATS KV bucket, stand-in instances as separate processes, and the topology CLI.
  * Everything fails loudly when PostgreSQL or NATS is unreachable.
  */
-import postgres from "postgres";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
+import { createFreshPgDatabase } from "./catalog-pg.ts";
 
-export const PG_SERVER = process.env.SIGNALBOX_TEST_PG ?? "postgres://postgres@127.0.0.1:5432";
 export const NATS_URL = process.env.SIGNALBOX_TEST_NATS ?? "nats://127.0.0.1:4222";
 export const REPO_ROOT = new URL("../..", import.meta.url).pathname;
 const INSTANCE_SCRIPT = new URL("./discovery-instance.ts", import.meta.url).pathname;
@@ -17,37 +16,10 @@ export function randomSuffix(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 }
 
-export interface TestDatabase {
-  name: string;
-  dsn: string;
-  drop(): Promise<void>;
-}
+export type { FreshPgDatabase as TestDatabase } from "./catalog-pg.ts";
 
-function pgAdmin() {
-  return postgres(`${PG_SERVER}/postgres`, { max: 1, connect_timeout: 5, onnotice: () => {} });
-}
-
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `sbt_${randomSuffix()}`;
-  const sql = pgAdmin();
-  try {
-    await sql.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-  return {
-    name,
-    dsn: `${PG_SERVER}/${name}`,
-    async drop() {
-      const admin = pgAdmin();
-      try {
-        await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await admin.end({ timeout: 5 });
-      }
-    },
-  };
-}
+/** A fresh PostgreSQL database for one test (dropped by the caller). */
+export const createTestDatabase = () => createFreshPgDatabase("sbt");
 
 export function uniqueBucket(): string {
   return `sbt_${randomSuffix()}`;
