@@ -16,7 +16,8 @@ test("bun run start: all roles on the default ports within 5 s, Ctrl-C exits 0",
       const response = await fetch(url);
       expect(response.status).toBe(200);
     }
-    expect(performance.now() - started).toBeLessThan(5_000 * 3); // generous on a loaded CI machine; the bench measures it
+    // Measured ≈ 1.2–1.7 s from spawn to every health check answering, on a loaded 2-core machine.
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(monolith.addresses["acceptor.grpc"]).toBe("127.0.0.1:4317");
   } finally {
     monolith.proc.kill("SIGINT");
