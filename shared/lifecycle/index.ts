@@ -5,3 +5,6 @@ export type { OpsServer } from "./ops-server.ts";
 export { onShutdown } from "./shutdown.ts";
 export { runRoles, VERSION } from "./run.ts";
 export { startRoleDiscovery } from "./role-discovery.ts";
+export { advertisedAddress } from "./advertise.ts";
+export { answerInfoFlags, helpText } from "./run.ts";
+export type { RunOptions } from "./run.ts";

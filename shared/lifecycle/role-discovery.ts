@@ -1,16 +1,34 @@
 /**
  * Registering a role in discovery, with the view it gets exported on `/metrics`: live
  * instances by role and whether the resolver is serving a stale (degraded) view. Every
- * role registers through this, so every role reports the same series.
+ * role registers through this, so every role reports the same series. Bound addresses
+ * (the main one and the listener addresses in meta) are registered as peers can dial them.
  */
 import { startDiscovery, type Discovery, type StartDiscoveryOptions } from "../discovery/index.ts";
+import { advertisedAddress } from "./advertise.ts";
 import type { RoleContext } from "./role.ts";
+
+/** Meta entries that hold a listener's bound address. */
+const LISTENER_KEYS = new Set(["http", "flight", "grpc"]);
 
 export async function startRoleDiscovery(
   ctx: RoleContext,
   options: Omit<StartDiscoveryOptions, "config" | "catalog" | "log">,
 ): Promise<Discovery> {
-  const discovery = await startDiscovery({ ...options, config: ctx.config, catalog: ctx.catalog, log: ctx.log });
+  const meta = Object.fromEntries(
+    Object.entries(options.meta ?? {}).map(([key, value]) => [
+      key,
+      LISTENER_KEYS.has(key) && typeof value === "string" ? advertisedAddress(ctx.config, value) : value,
+    ]),
+  );
+  const discovery = await startDiscovery({
+    ...options,
+    address: advertisedAddress(ctx.config, options.address),
+    meta,
+    config: ctx.config,
+    catalog: ctx.catalog,
+    log: ctx.log,
+  });
   const { resolver } = discovery;
   // The gauges are sampled synchronously at scrape time, so keep the view up to date from
   // the resolver's change events rather than asking the registry on every scrape.
