@@ -61,6 +61,13 @@ describe("resolver, catalog only", () => {
     await waitUntil(async () => (await resolver.live("querier")).length === 2, 2_000, "suspect readmitted after a heartbeat");
     expect(seen("up", q1.instance.id) && seen("down", q1.instance.id)).toBe(true);
 
+    // A row deleted under a live instance (reaped during an outage): down at once, and the
+    // instance registers again when its next heartbeat finds no row.
+    await s.catalog.deregister(q2.instance.id);
+    expect((await resolver.live("querier")).map((i) => i.id)).toEqual([q1.instance.id]);
+    await waitUntil(async () => (await resolver.live("querier")).length === 2, 2_000, "re-registration after the row vanished");
+    expect(s.logLines.some((line) => line.includes('"discovery.reregistered"'))).toBe(true);
+
     await writer.stop();
     expect(await resolver.live({ role: "writer" })).toEqual([]);
     expect(seen("down", writer.instance.id)).toBe(true);

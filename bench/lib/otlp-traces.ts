@@ -19,6 +19,7 @@ function prng(seed: number): () => number {
 }
 
 type Random = () => number;
+type Attribute = { key: string; value: Record<string, unknown> };
 const pick = <T>(rnd: Random, items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
 const int = (rnd: Random, n: number) => Math.floor(rnd() * n);
 const bytes = (rnd: Random, n: number) => Uint8Array.from({ length: n }, () => 1 + int(rnd, 255));
@@ -32,9 +33,9 @@ const SERVICES = ["checkout", "payments", "cart", "frontend", "inventory", "ship
 const ROUTES = ["/api/v1/orders/{id}", "/api/v1/cart", "/api/v1/users/{id}/profile", "/healthz", "/api/v1/search"] as const;
 
 /** 10 to 20 attributes: the always-present HTTP ones, then optional extras. */
-function httpAttributes(rnd: Random) {
+function httpAttributes(rnd: Random): Attribute[] {
   const route = pick(rnd, ROUTES);
-  const attrs = [
+  const attrs: Attribute[] = [
     { key: "http.request.method", value: str(pick(rnd, ["GET", "POST", "PUT", "DELETE"])) },
     { key: "http.route", value: str(route) },
     { key: "url.full", value: str(`https://shop.example.com${route.replace("{id}", String(int(rnd, 1e6)))}?page=${int(rnd, 10)}`) },
@@ -46,7 +47,7 @@ function httpAttributes(rnd: Random) {
     { key: "user_agent.original", value: str("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0") },
     { key: "client.address", value: str(`10.0.${int(rnd, 255)}.${int(rnd, 255)}`) },
   ];
-  const extras = [
+  const extras: Attribute[] = [
     { key: "http.request.body.size", value: num(int(rnd, 10_000)) },
     { key: "http.response.body.size", value: num(int(rnd, 100_000)) },
     { key: "app.cache.hit", value: bool(rnd() < 0.5) },
@@ -61,9 +62,9 @@ function httpAttributes(rnd: Random) {
   return attrs.concat(extras.slice(0, int(rnd, extras.length + 1)));
 }
 
-function dbAttributes(rnd: Random) {
+function dbAttributes(rnd: Random): Attribute[] {
   const table = pick(rnd, ["orders", "order_items", "users", "carts"]);
-  const attrs = [
+  const attrs: Attribute[] = [
     { key: "db.system.name", value: str("postgresql") },
     { key: "db.namespace", value: str("shop") },
     { key: "db.operation.name", value: str("SELECT") },
@@ -75,7 +76,7 @@ function dbAttributes(rnd: Random) {
     { key: "network.peer.address", value: str(`10.1.0.${int(rnd, 255)}`) },
     { key: "db.client.connection.pool.name", value: str("main") },
   ];
-  const extras = [
+  const extras: Attribute[] = [
     { key: "db.query.duration_ratio", value: dbl(rnd()) },
     { key: "db.statement.prepared", value: bool(rnd() < 0.8) },
     { key: "thread.id", value: num(int(rnd, 64)) },

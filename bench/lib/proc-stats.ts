@@ -18,6 +18,12 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / CLOCK_TICKS;
 }
 
+/** Minor page faults of `pid` so far: first touches of fresh memory, costly in a VM. */
+export function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+}
+
 export interface MemoryStats {
   /** Current resident set, bytes. */
   rss: number;

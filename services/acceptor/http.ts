@@ -104,6 +104,9 @@ async function readLimited(request: Request, encoding: BodyEncoding, limit: numb
   const wireLimit = encoding === "gzip" ? compressedLimit(limit) : limit;
   try {
     if (declared > wireLimit) throw new BodyTooLargeError(limit);
+    // A declared length within the limit bounds the body (the HTTP parser enforces it), so an
+    // uncompressed body is read in one native call instead of chunk by chunk and joined.
+    if (encoding === "identity" && Number.isSafeInteger(declared) && declared >= 0) return await request.bytes();
     return await readBody(request.body, encoding, limit);
   } catch (err) {
     if (err instanceof BodyTooLargeError) {

@@ -2,12 +2,12 @@
  * The querier role: Flight DoGet with a query ticket → gather Parquet files and live rows
  * for the org in scope → DuckDB → Arrow back to the router.
  */
-import { resolve } from "node:path";
 import { FlightClientPool, FlightError, startFlightServer } from "../../shared/flight/index.ts";
 import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import { parseTicket, QueryError, type Ticket } from "../../shared/query/index.ts";
 import type { TableName } from "../../shared/signals/tables.ts";
 import { QueryEngine } from "./engine/index.ts";
+import { openParquetFileSource } from "./file-cache-source.ts";
 import { gatherSources } from "./sources.ts";
 
 /** The table a ticket reads; SQL may read all three. */
@@ -26,7 +26,8 @@ function tablesOf(ticket: Ticket): TableName[] {
 
 export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
-  const root = resolve(config.storage.path);
+  // storage.url: local Parquet files are read in place; S3 objects through the local file cache.
+  const files = await openParquetFileSource({ config, log, metrics });
   const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
   const pool = new FlightClientPool({ secret: config.cluster.secret });
   const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind");
@@ -45,6 +46,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
       async doGet(raw, callCtx) {
         const started = performance.now();
         let kind = "unknown";
+        const releases: Array<() => void> = [];
         try {
           const ticket = parseTicket(raw);
           kind = ticket.kind;
@@ -54,10 +56,14 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
             await Promise.all(
               tablesOf(ticket).map(async (table) => {
                 const gathered = await gatherSources(
-                  { root, catalog, resolver: resolver!, pool, log },
-                  { org: ticket.org, bucket: ticket.bucket, table, startNs: ticket.startNs, endNs: ticket.endNs },
+                  { files, catalog, resolver: resolver!, pool, log },
+                  {
+                    org: ticket.org, bucket: ticket.bucket, table, startNs: ticket.startNs, endNs: ticket.endNs,
+                    traceId: ticket.kind === "trace_by_id" ? ticket.traceId : undefined,
+                  },
                   deadline,
                 );
+                releases.push(gathered.release);
                 return [table, gathered] as const;
               }),
             ),
@@ -70,6 +76,9 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           queryErrors.inc({ kind, code: error.codeName });
           if (error.codeName === "INTERNAL") log.error("query.failed", { kind, err });
           throw error;
+        } finally {
+          // Cached files may be evicted again once no query reads them.
+          for (const release of releases) release();
         }
       },
     },
@@ -101,6 +110,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
       await flight.close(config.shutdown_timeout);
       pool.closeAll();
       await engine.close();
+      await files.close();
       await ops.stop();
     },
   };

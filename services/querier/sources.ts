@@ -3,8 +3,11 @@
  * writers acknowledged but have not flushed yet. Live rows are fetched FIRST and the
  * manifest listed after: a flush in between then shows a batch in both places (removed
  * here by batch id), never in neither.
+ *
+ * Every batch is returned once: live rows are asked of every live writer (each shard's
+ * replicas hold copies) and kept once per batch id; a Parquet file whose batches are all in
+ * files already chosen (a batch flushed again after a failover) is skipped, oldest file first.
  */
-import { join } from "node:path";
 import type { RecordBatch } from "apache-arrow";
 import type { CatalogRepository } from "../../shared/catalog/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
@@ -12,6 +15,7 @@ import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts
 import type { Logger } from "../../shared/log/index.ts";
 import type { TableName } from "../../shared/signals/tables.ts";
 import type { LiveTicket } from "../../shared/writepath/index.ts";
+import type { ParquetFileSource } from "./file-cache-source.ts";
 
 export interface SourceScope {
   org: string;
@@ -19,17 +23,22 @@ export interface SourceScope {
   table: TableName;
   startNs?: string;
   endNs?: string;
+  /** Trace-by-id: remote files whose footers rule the trace out are not downloaded. */
+  traceId?: string;
 }
 
 export interface GatheredSources {
+  /** Local paths, held (remote storage: pinned in the file cache) until `release()`. */
   files: string[];
+  release(): void;
   live: RecordBatch[];
   /** Writers whose live rows could not be read (the answer may miss their newest rows). */
   unreachable: string[];
 }
 
 export interface SourceDeps {
-  root: string;
+  /** Manifest paths → local paths (local storage, or S3 through the file cache). */
+  files: ParquetFileSource;
   catalog: CatalogRepository;
   resolver: Resolver;
   pool: FlightClientPool;
@@ -69,9 +78,11 @@ export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadli
     fromNs: scope.startNs,
     toNs: scope.endNs,
   });
+  const chosen = chooseFiles(files);
+  if (chosen.length < files.length) deps.log.info("query.duplicate_files_skipped", { files: files.length - chosen.length });
   // Each live batch is one write (one batch id): drop what is already in a file, and the
   // second copy a replica holds.
-  const seen = new Set<string>(files.flatMap((f) => f.batchIds));
+  const seen = new Set<string>(chosen.flatMap((f) => f.batchIds));
   const live: RecordBatch[] = [];
   for (const batch of liveTables.flat()) {
     const id = batchIdOf(batch);
@@ -79,5 +90,19 @@ export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadli
     seen.add(id);
     live.push(batch);
   }
-  return { files: files.map((f) => join(deps.root, f.path)), live, unreachable };
+  const local = await deps.files.acquire(chosen, { traceId: scope.traceId });
+  return { files: local.paths, release: local.release, live, unreachable };
+}
+
+/** Files in creation order, without those that add no batch the earlier ones lack. */
+export function chooseFiles<F extends { path: string; createdAt: number; batchIds: string[] }>(files: readonly F[]): F[] {
+  const ordered = [...files].sort((a, b) => a.createdAt - b.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const covered = new Set<string>();
+  const chosen: F[] = [];
+  for (const file of ordered) {
+    if (file.batchIds.length > 0 && file.batchIds.every((id) => covered.has(id))) continue;
+    for (const id of file.batchIds) covered.add(id);
+    chosen.push(file);
+  }
+  return chosen;
 }

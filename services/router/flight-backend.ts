@@ -9,6 +9,7 @@ import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightError, grpcToHttpStatus, type FlightClientPool } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
+import { ShardMapIndex, writerName, writersByName } from "../../shared/sharding/index.ts";
 import { QueryBackendError, type BackendReadiness, type QueryBackend, type QueryOptions, type Ticket } from "./http/backend.ts";
 
 const ATTEMPTS = 2;
@@ -47,7 +48,9 @@ export class FlightQueryBackend implements QueryBackend {
   async topology(): Promise<unknown> {
     const now = Date.now();
     const instances = await this.deps.resolver.live();
-    const shardMap = await this.deps.catalog.shardMap();
+    const stored = await this.deps.catalog.shardMap();
+    const liveWriters = writersByName(instances.filter((i) => i.role === "writer"));
+    const shardMap = stored ? shardMapView(new ShardMapIndex(stored), liveWriters) : null;
     return {
       status: this.deps.resolver.status(),
       instances: instances.map((i) => ({
@@ -59,6 +62,7 @@ export class FlightQueryBackend implements QueryBackend {
         age_ms: now - i.lastSeen,
         sources: i.sources,
         meta: i.meta,
+        ...(i.role === "writer" ? { name: writerName(i) } : {}),
       })),
       shard_map: shardMap,
     };
@@ -73,4 +77,25 @@ export class FlightQueryBackend implements QueryBackend {
   metricsText(): string {
     return "";
   }
+}
+
+/**
+ * The shard map for operators: replicas are writer names (`writer.name`); each writer's
+ * shard counts and whether a live instance answers for it.
+ */
+function shardMapView(map: ShardMapIndex, liveWriters: Map<string, { id: string; address: string }>) {
+  const counts = map.countsByWriter();
+  return {
+    epoch: map.epoch,
+    shard_count: map.shards.length,
+    // Shards naming a writer that is not live: writes to them wait for the next epoch.
+    degraded_shards: map.shards.filter((s) => s.replicas.some((name) => !liveWriters.has(name))).length,
+    writers: Object.fromEntries(
+      [...new Set([...Object.keys(counts), ...liveWriters.keys()])].sort().map((name) => {
+        const live = liveWriters.get(name);
+        return [name, { live: live !== undefined, instance_id: live?.id, address: live?.address, shards: counts[name] ?? { primary: 0, replica: 0, total: 0 } }];
+      }),
+    ),
+    shards: map.shards.map((s) => ({ shard_id: s.shardId, primary: s.replicas[0] ?? null, replicas: s.replicas })),
+  };
 }

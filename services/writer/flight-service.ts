@@ -1,16 +1,19 @@
 /**
- * The writer's Flight surface: DoPut stores a batch durably (WAL fsync) before acking,
- * DoGet serves the live (unflushed) rows of one org/bucket/table, DoAction runs control
- * actions (`flush`, `health`).
+ * The writer's Flight surface: DoPut stores a batch durably (WAL fsync) before acking —
+ * only for a shard this writer holds at the sender's map epoch; DoGet serves the live
+ * (unflushed) rows of one org/bucket/table; DoAction runs control actions (`flush`,
+ * `health`, `shard-map`).
  */
 import type { RecordBatch } from "apache-arrow";
 import { FlightError, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { TABLE_SCHEMAS } from "../../shared/signals/tables.ts";
-import { liveTicket, writeDescriptor, type WriteAck } from "../../shared/writepath/index.ts";
+import { liveTicket, SHARD_MAP_ACTION, writeDescriptor, type ShardMapDocument, type WriteAck } from "../../shared/writepath/index.ts";
 import type { Flusher } from "./flusher.ts";
 import type { LiveBuffer } from "./live-buffer.ts";
+import type { ReplicaSync } from "./replica-sync.ts";
+import type { ShardOwnership } from "./shard-ownership.ts";
 import type { WriteAheadLog } from "./wal/index.ts";
 
 export interface WriterServiceDeps {
@@ -19,6 +22,8 @@ export interface WriterServiceDeps {
   flusher: Flusher;
   log: Logger;
   metrics: MetricsRegistry;
+  ownership: ShardOwnership;
+  sync: ReplicaSync;
   /** Batches this writer persisted recently: a late retry of one of them is acked, not stored again. */
   recentlyPersisted: (batchId: string) => boolean;
 }
@@ -35,6 +40,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
   return {
     async doPut(descriptor, batches) {
       const d = parse(writeDescriptor, descriptor, "write descriptor");
+      await deps.ownership.checkWrite(d.shard_id, d.epoch);
       const received: RecordBatch[] = [];
       for await (const batch of batches) received.push(batch);
       if (received.length !== 1) throw new FlightError("INVALID_ARGUMENT", `a write carries exactly one record batch, got ${received.length}`);
@@ -49,6 +55,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       }
       const entry = { batchId: d.batch_id, orgId: d.org_id, bucket: d.bucket, table: d.table, shardId: d.shard_id, batch };
       const started = performance.now();
+      deps.sync.noteReceived(d.batch_id, d.replicas);
       await deps.wal.append(entry);
       walSeconds.since(started);
       deps.buffer.add(entry);
@@ -69,15 +76,32 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
           return { files: files.map((f) => ({ path: f.path, rows: f.rows })) };
         }
         case "health":
-          return { ok: true, live_rows: deps.buffer.rows };
+          return {
+            ok: true,
+            live_rows: deps.buffer.rows,
+            live_batches: deps.buffer.batches,
+            epoch: deps.ownership.epoch,
+            replication_pending: deps.sync.pendingCopies,
+            synced_epoch: deps.sync.syncedEpoch,
+          };
+        case SHARD_MAP_ACTION: {
+          const map = deps.ownership.current;
+          return { epoch: map?.epoch ?? 0, shards: [...(map?.shards ?? [])] } satisfies ShardMapDocument;
+        }
+        case "sync": {
+          await deps.sync.runOnce();
+          return { replication_pending: deps.sync.pendingCopies, live_batches: deps.buffer.batches };
+        }
         default:
-          throw new FlightError("INVALID_ARGUMENT", `unknown action ${JSON.stringify(type)} (flush, health)`);
+          throw new FlightError("INVALID_ARGUMENT", `unknown action ${JSON.stringify(type)} (flush, health, shard-map, sync)`);
       }
     },
 
     listActions: () => [
       { type: "flush", description: "write the live buffer to Parquet now" },
-      { type: "health", description: "liveness and live-buffer size" },
+      { type: "health", description: "liveness, live-buffer size, map epoch, copies owed to replicas" },
+      { type: SHARD_MAP_ACTION, description: "the shard map this writer routes by ({epoch, shards})" },
+      { type: "sync", description: "release persisted replica batches and copy owed ones now" },
     ],
   };
 }

@@ -4,6 +4,7 @@
  * live buffer and released from the WAL — so at every moment a row is in the WAL, the live
  * buffer or a recorded file (queries dedupe the overlap by batch id).
  */
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CatalogRepository, DataFile } from "../../shared/catalog/index.ts";
@@ -26,6 +27,8 @@ export interface FlusherDeps {
   metrics: MetricsRegistry;
   intervalMs: number;
   maxBufferRows: number;
+  /** Only the primary of a shard flushes it; replicas keep their copies until it is persisted. */
+  isPrimary: (shardId: number) => boolean;
 }
 
 export class Flusher {
@@ -64,11 +67,28 @@ export class Flusher {
 
   private async flushAll(reason: string): Promise<DataFile[]> {
     const files: DataFile[] = [];
-    for (const group of this.deps.buffer.groups()) files.push(await this.flushGroup(group));
+    for (const group of this.deps.buffer.groups()) {
+      if (!this.deps.isPrimary(group[0]!.shardId)) continue;
+      const missing = await this.dropPersisted(group);
+      if (missing.length > 0) files.push(await this.flushGroup(missing));
+    }
     if (files.length > 0) {
       this.deps.log.info("flush.done", { reason, files: files.length, rows: files.reduce((n, f) => n + f.rows, 0) });
     }
     return files;
+  }
+
+  /**
+   * A batch another writer already persisted (a failover: the old primary flushed it, or a
+   * late retry reached us) is released instead of written again.
+   */
+  private async dropPersisted(group: LiveEntry[]): Promise<LiveEntry[]> {
+    const persisted = await this.deps.catalog.persistedBatches(group.map((e) => e.batchId));
+    if (persisted.size === 0) return group;
+    this.deps.buffer.remove(group.filter((e) => persisted.has(e.batchId)));
+    await this.deps.wal.release(persisted);
+    this.deps.log.info("flush.skipped_persisted", { batches: persisted.size });
+    return group.filter((e) => !persisted.has(e.batchId));
   }
 
   private async flushGroup(entries: LiveEntry[]): Promise<DataFile> {
@@ -84,7 +104,12 @@ export class Flusher {
       metadata: footerMetadata({ orgId: first.orgId, bucket: first.bucket, shardId: first.shardId, batchIds }),
     });
     const key = parquetPath({ orgId: first.orgId, bucket: first.bucket, table: first.table, minTimeNs: written.minTimeNs });
-    await this.deps.store.putFile(key, scratch);
+    // On failure (e.g. S3 down after the store's retries) the rows stay in the buffer and
+    // the WAL and the next flush writes a new file: this one is only litter.
+    await this.deps.store.putFile(key, scratch).catch(async (err) => {
+      await rm(scratch, { force: true });
+      throw err;
+    });
     const file: DataFile = {
       path: key,
       orgId: first.orgId,

@@ -23,6 +23,7 @@ export class LiveBuffer {
   private readonly byKey = new Map<string, Map<string, LiveEntry>>();
   private readonly flushed = new Set<string>();
   private totalRows = 0;
+  private totalBatches = 0;
 
   /** False when the batch is already buffered (a retried write). */
   add(entry: LiveEntry): boolean {
@@ -32,6 +33,7 @@ export class LiveBuffer {
     if (entries.has(entry.batchId)) return false;
     entries.set(entry.batchId, entry);
     this.totalRows += entry.batch.numRows;
+    this.totalBatches++;
     return true;
   }
 
@@ -59,12 +61,19 @@ export class LiveBuffer {
       this.flushed.add(entry.batchId);
       if (this.flushed.size > FLUSHED_MEMORY) this.flushed.delete(this.flushed.values().next().value!);
       const group = this.byKey.get(keyOf(entry.orgId, entry.bucket, entry.table));
-      if (group?.delete(entry.batchId)) this.totalRows -= entry.batch.numRows;
+      if (group?.delete(entry.batchId)) {
+        this.totalRows -= entry.batch.numRows;
+        this.totalBatches--;
+      }
       if (group && group.size === 0) this.byKey.delete(keyOf(entry.orgId, entry.bucket, entry.table));
     }
   }
 
   get rows(): number {
     return this.totalRows;
+  }
+
+  get batches(): number {
+    return this.totalBatches;
   }
 }

@@ -2,11 +2,16 @@
  * The Parquet files describe themselves in their footers, so the manifest can always be
  * rebuilt from storage — an in-memory catalog after a restart, or a lost catalog database.
  * Recording a file is idempotent, so this runs at every writer start.
+ *
+ * A file whose batches are already recorded in ANOTHER file is not recorded: it is the
+ * leftover of a writer that died between writing a file and recording it, after which the
+ * shard's next primary flushed the same batches again. Recording it would return them twice.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CatalogRepository } from "../../shared/catalog/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
-import { parseParquetPath, type BlobStore } from "../../shared/storage/index.ts";
+import { join } from "node:path";
+import { parseParquetPath, withFooterFile, type BlobStore, type ParquetLocation } from "../../shared/storage/index.ts";
 import { parseFooter, readParquetFooter } from "./parquet/index.ts";
 
 const PROGRESS_EVERY = 500;
@@ -20,17 +25,33 @@ export async function rebuildManifest(deps: {
 }): Promise<number> {
   const started = performance.now();
   const blobs = (await deps.store.list("")).filter((b) => b.key.endsWith(".parquet"));
+  const known = new Map<string, RecordedScope>();
   let recorded = 0;
+  let duplicates = 0;
   for (const blob of blobs) {
+    let location: ParquetLocation;
     try {
-      parseParquetPath(blob.key); // only files of the data layout (not scratch or cache files)
+      location = parseParquetPath(blob.key); // only files of the data layout (not scratch or cache files)
     } catch {
       continue;
     }
-    const local = deps.store.localPath(blob.key);
-    if (!local) continue;
+    const scopeKey = `${location.orgId}\x00${location.bucket}\x00${location.table}`;
+    let scope = known.get(scopeKey);
+    if (!scope) {
+      scope = await recordedScope(deps.catalog, location);
+      known.set(scopeKey, scope);
+    }
+    if (scope.paths.has(blob.key)) continue;
     try {
-      const footer = parseFooter(blob.key, await readParquetFooter(deps.db, local));
+      // A remote (S3) file's footer is read from a stub fetched by ranged GETs, not the whole file.
+      const meta = await withFooterFile(deps.store, blob, join(deps.root, ".scratch"), (path) => readParquetFooter(deps.db, path));
+      const footer = parseFooter(blob.key, meta);
+      const elsewhere = footer.batchIds.filter((id) => scope.batches.has(id));
+      if (elsewhere.length > 0) {
+        duplicates++;
+        deps.log.warn("manifest.rebuild.duplicate_file", { path: blob.key, batches: footer.batchIds.length, already_recorded: elsewhere.length });
+        continue;
+      }
       await deps.catalog.addDataFile({
         path: blob.key,
         orgId: footer.orgId,
@@ -45,11 +66,23 @@ export async function rebuildManifest(deps: {
         createdAt: blob.modifiedAt,
       });
       recorded++;
+      scope.paths.add(blob.key);
+      for (const id of footer.batchIds) scope.batches.add(id);
     } catch (err) {
       deps.log.error("manifest.rebuild.bad_file", { path: blob.key, err });
     }
     if (recorded % PROGRESS_EVERY === 0 && recorded > 0) deps.log.info("manifest.rebuild.progress", { files: recorded, of: blobs.length });
   }
-  deps.log.info("manifest.rebuild.done", { files: recorded, ms: Math.round(performance.now() - started) });
+  deps.log.info("manifest.rebuild.done", { files: recorded, duplicates_skipped: duplicates, ms: Math.round(performance.now() - started) });
   return recorded;
+}
+
+interface RecordedScope {
+  paths: Set<string>;
+  batches: Set<string>;
+}
+
+async function recordedScope(catalog: CatalogRepository, location: ParquetLocation): Promise<RecordedScope> {
+  const files = await catalog.listDataFiles({ orgId: location.orgId, bucket: location.bucket, table: location.table });
+  return { paths: new Set(files.map((f) => f.path)), batches: new Set(files.flatMap((f) => f.batchIds)) };
 }

@@ -1,20 +1,25 @@
 /**
  * The writer role: WAL → live buffer → Parquet. Start order matters: the manifest is
  * rebuilt and the WAL replayed before the Flight port opens and the instance registers,
- * so no write or query reaches a writer that is still recovering.
+ * so no write or query reaches a writer that is still recovering; then it registers and
+ * joins the shard map (shard-ownership.ts), and only then says `writer.started`.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startDiscovery } from "../../shared/discovery/index.ts";
 import { openDuckDB } from "../../shared/duckdb/index.ts";
-import { startFlightServer } from "../../shared/flight/index.ts";
+import { FlightClientPool, startFlightServer } from "../../shared/flight/index.ts";
 import { startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
-import { LocalBlobStore } from "../../shared/storage/index.ts";
+import type { Resolver } from "../../shared/discovery/index.ts";
+import { writersByName } from "../../shared/sharding/index.ts";
+import { openBlobStore } from "../../shared/storage/index.ts";
 import { Flusher } from "./flusher.ts";
 import { writerHandlers } from "./flight-service.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 import { rebuildManifest } from "./manifest-rebuild.ts";
 import { replayWal } from "./recovery.ts";
+import { ReplicaSync } from "./replica-sync.ts";
+import { ShardOwnership } from "./shard-ownership.ts";
 import { WriteAheadLog } from "./wal/index.ts";
 
 export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
@@ -22,7 +27,8 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   const root = resolve(config.storage.path);
   const scratchDir = join(root, ".scratch");
   mkdirSync(scratchDir, { recursive: true });
-  const store = new LocalBlobStore(root);
+  // storage.url: local files (default) or S3; WAL and scratch stay under storage.path either way.
+  const store = openBlobStore(config, log);
   const duck = await openDuckDB();
   let ready = false;
 
@@ -32,10 +38,24 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   await replayWal({ wal, buffer, catalog, log });
   metrics.gauge("signalbox_writer_live_rows", "rows acknowledged but not yet in Parquet", () => [[undefined, buffer.rows]]);
 
+  // Map upkeep and replica sync run at the pace of discovery: they react to what it sees.
+  const syncMs = Math.max(100, Math.min(1_000, config.discovery.heartbeat_interval));
+  const ownership = new ShardOwnership({ config, catalog, log, metrics, name: config.writer.name, pollMs: syncMs });
+  const pool = new FlightClientPool({ secret: config.cluster.secret });
+  let resolver: Resolver | undefined;
+  const sync = new ReplicaSync({
+    buffer, wal, catalog, ownership, pool, log, metrics,
+    writers: async () => writersByName(resolver ? await resolver.live({ role: "writer" }) : []),
+    suspect: (writer) => resolver?.markSuspect(writer.id),
+    intervalMs: syncMs,
+    stuckAfterMs: 2 * config.writer.flush_interval + 2_000,
+    copyTimeoutMs: Math.max(1_000, config.acceptor.write_timeout),
+  });
   const flusher = new Flusher({
     buffer, wal, store, catalog, db: duck.connection, scratchDir, log, metrics,
     intervalMs: config.writer.flush_interval,
     maxBufferRows: config.writer.max_buffer_rows,
+    isPrimary: (shardId) => ownership.isPrimary(shardId),
   });
 
   const flight = await startFlightServer({
@@ -43,7 +63,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     port: config.writer.flight_port,
     secret: config.cluster.secret,
     log,
-    handlers: writerHandlers({ buffer, wal, flusher, log, metrics, recentlyPersisted: (id) => buffer.wasFlushed(id) }),
+    handlers: writerHandlers({ buffer, wal, flusher, log, metrics, ownership, sync, recentlyPersisted: (id) => buffer.wasFlushed(id) }),
   });
   const ops = startOpsServer({
     host: config.server.host,
@@ -60,8 +80,20 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     address: flight.address,
     meta: { version: VERSION, name: config.writer.name, flight: flight.address, http: ops.address },
   });
+  resolver = discovery.resolver;
+  await ownership.start(discovery.resolver);
+  sync.start();
   ready = true;
-  log.info("writer.started", { flight: flight.address, http: ops.address, live_rows: buffer.rows });
+  const own = ownership.current?.countsByWriter()[config.writer.name];
+  log.info("writer.started", {
+    flight: flight.address,
+    http: ops.address,
+    name: config.writer.name,
+    live_rows: buffer.rows,
+    epoch: ownership.epoch,
+    primary_shards: own?.primary ?? 0,
+    replica_shards: own?.replica ?? 0,
+  });
 
   return {
     role: "writer",
@@ -69,9 +101,12 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     readiness: () => ({ ready, detail: { live_rows: buffer.rows } }),
     async stop() {
       ready = false;
+      ownership.stop();
+      await sync.stop();
       await discovery.stop();
       await flight.close(config.shutdown_timeout);
       await flusher.stop();
+      pool.closeAll();
       await wal.close();
       await ops.stop();
       duck.close();

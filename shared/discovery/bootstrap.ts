@@ -13,7 +13,7 @@ import { discoveryTtlMs, type Config } from "../config/index.ts";
 import type { ServiceInstance } from "../catalog/model.ts";
 import type { CatalogRepository } from "../catalog/repository.ts";
 import type { Logger } from "../log/index.ts";
-import { DiscoveryError } from "./errors.ts";
+import { DiscoveryError, withTimeout } from "./errors.ts";
 import { buildInstance } from "./instance.ts";
 import { NatsDiscovery } from "./nats-connection.ts";
 import { createResolver } from "./resolver.ts";
@@ -31,7 +31,11 @@ export interface StartDiscoveryOptions {
   log: Logger;
   /** Share an existing NATS connection (the caller closes it); default: connect when configured. */
   nats?: NatsDiscovery | null;
+  /** Deadline of each catalog call (default 2 s): a hung catalog must not stall heartbeats or stop(). */
+  catalogTimeoutMs?: number;
 }
+
+const DEFAULT_CATALOG_TIMEOUT_MS = 2_000;
 
 export async function startDiscovery(options: StartDiscoveryOptions): Promise<Discovery> {
   const { config, catalog } = options;
@@ -49,8 +53,9 @@ export async function startDiscovery(options: StartDiscoveryOptions): Promise<Di
       })
     : (options.nats ?? null);
 
+  const timeoutMs = options.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS;
   try {
-    await catalog.register(instance);
+    await withTimeout(catalog.register(instance), timeoutMs, "catalog register");
   } catch (err) {
     if (ownsNats) await nats?.close();
     throw new DiscoveryError("register_failed", `cannot register ${instance.role} in the catalog: ${(err as Error).message}`, {
@@ -61,7 +66,7 @@ export async function startDiscovery(options: StartDiscoveryOptions): Promise<Di
     await nats.putRegistry(instance);
     nats.announce("register", instance);
   }
-  const resolver = await createResolver({ config, catalog, log: options.log, nats });
+  const resolver = await createResolver({ config, catalog, log: options.log, nats, catalogTimeoutMs: timeoutMs });
   log.info("discovery.registered", {
     role: instance.role,
     address: instance.address,
@@ -71,13 +76,16 @@ export async function startDiscovery(options: StartDiscoveryOptions): Promise<Di
     nats: nats ? config.discovery.nats.url : "off",
   });
 
-  return new RunningDiscovery(instance, resolver, catalog, nats, ownsNats, config, ttlMs, log);
+  return new RunningDiscovery(instance, resolver, catalog, nats, ownsNats, config, { ttlMs, timeoutMs }, log);
 }
 
 class RunningDiscovery implements Discovery {
   private readonly catalogTimer: ReturnType<typeof setInterval>;
   private readonly natsTimer: ReturnType<typeof setInterval> | undefined;
-  private tick: Promise<void> = Promise.resolve();
+  /** The catalog tick in progress; a tick that finds one running is skipped, so an outage builds no backlog. */
+  private ticking: Promise<void> | null = null;
+  /** The KV refresh runs beside the catalog heartbeat, never in its way (a NATS outage makes it wait). */
+  private registryPut: Promise<void> | null = null;
   private heartbeatFailing = false;
   private stopping: Promise<void> | null = null;
 
@@ -88,12 +96,11 @@ class RunningDiscovery implements Discovery {
     private readonly nats: NatsDiscovery | null,
     private readonly ownsNats: boolean,
     config: Config,
-    private readonly ttlMs: number,
+    private readonly limits: { ttlMs: number; timeoutMs: number },
     private readonly log: Logger,
   ) {
     this.catalogTimer = setInterval(() => {
-      // Ticks never overlap: a slow catalog delays the next one instead of piling up.
-      this.tick = this.tick.then(() => this.catalogHeartbeat());
+      this.ticking ??= this.catalogHeartbeat().finally(() => (this.ticking = null));
     }, config.discovery.heartbeat_interval);
     if (nats) {
       this.natsTimer = setInterval(() => nats.announce("heartbeat", this.current()), config.discovery.nats.heartbeat_interval);
@@ -113,13 +120,14 @@ class RunningDiscovery implements Discovery {
     if (this.stopping) return;
     const now = Date.now();
     try {
-      const present = await this.catalog.heartbeat(this.instance.id, now);
+      const { ttlMs, timeoutMs } = this.limits;
+      const present = await withTimeout(this.catalog.heartbeat(this.instance.id, now), timeoutMs, "catalog heartbeat");
       if (!present) {
         // Reaped while we could not heartbeat (e.g. a long catalog outage): come back.
-        await this.catalog.register({ ...this.instance, lastSeen: now });
+        await withTimeout(this.catalog.register({ ...this.instance, lastSeen: now }), timeoutMs, "catalog register");
         this.log.warn("discovery.reregistered", { reason: "row was reaped" });
       }
-      const reaped = await this.catalog.reap(now - 2 * this.ttlMs);
+      const reaped = await withTimeout(this.catalog.reap(now - 2 * ttlMs), timeoutMs, "catalog reap");
       if (reaped > 0) this.log.info("discovery.reaped", { rows: reaped });
       if (this.heartbeatFailing) this.log.info("discovery.heartbeat.recovered");
       this.heartbeatFailing = false;
@@ -131,21 +139,24 @@ class RunningDiscovery implements Discovery {
       // Published after the catalog write, so NATS's last word is never older than the row's
       // (the resolver lets NATS silence overrule only a catalog row that is not newer).
       this.nats.announce("heartbeat", this.current());
-      await this.nats.putRegistry(this.current());
+      if (!this.registryPut) {
+        this.registryPut = this.nats.putRegistry(this.current()).finally(() => (this.registryPut = null));
+      }
     }
   }
 
   private async deregister(): Promise<void> {
     clearInterval(this.catalogTimer);
     clearInterval(this.natsTimer);
-    await this.tick;
+    await this.ticking;
     const failures: string[] = [];
     if (this.nats) {
       this.nats.announce("deregister", this.current());
+      await this.registryPut; // a refresh landing after the delete would bring the key back
       await this.nats.deleteRegistry(this.instance);
     }
     try {
-      await this.catalog.deregister(this.instance.id);
+      await withTimeout(this.catalog.deregister(this.instance.id), this.limits.timeoutMs, "catalog deregister");
     } catch (err) {
       // The reaper of the surviving instances removes the row after 2 × ttl.
       failures.push("catalog");

@@ -15,7 +15,7 @@ import { connect, headers, type NatsConnection, type Subscription } from "@nats-
 import { Kvm, KvWatchInclude, type KV } from "@nats-io/kv";
 import type { ServiceInstance } from "../catalog/model.ts";
 import type { Logger } from "../log/index.ts";
-import { DiscoveryError } from "./errors.ts";
+import { DiscoveryError, withTimeout } from "./errors.ts";
 import { decodeInstance, encodeInstance } from "./instance.ts";
 import {
   ALL_ANNOUNCEMENTS,
@@ -25,6 +25,9 @@ import {
   registryKey,
   type AnnouncementKind,
 } from "./subjects.ts";
+
+/** Deadline of one KV call: during an outage, calls fail after this instead of queueing for long. */
+const KV_TIMEOUT_MS = 2_000;
 
 /** Header naming the registry (KV bucket) an announcement belongs to. */
 export const REGISTRY_HEADER = "Signalbox-Registry";
@@ -108,6 +111,10 @@ export class NatsDiscovery {
     let kv: KV | null = null;
     if (features.jetstream) {
       kv = await openBucket(nc, options.bucket, options.ttlMs);
+      const bucketTtl = (await kv.status()).ttl;
+      if (bucketTtl !== options.ttlMs) {
+        log.warn("discovery.nats.bucket_ttl_differs", { bucket: options.bucket, bucket_ttl_ms: bucketTtl, ttl_ms: options.ttlMs });
+      }
     } else {
       log.warn("discovery.nats.no_jetstream", { server: options.url, detail: "KV registry disabled; heartbeat subjects only" });
     }
@@ -177,10 +184,11 @@ export class NatsDiscovery {
    * The current KV entries, then every change. The watcher is an ordered consumer, so
    * deletions made while this connection was down are delivered after it reconnects.
    */
-  async watchRegistry(onChange: (change: RegistryChange) => void): Promise<void> {
-    if (!this.kv) return;
+  async watchRegistry(onChange: (change: RegistryChange) => void): Promise<() => void> {
+    if (!this.kv) return () => {};
     const watcher = await this.kv.watch({ key: ">", include: KvWatchInclude.LastValue });
-    this.stoppers.push(() => watcher.stop());
+    const stop = () => watcher.stop();
+    this.stoppers.push(stop);
     void (async () => {
       for await (const entry of watcher) {
         if (entry.operation === "DEL" || entry.operation === "PURGE") {
@@ -195,6 +203,7 @@ export class NatsDiscovery {
         }
       }
     })().catch((err) => this.log.warn("discovery.nats.watch_ended", { err }));
+    return stop;
   }
 
   /** Flush what was published (the deregister) and close. */
@@ -203,7 +212,8 @@ export class NatsDiscovery {
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     if (this.nc.isClosed()) return;
     try {
-      await this.nc.flush();
+      // Bounded: while disconnected a flush would wait for the reconnect.
+      await withTimeout(this.nc.flush(), KV_TIMEOUT_MS, "NATS flush");
     } catch (err) {
       this.log.debug("discovery.nats.flush_failed", { err });
     }
@@ -254,10 +264,10 @@ export class NatsDiscovery {
 async function openBucket(nc: NatsConnection, bucket: string, ttlMs: number): Promise<KV> {
   const kvm = new Kvm(nc);
   try {
-    return await kvm.create(bucket, { ttl: ttlMs, history: 1 });
+    return await kvm.create(bucket, { ttl: ttlMs, history: 1, timeout: KV_TIMEOUT_MS });
   } catch (err) {
     try {
-      return await kvm.open(bucket);
+      return await kvm.open(bucket, { timeout: KV_TIMEOUT_MS });
     } catch {
       throw new DiscoveryError("nats_unreachable", `cannot create or open KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
     }

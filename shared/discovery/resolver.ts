@@ -96,7 +96,7 @@ class MergingResolver implements Resolver {
           this.reconcile();
         }),
       );
-      await this.nats.watchRegistry((change) => this.onRegistryChange(change));
+      this.cleanups.push(await this.nats.watchRegistry((change) => this.onRegistryChange(change)));
       // Staleness has no event of its own: look for silent instances a few times per stale_after.
       const sweepMs = Math.max(20, Math.min(100, Math.floor(this.staleAfterMs / 10)));
       this.sweepTimer = setInterval(() => this.sweep(), sweepMs);

@@ -98,7 +98,8 @@ export class FlightClient {
       let sentDescriptor = false;
       for await (const batch of abortable(iterate(batches), callFailed.signal)) {
         for (const message of encoder.encode(batch)) {
-          const data: FlightDataMessage = sentDescriptor ? message : { ...message, flight_descriptor: descriptorMessage };
+          // Not a spread: that would read (and join) a parted message's data_body.
+          const data: FlightDataMessage = sentDescriptor ? message : Object.assign(message, { flight_descriptor: descriptorMessage });
           sentDescriptor = true;
           await writeWithBackpressure(call, data, callFailed.signal);
         }

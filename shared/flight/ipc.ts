@@ -8,6 +8,8 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { Message, MessageHeader, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Schema } from "apache-arrow";
 import { FlightError } from "./errors.ts";
+import { directlyLoadable, loadRecordBatch } from "./ipc-decode.ts";
+import { canEncodeDirectly, recordBatchFlightData, schemaHeader, writerIpcBytes } from "./ipc-encode.ts";
 import type { FlightDataMessage } from "./proto.ts";
 
 export interface IpcFlightData {
@@ -58,10 +60,7 @@ export function sameSchemaShape(a: Schema, b: Schema): boolean {
 
 /** The IPC Schema message of `schema`, as one FlightData. */
 export function schemaFlightData(schema: Schema): IpcFlightData {
-  const writer = new RecordBatchStreamWriter();
-  writer.reset(undefined, schema);
-  const [message] = splitIpcMessages(writer.toUint8Array(true));
-  return { data_header: message.data_header, data_body: EMPTY };
+  return { data_header: schemaHeader(schema), data_body: EMPTY };
 }
 
 /**
@@ -85,7 +84,11 @@ export class FlightDataEncoder {
     }
     const first = this.schema === undefined;
     this.schema ??= batch.schema;
-    const messages = splitIpcMessages(RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true));
+    if (canEncodeDirectly(batch.schema)) {
+      const message = recordBatchFlightData(batch);
+      return first ? [schemaFlightData(batch.schema), message] : [message];
+    }
+    const messages = splitIpcMessages(writerIpcBytes(batch));
     return messages
       .filter((m) => first || m.type !== MessageHeader.Schema)
       .map(({ data_header, data_body }) => ({ data_header, data_body }));
@@ -120,17 +123,16 @@ export function decodeFlightData(
   let schema: Schema | undefined;
   let sourceError: unknown;
   let recordBatchesSeen = 0;
+  const malformed = (err: unknown) =>
+    err === sourceError || err instanceof FlightError
+      ? err
+      : new FlightError(malformedCode, `malformed Arrow IPC stream: ${(err as Error).message}`, { cause: err });
 
-  async function* ipcBytes(): AsyncGenerator<Uint8Array> {
+  async function* headerMessages(): AsyncGenerator<FlightDataMessage> {
     try {
       for await (const m of messages) {
-        const header = m.data_header;
-        if (!header || header.byteLength === 0) continue; // metadata-only message
-        const message = decodeHeader(header, malformedCode);
-        if (message.headerType === MessageHeader.RecordBatch) recordBatchesSeen++;
-        yield frameHeader(header);
-        const bodyLength = Number(message.bodyLength);
-        if (bodyLength > 0) yield fitBody(m.data_body ?? EMPTY, bodyLength);
+        if (!m.data_header || m.data_header.byteLength === 0) continue; // metadata-only message
+        yield m;
       }
     } catch (err) {
       sourceError = err;
@@ -138,21 +140,52 @@ export function decodeFlightData(
     }
   }
 
-  async function* batches(): AsyncGenerator<RecordBatch> {
+  /** Arrow's reader over re-framed IPC bytes: the general path (dictionaries and the like). */
+  async function* ipcBytes(source: AsyncIterable<FlightDataMessage>): AsyncGenerator<Uint8Array> {
+    for await (const m of source) {
+      const header = m.data_header!;
+      const message = decodeHeader(header, malformedCode);
+      if (message.headerType === MessageHeader.RecordBatch) recordBatchesSeen++;
+      yield frameHeader(header);
+      const bodyLength = Number(message.bodyLength);
+      if (bodyLength > 0) yield fitBody(m.data_body ?? EMPTY, bodyLength);
+    }
+  }
+
+  async function* viaReader(source: AsyncIterable<FlightDataMessage>): AsyncGenerator<RecordBatch> {
     let yielded = 0;
+    const reader = await RecordBatchReader.from(ipcBytes(source));
+    await reader.open();
+    schema = reader.schema ?? undefined;
+    for await (const batch of reader) {
+      // For a stream with a schema and no batches the reader yields one empty placeholder.
+      if (yielded >= recordBatchesSeen) continue;
+      yielded++;
+      yield batch;
+    }
+  }
+
+  async function* batches(): AsyncGenerator<RecordBatch> {
     try {
-      const reader = await RecordBatchReader.from(ipcBytes());
-      await reader.open();
-      schema = reader.schema ?? undefined;
-      for await (const batch of reader) {
-        // For a stream with a schema and no batches the reader yields one empty placeholder.
-        if (yielded >= recordBatchesSeen) continue;
-        yielded++;
-        yield batch;
+      const input = headerMessages();
+      const first = await input.next();
+      if (first.done) return;
+      const firstMessage = decodeHeader(first.value.data_header!, malformedCode);
+      if (!directlyLoadable(firstMessage)) {
+        yield* viaReader(prependOne(first.value, input));
+        return;
+      }
+      const streamSchema = firstMessage.header() as Schema;
+      schema = streamSchema;
+      for await (const m of input) {
+        const message = decodeHeader(m.data_header!, malformedCode);
+        if (message.headerType !== MessageHeader.RecordBatch) {
+          throw new FlightError(malformedCode, `unexpected ${MessageHeader[message.headerType]} message after the schema`);
+        }
+        yield loadRecordBatch(streamSchema, message, fitBody(m.data_body ?? EMPTY, Number(message.bodyLength)));
       }
     } catch (err) {
-      if (err === sourceError || err instanceof FlightError) throw err;
-      throw new FlightError(malformedCode, `malformed Arrow IPC stream: ${(err as Error).message}`, { cause: err });
+      throw malformed(err);
     }
   }
 
@@ -163,6 +196,11 @@ export function decodeFlightData(
     },
     [Symbol.asyncIterator]: () => iterable,
   };
+}
+
+async function* prependOne<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 const STREAM_MESSAGE_TYPES = new Set([MessageHeader.Schema, MessageHeader.DictionaryBatch, MessageHeader.RecordBatch]);

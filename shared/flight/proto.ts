@@ -7,6 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { fromJSON } from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import flightProtoText from "../../proto/Flight.proto" with { type: "text" };
+import { deserializeFlightData, serializeFlightData } from "./flight-data-codec.ts";
 
 /** Wire shapes as proto-loader presents them (keepCase, enums as strings, bytes as Buffer). */
 export interface FlightDescriptorMessage {
@@ -41,10 +42,31 @@ function loadServiceClient(): grpc.ServiceClientConstructor {
     oneofs: true,
     defaults: false,
   });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    arrow: { flight: { protocol: { FlightService: grpc.ServiceClientConstructor } } };
+  const service = definition["arrow.flight.protocol.FlightService"] as grpc.ServiceDefinition;
+  return grpc.makeClientConstructor(withFlightDataCodec(service), "FlightService");
+}
+
+type Codec = { serialize: (m: never) => Buffer; deserialize: (b: Buffer) => unknown };
+const FLIGHT_DATA: Codec = { serialize: serializeFlightData as Codec["serialize"], deserialize: deserializeFlightData };
+
+/** The bulk methods carry FlightData: give them the hand-written codec (flight-data-codec.ts). */
+function withFlightDataCodec(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const methods: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
+  const swap = (name: string, side: "request" | "response") => {
+    const method = methods[name];
+    if (!method) throw new Error(`Flight.proto lacks ${name}`);
+    methods[name] = {
+      ...method,
+      ...(side === "request"
+        ? { requestSerialize: FLIGHT_DATA.serialize, requestDeserialize: FLIGHT_DATA.deserialize }
+        : { responseSerialize: FLIGHT_DATA.serialize, responseDeserialize: FLIGHT_DATA.deserialize }),
+    } as grpc.MethodDefinition<unknown, unknown>;
   };
-  return loaded.arrow.flight.protocol.FlightService;
+  swap("DoPut", "request");
+  swap("DoGet", "response");
+  swap("DoExchange", "request");
+  swap("DoExchange", "response");
+  return methods as grpc.ServiceDefinition;
 }
 
 /** Client constructor; `.service` is the server-side ServiceDefinition. */

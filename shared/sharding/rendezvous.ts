@@ -1,13 +1,35 @@
 /**
  * Rendezvous (highest-random-weight) hashing: each shard ranks every writer by
- * hash(shard, writer) and takes the top `replicationFactor`; rank 0 is the primary.
+ * weight(shard, writer) and takes the top `replicationFactor`; rank 0 is the primary.
  * A writer joining or leaving only moves the shards whose top set it enters or leaves.
+ *
+ * weight = fmix64(FNV-1a 64 of `writer \x00 shard`). FNV-1a alone is a poor weight: names
+ * that differ in their last byte ("w1", "w2") get correlated high bits, so one writer was
+ * always first or last and never second. MurmurHash3's 64-bit finaliser spreads every input
+ * bit over the whole word. (How many replicas a joining writer wins is still a random
+ * variable over the names: about Binomial(shards, RF / writers), mean RF × shards / writers.)
  */
 import { fnv1a64 } from "./hash.ts";
 
+const MASK_64 = 0xffffffffffffffffn;
+
+export function fmix64(value: bigint): bigint {
+  let k = value & MASK_64;
+  k ^= k >> 33n;
+  k = (k * 0xff51afd7ed558ccdn) & MASK_64;
+  k ^= k >> 33n;
+  k = (k * 0xc4ceb9fe1a85ec53n) & MASK_64;
+  k ^= k >> 33n;
+  return k;
+}
+
+export function rendezvousWeight(shardId: number, writer: string): bigint {
+  return fmix64(fnv1a64(`${writer}\x00${shardId}`));
+}
+
 export function rankWriters(shardId: number, writerIds: readonly string[]): string[] {
   return writerIds
-    .map((id) => ({ id, weight: fnv1a64(`${shardId}\x00${id}`) }))
+    .map((id) => ({ id, weight: rendezvousWeight(shardId, id) }))
     .sort((a, b) => (a.weight === b.weight ? a.id.localeCompare(b.id) : a.weight > b.weight ? -1 : 1))
     .map((entry) => entry.id);
 }

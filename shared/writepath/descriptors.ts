@@ -1,13 +1,19 @@
 /**
  * The Flight documents of the write path, shared by the roles that send batches (acceptor,
- * router) and the role that stores them (writer).
+ * router, and writers copying batches to each other) and the role that stores them (writer).
  */
 import { z } from "zod";
 import { TABLE_NAMES, type TableName } from "../signals/tables.ts";
 
 const tableName = z.enum(TABLE_NAMES as [TableName, ...TableName[]]);
 
-/** DoPut descriptor: one batch for one shard; `batch_id` makes the write idempotent. */
+/**
+ * DoPut descriptor: one batch for one shard; `batch_id` makes the write idempotent.
+ * `epoch` is the shard-map epoch the sender routed by: a writer refuses a batch for a shard
+ * it does not own at that epoch, so a stale map is corrected instead of silently obeyed.
+ * `replicas` names the writers the sender sent the same batch to (a receiver need not copy
+ * it to them again).
+ */
 export const writeDescriptor = z.object({
   kind: z.literal("write"),
   org_id: z.string().min(1),
@@ -15,6 +21,8 @@ export const writeDescriptor = z.object({
   table: tableName,
   batch_id: z.string().min(1),
   shard_id: z.number().int().min(0),
+  epoch: z.number().int().min(0),
+  replicas: z.array(z.string()).optional(),
 });
 export type WriteDescriptor = z.infer<typeof writeDescriptor>;
 
@@ -30,3 +38,24 @@ export const liveTicket = z.object({
   table: tableName,
 });
 export type LiveTicket = z.infer<typeof liveTicket>;
+
+/** DoAction `shard-map`: the map the writer routes by (its latest view of the catalog's). */
+export const SHARD_MAP_ACTION = "shard-map";
+export const shardMapDocument = z.object({
+  epoch: z.number().int().min(0),
+  shards: z.array(z.object({ shardId: z.number().int().min(0), replicas: z.array(z.string()) })),
+});
+export type ShardMapDocument = z.infer<typeof shardMapDocument>;
+
+/**
+ * The FAILED_PRECONDITION message of a refused write names the writer's epoch in a fixed
+ * form, so the sender knows how new a map it must fetch.
+ */
+export function staleMapMessage(writer: string, epoch: number, reason: string): string {
+  return `writer ${writer} at epoch ${epoch}: ${reason}`;
+}
+
+export function epochInMessage(message: string): number | undefined {
+  const match = / at epoch (\d+):/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,5 +1,6 @@
-export { writeDescriptor, writeAck, liveTicket } from "./descriptors.ts";
-export type { WriteDescriptor, WriteAck, LiveTicket } from "./descriptors.ts";
+export { writeDescriptor, writeAck, liveTicket, shardMapDocument, SHARD_MAP_ACTION, staleMapMessage, epochInMessage } from "./descriptors.ts";
+export type { WriteDescriptor, WriteAck, LiveTicket, ShardMapDocument } from "./descriptors.ts";
 export { WriteUnavailableError } from "./errors.ts";
 export { ReplicatedWriter } from "./replicated-writer.ts";
 export type { BatchWrite } from "./replicated-writer.ts";
+export { ShardMapClient } from "./shard-map-client.ts";

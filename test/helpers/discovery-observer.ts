@@ -65,6 +65,7 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
   const config = await loadConfig({ argv: [], env });
   const catalog = await openCatalog(dsn, { log });
   const resolvers: Resolver[] = [];
+  const extraCatalogs: CatalogRepository[] = [];
   const standIns: StandIn[] = [];
 
   return {
@@ -80,15 +81,16 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
       const settings = { ...base, ...overrides };
       const resolverConfig = await loadConfig({ argv: [], env: discoveryEnv(settings) });
       const resolverCatalog = settings.dsn === dsn ? catalog : await openCatalog(settings.dsn, { log });
-      if (resolverCatalog !== catalog) cleanups.unshift(() => resolverCatalog.close());
+      if (resolverCatalog !== catalog) extraCatalogs.push(resolverCatalog);
       const resolver = await createResolver({ config: resolverConfig, catalog: resolverCatalog, log });
       resolvers.push(resolver);
       return resolver;
     },
     async dispose() {
       await Promise.all(standIns.map((s) => (s.proc.exitCode === null ? s.crash() : undefined)));
-      for (const resolver of resolvers) await resolver.close();
-      await catalog.close();
+      await Promise.all(resolvers.map((resolver) => resolver.close()));
+      // In parallel: postgres.js may wait seconds on sockets a proxy cut.
+      await Promise.all([catalog, ...extraCatalogs].map((c) => c.close()));
       if (bucket) await deleteBucket(bucket);
       for (const cleanup of cleanups) await cleanup();
     },

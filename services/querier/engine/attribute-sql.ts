@@ -16,13 +16,47 @@ export function containsJsonSql(column: AttributeColumn, text: string): string {
   return `(strpos(${column}, ${quoteLiteral(JSON.stringify(text))}) > 0)`;
 }
 
-/** The OTLP AnyValue (JSON) of `key` in `column`, or NULL when the key is absent. */
+/**
+ * Cheap and selective necessary condition for `key` having exactly the scalar `member` value:
+ * its whole KeyValue text occurs, as the acceptor writes it (shared/signals/anyvalue-json.ts:
+ * `{"key":K,"value":{"intValue":"500"}}`). Far more selective than the key alone, which
+ * most spans of a kind carry; the JSON is still parsed to confirm (a kvlist may nest it).
+ * `valueJson` is the member's JSON text: `"v"` for strings and ints, `500` / `true` otherwise.
+ */
+export function containsKeyValueSql(column: AttributeColumn, key: string, member: ScalarMember, valueJson: string): string {
+  const text = `"key":${JSON.stringify(key)},"value":{"${member}":${valueJson}}`;
+  return `(strpos(${column}, ${quoteLiteral(text)}) > 0)`;
+}
+
+export type ScalarMember = "stringValue" | "intValue" | "doubleValue" | "boolValue";
+
+/** Guards for "the scalar value of `key`, as text, equals `value`" (legacy tag search). */
+export function containsScalarTextSql(column: AttributeColumn, key: string, value: string): string {
+  const forms = [containsKeyValueSql(column, key, "stringValue", JSON.stringify(value))];
+  if (/^-?\d+$/.test(value)) forms.push(containsKeyValueSql(column, key, "intValue", JSON.stringify(value)));
+  if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) forms.push(containsKeyValueSql(column, key, "doubleValue", value));
+  // Non-finite doubles are JSON strings in OTLP/JSON.
+  if (value === "NaN" || value === "Infinity" || value === "-Infinity") {
+    forms.push(containsKeyValueSql(column, key, "doubleValue", JSON.stringify(value)));
+  }
+  if (value === "true" || value === "false") forms.push(containsKeyValueSql(column, key, "boolValue", value));
+  return `(${forms.join(" OR ")})`;
+}
+
+/**
+ * The OTLP AnyValue (JSON) of `key` in `column`, or NULL when the key is absent. Two JSON
+ * parses per row: the key list, then the value at the key's position (a list_filter over the
+ * entries would parse every entry again).
+ */
 export function attributeValueSql(column: AttributeColumn, key: string): string {
-  return (
-    `(CASE WHEN ${containsJsonSql(column, key)} THEN ` +
-    `json_extract(list_filter(json_extract(NULLIF(${column}, ''), '$[*]'), ` +
-    `lambda kv: json_extract_string(kv, '$.key') = ${quoteLiteral(key)})[1], '$.value') END)`
-  );
+  const doc = `NULLIF(${column}, '')`;
+  const index = `list_position(json_extract_string(${doc}, '$[*].key'), ${quoteLiteral(key)})`;
+  return `(CASE WHEN ${containsJsonSql(column, key)} THEN json_extract(${doc}, '$[' || (${index} - 1) || '].value') END)`;
+}
+
+/** `body` over `value` evaluated once (DuckDB would evaluate a repeated subexpression again). */
+export function withValue(value: string, body: (v: string) => string): string {
+  return `list_transform([${value}], lambda _av: ${body("_av")})[1]`;
 }
 
 /** The string member of an AnyValue (NULL for other types). */
@@ -34,8 +68,8 @@ export const boolOf = (value: string) => `TRY_CAST(json_extract_string(${value},
 /** Any scalar AnyValue as text (how Tempo's legacy `tags=` search compares values). */
 export function scalarTextOf(value: string): string {
   return (
-    `coalesce(json_extract_string(${value}, '$.stringValue'), json_extract_string(${value}, '$.intValue'), ` +
-    `json_extract_string(${value}, '$.doubleValue'), json_extract_string(${value}, '$.boolValue'))`
+    `list_filter(json_extract_string(${value}, ['$.stringValue', '$.intValue', '$.doubleValue', '$.boolValue']), ` +
+    `lambda _t: _t IS NOT NULL)[1]`
   );
 }
 

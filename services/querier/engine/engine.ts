@@ -6,21 +6,20 @@
  * a separate locked-down instance (sql-sandbox.ts).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { makeData, RecordBatch, Struct, Table as ArrowTable, type Schema, type Table } from "apache-arrow";
+import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "apache-arrow";
 import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import { QueryError, ticketTables, type LogsTicket, type Ticket } from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/signals/tables.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
-import { logLabelsSchema, logLabelValuesSchema, logLabelsSql, logLabelValuesSql, logsResultSchema, logsSql } from "./logs.ts";
+import { builtInSql } from "./built-in-sql.ts";
+import { logsResultSchema, logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
-import { searchResultSchema, searchSql } from "./search.ts";
 import { NO_SOURCES, createSourceView, type QuerySources, type TableSources } from "./sources.ts";
+import { runSearch } from "./search-plan.ts";
 import { runSandboxedSql } from "./sql-sandbox.ts";
-import { tagNamesSchema, tagNamesSql, tagValuesSchema, tagValuesSql } from "./tags.ts";
-import { traceByIdSchema, traceByIdSql } from "./trace-by-id.ts";
 
 export interface QueryEngineOptions {
   log: Logger;
@@ -47,6 +46,9 @@ export class QueryEngine {
 
   static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
     const handle = await openDuckDB(":memory:", { config: opts.duckdbConfig });
+    // Parquet files are immutable (a new file gets a new name): their footers can be cached
+    // across queries, which saves re-reading and re-parsing every footer on every query.
+    await handle.connection.run("SET parquet_metadata_cache = true");
     return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, opts.duckdbConfig);
   }
 
@@ -109,26 +111,11 @@ export class QueryEngine {
   }
 
   private async runBuiltIn(connection: DuckDBConnection, ticket: Exclude<Ticket, { kind: "sql" }>): Promise<Table> {
-    const read = async (sql: string, schema: Schema) => {
-      const reader = await connection.runAndReadAll(sql);
-      return readerToTable(reader, schema, this.maxRows);
-    };
-    switch (ticket.kind) {
-      case "trace_by_id":
-        return read(traceByIdSql(ticket, VIEW, this.maxRows), traceByIdSchema);
-      case "search":
-        return read(searchSql({ ...ticket, limit: Math.min(ticket.limit, this.maxRows) }, VIEW), searchResultSchema);
-      case "tag_names":
-        return read(tagNamesSql(ticket, VIEW), tagNamesSchema);
-      case "tag_values":
-        return read(tagValuesSql(ticket, VIEW), tagValuesSchema);
-      case "logs":
-        return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-      case "log_labels":
-        return read(logLabelsSql(ticket, VIEW), logLabelsSchema);
-      case "log_label_values":
-        return read(logLabelValuesSql(ticket, VIEW), logLabelValuesSchema);
-    }
+    if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
+    if (ticket.kind === "search") return runSearch(connection, ticket, VIEW, this.maxRows);
+    const { sql, schema } = builtInSql(ticket, VIEW, this.maxRows);
+    const reader = await connection.runAndReadAll(sql);
+    return readerToTable(reader, schema, this.maxRows);
   }
 
   /** Labels are built in JS from the (at most `limit`) result rows: see log-streams.ts. */

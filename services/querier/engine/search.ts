@@ -8,7 +8,7 @@ import { Field, Int64, Schema, Utf8 } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { parseTraceQL, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
-import { attributeValueSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
+import { attributeValueSql, containsScalarTextSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
 import { bigintSql, compileSpanset, filterSql, type ConditionContext } from "./traceql-sql.ts";
 
 export const ROOT_SPAN_NOT_YET_RECEIVED = "<root span not yet received>";
@@ -30,12 +30,37 @@ const SPAN_COLUMNS = [
 const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null };
 const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name" };
 
-export function searchSql(ticket: SearchTicket, view: string): string {
+function compileSearch(ticket: SearchTicket) {
   const expr: SpansetExpr =
     ticket.q !== undefined && ticket.q.trim() !== "" ? parseTraceQL(ticket.q) : { type: "filter", condition: null, pos: 0 };
   const compiled = compileSpanset(expr);
   const extra = legacyConditions(ticket);
   const candidate = compiled.filters.map((f) => `(${filterSql(f, extra, CANDIDATE_PASS)})`);
+  return { compiled, extra, candidate };
+}
+
+/**
+ * The newest `k` spans that may belong to a matching trace (`trace_id`, `start_time_unix_nano`),
+ * newest first. DuckDB's top-N pushes a rising start-time bound into the Parquet scan, so with
+ * the files listed newest first the older row groups are skipped once k spans are found.
+ */
+export function searchCandidatesSql(ticket: SearchTicket, view: string, k: number): string {
+  // No time-range filter here: a trace in range may match through a span that starts after
+  // the range's end (the range applies to the trace as a whole).
+  const { candidate } = compileSearch(ticket);
+  return (
+    `SELECT trace_id, start_time_unix_nano FROM ${quoteIdent(view)} ` +
+    `WHERE ${candidate.join(" OR ")} ORDER BY start_time_unix_nano DESC LIMIT ${k}`
+  );
+}
+
+/**
+ * The search answer. With `traceIds`, only those traces are evaluated (all their spans, in
+ * every source): the caller took them from searchCandidatesSql and checks that nothing older
+ * could have made the top `limit` (search-plan.ts).
+ */
+export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonly string[]): string {
+  const { compiled, extra, candidate } = compileSearch(ticket);
   const flags = compiled.filters.map((f, i) => `(${filterSql(f, extra, FULL_PASS)}) AS _m${i}`);
   const traceFlags = compiled.filters.map((_, i) => `bool_or(_m${i}) AS _t${i}`);
   const hitFlags = compiled.filters.map((_, i) => `h._t${i}`);
@@ -51,7 +76,12 @@ export function searchSql(ticket: SearchTicket, view: string): string {
     "'startTimeUnixNano', CAST(start_time_unix_nano AS VARCHAR), 'durationNanos', CAST(duration_nano AS VARCHAR), " +
     "'attributes', CAST(coalesce(NULLIF(attributes, ''), '[]') AS JSON))";
 
-  const spansWhere = everyTrace ? "" : `WHERE trace_id IN (SELECT DISTINCT trace_id FROM ${src} WHERE ${candidate.join(" OR ")})`;
+  const spansWhere =
+    traceIds !== undefined
+      ? `WHERE trace_id IN (${traceIds.length ? traceIds.map(quoteLiteral).join(", ") : "NULL"})`
+      : everyTrace
+        ? ""
+        : `WHERE trace_id IN (SELECT DISTINCT trace_id FROM ${src} WHERE ${candidate.join(" OR ")})`;
 
   return `
 WITH spans AS (
@@ -115,11 +145,10 @@ function tagSql(key: string, value: string): string {
     const code = STATUS_ALIASES[value.toLowerCase()];
     return code === undefined ? "FALSE" : `(status_code = ${code})`;
   }
-  // The value's text (JSON-escaped, without quotes: it may be a string, int, double or bool)
-  // must occur in the column: a cheap guard before parsing the JSON.
-  const escaped = quoteLiteral(JSON.stringify(value).slice(1, -1));
+  // The whole KeyValue text must occur in the column: a cheap, selective guard before
+  // parsing the JSON.
   const textEquals = (column: AttributeColumn) =>
-    `(strpos(${column}, ${escaped}) > 0 AND ${scalarTextOf(attributeValueSql(column, key))} = ${lit})`;
+    `(${containsScalarTextSql(column, key, value)} AND ${scalarTextOf(attributeValueSql(column, key))} = ${lit})`;
   if (key === "service.name") return `(service_name = ${lit} OR ${textEquals("attributes")})`;
   return `(${textEquals("attributes")} OR ${textEquals("resource_attributes")})`;
 }

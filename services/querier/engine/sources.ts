@@ -23,6 +23,12 @@ export const NO_SOURCES: QuerySources = { files: [], live: [] };
 /**
  * Creates TEMP table `<view>_live` with the live rows and TEMP VIEW `<view>` = Parquet UNION
  * ALL live. The view is inlined wherever it is used, so filters reach the Parquet scan.
+ *
+ * - `hive_partitioning = false`: the `date=` / `hour=` folders would otherwise add `date` and
+ *   `hour` columns that are not part of the table.
+ * - Files are listed newest first (paths sort by date, hour, then UUIDv7 file name), so a
+ *   newest-first top-N (search) finds its rows early and skips older row groups.
+ * - Only the table's own columns are exposed: files may carry extra derived columns.
  */
 export async function createSourceView(
   connection: DuckDBConnection,
@@ -33,9 +39,12 @@ export async function createSourceView(
   const liveTable = `${viewName}_live`;
   await appendArrow(connection, liveTable, sources.live, TABLE_SCHEMAS[table], { temp: true, mode: "create" });
   const live = `SELECT * FROM ${quoteIdent(liveTable)}`;
+  const files = [...sources.files].sort().reverse();
+  const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const body =
-    sources.files.length === 0
+    files.length === 0
       ? live
-      : `SELECT * FROM read_parquet([${sources.files.map(quoteLiteral).join(", ")}], union_by_name = true) UNION ALL BY NAME ${live}`;
+      : `SELECT ${columns} FROM read_parquet([${files.map(quoteLiteral).join(", ")}], union_by_name = true, hive_partitioning = false) ` +
+        `UNION ALL BY NAME ${live}`;
   await connection.run(`CREATE TEMP VIEW ${quoteIdent(viewName)} AS ${body}`);
 }

@@ -15,7 +15,7 @@ import {
   type Literal,
   type SpansetExpr,
 } from "../../../shared/query/traceql/index.ts";
-import { attributeValueSql, boolOf, containsJsonSql, doubleOf, intOf, stringOf, type AttributeColumn } from "./attribute-sql.ts";
+import { attributeValueSql, boolOf, containsKeyValueSql, doubleOf, intOf, stringOf, withValue, type AttributeColumn } from "./attribute-sql.ts";
 
 export interface ConditionContext {
   /**
@@ -101,11 +101,17 @@ function comparisonSql(c: Comparison, ctx: ConditionContext): string {
 
 function attributeCompare(column: AttributeColumn, key: string, op: ComparisonOp, value: Literal): string {
   const compare = typedCompare(attributeValueSql(column, key), op, value);
-  // String equality: the value's JSON text must occur too — skips the JSON parse for most rows.
-  if (op === "=" && value.type === "string") return `(${containsJsonSql(column, value.value)} AND ${compare})`;
-  // Integer equality: its digits occur in both `"intValue":"500"` and `"doubleValue":500`.
+  // Equality: the whole KeyValue text must occur too — skips the JSON parse for most rows.
+  if (op === "=" && value.type === "string") {
+    return `(${containsKeyValueSql(column, key, "stringValue", JSON.stringify(value.value))} AND ${compare})`;
+  }
   if (op === "=" && (value.type === "int" || value.type === "duration")) {
-    return `(strpos(${column}, '${value.value.toString()}') > 0 AND ${compare})`;
+    const digits = value.value.toString();
+    const guard = `(${containsKeyValueSql(column, key, "intValue", JSON.stringify(digits))} OR ${containsKeyValueSql(column, key, "doubleValue", digits)})`;
+    return `(${guard} AND ${compare})`;
+  }
+  if (op === "=" && value.type === "bool") {
+    return `(${containsKeyValueSql(column, key, "boolValue", String(value.value))} AND ${compare})`;
   }
   return compare;
 }
@@ -117,9 +123,9 @@ function typedCompare(anyValue: string, op: ComparisonOp, value: Literal): strin
       return stringCompare(stringOf(anyValue), op, value);
     case "int":
     case "duration":
-      return `coalesce(${intOf(anyValue)} ${sqlOp(op)} ${bigintSql(value.value)}, ${doubleOf(anyValue)} ${sqlOp(op)} ${bigintSql(value.value)})`;
+      return withValue(anyValue, (v) => `coalesce(${intOf(v)} ${sqlOp(op)} ${bigintSql(value.value)}, ${doubleOf(v)} ${sqlOp(op)} ${bigintSql(value.value)})`);
     case "float":
-      return `(coalesce(CAST(${intOf(anyValue)} AS DOUBLE), ${doubleOf(anyValue)}) ${sqlOp(op)} ${floatSql(value.value)})`;
+      return withValue(anyValue, (v) => `(coalesce(CAST(${intOf(v)} AS DOUBLE), ${doubleOf(v)}) ${sqlOp(op)} ${floatSql(value.value)})`);
     case "bool":
       return `(${boolOf(anyValue)} ${sqlOp(op)} ${value.value ? "TRUE" : "FALSE"})`;
     default:

@@ -17,8 +17,12 @@ import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/st
 import { FOOTER_FORMAT_VERSION, FOOTER_KEYS } from "./footer.ts";
 import { timeRange } from "./time-range.ts";
 
-/** Rows per Parquet row group: small enough to prune, large enough to compress well. */
-export const ROW_GROUP_SIZE = 100_000;
+/**
+ * Rows per Parquet row group: the unit DuckDB prunes by min/max (and bloom filters) and must
+ * decompress whole. Files are sorted by trace_id, so a trace lives in one row group per file:
+ * 20k rows keep a trace-by-id read to ~1/10 of a 200k-row flush, at ~1% more bytes.
+ */
+export const ROW_GROUP_SIZE = 20_480;
 
 export interface WriteParquetArgs {
   db: DuckDBConnection;

@@ -1,0 +1,187 @@
+/**
+ * Query benchmark (issue #5): ≥ 5M realistic spans as the writer lays them out (Parquet files
+ * + SQLite catalog, cached between runs), then p50/p99 of trace by id, a tag search and a
+ * TraceQL search, three ways:
+ *   sql    — the engine's own SQL straight in DuckDB over the same files (the ceiling);
+ *   engine — QueryEngine.execute in this process (SQL + Arrow answer, no network);
+ *   router — HTTP to a router process → querier process (Flight) → answer JSON, with a writer
+ *            process running (the querier asks it for live rows, as in production).
+ * Every figure is printed with the 1-minute load average: the machine is shared.
+ *
+ * usage: bun bench/query.ts [--spans 5000000] [--file-rows 200000] [--hours 3] [--iterations 30]
+ *        bun bench/query.ts --flush [--spans 1000000]   (appendArrow + writeParquet only)
+ */
+import { parseArgs } from "node:util";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { openCatalog } from "../shared/catalog/index.ts";
+import { openDuckDB } from "../shared/duckdb/index.ts";
+import { createLogger } from "../shared/log/index.ts";
+import { parseTicket, type Ticket } from "../shared/query/index.ts";
+import { builtInSql, createSourceView, QueryEngine } from "../services/querier/engine/index.ts";
+import { roleEnv, startRoleProcess, type RoleProcess } from "../test/helpers/role-process.ts";
+import { BUCKET, ensureDataset, ORG, type Dataset } from "./lib/query-dataset.ts";
+import { runFlushBench } from "./lib/query-flush.ts";
+import { load1, lpad, measure, ms, pad, type Latencies } from "./lib/query-timing.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    spans: { type: "string" },
+    "file-rows": { type: "string", default: "200000" },
+    hours: { type: "string", default: "3" },
+    iterations: { type: "string", default: "30" },
+    flush: { type: "boolean", default: false },
+  },
+});
+
+if (args.flush) {
+  await runFlushBench(Number(args.spans ?? 1_000_000));
+  process.exit(0);
+}
+
+const spans = Number(args.spans ?? 5_000_000);
+const iterations = Number(args.iterations);
+const log = (line: string) => console.log(line);
+
+log(`query bench: ${spans.toLocaleString()} spans, ${args["file-rows"]} per file, ${args.hours} h, ${iterations} iterations, ${cpus().length} cores, load ${load1()}`);
+const dataset = await ensureDataset(
+  { spans, fileRows: Number(args["file-rows"]), hours: Number(args.hours), seed: 42 },
+  log,
+);
+log(`data set ${dataset.cached ? "(cached) " : ""}${dataset.dir}: ${dataset.files.length} files`);
+if (dataset.flushes.length > 0) {
+  const rows = dataset.flushes.reduce((n, f) => n + f.rows, 0);
+  const wall = dataset.flushes.reduce((n, f) => n + f.wallMs, 0);
+  const cpu = dataset.flushes.reduce((n, f) => n + f.cpuMs, 0);
+  const loads = dataset.flushes.map((f) => f.load1);
+  log(
+    `flush (writeParquet): ${rows.toLocaleString()} spans in ${(wall / 1000).toFixed(1)} s wall = ${((rows / wall) * 1000).toFixed(0)} spans/s ` +
+      `(${((wall / rows) * 1e6 / 1000).toFixed(1)} s per 1M), bench-process CPU ${(cpu / 1000).toFixed(1)} s, load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
+  );
+}
+
+// ---------------------------------------------------------------- the queries
+const secs = (ns: string, up: boolean) => {
+  const s = BigInt(ns) / 1_000_000_000n;
+  return up && BigInt(ns) % 1_000_000_000n !== 0n ? s + 1n : s;
+};
+const startS = secs(dataset.startNs, false);
+const endS = secs(dataset.endNs, true) + 60n;
+const range = { startNs: String(startS * 1_000_000_000n), endNs: String(endS * 1_000_000_000n) };
+const TAGS = { "http.response.status_code": "500", "service.name": "checkout" };
+const TRACEQL = '{ resource.service.name = "payment" && span.http.response.status_code >= 500 && duration > 100ms }';
+
+interface QueryCase {
+  name: string;
+  ticket(i: number): Ticket;
+  path(i: number): string;
+}
+
+const traceId = (i: number) => dataset.traceIds[(i * 7919) % dataset.traceIds.length]!;
+const cases: QueryCase[] = [
+  {
+    name: "trace by id",
+    ticket: (i) => parseTicket({ kind: "trace_by_id", org: ORG, bucket: BUCKET, traceId: traceId(i) }),
+    path: (i) => `/api/traces/${traceId(i)}`,
+  },
+  {
+    name: "tag search",
+    ticket: () => parseTicket({ kind: "search", org: ORG, bucket: BUCKET, ...range, tags: TAGS, limit: 20 }),
+    path: () => `/api/search?${new URLSearchParams({
+      tags: Object.entries(TAGS).map(([k, v]) => `${k}=${v}`).join(" "), limit: "20", start: String(startS), end: String(endS),
+    })}`,
+  },
+  {
+    name: "TraceQL search",
+    ticket: () => parseTicket({ kind: "search", org: ORG, bucket: BUCKET, ...range, q: TRACEQL, limit: 20 }),
+    path: () => `/api/search?${new URLSearchParams({ q: TRACEQL, limit: "20", start: String(startS), end: String(endS) })}`,
+  },
+];
+
+// ---------------------------------------------------------------- the three paths
+const quiet = createLogger({ level: "warn", bindings: { role: "bench" } });
+const catalog = await openCatalog(dataset.catalogDsn, { log: quiet });
+async function filesFor(ticket: Ticket): Promise<string[]> {
+  const listed = await catalog.listDataFiles({ orgId: ORG, bucket: BUCKET, table: "traces", fromNs: ticket.startNs, toNs: ticket.endNs });
+  return listed.map((f) => join(dataset.storagePath, f.path));
+}
+
+const engine = await QueryEngine.open({ log: quiet });
+const raw = await openDuckDB();
+
+async function runSql(ticket: Ticket): Promise<number> {
+  if (ticket.kind === "sql") throw new Error("not a built-in ticket");
+  const connection = await raw.instance.connect();
+  try {
+    await createSourceView(connection, "traces", "src", { files: await filesFor(ticket), live: [] });
+    const reader = await connection.runAndReadAll(builtInSql(ticket, "src", 100_000).sql);
+    return reader.currentRowCount;
+  } finally {
+    connection.closeSync();
+  }
+}
+
+async function runEngine(ticket: Ticket): Promise<number> {
+  const table = await engine.execute(ticket, { files: await filesFor(ticket), live: [] });
+  return table.numRows;
+}
+
+const roles = await startCluster(dataset);
+const router = `http://${roles.router.addresses.http}`;
+async function runRouter(path: string): Promise<number> {
+  const response = await fetch(router + path);
+  const body = (await response.json()) as { traces?: unknown[]; batches?: unknown[]; trace?: { resourceSpans?: unknown[] } };
+  if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+  return body.traces?.length ?? body.trace?.resourceSpans?.length ?? body.batches?.length ?? 0;
+}
+
+try {
+  const results: Array<{ name: string; sql: Latencies; engine: Latencies; router: Latencies; rows: string; load: string }> = [];
+  for (const c of cases) {
+    const rows = [await runSql(c.ticket(0)), await runEngine(c.ticket(0)), await runRouter(c.path(0))];
+    log(`${c.name}: rows sql/engine/router-items ${rows.join("/")}; measuring (load ${load1()}) ...`);
+    const sql = await measure(iterations, 2, (i) => runSql(c.ticket(i)));
+    const eng = await measure(iterations, 2, (i) => runEngine(c.ticket(i)));
+    const rt = await measure(iterations, 2, (i) => runRouter(c.path(i)));
+    results.push({ name: c.name, sql, engine: eng, router: rt, rows: rows.join("/"), load: load1() });
+    log(`  sql p50 ${ms(sql.p50)} p99 ${ms(sql.p99)} | engine p50 ${ms(eng.p50)} p99 ${ms(eng.p99)} | router p50 ${ms(rt.p50)} p99 ${ms(rt.p99)} ms`);
+  }
+  log("");
+  log(`${spans.toLocaleString()} spans, ${dataset.files.length} files, ${iterations} runs each (p99 of ${iterations} ≈ the slowest run)`);
+  log(`${pad("query", 16)}${lpad("sql p50", 9)}${lpad("p99", 7)}${lpad("engine p50", 12)}${lpad("p99", 7)}${lpad("router p50", 12)}${lpad("p99", 7)}${lpad("router/sql", 12)}${lpad("load", 6)}`);
+  for (const r of results) {
+    log(
+      `${pad(r.name, 16)}${lpad(ms(r.sql.p50), 9)}${lpad(ms(r.sql.p99), 7)}${lpad(ms(r.engine.p50), 12)}${lpad(ms(r.engine.p99), 7)}` +
+        `${lpad(ms(r.router.p50), 12)}${lpad(ms(r.router.p99), 7)}${lpad((r.router.p50 / r.sql.p50).toFixed(2) + "×", 12)}${lpad(r.load, 6)}`,
+    );
+  }
+  log("targets: trace by id router p99 < 50 ms; search router p99 < 200 ms; router ≤ 2× sql");
+} finally {
+  for (const role of Object.values(roles)) await role.stop();
+  await engine.close();
+  raw.close();
+  await catalog.close();
+}
+
+async function startCluster(ds: Dataset): Promise<Record<"writer" | "querier" | "router", RoleProcess>> {
+  const env = roleEnv({
+    SIGNALBOX_DISCOVERY_CATALOG_DSN: ds.catalogDsn,
+    SIGNALBOX_STORAGE_PATH: ds.storagePath,
+    SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
+    SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "2s",
+    SIGNALBOX_LOG_LEVEL: "info",
+  });
+  const writer = await startRoleProcess("writer", env, { timeoutMs: 60_000 });
+  const querier = await startRoleProcess("querier", env, { timeoutMs: 60_000 });
+  const router = await startRoleProcess("router", env, { timeoutMs: 60_000 });
+  // The router learns the querier through discovery: wait until a query goes through.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await fetch(`http://${router.addresses.http}/api/traces/${dataset.traceIds[0]}`);
+    await r.arrayBuffer();
+    if (r.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`router not answering trace queries: HTTP ${r.status}`);
+    await Bun.sleep(200);
+  }
+  return { writer, querier, router };
+}

@@ -1,0 +1,36 @@
+/**
+ * The one SQL statement (and result schema) each built-in ticket kind runs over the source
+ * view. Also what the query benchmark runs directly in DuckDB as its ceiling, so the figures
+ * compare the same SQL with and without the querier / router around it.
+ */
+import type { Schema } from "apache-arrow";
+import type { Ticket } from "../../../shared/query/index.ts";
+import { logLabelsSchema, logLabelValuesSchema, logLabelsSql, logLabelValuesSql, logsResultSchema, logsSql } from "./logs.ts";
+import { searchResultSchema, searchSql } from "./search.ts";
+import { tagNamesSchema, tagNamesSql, tagValuesSchema, tagValuesSql } from "./tags.ts";
+import { traceByIdSchema, traceByIdSql } from "./trace-by-id.ts";
+
+export interface BuiltInQuery {
+  sql: string;
+  /** The answer's schema; for `logs` the SQL returns the raw columns labels are built from. */
+  schema: Schema;
+}
+
+export function builtInSql(ticket: Exclude<Ticket, { kind: "sql" }>, view: string, maxRows: number): BuiltInQuery {
+  switch (ticket.kind) {
+    case "trace_by_id":
+      return { sql: traceByIdSql(ticket, view, maxRows), schema: traceByIdSchema };
+    case "search":
+      return { sql: searchSql({ ...ticket, limit: Math.min(ticket.limit, maxRows) }, view), schema: searchResultSchema };
+    case "tag_names":
+      return { sql: tagNamesSql(ticket, view), schema: tagNamesSchema };
+    case "tag_values":
+      return { sql: tagValuesSql(ticket, view), schema: tagValuesSchema };
+    case "logs":
+      return { sql: logsSql({ ...ticket, limit: Math.min(ticket.limit, maxRows) }, view), schema: logsResultSchema };
+    case "log_labels":
+      return { sql: logLabelsSql(ticket, view), schema: logLabelsSchema };
+    case "log_label_values":
+      return { sql: logLabelValuesSql(ticket, view), schema: logLabelValuesSchema };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Newest-first search (search-plan.ts) must give the same answer as evaluating every trace:
+ * here the newest matching SPANS belong to an old, long trace, so the first candidate round
+ * is not enough and the plan has to widen; and the hive `date` / `hour` folders never show.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createLogger } from "../../../shared/log/index.ts";
+import { parseTicket } from "../../../shared/query/index.ts";
+import { spansBatch, tempDir, writeParquet, type SpanSpec } from "../../../test/helpers/query-fixtures.ts";
+import { QueryEngine } from "./index.ts";
+
+const T0 = 1_740_787_200_000_000_000n;
+const SEC = 1_000_000_000n;
+const tid = (n: number) => n.toString(16).padStart(32, "0");
+const sid = (n: number) => n.toString(16).padStart(16, "0");
+
+let engine: QueryEngine;
+const tmp = tempDir("sbx-search-plan-");
+let files: string[] = [];
+
+beforeAll(async () => {
+  engine = await QueryEngine.open({ log: createLogger({ level: "error", sink: () => {} }) });
+  const spans: SpanSpec[] = [];
+  // Trace 1: starts first (t=0), but has 200 matching spans at the very end (t=1000 s).
+  spans.push({ traceId: tid(1), spanId: sid(1), name: "root", startNs: T0, durationNs: 1001n * SEC, service: "a" });
+  for (let i = 0; i < 200; i++) {
+    spans.push({ traceId: tid(1), spanId: sid(1000 + i), parentSpanId: sid(1), name: "late", startNs: T0 + 1000n * SEC + BigInt(i), durationNs: 1n, service: "a", attributes: { hit: "yes" } });
+  }
+  // Traces 2..11: start at t = 100..109 s, one matching span each.
+  for (let n = 2; n <= 11; n++) {
+    spans.push({ traceId: tid(n), spanId: sid(n), name: "root", startNs: T0 + BigInt(98 + n) * SEC, durationNs: SEC, service: "b", attributes: { hit: "yes" } });
+  }
+  // Hive-style folders, as the writer lays files out.
+  const dir = join(tmp.dir, "date=2025-03-01", "hour=00");
+  mkdirSync(dir, { recursive: true });
+  files = [await writeParquet(dir, "traces", [spansBatch(spans)])];
+});
+
+afterAll(async () => {
+  await engine.close();
+  tmp.cleanup();
+});
+
+const search = async (extra: Record<string, unknown>) => {
+  const table = await engine.execute(parseTicket({ kind: "search", org: "o", bucket: "b", ...extra }), { files, live: [] });
+  return table.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+};
+
+describe("newest-first search", () => {
+  test("a trace whose matching spans are newest but which starts oldest does not push newer traces out", async () => {
+    const rows = await search({ q: '{ span.hit = "yes" }', limit: 3 });
+    expect(rows.map((r) => r.trace_id)).toEqual([tid(11), tid(10), tid(9)]);
+  });
+
+  test("all matches, exact start / duration / matched count over every span", async () => {
+    const rows = await search({ tags: { hit: "yes" }, limit: 20 });
+    expect(rows.map((r) => r.trace_id)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(tid));
+    const t1 = rows.at(-1)!;
+    expect(t1.start_time_unix_nano).toBe(T0);
+    expect(t1.duration_nano).toBe(1001n * SEC);
+    expect(JSON.parse(t1.span_sets as string)[0].matched).toBe(200);
+  });
+
+  test("no match at all", async () => {
+    expect(await search({ q: '{ span.hit = "no" }' })).toEqual([]);
+  });
+});
+
+describe("source view", () => {
+  test("hive folders add no date / hour columns", async () => {
+    const table = await engine.execute(
+      parseTicket({ kind: "sql", org: "o", bucket: "b", sql: "SELECT * FROM traces LIMIT 1" }),
+      { traces: { files, live: [] } },
+    );
+    expect(table.schema.fields.map((f) => f.name)).not.toContain("date");
+    expect(table.schema.fields.map((f) => f.name)).not.toContain("hour");
+  });
+});

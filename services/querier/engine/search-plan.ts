@@ -1,0 +1,49 @@
+/**
+ * Search newest-first with early termination, exact. Tempo's answer is the `limit` newest
+ * matching traces; reading every span for it costs a scan of all attribute JSON in range.
+ * Instead:
+ * 1. take the newest k spans that may belong to a match (searchCandidatesSql; row groups
+ *    older than the k-th are skipped);
+ * 2. evaluate the search fully on just their traces (every span of them, every source);
+ * 3. the answer is exact when step 1 saw every candidate span (fewer than k), or when the
+ *    `limit` hits all start after the k-th candidate span s_k: a matching trace not among the
+ *    candidates has all its candidate spans at or before s_k, so it starts at or before s_k
+ *    and cannot outrank them. Otherwise k grows ×8, and at MAX_K the plain query runs.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Table } from "apache-arrow";
+import type { SearchTicket } from "../../../shared/query/index.ts";
+import { readerToTable } from "./result-to-arrow.ts";
+import { searchCandidatesSql, searchResultSchema, searchSql } from "./search.ts";
+
+const FIRST_K_PER_RESULT = 4;
+const MAX_K = 200_000;
+
+export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, view: string, maxRows: number): Promise<Table> {
+  const limit = Math.min(ticket.limit, maxRows);
+  const bounded = { ...ticket, limit };
+  for (let k = Math.max(64, limit * FIRST_K_PER_RESULT); k <= MAX_K; k *= 8) {
+    const candidates = await connection.runAndReadAll(searchCandidatesSql(bounded, view, k));
+    const [ids = [], starts = []] = candidates.getColumns() as [string[]?, bigint[]?];
+    const complete = ids.length < k;
+    const table = await runFull(connection, searchSql(bounded, view, [...new Set(ids)]), maxRows);
+    if (complete) return table;
+    const kth = starts.reduce((min, s) => (s < min ? s : min), starts[0]!);
+    if (table.numRows === limit && oldestStart(table) > kth) return table;
+  }
+  return runFull(connection, searchSql(bounded, view), maxRows);
+}
+
+async function runFull(connection: DuckDBConnection, sql: string, maxRows: number): Promise<Table> {
+  return readerToTable(await connection.runAndReadAll(sql), searchResultSchema, maxRows);
+}
+
+function oldestStart(table: Table): bigint {
+  const column = table.getChild("start_time_unix_nano")!;
+  let min: bigint | undefined;
+  for (let i = 0; i < table.numRows; i++) {
+    const v = column.get(i) as bigint;
+    if (min === undefined || v < min) min = v;
+  }
+  return min ?? 0n;
+}
