@@ -10,7 +10,7 @@ import { WriterSink } from "./writer-sink.ts";
 
 export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
-  const pool = new FlightClientPool({ secret: config.cluster.secret });
+  const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   // Listeners bind first (their bound addresses register); until discovery is up the sink
   // answers 503, which OTLP clients retry.
   let writer: ReplicatedWriter | undefined;

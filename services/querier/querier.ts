@@ -29,7 +29,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   // storage.url: local Parquet files are read in place; S3 objects through the local file cache.
   const files = await openParquetFileSource({ config, log, metrics });
   const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
-  const pool = new FlightClientPool({ secret: config.cluster.secret });
+  const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind");
   const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code");
   // Discovery starts after the Flight port is bound (its address is what registers), but
@@ -42,6 +42,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
     port: config.querier.flight_port,
     secret: config.cluster.secret,
     log,
+    metrics,
     handlers: {
       async doGet(raw, callCtx) {
         const started = performance.now();

@@ -12,7 +12,7 @@ import { createRouterApp } from "./http/index.ts";
 
 export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
-  const pool = new FlightClientPool({ secret: config.cluster.secret });
+  const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   // The listeners bind first because their bound addresses are what registers; until
   // discovery is up (a moment later) they answer 503 / UNAVAILABLE.
   let app: { fetch(request: Request): Response | Promise<Response> } | undefined;
@@ -29,6 +29,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     port: config.router.flight_port,
     secret: config.cluster.secret,
     log,
+    metrics,
     handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.acceptor.write_timeout }),
   });
   const discovery = await startRoleDiscovery(ctx, {

@@ -6,10 +6,9 @@
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startDiscovery } from "../../shared/discovery/index.ts";
 import { openDuckDB } from "../../shared/duckdb/index.ts";
 import { FlightClientPool, startFlightServer } from "../../shared/flight/index.ts";
-import { startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { startOpsServer, startRoleDiscovery, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { writersByName } from "../../shared/sharding/index.ts";
 import { openBlobStore } from "../../shared/storage/index.ts";
@@ -33,7 +32,11 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   let ready = false;
 
   await rebuildManifest({ root, store, catalog, db: duck.connection, log });
-  const wal = await WriteAheadLog.open(join(root, "wal", config.writer.name), { log });
+  const fsyncSeconds = metrics.histogram("signalbox_writer_wal_fsync_seconds", "one WAL fsync (a group commit of one or more records)");
+  const wal = await WriteAheadLog.open(join(root, "wal", config.writer.name), {
+    log,
+    onSync: (info) => fsyncSeconds.observe(info.durationMs / 1000),
+  });
   const buffer = new LiveBuffer();
   await replayWal({ wal, buffer, catalog, log });
   metrics.gauge("signalbox_writer_live_rows", "rows acknowledged but not yet in Parquet", () => [[undefined, buffer.rows]]);
@@ -41,7 +44,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   // Map upkeep and replica sync run at the pace of discovery: they react to what it sees.
   const syncMs = Math.max(100, Math.min(1_000, config.discovery.heartbeat_interval));
   const ownership = new ShardOwnership({ config, catalog, log, metrics, name: config.writer.name, pollMs: syncMs });
-  const pool = new FlightClientPool({ secret: config.cluster.secret });
+  const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   let resolver: Resolver | undefined;
   const sync = new ReplicaSync({
     buffer, wal, catalog, ownership, pool, log, metrics,
@@ -63,6 +66,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     port: config.writer.flight_port,
     secret: config.cluster.secret,
     log,
+    metrics,
     handlers: writerHandlers({ buffer, wal, flusher, log, metrics, ownership, sync, recentlyPersisted: (id) => buffer.wasFlushed(id) }),
   });
   const ops = startOpsServer({
@@ -73,8 +77,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     readiness: () => ({ ready, detail: { live_rows: buffer.rows } }),
   });
   flusher.start();
-  const discovery = await startDiscovery({
-    config, log, catalog,
+  const discovery = await startRoleDiscovery(ctx, {
     role: "writer",
     capabilities: ["storage", "live-query"],
     address: flight.address,

@@ -5,6 +5,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { Table, type RecordBatch } from "apache-arrow";
+import type { MetricsRegistry } from "../metrics/index.ts";
+import { FlightCallMetrics, UNTIMED } from "./call-metrics.ts";
 import { FlightError } from "./errors.ts";
 import { FlightDataEncoder, decodeFlightData, type DecodedFlightStream } from "./ipc.ts";
 import { decodeJson, encodeJson } from "./json.ts";
@@ -25,6 +27,8 @@ export interface FlightClientOptions {
   secret?: string;
   /** Largest FlightData sent or accepted (default 64 MiB). */
   maxMessageBytes?: number;
+  /** Where call latency and errors are counted (the role's registry). */
+  metrics?: MetricsRegistry;
   /** Deadline for calls that name none (default 30 s). */
   defaultDeadlineMs?: number;
 }
@@ -52,11 +56,13 @@ export class FlightClient {
   private readonly stub: FlightStub;
   private readonly secret: string | undefined;
   private readonly defaultDeadlineMs: number;
+  private readonly timing: Pick<FlightCallMetrics, "time">;
 
   constructor(address: string, options: FlightClientOptions = {}) {
     this.address = address;
     this.secret = options.secret || undefined;
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.timing = options.metrics ? new FlightCallMetrics(options.metrics, "client") : UNTIMED;
     this.stub = new FlightServiceClient(address, grpc.credentials.createInsecure(), {
       ...messageSizeOptions(options.maxMessageBytes),
       // A restarted peer on a fixed port should be reachable again within seconds.
@@ -71,11 +77,11 @@ export class FlightClient {
    * DoPut: sends the batches under a JSON descriptor and resolves with the parsed JSON of the
    * server's PutResult.app_metadata (`undefined` when it sent none).
    */
-  async put(
-    descriptor: object,
-    batches: RecordBatch[] | AsyncIterable<RecordBatch>,
-    opts: FlightCallOptions = {},
-  ): Promise<unknown> {
+  put(descriptor: object, batches: RecordBatch[] | AsyncIterable<RecordBatch>, opts: FlightCallOptions = {}): Promise<unknown> {
+    return this.timing.time("DoPut", () => this.putOnce(descriptor, batches, opts));
+  }
+
+  private async putOnce(descriptor: object, batches: RecordBatch[] | AsyncIterable<RecordBatch>, opts: FlightCallOptions): Promise<unknown> {
     const call = this.start(opts, (md, co) => this.stub.DoPut(md, co));
     const unlink = cancelOnAbort(opts.signal, call);
     const results: PutResultMessage[] = [];
@@ -151,7 +157,11 @@ export class FlightClient {
   }
 
   /** DoGet collected into one Table; an empty answer keeps the stream's schema when it sent one. */
-  async getTable(ticket: object, opts: FlightCallOptions = {}): Promise<Table> {
+  getTable(ticket: object, opts: FlightCallOptions = {}): Promise<Table> {
+    return this.timing.time("DoGet", () => this.getTableOnce(ticket, opts));
+  }
+
+  private async getTableOnce(ticket: object, opts: FlightCallOptions): Promise<Table> {
     const stream = this.get(ticket, opts);
     const batches: RecordBatch[] = [];
     for await (const batch of stream) batches.push(batch);
@@ -160,9 +170,11 @@ export class FlightClient {
   }
 
   /** DoAction: resolves with the parsed JSON body of the first Result (`undefined` if none). */
-  async action(type: string, body: object | undefined, opts: FlightCallOptions = {}): Promise<unknown> {
-    const results = await this.collect(opts, (md, co) => this.stub.DoAction({ type, body: encodeJson(body) }, md, co));
-    return decodeJson(results[0]?.body, "Result.body");
+  action(type: string, body: object | undefined, opts: FlightCallOptions = {}): Promise<unknown> {
+    return this.timing.time("DoAction", async () => {
+      const results = await this.collect(opts, (md, co) => this.stub.DoAction({ type, body: encodeJson(body) }, md, co));
+      return decodeJson(results[0]?.body, "Result.body");
+    });
   }
 
   async listActions(opts: FlightCallOptions = {}): Promise<ActionTypeMessage[]> {

@@ -8,6 +8,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { RecordBatch, Schema, Table } from "apache-arrow";
 import type { Logger } from "../log/index.ts";
+import type { MetricsRegistry } from "../metrics/index.ts";
+import { FlightCallMetrics, UNTIMED } from "./call-metrics.ts";
 import { callContext, metadataText, type CallContext } from "./call-context.ts";
 import { FlightError } from "./errors.ts";
 import type { BatchSource, FlightHandlers } from "./handlers.ts";
@@ -25,12 +27,14 @@ interface ServiceOptions {
   handlers: FlightHandlers;
   log: Logger;
   secret?: string;
+  metrics?: MetricsRegistry;
 }
 
 type StreamCall = grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
 export function flightServiceImplementation(opts: ServiceOptions): grpc.UntypedServiceImplementation {
   const { handlers, log } = opts;
+  const timing = opts.metrics ? new FlightCallMetrics(opts.metrics, "server") : UNTIMED;
 
   const fail = (method: string, call: StreamCall, err: unknown) => {
     const error = FlightError.from(err);
@@ -53,11 +57,13 @@ export function flightServiceImplementation(opts: ServiceOptions): grpc.UntypedS
   const run = <C extends StreamCall>(method: string, body: (call: C, ctx: CallContext) => Promise<void>) =>
     (call: C) => {
       const ctx = callContext(call);
-      (async () => {
-        authorize(method, call);
-        await body(call, ctx);
-        call.end();
-      })().catch((err) => fail(method, call, err));
+      timing
+        .time(method, async () => {
+          authorize(method, call);
+          await body(call, ctx);
+          call.end();
+        })
+        .catch((err) => fail(method, call, err));
     };
 
   const unimplemented = (method: string) => run<grpc.ServerWritableStream<unknown, unknown>>(method, async () => {

@@ -4,6 +4,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../log/index.ts";
+import type { MetricsRegistry } from "../metrics/index.ts";
 import type { FlightHandlers } from "./handlers.ts";
 import { messageSizeOptions } from "./options.ts";
 import { flightServiceDefinition } from "./proto.ts";
@@ -19,6 +20,8 @@ export interface FlightServerOptions {
   handlers: FlightHandlers;
   /** Largest FlightData accepted or sent (default 64 MiB). */
   maxMessageBytes?: number;
+  /** Where call latency and errors are counted (the role's registry). */
+  metrics?: MetricsRegistry;
 }
 
 export interface FlightServer {
@@ -36,7 +39,7 @@ export async function startFlightServer(opts: FlightServerOptions): Promise<Flig
   const maxMessageBytes = opts.maxMessageBytes;
   // grpc-js already lifts Node's http2 session-memory cap on servers; only message limits are set.
   const server = new grpc.Server(messageSizeOptions(maxMessageBytes));
-  server.addService(flightServiceDefinition, flightServiceImplementation({ handlers: opts.handlers, log, secret: opts.secret || undefined }));
+  server.addService(flightServiceDefinition, flightServiceImplementation({ handlers: opts.handlers, log, secret: opts.secret || undefined, metrics: opts.metrics }));
 
   const host = opts.host.includes(":") && !opts.host.startsWith("[") ? `[${opts.host}]` : opts.host;
   const port = await new Promise<number>((resolve, reject) => {
