@@ -104,8 +104,8 @@ afterAll(async () => {
 describe("storage.url = s3://", () => {
   test("write → flush to S3 → query: cold fetch into the querier's cache, then warm", async () => {
     const sent = await sendTrace(roles.acceptor!.addresses.http!);
-    const flushed = (await new FlightClient(roles.writer!.addresses.flight!).action("flush", {})) as { files: unknown[] };
-    expect(flushed.files.length).toBeGreaterThan(0);
+    // The periodic flush (every 1 s here) may already have written it; the action makes sure.
+    await new FlightClient(roles.writer!.addresses.flight!).action("flush", {});
     expect((await store.list("")).some((b) => b.key.includes("/traces/"))).toBe(true);
 
     const querierHttp = roles.querier!.addresses.http!;

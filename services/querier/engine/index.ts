@@ -8,3 +8,4 @@ export { logsResultSchema, logLabelsSchema, logLabelValuesSchema } from "./logs.
 export { streamLabels, UNKNOWN_SERVICE } from "./log-streams.ts";
 export { builtInSql, type BuiltInQuery } from "./built-in-sql.ts";
 export { createSourceView } from "./sources.ts";
+export { runSearch } from "./search-plan.ts";
