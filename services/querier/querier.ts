@@ -2,27 +2,13 @@
  * The querier role: Flight DoGet with a query ticket → gather Parquet files and live rows
  * for the org in scope → DuckDB → Arrow back to the router.
  */
+import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightClientPool, FlightError, startFlightServer } from "../../shared/flight/index.ts";
 import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
-import { parseTicket, QueryError, type Ticket } from "../../shared/query/index.ts";
-import type { TableName } from "../../shared/signals/tables.ts";
+import { parseTicket, QueryError, ticketTables } from "../../shared/query/index.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
 import { gatherSources } from "./sources.ts";
-
-/** The table a ticket reads; SQL may read all three. */
-function tablesOf(ticket: Ticket): TableName[] {
-  switch (ticket.kind) {
-    case "logs":
-    case "log_labels":
-    case "log_label_values":
-      return ["logs"];
-    case "sql":
-      return ["traces", "logs", "metrics"];
-    default:
-      return ["traces"];
-  }
-}
 
 export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
@@ -34,7 +20,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code");
   // Discovery starts after the Flight port is bound (its address is what registers), but
   // queries need the resolver: hold it here once discovery is up.
-  let resolver: import("../../shared/discovery/index.ts").Resolver | undefined;
+  let resolver: Resolver | undefined;
   let ready = false;
 
   const flight = await startFlightServer({
@@ -55,7 +41,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
           const sources = Object.fromEntries(
             await Promise.all(
-              tablesOf(ticket).map(async (table) => {
+              ticketTables(ticket).map(async (table) => {
                 const gathered = await gatherSources(
                   { files, catalog, resolver: resolver!, pool, log },
                   {
