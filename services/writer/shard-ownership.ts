@@ -1,9 +1,13 @@
 /**
  * The writer's side of the shard map. Writers are the only roles that change the map: the
- * map is rendezvous hashing over the writers it already names that are still live, plus
- * this writer — so a writer adds only itself ("start → register → get shards"), and any
- * writer removes a writer it sees dead. A change is a compare-and-set on the catalog's epoch:
- * of several writers reacting to the same event exactly one wins, the others read its map.
+ * next map is computed from the STORED one (shared/sharding nextAssignments) over the writers
+ * it already names that are still live, plus this writer — so a writer adds only itself
+ * ("start → register → get shards"), and any writer removes a writer it sees dead. Starting
+ * from the stored map is what bounds a change: a joining writer takes at most
+ * ⌈RF × shards / writers⌉ replicas, all moved to itself; a leaving one hands over only its
+ * own. The computation is deterministic, so writers with the same view compute the same map,
+ * and a change is a compare-and-set on the catalog's epoch: of several writers reacting to
+ * the same event exactly one wins, the others recompute from the map it stored.
  *
  * The map is re-read (and corrected when needed) on every writer up/down event, every
  * `pollMs`, and on demand when a sender shows a newer epoch than ours.
@@ -14,7 +18,7 @@ import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightError } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
-import { computeAssignments, membersOf, movedReplicas, sameAssignments, ShardMapIndex, writerName } from "../../shared/sharding/index.ts";
+import { membersOf, movedReplicas, nextAssignments, sameAssignments, ShardMapIndex, writerName } from "../../shared/sharding/index.ts";
 import { staleMapMessage } from "../../shared/writepath/index.ts";
 
 const CAS_ATTEMPTS = 8;
@@ -153,7 +157,7 @@ export class ShardOwnership {
       const live = new Set((await this.resolver!.live({ role: "writer" })).map(writerName));
       live.add(this.deps.name);
       const members = membersOf(stored?.shards ?? []).filter((name) => live.has(name));
-      const desired = computeAssignments(shardCount, [...members, this.deps.name], rf);
+      const desired = nextAssignments(stored?.shards ?? [], [...members, this.deps.name], shardCount, rf);
       if (stored && sameAssignments(stored.shards, desired)) {
         this.adopt(new ShardMapIndex(stored));
         return;

@@ -1,7 +1,9 @@
 /**
  * Rendezvous (highest-random-weight) hashing: each shard ranks every writer by
- * weight(shard, writer) and takes the top `replicationFactor`; rank 0 is the primary.
- * A writer joining or leaving only moves the shards whose top set it enters or leaves.
+ * weight(shard, writer); the top `replicationFactor` would be its replicas, rank 0 the primary.
+ * The shard map does not use that top set as is (a joining writer's share of it is a random
+ * variable, above a fair share about half the time): rebalance.ts uses the ranking as the
+ * preference among equally good choices of a balanced, history-aware placement.
  *
  * weight = fmix64(FNV-1a 64 of `writer \x00 shard`). FNV-1a alone is a poor weight: names
  * that differ in their last byte ("w1", "w2") get correlated high bits, so one writer was

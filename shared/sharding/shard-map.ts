@@ -4,21 +4,11 @@
  *
  * Replicas are writer NAMES (`writer.name`, the instance's `meta.name`), never the
  * per-process instance id: a restarted writer keeps its name and so gets its shards back.
+ * How a map is computed from the previous one is rebalance.ts.
  */
 import type { ShardAssignment, ShardMap } from "../catalog/model.ts";
-import { replicasOf } from "./rendezvous.ts";
 
 export type { ShardAssignment, ShardMap };
-
-/** Rendezvous assignment of every shard over `names`; empty replica lists when no writer is known. */
-export function computeAssignments(shardCount: number, names: readonly string[], replicationFactor: number): ShardAssignment[] {
-  const unique = [...new Set(names)].sort();
-  const shards: ShardAssignment[] = [];
-  for (let shardId = 0; shardId < shardCount; shardId++) {
-    shards.push({ shardId, replicas: replicasOf(shardId, unique, replicationFactor) });
-  }
-  return shards;
-}
 
 export function sameAssignments(a: readonly ShardAssignment[], b: readonly ShardAssignment[]): boolean {
   if (a.length !== b.length) return false;
