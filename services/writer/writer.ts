@@ -58,6 +58,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     buffer, wal, store, catalog, db: duck.connection, scratchDir, log, metrics,
     intervalMs: config.writer.flush_interval,
     maxBufferRows: config.writer.max_buffer_rows,
+    maxBufferBytes: config.writer.max_buffer_bytes,
     isPrimary: (shardId) => ownership.isPrimary(shardId),
   });
 

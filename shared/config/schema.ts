@@ -130,6 +130,7 @@ export const configSchema = z.strictObject({
       http_port: port(9061).describe("writer /healthz, /ready, /metrics"),
       flush_interval: duration("10s").describe("how often the live buffer is written to Parquet"),
       max_buffer_rows: positiveInt(200_000).describe("live-buffer rows that trigger a flush"),
+      max_buffer_bytes: positiveInt(64 * 1024 * 1024).describe("live-buffer bytes that trigger a flush (bounds writer memory whatever the row size)"),
     })
     .prefault({}),
   router: z
