@@ -10,6 +10,7 @@
  * Every figure is printed with the 1-minute load average: the machine is shared.
  *
  * usage: bun bench/query.ts [--spans 5000000] [--file-rows 200000] [--hours 3] [--iterations 30]
+ *        [--only "search"]  (only the cases whose name contains this)
  *        bun bench/query.ts --flush [--spans 1000000]   (appendArrow + writeParquet only)
  */
 import { parseArgs } from "node:util";
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     hours: { type: "string", default: "3" },
     iterations: { type: "string", default: "30" },
     flush: { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 
@@ -130,10 +132,23 @@ async function runEngine(ticket: Ticket): Promise<number> {
   return table.numRows;
 }
 
-const roles = await startCluster(dataset);
-const router = `http://${roles.router.addresses.http}`;
+let roles = await startCluster(dataset);
+let router = `http://${roles.router.addresses.http}`;
+/** Other jobs on this shared machine have killed role processes mid-run: start them again. */
+async function ensureCluster(): Promise<void> {
+  const dead = Object.values(roles).filter((r) => r.proc.exitCode !== null || r.proc.signalCode !== null);
+  if (dead.length === 0) return;
+  log(`  (${dead.map((r) => `${r.role} ${r.proc.signalCode ?? r.proc.exitCode}`).join(", ")}: restarting the roles)`);
+  for (const r of Object.values(roles)) await r.kill();
+  roles = await startCluster(dataset);
+  router = `http://${roles.router.addresses.http}`;
+}
 async function runRouter(path: string): Promise<number> {
-  const response = await fetch(router + path);
+  const response = await fetch(router + path).catch((err: unknown) => {
+    const states = Object.values(roles).map((r) => `${r.role}: exit ${r.proc.exitCode} signal ${r.proc.signalCode}`);
+    const tail = roles.router.lines.slice(-5).map((l) => JSON.stringify(l));
+    throw new Error(`router unreachable (${states.join(", ")}); router's last lines:\n${tail.join("\n")}`, { cause: err });
+  });
   const body = (await response.json()) as { traces?: unknown[]; batches?: unknown[]; trace?: { resourceSpans?: unknown[] } };
   if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
   return body.traces?.length ?? body.trace?.resourceSpans?.length ?? body.batches?.length ?? 0;
@@ -141,12 +156,18 @@ async function runRouter(path: string): Promise<number> {
 
 try {
   const results: Array<{ name: string; sql: Latencies; engine: Latencies; router: Latencies; rows: string; load: string }> = [];
-  for (const c of cases) {
+  for (const c of cases.filter((x) => !args.only || x.name.includes(args.only))) {
+    await ensureCluster();
     const rows = [await runSql(c.ticket(0)), await runEngine(c.ticket(0)), await runRouter(c.path(0))];
     log(`${c.name}: rows sql/engine/router-items ${rows.join("/")}; measuring (load ${load1()}) ...`);
-    const sql = await measure(iterations, 2, (i) => runSql(c.ticket(i)));
+    await ensureCluster();
+    const rt = await measure(iterations, 2, (i) => runRouter(c.path(i)), async (err) => {
+      log(`  router request failed: ${(err as Error).message.split("\n")[0]}`);
+      log(`  querier's last lines: ${roles.querier.lines.slice(-3).map((l) => JSON.stringify(l)).join(" | ")}`);
+      await ensureCluster();
+    });
     const eng = await measure(iterations, 2, (i) => runEngine(c.ticket(i)));
-    const rt = await measure(iterations, 2, (i) => runRouter(c.path(i)));
+    const sql = await measure(iterations, 2, (i) => runSql(c.ticket(i)));
     results.push({ name: c.name, sql, engine: eng, router: rt, rows: rows.join("/"), load: load1() });
     log(`  sql p50 ${ms(sql.p50)} p99 ${ms(sql.p99)} | engine p50 ${ms(eng.p50)} p99 ${ms(eng.p99)} | router p50 ${ms(rt.p50)} p99 ${ms(rt.p99)} ms`);
   }

@@ -1,8 +1,10 @@
 /**
- * The ingest ceiling: the same request bodies decoded by the acceptor's own decoder
- * (decodeExport → Arrow RecordBatch) and nothing else, in this process. Charged with the
+ * The ingest ceiling: the same request bodies decoded by the acceptor's own decoder, with
+ * the acceptor's own options (decodeExport → Arrow RecordBatch in the wire form) and
+ * nothing else, in this process. Charged with the
  * whole process's CPU time (main thread + GC/JIT helper threads), like the role processes.
  */
+import { ACCEPTOR_DECODE } from "../../services/acceptor/ingest.ts";
 import { decodeExport } from "../../shared/signals/index.ts";
 
 export interface DecodeCeiling {
@@ -19,13 +21,13 @@ const processCpuSeconds = () => {
 };
 
 export function measureDecodeCeiling(bodies: Uint8Array[], seconds: number): DecodeCeiling {
-  for (let i = 0; i < 40; i++) decodeExport("traces", bodies[i % bodies.length]!, "protobuf", `warmup-${i}`); // JIT
+  for (let i = 0; i < 40; i++) decodeExport("traces", bodies[i % bodies.length]!, "protobuf", `warmup-${i}`, ACCEPTOR_DECODE); // JIT
   Bun.gc(true);
   let spans = 0;
   const cpu0 = processCpuSeconds();
   const t0 = performance.now();
   for (let i = 0; performance.now() - t0 < seconds * 1000; i++) {
-    spans += decodeExport("traces", bodies[i % bodies.length]!, "protobuf", crypto.randomUUID()).accepted;
+    spans += decodeExport("traces", bodies[i % bodies.length]!, "protobuf", crypto.randomUUID(), ACCEPTOR_DECODE).accepted;
   }
   const wallSeconds = (performance.now() - t0) / 1000;
   const cpuSeconds = processCpuSeconds() - cpu0;

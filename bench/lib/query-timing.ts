@@ -19,15 +19,31 @@ export function summarize(samples: number[]): Latencies {
   return { samples, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
-/** Runs `run(i)` `warmup` times untimed, then `iterations` times timed (ms). */
-export async function measure(iterations: number, warmup: number, run: (i: number) => Promise<unknown>): Promise<Latencies> {
-  for (let i = 0; i < warmup; i++) await run(i);
+/**
+ * Runs `run(i)` `warmup` times untimed, then `iterations` times timed (ms). With `recover`, a
+ * failed run is reported to it and repeated (up to 3 times; the failed attempt is not timed).
+ */
+export async function measure(
+  iterations: number,
+  warmup: number,
+  run: (i: number) => Promise<unknown>,
+  recover?: (err: unknown) => Promise<void>,
+): Promise<Latencies> {
+  const attempt = async (i: number): Promise<number> => {
+    for (let tries = 0; ; tries++) {
+      const t0 = performance.now();
+      try {
+        await run(i);
+        return performance.now() - t0;
+      } catch (err) {
+        if (!recover || tries >= 3) throw err;
+        await recover(err);
+      }
+    }
+  };
+  for (let i = 0; i < warmup; i++) await attempt(i);
   const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t0 = performance.now();
-    await run(warmup + i);
-    samples.push(performance.now() - t0);
-  }
+  for (let i = 0; i < iterations; i++) samples.push(await attempt(warmup + i));
   return summarize(samples);
 }
 

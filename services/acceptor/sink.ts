@@ -13,6 +13,7 @@ export interface SinkWriteRequest {
   table: TableName;
   /** Unique per request: the unit of idempotency the writers dedupe on. */
   batchId: string;
+  /** The rows in the Flight wire form (shared/signals/wire-form.ts: repeated columns as dictionaries). */
   batch: RecordBatch;
   /** Epoch milliseconds; past it the sink gives up and throws SinkUnavailableError. */
   deadline: number;

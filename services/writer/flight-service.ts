@@ -1,14 +1,16 @@
 /**
  * The writer's Flight surface: DoPut stores a batch durably (WAL fsync) before acking —
+ * plain or in the wire form (shared/signals/wire-form.ts) —
  * only for a shard this writer holds at the sender's map epoch; DoGet serves the live
  * (unflushed) rows of one org/bucket/table; DoAction runs control actions (`flush`,
  * `health`, `shard-map`).
  */
 import type { RecordBatch } from "apache-arrow";
-import { FlightError, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
+import { FlightError, receivedIpcOf, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { TABLE_SCHEMAS } from "../../shared/signals/tables.ts";
+import { wireSchemaProblem } from "../../shared/signals/wire-form.ts";
 import { liveTicket, SHARD_MAP_ACTION, writeDescriptor, type ShardMapDocument, type WriteAck } from "../../shared/writepath/index.ts";
 import type { Flusher } from "./flusher.ts";
 import type { LiveBuffer } from "./live-buffer.ts";
@@ -45,15 +47,14 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       for await (const batch of batches) received.push(batch);
       if (received.length !== 1) throw new FlightError("INVALID_ARGUMENT", `a write carries exactly one record batch, got ${received.length}`);
       const batch = received[0]!;
-      const expected = TABLE_SCHEMAS[d.table];
-      const names = batch.schema.fields.map((f) => f.name).join(",");
-      if (names !== expected.fields.map((f) => f.name).join(",")) {
-        throw new FlightError("INVALID_ARGUMENT", `batch columns do not match table ${d.table}: ${names}`);
-      }
+      const problem = wireSchemaProblem(batch.schema, d.table);
+      if (problem) throw new FlightError("INVALID_ARGUMENT", problem);
       if (deps.buffer.has(d.org_id, d.bucket, d.table, d.batch_id) || deps.recentlyPersisted(d.batch_id)) {
         return { batch_id: d.batch_id, durable: true, duplicate: true } satisfies WriteAck;
       }
-      const entry = { batchId: d.batch_id, orgId: d.org_id, bucket: d.bucket, table: d.table, shardId: d.shard_id, batch };
+      // The batch stays in the form it arrived in (usually the wire form, with dictionaries):
+      // the WAL writes the very IPC bytes received, the live buffer expands it when read.
+      const entry = { batchId: d.batch_id, orgId: d.org_id, bucket: d.bucket, table: d.table, shardId: d.shard_id, batch, ipc: receivedIpcOf(batch) };
       const started = performance.now();
       deps.sync.noteReceived(d.batch_id, d.replicas);
       await deps.wal.append(entry);

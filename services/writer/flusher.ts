@@ -27,14 +27,23 @@ export interface FlusherDeps {
   metrics: MetricsRegistry;
   intervalMs: number;
   maxBufferRows: number;
+  /**
+   * Live-buffer bytes (what its batches keep alive) that trigger a flush, so memory stays
+   * bounded whatever the row size. Default DEFAULT_MAX_BUFFER_BYTES.
+   */
+  maxBufferBytes?: number;
   /** Only the primary of a shard flushes it; replicas keep their copies until it is persisted. */
   isPrimary: (shardId: number) => boolean;
 }
+
+/** 64 MiB: ~50k spans of the wire form per flush; DuckDB's flush of them peaks at several times that. */
+export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 
 export class Flusher {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Flushes run one at a time; a request during a flush waits for the next one. */
   private running: Promise<DataFile[]> = Promise.resolve([]);
+  private fullFlushQueued = false;
   private readonly flushSeconds;
   private readonly flushedRows;
 
@@ -47,13 +56,21 @@ export class Flusher {
     this.timer = setInterval(() => void this.flush("interval"), this.deps.intervalMs);
   }
 
-  /** Called after each acknowledged write: flush early when the buffer is full. */
+  /** Called after each acknowledged write: flush early when the buffer is full (rows or bytes). */
   noteWrite(): void {
-    if (this.deps.buffer.rows >= this.deps.maxBufferRows) void this.flush("buffer_full");
+    const { buffer, maxBufferRows, maxBufferBytes = DEFAULT_MAX_BUFFER_BYTES } = this.deps;
+    if (this.fullFlushQueued || (buffer.rows < maxBufferRows && buffer.bytes < maxBufferBytes)) return;
+    // One queued flush takes everything buffered when it starts: queuing one per write
+    // while a flush runs would turn the writes that arrive meanwhile into tiny files.
+    this.fullFlushQueued = true;
+    void this.flush("buffer_full");
   }
 
   flush(reason: string): Promise<DataFile[]> {
-    this.running = this.running.then(() => this.flushAll(reason)).catch((err) => {
+    this.running = this.running.then(() => {
+      if (reason === "buffer_full") this.fullFlushQueued = false;
+      return this.flushAll(reason);
+    }).catch((err) => {
       this.deps.log.error("flush.failed", { reason, err });
       return [];
     });

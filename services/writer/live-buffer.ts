@@ -1,9 +1,15 @@
 /**
  * Acknowledged batches not yet in Parquet, by (org, bucket, table). Queries read them
  * (read-your-writes); the flusher drains them. Batch ids make adds idempotent.
+ *
+ * Batches are kept as they arrived — usually the Flight wire form, whose repeated columns
+ * are dictionaries (a third smaller) — and handed out in the table contract's plain form:
+ * `LiveEntry.batch` expands them on each read (the flusher reads each once; live queries
+ * are rarer than the writes they read).
  */
-import type { RecordBatch } from "apache-arrow";
-import type { TableName } from "../../shared/signals/tables.ts";
+import type { Data, RecordBatch } from "apache-arrow";
+import { TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
+import { toPlainBatch } from "../../shared/signals/wire-form.ts";
 
 export interface LiveEntry {
   batchId: string;
@@ -11,7 +17,20 @@ export interface LiveEntry {
   bucket: string;
   table: TableName;
   shardId: number;
+  /** The rows, in the table contract's schema (plain Utf8, no dictionaries). */
   batch: RecordBatch;
+}
+
+interface StoredEntry {
+  batchId: string;
+  orgId: string;
+  bucket: string;
+  table: TableName;
+  shardId: number;
+  /** As received (wire form or plain). */
+  stored: RecordBatch;
+  rows: number;
+  bytes: number;
 }
 
 const keyOf = (orgId: string, bucket: string, table: string) => `${orgId}\x00${bucket}\x00${table}`;
@@ -20,19 +39,23 @@ const keyOf = (orgId: string, bucket: string, table: string) => `${orgId}\x00${b
 const FLUSHED_MEMORY = 100_000;
 
 export class LiveBuffer {
-  private readonly byKey = new Map<string, Map<string, LiveEntry>>();
+  private readonly byKey = new Map<string, Map<string, StoredEntry>>();
   private readonly flushed = new Set<string>();
   private totalRows = 0;
   private totalBatches = 0;
+  private totalBytes = 0;
 
-  /** False when the batch is already buffered (a retried write). */
+  /** False when the batch is already buffered (a retried write). `entry.batch` may be in the wire form. */
   add(entry: LiveEntry): boolean {
     const key = keyOf(entry.orgId, entry.bucket, entry.table);
     let entries = this.byKey.get(key);
     if (!entries) this.byKey.set(key, (entries = new Map()));
     if (entries.has(entry.batchId)) return false;
-    entries.set(entry.batchId, entry);
-    this.totalRows += entry.batch.numRows;
+    const { batchId, orgId, bucket, table, shardId, batch } = entry;
+    const stored: StoredEntry = { batchId, orgId, bucket, table, shardId, stored: batch, rows: batch.numRows, bytes: retainedBytes(batch) };
+    entries.set(batchId, stored);
+    this.totalRows += stored.rows;
+    this.totalBytes += stored.bytes;
     this.totalBatches++;
     return true;
   }
@@ -42,12 +65,12 @@ export class LiveBuffer {
   }
 
   entries(orgId: string, bucket: string, table: string): LiveEntry[] {
-    return [...(this.byKey.get(keyOf(orgId, bucket, table))?.values() ?? [])];
+    return [...(this.byKey.get(keyOf(orgId, bucket, table))?.values() ?? [])].map(liveEntry);
   }
 
   /** Every non-empty group, for the flusher: a snapshot, so new writes may keep arriving. */
   groups(): LiveEntry[][] {
-    return [...this.byKey.values()].filter((m) => m.size > 0).map((m) => [...m.values()]);
+    return [...this.byKey.values()].filter((m) => m.size > 0).map((m) => [...m.values()].map(liveEntry));
   }
 
   /** True when the batch was in this buffer and has since been persisted. */
@@ -56,16 +79,20 @@ export class LiveBuffer {
   }
 
   /** Drop persisted entries (after their file is recorded in the manifest). */
-  remove(entries: Iterable<LiveEntry>): void {
+  remove(entries: Iterable<Pick<LiveEntry, "batchId" | "orgId" | "bucket" | "table">>): void {
     for (const entry of entries) {
       this.flushed.add(entry.batchId);
       if (this.flushed.size > FLUSHED_MEMORY) this.flushed.delete(this.flushed.values().next().value!);
-      const group = this.byKey.get(keyOf(entry.orgId, entry.bucket, entry.table));
-      if (group?.delete(entry.batchId)) {
-        this.totalRows -= entry.batch.numRows;
+      const key = keyOf(entry.orgId, entry.bucket, entry.table);
+      const group = this.byKey.get(key);
+      const stored = group?.get(entry.batchId);
+      if (group && stored) {
+        group.delete(entry.batchId);
+        this.totalRows -= stored.rows;
+        this.totalBytes -= stored.bytes;
         this.totalBatches--;
       }
-      if (group && group.size === 0) this.byKey.delete(keyOf(entry.orgId, entry.bucket, entry.table));
+      if (group && group.size === 0) this.byKey.delete(key);
     }
   }
 
@@ -76,4 +103,43 @@ export class LiveBuffer {
   get batches(): number {
     return this.totalBatches;
   }
+
+  /** Bytes the buffered batches keep alive (every backing buffer counted once per batch). */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+}
+
+/** The contract view of a stored entry: `batch` expands the stored form on every read. */
+function liveEntry(s: StoredEntry): LiveEntry {
+  return {
+    batchId: s.batchId,
+    orgId: s.orgId,
+    bucket: s.bucket,
+    table: s.table,
+    shardId: s.shardId,
+    get batch() {
+      return toPlainBatch(s.stored, TABLE_SCHEMAS[s.table]);
+    },
+  };
+}
+
+/**
+ * What keeping `batch` costs: the byte length of every distinct ArrayBuffer its columns view.
+ * A received batch views the whole Flight message it arrived in, so that is what it pins.
+ */
+export function retainedBytes(batch: RecordBatch): number {
+  const seen = new Set<ArrayBufferLike>();
+  let bytes = 0;
+  const visit = (data: Data) => {
+    for (const buffer of [data.values, data.valueOffsets, data.nullBitmap] as (ArrayBufferView | undefined)[]) {
+      if (!buffer || buffer.byteLength === 0 || seen.has(buffer.buffer)) continue;
+      seen.add(buffer.buffer);
+      bytes += buffer.buffer.byteLength;
+    }
+    for (const child of data.children) visit(child);
+    for (const chunk of data.dictionary?.data ?? []) visit(chunk);
+  };
+  visit(batch.data);
+  return bytes;
 }

@@ -14,3 +14,5 @@ export { FlightDataEncoder, decodeFlightData, schemaFlightData, sameSchemaShape 
 export type { DecodedFlightStream, IpcFlightData } from "./ipc.ts";
 export { SECRET_METADATA_KEY } from "./secret.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES } from "./options.ts";
+export { receivedIpcOf } from "./ipc-decode.ts";
+export type { IpcMessageBytes, ReceivedIpc } from "./ipc-decode.ts";

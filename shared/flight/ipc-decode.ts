@@ -1,29 +1,106 @@
 /**
  * FlightData → RecordBatch without Arrow's async byte-stream reader, for streams whose
- * schema has no dictionaries (every Signalbox table): each RecordBatch message is loaded
- * straight from its header and body with Arrow's VectorLoader. The columns are views into
- * the body — copied once only when the body does not sit on an 8-byte boundary (typed
- * arrays need aligned offsets). Anything else goes through RecordBatchReader (ipc.ts).
+ * schema has no nested dictionaries (every Signalbox table and its wire form): each
+ * DictionaryBatch and RecordBatch message is loaded straight from its header and body with
+ * Arrow's VectorLoader. The columns are views into the body — copied once only when the
+ * body does not sit on an 8-byte boundary (typed arrays need aligned offsets). Anything
+ * else goes through RecordBatchReader (ipc.ts).
+ *
+ * Each batch loaded here remembers the IPC messages it came from (`receivedIpcOf`), so a
+ * receiver that stores it (the writer's WAL) can write those bytes instead of encoding the
+ * batch again.
  */
-import { makeData, Message, MessageHeader, RecordBatch, Struct, type Schema } from "apache-arrow";
-import type { RecordBatch as RecordBatchHeader } from "apache-arrow/ipc/metadata/message";
+import { makeData, Message, MessageHeader, RecordBatch, Struct, Vector, type DataType, type Schema } from "apache-arrow";
+import type { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from "apache-arrow/ipc/metadata/message";
 import { VectorLoader } from "apache-arrow/visitor/vectorloader";
 
 export class UnsupportedIpcError extends Error {
   override readonly name = "UnsupportedIpcError";
 }
 
-/** Loads one RecordBatch message of `schema`; throws on a malformed header/body pair. */
-export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Array): RecordBatch {
-  const header = message.header() as RecordBatchHeader;
-  if (header.compression != null) throw new UnsupportedIpcError("compressed IPC bodies are not supported");
+/** One IPC message as it travelled: Message flatbuffer and body (exactly bodyLength bytes). */
+export interface IpcMessageBytes {
+  header: Uint8Array;
+  body: Uint8Array;
+}
+
+/**
+ * The messages a received batch was loaded from, in stream order: the Schema message, the
+ * DictionaryBatch messages its dictionaries came from, its RecordBatch message — together a
+ * standalone IPC stream of exactly this batch.
+ */
+export interface ReceivedIpc {
+  messages: readonly IpcMessageBytes[];
+}
+
+const receivedIpc = new WeakMap<RecordBatch, ReceivedIpc>();
+
+/** The IPC messages `batch` was decoded from, when it was received by the direct loader. */
+export function receivedIpcOf(batch: RecordBatch): ReceivedIpc | undefined {
+  return receivedIpc.get(batch);
+}
+
+function checkBody(header: { buffers: { offset: number; length: number }[] }, body: Uint8Array): Uint8Array {
   for (const region of header.buffers) {
     if (region.offset + region.length > body.byteLength) {
       throw new UnsupportedIpcError(`buffer [${region.offset}, +${region.length}) runs past the ${body.byteLength}-byte body`);
     }
   }
-  const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
-  const children = new VectorLoader(aligned, header.nodes, header.buffers, new Map(), schema.metadataVersion, header.variadicBufferCounts).visitMany(
+  // A copy, not `slice()`: on a Buffer, slice() is a view at the same misaligned offset.
+  return body.byteOffset % 8 === 0 ? body : new Uint8Array(body);
+}
+
+/**
+ * Loads one stream's messages after its Schema message: DictionaryBatch messages update the
+ * dictionaries, RecordBatch messages become batches.
+ */
+export class DirectIpcLoader {
+  private readonly dictionaries = new Map<number, Vector>();
+  /** Per dictionary id, the messages its current value was built from (replacement + deltas). */
+  private readonly dictionaryMessages = new Map<number, IpcMessageBytes[]>();
+
+  constructor(
+    readonly schema: Schema,
+    private readonly schemaMessage: IpcMessageBytes,
+  ) {}
+
+  /** Loads a DictionaryBatch message; throws on a malformed or unexpected one. */
+  loadDictionary(message: Message, bytes: IpcMessageBytes): void {
+    const header = message.header() as DictionaryBatchHeader;
+    if (header.data.compression != null) throw new UnsupportedIpcError("compressed IPC bodies are not supported");
+    const id = Number(header.id);
+    const type = this.schema.dictionaries.get(id) as DataType | undefined;
+    if (!type) throw new UnsupportedIpcError(`dictionary batch for unknown dictionary id ${id}`);
+    const body = checkBody(header.data, bytes.body);
+    const [data] = new VectorLoader(body, header.data.nodes, header.data.buffers, this.dictionaries, this.schema.metadataVersion, header.data.variadicBufferCounts).visitMany([type]);
+    if (!data) throw new UnsupportedIpcError(`dictionary batch ${id} holds no column`);
+    const previous = this.dictionaries.get(id);
+    const messages = header.isDelta && previous ? [...(this.dictionaryMessages.get(id) ?? []), bytes] : [bytes];
+    this.dictionaries.set(id, header.isDelta && previous ? previous.concat(new Vector([data])) : new Vector([data]));
+    this.dictionaryMessages.set(id, messages);
+  }
+
+  /** Loads one RecordBatch message; throws on a malformed header/body pair. */
+  loadRecordBatch(message: Message, bytes: IpcMessageBytes): RecordBatch {
+    const batch = loadRecordBatch(this.schema, message, bytes.body, this.dictionaries);
+    const messages: IpcMessageBytes[] = [this.schemaMessage];
+    for (const id of this.schema.dictionaries.keys()) {
+      const parts = this.dictionaryMessages.get(id);
+      if (!parts) throw new UnsupportedIpcError(`record batch uses dictionary ${id} before any dictionary batch defined it`);
+      messages.push(...parts);
+    }
+    messages.push(bytes);
+    receivedIpc.set(batch, { messages });
+    return batch;
+  }
+}
+
+/** Loads one RecordBatch message of `schema`; throws on a malformed header/body pair. */
+export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Array, dictionaries = new Map<number, Vector>()): RecordBatch {
+  const header = message.header() as RecordBatchHeader;
+  if (header.compression != null) throw new UnsupportedIpcError("compressed IPC bodies are not supported");
+  const aligned = checkBody(header, body);
+  const children = new VectorLoader(aligned, header.nodes, header.buffers, dictionaries, schema.metadataVersion, header.variadicBufferCounts).visitMany(
     schema.fields,
   );
   if (children.length !== schema.fields.length || header.nodes.length < schema.fields.length) {
@@ -33,7 +110,9 @@ export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Arr
   return new RecordBatch(schema, data);
 }
 
-/** True for a Schema message the direct loader handles. */
+/** True for a Schema message the direct loader handles: no dictionary nested in a dictionary's values. */
 export function directlyLoadable(message: Message): boolean {
-  return message.headerType === MessageHeader.Schema && (message.header() as Schema).dictionaries.size === 0;
+  if (message.headerType !== MessageHeader.Schema) return false;
+  for (const type of (message.header() as Schema).dictionaries.values()) if ((type.children?.length ?? 0) > 0) return false;
+  return true;
 }

@@ -6,10 +6,10 @@
  * and padded length and let apache-arrow's RecordBatchReader do the decoding.
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { Message, MessageHeader, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Schema } from "apache-arrow";
+import { Message, MessageHeader, RecordBatch, RecordBatchReader, Schema, type Data } from "apache-arrow";
 import { FlightError } from "./errors.ts";
-import { directlyLoadable, loadRecordBatch } from "./ipc-decode.ts";
-import { canEncodeDirectly, recordBatchFlightData, schemaHeader, writerIpcBytes } from "./ipc-encode.ts";
+import { DirectIpcLoader, directlyLoadable } from "./ipc-decode.ts";
+import { batchDictionaries, canEncodeDirectly, dictionaryFlightData, recordBatchFlightData, schemaHeader, writerIpcBytes } from "./ipc-encode.ts";
 import type { FlightDataMessage } from "./proto.ts";
 
 export interface IpcFlightData {
@@ -65,11 +65,13 @@ export function schemaFlightData(schema: Schema): IpcFlightData {
 
 /**
  * Stateful encoder for one stream: the first call emits the Schema message, every call the
- * batch's messages. A later batch with a different schema is refused, since a Flight stream
- * has exactly one schema.
+ * batch's messages — a DictionaryBatch for each dictionary not already sent as this very
+ * Data (a replacement, so every batch may bring its own), then the RecordBatch. A later
+ * batch with a different schema is refused, since a Flight stream has exactly one schema.
  */
 export class FlightDataEncoder {
   private schema: Schema | undefined;
+  private readonly sentDictionaries = new Map<number, Data>();
 
   /** Emits the Schema message now (a stream with a schema and no batches). */
   start(schema: Schema): IpcFlightData[] {
@@ -84,10 +86,19 @@ export class FlightDataEncoder {
     }
     const first = this.schema === undefined;
     this.schema ??= batch.schema;
-    if (canEncodeDirectly(batch.schema)) {
-      const message = recordBatchFlightData(batch);
-      return first ? [schemaFlightData(batch.schema), message] : [message];
+    const dictionaries = canEncodeDirectly(batch.schema) ? batchDictionaries(batch) : undefined;
+    if (dictionaries) {
+      const out: IpcFlightData[] = first ? [schemaFlightData(batch.schema)] : [];
+      for (const [id, data] of dictionaries) {
+        if (this.sentDictionaries.get(id) === data) continue;
+        out.push(dictionaryFlightData(id, data));
+        this.sentDictionaries.set(id, data);
+      }
+      out.push(recordBatchFlightData(batch));
+      return out;
     }
+    // Arrow's writer sends every dictionary again: the next direct batch must too.
+    this.sentDictionaries.clear();
     const messages = splitIpcMessages(writerIpcBytes(batch));
     return messages
       .filter((m) => first || m.type !== MessageHeader.Schema)
@@ -177,12 +188,13 @@ export function decodeFlightData(
       }
       const streamSchema = firstMessage.header() as Schema;
       schema = streamSchema;
+      const loader = new DirectIpcLoader(streamSchema, { header: first.value.data_header!, body: EMPTY });
       for await (const m of input) {
         const message = decodeHeader(m.data_header!, malformedCode);
-        if (message.headerType !== MessageHeader.RecordBatch) {
-          throw new FlightError(malformedCode, `unexpected ${MessageHeader[message.headerType]} message after the schema`);
-        }
-        yield loadRecordBatch(streamSchema, message, fitBody(m.data_body ?? EMPTY, Number(message.bodyLength)));
+        const bytes = { header: m.data_header!, body: fitBody(m.data_body ?? EMPTY, Number(message.bodyLength)) };
+        if (message.headerType === MessageHeader.DictionaryBatch) loader.loadDictionary(message, bytes);
+        else if (message.headerType === MessageHeader.RecordBatch) yield loader.loadRecordBatch(message, bytes);
+        else throw new FlightError(malformedCode, `unexpected ${MessageHeader[message.headerType]} message after the schema`);
       }
     } catch (err) {
       throw malformed(err);

@@ -9,8 +9,9 @@
  */
 import { Bool, Float64, Int32, Int64, makeData, RecordBatch, Struct, type Data, type Schema } from "apache-arrow";
 import { Utf8Column } from "./byte-sink.ts";
+import { RepeatedUtf8Column } from "./repeated-column.ts";
 
-export { Utf8Column };
+export { RepeatedUtf8Column, Utf8Column };
 
 const INITIAL = 256;
 
@@ -141,16 +142,19 @@ export class BoolBuilder {
   }
 }
 
-export type ColumnBuilder = Utf8Column | Int32Builder | Int64Builder | Float64Builder | BoolBuilder;
+export type ColumnBuilder = Utf8Column | RepeatedUtf8Column | Int32Builder | Int64Builder | Float64Builder | BoolBuilder;
 
-/** Assembles builders (keyed by column name) into a RecordBatch of exactly `schema`. */
+/**
+ * Assembles builders (keyed by column name) into a RecordBatch of exactly `schema`; a
+ * RepeatedUtf8Column becomes a dictionary where `schema` says so (the wire form).
+ */
 export function buildRecordBatch(schema: Schema, columns: Record<string, ColumnBuilder>): RecordBatch {
   const length = columns[schema.fields[0].name].length;
   const children = schema.fields.map((f) => {
     const builder = columns[f.name];
     if (!builder) throw new Error(`column ${f.name} has no builder`);
     if (builder.length !== length) throw new Error(`column ${f.name} has ${builder.length} rows, expected ${length}`);
-    return builder.finish();
+    return builder instanceof RepeatedUtf8Column ? builder.finish(f.type) : builder.finish();
   });
   const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
   return new RecordBatch(schema, data);

@@ -1,16 +1,18 @@
 /**
  * The acceptor's entry point: one OTLP export request body → one Arrow RecordBatch.
  */
+import type { Schema } from "apache-arrow";
 import { decodeLogsProtobuf } from "./decode-logs.ts";
 import { decodeMetricsProtobuf } from "./decode-metrics.ts";
 import { decodeTracesProtobuf } from "./decode-traces.ts";
 import { OtlpDecodeError } from "./errors.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
-import type { TableName } from "./tables.ts";
+import { TABLE_SCHEMAS, type TableName } from "./tables.ts";
+import { wireSchema } from "./wire-form.ts";
 import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
 
-const DECODERS: Record<TableName, (body: Uint8Array, batchId: string) => DecodedRows> = {
+const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema) => DecodedRows> = {
   traces: decodeTracesProtobuf,
   logs: decodeLogsProtobuf,
   metrics: decodeMetricsProtobuf,
@@ -21,14 +23,24 @@ const UNIT: Record<TableName, string> = { traces: "spans", logs: "log records", 
 
 const utf8 = new TextDecoder("utf-8");
 
+export interface DecodeOptions {
+  /**
+   * Build the Flight wire form (wire-form.ts): the columns repeated per resource, scope or
+   * request as dictionaries. Cheaper to build and several times smaller for the repeated
+   * columns; consumers of the table contract expand it with `toPlainBatch`.
+   */
+  wireForm?: boolean;
+}
+
 /**
  * Decodes an ExportTraceServiceRequest / ExportLogsServiceRequest /
  * ExportMetricsServiceRequest body. Throws OtlpDecodeError when the body is undecodable
  * (→ HTTP 400 / gRPC INVALID_ARGUMENT); invalid records are dropped and counted instead.
  */
-export function decodeExport(signal: TableName, body: Uint8Array, format: OtlpFormat, batchId: string): DecodedExport {
+export function decodeExport(signal: TableName, body: Uint8Array, format: OtlpFormat, batchId: string, options: DecodeOptions = {}): DecodedExport {
   const wire = format === "json" ? jsonBodyToProtobuf(signal, body) : body;
-  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId);
+  const schema = options.wireForm ? wireSchema(signal) : TABLE_SCHEMAS[signal];
+  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema);
   const rejectReason = rejected.message(UNIT[signal]);
   return rejectReason === undefined
     ? { batch, accepted, rejected: rejected.count }

@@ -2,9 +2,10 @@
  * ExportLogsServiceRequest (protobuf wire bytes) → rows of the `logs` table.
  */
 import { appendKeyValue, writeAnyValue } from "./anyvalue-json.ts";
-import { buildRecordBatch, Int32Builder, Int64Builder, Utf8Column } from "./columns.ts";
+import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import { Rejections } from "./rejections.ts";
+import type { Schema } from "apache-arrow";
 import { logsSchema } from "./tables.ts";
 import type { DecodedRows } from "./types.ts";
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "./wire-reader.ts";
@@ -27,9 +28,9 @@ function writeIdHex(out: Utf8Column, buf: Uint8Array, start: number, end: number
   out.endRow();
 }
 
-export function decodeLogsProtobuf(body: Uint8Array, batchId: string): DecodedRows {
+export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Schema = logsSchema): DecodedRows {
   const c = {
-    batch_id: new Utf8Column(),
+    batch_id: new RepeatedUtf8Column(),
     time_unix_nano: new Int64Builder(),
     observed_time_unix_nano: new Int64Builder(),
     severity_number: new Int32Builder(),
@@ -41,15 +42,15 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string): DecodedRo
     trace_id: new Utf8Column(),
     span_id: new Utf8Column(),
     event_name: new Utf8Column(),
-    service_name: new Utf8Column(),
-    resource_attributes: new Utf8Column(),
+    service_name: new RepeatedUtf8Column(),
+    resource_attributes: new RepeatedUtf8Column(),
     resource_dropped_attributes_count: new Int32Builder(),
-    resource_schema_url: new Utf8Column(),
-    scope_name: new Utf8Column(),
-    scope_version: new Utf8Column(),
-    scope_attributes: new Utf8Column(),
+    resource_schema_url: new RepeatedUtf8Column(),
+    scope_name: new RepeatedUtf8Column(),
+    scope_version: new RepeatedUtf8Column(),
+    scope_attributes: new RepeatedUtf8Column(),
     scope_dropped_attributes_count: new Int32Builder(),
-    scope_schema_url: new Utf8Column(),
+    scope_schema_url: new RepeatedUtf8Column(),
   };
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
@@ -124,5 +125,5 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string): DecodedRo
   };
 
   forEachItem(new WireReader(body), visitLogRecord);
-  return { batch: accepted === 0 ? null : buildRecordBatch(logsSchema, c), accepted, rejected };
+  return { batch: accepted === 0 ? null : buildRecordBatch(schema, c), accepted, rejected };
 }

@@ -3,7 +3,7 @@
  * per data point of every gauge, sum, histogram, exponential histogram and summary.
  */
 import { KeyValueListText } from "./anyvalue-json.ts";
-import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, Utf8Column } from "./columns.ts";
+import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import {
   readExponentialHistogramPoint,
@@ -13,6 +13,7 @@ import {
   type MetricPoint,
 } from "./metric-points.ts";
 import { Rejections } from "./rejections.ts";
+import type { Schema } from "apache-arrow";
 import { metricsSchema } from "./tables.ts";
 import type { DecodedRows } from "./types.ts";
 import { WIRE_LEN, WIRE_VARINT, WireReader } from "./wire-reader.ts";
@@ -38,9 +39,9 @@ interface MetricInfo {
   monotonic: boolean;
 }
 
-export function decodeMetricsProtobuf(body: Uint8Array, batchId: string): DecodedRows {
+export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema): DecodedRows {
   const c = {
-    batch_id: new Utf8Column(),
+    batch_id: new RepeatedUtf8Column(),
     metric_name: new Utf8Column(),
     metric_description: new Utf8Column(),
     metric_unit: new Utf8Column(),
@@ -60,15 +61,15 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string): Decode
     exemplars: new Utf8Column(),
     flags: new Int64Builder(),
     attributes: new Utf8Column(),
-    service_name: new Utf8Column(),
-    resource_attributes: new Utf8Column(),
+    service_name: new RepeatedUtf8Column(),
+    resource_attributes: new RepeatedUtf8Column(),
     resource_dropped_attributes_count: new Int32Builder(),
-    resource_schema_url: new Utf8Column(),
-    scope_name: new Utf8Column(),
-    scope_version: new Utf8Column(),
-    scope_attributes: new Utf8Column(),
+    resource_schema_url: new RepeatedUtf8Column(),
+    scope_name: new RepeatedUtf8Column(),
+    scope_version: new RepeatedUtf8Column(),
+    scope_attributes: new RepeatedUtf8Column(),
     scope_dropped_attributes_count: new Int32Builder(),
-    scope_schema_url: new Utf8Column(),
+    scope_schema_url: new RepeatedUtf8Column(),
   };
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
@@ -150,7 +151,7 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string): Decode
   };
 
   forEachItem(new WireReader(body), visitMetric);
-  return { batch: accepted === 0 ? null : buildRecordBatch(metricsSchema, c), accepted, rejected };
+  return { batch: accepted === 0 ? null : buildRecordBatch(schema, c), accepted, rejected };
 }
 
 /**

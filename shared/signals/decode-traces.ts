@@ -5,9 +5,10 @@
  */
 import { appendKeyValue } from "./anyvalue-json.ts";
 import type { ByteSink } from "./byte-sink.ts";
-import { buildRecordBatch, Int32Builder, Int64Builder, Utf8Column } from "./columns.ts";
+import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import { Rejections } from "./rejections.ts";
+import type { Schema } from "apache-arrow";
 import { tracesSchema } from "./tables.ts";
 import type { DecodedRows } from "./types.ts";
 import { uint64ToDecimal, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "./wire-reader.ts";
@@ -32,7 +33,7 @@ function spanIdProblem(buf: Uint8Array, t0: number, t1: number, s0: number, s1: 
 /** `textBytes`: initial size of the JSON text columns, sized from the request to avoid regrowth. */
 function newColumns(textBytes: number) {
   return {
-    batch_id: new Utf8Column(),
+    batch_id: new RepeatedUtf8Column(),
     trace_id: new Utf8Column(),
     span_id: new Utf8Column(),
     parent_span_id: new Utf8Column(),
@@ -45,25 +46,25 @@ function newColumns(textBytes: number) {
     duration_nano: new Int64Builder(),
     status_code: new Int32Builder(),
     status_message: new Utf8Column(),
-    service_name: new Utf8Column(),
+    service_name: new RepeatedUtf8Column(),
     attributes: new Utf8Column(textBytes),
     dropped_attributes_count: new Int32Builder(),
     events: new Utf8Column(textBytes >> 3),
     dropped_events_count: new Int32Builder(),
     links: new Utf8Column(textBytes >> 3),
     dropped_links_count: new Int32Builder(),
-    resource_attributes: new Utf8Column(),
+    resource_attributes: new RepeatedUtf8Column(),
     resource_dropped_attributes_count: new Int32Builder(),
-    resource_schema_url: new Utf8Column(),
-    scope_name: new Utf8Column(),
-    scope_version: new Utf8Column(),
-    scope_attributes: new Utf8Column(),
+    resource_schema_url: new RepeatedUtf8Column(),
+    scope_name: new RepeatedUtf8Column(),
+    scope_version: new RepeatedUtf8Column(),
+    scope_attributes: new RepeatedUtf8Column(),
     scope_dropped_attributes_count: new Int32Builder(),
-    scope_schema_url: new Utf8Column(),
+    scope_schema_url: new RepeatedUtf8Column(),
   };
 }
 
-export function decodeTracesProtobuf(body: Uint8Array, batchId: string): DecodedRows {
+export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: Schema = tracesSchema): DecodedRows {
   const c = newColumns(body.length * 2 + 4096);
   const batchIdBytes = utf8(batchId);
   const rejected = new Rejections();
@@ -179,7 +180,7 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string): Decoded
   };
 
   forEachItem(new WireReader(body), visitSpan);
-  return { batch: accepted === 0 ? null : buildRecordBatch(tracesSchema, c), accepted, rejected };
+  return { batch: accepted === 0 ? null : buildRecordBatch(schema, c), accepted, rejected };
 }
 
 const EVENT_TIME = utf8('{"timeUnixNano":"');

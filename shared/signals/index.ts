@@ -1,12 +1,14 @@
 /**
  * Signals: the OTLP ↔ Arrow boundary.
- * - ingest: decodeExport (OTLP protobuf / JSON request → RecordBatch of a signal table),
+ * - ingest: decodeExport (OTLP protobuf / JSON request → RecordBatch of a signal table,
+ *   optionally in the Flight wire form: repeated columns as dictionaries; toPlainBatch undoes it),
  *   encodeExportResponse, encodeStatus;
  * - query: tracesToOtlp / logsToOtlp (rows → OTLP/JSON), encodeTracesProtobuf / encodeLogsProtobuf;
  * - the embedded OTLP .proto sources and their protobufjs Root (for gRPC and encoders).
  * The table contract itself lives in tables.ts.
  */
-export { decodeExport } from "./decode-export.ts";
+export { decodeExport, type DecodeOptions } from "./decode-export.ts";
+export { hasDictionaryColumns, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError } from "./wire-form.ts";
 export { OtlpDecodeError } from "./errors.ts";
 export type { DecodedExport, OtlpFormat } from "./types.ts";
 export { encodeExportResponse, encodeStatus, type ExportOutcome } from "./responses.ts";

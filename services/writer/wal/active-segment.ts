@@ -43,11 +43,21 @@ export class ActiveSegment {
   }
 }
 
+/** iovecs per writev call: well under every platform's IOV_MAX (1024 on Linux). */
+const MAX_IOVECS = 256;
+
 async function writeFully(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
+  for (let i = 0; i < buffers.length; i += MAX_IOVECS) {
+    const group = buffers.slice(i, i + MAX_IOVECS);
+    position += await writeGroupFully(fh, group, position);
+  }
+}
+
+/** One writev; on a short write (rare on regular files) the rest from one joined buffer. Returns the bytes written. */
+async function writeGroupFully(fh: FileHandle, buffers: Uint8Array[], position: number): Promise<number> {
   const total = buffers.reduce((n, b) => n + b.length, 0);
   const { bytesWritten } = await fh.writev(buffers, position);
-  if (bytesWritten === total) return;
-  // Short write (rare on regular files): write the rest from one joined buffer.
+  if (bytesWritten === total) return total;
   const rest = Buffer.concat(buffers).subarray(bytesWritten);
   let off = 0;
   while (off < rest.length) {
@@ -55,4 +65,5 @@ async function writeFully(fh: FileHandle, buffers: Uint8Array[], position: numbe
     if (r.bytesWritten === 0) throw new Error("write made no progress");
     off += r.bytesWritten;
   }
+  return total;
 }

@@ -13,14 +13,15 @@ const TABLE = (() => {
   return t;
 })();
 
-export function crc32Table(bytes: Uint8Array): number {
-  let c = 0xffffffff;
+/** `previous`: the CRC of the bytes before these (chaining over pieces gives the CRC of their concatenation). */
+export function crc32Table(bytes: Uint8Array, previous = 0): number {
+  let c = (previous ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
 const native = typeof Bun !== "undefined" && typeof Bun.hash?.crc32 === "function" ? Bun.hash.crc32 : undefined;
 
-export const crc32: (bytes: Uint8Array) => number = native
-  ? (bytes) => native(bytes) >>> 0
+export const crc32: (bytes: Uint8Array, previous?: number) => number = native
+  ? (bytes, previous = 0) => native(bytes, previous) >>> 0
   : crc32Table;

@@ -7,11 +7,22 @@
  * The header is padded so the IPC bytes start 8-byte aligned within the payload (Arrow
  * reads aligned buffers without copying). The CRC covers the whole payload, so a torn or
  * flipped byte anywhere in it is detected.
+ *
+ * A batch received over Flight is stored as the IPC messages it arrived in (schema,
+ * dictionaries, record batch — `WalEntry.ipc`): the record is those bytes framed as an IPC
+ * stream, handed to the kernel as they are (writev), with no Arrow encoding and no copy of
+ * the body. Otherwise Arrow's stream writer encodes the batch.
  */
 import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
 import { TABLE_NAMES, type TableName } from "../../../shared/signals/tables.ts";
 import { crc32 } from "./crc32.ts";
 import { WalRecordDecodeError, WalRecordTooLargeError } from "./errors.ts";
+
+/** One IPC message: Message flatbuffer and body (exactly the header's bodyLength bytes). */
+export interface WalIpcMessage {
+  header: Uint8Array;
+  body: Uint8Array;
+}
 
 export interface WalEntry {
   batchId: string;
@@ -20,6 +31,8 @@ export interface WalEntry {
   table: TableName;
   shardId: number;
   batch: RecordBatch;
+  /** The IPC messages `batch` was decoded from (a standalone stream of exactly it), when known. */
+  ipc?: { messages: readonly WalIpcMessage[] };
 }
 
 interface WalHeader {
@@ -38,9 +51,18 @@ export const MAX_PAYLOAD_BYTES = 512 * 1024 * 1024;
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+/** Pieces smaller than this are copied together; larger ones are written from where they lie. */
+const SMALL_PIECE_BYTES = 16 * 1024;
 
-/** The framed bytes of `entry`, ready to append. */
-export function encodeRecord(entry: WalEntry): Uint8Array {
+/** A record as the pieces to write, in order, and their total length. */
+export interface EncodedRecord {
+  parts: Uint8Array[];
+  length: number;
+}
+
+/** The framed bytes of `entry`, ready to append, as pieces (no copy of large bodies). */
+export function encodeRecordParts(entry: WalEntry): EncodedRecord {
   const header: WalHeader = {
     v: 1,
     batchId: entry.batchId,
@@ -52,20 +74,100 @@ export function encodeRecord(entry: WalEntry): Uint8Array {
   };
   const headerBytes = utf8.encode(JSON.stringify(header));
   const padded = Math.ceil((4 + headerBytes.length) / 8) * 8 - 4;
-  const ipc = RecordBatchStreamWriter.writeAll([entry.batch]).toUint8Array(true);
-  const payloadLength = 4 + padded + ipc.length;
+  const head = new Uint8Array(FRAME_HEADER_BYTES + 4 + padded);
+  const view = new DataView(head.buffer);
+  view.setUint32(FRAME_HEADER_BYTES, padded, true);
+  head.fill(0x20, FRAME_HEADER_BYTES + 4);
+  head.set(headerBytes, FRAME_HEADER_BYTES + 4);
+
+  const pieces = new PieceList(head);
+  const messages = entry.ipc?.messages;
+  if (messages && messages.length > 0 && messages.every((m) => m.body.byteLength % 8 === 0)) {
+    for (const m of messages) {
+      const metadataLength = (m.header.byteLength + 7) & ~7;
+      const prefix = new Uint8Array(8 + metadataLength);
+      const prefixView = new DataView(prefix.buffer);
+      prefixView.setInt32(0, -1, true);
+      prefixView.setInt32(4, metadataLength, true);
+      prefix.set(m.header, 8);
+      pieces.add(prefix);
+      pieces.add(m.body);
+    }
+    pieces.add(END_OF_STREAM);
+  } else {
+    pieces.add(RecordBatchStreamWriter.writeAll([entry.batch]).toUint8Array(true));
+  }
+  const parts = pieces.finish();
+  const length = parts.reduce((n, p) => n + p.byteLength, 0);
+  const payloadLength = length - FRAME_HEADER_BYTES;
   if (payloadLength > MAX_PAYLOAD_BYTES) throw new WalRecordTooLargeError(payloadLength, MAX_PAYLOAD_BYTES);
 
-  const out = new Uint8Array(FRAME_HEADER_BYTES + payloadLength);
-  const view = new DataView(out.buffer);
-  const payload = out.subarray(FRAME_HEADER_BYTES);
-  view.setUint32(FRAME_HEADER_BYTES, padded, true);
-  payload.fill(0x20, 4, 4 + padded);
-  payload.set(headerBytes, 4);
-  payload.set(ipc, 4 + padded);
-  view.setUint32(0, payloadLength, true);
-  view.setUint32(4, crc32(payload), true);
+  const first = parts[0]!;
+  let crc = crc32(first.subarray(FRAME_HEADER_BYTES));
+  for (let i = 1; i < parts.length; i++) crc = crc32(parts[i]!, crc);
+  const frame = new DataView(first.buffer, first.byteOffset, FRAME_HEADER_BYTES);
+  frame.setUint32(0, payloadLength, true);
+  frame.setUint32(4, crc, true);
+  return { parts, length };
+}
+
+/** The framed bytes of `entry` as one buffer. */
+export function encodeRecord(entry: WalEntry): Uint8Array {
+  const { parts, length } = encodeRecordParts(entry);
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
   return out;
+}
+
+/**
+ * Pieces to write: small ones are joined (fewer iovecs, one allocation), large ones kept as
+ * views. The first piece is always the record's own head (frame + header), copied into.
+ */
+class PieceList {
+  private readonly parts: Uint8Array[] = [];
+  private small: Uint8Array[];
+  private smallBytes: number;
+
+  constructor(head: Uint8Array) {
+    this.small = [head];
+    this.smallBytes = head.byteLength;
+  }
+
+  add(piece: Uint8Array): void {
+    if (piece.byteLength === 0) return;
+    if (piece.byteLength < SMALL_PIECE_BYTES) {
+      this.small.push(piece);
+      this.smallBytes += piece.byteLength;
+      return;
+    }
+    this.flushSmall();
+    this.parts.push(piece);
+  }
+
+  finish(): Uint8Array[] {
+    this.flushSmall();
+    return this.parts;
+  }
+
+  private flushSmall(): void {
+    if (this.small.length === 0) return;
+    if (this.small.length === 1) this.parts.push(this.small[0]!);
+    else {
+      const joined = new Uint8Array(this.smallBytes);
+      let at = 0;
+      for (const p of this.small) {
+        joined.set(p, at);
+        at += p.byteLength;
+      }
+      this.parts.push(joined);
+    }
+    this.small = [];
+    this.smallBytes = 0;
+  }
 }
 
 /** Only the header: what recovery needs to know which batches a segment holds. */

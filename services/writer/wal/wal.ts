@@ -15,7 +15,7 @@ import { ensureDirDurable, fsyncDir } from "../../../shared/storage/index.ts";
 import { ActiveSegment } from "./active-segment.ts";
 import { acquireDirLock } from "./dir-lock.ts";
 import { WalClosedError, WalFailedError } from "./errors.ts";
-import { decodeRecord, encodeRecord, type WalEntry } from "./record.ts";
+import { decodeRecord, encodeRecordParts, type EncodedRecord, type WalEntry } from "./record.ts";
 import { recoverSegments } from "./recovery.ts";
 import { scanSegment, SEGMENT_MAGIC } from "./segment.ts";
 
@@ -53,7 +53,7 @@ interface SegmentState {
 }
 
 interface PendingAppend {
-  bytes: Uint8Array;
+  record: EncodedRecord;
   batchId: string;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -110,14 +110,14 @@ export class WriteAheadLog {
   append(entry: WalEntry): Promise<void> {
     if (this.closed) return Promise.reject(new WalClosedError());
     if (this.failed) return Promise.reject(this.failed);
-    let bytes: Uint8Array;
+    let record: EncodedRecord;
     try {
-      bytes = encodeRecord(entry);
+      record = encodeRecordParts(entry);
     } catch (err) {
       return Promise.reject(err);
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ bytes, batchId: entry.batchId, resolve, reject });
+      this.pending.push({ record, batchId: entry.batchId, resolve, reject });
       this.kick();
     });
   }
@@ -208,17 +208,17 @@ export class WriteAheadLog {
     let chunk: PendingAppend[] = [];
     let chunkBytes = 0;
     for (const p of group) {
-      if (chunk.length && this.active.size + chunkBytes + p.bytes.length > this.segmentBytes) {
+      if (chunk.length && this.active.size + chunkBytes + p.record.length > this.segmentBytes) {
         await this.syncChunk(chunk, chunkBytes);
         chunk = [];
         chunkBytes = 0;
       }
       // A segment always takes at least one record, however large.
-      if (!chunk.length && this.active.size > SEGMENT_MAGIC.length && this.active.size + p.bytes.length > this.segmentBytes) {
+      if (!chunk.length && this.active.size > SEGMENT_MAGIC.length && this.active.size + p.record.length > this.segmentBytes) {
         await this.rotate();
       }
       chunk.push(p);
-      chunkBytes += p.bytes.length;
+      chunkBytes += p.record.length;
     }
     if (chunk.length) await this.syncChunk(chunk, chunkBytes);
   }
@@ -228,7 +228,7 @@ export class WriteAheadLog {
     const state = this.segments.get(this.active.seq)!;
     for (const p of chunk) state.unreleased.add(p.batchId);
     const started = performance.now();
-    await this.active.writeAndSync(chunk.map((p) => p.bytes), bytes);
+    await this.active.writeAndSync(chunk.flatMap((p) => p.record.parts), bytes);
     const durationMs = performance.now() - started;
     this.counters.fsyncs++;
     this.counters.appends += chunk.length;

@@ -1,0 +1,74 @@
+/**
+ * A Utf8 column whose rows repeat a few values: the resource and scope columns (one value
+ * per ResourceX / ScopeX message, copied onto every row under it) and `batch_id` (one value
+ * per request). Rows record the index of their value, not its bytes.
+ *
+ * Why: `resource_attributes` alone is ~600 B per span; copied per row it was a third of the
+ * Arrow batch, and every later copy (Flight serialize, HTTP/2, WAL) paid for it again. As
+ * an Arrow Dictionary (the Flight wire form) a row costs 4 bytes; as plain Utf8 (the table
+ * contract) the bytes are laid out once at the end, one memcpy per row.
+ *
+ * Values are recognised by identity (the decoder hands the same Uint8Array for every row of
+ * a resource/scope), so no bytes are compared.
+ */
+import { Dictionary, makeData, makeVector, Utf8, type Data, type DataType, type Int32 } from "apache-arrow";
+
+export class RepeatedUtf8Column {
+  private readonly values: Uint8Array[] = [];
+  private readonly indexOf = new Map<Uint8Array, number>();
+  private indices = new Int32Array(256);
+  private last: Uint8Array | undefined;
+  private lastIndex = -1;
+  length = 0;
+
+  pushBytes(bytes: Uint8Array): void {
+    if (bytes !== this.last) {
+      let index = this.indexOf.get(bytes);
+      if (index === undefined) {
+        index = this.values.length;
+        this.values.push(bytes);
+        this.indexOf.set(bytes, index);
+      }
+      this.last = bytes;
+      this.lastIndex = index;
+    }
+    if (this.length === this.indices.length) {
+      const next = new Int32Array(this.indices.length * 2);
+      next.set(this.indices);
+      this.indices = next;
+    }
+    this.indices[this.length++] = this.lastIndex;
+  }
+
+  /** Plain Utf8 data, or Dictionary<Int32, Utf8> data when `type` is such a dictionary. */
+  finish(type?: DataType): Data<Utf8> | Data<Dictionary<Utf8, Int32>> {
+    if (type instanceof Dictionary) {
+      const dictionary = makeVector(utf8Data(this.values));
+      return makeData({ type, length: this.length, nullCount: 0, data: this.indices.subarray(0, this.length), dictionary });
+    }
+    return expandUtf8(this.values, this.indices, this.length);
+  }
+}
+
+/** Utf8 data holding `values` in order. */
+export function utf8Data(values: readonly Uint8Array[]): Data<Utf8> {
+  const offsets = new Int32Array(values.length + 1);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) offsets[i + 1] = total += values[i]!.length;
+  const data = new Uint8Array(total);
+  for (let i = 0; i < values.length; i++) data.set(values[i]!, offsets[i]!);
+  return makeData({ type: new Utf8(), length: values.length, nullCount: 0, valueOffsets: offsets, data });
+}
+
+/** Utf8 data whose row i is `values[indices[i]]`. */
+export function expandUtf8(values: readonly Uint8Array[], indices: ArrayLike<number>, length: number): Data<Utf8> {
+  const offsets = new Int32Array(length + 1);
+  let total = 0;
+  for (let i = 0; i < length; i++) offsets[i + 1] = total += values[indices[i]!]!.length;
+  const data = new Uint8Array(total);
+  for (let i = 0; i < length; i++) {
+    const value = values[indices[i]!]!;
+    if (value.length > 0) data.set(value, offsets[i]!);
+  }
+  return makeData({ type: new Utf8(), length, nullCount: 0, valueOffsets: offsets, data });
+}
