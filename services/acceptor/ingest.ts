@@ -12,6 +12,7 @@ import {
 } from "../../shared/signals/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/status.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
+import { requestBatchId } from "./batch-id.ts";
 import { SinkRejectedError, SinkUnavailableError, type BatchSink } from "./sink.ts";
 import type { AcceptorStats, IngestOutcome, Transport } from "./stats.ts";
 
@@ -116,7 +117,7 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
 
     async ingest(req) {
       const { signal, transport, tenant } = req;
-      const batchId = crypto.randomUUID();
+      const batchId = requestBatchId(tenant.orgId, tenant.bucket, signal, req.body);
       const decoded = decode(req, batchId);
       if (decoded instanceof IngestError) throw decoded;
       stats.decoded(signal, req.body.byteLength, decoded.rejected);
