@@ -8,9 +8,9 @@ import { spawnInstance, waitUntil } from "./helpers/discovery-env.ts";
 import { countEvents, createScenario, type Scenario } from "./helpers/discovery-observer.ts";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.ts";
 
-/** How long each registry is cut off (the issue asks for 10 s; NATS uses 4 s to keep the suite short). */
+/** How long each registry is cut off: 10 s, as the issue asks. */
 const PG_CUT_MS = 10_000;
-const NATS_CUT_MS = 4_000;
+const NATS_CUT_MS = 10_000;
 
 let scenario: Scenario | undefined;
 let proxy: TcpProxy | undefined;
