@@ -15,6 +15,7 @@ import { QueryBackendError, type BackendReadiness, type QueryBackend, type Query
 const ATTEMPTS = 2;
 
 export class FlightQueryBackend implements QueryBackend {
+  private stopping = false;
   private readonly retries;
 
   constructor(
@@ -68,9 +69,14 @@ export class FlightQueryBackend implements QueryBackend {
     };
   }
 
+  /** From now on /ready answers 503, so load balancers stop sending while requests drain. */
+  markStopping(): void {
+    this.stopping = true;
+  }
+
   ready(): BackendReadiness {
     const status = this.deps.resolver.status();
-    return { ready: true, degraded: status.degraded, detail: { catalog: status.catalog, nats: status.nats } };
+    return { ready: !this.stopping, degraded: status.degraded, detail: { catalog: status.catalog, nats: status.nats } };
   }
 
   /** The backend's series live in the role's registry, which the app already renders. */

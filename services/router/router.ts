@@ -49,6 +49,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     addresses: { http: httpAddress, flight: flight.address },
     readiness: () => backend.ready(),
     async stop() {
+      backend.markStopping();
       await discovery.stop();
       await http.stop(false);
       await flight.close(config.shutdown_timeout);
