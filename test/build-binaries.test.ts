@@ -10,18 +10,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { FlightClient } from "../shared/flight/index.ts";
 import { canonicalTrace } from "./helpers/otlp-compare.ts";
 import { sendTrace } from "./helpers/otel-trace.ts";
-import { REPO_ROOT, roleEnv, tempDir } from "./helpers/role-process.ts";
+import { REPO_ROOT, roleEnv, startProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
 
 const BINARIES = ["signalbox", "signalbox-acceptor", "signalbox-writer", "signalbox-router", "signalbox-querier"] as const;
 
 const root = tempDir("build");
 const outdir = join(root, "dist");
 const cacheHome = join(root, "cache");
-const running: Array<Subprocess<"ignore", "pipe", "pipe">> = [];
+const running: RoleProcess[] = [];
 
 /** Only what a bare machine has: no SIGNALBOX_* leaking in from the test runner. */
 function bareEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -34,52 +33,11 @@ function emptyDir(name: string): string {
   return dir;
 }
 
-interface Started {
-  proc: Subprocess<"ignore", "pipe", "pipe">;
-  /** `role.name` → address, from the `signalbox.started` line. */
-  addresses: Record<string, string>;
-}
-
-/** Start a binary and wait for its `signalbox.started` line (every entry logs it). */
-async function startBinary(name: string, args: string[], cwd: string, env: Record<string, string>): Promise<Started> {
-  const proc = Bun.spawn([join(outdir, name), ...args], { cwd, env: bareEnv(env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  running.push(proc);
-  const seen: string[] = [];
-  let resolveStarted!: (addresses: Record<string, string>) => void;
-  const started = new Promise<Record<string, string>>((resolve) => (resolveStarted = resolve));
-  // One reader for the life of the process: it finds the start line and keeps draining
-  // stderr afterwards so the process never blocks on a full pipe.
-  void (async () => {
-    const decoder = new TextDecoder();
-    let tail = "";
-    for await (const chunk of proc.stderr) {
-      tail += decoder.decode(chunk, { stream: true });
-      let newline: number;
-      while ((newline = tail.indexOf("\n")) !== -1) {
-        const line = tail.slice(0, newline);
-        tail = tail.slice(newline + 1);
-        seen.push(line);
-        if (process.env.SIGNALBOX_TEST_VERBOSE) process.stderr.write(`[${name}] ${line}\n`);
-        if (!line.includes('"signalbox.started"')) continue;
-        const record = JSON.parse(line) as { addresses: Record<string, Record<string, string>> };
-        const addresses: Record<string, string> = {};
-        for (const [role, named] of Object.entries(record.addresses)) {
-          for (const [what, address] of Object.entries(named)) addresses[`${role}.${what}`] = address;
-        }
-        resolveStarted(addresses);
-      }
-    }
-  })();
-  const addresses = await Promise.race([
-    started,
-    proc.exited.then((code) => {
-      throw new Error(`${name} exited with ${code} before starting:\n${seen.join("\n")}`);
-    }),
-    Bun.sleep(30_000).then(() => {
-      throw new Error(`${name} did not start within 30 s:\n${seen.join("\n")}`);
-    }),
-  ]);
-  return { proc, addresses };
+/** Start a binary from `cwd` and wait for its `signalbox.started` line (every entry logs it). */
+async function startBinary(name: string, args: string[], cwd: string, env: Record<string, string>): Promise<RoleProcess> {
+  const started = await startProcess(name, [join(outdir, name), ...args], { cwd, env: bareEnv(env), startedEvent: "signalbox.started", timeoutMs: 30_000 });
+  running.push(started);
+  return started;
 }
 
 async function getTrace(routerHttp: string, traceId: string): Promise<{ status: number; trace?: { resourceSpans: Array<Record<string, any>> } }> {
@@ -115,10 +73,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const proc of running) {
-    proc.kill("SIGKILL");
-    await proc.exited;
-  }
+  for (const started of running) await started.kill();
   rmSync(root, { recursive: true, force: true });
 });
 

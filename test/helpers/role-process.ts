@@ -49,15 +49,26 @@ export async function startRoleProcess(
   options: { timeoutMs?: number; args?: string[] } = {},
 ): Promise<RoleProcess> {
   const entry = role === "monolith" ? "services/monolith.ts" : `services/${role}/index.ts`;
-  const proc = Bun.spawn(["bun", "run", entry, ...(options.args ?? [])], {
+  return startProcess(role, ["bun", "run", entry, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+    startedEvent: role === "monolith" ? "signalbox.started" : `${role}.started`,
+    timeoutMs: options.timeoutMs,
   });
+}
+
+/**
+ * Any Signalbox process (a `bun run` entrypoint or a compiled binary): spawn it, keep
+ * draining its JSON log lines, and resolve with the addresses of its start line.
+ */
+export async function startProcess(
+  role: string,
+  command: string[],
+  options: { cwd: string; env: Record<string, string | undefined>; startedEvent: string; timeoutMs?: number },
+): Promise<RoleProcess> {
+  const proc = Bun.spawn(command, { cwd: options.cwd, env: options.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const startedEvent = options.startedEvent;
   const lines: Array<Record<string, unknown>> = [];
-  const startedEvent = role === "monolith" ? "signalbox.started" : `${role}.started`;
   let resolveStarted!: (fields: Record<string, unknown>) => void;
   const started = new Promise<Record<string, unknown>>((resolve) => (resolveStarted = resolve));
   let tail = "";
@@ -81,19 +92,31 @@ export async function startRoleProcess(
     }
   })();
   const timeoutMs = options.timeoutMs ?? 20_000;
+  const history = () => lines.map((l) => JSON.stringify(l)).join("\n");
+  // Both the early-exit watch and the start timeout end with the race: a role that started
+  // may later exit or outlive the timeout without anything firing.
+  let settled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const fields = await Promise.race([
     started,
-    proc.exited.then((code) => {
-      throw new Error(`${role} exited with ${code} before starting:\n${lines.map((l) => JSON.stringify(l)).join("\n")}`);
+    new Promise<never>((_, reject) => {
+      void proc.exited.then((code) => {
+        if (!settled) reject(new Error(`${role} exited with ${code} before starting:\n${history()}`));
+      });
     }),
-    Bun.sleep(timeoutMs).then(() => {
-      proc.kill("SIGKILL");
-      throw new Error(`${role} did not start within ${timeoutMs} ms:\n${lines.map((l) => JSON.stringify(l)).join("\n")}`);
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        proc.kill("SIGKILL");
+        reject(new Error(`${role} did not start within ${timeoutMs} ms:\n${history()}`));
+      }, timeoutMs);
     }),
-  ]);
+  ]).finally(() => {
+    settled = true;
+    clearTimeout(timer);
+  });
   const addresses: Record<string, string> = {};
   for (const [k, v] of Object.entries(fields)) if (typeof v === "string" && /:\d+$/.test(v)) addresses[k] = v;
-  if (role === "monolith") Object.assign(addresses, flatten(fields.addresses));
+  if (startedEvent === "signalbox.started") Object.assign(addresses, flatten(fields.addresses));
   return {
     role,
     proc,
