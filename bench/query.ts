@@ -117,7 +117,7 @@ async function runSql(ticket: Ticket): Promise<number> {
   const connection = await raw.instance.connect();
   try {
     await connection.run("SET parquet_metadata_cache = true");
-    await createSourceView(connection, "traces", "src", { files: await filesFor(ticket), live: [] });
+    await createSourceView(connection, "traces", "src", { files: await filesFor(ticket), live: [] }, { dedicated: ticket.kind === "search" });
     // Search runs several statements (newest-first plan): the same ones, straight in DuckDB.
     if (ticket.kind === "search") return (await runSearch(connection, ticket, "src", 100_000)).numRows;
     const reader = await connection.runAndReadAll(builtInSql(ticket, "src", 100_000).sql);

@@ -4,3 +4,9 @@ export { appendArrow, SchemaMismatchError, type AppendArrowOptions } from "./app
 export { NullInNotNullColumnError } from "./column-copy.ts";
 export { createTableSql, UnsupportedArrowTypeError } from "./types.ts";
 export { quoteIdent, quoteLiteral } from "./sql.ts";
+export {
+  DEDICATED_SPAN_ATTRIBUTES,
+  DEDICATED_COLUMNS,
+  dedicatedColumnsFlushSql,
+  dedicatedColumnsOnTheFlySql,
+} from "./dedicated-attributes.ts";

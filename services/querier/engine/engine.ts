@@ -102,7 +102,8 @@ export class QueryEngine {
     const connection = await this.handle.instance.connect();
     try {
       return await withDeadline(connection, this.timeoutMs, false, async () => {
-        await createSourceView(connection, tableName, VIEW, sources[tableName] ?? NO_SOURCES);
+        // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
+        await createSourceView(connection, tableName, VIEW, sources[tableName] ?? NO_SOURCES, { dedicated: ticket.kind === "search" });
         return this.runBuiltIn(connection, ticket);
       });
     } finally {

@@ -7,5 +7,5 @@ export { tagNamesSchema, tagValuesSchema, TAG_VALUES_CAP } from "./tags.ts";
 export { logsResultSchema, logLabelsSchema, logLabelValuesSchema } from "./logs.ts";
 export { streamLabels, UNKNOWN_SERVICE } from "./log-streams.ts";
 export { builtInSql, type BuiltInQuery } from "./built-in-sql.ts";
-export { createSourceView } from "./sources.ts";
+export { createSourceView, type SourceViewOptions } from "./sources.ts";
 export { runSearch } from "./search-plan.ts";

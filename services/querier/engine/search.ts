@@ -5,10 +5,11 @@
  * per-trace evaluation (roots, spanset operators, time range) over those traces only.
  */
 import { Field, Int64, Schema, Utf8 } from "apache-arrow";
-import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { DEDICATED_COLUMNS, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { parseTraceQL, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
 import { attributeValueSql, containsScalarTextSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
+import { dedicatedColumn, scalarTextEqualsSql } from "./dedicated-sql.ts";
 import { bigintSql, compileSpanset, filterSql, type ConditionContext } from "./traceql-sql.ts";
 
 export const ROOT_SPAN_NOT_YET_RECEIVED = "<root span not yet received>";
@@ -25,6 +26,7 @@ export const searchResultSchema = new Schema([
 const SPAN_COLUMNS = [
   "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "start_time_unix_nano",
   "end_time_unix_nano", "duration_nano", "service_name", "attributes", "resource_attributes",
+  ...DEDICATED_COLUMNS,
 ];
 
 const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null };
@@ -145,10 +147,13 @@ function tagSql(key: string, value: string): string {
     const code = STATUS_ALIASES[value.toLowerCase()];
     return code === undefined ? "FALSE" : `(status_code = ${code})`;
   }
-  // The whole KeyValue text must occur in the column: a cheap, selective guard before
-  // parsing the JSON.
-  const textEquals = (column: AttributeColumn) =>
-    `(${containsScalarTextSql(column, key, value)} AND ${scalarTextOf(attributeValueSql(column, key))} = ${lit})`;
+  // A dedicated column when the key has one (no JSON at all); otherwise the whole KeyValue
+  // text must occur in the column: a cheap, selective guard before parsing the JSON.
+  const textEquals = (column: AttributeColumn) => {
+    const dedicated = dedicatedColumn(column, key);
+    if (dedicated !== undefined) return scalarTextEqualsSql(dedicated, value);
+    return `(${containsScalarTextSql(column, key, value)} AND ${scalarTextOf(attributeValueSql(column, key))} = ${lit})`;
+  };
   if (key === "service.name") return `(service_name = ${lit} OR ${textEquals("attributes")})`;
   return `(${textEquals("attributes")} OR ${textEquals("resource_attributes")})`;
 }

@@ -5,8 +5,9 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
-import { appendArrow, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { appendArrow, DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
+import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 
 export interface QuerySources {
   /** Local Parquet paths for the ticket's table. */
@@ -20,6 +21,15 @@ export type TableSources = Partial<Record<TableName, QuerySources>>;
 
 export const NO_SOURCES: QuerySources = { files: [], live: [] };
 
+export interface SourceViewOptions {
+  /**
+   * Also expose the dedicated attribute columns of spans (shared/duckdb/dedicated-attributes.ts):
+   * read from files that carry them, computed on the fly for older files and live rows.
+   * Built-in queries only; user SQL sees exactly the table's columns.
+   */
+  dedicated?: boolean;
+}
+
 /**
  * Creates TEMP table `<view>_live` with the live rows and TEMP VIEW `<view>` = Parquet UNION
  * ALL live. The view is inlined wherever it is used, so filters reach the Parquet scan.
@@ -28,23 +38,34 @@ export const NO_SOURCES: QuerySources = { files: [], live: [] };
  *   `hour` columns that are not part of the table.
  * - Files are listed newest first (paths sort by date, hour, then UUIDv7 file name), so a
  *   newest-first top-N (search) finds its rows early and skips older row groups.
- * - Only the table's own columns are exposed: files may carry extra derived columns.
+ * - Only the table's own columns are exposed (plus the dedicated attribute columns when asked for).
  */
 export async function createSourceView(
   connection: DuckDBConnection,
   table: TableName,
   viewName: string,
   sources: QuerySources,
+  options: SourceViewOptions = {},
 ): Promise<void> {
   const liveTable = `${viewName}_live`;
   await appendArrow(connection, liveTable, sources.live, TABLE_SCHEMAS[table], { temp: true, mode: "create" });
-  const live = `SELECT * FROM ${quoteIdent(liveTable)}`;
   const files = [...sources.files].sort().reverse();
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
-  const body =
-    files.length === 0
-      ? live
-      : `SELECT ${columns} FROM read_parquet([${files.map(quoteLiteral).join(", ")}], union_by_name = true, hive_partitioning = false) ` +
-        `UNION ALL BY NAME ${live}`;
-  await connection.run(`CREATE TEMP VIEW ${quoteIdent(viewName)} AS ${body}`);
+  const dedicated = options.dedicated === true && table === "traces";
+  const scan = (paths: string[]) =>
+    `read_parquet([${paths.map(quoteLiteral).join(", ")}], union_by_name = true, hive_partitioning = false)`;
+
+  const parts: string[] = [];
+  if (!dedicated) {
+    if (files.length > 0) parts.push(`SELECT ${columns} FROM ${scan(files)}`);
+    parts.push(`SELECT * FROM ${quoteIdent(liveTable)}`);
+  } else {
+    const stored = await filesWithDedicatedColumns(connection, files);
+    const storedFiles = files.filter((f) => stored.has(f));
+    const olderFiles = files.filter((f) => !stored.has(f));
+    if (storedFiles.length > 0) parts.push(`SELECT ${columns}, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")} FROM ${scan(storedFiles)}`);
+    if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()} FROM ${scan(olderFiles)}`);
+    parts.push(`SELECT *, ${dedicatedColumnsOnTheFlySql()} FROM ${quoteIdent(liveTable)}`);
+  }
+  await connection.run(`CREATE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
 }

@@ -15,6 +15,7 @@ import {
   type Literal,
   type SpansetExpr,
 } from "../../../shared/query/traceql/index.ts";
+import { boolCompareSql, dedicatedColumn, memberText, numericCompareSql, stringEqualsSql } from "./dedicated-sql.ts";
 import { attributeValueSql, boolOf, containsKeyValueSql, doubleOf, intOf, stringOf, withValue, type AttributeColumn } from "./attribute-sql.ts";
 
 export interface ConditionContext {
@@ -100,6 +101,8 @@ function comparisonSql(c: Comparison, ctx: ConditionContext): string {
 }
 
 function attributeCompare(column: AttributeColumn, key: string, op: ComparisonOp, value: Literal): string {
+  const dedicated = dedicatedColumn(column, key);
+  if (dedicated !== undefined) return dedicatedCompare(dedicated, op, value);
   const compare = typedCompare(attributeValueSql(column, key), op, value);
   // Equality: the whole KeyValue text must occur too — skips the JSON parse for most rows.
   if (op === "=" && value.type === "string") {
@@ -114,6 +117,23 @@ function attributeCompare(column: AttributeColumn, key: string, op: ComparisonOp
     return `(${containsKeyValueSql(column, key, "boolValue", String(value.value))} AND ${compare})`;
   }
   return compare;
+}
+
+/** Over a dedicated column (dedicated-sql.ts): same semantics, no JSON. */
+function dedicatedCompare(column: string, op: ComparisonOp, value: Literal): string {
+  switch (value.type) {
+    case "string":
+      return op === "=" ? stringEqualsSql(column, String(value.value)) : stringCompare(memberText(column, "s"), op, value);
+    case "int":
+    case "duration":
+      return numericCompareSql(column, sqlOp(op), bigintSql(value.value as bigint), false);
+    case "float":
+      return numericCompareSql(column, sqlOp(op), floatSql(value.value as number), true);
+    case "bool":
+      return boolCompareSql(column, sqlOp(op), value.value as boolean);
+    default:
+      throw new Error(`literal ${value.type} is not comparable with an attribute (parser should have refused it)`);
+  }
 }
 
 /** Tempo semantics: a missing attribute or one of another type never matches (NULL → false). */

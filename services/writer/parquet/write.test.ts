@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
-import { openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
-import { SORT_ORDER, TABLE_NAMES, TIME_COLUMN } from "../../../shared/signals/tables.ts";
+import { DEDICATED_SPAN_ATTRIBUTES, openDuckDB, quoteIdent, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS, TIME_COLUMN } from "../../../shared/signals/tables.ts";
 import { parquetPath } from "../../../shared/storage/index.ts";
 import { batchRows, makeGenericBatch, makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
 import { EmptyParquetWriteError, footerMetadata, parseFooter, readParquetFooter, writeParquet } from "./index.ts";
@@ -48,7 +48,9 @@ describe("writeParquet", () => {
       expect(result.maxTimeNs).toBe(times.reduce((a, b) => (b > a ? b : a)));
       expect(result.bytes).toBe(Bun.file(dest).size);
 
-      const got = (await db.connection.runAndReadAll(`FROM read_parquet(${quoteLiteral(dest)}, hive_partitioning = false)`)).getRowObjectsJS() as Record<string, unknown>[];
+      // Only the table's own columns: traces files also carry dedicated attribute columns.
+      const own = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
+      const got = (await db.connection.runAndReadAll(`SELECT ${own} FROM read_parquet(${quoteLiteral(dest)}, hive_partitioning = false)`)).getRowObjectsJS() as Record<string, unknown>[];
       // The file's order must be the table's sort order; ties keep no particular order, so
       // compare as multisets after a full sort, and check the order separately.
       const sortCols = SORT_ORDER[table];
@@ -89,6 +91,34 @@ describe("writeParquet", () => {
       .map((r) => ({ span_id: r.span_id, attributes: r.attributes, start_time_unix_nano: r.start_time_unix_nano }))
       .sort((a, b) => ((a.span_id as string) < (b.span_id as string) ? -1 : 1));
     expect(got).toEqual(want);
+  });
+
+  test("traces files carry the dedicated attribute columns", async () => {
+    const batch = makeSpanBatch({ batchId: "d", rows: 200, seed: 7 });
+    const dest = join(root, "derived", "d.parquet");
+    await writeParquet({ db: db.connection, table: "traces", batches: [batch], destPath: dest, metadata: {} });
+    const cols = Object.entries(DEDICATED_SPAN_ATTRIBUTES);
+    const rows = (await db.connection.runAndReadAll(
+      `SELECT attributes, ${cols.map(([, c]) => quoteIdent(c)).join(", ")} FROM read_parquet(${quoteLiteral(dest)})`,
+    )).getRowObjectsJS() as Record<string, string | null>[];
+    expect(rows.length).toBe(200);
+    let seen = 0;
+    for (const r of rows) {
+      const kvs = r.attributes ? (JSON.parse(r.attributes) as { key: string; value: Record<string, unknown> }[]) : [];
+      for (const [key, column] of cols) {
+        const v = kvs.find((kv) => kv.key === key)?.value;
+        const want =
+          v === undefined ? null
+          : typeof v.stringValue === "string" ? `s${v.stringValue}`
+          : v.intValue !== undefined ? `i${String(v.intValue)}`
+          : v.boolValue !== undefined ? `b${String(v.boolValue)}`
+          : v.doubleValue !== undefined ? r[column] // DuckDB's number text
+          : "x";
+        if (want !== null) seen++;
+        expect(r[column]).toBe(want);
+      }
+    }
+    expect(seen).toBeGreaterThan(0);
   });
 
   test("no rows → typed error and no file; a failed COPY leaves no temp file", async () => {

@@ -11,7 +11,7 @@ import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
-import { appendArrow, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { appendArrow, dedicatedColumnsFlushSql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { SORT_ORDER, TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
 import { FOOTER_FORMAT_VERSION, FOOTER_KEYS } from "./footer.ts";
@@ -86,8 +86,12 @@ function copySql(tmpTable: string, table: TableName, path: string, metadata: Rec
   const kv = Object.entries(metadata)
     .map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`)
     .join(", ");
+  // Spans also carry dedicated columns for the most searched attributes
+  // (shared/duckdb/dedicated-attributes.ts): search scans those instead of the JSON.
+  const from = `temp.main.${quoteIdent(tmpTable)}`;
+  const select = table === "traces" ? dedicatedColumnsFlushSql(from) : `FROM ${from}`;
   return (
-    `COPY (FROM temp.main.${quoteIdent(tmpTable)} ORDER BY ${order}) TO ${quoteLiteral(path)} ` +
+    `COPY (${select} ORDER BY ${order}) TO ${quoteLiteral(path)} ` +
     `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}, KV_METADATA {${kv}})`
   );
 }

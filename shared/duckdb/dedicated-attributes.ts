@@ -1,0 +1,76 @@
+/**
+ * Tempo-style dedicated attribute columns for spans: the most searched span attributes, each
+ * in its own small VARCHAR column, so search scans a few dictionary-encoded bytes per span
+ * instead of decompressing and parsing ~1 KB of attribute JSON.
+ *
+ * A dedicated column holds the key's first value as one type letter + its text, the text
+ * exactly as `json_extract_string` gives the OTLP member: `s` string, `i` int, `d` double,
+ * `b` bool (`"s/cart"`, `"i500"`, `"btrue"`); `x` for array / kvlist / bytes / empty values;
+ * NULL when the key is absent. The writer stores them (dedicatedColumnsFlushSql); the querier
+ * computes the same values on the fly for older files and live rows (dedicatedColumnsOnTheFlySql).
+ */
+import { quoteIdent, quoteLiteral } from "./sql.ts";
+
+/** Span attribute key → its dedicated column. */
+export const DEDICATED_SPAN_ATTRIBUTES: Readonly<Record<string, string>> = {
+  "http.method": "span_http_method",
+  "http.request.method": "span_http_request_method",
+  "http.status_code": "span_http_status_code",
+  "http.response.status_code": "span_http_response_status_code",
+  "http.route": "span_http_route",
+  "http.url": "span_http_url",
+  "url.full": "span_url_full",
+  "db.system": "span_db_system",
+  "rpc.service": "span_rpc_service",
+  "rpc.method": "span_rpc_method",
+};
+
+export const DEDICATED_COLUMNS: readonly string[] = Object.values(DEDICATED_SPAN_ATTRIBUTES);
+
+const MEMBERS_TYPE =
+  `'[{"key":"VARCHAR","value":{"stringValue":"VARCHAR","intValue":"VARCHAR","doubleValue":"VARCHAR","boolValue":"VARCHAR"}}]'`;
+
+/**
+ * `SELECT` of every column of `source` plus the dedicated columns, for the writer's COPY.
+ * One JSON parse per span (json_transform into typed structs). Double members are re-read
+ * with json_extract_string because json_transform spells exponents differently (`1e+300`);
+ * dedicated keys rarely hold doubles, so that costs nothing in practice. TRY: a row whose
+ * JSON does not parse gets NULLs instead of failing the flush (the acceptor always writes
+ * valid JSON).
+ */
+export function dedicatedColumnsFlushSql(source: string): string {
+  const columns = Object.entries(DEDICATED_SPAN_ATTRIBUTES).map(([key, column]) => {
+    const pos = `list_position(_sbx_keys, ${quoteLiteral(key)})`;
+    const e = `_sbx_kvs[${pos}].value`;
+    const double = `'d' || json_extract_string(attributes, '$[' || (${pos} - 1) || '].value.doubleValue')`;
+    return (
+      `CASE WHEN ${pos} IS NOT NULL THEN coalesce('s' || ${e}.stringValue, 'i' || ${e}.intValue, ` +
+      `CASE WHEN ${e}.doubleValue IS NOT NULL THEN ${double} END, 'b' || ${e}.boolValue, 'x') END AS ${quoteIdent(column)}`
+    );
+  });
+  return (
+    `SELECT * EXCLUDE (_sbx_kvs, _sbx_keys), ${columns.join(", ")} FROM (` +
+    `SELECT *, list_transform(_sbx_kvs, lambda _e: _e.key) AS _sbx_keys FROM (` +
+    `SELECT *, TRY(json_transform(NULLIF(attributes, ''), ${MEMBERS_TYPE})) AS _sbx_kvs FROM ${source}))`
+  );
+}
+
+/**
+ * `expr AS column, ...` computing the dedicated columns from `attributes` of the row source,
+ * with the same values as the writer's. A substring guard (the key as JSON.stringify writes it)
+ * skips the JSON parse on spans without the key; two parses otherwise (key list, then value).
+ */
+export function dedicatedColumnsOnTheFlySql(): string {
+  return Object.entries(DEDICATED_SPAN_ATTRIBUTES)
+    .map(([key, column]) => {
+      const doc = "NULLIF(attributes, '')";
+      const pos = `list_position(json_extract_string(${doc}, '$[*].key'), ${quoteLiteral(key)})`;
+      const value = `json_extract(${doc}, '$[' || (${pos} - 1) || '].value')`;
+      const typed =
+        `list_transform([json_extract_string(_v, ['$.stringValue', '$.intValue', '$.doubleValue', '$.boolValue'])], ` +
+        `lambda _m: coalesce('s' || _m[1], 'i' || _m[2], 'd' || _m[3], 'b' || _m[4], 'x'))[1]`;
+      const guard = `strpos(attributes, ${quoteLiteral(`"key":${JSON.stringify(key)}`)}) > 0`;
+      return `(CASE WHEN ${guard} THEN TRY(list_transform([${value}], lambda _v: CASE WHEN _v IS NOT NULL THEN ${typed} END)[1]) END) AS ${quoteIdent(column)}`;
+    })
+    .join(", ");
+}
