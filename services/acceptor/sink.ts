@@ -3,21 +3,15 @@
  * (shard lookup, parallel writes to every replica, quorum, retry within the deadline) sits
  * behind it, so the OTLP front end never changes when the write path does.
  */
-import type { RecordBatch } from "apache-arrow";
 import type { status as GrpcStatus } from "@grpc/grpc-js";
-import type { TableName } from "../../shared/signals/tables.ts";
+import type { BatchWrite } from "../../shared/writepath/index.ts";
 
-export interface SinkWriteRequest {
-  orgId: string;
-  bucket: string;
-  table: TableName;
-  /** Unique per request: the unit of idempotency the writers dedupe on. */
-  batchId: string;
-  /** The rows in the Flight wire form (shared/signals/wire-form.ts: repeated columns as dictionaries). */
-  batch: RecordBatch;
-  /** Epoch milliseconds; past it the sink gives up and throws SinkUnavailableError. */
-  deadline: number;
-}
+/**
+ * One accepted export: its tenant, table, request-derived batch id (the unit the writers
+ * dedupe on), the rows in the Flight wire form (shared/signals/wire-form.ts) and the epoch-ms
+ * deadline past which the sink gives up with SinkUnavailableError. The write path's own shape.
+ */
+export type SinkWriteRequest = BatchWrite;
 
 export interface BatchSink {
   /** Resolves once the batch is durable on a write quorum. */

@@ -10,16 +10,10 @@
 import type { Data, RecordBatch } from "apache-arrow";
 import { TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
 import { toPlainBatch } from "../../shared/signals/wire-form.ts";
+import type { WalEntry } from "./wal/index.ts";
 
-export interface LiveEntry {
-  batchId: string;
-  orgId: string;
-  bucket: string;
-  table: TableName;
-  shardId: number;
-  /** The rows, in the table contract's schema (plain Utf8, no dictionaries). */
-  batch: RecordBatch;
-}
+/** A WAL entry without its IPC bytes; `batch` is in the table contract's schema (plain Utf8). */
+export type LiveEntry = Omit<WalEntry, "ipc">;
 
 interface StoredEntry {
   batchId: string;
