@@ -3,6 +3,7 @@
  */
 import { appendKeyValue, writeAnyValue } from "./anyvalue-json.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
+import { contextColumns, pushContext } from "./context-columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
@@ -42,15 +43,7 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Sc
     trace_id: new Utf8Column(),
     span_id: new Utf8Column(),
     event_name: new Utf8Column(),
-    service_name: new RepeatedUtf8Column(),
-    resource_attributes: new RepeatedUtf8Column(),
-    resource_dropped_attributes_count: new Int32Builder(),
-    resource_schema_url: new RepeatedUtf8Column(),
-    scope_name: new RepeatedUtf8Column(),
-    scope_version: new RepeatedUtf8Column(),
-    scope_attributes: new RepeatedUtf8Column(),
-    scope_dropped_attributes_count: new Int32Builder(),
-    scope_schema_url: new RepeatedUtf8Column(),
+    ...contextColumns(),
   };
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
@@ -113,15 +106,7 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Sc
     writeIdHex(c.span_id, buf, s0, s1);
     c.event_name.plainString(buf, eventStart, eventEnd);
     c.event_name.endRow();
-    c.service_name.pushBytes(res.serviceName);
-    c.resource_attributes.pushBytes(res.attributes);
-    c.resource_dropped_attributes_count.push(res.droppedAttributesCount);
-    c.resource_schema_url.pushBytes(res.schemaUrl);
-    c.scope_name.pushBytes(scope.name);
-    c.scope_version.pushBytes(scope.version);
-    c.scope_attributes.pushBytes(scope.attributes);
-    c.scope_dropped_attributes_count.push(scope.droppedAttributesCount);
-    c.scope_schema_url.pushBytes(scope.schemaUrl);
+    pushContext(c, res, scope);
   };
 
   forEachItem(new WireReader(body), visitLogRecord);

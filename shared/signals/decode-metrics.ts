@@ -4,6 +4,7 @@
  */
 import { KeyValueListText } from "./anyvalue-json.ts";
 import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
+import { contextColumns, pushContext } from "./context-columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import {
   readExponentialHistogramPoint,
@@ -61,15 +62,7 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
     exemplars: new Utf8Column(),
     flags: new Int64Builder(),
     attributes: new Utf8Column(),
-    service_name: new RepeatedUtf8Column(),
-    resource_attributes: new RepeatedUtf8Column(),
-    resource_dropped_attributes_count: new Int32Builder(),
-    resource_schema_url: new RepeatedUtf8Column(),
-    scope_name: new RepeatedUtf8Column(),
-    scope_version: new RepeatedUtf8Column(),
-    scope_attributes: new RepeatedUtf8Column(),
-    scope_dropped_attributes_count: new Int32Builder(),
-    scope_schema_url: new RepeatedUtf8Column(),
+    ...contextColumns(),
   };
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
@@ -99,15 +92,7 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
     c.exemplars.push(p.exemplars);
     c.flags.pushWords(p.flags, 0);
     c.attributes.push(p.attributes);
-    c.service_name.pushBytes(res.serviceName);
-    c.resource_attributes.pushBytes(res.attributes);
-    c.resource_dropped_attributes_count.push(res.droppedAttributesCount);
-    c.resource_schema_url.pushBytes(res.schemaUrl);
-    c.scope_name.pushBytes(scope.name);
-    c.scope_version.pushBytes(scope.version);
-    c.scope_attributes.pushBytes(scope.attributes);
-    c.scope_dropped_attributes_count.push(scope.droppedAttributesCount);
-    c.scope_schema_url.pushBytes(scope.schemaUrl);
+    pushContext(c, res, scope);
   };
 
   const visitMetric = (r: WireReader, end: number, res: ResourceContext, scope: ScopeContext): void => {

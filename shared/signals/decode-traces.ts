@@ -6,6 +6,7 @@
 import { appendKeyValue } from "./anyvalue-json.ts";
 import type { ByteSink } from "./byte-sink.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
+import { contextColumns, pushContext } from "./context-columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
@@ -46,21 +47,13 @@ function newColumns(textBytes: number) {
     duration_nano: new Int64Builder(),
     status_code: new Int32Builder(),
     status_message: new Utf8Column(),
-    service_name: new RepeatedUtf8Column(),
     attributes: new Utf8Column(textBytes),
     dropped_attributes_count: new Int32Builder(),
     events: new Utf8Column(textBytes >> 3),
     dropped_events_count: new Int32Builder(),
     links: new Utf8Column(textBytes >> 3),
     dropped_links_count: new Int32Builder(),
-    resource_attributes: new RepeatedUtf8Column(),
-    resource_dropped_attributes_count: new Int32Builder(),
-    resource_schema_url: new RepeatedUtf8Column(),
-    scope_name: new RepeatedUtf8Column(),
-    scope_version: new RepeatedUtf8Column(),
-    scope_attributes: new RepeatedUtf8Column(),
-    scope_dropped_attributes_count: new Int32Builder(),
-    scope_schema_url: new RepeatedUtf8Column(),
+    ...contextColumns(),
   };
 }
 
@@ -165,18 +158,10 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
     c.status_code.push(statusCode);
     c.status_message.plainString(buf, msgStart, msgEnd);
     c.status_message.endRow();
-    c.service_name.pushBytes(res.serviceName);
+    pushContext(c, res, scope);
     c.dropped_attributes_count.push(droppedAttrs);
     c.dropped_events_count.push(droppedEvents);
     c.dropped_links_count.push(droppedLinks);
-    c.resource_attributes.pushBytes(res.attributes);
-    c.resource_dropped_attributes_count.push(res.droppedAttributesCount);
-    c.resource_schema_url.pushBytes(res.schemaUrl);
-    c.scope_name.pushBytes(scope.name);
-    c.scope_version.pushBytes(scope.version);
-    c.scope_attributes.pushBytes(scope.attributes);
-    c.scope_dropped_attributes_count.push(scope.droppedAttributesCount);
-    c.scope_schema_url.pushBytes(scope.schemaUrl);
   };
 
   forEachItem(new WireReader(body), visitSpan);
