@@ -14,7 +14,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { readerToTable } from "./result-to-arrow.ts";
-import { searchCandidatesSql, searchResultSchema, searchSql } from "./search.ts";
+import { searchCandidatesSql, searchIsLean, searchResultSchema, searchSql } from "./search.ts";
+import { spanSetsSql, type LeanHit } from "./search-span-sets.ts";
 
 const FIRST_K_PER_RESULT = 4;
 const MAX_K = 200_000;
@@ -22,6 +23,7 @@ const MAX_K = 200_000;
 export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, view: string, maxRows: number): Promise<Table> {
   const limit = Math.min(ticket.limit, maxRows);
   const bounded = { ...ticket, limit };
+  if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, view, maxRows);
   for (let k = Math.max(64, limit * FIRST_K_PER_RESULT); k <= MAX_K; k *= 8) {
     const candidates = await connection.runAndReadAll(searchCandidatesSql(bounded, view, k));
     const [ids = [], starts = []] = candidates.getColumns() as [string[]?, bigint[]?];
@@ -32,6 +34,27 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
     if (table.numRows === limit && oldestStart(table) > kth) return table;
   }
   return runFull(connection, searchSql(bounded, view), maxRows);
+}
+
+/**
+ * The same plan when no predicate needs the attribute JSON: candidates are evaluated on
+ * plain columns only, and the JSON is read once at the end for the spans of `span_sets`.
+ */
+async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket, view: string, maxRows: number): Promise<Table> {
+  const evaluate = async (traceIds?: string[]) =>
+    (await connection.runAndReadAll(searchSql(ticket, view, traceIds, { lean: true }))).getRowObjectsJS() as unknown as LeanHit[];
+  let hits: LeanHit[] | undefined;
+  for (let k = Math.max(64, ticket.limit * FIRST_K_PER_RESULT); k <= MAX_K && hits === undefined; k *= 8) {
+    const candidates = await connection.runAndReadAll(searchCandidatesSql(ticket, view, k));
+    const [ids = [], starts = []] = candidates.getColumns() as [string[]?, bigint[]?];
+    const found = await evaluate([...new Set(ids)]);
+    if (ids.length < k) hits = found;
+    else {
+      const kth = starts.reduce((min, s) => (s < min ? s : min), starts[0]!);
+      if (found.length === ticket.limit && found.every((h) => h.start_time_unix_nano > kth)) hits = found;
+    }
+  }
+  return runFull(connection, spanSetsSql(hits ?? (await evaluate()), view), maxRows);
 }
 
 async function runFull(connection: DuckDBConnection, sql: string, maxRows: number): Promise<Table> {

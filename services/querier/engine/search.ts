@@ -23,11 +23,12 @@ export const searchResultSchema = new Schema([
   new Field("span_sets", new Utf8(), false),
 ]);
 
-const SPAN_COLUMNS = [
+const PLAIN_SPAN_COLUMNS = [
   "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "start_time_unix_nano",
-  "end_time_unix_nano", "duration_nano", "service_name", "attributes", "resource_attributes",
-  ...DEDICATED_COLUMNS,
+  "end_time_unix_nano", "duration_nano", "service_name",
 ];
+const ATTRIBUTE_JSON_COLUMNS = ["attributes", "resource_attributes"];
+const USES_ATTRIBUTE_JSON = /\b(resource_)?attributes\b/;
 
 const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null };
 const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name" };
@@ -57,11 +58,21 @@ export function searchCandidatesSql(ticket: SearchTicket, view: string, k: numbe
 }
 
 /**
+ * True when every predicate of the search reads only plain / dedicated columns: then the
+ * per-trace evaluation can skip the attribute JSON (most of the bytes of a span), which is
+ * fetched afterwards for the few spans that go into `span_sets` (search-span-sets.ts).
+ */
+export function searchIsLean(ticket: SearchTicket): boolean {
+  const { compiled, extra } = compileSearch(ticket);
+  return compiled.filters.every((f) => !USES_ATTRIBUTE_JSON.test(filterSql(f, extra, FULL_PASS)));
+}
+
+/**
  * The search answer. With `traceIds`, only those traces are evaluated (all their spans, in
  * every source): the caller took them from searchCandidatesSql and checks that nothing older
  * could have made the top `limit` (search-plan.ts).
  */
-export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonly string[]): string {
+export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonly string[], options: { lean?: boolean } = {}): string {
   const { compiled, extra, candidate } = compileSearch(ticket);
   const flags = compiled.filters.map((f, i) => `(${filterSql(f, extra, FULL_PASS)}) AS _m${i}`);
   const traceFlags = compiled.filters.map((_, i) => `bool_or(_m${i}) AS _t${i}`);
@@ -73,6 +84,12 @@ export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonl
     ticket.startNs !== undefined ? `_end >= ${bigintSql(BigInt(ticket.startNs))}` : null,
   ].filter((x) => x !== null);
 
+  const lean = options.lean === true;
+  // Lean: only the dedicated columns the filters use (for older files and live rows the view
+  // computes them from the JSON, so an unused one is not free).
+  const spanColumns = lean
+    ? [...PLAIN_SPAN_COLUMNS, ...DEDICATED_COLUMNS.filter((c) => flags.some((f) => f.includes(quoteIdent(c))))]
+    : [...PLAIN_SPAN_COLUMNS, ...DEDICATED_COLUMNS, ...ATTRIBUTE_JSON_COLUMNS];
   const spanJson =
     "json_object('spanID', span_id, 'name', name, " +
     "'startTimeUnixNano', CAST(start_time_unix_nano AS VARCHAR), 'durationNanos', CAST(duration_nano AS VARCHAR), " +
@@ -87,7 +104,7 @@ export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonl
 
   return `
 WITH spans AS (
-  SELECT ${SPAN_COLUMNS.join(", ")} FROM ${src} ${spansWhere}
+  SELECT ${spanColumns.join(", ")} FROM ${src} ${spansWhere}
 ),
 roots AS (
   SELECT trace_id, arg_min(service_name, start_time_unix_nano) AS _root_service,
@@ -117,13 +134,24 @@ SELECT trace_id,
        coalesce(any_value(_root_name), '') AS root_trace_name,
        any_value(_trace_start) AS start_time_unix_nano,
        any_value(_trace_end) - any_value(_trace_start) AS duration_nano,
-       CAST(json_array(json_object(
-         'spans', coalesce(to_json(list(${spanJson} ORDER BY start_time_unix_nano, span_id) FILTER (WHERE _rn <= ${ticket.spss})), '[]'),
-         'matched', count(*)
-       )) AS VARCHAR) AS span_sets
+       ${lean ? leanSpanSets(ticket.spss) : fullSpanSets(spanJson, ticket.spss)}
 FROM chosen
 GROUP BY trace_id
 ORDER BY start_time_unix_nano DESC, trace_id`;
+}
+
+function fullSpanSets(spanJson: string, spss: number): string {
+  return `CAST(json_array(json_object(
+         'spans', coalesce(to_json(list(${spanJson} ORDER BY start_time_unix_nano, span_id) FILTER (WHERE _rn <= ${spss})), '[]'),
+         'matched', count(*)
+       )) AS VARCHAR) AS span_sets`;
+}
+
+/** Lean pass: which spans go into `span_sets` (ids and starts, in order) and the matched count. */
+function leanSpanSets(spss: number): string {
+  const picked = (column: string) =>
+    `coalesce(list(${column} ORDER BY start_time_unix_nano, span_id) FILTER (WHERE _rn <= ${spss}), [])`;
+  return `count(*) AS matched, ${picked("span_id")} AS span_ids, ${picked("start_time_unix_nano")} AS span_starts`;
 }
 
 /** `tags` (span or resource attribute, compared as text; `name`, `status`, `service.name` special) and min/max span duration. */
