@@ -6,17 +6,8 @@
  */
 import { Int32, Int64, makeData, RecordBatch, Struct, Utf8, vectorFromArray, type Data } from "apache-arrow";
 import { tracesSchema } from "../../shared/signals/tables.ts";
+import { prng } from "./prng.ts";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const SERVICES = [
   "frontend", "checkout", "cart", "payment", "shipping", "inventory", "auth", "search", "recommendation", "email",
@@ -49,7 +40,7 @@ export interface SpanGenerator {
 }
 
 export function spanGenerator(opts: { seed: number; startNs: bigint; endNs: bigint; totalSpans: number }): SpanGenerator {
-  const rnd = mulberry32(opts.seed);
+  const rnd = prng(opts.seed);
   const int = (k: number) => Math.floor(rnd() * k);
   const pick = <T>(xs: readonly T[]) => xs[int(xs.length)]!;
   const hex = (chars: number) => {
