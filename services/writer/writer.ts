@@ -28,7 +28,11 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   mkdirSync(scratchDir, { recursive: true });
   // storage.url: local files (default) or S3; WAL and scratch stay under storage.path either way.
   const store = openBlobStore(config, log);
-  const duck = await openDuckDB();
+  // The flush's sort and compression are DuckDB's; bound them so the writer's memory stays
+  // predictable (DuckDB spills to storage.path beyond the limit).
+  const duck = await openDuckDB(":memory:", {
+    config: { memory_limit: config.writer.flush_memory_limit, temp_directory: join(root, ".scratch", "duckdb") },
+  });
   let ready = false;
 
   await rebuildManifest({ root, store, catalog, db: duck.connection, log });

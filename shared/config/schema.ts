@@ -130,6 +130,11 @@ export const configSchema = z.strictObject({
       http_port: port(9061).describe("writer /healthz, /ready, /metrics"),
       flush_interval: duration("10s").describe("how often the live buffer is written to Parquet"),
       max_buffer_rows: positiveInt(200_000).describe("live-buffer rows that trigger a flush"),
+      flush_memory_limit: z
+        .string()
+        .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { error: 'expected a size such as "512MB" or "1GiB"' })
+        .default("512MB")
+        .describe("memory DuckDB may use while writing Parquet (it spills to disk beyond it)"),
       max_buffer_bytes: positiveInt(64 * 1024 * 1024).describe("live-buffer bytes that trigger a flush (bounds writer memory whatever the row size)"),
     })
     .prefault({}),
