@@ -46,10 +46,12 @@ export class Flusher {
   private fullFlushQueued = false;
   private readonly flushSeconds;
   private readonly flushedRows;
+  private readonly flushedBytes;
 
   constructor(private readonly deps: FlusherDeps) {
     this.flushSeconds = deps.metrics.histogram("signalbox_writer_flush_seconds", "time to write one Parquet file and record it");
     this.flushedRows = deps.metrics.counter("signalbox_writer_flushed_rows_total", "rows written to Parquet");
+    this.flushedBytes = deps.metrics.counter("signalbox_writer_flushed_bytes_total", "Parquet bytes written (file sizes)");
   }
 
   start(): void {
@@ -145,6 +147,7 @@ export class Flusher {
     await this.deps.wal.release(batchIds);
     this.flushSeconds.since(started, { table: first.table });
     this.flushedRows.inc({ table: first.table }, written.rows);
+    this.flushedBytes.inc({ table: first.table }, written.bytes);
     return file;
   }
 }
