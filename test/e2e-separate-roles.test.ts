@@ -75,6 +75,22 @@ function describeCluster(
       expect(canonicalTrace(body.trace!)).toEqual(canonicalTrace(sent.sent));
     });
 
+    test("every role serves /metrics with its series, and /healthz and /ready", async () => {
+      const expected: Record<string, string[]> = {
+        writer: ["signalbox_writer_wal_fsync_seconds", "signalbox_writer_flush_seconds", "signalbox_writer_live_rows", "signalbox_flight_server_call_seconds", "signalbox_shard_map_epoch"],
+        querier: ["signalbox_querier_query_seconds", "signalbox_flight_client_call_seconds", "signalbox_discovery_live_instances"],
+        router: ["signalbox_flight_client_call_seconds", "signalbox_discovery_degraded"],
+        acceptor: ["signalbox_acceptor_rows_total", "signalbox_flight_client_call_seconds", "signalbox_discovery_live_instances"],
+      };
+      for (const [role, series] of Object.entries(expected)) {
+        const http = roles[role]!.addresses.http!;
+        const text = await (await fetch(`http://${http}/metrics`)).text();
+        for (const name of series) expect({ role, name, present: text.includes(name) }).toEqual({ role, name, present: true });
+        expect((await fetch(`http://${http}/healthz`)).status).toBe(200);
+        expect((await fetch(`http://${http}/ready`)).status).toBe(200);
+      }
+    });
+
     test("unflushed rows survive kill -9 of the writer (WAL replay), flushed ones stay", async () => {
       const second = await sendTrace(roles.acceptor!.addresses.http!, "payments");
       const killedAt = Date.now();

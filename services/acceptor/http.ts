@@ -8,6 +8,8 @@
  * coding the server does not accept (the OTel Collector says 400; both are final for clients).
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
+import { opsResponse } from "../../shared/lifecycle/ops-server.ts";
+import { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { encodeStatus, type OtlpFormat, type TableName } from "../../shared/signals/index.ts";
 import { BUCKET_HEADER, ORG_HEADER } from "../../shared/tenancy/index.ts";
 import {
@@ -30,7 +32,11 @@ export interface OtlpHttpOptions {
   maxBodyBytes: number;
   writeTimeoutMs: number;
   isReady: () => boolean;
+  /** Rendered on GET /metrics (the role's registry); absent → /metrics is not served. */
+  metrics?: MetricsRegistry;
 }
+
+const NO_METRICS = new MetricsRegistry();
 
 export function createOtlpHttpHandler(options: OtlpHttpOptions): (request: Request) => Promise<Response> {
   const { pipeline } = options;
@@ -79,11 +85,9 @@ export function createOtlpHttpHandler(options: OtlpHttpOptions): (request: Reque
       if (request.method !== "POST") return methodNotAllowed(request.method, "POST");
       return handleExport(request, signal);
     }
-    if (path === "/healthz" || path === "/ready") {
+    if (path === "/healthz" || path === "/ready" || (path === "/metrics" && options.metrics)) {
       if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(request.method, "GET, HEAD");
-      if (path === "/healthz") return Response.json({ status: "ok" });
-      const ready = options.isReady();
-      return Response.json({ ready }, { status: ready ? 200 : 503 });
+      return opsResponse(path, options.metrics ?? NO_METRICS, () => ({ ready: options.isReady() }))!;
     }
     return errorResponse(new IngestError("invalid", GrpcStatus.NOT_FOUND, `no route ${path}`, { httpStatus: 404 }), "json");
   };

@@ -50,7 +50,7 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
   const grpcServer = createOtlpGrpcServer({ pipeline, maxBodyBytes, writeTimeoutMs });
   const grpcPort = await bindGrpc(grpcServer, host, config.acceptor.grpc_port);
 
-  const handle = createOtlpHttpHandler({ pipeline, maxBodyBytes, writeTimeoutMs, isReady: () => ready });
+  const handle = createOtlpHttpHandler({ pipeline, maxBodyBytes, writeTimeoutMs, isReady: () => ready, metrics: options.metrics });
   let httpServer: ReturnType<typeof Bun.serve>;
   try {
     httpServer = Bun.serve({
