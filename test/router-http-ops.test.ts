@@ -62,6 +62,15 @@ describe("POST /api/v1/sql", () => {
   });
 
   test.each([
+    ['{"sql":"SELECT 3"}', "SELECT 3"],
+    ["sql=SELECT%204", "SELECT 4"],
+  ])("curl's default form type: %p → %p", async (body, sql) => {
+    const { app, backend } = createTestApp();
+    await app.request("/api/v1/sql", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body });
+    expect(backend.lastTicket).toMatchObject({ kind: "sql", sql });
+  });
+
+  test.each([
     ["application/json", "{not json", 400, "request body is not valid JSON"],
     ["application/json", "{}", 400, 'invalid parameter "sql": expected a string'],
     ["application/json", '{"sql":"   "}', 400, 'invalid parameter "sql": must not be empty'],

@@ -34,6 +34,14 @@ export interface SqlResponse {
   rows: unknown[][];
 }
 
+function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest("request body is not valid JSON");
+  }
+}
+
 export function registerSqlRoute(app: Hono<RouterEnv>, deps: RouteDeps): void {
   const schema = sqlBody(deps.maxResultRows);
   app.post("/api/v1/sql", deps.guard, async (c) => {
@@ -42,13 +50,12 @@ export function registerSqlRoute(app: Hono<RouterEnv>, deps: RouteDeps): void {
     const type = (c.req.header("Content-Type") ?? "").toLowerCase();
     let input: unknown;
     if (type.includes("json")) {
-      try {
-        input = JSON.parse(text);
-      } catch {
-        throw badRequest("request body is not valid JSON");
-      }
+      input = parseJsonBody(text);
     } else if (type === "" || type.startsWith("text/plain")) {
       input = { sql: text };
+    } else if (type.startsWith("application/x-www-form-urlencoded")) {
+      // `curl -d '{"sql": …}'` sends this type: take a JSON body as JSON, or the form field `sql`.
+      input = text.trimStart().startsWith("{") ? parseJsonBody(text) : { sql: new URLSearchParams(text).get("sql") ?? "" };
     } else {
       throw new HttpError(415, `unsupported Content-Type "${type}": send application/json {"sql": "..."} or text/plain`);
     }
