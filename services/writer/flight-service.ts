@@ -26,8 +26,6 @@ export interface WriterServiceDeps {
   metrics: MetricsRegistry;
   ownership: ShardOwnership;
   sync: ReplicaSync;
-  /** Batches this writer persisted recently: a late retry of one of them is acked, not stored again. */
-  recentlyPersisted: (batchId: string) => boolean;
 }
 
 function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, value: unknown, what: string): T {
@@ -49,7 +47,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       const batch = received[0]!;
       const problem = wireSchemaProblem(batch.schema, d.table);
       if (problem) throw new FlightError("INVALID_ARGUMENT", problem);
-      if (deps.buffer.has(d.org_id, d.bucket, d.table, d.batch_id) || deps.recentlyPersisted(d.batch_id)) {
+      if (deps.buffer.has(d.org_id, d.bucket, d.table, d.batch_id) || deps.buffer.wasFlushed(d.batch_id)) {
         return { batch_id: d.batch_id, durable: true, duplicate: true } satisfies WriteAck;
       }
       // The batch stays in the form it arrived in (usually the wire form, with dictionaries):

@@ -72,7 +72,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     secret: config.cluster.secret,
     log,
     metrics,
-    handlers: writerHandlers({ buffer, wal, flusher, log, metrics, ownership, sync, recentlyPersisted: (id) => buffer.wasFlushed(id) }),
+    handlers: writerHandlers({ buffer, wal, flusher, log, metrics, ownership, sync }),
   });
   const ops = startOpsServer({
     host: config.server.host,

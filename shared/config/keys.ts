@@ -55,7 +55,7 @@ function describeOf(schema: AnySchema): string {
 function walk(schema: AnySchema, prefix: string[], out: ConfigKey[]): void {
   const { inner, fallback, duration } = unwrap(schema);
   const def = inner._zod.def;
-  if (def.type === "object" && !(prefix.length > 0 && prefix[prefix.length - 1] === "tokens")) {
+  if (def.type === "object") {
     for (const [key, child] of Object.entries(def.shape as Record<string, AnySchema>)) walk(child, [...prefix, key], out);
     return;
   }

@@ -14,8 +14,20 @@ import { otlpRoot } from "./proto.ts";
 /** An Int64 column value as it may come from Arrow (bigint), DuckDB or JSON. */
 export type Int64Value = bigint | number | string;
 
+/** The resource and scope columns every table has (see signals/context-columns.ts). */
+export interface ContextRow {
+  resource_attributes: string;
+  resource_dropped_attributes_count: number;
+  resource_schema_url: string;
+  scope_name: string;
+  scope_version: string;
+  scope_attributes: string;
+  scope_dropped_attributes_count: number;
+  scope_schema_url: string;
+}
+
 /** One `traces` row (column names of tracesSchema). */
-export interface TraceRow {
+export interface TraceRow extends ContextRow {
   trace_id: string;
   span_id: string;
   parent_span_id: string;
@@ -33,18 +45,10 @@ export interface TraceRow {
   dropped_events_count: number;
   links: string;
   dropped_links_count: number;
-  resource_attributes: string;
-  resource_dropped_attributes_count: number;
-  resource_schema_url: string;
-  scope_name: string;
-  scope_version: string;
-  scope_attributes: string;
-  scope_dropped_attributes_count: number;
-  scope_schema_url: string;
 }
 
 /** One `logs` row (column names of logsSchema). */
-export interface LogRow {
+export interface LogRow extends ContextRow {
   time_unix_nano: Int64Value;
   observed_time_unix_nano: Int64Value;
   severity_number: number;
@@ -56,14 +60,6 @@ export interface LogRow {
   trace_id: string;
   span_id: string;
   event_name: string;
-  resource_attributes: string;
-  resource_dropped_attributes_count: number;
-  resource_schema_url: string;
-  scope_name: string;
-  scope_version: string;
-  scope_attributes: string;
-  scope_dropped_attributes_count: number;
-  scope_schema_url: string;
 }
 
 type Json = Record<string, unknown>;
@@ -110,8 +106,6 @@ interface ResourceGroup {
   schemaUrl: string;
   scopes: Map<string, ScopeGroup>;
 }
-
-type ContextRow = Pick<TraceRow, "resource_attributes" | "resource_dropped_attributes_count" | "resource_schema_url" | "scope_name" | "scope_version" | "scope_attributes" | "scope_dropped_attributes_count" | "scope_schema_url">;
 
 /** Groups items by resource then scope; returns the ResourceX array with `scopeKey` / `itemsKey`. */
 function group<R extends ContextRow>(rows: Iterable<R>, toItem: (row: R) => Json, scopeKey: string, itemsKey: string): Json[] {

@@ -3,6 +3,7 @@
  * buckets (so they spread over shards), recording every span id the acceptor acknowledged
  * and every failure status — and reads them back through the router's SQL API.
  */
+import { tracePayload } from "./otlp-json.ts";
 export interface IngestTally {
   acked: Map<string, string[]>;
   ackedCount: number;
@@ -14,31 +15,6 @@ let spanCounter = 0;
 
 function hex(value: number, width: number): string {
   return value.toString(16).padStart(width, "0").slice(-width);
-}
-
-function otlpRequest(spanIds: string[]): string {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const traceId = hex(Math.floor(Math.random() * 2 ** 48), 16) + hex(process.pid, 16);
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "chaos" } }] },
-        scopeSpans: [
-          {
-            scope: { name: "chaos" },
-            spans: spanIds.map((spanId) => ({
-              traceId,
-              spanId,
-              name: "op",
-              kind: 1,
-              startTimeUnixNano: now.toString(),
-              endTimeUnixNano: (now + 1_000n).toString(),
-            })),
-          },
-        ],
-      },
-    ],
-  });
 }
 
 export function bucketNames(count: number): string[] {
@@ -58,7 +34,7 @@ export function startIngest(acceptorHttp: string, options: { buckets: string[]; 
         const response = await fetch(`http://${acceptorHttp}/v1/traces`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-signalbox-bucket": bucket },
-          body: otlpRequest(ids),
+          body: tracePayload(ids, "chaos"),
           signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
         });
         await response.arrayBuffer();

@@ -2,10 +2,15 @@
 const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 
 export function randomTracePayload(spans: number, service = "load"): { body: string; spanIds: string[] } {
+  const spanIds = Array.from({ length: spans }, () => hex(8));
+  return { body: tracePayload(spanIds, service), spanIds };
+}
+
+/** One trace of the given span ids (the first is the root), starting now. */
+export function tracePayload(spanIds: string[], service = "load"): string {
   const traceId = hex(16);
   const now = BigInt(Date.now()) * 1_000_000n;
-  const spanIds = Array.from({ length: spans }, () => hex(8));
-  const body = JSON.stringify({
+  return JSON.stringify({
     resourceSpans: [
       {
         resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
@@ -27,5 +32,4 @@ export function randomTracePayload(spans: number, service = "load"): { body: str
       },
     ],
   });
-  return { body, spanIds };
 }
