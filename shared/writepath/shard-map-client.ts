@@ -3,6 +3,8 @@
  * own in this path: they ask the live writers (DoAction `shard-map`) and keep the highest
  * epoch any of them knows. The copy is refreshed when a writer joins or leaves, when it is
  * older than `maxAgeMs`, and on demand when a write failed (a refusal names the epoch to reach).
+ * The live writers are read with the map and cached with it, so a write does not ask the
+ * registry on every request; a failed write refreshes both.
  */
 import type { LiveInstance, Resolver } from "../discovery/index.ts";
 import { FlightError, type FlightClientPool } from "../flight/index.ts";
@@ -14,6 +16,7 @@ const ASK_DEADLINE_MS = 1_000;
 
 export class ShardMapClient {
   private map: ShardMapIndex | null = null;
+  private writerView: Map<string, LiveInstance> | null = null;
   private fetchedAt = 0;
   private stale = true;
   private inflight: Promise<ShardMapIndex | null> | null = null;
@@ -26,8 +29,13 @@ export class ShardMapClient {
     });
   }
 
-  /** Live writers by stable name (the newest instance of each name). */
+  /** Live writers by stable name (the newest instance of each name), as of the current map. */
   async writers(): Promise<Map<string, LiveInstance>> {
+    await this.current();
+    return this.writerView ?? this.liveWriters();
+  }
+
+  private async liveWriters(): Promise<Map<string, LiveInstance>> {
     return writersByName(await this.deps.resolver.live({ role: "writer" }));
   }
 
@@ -50,7 +58,8 @@ export class ShardMapClient {
 
   private async fetch(): Promise<ShardMapIndex | null> {
     this.stale = false;
-    const writers = [...(await this.writers()).values()];
+    this.writerView = await this.liveWriters();
+    const writers = [...this.writerView.values()];
     const answers = await Promise.all(writers.map((w) => this.ask(w)));
     let best = this.map;
     for (const answer of answers) if (answer && (!best || answer.epoch > best.epoch)) best = answer;
