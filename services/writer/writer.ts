@@ -31,7 +31,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   // The flush's sort and compression are DuckDB's; bound them so the writer's memory stays
   // predictable (DuckDB spills to storage.path beyond the limit).
   const duck = await openDuckDB(":memory:", {
-    config: { memory_limit: config.writer.flush_memory_limit, temp_directory: join(root, ".scratch", "duckdb") },
+    config: { threads: String(config.writer.flush_threads), memory_limit: config.writer.flush_memory_limit, temp_directory: join(root, ".scratch", "duckdb") },
   });
   let ready = false;
 

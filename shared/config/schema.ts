@@ -135,6 +135,9 @@ export const configSchema = z.strictObject({
         .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { error: 'expected a size such as "512MB" or "1GiB"' })
         .default("512MB")
         .describe("memory DuckDB may use while writing Parquet (it spills to disk beyond it)"),
+      flush_threads: positiveInt(1).describe(
+        "DuckDB threads for writing Parquet; 1 leaves the other cores to ingest (more threads cost more CPU per row)",
+      ),
       max_buffer_bytes: positiveInt(64 * 1024 * 1024).describe("live-buffer bytes that trigger a flush (bounds writer memory whatever the row size)"),
     })
     .prefault({}),

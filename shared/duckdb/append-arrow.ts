@@ -7,6 +7,7 @@ import duckdb from "@duckdb/node-bindings";
 import { DuckDBDataChunk, type DuckDBConnection } from "@duckdb/node-api";
 import type { Data, RecordBatch, Schema } from "apache-arrow";
 import { copyColumnSlice, copyValiditySlice, NullInNotNullColumnError, Scratch } from "./column-copy.ts";
+import { SchemaMismatchError } from "./errors.ts";
 import { createTableSql, duckdbTypeOf, kindOf, type SupportedKind } from "./types.ts";
 
 export interface AppendArrowOptions {
@@ -16,12 +17,7 @@ export interface AppendArrowOptions {
   mode?: "create" | "existing";
 }
 
-export class SchemaMismatchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SchemaMismatchError";
-  }
-}
+export { SchemaMismatchError };
 
 interface ColumnPlan {
   name: string;

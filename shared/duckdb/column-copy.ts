@@ -115,15 +115,15 @@ const TWO_32 = 4294967296;
  * `.buffer` is first touched, and moves them out then: touching it first makes the address
  * stable for as long as the array is alive.
  */
-function stablePointer(values: Uint8Array): number {
+export function stablePointer(values: Uint8Array): number {
   if (values.byteLength === 0) return 0;
   void values.buffer;
   return ptr(values);
 }
 
 /** DuckDB's string_t: 16 bytes; strings up to 12 bytes live inside it. */
-const STRING_T_BYTES = 16;
-const INLINE_BYTES = 12;
+export const STRING_T_BYTES = 16;
+export const INLINE_BYTES = 12;
 const utf8 = new TextDecoder();
 
 function isConstantSlice(offsets: Int32Array, values: Uint8Array, start: number, n: number): boolean {

@@ -6,8 +6,9 @@
  * A dedicated column holds the key's first value as one type letter + its text, the text
  * exactly as `json_extract_string` gives the OTLP member: `s` string, `i` int, `d` double,
  * `b` bool (`"s/cart"`, `"i500"`, `"btrue"`); `x` for array / kvlist / bytes / empty values;
- * NULL when the key is absent. The writer stores them (dedicatedColumnsFlushSql); the querier
- * computes the same values on the fly for older files and live rows (dedicatedColumnsOnTheFlySql).
+ * NULL when the key is absent. The writer stores them (withDedicatedColumns, in JS); the
+ * querier computes the same values on the fly for older files and live rows
+ * (dedicatedColumnsOnTheFlySql).
  */
 import { quoteIdent, quoteLiteral } from "./sql.ts";
 
@@ -29,34 +30,6 @@ export const DEDICATED_SPAN_ATTRIBUTES: Readonly<Record<string, string>> = {
 };
 
 export const DEDICATED_COLUMNS: readonly string[] = Object.values(DEDICATED_SPAN_ATTRIBUTES);
-
-const MEMBERS_TYPE =
-  `'[{"key":"VARCHAR","value":{"stringValue":"VARCHAR","intValue":"VARCHAR","doubleValue":"VARCHAR","boolValue":"VARCHAR"}}]'`;
-
-/**
- * `SELECT` of every column of `source` plus the dedicated columns, for the writer's COPY.
- * One JSON parse per span (json_transform into typed structs). Double members are re-read
- * with json_extract_string because json_transform spells exponents differently (`1e+300`);
- * dedicated keys rarely hold doubles, so that costs nothing in practice. TRY: a row whose
- * JSON does not parse gets NULLs instead of failing the flush (the acceptor always writes
- * valid JSON).
- */
-export function dedicatedColumnsFlushSql(source: string): string {
-  const columns = Object.entries(DEDICATED_SPAN_ATTRIBUTES).map(([key, column]) => {
-    const pos = `list_position(_sbx_keys, ${quoteLiteral(key)})`;
-    const e = `_sbx_kvs[${pos}].value`;
-    const double = `'d' || json_extract_string(attributes, '$[' || (${pos} - 1) || '].value.doubleValue')`;
-    return (
-      `CASE WHEN ${pos} IS NOT NULL THEN coalesce('s' || ${e}.stringValue, 'i' || ${e}.intValue, ` +
-      `CASE WHEN ${e}.doubleValue IS NOT NULL THEN ${double} END, 'b' || ${e}.boolValue, 'x') END AS ${quoteIdent(column)}`
-    );
-  });
-  return (
-    `SELECT * EXCLUDE (_sbx_kvs, _sbx_keys), ${columns.join(", ")} FROM (` +
-    `SELECT *, list_transform(_sbx_kvs, lambda _e: _e.key) AS _sbx_keys FROM (` +
-    `SELECT *, TRY(json_transform(NULLIF(attributes, ''), ${MEMBERS_TYPE})) AS _sbx_kvs FROM ${source}))`
-  );
-}
 
 /**
  * `expr AS column, ...` computing the dedicated columns from `attributes` of the row source,

@@ -1,12 +1,14 @@
-/** DuckDB for every role: open it without downloads, and load Arrow batches into it fast. */
+/** DuckDB for every role: open it without downloads, and load or scan Arrow batches fast. */
 export { openDuckDB, type DuckDBHandle, type OpenDuckDBOptions } from "./open.ts";
 export { appendArrow, SchemaMismatchError, type AppendArrowOptions } from "./append-arrow.ts";
 export { NullInNotNullColumnError } from "./column-copy.ts";
+export { identityRowOrder, sortRowOrder, type RowOrder } from "./row-order.ts";
+export { scanArrow, type ScanArrowOptions } from "./arrow-scan.ts";
 export { createTableSql, UnsupportedArrowTypeError } from "./types.ts";
 export { quoteIdent, quoteLiteral } from "./sql.ts";
 export {
   DEDICATED_SPAN_ATTRIBUTES,
   DEDICATED_COLUMNS,
-  dedicatedColumnsFlushSql,
   dedicatedColumnsOnTheFlySql,
 } from "./dedicated-attributes.ts";
+export { withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";

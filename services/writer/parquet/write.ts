@@ -1,8 +1,9 @@
 /**
- * Arrow batches → one sorted, zstd-compressed Parquet file, atomically: the rows go into a
- * temp DuckDB table (appendArrow), DuckDB COPYs them sorted by the table's access path to a
- * temp file beside the destination, which is fsynced and renamed into place (then the
- * folder is fsynced). A crash leaves either no file or the whole file, never a partial one.
+ * Arrow batches → one sorted, zstd-compressed Parquet file, atomically: the rows are sorted
+ * by the table's access path in JS (a pointer sort; DuckDB's ORDER BY would move whole rows)
+ * and DuckDB COPYs them in that order straight from the Arrow buffers (scanArrow) to a temp
+ * file beside the destination, fsynced and renamed into place (then the folder is fsynced).
+ * A crash leaves either no file or the whole file, never a partial one.
  *
  * One DuckDB connection runs one statement at a time: callers serialise writeParquet calls
  * per connection (or give each flusher its own connection).
@@ -11,7 +12,9 @@ import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
-import { appendArrow, dedicatedColumnsFlushSql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import {
+  quoteLiteral, scanArrow, sortRowOrder, withDedicatedColumns, withDedicatedSchema,
+} from "../../../shared/duckdb/index.ts";
 import { SORT_ORDER, TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
 import { FOOTER_FORMAT_VERSION, FOOTER_KEYS } from "./footer.ts";
@@ -65,33 +68,29 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
   };
 
   await ensureDirDurable(dirname(destPath));
-  const tmpTable = `flush_${table}_${crypto.randomUUID().replaceAll("-", "")}`;
   const tmpPath = tempPathFor(destPath);
   try {
-    await appendArrow(db, tmpTable, batches, TABLE_SCHEMAS[table], { temp: true });
-    await db.run(copySql(tmpTable, table, tmpPath, metadata));
+    // Spans also carry dedicated columns for the most searched attributes
+    // (shared/duckdb/dedicated-attributes.ts): search scans those instead of the JSON.
+    const schema = table === "traces" ? withDedicatedSchema(TABLE_SCHEMAS.traces) : TABLE_SCHEMAS[table];
+    const rowsIn = table === "traces" ? batches.map((b) => withDedicatedColumns(b, schema)) : batches;
+    const order = sortRowOrder(rowsIn, SORT_ORDER[table]);
+    await scanArrow(db, rowsIn, schema, { order }, (source) => db.run(copySql(source, tmpPath, metadata)));
     await durableRename(tmpPath, destPath);
   } catch (err) {
     await rm(tmpPath, { force: true });
     throw err;
-  } finally {
-    await db.run(`DROP TABLE IF EXISTS temp.main.${quoteIdent(tmpTable)}`);
   }
   const { size } = await stat(destPath);
   return { rows, bytes: size, minTimeNs, maxTimeNs };
 }
 
-function copySql(tmpTable: string, table: TableName, path: string, metadata: Record<string, string>): string {
-  const order = SORT_ORDER[table].map(quoteIdent).join(", ");
+function copySql(source: string, path: string, metadata: Record<string, string>): string {
   const kv = Object.entries(metadata)
     .map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`)
     .join(", ");
-  // Spans also carry dedicated columns for the most searched attributes
-  // (shared/duckdb/dedicated-attributes.ts): search scans those instead of the JSON.
-  const from = `temp.main.${quoteIdent(tmpTable)}`;
-  const select = table === "traces" ? dedicatedColumnsFlushSql(from) : `FROM ${from}`;
   return (
-    `COPY (${select} ORDER BY ${order}) TO ${quoteLiteral(path)} ` +
+    `COPY (FROM ${source}) TO ${quoteLiteral(path)} ` +
     `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}, KV_METADATA {${kv}})`
   );
 }

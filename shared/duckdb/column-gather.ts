@@ -1,0 +1,117 @@
+/**
+ * Like column-copy.ts, but the chunk's rows come from anywhere in several batches, in the
+ * order a RowOrder gives: one column of one data chunk is gathered element by element from
+ * the batches' own buffers (fixed-width values and string_t structs pointing into Arrow's
+ * UTF-8 bytes), still one native copy per chunk column.
+ */
+import duckdb from "@duckdb/node-bindings";
+import type { Data } from "apache-arrow";
+import { STRING_T_BYTES, INLINE_BYTES, stablePointer, type Scratch } from "./column-copy.ts";
+import type { RowOrder } from "./row-order.ts";
+import type { SupportedKind } from "./types.ts";
+
+type Vector = ReturnType<typeof duckdb.data_chunk_get_vector>;
+
+const TWO_32 = 4294967296;
+
+/** Output rows [start, start + n) of `order` into rows [0, n) of `vector`; `datas[b]` is the column of batch b. */
+export function gatherColumnSlice(
+  vector: Vector,
+  kind: SupportedKind,
+  datas: readonly Data[],
+  order: RowOrder,
+  start: number,
+  n: number,
+  scratch: Scratch,
+): void {
+  const { batch, row } = order;
+  switch (kind) {
+    case "int32":
+    case "float64": {
+      const bpe = kind === "int32" ? 4 : 8;
+      const bytes = scratch.bytes(n * bpe);
+      const out = kind === "int32" ? new Int32Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.buffer, bytes.byteOffset, n);
+      const values = datas.map((d) => d.values as Int32Array | Float64Array);
+      for (let i = 0; i < n; i++) out[i] = values[batch[start + i]!]![row[start + i]!]!;
+      duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * bpe);
+      break;
+    }
+    case "int64": {
+      // Two 32-bit words per value: no BigInt per element.
+      const bytes = scratch.bytes(n * 8);
+      const out = new Int32Array(bytes.buffer, bytes.byteOffset, n * 2);
+      const words = datas.map((d) => new Int32Array(d.values.buffer, d.values.byteOffset, d.length * 2));
+      for (let i = 0; i < n; i++) {
+        const w = words[batch[start + i]!]!;
+        const r = row[start + i]! * 2;
+        out[i * 2] = w[r]!;
+        out[i * 2 + 1] = w[r + 1]!;
+      }
+      duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * 8);
+      break;
+    }
+    case "bool": {
+      const bytes = scratch.bytes(n);
+      for (let i = 0; i < n; i++) {
+        const d = datas[batch[start + i]!]!;
+        const bit = d.offset + row[start + i]!;
+        bytes[i] = ((d.values as Uint8Array)[bit >> 3]! >> (bit & 7)) & 1;
+      }
+      duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
+      break;
+    }
+    case "utf8":
+      gatherUtf8(vector, datas, order, start, n, scratch);
+      break;
+  }
+}
+
+function gatherUtf8(vector: Vector, datas: readonly Data[], order: RowOrder, start: number, n: number, scratch: Scratch): void {
+  const offsets = datas.map((d) => d.valueOffsets as Int32Array);
+  const values = datas.map((d) => d.values as Uint8Array);
+  const bases = values.map(stablePointer);
+  const structs = scratch.strings(n * STRING_T_BYTES);
+  const words = new Uint32Array(structs.buffer, structs.byteOffset, n * 4);
+  for (let i = 0; i < n; i++) {
+    const b = order.batch[start + i]!;
+    const r = order.row[start + i]!;
+    const offs = offsets[b]!;
+    const vals = values[b]!;
+    const from = offs[r]!;
+    const len = offs[r + 1]! - from;
+    const w = i * 4;
+    words[w] = len;
+    const at = i * STRING_T_BYTES + 4;
+    if (len <= INLINE_BYTES) {
+      for (let k = 0; k < len; k++) structs[at + k] = vals[from + k]!;
+      continue;
+    }
+    structs[at] = vals[from]!;
+    structs[at + 1] = vals[from + 1]!;
+    structs[at + 2] = vals[from + 2]!;
+    structs[at + 3] = vals[from + 3]!;
+    const address = bases[b]! + from;
+    words[w + 2] = address % TWO_32;
+    words[w + 3] = Math.floor(address / TWO_32);
+  }
+  duckdb.copy_data_to_vector(vector, 0, structs.buffer as ArrayBuffer, structs.byteOffset, n * STRING_T_BYTES);
+}
+
+/** The validity of output rows [start, start + n), gathered bit by bit. */
+export function gatherValiditySlice(vector: Vector, datas: readonly Data[], order: RowOrder, start: number, n: number, scratch: Scratch): void {
+  const words = Math.ceil(n / 64);
+  const mask = scratch.validity(words * 8);
+  mask.fill(0);
+  for (let i = 0; i < n; i++) {
+    const d = datas[order.batch[start + i]!]!;
+    const bitmap = d.nullBitmap;
+    let valid = true;
+    if (d.nullCount > 0 && bitmap && bitmap.length > 0) {
+      const bit = d.offset + order.row[start + i]!;
+      valid = ((bitmap[bit >> 3]! >> (bit & 7)) & 1) === 1;
+    }
+    if (valid) mask[i >> 3]! |= 1 << (i & 7);
+  }
+  duckdb.vector_ensure_validity_writable(vector);
+  duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer as ArrayBuffer, mask.byteOffset, words * 8);
+}
