@@ -4,16 +4,20 @@
  *
  * Batches are kept as they arrived — usually the Flight wire form, whose repeated columns
  * are dictionaries (a third smaller) — and handed out in the table contract's plain form:
- * `LiveEntry.batch` expands them on each read (the flusher reads each once; live queries
- * are rarer than the writes they read).
+ * `LiveEntry.batch` expands them on each read (live queries are rarer than the writes they
+ * read). The flusher reads `LiveEntry.stored` as it is (scanArrow reads dictionaries).
  */
 import type { Data, RecordBatch } from "apache-arrow";
+import { isDirectlyScannable } from "../../shared/duckdb/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
 import { toPlainBatch } from "../../shared/signals/wire-form.ts";
 import type { WalEntry } from "./wal/index.ts";
 
 /** A WAL entry without its IPC bytes; `batch` is in the table contract's schema (plain Utf8). */
-export type LiveEntry = Omit<WalEntry, "ipc">;
+export type LiveEntry = Omit<WalEntry, "ipc"> & {
+  /** The batch as kept (usually the wire form): scanArrow reads it without expanding it. */
+  readonly stored?: RecordBatch;
+};
 
 interface StoredEntry {
   batchId: string;
@@ -45,7 +49,9 @@ export class LiveBuffer {
     let entries = this.byKey.get(key);
     if (!entries) this.byKey.set(key, (entries = new Map()));
     if (entries.has(entry.batchId)) return false;
-    const { batchId, orgId, bucket, table, shardId, batch } = entry;
+    const { batchId, orgId, bucket, table, shardId } = entry;
+    // Dictionaries from a foreign sender that scanArrow cannot read as they are: expand once.
+    const batch = isDirectlyScannable(entry.batch) ? entry.batch : toPlainBatch(entry.batch, TABLE_SCHEMAS[table]);
     const stored: StoredEntry = { batchId, orgId, bucket, table, shardId, stored: batch, rows: batch.numRows, bytes: retainedBytes(batch) };
     entries.set(batchId, stored);
     this.totalRows += stored.rows;
@@ -112,6 +118,7 @@ function liveEntry(s: StoredEntry): LiveEntry {
     bucket: s.bucket,
     table: s.table,
     shardId: s.shardId,
+    stored: s.stored,
     get batch() {
       return toPlainBatch(s.stored, TABLE_SCHEMAS[s.table]);
     },

@@ -7,14 +7,15 @@
  * appender's copy into table storage and the table scan that followed it cost ~4× what this
  * costs, and a RowOrder makes the rows come out sorted without DuckDB's ORDER BY.
  *
- * String values point into the Arrow buffers, which stay referenced by the scan until the
- * statement is over. One scan is read by one thread.
+ * Utf8 columns may arrive as Dictionary<Int32, Utf8> (the Flight wire form): rows point at
+ * their dictionary entry. String values point into the Arrow buffers, which stay referenced
+ * by the scan until the statement is over. One scan is read by one thread.
  */
 import { type DuckDBConnection, DuckDBTableFunction, DuckDBVarCharType } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import type { Data, RecordBatch, Schema } from "apache-arrow";
 import { NullInNotNullColumnError, Scratch } from "./column-copy.ts";
-import { gatherColumnSlice, gatherValiditySlice } from "./column-gather.ts";
+import { gatherColumnSlice, gatherValiditySlice, isDirectDictionary } from "./column-gather.ts";
 import { SchemaMismatchError } from "./errors.ts";
 import { identityRowOrder, type RowOrder } from "./row-order.ts";
 import { quoteLiteral } from "./sql.ts";
@@ -49,6 +50,11 @@ export interface ScanArrowOptions {
   order?: RowOrder;
 }
 
+/** True when scanArrow reads `batch` as it is (its dictionary columns, if any, are clean). */
+export function isDirectlyScannable(batch: RecordBatch): boolean {
+  return batch.data.children.every((child) => !child.dictionary || isDirectDictionary(child));
+}
+
 /**
  * Runs `run` with `source`, a SQL table expression producing `batches` (each matching
  * `schema` by column name), valid on `connection` until `run` settles.
@@ -81,6 +87,13 @@ function planScan(batches: readonly RecordBatch[], schema: Schema, order: RowOrd
       const vector = batch.getChild(field.name);
       if (!vector) throw new SchemaMismatchError(`record batch has no column ${field.name}`);
       if (vector.data.length !== 1) throw new SchemaMismatchError(`column ${field.name} has ${vector.data.length} chunks in one record batch`);
+      const data = vector.data[0]!;
+      if (data.dictionary) {
+        if (kinds[c] !== "utf8" || !isDirectDictionary(data)) {
+          throw new SchemaMismatchError(`column ${field.name}: only a clean Dictionary<Int32, Utf8> is scanned for a Utf8 column`);
+        }
+        return data;
+      }
       const have = kindOf(batch.schema.fields.find((f) => f.name === field.name)!);
       if (have !== kinds[c]) throw new SchemaMismatchError(`column ${field.name}: batch type ${have}, scan ${kinds[c]}`);
       if (!field.nullable && vector.data[0]!.nullCount > 0) throw new NullInNotNullColumnError(field.name);

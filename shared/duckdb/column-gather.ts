@@ -5,7 +5,7 @@
  * UTF-8 bytes), still one native copy per chunk column.
  */
 import duckdb from "@duckdb/node-bindings";
-import type { Data } from "apache-arrow";
+import { DataType, type Data } from "apache-arrow";
 import { STRING_T_BYTES, INLINE_BYTES, stablePointer, type Scratch } from "./column-copy.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { SupportedKind } from "./types.ts";
@@ -66,15 +66,23 @@ export function gatherColumnSlice(
   }
 }
 
+/**
+ * Utf8 columns, or Dictionary<Int32, Utf8> ones (the Flight wire form of repeated columns):
+ * a dictionary row points at its dictionary entry, so nothing is expanded first. The
+ * caller checked the dictionaries (isDirectDictionary).
+ */
 function gatherUtf8(vector: Vector, datas: readonly Data[], order: RowOrder, start: number, n: number, scratch: Scratch): void {
-  const offsets = datas.map((d) => d.valueOffsets as Int32Array);
-  const values = datas.map((d) => d.values as Uint8Array);
+  const strings = datas.map((d) => (d.dictionary ? d.dictionary.data[0]! : d));
+  const indices = datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined));
+  const offsets = strings.map((d) => d.valueOffsets as Int32Array);
+  const values = strings.map((d) => d.values as Uint8Array);
   const bases = values.map(stablePointer);
   const structs = scratch.strings(n * STRING_T_BYTES);
   const words = new Uint32Array(structs.buffer, structs.byteOffset, n * 4);
   for (let i = 0; i < n; i++) {
     const b = order.batch[start + i]!;
-    const r = order.row[start + i]!;
+    const rowIndices = indices[b];
+    const r = rowIndices ? rowIndices[order.row[start + i]!]! : order.row[start + i]!;
     const offs = offsets[b]!;
     const vals = values[b]!;
     const from = offs[r]!;
@@ -114,4 +122,21 @@ export function gatherValiditySlice(vector: Vector, datas: readonly Data[], orde
   }
   duckdb.vector_ensure_validity_writable(vector);
   duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer as ArrayBuffer, mask.byteOffset, words * 8);
+}
+
+/**
+ * A Dictionary<Int32, Utf8> column gatherUtf8 can read as is: one dictionary chunk, no null
+ * rows, every index inside it (our own senders; anything else is expanded first).
+ */
+export function isDirectDictionary(data: Data): boolean {
+  const dictionary = data.dictionary;
+  if (!dictionary || dictionary.data.length !== 1 || !DataType.isUtf8(dictionary.type)) return false;
+  if (data.nullCount > 0 || !(data.values instanceof Int32Array)) return false;
+  const size = dictionary.data[0]!.length;
+  const indices = data.values;
+  for (let i = 0; i < data.length; i++) {
+    const index = indices[i]!;
+    if (index < 0 || index >= size) return false;
+  }
+  return true;
 }

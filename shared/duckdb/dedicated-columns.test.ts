@@ -51,7 +51,7 @@ afterAll(() => db.close());
 
 async function compare(batch: ReturnType<typeof makeSpanBatch>, table: string): Promise<number> {
   const schema = withDedicatedSchema(tracesSchema);
-  const computed = withDedicatedColumns(batch, schema);
+  const computed = withDedicatedColumns(batch);
   await appendArrow(db.connection, table, [batch], tracesSchema);
   const sql = await db.connection.runAndReadAll(`SELECT ${dedicatedColumnsOnTheFlySql()} FROM ${table} ORDER BY rowid`);
   const expected = sql.getRowObjectsJS();
@@ -83,7 +83,7 @@ describe("withDedicatedColumns", () => {
       ...spanRow({ traceId: tid(n + 1), spanId: sid(n + 1), name: "op", startNs: 1n, durationNs: 5n, service: "svc" }),
       attributes,
     }));
-    const out = withDedicatedColumns(batchOf(tracesSchema, rows), withDedicatedSchema(tracesSchema));
+    const out = withDedicatedColumns(batchOf(tracesSchema, rows));
     NON_CANONICAL.forEach(([, want], row) => {
       const got = Object.fromEntries(DEDICATED_COLUMNS.map((c) => [c, out.getChild(c)!.get(row)]).filter(([, v]) => v !== null));
       expect(got).toEqual(want);
@@ -97,7 +97,7 @@ describe("withDedicatedColumns", () => {
 
   test("the original columns are kept as they were", () => {
     const batch = makeSpanBatch({ batchId: "b", rows: 50, seed: 2 });
-    const out = withDedicatedColumns(batch, withDedicatedSchema(tracesSchema));
+    const out = withDedicatedColumns(batch);
     for (const field of tracesSchema.fields) expect(out.getChild(field.name)!.toArray()).toEqual(batch.getChild(field.name)!.toArray());
   });
 });

@@ -31,11 +31,16 @@ const TYPE_LETTER = { s: 0x73, i: 0x69, d: 0x64, b: 0x62, x: 0x78 } as const;
 
 /** The traces schema plus one nullable Utf8 column per dedicated attribute. */
 export function withDedicatedSchema(schema: Schema): Schema {
-  return new Schema([...schema.fields, ...Object.values(DEDICATED_SPAN_ATTRIBUTES).map((c) => new Field(c, new Utf8(), true))]);
+  return new Schema([...schema.fields, ...DEDICATED_FIELDS]);
 }
 
-/** `batch` (a traces batch) with the dedicated columns appended, in `schema` (withDedicatedSchema). */
-export function withDedicatedColumns(batch: RecordBatch, schema: Schema): RecordBatch {
+const DEDICATED_FIELDS = Object.values(DEDICATED_SPAN_ATTRIBUTES).map((c) => new Field(c, new Utf8(), true));
+
+/**
+ * `batch` (a traces batch, plain or in the Flight wire form) with the dedicated columns
+ * appended: its own columns as they are, then those of withDedicatedSchema.
+ */
+export function withDedicatedColumns(batch: RecordBatch): RecordBatch {
   const attributes = batch.getChild("attributes")?.data[0];
   if (!attributes) throw new Error("traces batch has no attributes column");
   const builders = KEYS.map(() => new TextColumn(batch.numRows));
@@ -56,6 +61,7 @@ export function withDedicatedColumns(batch: RecordBatch, schema: Schema): Record
       else builders[k]!.push(letter, found.text[k] ?? bytes, found.start[k]!, found.end[k]!);
     }
   }
+  const schema = new Schema([...batch.schema.fields, ...DEDICATED_FIELDS]);
   const children = [
     ...batch.schema.fields.map((f) => batch.getChild(f.name)!.data[0]!),
     ...builders.map((b) => b.finish()),

@@ -3,7 +3,7 @@ export { openDuckDB, type DuckDBHandle, type OpenDuckDBOptions } from "./open.ts
 export { appendArrow, SchemaMismatchError, type AppendArrowOptions } from "./append-arrow.ts";
 export { NullInNotNullColumnError } from "./column-copy.ts";
 export { identityRowOrder, sortRowOrder, type RowOrder } from "./row-order.ts";
-export { scanArrow, type ScanArrowOptions } from "./arrow-scan.ts";
+export { isDirectlyScannable, scanArrow, type ScanArrowOptions } from "./arrow-scan.ts";
 export { createTableSql, UnsupportedArrowTypeError } from "./types.ts";
 export { quoteIdent, quoteLiteral } from "./sql.ts";
 export {

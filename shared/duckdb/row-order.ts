@@ -7,7 +7,8 @@
  * Int64 values, compared column by column; ties keep the input order (stable), as DuckDB's
  * ORDER BY on a single thread does.
  */
-import type { Data, RecordBatch } from "apache-arrow";
+import { DataType, type Data, type RecordBatch } from "apache-arrow";
+import { isDirectDictionary } from "./column-gather.ts";
 import { SchemaMismatchError } from "./errors.ts";
 
 /** Row `i` of the output is row `row[i]` of batch `batch[i]`. */
@@ -17,7 +18,7 @@ export interface RowOrder {
 }
 
 type KeyColumn =
-  | { kind: "utf8"; offsets: Int32Array[]; values: Uint8Array[] }
+  | { kind: "utf8"; offsets: Int32Array[]; values: Uint8Array[]; indices: (Int32Array | undefined)[] }
   | { kind: "int64"; words: Int32Array[] };
 
 /** Batch by batch, row by row: the order the batches are in. */
@@ -64,16 +65,22 @@ export function sortRowOrder(batches: readonly RecordBatch[], columns: readonly 
 
 function keyColumn(batches: readonly RecordBatch[], name: string): KeyColumn {
   const datas = batches.map((b) => singleChunk(b, name));
-  const typeId = datas[0]?.type.typeId;
-  if (datas.every((d) => d.type.typeId === typeId) && datas.length > 0 && "valueOffsets" in datas[0]! && datas[0]!.valueOffsets) {
-    return { kind: "utf8", offsets: datas.map((d) => d.valueOffsets as Int32Array), values: datas.map((d) => d.values as Uint8Array) };
+  // Utf8, or the wire form's Dictionary<Int32, Utf8>: a row's text is its dictionary entry.
+  const strings = datas.map((d) => (d.dictionary && isDirectDictionary(d) ? d.dictionary.data[0]! : d));
+  if (datas.length > 0 && strings.every((d) => DataType.isUtf8(d.type))) {
+    return {
+      kind: "utf8",
+      offsets: strings.map((d) => d.valueOffsets as Int32Array),
+      values: strings.map((d) => d.values as Uint8Array),
+      indices: datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined)),
+    };
   }
   if (datas.every((d) => d.values instanceof BigInt64Array)) {
     // Fixed-width values are sliced to the data's window already (apache-arrow _sliceBuffers).
     return { kind: "int64", words: datas.map((d) => new Int32Array(d.values.buffer, d.values.byteOffset, d.length * 2)) };
   }
   if (datas.length === 0) return { kind: "int64", words: [] };
-  throw new SchemaMismatchError(`sort column ${name} must be Utf8 or Int64`);
+  throw new SchemaMismatchError(`sort column ${name} must be Utf8 (or a clean dictionary of it) or Int64`);
 }
 
 function singleChunk(batch: RecordBatch, name: string): Data {
@@ -88,8 +95,9 @@ function leadingKey(key: KeyColumn, b: number, r: number): number {
   if (key.kind === "int64") return key.words[b]![r * 2 + 1]!; // little-endian: signed high word
   const offsets = key.offsets[b]!;
   const values = key.values[b]!;
-  const from = offsets[r]!;
-  const len = offsets[r + 1]! - from;
+  const at = key.indices[b]?.[r] ?? r;
+  const from = offsets[at]!;
+  const len = offsets[at + 1]! - from;
   let v = 0;
   // Missing bytes count as -1 so "ab" sorts before "ab\0".
   for (let k = 0; k < 6; k++) v = v * 257 + (k < len ? values[from + k]! + 1 : 0);
@@ -106,10 +114,12 @@ function compareKey(key: KeyColumn, ba: number, ra: number, bb: number, rb: numb
   }
   const va = key.values[ba]!;
   const vb = key.values[bb]!;
-  let ia = key.offsets[ba]![ra]!;
-  let ib = key.offsets[bb]![rb]!;
-  const ea = key.offsets[ba]![ra + 1]!;
-  const eb = key.offsets[bb]![rb + 1]!;
+  const xa = key.indices[ba]?.[ra] ?? ra;
+  const xb = key.indices[bb]?.[rb] ?? rb;
+  let ia = key.offsets[ba]![xa]!;
+  let ib = key.offsets[bb]![xb]!;
+  const ea = key.offsets[ba]![xa + 1]!;
+  const eb = key.offsets[bb]![xb + 1]!;
   for (; ia < ea && ib < eb; ia++, ib++) {
     const d = va[ia]! - vb[ib]!;
     if (d !== 0) return d;

@@ -30,6 +30,7 @@ export const ROW_GROUP_SIZE = 20_480;
 export interface WriteParquetArgs {
   db: DuckDBConnection;
   table: TableName;
+  /** In the table contract's schema; repeated columns may be the wire form's dictionaries. */
   batches: readonly RecordBatch[];
   /** Final local path of the file; its folder is created if missing. */
   destPath: string;
@@ -73,7 +74,7 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
     // Spans also carry dedicated columns for the most searched attributes
     // (shared/duckdb/dedicated-attributes.ts): search scans those instead of the JSON.
     const schema = table === "traces" ? withDedicatedSchema(TABLE_SCHEMAS.traces) : TABLE_SCHEMAS[table];
-    const rowsIn = table === "traces" ? batches.map((b) => withDedicatedColumns(b, schema)) : batches;
+    const rowsIn = table === "traces" ? batches.map((b) => withDedicatedColumns(b)) : batches;
     const order = sortRowOrder(rowsIn, SORT_ORDER[table]);
     await scanArrow(db, rowsIn, schema, { order }, (source) => db.run(copySql(source, tmpPath, metadata)));
     await durableRename(tmpPath, destPath);
