@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeData, RecordBatch, Struct } from "apache-arrow";
+import { isDirectlyScannable } from "../../shared/duckdb/index.ts";
 import { decodeExport, tracesSchema } from "../../shared/signals/index.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 
@@ -24,5 +26,26 @@ describe("LiveBuffer", () => {
     buffer.remove([out!]);
     expect([buffer.rows, buffer.bytes, buffer.batches]).toEqual([0, 0, 0]);
     expect(buffer.wasFlushed("b1")).toBe(true);
+  });
+
+  test("the stored wire form is what the flusher scans; a foreign dictionary it cannot read is expanded on arrival", () => {
+    const buffer = new LiveBuffer();
+    const wire = decodeExport("traces", fixture, "json", "ok", { wireForm: true }).batch!;
+    buffer.add({ batchId: "ok", orgId: "o", bucket: "k", table: "traces", shardId: 1, batch: wire });
+    const [kept] = buffer.entries("o", "k", "traces");
+    expect(kept!.stored).toBe(wire);
+    expect(isDirectlyScannable(wire)).toBe(true);
+
+    // A sender whose batch_id indices point past its dictionary.
+    const at = wire.schema.fields.findIndex((f) => f.name === "batch_id");
+    const children = wire.data.children.map((child, i) =>
+      i === at ? makeData({ type: child.type, length: child.length, data: new Int32Array(child.length).fill(7), dictionary: child.dictionary } as never) : child,
+    );
+    const foreign = new RecordBatch(wire.schema, makeData({ type: new Struct(wire.schema.fields), length: wire.numRows, nullCount: 0, children }));
+    expect(isDirectlyScannable(foreign)).toBe(false);
+    buffer.add({ batchId: "foreign", orgId: "o", bucket: "k2", table: "traces", shardId: 1, batch: foreign });
+    const [expanded] = buffer.entries("o", "k2", "traces");
+    expect(isDirectlyScannable(expanded!.stored!)).toBe(true);
+    expect(expanded!.stored!.getChild("batch_id")!.get(0)).toBe("");
   });
 });
