@@ -73,7 +73,7 @@ async function writeWithLists(path: string, b: RecordBatch): Promise<void> {
   const db = await openDuckDB();
   try {
     const schema = withDedicatedSchema(tracesSchema);
-    await appendArrow(db.connection, "rows", [withDedicatedColumns(b, schema)], schema);
+    await appendArrow(db.connection, "rows", [withDedicatedColumns(b)], schema);
     await db.connection.run(`COPY (FROM rows ORDER BY ${SORT_ORDER.traces.join(", ")}) TO ${quoteLiteral(path)} (FORMAT parquet)`);
   } finally {
     db.close();
