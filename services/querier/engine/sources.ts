@@ -47,9 +47,24 @@ export async function createSourceView(
   sources: QuerySources,
   options: SourceViewOptions = {},
 ): Promise<void> {
-  const liveTable = `${viewName}_live`;
+  const liveTable = liveTableOf(viewName);
   await appendArrow(connection, liveTable, sources.live, TABLE_SCHEMAS[table], { temp: true, mode: "create" });
-  const files = [...sources.files].sort().reverse();
+  await createFilesView(connection, table, viewName, liveTable, sources.files, options);
+}
+
+/**
+ * (Re)defines `viewName` over `files` plus the live rows of an existing source view's live
+ * table: a narrower view of the same sources (search-scope.ts) costs no second live copy.
+ */
+export async function createFilesView(
+  connection: DuckDBConnection,
+  table: TableName,
+  viewName: string,
+  liveTable: string,
+  sourceFiles: readonly string[],
+  options: SourceViewOptions = {},
+): Promise<void> {
+  const files = [...sourceFiles].sort().reverse();
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
   const scan = (paths: string[]) =>
@@ -67,5 +82,10 @@ export async function createSourceView(
     if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()} FROM ${scan(olderFiles)}`);
     parts.push(`SELECT *, ${dedicatedColumnsOnTheFlySql()} FROM ${quoteIdent(liveTable)}`);
   }
-  await connection.run(`CREATE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
+  await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
+}
+
+/** The TEMP table holding a source view's live rows. */
+export function liveTableOf(viewName: string): string {
+  return `${viewName}_live`;
 }
