@@ -80,6 +80,13 @@ describe("trace-id index", () => {
     expect(idKey(paddedId(1))).toBe(BigInt(`0x${paddedId(1).slice(16)}`));
   });
 
+  test("indexes a bounded number of new files per call, keeping the others until their turn", async () => {
+    const index = new TraceIdIndex(undefined, 2);
+    const wanted = ofFile[3]![1]!;
+    expect(await index.filesHolding(db.connection, files, [wanted])).toEqual([files[2]!, files[3]!]);
+    expect(await index.filesHolding(db.connection, files, [wanted])).toEqual([files[3]!]);
+  });
+
   test("past its size bound it starts over and still answers right", async () => {
     const index = new TraceIdIndex(120);
     for (let round = 0; round < 2; round++) {

@@ -9,13 +9,17 @@
  * 64-bit Jaeger / Zipkin ids arrive left-padded with zeros; W3C ids are random throughout.
  *
  * A file with a trace id that is not hex (the acceptor always writes 32 hex digits) is not
- * indexed and always read. Memory is bounded: past `maxIds` ids the index starts over.
+ * indexed and always read. Memory is bounded: past `maxIds` ids the index starts over. One
+ * call indexes at most `maxBuildPerCall` new files (the rest are read unpruned this time), so
+ * a first query over a long range does not pay for indexing all of it at once.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
 
 /** 8 bytes each: 16M ids ≈ 128 MiB, about 450M spans' worth at the bench's 27 spans a trace. */
 const DEFAULT_MAX_IDS = 16_000_000;
+/** About 20–40 ms of trace_id column reading per 200k-span file. */
+const DEFAULT_MAX_BUILD_PER_CALL = 64;
 
 /** Sorted id keys of one file; null when the file cannot be indexed (always read). */
 type Entry = BigUint64Array | null;
@@ -24,7 +28,10 @@ export class TraceIdIndex {
   private readonly entries = new Map<string, Entry>();
   private ids = 0;
 
-  constructor(private readonly maxIds = DEFAULT_MAX_IDS) {}
+  constructor(
+    private readonly maxIds = DEFAULT_MAX_IDS,
+    private readonly maxBuildPerCall = DEFAULT_MAX_BUILD_PER_CALL,
+  ) {}
 
   /** The files (in the given order) that may hold at least one of `traceIds`. */
   async filesHolding(connection: DuckDBConnection, files: readonly string[], traceIds: readonly string[]): Promise<string[]> {
@@ -47,7 +54,7 @@ export class TraceIdIndex {
       else out.set(f, entry);
     }
     if (unknown.length === 0) return out;
-    const built = await readEntries(connection, unknown);
+    const built = await readEntries(connection, unknown.slice(0, this.maxBuildPerCall));
     const added = [...built.values()].reduce((n, e) => n + (e?.length ?? 0), 0);
     if (this.ids + added > this.maxIds) {
       this.entries.clear();
@@ -58,6 +65,7 @@ export class TraceIdIndex {
       out.set(f, entry);
     }
     this.ids += added;
+    // Files left for a later call: absent from `out`, so kept.
     return out;
   }
 }
