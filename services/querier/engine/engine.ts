@@ -112,7 +112,8 @@ export class QueryEngine {
           tableSources = { ...tableSources, files: await this.traceIds.filesHolding(connection, tableSources.files, [ticket.traceId]) };
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
-        await createSourceView(connection, tableName, VIEW, tableSources, { dedicated: ticket.kind === "search" });
+        const search = ticket.kind === "search";
+        await createSourceView(connection, tableName, VIEW, tableSources, { dedicated: search, locate: search });
         return this.runBuiltIn(connection, ticket, tableSources.files);
       });
     } finally {

@@ -10,7 +10,7 @@ import { createFilesView, liveTableOf } from "./sources.ts";
 import type { TraceIdIndex } from "./trace-id-index.ts";
 
 export interface SearchScope {
-  /** Every source of the search (a view made by createSourceView with `dedicated`). */
+  /** Every source of the search (a view made by createSourceView with `dedicated` and `locate`). */
   view: string;
   /** A view with every span of `traceIds` that `view` has (and maybe others). */
   narrowTo(traceIds: readonly string[]): Promise<string>;
@@ -22,7 +22,7 @@ export function searchScope(connection: DuckDBConnection, view: string, files: r
     view,
     async narrowTo(traceIds) {
       const held = await index.filesHolding(connection, files, traceIds);
-      await createFilesView(connection, "traces", narrowed, liveTableOf(view), held, { dedicated: true });
+      await createFilesView(connection, "traces", narrowed, liveTableOf(view), held, { dedicated: true, locate: true });
       return narrowed;
     },
   };

@@ -28,6 +28,8 @@ const PLAIN_SPAN_COLUMNS = [
   "end_time_unix_nano", "duration_nano", "service_name",
 ];
 const ATTRIBUTE_JSON_COLUMNS = ["attributes", "resource_attributes"];
+/** Where a span is (sources.ts `locate`): the lean pass hands them to search-span-sets.ts. */
+const LOCATION_COLUMNS = ["_file", "_row"];
 /**
  * The span attribute JSON is most of a span's bytes; resource attributes are a handful of
  * distinct values per file (dictionary-encoded), cheap enough to read in a lean pass.
@@ -98,6 +100,7 @@ export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonl
         ...PLAIN_SPAN_COLUMNS,
         ...DEDICATED_COLUMNS.filter((c) => flags.some((f) => f.includes(quoteIdent(c)))),
         ...(flags.some((f) => USES_RESOURCE_ATTRIBUTE_JSON.test(f)) ? ["resource_attributes"] : []),
+        ...LOCATION_COLUMNS,
       ]
     : [...PLAIN_SPAN_COLUMNS, ...DEDICATED_COLUMNS, ...ATTRIBUTE_JSON_COLUMNS];
   const spanJson =
@@ -157,11 +160,14 @@ function fullSpanSets(spanJson: string, spss: number): string {
        )) AS VARCHAR) AS span_sets`;
 }
 
-/** Lean pass: which spans go into `span_sets` (ids and starts, in order) and the matched count. */
+/** Lean pass: which spans go into `span_sets` (ids, starts and locations, in order) and the matched count. */
 function leanSpanSets(spss: number): string {
   const picked = (column: string) =>
     `coalesce(list(${column} ORDER BY start_time_unix_nano, span_id) FILTER (WHERE _rn <= ${spss}), [])`;
-  return `count(*) AS matched, ${picked("span_id")} AS span_ids, ${picked("start_time_unix_nano")} AS span_starts`;
+  return (
+    `count(*) AS matched, ${picked("span_id")} AS span_ids, ${picked("start_time_unix_nano")} AS span_starts, ` +
+    `${picked("_file")} AS span_files, ${picked("_row")} AS span_rows`
+  );
 }
 
 /** `tags` (span or resource attribute, compared as text; `name`, `status`, `service.name` special) and min/max span duration. */

@@ -28,6 +28,13 @@ export interface SourceViewOptions {
    * Built-in queries only; user SQL sees exactly the table's columns.
    */
   dedicated?: boolean;
+  /**
+   * Also expose where each row is: `_file` (the Parquet path) and `_row` (its row number in
+   * the file); live rows get `_file` '' and a negative `_row`. A later statement can then
+   * fetch exactly those rows again: `_row IN (...)` reaches the Parquet scan, which reads
+   * only the pages holding them (search-span-sets.ts). Built-in queries only.
+   */
+  locate?: boolean;
 }
 
 /**
@@ -67,20 +74,26 @@ export async function createFilesView(
   const files = [...sourceFiles].sort().reverse();
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
+  const locate = options.locate === true;
   const scan = (paths: string[]) =>
-    `read_parquet([${paths.map(quoteLiteral).join(", ")}], union_by_name = true, hive_partitioning = false)`;
+    `read_parquet([${paths.map(quoteLiteral).join(", ")}], union_by_name = true, hive_partitioning = false` +
+    `${locate ? ", filename = true, file_row_number = true" : ""})`;
+  const fileLocation = locate ? ", filename AS _file, file_row_number AS _row" : "";
+  const liveLocation = locate ? ", '' AS _file, -1 - rowid AS _row" : "";
 
   const parts: string[] = [];
   if (!dedicated) {
-    if (files.length > 0) parts.push(`SELECT ${columns} FROM ${scan(files)}`);
-    parts.push(`SELECT * FROM ${quoteIdent(liveTable)}`);
+    if (files.length > 0) parts.push(`SELECT ${columns}${fileLocation} FROM ${scan(files)}`);
+    parts.push(`SELECT *${liveLocation} FROM ${quoteIdent(liveTable)}`);
   } else {
     const stored = await filesWithDedicatedColumns(connection, files);
     const storedFiles = files.filter((f) => stored.has(f));
     const olderFiles = files.filter((f) => !stored.has(f));
-    if (storedFiles.length > 0) parts.push(`SELECT ${columns}, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")} FROM ${scan(storedFiles)}`);
-    if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()} FROM ${scan(olderFiles)}`);
-    parts.push(`SELECT *, ${dedicatedColumnsOnTheFlySql()} FROM ${quoteIdent(liveTable)}`);
+    if (storedFiles.length > 0) {
+      parts.push(`SELECT ${columns}, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")}${fileLocation} FROM ${scan(storedFiles)}`);
+    }
+    if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${scan(olderFiles)}`);
+    parts.push(`SELECT *, ${dedicatedColumnsOnTheFlySql()}${liveLocation} FROM ${quoteIdent(liveTable)}`);
   }
   await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
 }
