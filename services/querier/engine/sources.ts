@@ -8,6 +8,7 @@ import type { RecordBatch } from "apache-arrow";
 import { appendArrow, DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
+import { haveOneSchema } from "./file-schemas.ts";
 
 export interface QuerySources {
   /** Local Parquet paths for the ticket's table. */
@@ -75,24 +76,26 @@ export async function createFilesView(
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
   const locate = options.locate === true;
-  const scan = (paths: string[]) =>
-    `read_parquet([${paths.map(quoteLiteral).join(", ")}], union_by_name = true, hive_partitioning = false` +
+  // Files of several schemas (older files lack newer columns) are read by column name.
+  const scan = async (paths: string[]) =>
+    `read_parquet([${paths.map(quoteLiteral).join(", ")}], hive_partitioning = false` +
+    `${(await haveOneSchema(connection, paths)) ? "" : ", union_by_name = true"}` +
     `${locate ? ", filename = true, file_row_number = true" : ""})`;
   const fileLocation = locate ? ", filename AS _file, file_row_number AS _row" : "";
   const liveLocation = locate ? ", '' AS _file, -1 - rowid AS _row" : "";
 
   const parts: string[] = [];
   if (!dedicated) {
-    if (files.length > 0) parts.push(`SELECT ${columns}${fileLocation} FROM ${scan(files)}`);
+    if (files.length > 0) parts.push(`SELECT ${columns}${fileLocation} FROM ${await scan(files)}`);
     parts.push(`SELECT *${liveLocation} FROM ${quoteIdent(liveTable)}`);
   } else {
     const stored = await filesWithDedicatedColumns(connection, files);
     const storedFiles = files.filter((f) => stored.has(f));
     const olderFiles = files.filter((f) => !stored.has(f));
     if (storedFiles.length > 0) {
-      parts.push(`SELECT ${columns}, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")}${fileLocation} FROM ${scan(storedFiles)}`);
+      parts.push(`SELECT ${columns}, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")}${fileLocation} FROM ${await scan(storedFiles)}`);
     }
-    if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${scan(olderFiles)}`);
+    if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}`);
     parts.push(`SELECT *, ${dedicatedColumnsOnTheFlySql()}${liveLocation} FROM ${quoteIdent(liveTable)}`);
   }
   await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
