@@ -22,6 +22,8 @@ export function searchScope(connection: DuckDBConnection, view: string, files: r
     view,
     async narrowTo(traceIds) {
       const held = await index.filesHolding(connection, files, traceIds);
+      // Nothing to leave out: the whole view is as narrow.
+      if (held.length === files.length) return view;
       await createFilesView(connection, "traces", narrowed, liveTableOf(view), held, { dedicated: true, locate: true });
       return narrowed;
     },
