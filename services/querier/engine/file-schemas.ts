@@ -43,6 +43,8 @@ export async function fileColumns(connection: DuckDBConnection, files: readonly 
 
 /** True when all `files` have one schema (so a plain multi-file scan reads them all alike). */
 export async function haveOneSchema(connection: DuckDBConnection, files: readonly string[]): Promise<boolean> {
+  // One file (a trace by id, usually) has one schema: no footer to ask.
+  if (new Set(files).size <= 1) return true;
   const columns = await fileColumns(connection, files);
   return new Set([...columns.values()].map((c) => c.fingerprint)).size <= 1;
 }
