@@ -20,7 +20,7 @@ import { openCatalog } from "../shared/catalog/index.ts";
 import { openDuckDB } from "../shared/duckdb/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { parseTicket, type Ticket } from "../shared/query/index.ts";
-import { builtInSql, createSourceView, QueryEngine, runSearch } from "../services/querier/engine/index.ts";
+import { builtInSql, createSourceView, QueryEngine, runSearch, searchScope, TraceIdIndex } from "../services/querier/engine/index.ts";
 import { roleEnv, startRoleProcess, type RoleProcess } from "../test/helpers/role-process.ts";
 import { BUCKET, ensureDataset, ORG, type Dataset } from "./lib/query-dataset.ts";
 import { runFlushBench } from "./lib/query-flush.ts";
@@ -111,15 +111,20 @@ async function filesFor(ticket: Ticket): Promise<string[]> {
 
 const engine = await QueryEngine.open({ log: quiet });
 const raw = await openDuckDB();
+// The ceiling reads the same files as the engine: those the trace-id index says may hold the traces.
+const rawTraceIds = new TraceIdIndex();
 
 async function runSql(ticket: Ticket): Promise<number> {
   if (ticket.kind === "sql") throw new Error("not a built-in ticket");
   const connection = await raw.instance.connect();
   try {
     await connection.run("SET parquet_metadata_cache = true");
-    await createSourceView(connection, "traces", "src", { files: await filesFor(ticket), live: [] }, { dedicated: ticket.kind === "search" });
+    let files = await filesFor(ticket);
+    if (ticket.kind === "trace_by_id") files = await rawTraceIds.filesHolding(connection, files, [ticket.traceId]);
+    const search = ticket.kind === "search";
+    await createSourceView(connection, "traces", "src", { files, live: [] }, { dedicated: search, locate: search });
     // Search runs several statements (newest-first plan): the same ones, straight in DuckDB.
-    if (ticket.kind === "search") return (await runSearch(connection, ticket, "src", 100_000)).numRows;
+    if (ticket.kind === "search") return (await runSearch(connection, ticket, searchScope(connection, "src", files, rawTraceIds), 100_000)).numRows;
     const reader = await connection.runAndReadAll(builtInSql(ticket, "src", 100_000).sql);
     return reader.currentRowCount;
   } finally {

@@ -19,7 +19,9 @@ import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { NO_SOURCES, createSourceView, type QuerySources, type TableSources } from "./sources.ts";
 import { runSearch } from "./search-plan.ts";
+import { searchScope } from "./search-scope.ts";
 import { runSandboxedSql } from "./sql-sandbox.ts";
+import { TraceIdIndex } from "./trace-id-index.ts";
 
 export interface QueryEngineOptions {
   log: Logger;
@@ -35,6 +37,8 @@ const VIEW = "src";
 
 export class QueryEngine {
   private closed = false;
+  /** Which span files hold which trace ids: trace by id and search read only those files. */
+  private readonly traceIds = new TraceIdIndex();
 
   private constructor(
     private readonly handle: DuckDBHandle,
@@ -102,18 +106,24 @@ export class QueryEngine {
     const connection = await this.handle.instance.connect();
     try {
       return await withDeadline(connection, this.timeoutMs, false, async () => {
+        let tableSources = sources[tableName] ?? NO_SOURCES;
+        if (ticket.kind === "trace_by_id" && tableName === "traces") {
+          // Most files cannot hold the trace: leave them unopened (all their columns would be read).
+          tableSources = { ...tableSources, files: await this.traceIds.filesHolding(connection, tableSources.files, [ticket.traceId]) };
+        }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
-        await createSourceView(connection, tableName, VIEW, sources[tableName] ?? NO_SOURCES, { dedicated: ticket.kind === "search" });
-        return this.runBuiltIn(connection, ticket);
+        const search = ticket.kind === "search";
+        await createSourceView(connection, tableName, VIEW, tableSources, { dedicated: search, locate: search });
+        return this.runBuiltIn(connection, ticket, tableSources.files);
       });
     } finally {
       connection.closeSync();
     }
   }
 
-  private async runBuiltIn(connection: DuckDBConnection, ticket: Exclude<Ticket, { kind: "sql" }>): Promise<Table> {
+  private async runBuiltIn(connection: DuckDBConnection, ticket: Exclude<Ticket, { kind: "sql" }>, files: readonly string[]): Promise<Table> {
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, VIEW, this.maxRows);
+    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, files, this.traceIds), this.maxRows);
     const { sql, schema } = builtInSql(ticket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);

@@ -9,3 +9,5 @@ export { streamLabels, UNKNOWN_SERVICE } from "./log-streams.ts";
 export { builtInSql, type BuiltInQuery } from "./built-in-sql.ts";
 export { createSourceView, type SourceViewOptions } from "./sources.ts";
 export { runSearch } from "./search-plan.ts";
+export { searchScope, type SearchScope } from "./search-scope.ts";
+export { TraceIdIndex } from "./trace-id-index.ts";

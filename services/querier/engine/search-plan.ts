@@ -15,20 +15,23 @@ import type { Table } from "apache-arrow";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { searchCandidatesSql, searchIsLean, searchResultSchema, searchSql } from "./search.ts";
+import type { SearchScope } from "./search-scope.ts";
 import { spanSetsSql, type LeanHit } from "./search-span-sets.ts";
 
 const FIRST_K_PER_RESULT = 4;
 const MAX_K = 200_000;
 
-export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, view: string, maxRows: number): Promise<Table> {
+export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
   const limit = Math.min(ticket.limit, maxRows);
   const bounded = { ...ticket, limit };
-  if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, view, maxRows);
+  const { view } = scope;
+  if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, scope, maxRows);
   for (let k = Math.max(64, limit * FIRST_K_PER_RESULT); k <= MAX_K; k *= 8) {
     const candidates = await connection.runAndReadAll(searchCandidatesSql(bounded, view, k));
     const [ids = [], starts = []] = candidates.getColumns() as [string[]?, bigint[]?];
     const complete = ids.length < k;
-    const table = await runFull(connection, searchSql(bounded, view, [...new Set(ids)]), maxRows);
+    const traceIds = [...new Set(ids)];
+    const table = await runFull(connection, searchSql(bounded, await scope.narrowTo(traceIds), traceIds), maxRows);
     if (complete) return table;
     const kth = starts.reduce((min, s) => (s < min ? s : min), starts[0]!);
     if (table.numRows === limit && oldestStart(table) > kth) return table;
@@ -40,9 +43,12 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
  * The same plan when no predicate needs the attribute JSON: candidates are evaluated on
  * plain columns only, and the JSON is read once at the end for the spans of `span_sets`.
  */
-async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket, view: string, maxRows: number): Promise<Table> {
-  const evaluate = async (traceIds?: string[]) =>
-    (await connection.runAndReadAll(searchSql(ticket, view, traceIds, { lean: true }))).getRowObjectsJS() as unknown as LeanHit[];
+async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
+  const { view } = scope;
+  const evaluate = async (traceIds?: string[]) => {
+    const over = traceIds === undefined ? view : await scope.narrowTo(traceIds);
+    return (await connection.runAndReadAll(searchSql(ticket, over, traceIds, { lean: true }))).getRowObjectsJS() as unknown as LeanHit[];
+  };
   let hits: LeanHit[] | undefined;
   for (let k = Math.max(64, ticket.limit * FIRST_K_PER_RESULT); k <= MAX_K && hits === undefined; k *= 8) {
     const candidates = await connection.runAndReadAll(searchCandidatesSql(ticket, view, k));
@@ -54,7 +60,8 @@ async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket,
       if (found.length === ticket.limit && found.every((h) => h.start_time_unix_nano > kth)) hits = found;
     }
   }
-  return runFull(connection, spanSetsSql(hits ?? (await evaluate()), view), maxRows);
+  hits ??= await evaluate();
+  return runFull(connection, spanSetsSql(hits, await scope.narrowTo(hits.map((h) => h.trace_id))), maxRows);
 }
 
 async function runFull(connection: DuckDBConnection, sql: string, maxRows: number): Promise<Table> {

@@ -2,9 +2,11 @@
  * Second half of a lean search (search.ts `searchIsLean`): the hits were evaluated without the
  * attribute JSON; this statement reads the JSON of only the spans that go into `span_sets`
  * (at most spss × limit) and builds the final rows, byte for byte as the full search does.
- * The constant IN lists on start time and trace id reach the Parquet scan, so row groups that
- * cannot hold a chosen span are skipped (the hits are the newest traces: their spans cluster
- * in time); the semi-join on (trace_id, span_id, start) keeps exactly the chosen rows.
+ * The spans are fetched by location (sources.ts `locate`: file + row number): `_row IN (...)`
+ * reaches the Parquet scan, which decompresses only the pages holding them — the hits' spans
+ * sit in every row group of the newest files (ids are random), and reading the attribute
+ * JSON of whole row groups is most of a search's time. The semi-join on location and
+ * (trace_id, span_id, start) keeps exactly the chosen rows.
  */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { ROOT_SPAN_NOT_YET_RECEIVED } from "./search.ts";
@@ -20,6 +22,9 @@ export interface LeanHit {
   matched: bigint;
   span_ids: string[];
   span_starts: bigint[];
+  /** Location of each span (sources.ts `locate`). */
+  span_files: string[];
+  span_rows: bigint[];
 }
 
 const EMPTY_RESULT =
@@ -29,27 +34,37 @@ const EMPTY_RESULT =
 
 /** The search result (searchResultSchema columns, newest first) for the lean hits. */
 export function spanSetsSql(hits: readonly LeanHit[], view: string): string {
-  const picked = hits.flatMap((h) => h.span_ids.map((id, i) => ({ trace: h.trace_id, id, start: h.span_starts[i]! })));
+  const picked = hits.flatMap((h) =>
+    h.span_ids.map((id, i) => ({ trace: h.trace_id, id, start: h.span_starts[i]!, file: h.span_files[i]!, row: h.span_rows[i]! })),
+  );
   if (hits.length === 0 || picked.length === 0) return hits.length === 0 ? EMPTY_RESULT : missingSpans();
   const hitRows = hits.map(
     (h) =>
       `(${quoteLiteral(h.trace_id)}, ${quoteLiteral(h.root_service_name)}, ${quoteLiteral(h.root_trace_name)}, ` +
       `${bigintSql(h.start_time_unix_nano)}, ${bigintSql(h.duration_nano)}, ${bigintSql(h.matched)})`,
   );
-  const pickedRows = picked.map((p) => `(${quoteLiteral(p.trace)}, ${quoteLiteral(p.id)}, ${bigintSql(p.start)})`);
-  const starts = [...new Set(picked.map((p) => p.start))].map(bigintSql);
-  const traces = hits.map((h) => quoteLiteral(h.trace_id));
+  const pickedRows = picked.map(
+    (p) => `(${quoteLiteral(p.trace)}, ${quoteLiteral(p.id)}, ${bigintSql(p.start)}, ${quoteLiteral(p.file)}, ${bigintSql(p.row)})`,
+  );
+  // One scan per file (live rows are file ''): a file equality prunes the other files and the
+  // row list is pushed into that file's scan alone.
+  const byFile = Map.groupBy(picked, (p) => p.file);
+  const scans = [...byFile].map(
+    ([file, ps]) =>
+      `SELECT trace_id, span_id, name, start_time_unix_nano, duration_nano, attributes, _file, _row FROM ${quoteIdent(view)} ` +
+      `WHERE _file = ${quoteLiteral(file)} AND _row IN (${ps.map((p) => bigintSql(p.row)).join(", ")})`,
+  );
   const spanJson =
     "json_object('spanID', span_id, 'name', name, " +
     "'startTimeUnixNano', CAST(start_time_unix_nano AS VARCHAR), 'durationNanos', CAST(duration_nano AS VARCHAR), " +
     "'attributes', CAST(coalesce(NULLIF(attributes, ''), '[]') AS JSON))";
   return `
 WITH hits(trace_id, root_service_name, root_trace_name, _start, _duration, _matched) AS (VALUES ${hitRows.join(", ")}),
-picked(trace_id, span_id, start_time_unix_nano) AS (VALUES ${pickedRows.join(", ")}),
+picked(trace_id, span_id, start_time_unix_nano, _file, _row) AS (VALUES ${pickedRows.join(", ")}),
+located AS (${scans.join(" UNION ALL ")}),
 spans AS (
-  SELECT trace_id, span_id, name, start_time_unix_nano, duration_nano, attributes FROM ${quoteIdent(view)}
-  WHERE start_time_unix_nano IN (${starts.join(", ")}) AND trace_id IN (${traces.join(", ")})
-    AND (trace_id, span_id, start_time_unix_nano) IN (SELECT trace_id, span_id, start_time_unix_nano FROM picked)
+  SELECT trace_id, span_id, name, start_time_unix_nano, duration_nano, attributes FROM located
+  WHERE (_file, _row, trace_id, span_id, start_time_unix_nano) IN (SELECT _file, _row, trace_id, span_id, start_time_unix_nano FROM picked)
 ),
 sets AS (
   SELECT trace_id, to_json(list(${spanJson} ORDER BY start_time_unix_nano, span_id)) AS _spans FROM spans GROUP BY trace_id

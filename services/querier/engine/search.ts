@@ -28,7 +28,14 @@ const PLAIN_SPAN_COLUMNS = [
   "end_time_unix_nano", "duration_nano", "service_name",
 ];
 const ATTRIBUTE_JSON_COLUMNS = ["attributes", "resource_attributes"];
-const USES_ATTRIBUTE_JSON = /\b(resource_)?attributes\b/;
+/** Where a span is (sources.ts `locate`): the lean pass hands them to search-span-sets.ts. */
+const LOCATION_COLUMNS = ["_file", "_row"];
+/**
+ * The span attribute JSON is most of a span's bytes; resource attributes are a handful of
+ * distinct values per file (dictionary-encoded), cheap enough to read in a lean pass.
+ */
+const USES_SPAN_ATTRIBUTE_JSON = /\battributes\b/;
+const USES_RESOURCE_ATTRIBUTE_JSON = /\bresource_attributes\b/;
 
 const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null };
 const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name" };
@@ -58,13 +65,13 @@ export function searchCandidatesSql(ticket: SearchTicket, view: string, k: numbe
 }
 
 /**
- * True when every predicate of the search reads only plain / dedicated columns: then the
- * per-trace evaluation can skip the attribute JSON (most of the bytes of a span), which is
+ * True when no predicate of the search reads the span attribute JSON (only plain, dedicated
+ * and resource attribute columns): then the per-trace evaluation can skip it, and it is
  * fetched afterwards for the few spans that go into `span_sets` (search-span-sets.ts).
  */
 export function searchIsLean(ticket: SearchTicket): boolean {
   const { compiled, extra } = compileSearch(ticket);
-  return compiled.filters.every((f) => !USES_ATTRIBUTE_JSON.test(filterSql(f, extra, FULL_PASS)));
+  return compiled.filters.every((f) => !USES_SPAN_ATTRIBUTE_JSON.test(filterSql(f, extra, FULL_PASS)));
 }
 
 /**
@@ -86,9 +93,15 @@ export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonl
 
   const lean = options.lean === true;
   // Lean: only the dedicated columns the filters use (for older files and live rows the view
-  // computes them from the JSON, so an unused one is not free).
+  // computes them from the JSON, so an unused one is not free), and the resource attributes
+  // only when a filter reads them.
   const spanColumns = lean
-    ? [...PLAIN_SPAN_COLUMNS, ...DEDICATED_COLUMNS.filter((c) => flags.some((f) => f.includes(quoteIdent(c))))]
+    ? [
+        ...PLAIN_SPAN_COLUMNS,
+        ...DEDICATED_COLUMNS.filter((c) => flags.some((f) => f.includes(quoteIdent(c)))),
+        ...(flags.some((f) => USES_RESOURCE_ATTRIBUTE_JSON.test(f)) ? ["resource_attributes"] : []),
+        ...LOCATION_COLUMNS,
+      ]
     : [...PLAIN_SPAN_COLUMNS, ...DEDICATED_COLUMNS, ...ATTRIBUTE_JSON_COLUMNS];
   const spanJson =
     "json_object('spanID', span_id, 'name', name, " +
@@ -147,11 +160,14 @@ function fullSpanSets(spanJson: string, spss: number): string {
        )) AS VARCHAR) AS span_sets`;
 }
 
-/** Lean pass: which spans go into `span_sets` (ids and starts, in order) and the matched count. */
+/** Lean pass: which spans go into `span_sets` (ids, starts and locations, in order) and the matched count. */
 function leanSpanSets(spss: number): string {
   const picked = (column: string) =>
     `coalesce(list(${column} ORDER BY start_time_unix_nano, span_id) FILTER (WHERE _rn <= ${spss}), [])`;
-  return `count(*) AS matched, ${picked("span_id")} AS span_ids, ${picked("start_time_unix_nano")} AS span_starts`;
+  return (
+    `count(*) AS matched, ${picked("span_id")} AS span_ids, ${picked("start_time_unix_nano")} AS span_starts, ` +
+    `${picked("_file")} AS span_files, ${picked("_row")} AS span_rows`
+  );
 }
 
 /** `tags` (span or resource attribute, compared as text; `name`, `status`, `service.name` special) and min/max span duration. */

@@ -8,6 +8,7 @@ import type { RecordBatch } from "apache-arrow";
 import { appendArrow, DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
+import { haveOneSchema } from "./file-schemas.ts";
 
 export interface QuerySources {
   /** Local Parquet paths for the ticket's table. */
@@ -28,6 +29,13 @@ export interface SourceViewOptions {
    * Built-in queries only; user SQL sees exactly the table's columns.
    */
   dedicated?: boolean;
+  /**
+   * Also expose where each row is: `_file` (the Parquet path) and `_row` (its row number in
+   * the file); live rows get `_file` '' and a negative `_row`. A later statement can then
+   * fetch exactly those rows again: `_row IN (...)` reaches the Parquet scan, which reads
+   * only the pages holding them (search-span-sets.ts). Built-in queries only.
+   */
+  locate?: boolean;
 }
 
 /**
@@ -47,25 +55,53 @@ export async function createSourceView(
   sources: QuerySources,
   options: SourceViewOptions = {},
 ): Promise<void> {
-  const liveTable = `${viewName}_live`;
+  const liveTable = liveTableOf(viewName);
   await appendArrow(connection, liveTable, sources.live, TABLE_SCHEMAS[table], { temp: true, mode: "create" });
-  const files = [...sources.files].sort().reverse();
+  await createFilesView(connection, table, viewName, liveTable, sources.files, options);
+}
+
+/**
+ * (Re)defines `viewName` over `files` plus the live rows of an existing source view's live
+ * table: a narrower view of the same sources (search-scope.ts) costs no second live copy.
+ */
+export async function createFilesView(
+  connection: DuckDBConnection,
+  table: TableName,
+  viewName: string,
+  liveTable: string,
+  sourceFiles: readonly string[],
+  options: SourceViewOptions = {},
+): Promise<void> {
+  const files = [...sourceFiles].sort().reverse();
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
-  const scan = (paths: string[]) =>
-    `read_parquet([${paths.map(quoteLiteral).join(", ")}], union_by_name = true, hive_partitioning = false)`;
+  const locate = options.locate === true;
+  // Files of several schemas (older files lack newer columns) are read by column name.
+  const scan = async (paths: string[]) =>
+    `read_parquet([${paths.map(quoteLiteral).join(", ")}], hive_partitioning = false` +
+    `${(await haveOneSchema(connection, paths)) ? "" : ", union_by_name = true"}` +
+    `${locate ? ", filename = true, file_row_number = true" : ""})`;
+  const fileLocation = locate ? ", filename AS _file, file_row_number AS _row" : "";
+  const liveLocation = locate ? ", '' AS _file, -1 - rowid AS _row" : "";
 
   const parts: string[] = [];
   if (!dedicated) {
-    if (files.length > 0) parts.push(`SELECT ${columns} FROM ${scan(files)}`);
-    parts.push(`SELECT * FROM ${quoteIdent(liveTable)}`);
+    if (files.length > 0) parts.push(`SELECT ${columns}${fileLocation} FROM ${await scan(files)}`);
+    parts.push(`SELECT *${liveLocation} FROM ${quoteIdent(liveTable)}`);
   } else {
     const stored = await filesWithDedicatedColumns(connection, files);
     const storedFiles = files.filter((f) => stored.has(f));
     const olderFiles = files.filter((f) => !stored.has(f));
-    if (storedFiles.length > 0) parts.push(`SELECT ${columns}, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")} FROM ${scan(storedFiles)}`);
-    if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()} FROM ${scan(olderFiles)}`);
-    parts.push(`SELECT *, ${dedicatedColumnsOnTheFlySql()} FROM ${quoteIdent(liveTable)}`);
+    if (storedFiles.length > 0) {
+      parts.push(`SELECT ${columns}, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")}${fileLocation} FROM ${await scan(storedFiles)}`);
+    }
+    if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}`);
+    parts.push(`SELECT *, ${dedicatedColumnsOnTheFlySql()}${liveLocation} FROM ${quoteIdent(liveTable)}`);
   }
-  await connection.run(`CREATE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
+  await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
+}
+
+/** The TEMP table holding a source view's live rows. */
+export function liveTableOf(viewName: string): string {
+  return `${viewName}_live`;
 }

@@ -1,0 +1,50 @@
+/**
+ * Each Parquet file's columns, read once per process from its footer: files are immutable and
+ * a path never gets other content. Used to tell which files carry the dedicated attribute
+ * columns, and which files share one schema — a scan over files of one schema needs no
+ * `union_by_name`, whose binding opens every file again on every query (~1 ms a file).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { quoteLiteral } from "../../../shared/duckdb/index.ts";
+
+export interface FileColumns {
+  names: ReadonlySet<string>;
+  /** Equal for two files exactly when their schemas (names, types, order) are equal. */
+  fingerprint: string;
+}
+
+/** Bounded so a long-running querier does not grow without limit; a miss only costs a footer read. */
+const MAX_CACHED = 200_000;
+const cache = new Map<string, FileColumns>();
+
+export async function fileColumns(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, FileColumns>> {
+  const unknown = [...new Set(files.filter((f) => !cache.has(f)))];
+  if (unknown.length > 0) {
+    // parquet_schema lists a file's schema elements in footer order, one file after another.
+    const reader = await connection.runAndReadAll(
+      `SELECT file_name, name, concat_ws(':', type, converted_type, logical_type, repetition_type, num_children) ` +
+        `FROM parquet_schema([${unknown.map(quoteLiteral).join(", ")}])`,
+    );
+    const read = new Map<string, { names: Set<string>; parts: string[] }>();
+    for (const [file, name, type] of reader.getRows() as [string, string, string][]) {
+      let entry = read.get(file);
+      if (!entry) read.set(file, (entry = { names: new Set(), parts: [] }));
+      entry.names.add(name);
+      entry.parts.push(`${name}=${type}`);
+    }
+    if (cache.size + unknown.length > MAX_CACHED) cache.clear();
+    for (const f of unknown) {
+      const entry = read.get(f);
+      cache.set(f, { names: entry?.names ?? new Set(), fingerprint: entry?.parts.join(",") ?? "" });
+    }
+  }
+  return new Map(files.map((f) => [f, cache.get(f)!]));
+}
+
+/** True when all `files` have one schema (so a plain multi-file scan reads them all alike). */
+export async function haveOneSchema(connection: DuckDBConnection, files: readonly string[]): Promise<boolean> {
+  // One file (a trace by id, usually) has one schema: no footer to ask.
+  if (new Set(files).size <= 1) return true;
+  const columns = await fileColumns(connection, files);
+  return new Set([...columns.values()].map((c) => c.fingerprint)).size <= 1;
+}

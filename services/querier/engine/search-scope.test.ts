@@ -1,0 +1,86 @@
+/**
+ * Search evaluates candidate traces over only the files that may hold them (search-scope.ts):
+ * a trace whose spans sit in several files (and in live rows) must still be evaluated whole —
+ * root, start, duration, matched count and span sets — and files holding none of the
+ * candidates must not change the answer.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { RecordBatch } from "apache-arrow";
+import { createLogger } from "../../../shared/log/index.ts";
+import { parseTicket } from "../../../shared/query/index.ts";
+import { spansBatch, tempDir, writeParquet, type SpanSpec } from "../../../test/helpers/query-fixtures.ts";
+import { QueryEngine } from "./index.ts";
+
+const T0 = 1_740_787_200_000_000_000n;
+const SEC = 1_000_000_000n;
+const id = (n: number) => `${(0xabc000 + n).toString(16)}`.padStart(32, "f");
+const sid = (n: number) => n.toString(16).padStart(16, "0");
+
+let engine: QueryEngine;
+const tmp = tempDir("sbx-search-scope-");
+let files: string[] = [];
+let live: RecordBatch[] = [];
+
+beforeAll(async () => {
+  engine = await QueryEngine.open({ log: createLogger({ level: "error", sink: () => {} }) });
+  const span = (trace: number, n: number, startS: bigint, extra: Partial<SpanSpec> = {}): SpanSpec => ({
+    traceId: id(trace), spanId: sid(n), name: "child", startNs: T0 + startS * SEC, durationNs: SEC, service: "api", ...extra,
+  });
+  // Oldest file: trace 1's root (no match) and 20 unrelated traces.
+  const old = [span(1, 1, 0n, { name: "GET /root", service: "gateway" })];
+  for (let t = 100; t < 120; t++) old.push(span(t, t, 1n, { name: "other" }));
+  // Middle file: nothing of the matching traces.
+  const middle = Array.from({ length: 20 }, (_, i) => span(200 + i, 200 + i, 50n, { name: "other" }));
+  // Newest file: trace 1's matching span (late), trace 2 whole (root + match).
+  const newest = [
+    span(1, 2, 100n, { parentSpanId: sid(1), attributes: { hit: "yes", "http.route": "/x" } }),
+    span(2, 3, 90n, { name: "POST /two", service: "web" }),
+    span(2, 4, 91n, { parentSpanId: sid(3), attributes: { hit: "yes", "http.route": "/x" } }),
+  ];
+  files = [
+    await writeParquet(tmp.dir, "traces", [spansBatch(old)]),
+    await writeParquet(tmp.dir, "traces", [spansBatch(middle)]),
+    await writeParquet(tmp.dir, "traces", [spansBatch(newest)]),
+  ];
+  // Live: one more matching span of trace 1, ending last.
+  live = [spansBatch([span(1, 5, 120n, { parentSpanId: sid(1), attributes: { hit: "yes", "http.route": "/x" }, durationNs: 5n * SEC })])];
+});
+
+afterAll(async () => {
+  await engine.close();
+  tmp.cleanup();
+});
+
+const search = async (extra: Record<string, unknown>) => {
+  const table = await engine.execute(parseTicket({ kind: "search", org: "o", bucket: "b", ...extra }), { files, live });
+  return table.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+};
+
+describe("search over the files that hold the candidates", () => {
+  for (const [name, params] of [
+    ["TraceQL on a plain column + attribute", { q: '{ span.hit = "yes" && name = "child" }' }],
+    ["legacy tags", { tags: { hit: "yes" } }],
+  ] as const) {
+    test(`${name}: a trace split over files and live rows is evaluated whole`, async () => {
+      const rows = await search({ ...params, limit: 5 });
+      expect(rows.map((r) => r.trace_id)).toEqual([id(2), id(1)]);
+      const t1 = rows[1]!;
+      expect(t1).toMatchObject({ root_service_name: "gateway", root_trace_name: "GET /root", start_time_unix_nano: T0 });
+      expect(t1.duration_nano).toBe(125n * SEC);
+      const sets = JSON.parse(t1.span_sets as string) as { spans: { spanID: string }[]; matched: number }[];
+      expect(sets[0]!.matched).toBe(2);
+      expect(sets[0]!.spans.map((s) => s.spanID)).toEqual([sid(2), sid(5)]);
+      expect(rows[0]).toMatchObject({ root_service_name: "web", root_trace_name: "POST /two", duration_nano: 2n * SEC });
+    });
+  }
+
+  test("a dedicated-column search (lean plan) gives the same whole-trace facts", async () => {
+    const rows = await search({ q: '{ span.http.route = "/x" && duration >= 1s }', limit: 5 });
+    expect(rows.map((r) => r.trace_id)).toEqual([id(2), id(1)]);
+    expect(rows[1]).toMatchObject({ root_trace_name: "GET /root", start_time_unix_nano: T0, duration_nano: 125n * SEC });
+    const sets = JSON.parse(rows[1]!.span_sets as string) as { spans: { spanID: string; attributes: unknown[] }[]; matched: number }[];
+    expect(sets[0]!.matched).toBe(2);
+    expect(sets[0]!.spans.map((s) => s.spanID)).toEqual([sid(2), sid(5)]);
+    expect(sets[0]!.spans[1]!.attributes).toHaveLength(2);
+  });
+});

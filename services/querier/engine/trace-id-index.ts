@@ -1,0 +1,106 @@
+/**
+ * Which span files can hold given trace ids, answered from memory. Trace ids are random, so
+ * a file's min/max statistics rule nothing out, and its bloom filters give false positives
+ * on about 1% of row groups per id (a search asks for dozens of ids at once: every file
+ * would pass). Instead each file's distinct trace ids are read once (files are immutable and
+ * a path never gets other content) and kept as the sorted last 64 bits of each id: a file
+ * whose list lacks an id's last 64 bits cannot hold it. A hit may be a false positive (two
+ * ids sharing 64 bits): that only costs a read, never a row. The LAST 64 bits, because
+ * 64-bit Jaeger / Zipkin ids arrive left-padded with zeros; W3C ids are random throughout.
+ *
+ * A file with a trace id that is not hex (the acceptor always writes 32 hex digits) is not
+ * indexed and always read. Memory is bounded: past `maxIds` ids the index starts over. One
+ * call indexes at most `maxBuildPerCall` new files (the rest are read unpruned this time), so
+ * a first query over a long range does not pay for indexing all of it at once.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { quoteLiteral } from "../../../shared/duckdb/index.ts";
+
+/** 8 bytes each: 16M ids ≈ 128 MiB, about 450M spans' worth at the bench's 27 spans a trace. */
+const DEFAULT_MAX_IDS = 16_000_000;
+/** About 20–40 ms of trace_id column reading per 200k-span file. */
+const DEFAULT_MAX_BUILD_PER_CALL = 64;
+
+/** Sorted id keys of one file; null when the file cannot be indexed (always read). */
+type Entry = BigUint64Array | null;
+
+export class TraceIdIndex {
+  private readonly entries = new Map<string, Entry>();
+  private ids = 0;
+
+  constructor(
+    private readonly maxIds = DEFAULT_MAX_IDS,
+    private readonly maxBuildPerCall = DEFAULT_MAX_BUILD_PER_CALL,
+  ) {}
+
+  /** The files (in the given order) that may hold at least one of `traceIds`. */
+  async filesHolding(connection: DuckDBConnection, files: readonly string[], traceIds: readonly string[]): Promise<string[]> {
+    const keys = traceIds.map(idKey);
+    // An id we cannot key (not hex, shorter than 64 bits) could be anywhere.
+    if (keys.some((k) => k === undefined)) return [...files];
+    const entries = await this.entriesFor(connection, files);
+    return files.filter((f) => {
+      const entry = entries.get(f);
+      return entry === null || entry === undefined || keys.some((k) => contains(entry, k!));
+    });
+  }
+
+  private async entriesFor(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, Entry>> {
+    const out = new Map<string, Entry>();
+    const unknown: string[] = [];
+    for (const f of new Set(files)) {
+      const entry = this.entries.get(f);
+      if (entry === undefined) unknown.push(f);
+      else out.set(f, entry);
+    }
+    if (unknown.length === 0) return out;
+    const built = await readEntries(connection, unknown.slice(0, this.maxBuildPerCall));
+    const added = [...built.values()].reduce((n, e) => n + (e?.length ?? 0), 0);
+    if (this.ids + added > this.maxIds) {
+      this.entries.clear();
+      this.ids = 0;
+    }
+    for (const [f, entry] of built) {
+      this.entries.set(f, entry);
+      out.set(f, entry);
+    }
+    this.ids += added;
+    // Files left for a later call: absent from `out`, so kept.
+    return out;
+  }
+}
+
+/** The last 64 bits of a hex trace id, or undefined when it does not end in 16 hex digits. */
+export function idKey(traceId: string): bigint | undefined {
+  if (!/[0-9a-fA-F]{16}$/.test(traceId)) return undefined;
+  return BigInt(`0x${traceId.slice(-16)}`);
+}
+
+async function readEntries(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, Entry>> {
+  // The same key as idKey: the last 16 hex digits, NULL when the id does not end in them.
+  const key = `CASE WHEN regexp_matches(trace_id, '[0-9a-fA-F]{16}$') THEN CAST('0x' || right(trace_id, 16) AS UBIGINT) END`;
+  const reader = await connection.runAndReadAll(
+    `SELECT filename, bool_and(_k IS NOT NULL) AS indexable, list(DISTINCT _k) AS keys ` +
+      `FROM (SELECT filename, ${key} AS _k FROM read_parquet([${files.map(quoteLiteral).join(", ")}], filename = true, hive_partitioning = false)) ` +
+      `GROUP BY filename`,
+  );
+  // A file with no rows holds no trace: an empty list.
+  const out = new Map<string, Entry>(files.map((f) => [f, new BigUint64Array(0)]));
+  for (const [name, indexable, keys] of reader.getRows() as [string, boolean, { items: (bigint | null)[] }][]) {
+    out.set(name, indexable ? BigUint64Array.from(keys.items as bigint[]).sort() : null);
+  }
+  return out;
+}
+
+function contains(sorted: BigUint64Array, key: bigint): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === key) return true;
+    if (v < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
