@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { appendArrow, dedicatedColumnsFlushSql, openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import {
+  appendArrow, openDuckDB, quoteLiteral, withDedicatedColumns, withDedicatedSchema, type DuckDBHandle,
+} from "../../../shared/duckdb/index.ts";
 import { createLogger } from "../../../shared/log/index.ts";
 import { parseTicket } from "../../../shared/query/index.ts";
 import { tracesSchema } from "../../../shared/signals/tables.ts";
@@ -28,9 +30,9 @@ beforeAll(async () => {
   db = await openDuckDB();
   plainA = await writeParquet(tmp.dir, "traces", [batch(1)]);
   plainB = await writeParquet(tmp.dir, "traces", [batch(2)]);
-  await appendArrow(db.connection, "rows3", [batch(3)], tracesSchema);
+  await appendArrow(db.connection, "rows3", [withDedicatedColumns(batch(3))], withDedicatedSchema(tracesSchema));
   withLists = join(tmp.dir, "with-lists.parquet");
-  await db.connection.run(`COPY (${dedicatedColumnsFlushSql("rows3")}) TO ${quoteLiteral(withLists)} (FORMAT parquet)`);
+  await db.connection.run(`COPY (FROM rows3) TO ${quoteLiteral(withLists)} (FORMAT parquet)`);
   await appendArrow(db.connection, "rows4", [batch(4)], tracesSchema);
   reordered = join(tmp.dir, "reordered.parquet");
   await db.connection.run(`COPY (SELECT name, * EXCLUDE (name) FROM rows4) TO ${quoteLiteral(reordered)} (FORMAT parquet)`);
