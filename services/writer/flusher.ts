@@ -118,7 +118,7 @@ export class Flusher {
     const written = await writeParquet({
       db: this.deps.db,
       table: first.table,
-      batches: entries.map((e) => e.stored ?? e.batch),
+      batches: entries.map((e) => e.stored),
       destPath: scratch,
       metadata: footerMetadata({ orgId: first.orgId, bucket: first.bucket, shardId: first.shardId, batchIds }),
     });

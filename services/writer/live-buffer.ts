@@ -13,10 +13,13 @@ import { TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
 import { toPlainBatch } from "../../shared/signals/wire-form.ts";
 import type { WalEntry } from "./wal/index.ts";
 
-/** A WAL entry without its IPC bytes; `batch` is in the table contract's schema (plain Utf8). */
-export type LiveEntry = Omit<WalEntry, "ipc"> & {
+/** What is added: a WAL entry without its IPC bytes, `batch` as received (wire form or plain). */
+export type NewLiveEntry = Omit<WalEntry, "ipc">;
+
+/** A buffered entry: `batch` in the table contract's schema (plain Utf8). */
+export type LiveEntry = NewLiveEntry & {
   /** The batch as kept (usually the wire form): scanArrow reads it without expanding it. */
-  readonly stored?: RecordBatch;
+  readonly stored: RecordBatch;
 };
 
 interface StoredEntry {
@@ -44,7 +47,7 @@ export class LiveBuffer {
   private totalBytes = 0;
 
   /** False when the batch is already buffered (a retried write). `entry.batch` may be in the wire form. */
-  add(entry: LiveEntry): boolean {
+  add(entry: NewLiveEntry): boolean {
     const key = keyOf(entry.orgId, entry.bucket, entry.table);
     let entries = this.byKey.get(key);
     if (!entries) this.byKey.set(key, (entries = new Map()));

@@ -4,14 +4,14 @@
  */
 import type { CatalogRepository } from "../../shared/catalog/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
-import type { LiveBuffer, LiveEntry } from "./live-buffer.ts";
+import type { LiveBuffer, NewLiveEntry } from "./live-buffer.ts";
 import type { WriteAheadLog } from "./wal/index.ts";
 
 const PROGRESS_EVERY = 10_000;
 
 export async function replayWal(deps: { wal: WriteAheadLog; buffer: LiveBuffer; catalog: CatalogRepository; log: Logger }): Promise<void> {
   const started = performance.now();
-  const entries: LiveEntry[] = [];
+  const entries: NewLiveEntry[] = [];
   for await (const entry of deps.wal.replay()) {
     entries.push(entry);
     if (entries.length % PROGRESS_EVERY === 0) deps.log.info("wal.replay.progress", { records: entries.length });

@@ -5,10 +5,10 @@
  */
 import duckdb from "@duckdb/node-bindings";
 import { DuckDBDataChunk, type DuckDBConnection } from "@duckdb/node-api";
-import type { Data, RecordBatch, Schema } from "apache-arrow";
-import { copyColumnSlice, copyValiditySlice, NullInNotNullColumnError, Scratch } from "./column-copy.ts";
-import { SchemaMismatchError } from "./errors.ts";
-import { createTableSql, duckdbTypeOf, kindOf, type SupportedKind } from "./types.ts";
+import type { RecordBatch, Schema } from "apache-arrow";
+import { copyColumnSlice, copyValiditySlice, Scratch } from "./column-copy.ts";
+import { plainColumnData, type ColumnPlan } from "./column-data.ts";
+import { createTableSql, duckdbTypeOf, kindOf } from "./types.ts";
 
 export interface AppendArrowOptions {
   /** Create the table as TEMP (connection-local, never written to the database file). Default true. */
@@ -17,13 +17,6 @@ export interface AppendArrowOptions {
   mode?: "create" | "existing";
 }
 
-export { SchemaMismatchError };
-
-interface ColumnPlan {
-  name: string;
-  kind: SupportedKind;
-  nullable: boolean;
-}
 
 /** Appends `batches` (each matching `schema` by column name) to `tableName`; returns the rows appended. */
 export async function appendArrow(
@@ -44,7 +37,7 @@ export async function appendArrow(
   let appended = 0;
   try {
     for (const batch of batches) {
-      const columns = plan.map((col) => columnData(batch, col));
+      const columns = plan.map((col) => plainColumnData(batch, col));
       for (let start = 0; start < batch.numRows; start += chunkRows) {
         const n = Math.min(chunkRows, batch.numRows - start);
         chunk.reset();
@@ -63,17 +56,4 @@ export async function appendArrow(
     appender.closeSync();
   }
   return appended;
-}
-
-function columnData(batch: RecordBatch, col: ColumnPlan): Data {
-  const vector = batch.getChild(col.name);
-  if (!vector) throw new SchemaMismatchError(`record batch has no column ${col.name}`);
-  if (vector.data.length !== 1) {
-    throw new SchemaMismatchError(`column ${col.name} has ${vector.data.length} chunks in one record batch`);
-  }
-  const data = vector.data[0];
-  const expected = kindOf(batch.schema.fields.find((f) => f.name === col.name)!);
-  if (expected !== col.kind) throw new SchemaMismatchError(`column ${col.name}: batch type ${expected}, table ${col.kind}`);
-  if (!col.nullable && data.nullCount > 0) throw new NullInNotNullColumnError(col.name);
-  return data;
 }

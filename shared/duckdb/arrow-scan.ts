@@ -14,22 +14,21 @@
 import { type DuckDBConnection, DuckDBTableFunction, DuckDBVarCharType } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import type { Data, RecordBatch, Schema } from "apache-arrow";
-import { NullInNotNullColumnError, Scratch } from "./column-copy.ts";
-import { gatherColumnSlice, gatherValiditySlice, isDirectDictionary } from "./column-gather.ts";
+import { Scratch } from "./column-copy.ts";
+import { plainColumnData, singleChunk, type ColumnPlan } from "./column-data.ts";
+import { gatherColumnSlice, gatherSource, gatherValiditySlice, isDirectDictionary, type GatherSource } from "./column-gather.ts";
 import { SchemaMismatchError } from "./errors.ts";
 import { identityRowOrder, type RowOrder } from "./row-order.ts";
 import { quoteLiteral } from "./sql.ts";
-import { duckdbTypeOf, kindOf, type SupportedKind } from "./types.ts";
+import { duckdbTypeOf, kindOf } from "./types.ts";
 
 const FUNCTION_NAME = "sbx_arrow_scan";
 
 interface Scan {
-  names: string[];
-  kinds: SupportedKind[];
-  nullable: boolean[];
   schema: Schema;
-  /** columns[c][b]: column c of batch b. */
-  columns: Data[][];
+  /** Per column of `schema`: its data over every batch, ready to gather from. */
+  sources: GatherSource[];
+  nullable: boolean[];
   order: RowOrder;
   total: number;
 }
@@ -81,26 +80,21 @@ function planScan(batches: readonly RecordBatch[], schema: Schema, order: RowOrd
   const total = batches.reduce((n, b) => n + b.numRows, 0);
   const rowOrder = order ?? identityRowOrder(batches);
   if (rowOrder.batch.length !== total) throw new SchemaMismatchError(`row order has ${rowOrder.batch.length} rows, the batches ${total}`);
-  const kinds = schema.fields.map(kindOf);
-  const columns = schema.fields.map((field, c) =>
-    batches.map((batch) => {
-      const vector = batch.getChild(field.name);
-      if (!vector) throw new SchemaMismatchError(`record batch has no column ${field.name}`);
-      if (vector.data.length !== 1) throw new SchemaMismatchError(`column ${field.name} has ${vector.data.length} chunks in one record batch`);
-      const data = vector.data[0]!;
-      if (data.dictionary) {
-        if (kinds[c] !== "utf8" || !isDirectDictionary(data)) {
-          throw new SchemaMismatchError(`column ${field.name}: only a clean Dictionary<Int32, Utf8> is scanned for a Utf8 column`);
-        }
-        return data;
-      }
-      const have = kindOf(batch.schema.fields.find((f) => f.name === field.name)!);
-      if (have !== kinds[c]) throw new SchemaMismatchError(`column ${field.name}: batch type ${have}, scan ${kinds[c]}`);
-      if (!field.nullable && vector.data[0]!.nullCount > 0) throw new NullInNotNullColumnError(field.name);
-      return vector.data[0]!;
-    }),
-  );
-  return { names: schema.fields.map((f) => f.name), kinds, nullable: schema.fields.map((f) => f.nullable), schema, columns, order: rowOrder, total };
+  const sources = schema.fields.map((field) => {
+    const col = { name: field.name, kind: kindOf(field), nullable: field.nullable };
+    return gatherSource(col.kind, batches.map((batch) => scannableColumnData(batch, col)));
+  });
+  return { schema, sources, nullable: schema.fields.map((f) => f.nullable), order: rowOrder, total };
+}
+
+/** As appendArrow takes it, or a clean dictionary of Utf8 for a Utf8 column. */
+function scannableColumnData(batch: RecordBatch, col: ColumnPlan): Data {
+  const data = singleChunk(batch, col.name);
+  if (!data.dictionary) return plainColumnData(batch, col);
+  if (col.kind !== "utf8" || !isDirectDictionary(data)) {
+    throw new SchemaMismatchError(`column ${col.name}: only a clean Dictionary<Int32, Utf8> is scanned for a Utf8 column`);
+  }
+  return data;
 }
 
 function registerOnce(connection: DuckDBConnection): void {
@@ -149,8 +143,8 @@ function fillChunk(cursor: Cursor, chunk: duckdb.DataChunk): void {
   for (let k = 0; k < projected.length; k++) {
     const c = projected[k]!;
     const vector = duckdb.data_chunk_get_vector(chunk, k);
-    gatherColumnSlice(vector, scan.kinds[c]!, scan.columns[c]!, scan.order, cursor.pos, n, scratch);
-    if (scan.nullable[c]) gatherValiditySlice(vector, scan.columns[c]!, scan.order, cursor.pos, n, scratch);
+    gatherColumnSlice(vector, scan.sources[c]!, scan.order, cursor.pos, n, scratch);
+    if (scan.nullable[c]) gatherValiditySlice(vector, scan.sources[c]!, scan.order, cursor.pos, n, scratch);
   }
   cursor.pos += n;
 }

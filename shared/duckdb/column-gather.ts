@@ -3,10 +3,14 @@
  * order a RowOrder gives: one column of one data chunk is gathered element by element from
  * the batches' own buffers (fixed-width values and string_t structs pointing into Arrow's
  * UTF-8 bytes), still one native copy per chunk column.
+ *
+ * A column's views over every batch (and the addresses of its UTF-8 buffers) are taken once,
+ * by gatherSource, not once per 2,048-row chunk.
  */
 import duckdb from "@duckdb/node-bindings";
 import { DataType, type Data } from "apache-arrow";
 import { STRING_T_BYTES, INLINE_BYTES, stablePointer, type Scratch } from "./column-copy.ts";
+import { int64Words } from "./column-data.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { SupportedKind } from "./types.ts";
 
@@ -14,25 +18,60 @@ type Vector = ReturnType<typeof duckdb.data_chunk_get_vector>;
 
 const TWO_32 = 4294967296;
 
-/** Output rows [start, start + n) of `order` into rows [0, n) of `vector`; `datas[b]` is the column of batch b. */
-export function gatherColumnSlice(
-  vector: Vector,
-  kind: SupportedKind,
-  datas: readonly Data[],
-  order: RowOrder,
-  start: number,
-  n: number,
-  scratch: Scratch,
-): void {
-  const { batch, row } = order;
+/** One column over every batch of a scan, ready to gather from; `[b]` is batch b. */
+export type GatherSource =
+  | { kind: "int32" | "float64"; values: (Int32Array | Float64Array)[]; datas: readonly Data[] }
+  | { kind: "int64"; words: Int32Array[]; datas: readonly Data[] }
+  | { kind: "bool"; datas: readonly Data[] }
+  | {
+      kind: "utf8";
+      /**
+       * Utf8 columns, or Dictionary<Int32, Utf8> ones (the Flight wire form of repeated
+       * columns): a dictionary row points at its entry (indices[b]), nothing is expanded.
+       * The caller checked the dictionaries (isDirectDictionary).
+       */
+      indices: (Int32Array | undefined)[];
+      offsets: Int32Array[];
+      values: Uint8Array[];
+      bases: number[];
+      datas: readonly Data[];
+    };
+
+/** `datas[b]`: the column of batch b. Touches every UTF-8 buffer once for its address. */
+export function gatherSource(kind: SupportedKind, datas: readonly Data[]): GatherSource {
   switch (kind) {
     case "int32":
+    case "float64":
+      return { kind, values: datas.map((d) => d.values as Int32Array | Float64Array), datas };
+    case "int64":
+      return { kind, words: datas.map(int64Words), datas };
+    case "bool":
+      return { kind, datas };
+    case "utf8": {
+      const strings = datas.map((d) => (d.dictionary ? d.dictionary.data[0]! : d));
+      const values = strings.map((d) => d.values as Uint8Array);
+      return {
+        kind,
+        indices: datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined)),
+        offsets: strings.map((d) => d.valueOffsets as Int32Array),
+        values,
+        bases: values.map(stablePointer),
+        datas,
+      };
+    }
+  }
+}
+
+/** Output rows [start, start + n) of `order` into rows [0, n) of `vector`. */
+export function gatherColumnSlice(vector: Vector, source: GatherSource, order: RowOrder, start: number, n: number, scratch: Scratch): void {
+  const { batch, row } = order;
+  switch (source.kind) {
+    case "int32":
     case "float64": {
-      const bpe = kind === "int32" ? 4 : 8;
+      const bpe = source.kind === "int32" ? 4 : 8;
       const bytes = scratch.bytes(n * bpe);
-      const out = kind === "int32" ? new Int32Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.buffer, bytes.byteOffset, n);
-      const values = datas.map((d) => d.values as Int32Array | Float64Array);
-      for (let i = 0; i < n; i++) out[i] = values[batch[start + i]!]![row[start + i]!]!;
+      const out = source.kind === "int32" ? new Int32Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.buffer, bytes.byteOffset, n);
+      for (let i = 0; i < n; i++) out[i] = source.values[batch[start + i]!]![row[start + i]!]!;
       duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * bpe);
       break;
     }
@@ -40,9 +79,8 @@ export function gatherColumnSlice(
       // Two 32-bit words per value: no BigInt per element.
       const bytes = scratch.bytes(n * 8);
       const out = new Int32Array(bytes.buffer, bytes.byteOffset, n * 2);
-      const words = datas.map((d) => new Int32Array(d.values.buffer, d.values.byteOffset, d.length * 2));
       for (let i = 0; i < n; i++) {
-        const w = words[batch[start + i]!]!;
+        const w = source.words[batch[start + i]!]!;
         const r = row[start + i]! * 2;
         out[i * 2] = w[r]!;
         out[i * 2 + 1] = w[r + 1]!;
@@ -53,7 +91,7 @@ export function gatherColumnSlice(
     case "bool": {
       const bytes = scratch.bytes(n);
       for (let i = 0; i < n; i++) {
-        const d = datas[batch[start + i]!]!;
+        const d = source.datas[batch[start + i]!]!;
         const bit = d.offset + row[start + i]!;
         bytes[i] = ((d.values as Uint8Array)[bit >> 3]! >> (bit & 7)) & 1;
       }
@@ -61,22 +99,13 @@ export function gatherColumnSlice(
       break;
     }
     case "utf8":
-      gatherUtf8(vector, datas, order, start, n, scratch);
+      gatherUtf8(vector, source, order, start, n, scratch);
       break;
   }
 }
 
-/**
- * Utf8 columns, or Dictionary<Int32, Utf8> ones (the Flight wire form of repeated columns):
- * a dictionary row points at its dictionary entry, so nothing is expanded first. The
- * caller checked the dictionaries (isDirectDictionary).
- */
-function gatherUtf8(vector: Vector, datas: readonly Data[], order: RowOrder, start: number, n: number, scratch: Scratch): void {
-  const strings = datas.map((d) => (d.dictionary ? d.dictionary.data[0]! : d));
-  const indices = datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined));
-  const offsets = strings.map((d) => d.valueOffsets as Int32Array);
-  const values = strings.map((d) => d.values as Uint8Array);
-  const bases = values.map(stablePointer);
+function gatherUtf8(vector: Vector, source: Extract<GatherSource, { kind: "utf8" }>, order: RowOrder, start: number, n: number, scratch: Scratch): void {
+  const { indices, offsets, values, bases } = source;
   const structs = scratch.strings(n * STRING_T_BYTES);
   const words = new Uint32Array(structs.buffer, structs.byteOffset, n * 4);
   for (let i = 0; i < n; i++) {
@@ -106,12 +135,12 @@ function gatherUtf8(vector: Vector, datas: readonly Data[], order: RowOrder, sta
 }
 
 /** The validity of output rows [start, start + n), gathered bit by bit. */
-export function gatherValiditySlice(vector: Vector, datas: readonly Data[], order: RowOrder, start: number, n: number, scratch: Scratch): void {
+export function gatherValiditySlice(vector: Vector, source: GatherSource, order: RowOrder, start: number, n: number, scratch: Scratch): void {
   const words = Math.ceil(n / 64);
   const mask = scratch.validity(words * 8);
   mask.fill(0);
   for (let i = 0; i < n; i++) {
-    const d = datas[order.batch[start + i]!]!;
+    const d = source.datas[order.batch[start + i]!]!;
     const bitmap = d.nullBitmap;
     let valid = true;
     if (d.nullCount > 0 && bitmap && bitmap.length > 0) {

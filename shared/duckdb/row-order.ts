@@ -8,6 +8,7 @@
  * ORDER BY on a single thread does.
  */
 import { DataType, type Data, type RecordBatch } from "apache-arrow";
+import { int64Words, singleChunk } from "./column-data.ts";
 import { isDirectDictionary } from "./column-gather.ts";
 import { SchemaMismatchError } from "./errors.ts";
 
@@ -64,7 +65,7 @@ export function sortRowOrder(batches: readonly RecordBatch[], columns: readonly 
 }
 
 function keyColumn(batches: readonly RecordBatch[], name: string): KeyColumn {
-  const datas = batches.map((b) => singleChunk(b, name));
+  const datas = batches.map((b) => sortKeyData(b, name));
   // Utf8, or the wire form's Dictionary<Int32, Utf8>: a row's text is its dictionary entry.
   const strings = datas.map((d) => (d.dictionary && isDirectDictionary(d) ? d.dictionary.data[0]! : d));
   if (datas.length > 0 && strings.every((d) => DataType.isUtf8(d.type))) {
@@ -75,20 +76,15 @@ function keyColumn(batches: readonly RecordBatch[], name: string): KeyColumn {
       indices: datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined)),
     };
   }
-  if (datas.every((d) => d.values instanceof BigInt64Array)) {
-    // Fixed-width values are sliced to the data's window already (apache-arrow _sliceBuffers).
-    return { kind: "int64", words: datas.map((d) => new Int32Array(d.values.buffer, d.values.byteOffset, d.length * 2)) };
-  }
+  if (datas.every((d) => d.values instanceof BigInt64Array)) return { kind: "int64", words: datas.map(int64Words) };
   if (datas.length === 0) return { kind: "int64", words: [] };
   throw new SchemaMismatchError(`sort column ${name} must be Utf8 (or a clean dictionary of it) or Int64`);
 }
 
-function singleChunk(batch: RecordBatch, name: string): Data {
-  const vector = batch.getChild(name);
-  if (!vector) throw new SchemaMismatchError(`record batch has no column ${name}`);
-  if (vector.data.length !== 1) throw new SchemaMismatchError(`column ${name} has ${vector.data.length} chunks in one record batch`);
-  if (vector.data[0]!.nullCount > 0) throw new SchemaMismatchError(`sort column ${name} holds nulls`);
-  return vector.data[0]!;
+function sortKeyData(batch: RecordBatch, name: string): Data {
+  const data = singleChunk(batch, name);
+  if (data.nullCount > 0) throw new SchemaMismatchError(`sort column ${name} holds nulls`);
+  return data;
 }
 
 function leadingKey(key: KeyColumn, b: number, r: number): number {

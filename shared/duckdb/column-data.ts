@@ -1,0 +1,40 @@
+/**
+ * Getting at one column of an Arrow batch the way the DuckDB loaders need it: its single
+ * Data chunk, checked against what the table expects, and views over its buffers.
+ */
+import type { Data, RecordBatch } from "apache-arrow";
+import { NullInNotNullColumnError } from "./column-copy.ts";
+import { SchemaMismatchError } from "./errors.ts";
+import { kindOf, type SupportedKind } from "./types.ts";
+
+export interface ColumnPlan {
+  name: string;
+  kind: SupportedKind;
+  nullable: boolean;
+}
+
+/** The one Data chunk of column `name` (a record batch read from IPC has exactly one). */
+export function singleChunk(batch: RecordBatch, name: string): Data {
+  const vector = batch.getChild(name);
+  if (!vector) throw new SchemaMismatchError(`record batch has no column ${name}`);
+  if (vector.data.length !== 1) throw new SchemaMismatchError(`column ${name} has ${vector.data.length} chunks in one record batch`);
+  return vector.data[0]!;
+}
+
+/** The column `col` of `batch`, of the kind the table declares, without nulls where it forbids them. */
+export function plainColumnData(batch: RecordBatch, col: ColumnPlan): Data {
+  const data = singleChunk(batch, col.name);
+  const have = kindOf(batch.schema.fields.find((f) => f.name === col.name)!);
+  if (have !== col.kind) throw new SchemaMismatchError(`column ${col.name}: batch type ${have}, table ${col.kind}`);
+  if (!col.nullable && data.nullCount > 0) throw new NullInNotNullColumnError(col.name);
+  return data;
+}
+
+/**
+ * An Int64 column as pairs of 32-bit words (low, then signed high: little-endian), so values
+ * are copied and compared without a BigInt each. Fixed-width values are already sliced to
+ * the data's window (apache-arrow _sliceBuffers).
+ */
+export function int64Words(data: Data): Int32Array {
+  return new Int32Array(data.values.buffer, data.values.byteOffset, data.length * 2);
+}
