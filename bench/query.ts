@@ -111,6 +111,7 @@ async function filesFor(ticket: Ticket): Promise<string[]> {
 
 const engine = await QueryEngine.open({ log: quiet });
 const raw = await openDuckDB();
+await raw.connection.run("SET GLOBAL parquet_metadata_cache = true");
 // The ceiling reads the same files as the engine: those the trace-id index says may hold the traces.
 const rawTraceIds = new TraceIdIndex();
 
@@ -118,7 +119,6 @@ async function runSql(ticket: Ticket): Promise<number> {
   if (ticket.kind === "sql") throw new Error("not a built-in ticket");
   const connection = await raw.instance.connect();
   try {
-    await connection.run("SET parquet_metadata_cache = true");
     let files = await filesFor(ticket);
     if (ticket.kind === "trace_by_id") files = await rawTraceIds.filesHolding(connection, files, [ticket.traceId]);
     const search = ticket.kind === "search";
