@@ -5,10 +5,11 @@
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightClientPool, FlightError, startFlightServer } from "../../shared/flight/index.ts";
 import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
-import { parseTicket, QueryError, ticketTables } from "../../shared/query/index.ts";
+import { parseTicket, QueryError } from "../../shared/query/index.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
-import { gatherSources } from "./sources.ts";
+import { runGatheredQuery } from "./gathered-query.ts";
+import { runTraceById } from "./trace-by-id.ts";
 
 export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
@@ -33,29 +34,16 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
       async doGet(raw, callCtx) {
         const started = performance.now();
         let kind = "unknown";
-        const releases: Array<() => void> = [];
         try {
           const ticket = parseTicket(raw);
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
           const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
-          const sources = Object.fromEntries(
-            await Promise.all(
-              ticketTables(ticket).map(async (table) => {
-                const gathered = await gatherSources(
-                  { files, catalog, resolver: resolver!, pool, log },
-                  {
-                    org: ticket.org, bucket: ticket.bucket, table, startNs: ticket.startNs, endNs: ticket.endNs,
-                    traceId: ticket.kind === "trace_by_id" ? ticket.traceId : undefined,
-                  },
-                  deadline,
-                );
-                releases.push(gathered.release);
-                return [table, gathered] as const;
-              }),
-            ),
-          );
-          const result = await engine.execute(ticket, sources);
+          const deps = { files, catalog, resolver, pool, log };
+          const result =
+            ticket.kind === "trace_by_id"
+              ? await runTraceById(deps, engine, ticket, deadline)
+              : await runGatheredQuery(deps, engine, ticket, deadline);
           queryLatency.since(started, { kind });
           return result;
         } catch (err) {
@@ -63,9 +51,6 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           queryErrors.inc({ kind, code: error.codeName });
           if (error.codeName === "INTERNAL") log.error("query.failed", { kind, err });
           throw error;
-        } finally {
-          // Cached files may be evicted again once no query reads them.
-          for (const release of releases) release();
         }
       },
     },

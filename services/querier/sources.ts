@@ -9,7 +9,7 @@
  * files already chosen (a batch flushed again after a failover) is skipped, oldest file first.
  */
 import type { RecordBatch } from "apache-arrow";
-import type { CatalogRepository } from "../../shared/catalog/index.ts";
+import type { CatalogRepository, DataFile } from "../../shared/catalog/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
@@ -51,7 +51,27 @@ function batchIdOf(batch: RecordBatch): string | undefined {
 }
 
 export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadline: number): Promise<GatheredSources> {
-  const ticket: LiveTicket = { kind: "live", org_id: scope.org, bucket: scope.bucket, table: scope.table };
+  const { batches, unreachable } = await fetchLive(deps, scope, deadline);
+  const chosen = await listFiles(deps, scope);
+  const local = await deps.files.acquire(chosen, { traceId: scope.traceId });
+  return { files: local.paths, release: local.release, live: liveNotIn(batches, chosen), unreachable };
+}
+
+export interface LiveRows {
+  /** Every live writer's batches, replicas' copies included (liveNotIn removes them). */
+  batches: RecordBatch[];
+  unreachable: string[];
+}
+
+/**
+ * The live rows of every live writer. With `scope.traceId` a writer sends only the batches
+ * that hold that trace (a trace by id should not copy every unflushed row of the org).
+ */
+export async function fetchLive(deps: SourceDeps, scope: SourceScope, deadline: number): Promise<LiveRows> {
+  const ticket: LiveTicket = {
+    kind: "live", org_id: scope.org, bucket: scope.bucket, table: scope.table,
+    ...(scope.traceId !== undefined ? { trace_id: scope.traceId } : {}),
+  };
   const writers = await deps.resolver.live({ role: "writer" });
   const unreachable: string[] = [];
   const liveTables = await Promise.all(
@@ -71,6 +91,11 @@ export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadli
       }
     }),
   );
+  return { batches: liveTables.flat(), unreachable };
+}
+
+/** The manifest's files for the scope, without those that add no batch (chooseFiles). */
+export async function listFiles(deps: SourceDeps, scope: SourceScope): Promise<DataFile[]> {
   const files = await deps.catalog.listDataFiles({
     orgId: scope.org,
     bucket: scope.bucket,
@@ -80,18 +105,23 @@ export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadli
   });
   const chosen = chooseFiles(files);
   if (chosen.length < files.length) deps.log.info("query.duplicate_files_skipped", { files: files.length - chosen.length });
-  // Each live batch is one write (one batch id): drop what is already in a file, and the
-  // second copy a replica holds.
-  const seen = new Set<string>(chosen.flatMap((f) => f.batchIds));
+  return chosen;
+}
+
+/**
+ * Each live batch is one write (one batch id): drop what is already in one of `files`, and
+ * the second copy a replica holds.
+ */
+export function liveNotIn(batches: readonly RecordBatch[], files: readonly Pick<DataFile, "batchIds">[]): RecordBatch[] {
+  const seen = new Set<string>(files.flatMap((f) => f.batchIds));
   const live: RecordBatch[] = [];
-  for (const batch of liveTables.flat()) {
+  for (const batch of batches) {
     const id = batchIdOf(batch);
     if (id === undefined || seen.has(id)) continue;
     seen.add(id);
     live.push(batch);
   }
-  const local = await deps.files.acquire(chosen, { traceId: scope.traceId });
-  return { files: local.paths, release: local.release, live, unreachable };
+  return live;
 }
 
 /** Files in creation order, without those that add no batch the earlier ones lack. */

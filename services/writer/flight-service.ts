@@ -65,7 +65,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
 
     doGet(ticket) {
       const t = parse(liveTicket, ticket, "live ticket");
-      return withSchema(TABLE_SCHEMAS[t.table], deps.buffer.entries(t.org_id, t.bucket, t.table).map((e) => e.batch));
+      return withSchema(TABLE_SCHEMAS[t.table], deps.buffer.entries(t.org_id, t.bucket, t.table, t.trace_id).map((e) => e.batch));
     },
 
     async doAction(type) {

@@ -28,6 +28,18 @@ describe("LiveBuffer", () => {
     expect(buffer.wasFlushed("b1")).toBe(true);
   });
 
+  test("asked for one trace, hands out only the batches holding it (wire form and plain)", () => {
+    const buffer = new LiveBuffer();
+    const wire = decodeExport("traces", fixture, "json", "w", { wireForm: true }).batch!;
+    const plain = decodeExport("traces", fixture, "json", "p").batch!;
+    buffer.add({ batchId: "w", orgId: "o", bucket: "k", table: "traces", shardId: 0, batch: wire });
+    buffer.add({ batchId: "p", orgId: "o", bucket: "k", table: "traces", shardId: 0, batch: plain });
+    const traceId = plain.getChild("trace_id")!.get(0) as string;
+    expect(buffer.entries("o", "k", "traces", traceId).map((e) => e.batchId)).toEqual(["w", "p"]);
+    expect(buffer.entries("o", "k", "traces", "0".repeat(32))).toEqual([]);
+    expect(buffer.entries("o", "k", "traces")).toHaveLength(2);
+  });
+
   test("the stored wire form is what the flusher scans; a foreign dictionary it cannot read is expanded on arrival", () => {
     const buffer = new LiveBuffer();
     const wire = decodeExport("traces", fixture, "json", "ok", { wireForm: true }).batch!;

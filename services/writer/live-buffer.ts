@@ -32,6 +32,8 @@ interface StoredEntry {
   stored: RecordBatch;
   rows: number;
   bytes: number;
+  /** The batch's distinct trace ids (spans only), computed when a trace by id first asks. */
+  traceIds?: Set<string>;
 }
 
 const keyOf = (orgId: string, bucket: string, table: string) => `${orgId}\x00${bucket}\x00${table}`;
@@ -67,8 +69,10 @@ export class LiveBuffer {
     return this.byKey.get(keyOf(orgId, bucket, table))?.has(batchId) ?? false;
   }
 
-  entries(orgId: string, bucket: string, table: string): LiveEntry[] {
-    return [...(this.byKey.get(keyOf(orgId, bucket, table))?.values() ?? [])].map(liveEntry);
+  /** With `traceId`: only the entries holding that trace (a trace by id reads no more). */
+  entries(orgId: string, bucket: string, table: string, traceId?: string): LiveEntry[] {
+    const all = [...(this.byKey.get(keyOf(orgId, bucket, table))?.values() ?? [])];
+    return (traceId === undefined ? all : all.filter((e) => holdsTrace(e, traceId))).map(liveEntry);
   }
 
   /** Every non-empty group, for the flusher: a snapshot, so new writes may keep arriving. */
@@ -111,6 +115,17 @@ export class LiveBuffer {
   get bytes(): number {
     return this.totalBytes;
   }
+}
+
+/** Rows without a trace_id column (logs, metrics) hold no trace. */
+function holdsTrace(entry: StoredEntry, traceId: string): boolean {
+  if (entry.traceIds === undefined) {
+    const column = entry.stored.getChild("trace_id");
+    const ids = new Set<string>();
+    if (column) for (const id of column) if (typeof id === "string") ids.add(id);
+    entry.traceIds = ids;
+  }
+  return entry.traceIds.has(traceId);
 }
 
 /** The contract view of a stored entry: `batch` expands the stored form on every read. */

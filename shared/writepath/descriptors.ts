@@ -36,6 +36,8 @@ export const liveTicket = z.object({
   org_id: z.string().min(1),
   bucket: z.string().min(1),
   table: tableName,
+  /** Only the batches holding this trace (trace by id); absent: every batch. */
+  trace_id: z.string().min(1).optional(),
 });
 export type LiveTicket = z.infer<typeof liveTicket>;
 

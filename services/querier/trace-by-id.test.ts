@@ -1,0 +1,103 @@
+/**
+ * Trace by id while a flush lands: the writer (a Flight stand-in on real gRPC) records a new
+ * file in the real catalog at the moment it is asked for its live rows — after the querier's
+ * early listing. Every span of the trace must come back exactly once.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { basename } from "node:path";
+import type { RecordBatch } from "apache-arrow";
+import { openCatalog, type CatalogRepository, type DataFile } from "../../shared/catalog/index.ts";
+import { loadConfig } from "../../shared/config/index.ts";
+import { createResolver, type Resolver } from "../../shared/discovery/index.ts";
+import { FlightClientPool, startFlightServer, withSchema, type FlightServer } from "../../shared/flight/index.ts";
+import { parseTicket, type TraceByIdTicket } from "../../shared/query/index.ts";
+import { tracesSchema } from "../../shared/signals/tables.ts";
+import { liveTicket } from "../../shared/writepath/index.ts";
+import { quietLog } from "../../test/helpers/query-engine.ts";
+import { sid, spansBatch, tempDir, tid, writeParquet, type SpanSpec } from "../../test/helpers/query-fixtures.ts";
+import { QueryEngine } from "./engine/index.ts";
+import { localFileSource } from "./file-cache-source.ts";
+import type { SourceDeps } from "./sources.ts";
+import { runTraceById } from "./trace-by-id.ts";
+
+const T0 = 1_700_000_000_000_000_000n;
+const TRACE = tid(0xabc);
+const span = (n: number, batchId: string, traceId = TRACE): SpanSpec => ({
+  traceId, spanId: sid(n), name: `op ${n}`, startNs: T0 + BigInt(n) * 1_000_000n, durationNs: 1_000n, service: "svc", batchId,
+});
+
+const log = quietLog();
+const { dir, cleanup } = tempDir("signalbox-trace-overlap-");
+let catalog: CatalogRepository;
+let resolver: Resolver;
+let writer: FlightServer;
+let engine: QueryEngine;
+const pool = new FlightClientPool({});
+/** What the stand-in writer does when asked for live rows. */
+let onLiveRequest: (traceId: string | undefined) => Promise<RecordBatch[]> = async () => [];
+
+const dataFile = (path: string, batchIds: string[], createdAt: number): DataFile => ({
+  path: basename(path), orgId: "acme", bucket: "default", table: "traces", shardId: 0,
+  minTime: String(T0), maxTime: String(T0 + 10_000_000_000n), rows: 1, bytes: 1, batchIds, createdAt,
+});
+
+beforeAll(async () => {
+  catalog = await openCatalog("sqlite::memory:", { log });
+  engine = await QueryEngine.open({ log });
+  writer = await startFlightServer({
+    host: "127.0.0.1",
+    port: 0,
+    log,
+    handlers: {
+      async doGet(raw) {
+        const ticket = liveTicket.parse(raw);
+        return withSchema(tracesSchema, await onLiveRequest(ticket.trace_id));
+      },
+    },
+  });
+  const now = Date.now();
+  await catalog.register({ id: "writer-1", role: "writer", address: writer.address, capabilities: [], meta: {}, startedAt: now, lastSeen: now });
+  resolver = await createResolver({ config: await loadConfig({ argv: [], env: {} }), catalog, log, nats: null });
+});
+
+afterAll(async () => {
+  await resolver.close();
+  pool.closeAll();
+  await writer.close(1000);
+  await engine.close();
+  await catalog.close();
+  cleanup();
+});
+
+const deps = (): SourceDeps => ({ files: localFileSource(dir), catalog, resolver, pool, log });
+const ticket = () => parseTicket({ kind: "trace_by_id", org: "acme", bucket: "default", traceId: TRACE }) as TraceByIdTicket;
+const spanIds = async () => {
+  const table = await runTraceById(deps(), engine, ticket(), Date.now() + 10_000);
+  return table.toArray().map((r) => r.span_id as string);
+};
+
+test("a file recorded while the writer answers is read, and its batch is not counted twice", async () => {
+  const early = await writeParquet(dir, "traces", [spansBatch([span(1, "b-early"), span(2, "b-early"), span(9, "b-early", tid(0xdef))])]);
+  await catalog.addDataFile(dataFile(early, ["b-early"], 1));
+  const flushedRows = spansBatch([span(3, "b-flushed")]);
+  const flushed = await writeParquet(dir, "traces", [flushedRows]);
+  const stillLive = spansBatch([span(4, "b-live")]);
+  const asked: Array<string | undefined> = [];
+  onLiveRequest = async (traceId) => {
+    asked.push(traceId);
+    // The flush lands while the writer answers; it still sends the flushed batch once more.
+    await catalog.addDataFile(dataFile(flushed, ["b-flushed"], 2));
+    return [flushedRows, stillLive];
+  };
+  expect(await spanIds()).toEqual([sid(1), sid(2), sid(3), sid(4)]);
+  // The writer was asked for this trace only.
+  expect(asked).toEqual([TRACE]);
+});
+
+test("files and live rows with nothing recorded in between; a trace held nowhere", async () => {
+  onLiveRequest = async () => [spansBatch([span(5, "b-other")])];
+  expect(await spanIds()).toEqual([sid(1), sid(2), sid(3), sid(5)]);
+  onLiveRequest = async () => [];
+  const missing = parseTicket({ kind: "trace_by_id", org: "acme", bucket: "default", traceId: tid(0x123) }) as TraceByIdTicket;
+  expect((await runTraceById(deps(), engine, missing, Date.now() + 10_000)).numRows).toBe(0);
+});
