@@ -2,8 +2,8 @@
  * Search newest-first with early termination, exact. Tempo's answer is the `limit` newest
  * matching traces; reading every span for it costs a scan of all attribute JSON in range.
  * Instead:
- * 1. take the newest k spans that may belong to a match (searchCandidatesSql; row groups
- *    older than the k-th are skipped);
+ * 1. take the newest k spans that may belong to a match (searchCandidatesSql, newest file
+ *    first: search-scope.ts);
  * 2. evaluate the search fully on just their traces (every span of them, every source);
  * 3. the answer is exact when step 1 saw every candidate span (fewer than k), or when the
  *    `limit` hits all start after the k-th candidate span s_k: a matching trace not among the
@@ -27,13 +27,12 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
   const { view } = scope;
   if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, scope, maxRows);
   for (let k = Math.max(64, limit * FIRST_K_PER_RESULT); k <= MAX_K; k *= 8) {
-    const candidates = await connection.runAndReadAll(searchCandidatesSql(bounded, view, k));
-    const [ids = [], starts = []] = candidates.getColumns() as [string[]?, bigint[]?];
-    const complete = ids.length < k;
-    const traceIds = [...new Set(ids)];
+    const candidates = await scope.newestCandidates((over) => searchCandidatesSql(bounded, over, k), k);
+    const complete = candidates.length < k;
+    const traceIds = [...new Set(candidates.map(([id]) => id))];
     const table = await runFull(connection, searchSql(bounded, await scope.narrowTo(traceIds), traceIds), maxRows);
     if (complete) return table;
-    const kth = starts.reduce((min, s) => (s < min ? s : min), starts[0]!);
+    const kth = candidates[k - 1]![1];
     if (table.numRows === limit && oldestStart(table) > kth) return table;
   }
   return runFull(connection, searchSql(bounded, view), maxRows);
@@ -51,12 +50,11 @@ async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket,
   };
   let hits: LeanHit[] | undefined;
   for (let k = Math.max(64, ticket.limit * FIRST_K_PER_RESULT); k <= MAX_K && hits === undefined; k *= 8) {
-    const candidates = await connection.runAndReadAll(searchCandidatesSql(ticket, view, k));
-    const [ids = [], starts = []] = candidates.getColumns() as [string[]?, bigint[]?];
-    const found = await evaluate([...new Set(ids)]);
-    if (ids.length < k) hits = found;
+    const candidates = await scope.newestCandidates((over) => searchCandidatesSql(ticket, over, k), k);
+    const found = await evaluate([...new Set(candidates.map(([id]) => id))]);
+    if (candidates.length < k) hits = found;
     else {
-      const kth = starts.reduce((min, s) => (s < min ? s : min), starts[0]!);
+      const kth = candidates[k - 1]![1];
       if (found.length === ticket.limit && found.every((h) => h.start_time_unix_nano > kth)) hits = found;
     }
   }

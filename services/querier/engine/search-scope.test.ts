@@ -9,7 +9,9 @@ import type { RecordBatch } from "apache-arrow";
 import { createLogger } from "../../../shared/log/index.ts";
 import { parseTicket } from "../../../shared/query/index.ts";
 import { spansBatch, tempDir, writeParquet, type SpanSpec } from "../../../test/helpers/query-fixtures.ts";
-import { QueryEngine } from "./index.ts";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { createSourceView, QueryEngine, searchScope, TraceIdIndex } from "./index.ts";
 
 const T0 = 1_740_787_200_000_000_000n;
 const SEC = 1_000_000_000n;
@@ -83,4 +85,51 @@ describe("search over the files that hold the candidates", () => {
     expect(sets[0]!.spans.map((s) => s.spanID)).toEqual([sid(2), sid(5)]);
     expect(sets[0]!.spans[1]!.attributes).toHaveLength(2);
   });
+});
+
+describe("newest candidates, newest file first", () => {
+  const walk = tempDir("sbx-newest-walk-");
+  let connection: DuckDBConnection;
+  let db: DuckDBHandle;
+  let walkFiles: string[];
+  let walkLive: RecordBatch[];
+  const hits = (base: bigint, count: number, trace0: number): SpanSpec[] =>
+    Array.from({ length: count }, (_, i) => ({
+      traceId: id(trace0 + i), spanId: sid(trace0 + i), name: "hit", startNs: T0 + (base + BigInt(i)) * SEC, durationNs: SEC,
+    }));
+
+  beforeAll(async () => {
+    db = await openDuckDB();
+    connection = db.connection;
+    // Three time slices of 100 matching spans each, listed oldest first; three newer live spans.
+    walkFiles = [
+      await writeParquet(walk.dir, "traces", [spansBatch(hits(0n, 100, 1000))]),
+      await writeParquet(walk.dir, "traces", [spansBatch(hits(1000n, 100, 2000))]),
+      await writeParquet(walk.dir, "traces", [spansBatch(hits(2000n, 100, 3000))]),
+    ];
+    walkLive = [spansBatch(hits(3000n, 3, 4000))];
+    await createSourceView(connection, "traces", "src", { files: walkFiles, live: walkLive }, { dedicated: true, locate: true });
+  });
+
+  afterAll(() => {
+    db.close();
+    walk.cleanup();
+  });
+
+  const candidateSql = (k: number) => (view: string) =>
+    `SELECT trace_id, start_time_unix_nano FROM "${view}" WHERE name = 'hit' ORDER BY start_time_unix_nano DESC LIMIT ${k}`;
+  const overEverything = async (k: number) => (await connection.runAndReadAll(candidateSql(k)("src"))).getRows();
+
+  for (const [k, steps] of [[50, 1], [150, 2], [400, 2]] as const) {
+    test(`k = ${k}: the same rows as one query over every source, in ${steps} step(s)`, async () => {
+      const scope = searchScope(connection, "src", walkFiles, new TraceIdIndex());
+      let calls = 0;
+      const rows = await scope.newestCandidates((view) => (calls++, candidateSql(k)(view)), k);
+      expect(rows).toEqual((await overEverything(k)) as Array<[string, bigint]>);
+      expect(rows).toHaveLength(Math.min(k, 303));
+      // k = 50: the live rows and the newest file hold 103 candidates, all newer than the
+      // other files: those are never read.
+      expect(calls).toBe(steps);
+    });
+  }
 });

@@ -1,11 +1,14 @@
 /**
- * Where a search reads. Candidate spans are found over every source (the view), but the
- * candidate traces are evaluated — all their spans, every source — over a view of only the
- * files that may hold them (trace-id-index.ts) plus the live rows: the newest traces sit in
- * the newest file or two, while a trace_id IN (...) over every file reads every file's
- * trace_id column (random ids: no row group is skipped by its statistics).
+ * Where a search reads. Candidate spans are found newest file first: a search wants the
+ * newest matches, and files hold time slices, so the newest file or two usually hold enough
+ * candidates, and a file whose newest span is older than the k-th candidate cannot hold a
+ * newer one (its footer says so: file-newest-start.ts). The candidate traces are then
+ * evaluated — all their spans, every source — over a view of only the files that may hold
+ * them (trace-id-index.ts) plus the live rows: a trace_id IN (...) over every file would
+ * read every file's trace_id column (random ids: no row group is skipped by its statistics).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { newestStarts, type NewestStart } from "./file-newest-start.ts";
 import { createFilesView, liveTableOf } from "./sources.ts";
 import type { TraceIdIndex } from "./trace-id-index.ts";
 
@@ -14,10 +17,21 @@ export interface SearchScope {
   view: string;
   /** A view with every span of `traceIds` that `view` has (and maybe others). */
   narrowTo(traceIds: readonly string[]): Promise<string>;
+  /**
+   * The newest `k` rows of `candidateSql` over every source, newest first, as
+   * `[trace_id, start_time_unix_nano]`: exactly what `candidateSql(view)` would return (up to
+   * the order of equal starts). `candidateSql(v)` must select those two columns from `v`,
+   * newest first, LIMIT k.
+   */
+  newestCandidates(candidateSql: (view: string) => string, k: number): Promise<Array<[string, bigint]>>;
 }
+
+/** How many more files each step of the newest-first walk reads than the one before. */
+const WALK_GROWTH = 4;
 
 export function searchScope(connection: DuckDBConnection, view: string, files: readonly string[], index: TraceIdIndex): SearchScope {
   const narrowed = `${view}_traces`;
+  const step = `${view}_newest`;
   return {
     view,
     async narrowTo(traceIds) {
@@ -27,5 +41,36 @@ export function searchScope(connection: DuckDBConnection, view: string, files: r
       await createFilesView(connection, "traces", narrowed, liveTableOf(view), held, { dedicated: true, locate: true });
       return narrowed;
     },
+    async newestCandidates(candidateSql, k) {
+      const newest = await newestStarts(connection, files);
+      const order = newestFirst(files, newest);
+      let found: Array<[string, bigint]> = [];
+      let next = 0;
+      for (let size = 1; ; size *= WALK_GROWTH) {
+        const group = order.slice(next, next + size);
+        // The live rows are the newest: they go with the first step.
+        await createFilesView(connection, "traces", step, next === 0 ? liveTableOf(view) : null, group, { dedicated: true });
+        next += group.length;
+        const rows = (await connection.runAndReadAll(candidateSql(step))).getRows() as Array<[string, bigint]>;
+        found = [...found, ...rows].sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0)).slice(0, k);
+        if (next >= order.length) return found;
+        // Every span of the files left starts at or before their newest: none can outrank the k-th.
+        const bound = newest.get(order[next]!);
+        if (found.length === k && bound !== undefined && (bound === null || bound <= found[k - 1]![1])) return found;
+      }
+    },
   };
+}
+
+/** Files without statistics first (they could hold anything), then by newest start, empty files last. */
+function newestFirst(files: readonly string[], newest: Map<string, NewestStart>): string[] {
+  const rank = (f: string) => {
+    const n = newest.get(f);
+    return n === undefined ? Infinity : n === null ? -Infinity : n;
+  };
+  return [...new Set(files)].sort((a, b) => {
+    const x = rank(a);
+    const y = rank(b);
+    return x === y ? (a < b ? 1 : a > b ? -1 : 0) : x < y ? 1 : -1;
+  });
 }

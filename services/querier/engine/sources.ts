@@ -5,7 +5,9 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
-import { appendArrow, DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import {
+  appendArrow, DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, quoteIdent, quoteLiteral, withDedicatedColumns, withDedicatedSchema,
+} from "../../../shared/duckdb/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { haveOneSchema } from "./file-schemas.ts";
@@ -25,8 +27,9 @@ export const NO_SOURCES: QuerySources = { files: [], live: [] };
 export interface SourceViewOptions {
   /**
    * Also expose the dedicated attribute columns of spans (shared/duckdb/dedicated-attributes.ts):
-   * read from files that carry them, computed on the fly for older files and live rows.
-   * Built-in queries only; user SQL sees exactly the table's columns.
+   * read from files that carry them, computed on the fly for older files, and for live rows
+   * computed in JS into the live table (createFilesView with `dedicated` relies on a live
+   * table made that way). Built-in queries only; user SQL sees exactly the table's columns.
    */
   dedicated?: boolean;
   /**
@@ -39,7 +42,8 @@ export interface SourceViewOptions {
 }
 
 /**
- * Creates TEMP table `<view>_live` with the live rows and TEMP VIEW `<view>` = Parquet UNION
+ * Creates TEMP table `<view>_live` with the live rows (and their dedicated columns when
+ * `dedicated`) and TEMP VIEW `<view>` = Parquet UNION
  * ALL live. The view is inlined wherever it is used, so filters reach the Parquet scan.
  *
  * - `hive_partitioning = false`: the `date=` / `hour=` folders would otherwise add `date` and
@@ -56,19 +60,25 @@ export async function createSourceView(
   options: SourceViewOptions = {},
 ): Promise<void> {
   const liveTable = liveTableOf(viewName);
-  await appendArrow(connection, liveTable, sources.live, TABLE_SCHEMAS[table], { temp: true, mode: "create" });
+  // The live rows' dedicated columns are computed here, in JS, as the writer's flush does:
+  // the view then reads them like a file's instead of parsing every span's JSON per query.
+  const dedicated = options.dedicated === true && table === "traces";
+  const live = dedicated ? sources.live.map(withDedicatedColumns) : sources.live;
+  const schema = dedicated ? withDedicatedSchema(TABLE_SCHEMAS[table]) : TABLE_SCHEMAS[table];
+  await appendArrow(connection, liveTable, live, schema, { temp: true, mode: "create" });
   await createFilesView(connection, table, viewName, liveTable, sources.files, options);
 }
 
 /**
  * (Re)defines `viewName` over `files` plus the live rows of an existing source view's live
- * table: a narrower view of the same sources (search-scope.ts) costs no second live copy.
+ * table (none: null): a narrower view of the same sources (search-scope.ts) costs no second
+ * live copy.
  */
 export async function createFilesView(
   connection: DuckDBConnection,
   table: TableName,
   viewName: string,
-  liveTable: string,
+  liveTable: string | null,
   sourceFiles: readonly string[],
   options: SourceViewOptions = {},
 ): Promise<void> {
@@ -76,6 +86,7 @@ export async function createFilesView(
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
   const locate = options.locate === true;
+  const dedicatedList = DEDICATED_COLUMNS.map(quoteIdent).join(", ");
   // Files of several schemas (older files lack newer columns) are read by column name.
   const scan = async (paths: string[]) =>
     `read_parquet([${paths.map(quoteLiteral).join(", ")}], hive_partitioning = false` +
@@ -87,17 +98,19 @@ export async function createFilesView(
   const parts: string[] = [];
   if (!dedicated) {
     if (files.length > 0) parts.push(`SELECT ${columns}${fileLocation} FROM ${await scan(files)}`);
-    parts.push(`SELECT *${liveLocation} FROM ${quoteIdent(liveTable)}`);
+    if (liveTable !== null) parts.push(`SELECT ${columns}${liveLocation} FROM ${quoteIdent(liveTable)}`);
   } else {
     const stored = await filesWithDedicatedColumns(connection, files);
     const storedFiles = files.filter((f) => stored.has(f));
     const olderFiles = files.filter((f) => !stored.has(f));
     if (storedFiles.length > 0) {
-      parts.push(`SELECT ${columns}, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")}${fileLocation} FROM ${await scan(storedFiles)}`);
+      parts.push(`SELECT ${columns}, ${dedicatedList}${fileLocation} FROM ${await scan(storedFiles)}`);
     }
     if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}`);
-    parts.push(`SELECT *, ${dedicatedColumnsOnTheFlySql()}${liveLocation} FROM ${quoteIdent(liveTable)}`);
+    if (liveTable !== null) parts.push(`SELECT ${columns}, ${dedicatedList}${liveLocation} FROM ${quoteIdent(liveTable)}`);
   }
+  // The live table (even empty) is what gives a view without files its columns.
+  if (parts.length === 0) throw new Error(`source view ${viewName}: no files and no live table`);
   await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
 }
 
