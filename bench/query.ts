@@ -122,9 +122,9 @@ async function runSql(ticket: Ticket): Promise<number> {
     let files = await filesFor(ticket);
     if (ticket.kind === "trace_by_id") files = await rawTraceIds.filesHolding(connection, files, [ticket.traceId]);
     const search = ticket.kind === "search";
-    await createSourceView(connection, "traces", "src", { files, live: [] }, { dedicated: search, locate: search });
+    const liveTable = await createSourceView(connection, "traces", "src", { files, live: [] }, { dedicated: search, locate: search });
     // Search runs several statements (newest-first plan): the same ones, straight in DuckDB.
-    if (ticket.kind === "search") return (await runSearch(connection, ticket, searchScope(connection, "src", files, rawTraceIds), 100_000)).numRows;
+    if (ticket.kind === "search") return (await runSearch(connection, ticket, searchScope(connection, "src", liveTable, files, rawTraceIds), 100_000)).numRows;
     const reader = await connection.runAndReadAll(builtInSql(ticket, "src", 100_000).sql);
     return reader.currentRowCount;
   } finally {

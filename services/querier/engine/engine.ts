@@ -115,17 +115,22 @@ export class QueryEngine {
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
         const search = ticket.kind === "search";
-        await createSourceView(connection, tableName, VIEW, tableSources, { dedicated: search, locate: search });
-        return this.runBuiltIn(connection, ticket, tableSources.files);
+        const liveTable = await createSourceView(connection, tableName, VIEW, tableSources, { dedicated: search, locate: search });
+        return this.runBuiltIn(connection, ticket, tableSources.files, liveTable);
       });
     } finally {
       connection.closeSync();
     }
   }
 
-  private async runBuiltIn(connection: DuckDBConnection, ticket: Exclude<Ticket, { kind: "sql" }>, files: readonly string[]): Promise<Table> {
+  private async runBuiltIn(
+    connection: DuckDBConnection,
+    ticket: Exclude<Ticket, { kind: "sql" }>,
+    files: readonly string[],
+    liveTable: string | null,
+  ): Promise<Table> {
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, files, this.traceIds), this.maxRows);
+    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveTable, files, this.traceIds), this.maxRows);
     const { sql, schema } = builtInSql(ticket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);

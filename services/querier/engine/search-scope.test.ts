@@ -93,6 +93,7 @@ describe("newest candidates, newest file first", () => {
   let db: DuckDBHandle;
   let walkFiles: string[];
   let walkLive: RecordBatch[];
+  let liveTable: string | null;
   const hits = (base: bigint, count: number, trace0: number): SpanSpec[] =>
     Array.from({ length: count }, (_, i) => ({
       traceId: id(trace0 + i), spanId: sid(trace0 + i), name: "hit", startNs: T0 + (base + BigInt(i)) * SEC, durationNs: SEC,
@@ -108,7 +109,7 @@ describe("newest candidates, newest file first", () => {
       await writeParquet(walk.dir, "traces", [spansBatch(hits(2000n, 100, 3000))]),
     ];
     walkLive = [spansBatch(hits(3000n, 3, 4000))];
-    await createSourceView(connection, "traces", "src", { files: walkFiles, live: walkLive }, { dedicated: true, locate: true });
+    liveTable = await createSourceView(connection, "traces", "src", { files: walkFiles, live: walkLive }, { dedicated: true, locate: true });
   });
 
   afterAll(() => {
@@ -122,7 +123,7 @@ describe("newest candidates, newest file first", () => {
 
   for (const [k, steps] of [[50, 1], [150, 2], [400, 2]] as const) {
     test(`k = ${k}: the same rows as one query over every source, in ${steps} step(s)`, async () => {
-      const scope = searchScope(connection, "src", walkFiles, new TraceIdIndex());
+      const scope = searchScope(connection, "src", liveTable, walkFiles, new TraceIdIndex());
       let calls = 0;
       const rows = await scope.newestCandidates((view) => (calls++, candidateSql(k)(view)), k);
       expect(rows).toEqual((await overEverything(k)) as Array<[string, bigint]>);

@@ -9,7 +9,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { newestStarts, type NewestStart } from "./file-newest-start.ts";
-import { createFilesView, liveTableOf } from "./sources.ts";
+import { createFilesView } from "./sources.ts";
 import type { TraceIdIndex } from "./trace-id-index.ts";
 
 export interface SearchScope {
@@ -29,16 +29,24 @@ export interface SearchScope {
 /** How many more files each step of the newest-first walk reads than the one before. */
 const WALK_GROWTH = 4;
 
-export function searchScope(connection: DuckDBConnection, view: string, files: readonly string[], index: TraceIdIndex): SearchScope {
+/** `liveTable`: what createSourceView returned for `view` (null: no live rows). */
+export function searchScope(
+  connection: DuckDBConnection,
+  view: string,
+  liveTable: string | null,
+  files: readonly string[],
+  index: TraceIdIndex,
+): SearchScope {
   const narrowed = `${view}_traces`;
   const step = `${view}_newest`;
   return {
     view,
     async narrowTo(traceIds) {
       const held = await index.filesHolding(connection, files, traceIds);
-      // Nothing to leave out: the whole view is as narrow.
-      if (held.length === files.length) return view;
-      await createFilesView(connection, "traces", narrowed, liveTableOf(view), held, { dedicated: true, locate: true });
+      // Nothing to leave out: the whole view is as narrow. No source at all (no candidates,
+      // no live rows): a view needs one, and over no ids the whole view reads nothing.
+      if (held.length === files.length || (held.length === 0 && liveTable === null)) return view;
+      await createFilesView(connection, "traces", narrowed, liveTable, held, { dedicated: true, locate: true });
       return narrowed;
     },
     async newestCandidates(candidateSql, k) {
@@ -49,7 +57,7 @@ export function searchScope(connection: DuckDBConnection, view: string, files: r
       for (let size = 1; ; size *= WALK_GROWTH) {
         const group = order.slice(next, next + size);
         // The live rows are the newest: they go with the first step.
-        await createFilesView(connection, "traces", step, next === 0 ? liveTableOf(view) : null, group, { dedicated: true });
+        await createFilesView(connection, "traces", step, next === 0 ? liveTable : null, group, { dedicated: true });
         next += group.length;
         const rows = (await connection.runAndReadAll(candidateSql(step))).getRows() as Array<[string, bigint]>;
         found = [...found, ...rows].sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0)).slice(0, k);

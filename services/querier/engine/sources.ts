@@ -43,7 +43,7 @@ export interface SourceViewOptions {
 
 /**
  * Creates TEMP table `<view>_live` with the live rows (and their dedicated columns when
- * `dedicated`) and TEMP VIEW `<view>` = Parquet UNION
+ * `dedicated`) — returned, or null when there are no live rows — and TEMP VIEW `<view>` = Parquet UNION
  * ALL live. The view is inlined wherever it is used, so filters reach the Parquet scan.
  *
  * - `hive_partitioning = false`: the `date=` / `hour=` folders would otherwise add `date` and
@@ -58,15 +58,21 @@ export async function createSourceView(
   viewName: string,
   sources: QuerySources,
   options: SourceViewOptions = {},
-): Promise<void> {
-  const liveTable = liveTableOf(viewName);
-  // The live rows' dedicated columns are computed here, in JS, as the writer's flush does:
-  // the view then reads them like a file's instead of parsing every span's JSON per query.
-  const dedicated = options.dedicated === true && table === "traces";
-  const live = dedicated ? sources.live.map(withDedicatedColumns) : sources.live;
-  const schema = dedicated ? withDedicatedSchema(TABLE_SCHEMAS[table]) : TABLE_SCHEMAS[table];
-  await appendArrow(connection, liveTable, live, schema, { temp: true, mode: "create" });
+): Promise<string | null> {
+  // Without live rows there is no table to create (~1–2 ms), unless nothing else would give
+  // the view its columns.
+  const hasLive = sources.live.some((b) => b.numRows > 0);
+  const liveTable = hasLive || sources.files.length === 0 ? liveTableOf(viewName) : null;
+  if (liveTable !== null) {
+    // The live rows' dedicated columns are computed here, in JS, as the writer's flush does:
+    // the view then reads them like a file's instead of parsing every span's JSON per query.
+    const dedicated = options.dedicated === true && table === "traces";
+    const live = dedicated ? sources.live.map(withDedicatedColumns) : sources.live;
+    const schema = dedicated ? withDedicatedSchema(TABLE_SCHEMAS[table]) : TABLE_SCHEMAS[table];
+    await appendArrow(connection, liveTable, live, schema, { temp: true, mode: "create" });
+  }
   await createFilesView(connection, table, viewName, liveTable, sources.files, options);
+  return liveTable;
 }
 
 /**
@@ -115,6 +121,6 @@ export async function createFilesView(
 }
 
 /** The TEMP table holding a source view's live rows. */
-export function liveTableOf(viewName: string): string {
+function liveTableOf(viewName: string): string {
   return `${viewName}_live`;
 }
