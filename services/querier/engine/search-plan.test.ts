@@ -32,6 +32,16 @@ beforeAll(async () => {
   for (let n = 2; n <= 11; n++) {
     spans.push({ traceId: tid(n), spanId: sid(n), name: "root", startNs: T0 + BigInt(98 + n) * SEC, durationNs: SEC, service: "b", attributes: { hit: "yes" } });
   }
+  // Traces 100..119: the later a trace starts, the EARLIER its one matching span (at t = 2000 s
+  // on): the newest candidate spans belong to the oldest of these traces.
+  for (let i = 0; i < 20; i++) {
+    const n = 100 + i;
+    spans.push({ traceId: tid(n), spanId: sid(n), name: "root", startNs: T0 + BigInt(1500 + i) * SEC, durationNs: 600n * SEC, service: "c" });
+    spans.push({
+      traceId: tid(n), spanId: sid(n + 5000), parentSpanId: sid(n), name: "step", startNs: T0 + BigInt(2019 - i) * SEC,
+      durationNs: SEC, service: "c", attributes: { late: "yes" },
+    });
+  }
   // Hive-style folders, as the writer lays files out.
   const dir = join(tmp.dir, "date=2025-03-01", "hour=00");
   mkdirSync(dir, { recursive: true });
@@ -61,6 +71,14 @@ describe("newest-first search", () => {
     expect(t1.start_time_unix_nano).toBe(T0);
     expect(t1.duration_nano).toBe(1001n * SEC);
     expect(JSON.parse(t1.span_sets as string)[0].matched).toBe(200);
+  });
+
+  test("the first traces evaluated (newest candidate spans) start too early: more are evaluated, none is missed", async () => {
+    // Attribute JSON (full plan) and plain columns only (lean plan).
+    for (const extra of [{ q: '{ span.late = "yes" }' }, { tags: { late: "yes" } }, { q: '{ name = "step" && duration >= 1s }' }]) {
+      const rows = await search({ ...extra, limit: 2 });
+      expect(rows.map((r) => r.trace_id)).toEqual([tid(119), tid(118)]);
+    }
   });
 
   test("no match at all", async () => {

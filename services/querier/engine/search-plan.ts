@@ -4,11 +4,15 @@
  * Instead:
  * 1. take the newest k spans that may belong to a match (searchCandidatesSql, newest file
  *    first: search-scope.ts);
- * 2. evaluate the search fully on just their traces (every span of them, every source);
- * 3. the answer is exact when step 1 saw every candidate span (fewer than k), or when the
- *    `limit` hits all start after the k-th candidate span s_k: a matching trace not among the
- *    candidates has all its candidate spans at or before s_k, so it starts at or before s_k
- *    and cannot outrank them. Otherwise k grows ×8, and at MAX_K the plain query runs.
+ * 2. evaluate the search fully on the traces of the newest of them (every span of those
+ *    traces, every source): `limit` + a few traces first, in the order of their newest
+ *    candidate span;
+ * 3. the answer is exact when every candidate was seen (fewer than k) and evaluated, or when
+ *    the `limit` hits all start after a bound that no trace left out can reach: a matching
+ *    trace left out has all its candidate spans at or before the first candidate span of the
+ *    first trace left out (or the k-th candidate), so it starts at or before that and cannot
+ *    outrank them. Otherwise more traces are evaluated (×4), then k grows ×8, and at MAX_K
+ *    the plain query runs.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
@@ -20,22 +24,22 @@ import { spanSetsSql, type LeanHit } from "./search-span-sets.ts";
 
 const FIRST_K_PER_RESULT = 4;
 const MAX_K = 200_000;
+/** Traces evaluated first beyond `limit`: a few spare for matches the candidates overstate. */
+const SPARE_TRACES = 8;
 
 export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
   const limit = Math.min(ticket.limit, maxRows);
   const bounded = { ...ticket, limit };
-  const { view } = scope;
   if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, scope, maxRows);
-  for (let k = Math.max(64, limit * FIRST_K_PER_RESULT); k <= MAX_K; k *= 8) {
-    const candidates = await scope.newestCandidates((over) => searchCandidatesSql(bounded, over, k), k);
-    const complete = candidates.length < k;
-    const traceIds = [...new Set(candidates.map(([id]) => id))];
-    const table = await runFull(connection, searchSql(bounded, await scope.narrowTo(traceIds), traceIds), maxRows);
-    if (complete) return table;
-    const kth = candidates[k - 1]![1];
-    if (table.numRows === limit && oldestStart(table) > kth) return table;
-  }
-  return runFull(connection, searchSql(bounded, view), maxRows);
+  const evaluate = async (traceIds?: string[]) => {
+    const over = traceIds === undefined ? scope.view : await scope.narrowTo(traceIds);
+    return runFull(connection, searchSql(bounded, over, traceIds), maxRows);
+  };
+  const exact = await newestFirst(scope, bounded, async (traceIds) => {
+    const table = await evaluate(traceIds);
+    return { rows: table.numRows, oldest: oldestStart(table), result: table };
+  });
+  return exact ?? (await evaluate());
 }
 
 /**
@@ -43,23 +47,55 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
  * plain columns only, and the JSON is read once at the end for the spans of `span_sets`.
  */
 async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
-  const { view } = scope;
   const evaluate = async (traceIds?: string[]) => {
-    const over = traceIds === undefined ? view : await scope.narrowTo(traceIds);
+    const over = traceIds === undefined ? scope.view : await scope.narrowTo(traceIds);
     return (await connection.runAndReadAll(searchSql(ticket, over, traceIds, { lean: true }))).getRowObjectsJS() as unknown as LeanHit[];
   };
-  let hits: LeanHit[] | undefined;
-  for (let k = Math.max(64, ticket.limit * FIRST_K_PER_RESULT); k <= MAX_K && hits === undefined; k *= 8) {
+  const exact = await newestFirst(scope, ticket, async (traceIds) => {
+    const found = await evaluate(traceIds);
+    return { rows: found.length, oldest: found.reduce<bigint | undefined>((m, h) => (m === undefined || h.start_time_unix_nano < m ? h.start_time_unix_nano : m), undefined) ?? 0n, result: found };
+  });
+  const hits = exact ?? (await evaluate());
+  return runFull(connection, spanSetsSql(hits, await scope.narrowTo(hits.map((h) => h.trace_id))), maxRows);
+}
+
+interface Evaluated<T> {
+  rows: number;
+  /** The oldest trace start among the rows. */
+  oldest: bigint;
+  result: T;
+}
+
+/**
+ * Steps 1–3 of the plan: the evaluation of the newest candidate traces when it is provably
+ * the answer, undefined when only the plain query can tell. Candidate traces are evaluated
+ * in the order of their newest candidate span, `limit` + a few first: a trace left out has
+ * every candidate span at or before the first span of the first trace left out (or the k-th
+ * candidate), so when `limit` hits all start after that bound, none can outrank them.
+ */
+async function newestFirst<T>(
+  scope: SearchScope,
+  ticket: SearchTicket,
+  evaluate: (traceIds: string[]) => Promise<Evaluated<T>>,
+): Promise<T | undefined> {
+  const { limit } = ticket;
+  for (let k = Math.max(64, limit * FIRST_K_PER_RESULT); k <= MAX_K; k *= 8) {
     const candidates = await scope.newestCandidates((over) => searchCandidatesSql(ticket, over, k), k);
-    const found = await evaluate([...new Set(candidates.map(([id]) => id))]);
-    if (candidates.length < k) hits = found;
-    else {
-      const kth = candidates[k - 1]![1];
-      if (found.length === ticket.limit && found.every((h) => h.start_time_unix_nano > kth)) hits = found;
+    // Each trace once, at its newest candidate span (the candidates come newest first).
+    const firstAt = new Map<string, number>();
+    candidates.forEach(([id], i) => firstAt.has(id) || firstAt.set(id, i));
+    const traces = [...firstAt.keys()];
+    for (let m = limit + SPARE_TRACES; ; m *= 4) {
+      const all = m >= traces.length;
+      const evaluated = await evaluate(traces.slice(0, m));
+      // Every candidate seen and every trace evaluated: nothing else can match.
+      if (all && candidates.length < k) return evaluated.result;
+      const bound = all ? candidates[candidates.length - 1]![1] : candidates[firstAt.get(traces[m]!)!]![1];
+      if (evaluated.rows === limit && evaluated.oldest > bound) return evaluated.result;
+      if (all) break;
     }
   }
-  hits ??= await evaluate();
-  return runFull(connection, spanSetsSql(hits, await scope.narrowTo(hits.map((h) => h.trace_id))), maxRows);
+  return undefined;
 }
 
 async function runFull(connection: DuckDBConnection, sql: string, maxRows: number): Promise<Table> {
