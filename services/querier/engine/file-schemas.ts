@@ -1,11 +1,11 @@
 /**
- * Each Parquet file's columns, read once per process from its footer: files are immutable and
- * a path never gets other content. Used to tell which files carry the dedicated attribute
+ * Each Parquet file's columns, read once per process from its footer (footer-cache.ts). Used to tell which files carry the dedicated attribute
  * columns, and which files share one schema — a scan over files of one schema needs no
  * `union_by_name`, whose binding opens every file again on every query (~1 ms a file).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { FooterCache } from "./footer-cache.ts";
 
 export interface FileColumns {
   names: ReadonlySet<string>;
@@ -13,32 +13,24 @@ export interface FileColumns {
   fingerprint: string;
 }
 
-/** Bounded so a long-running querier does not grow without limit; a miss only costs a footer read. */
-const MAX_CACHED = 200_000;
-const cache = new Map<string, FileColumns>();
-
-export async function fileColumns(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, FileColumns>> {
-  const unknown = [...new Set(files.filter((f) => !cache.has(f)))];
-  if (unknown.length > 0) {
-    // parquet_schema lists a file's schema elements in footer order, one file after another.
-    const reader = await connection.runAndReadAll(
-      `SELECT file_name, name, concat_ws(':', type, converted_type, logical_type, repetition_type, num_children) ` +
-        `FROM parquet_schema([${unknown.map(quoteLiteral).join(", ")}])`,
-    );
-    const read = new Map<string, { names: Set<string>; parts: string[] }>();
-    for (const [file, name, type] of reader.getRows() as [string, string, string][]) {
-      let entry = read.get(file);
-      if (!entry) read.set(file, (entry = { names: new Set(), parts: [] }));
-      entry.names.add(name);
-      entry.parts.push(`${name}=${type}`);
-    }
-    if (cache.size + unknown.length > MAX_CACHED) cache.clear();
-    for (const f of unknown) {
-      const entry = read.get(f);
-      cache.set(f, { names: entry?.names ?? new Set(), fingerprint: entry?.parts.join(",") ?? "" });
-    }
+const footers = new FooterCache<FileColumns>(async (connection, files) => {
+  // parquet_schema lists a file's schema elements in footer order, one file after another.
+  const reader = await connection.runAndReadAll(
+    `SELECT file_name, name, concat_ws(':', type, converted_type, logical_type, repetition_type, num_children) ` +
+      `FROM parquet_schema([${files.map(quoteLiteral).join(", ")}])`,
+  );
+  const read = new Map<string, { names: Set<string>; parts: string[] }>();
+  for (const [file, name, type] of reader.getRows() as [string, string, string][]) {
+    let entry = read.get(file);
+    if (!entry) read.set(file, (entry = { names: new Set(), parts: [] }));
+    entry.names.add(name);
+    entry.parts.push(`${name}=${type}`);
   }
-  return new Map(files.map((f) => [f, cache.get(f)!]));
+  return new Map([...read].map(([file, e]) => [file, { names: e.names, fingerprint: e.parts.join(",") }]));
+}, { names: new Set(), fingerprint: "" });
+
+export function fileColumns(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, FileColumns>> {
+  return footers.get(connection, files);
 }
 
 /** True when all `files` have one schema (so a plain multi-file scan reads them all alike). */
