@@ -17,7 +17,8 @@ import { builtInSql } from "./built-in-sql.ts";
 import { logsResultSchema, logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
-import { NO_SOURCES, createSourceView, type QuerySources, type TableSources } from "./sources.ts";
+import { withLiveScan } from "./live-rows.ts";
+import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./sources.ts";
 import { runSearch } from "./search-plan.ts";
 import { searchScope } from "./search-scope.ts";
 import { runSandboxedSql } from "./sql-sandbox.ts";
@@ -115,8 +116,11 @@ export class QueryEngine {
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
         const search = ticket.kind === "search";
-        const liveTable = await createSourceView(connection, tableName, VIEW, tableSources, { dedicated: search, locate: search });
-        return this.runBuiltIn(connection, ticket, tableSources.files, liveTable);
+        const { files, live } = tableSources;
+        return withLiveScan(connection, tableName, live, { dedicated: search, needed: files.length === 0 }, async (liveSource) => {
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search });
+          return this.runBuiltIn(connection, ticket, files, liveSource);
+        });
       });
     } finally {
       connection.closeSync();
@@ -127,10 +131,10 @@ export class QueryEngine {
     connection: DuckDBConnection,
     ticket: Exclude<Ticket, { kind: "sql" }>,
     files: readonly string[],
-    liveTable: string | null,
+    liveSource: string | null,
   ): Promise<Table> {
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveTable, files, this.traceIds), this.maxRows);
+    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds), this.maxRows);
     const { sql, schema } = builtInSql(ticket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);

@@ -87,6 +87,28 @@ describe("search over the files that hold the candidates", () => {
   });
 });
 
+describe("live rows in several batches", () => {
+  test("span sets find each live span in its own batch (lean and full plans)", async () => {
+    const span = (n: number, startS: bigint, batchId: string, extra: Partial<SpanSpec> = {}): SpanSpec => ({
+      traceId: id(7), spanId: sid(n), parentSpanId: sid(70), name: "child", startNs: T0 + startS * SEC, durationNs: SEC,
+      service: "api", batchId, attributes: { "http.route": "/y", n }, ...extra,
+    });
+    const batches = [
+      spansBatch([span(70, 200n, "live-a", { parentSpanId: "", name: "root", attributes: {} }), span(71, 201n, "live-a")]),
+      spansBatch([span(72, 202n, "live-b"), span(73, 203n, "live-b")]),
+    ];
+    for (const q of ['{ span.http.route = "/y" }', '{ span.n >= 1 }']) {
+      const table = await engine.execute(parseTicket({ kind: "search", org: "o", bucket: "b", q, limit: 5 }), { files: [], live: batches });
+      const [row] = table.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+      expect(row).toMatchObject({ trace_id: id(7), root_trace_name: "root", start_time_unix_nano: T0 + 200n * SEC });
+      const [set] = JSON.parse(row!.span_sets as string) as { spans: { spanID: string; attributes: { key: string }[] }[]; matched: number }[];
+      expect(set!.matched).toBe(3);
+      expect(set!.spans.map((s) => s.spanID)).toEqual([sid(71), sid(72), sid(73)]);
+      expect(set!.spans.every((s) => s.attributes.some((a) => a.key === "n"))).toBe(true);
+    }
+  });
+});
+
 describe("newest candidates, newest file first", () => {
   const walk = tempDir("sbx-newest-walk-");
   let connection: DuckDBConnection;

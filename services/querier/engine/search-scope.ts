@@ -29,11 +29,11 @@ export interface SearchScope {
 /** How many more files each step of the newest-first walk reads than the one before. */
 const WALK_GROWTH = 4;
 
-/** `liveTable`: what createSourceView returned for `view` (null: no live rows). */
+/** `live`: the live rows' table expression `view` was made with (null: none). */
 export function searchScope(
   connection: DuckDBConnection,
   view: string,
-  liveTable: string | null,
+  live: string | null,
   files: readonly string[],
   index: TraceIdIndex,
 ): SearchScope {
@@ -45,8 +45,8 @@ export function searchScope(
       const held = await index.filesHolding(connection, files, traceIds);
       // Nothing to leave out: the whole view is as narrow. No source at all (no candidates,
       // no live rows): a view needs one, and over no ids the whole view reads nothing.
-      if (held.length === files.length || (held.length === 0 && liveTable === null)) return view;
-      await createFilesView(connection, "traces", narrowed, liveTable, held, { dedicated: true, locate: true });
+      if (held.length === files.length || (held.length === 0 && live === null)) return view;
+      await createFilesView(connection, "traces", narrowed, live, held, { dedicated: true, locate: true });
       return narrowed;
     },
     async newestCandidates(candidateSql, k) {
@@ -57,7 +57,7 @@ export function searchScope(
       for (let size = 1; ; size *= WALK_GROWTH) {
         const group = order.slice(next, next + size);
         // The live rows are the newest: they go with the first step.
-        await createFilesView(connection, "traces", step, next === 0 ? liveTable : null, group, { dedicated: true });
+        await createFilesView(connection, "traces", step, next === 0 ? live : null, group, { dedicated: true });
         next += group.length;
         const rows = (await connection.runAndReadAll(candidateSql(step))).getRows() as Array<[string, bigint]>;
         found = [...found, ...rows].sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0)).slice(0, k);

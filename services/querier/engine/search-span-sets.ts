@@ -9,6 +9,7 @@
  * (trace_id, span_id, start) keeps exactly the chosen rows.
  */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { LIVE_FILE_PREFIX } from "./live-rows.ts";
 import { ROOT_SPAN_NOT_YET_RECEIVED } from "./search.ts";
 import { bigintSql } from "./traceql-sql.ts";
 
@@ -46,14 +47,17 @@ export function spanSetsSql(hits: readonly LeanHit[], view: string): string {
   const pickedRows = picked.map(
     (p) => `(${quoteLiteral(p.trace)}, ${quoteLiteral(p.id)}, ${bigintSql(p.start)}, ${quoteLiteral(p.file)}, ${bigintSql(p.row)})`,
   );
-  // One scan per file (live rows are file ''): a file equality prunes the other files and the
-  // row list is pushed into that file's scan alone.
-  const byFile = Map.groupBy(picked, (p) => p.file);
-  const scans = [...byFile].map(
-    ([file, ps]) =>
+  // One scan per Parquet file: a file equality prunes the other files and the row list is
+  // pushed into that file's scan alone. The live rows are one in-memory scan, whatever batches
+  // they sit in: a scan per batch would read every live row again for each.
+  const byFile = Map.groupBy(picked, (p) => (p.file.startsWith(LIVE_FILE_PREFIX) ? LIVE_FILE_PREFIX : p.file));
+  const scans = [...byFile].map(([file, ps]) => {
+    const files = file === LIVE_FILE_PREFIX ? [...new Set(ps.map((p) => p.file))] : [file];
+    return (
       `SELECT trace_id, span_id, name, start_time_unix_nano, duration_nano, attributes, _file, _row FROM ${quoteIdent(view)} ` +
-      `WHERE _file = ${quoteLiteral(file)} AND _row IN (${ps.map((p) => bigintSql(p.row)).join(", ")})`,
-  );
+      `WHERE _file IN (${files.map(quoteLiteral).join(", ")}) AND _row IN (${ps.map((p) => bigintSql(p.row)).join(", ")})`
+    );
+  });
   const spanJson =
     "json_object('spanID', span_id, 'name', name, " +
     "'startTimeUnixNano', CAST(start_time_unix_nano AS VARCHAR), 'durationNanos', CAST(duration_nano AS VARCHAR), " +

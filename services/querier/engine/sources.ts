@@ -5,12 +5,11 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
-import {
-  appendArrow, DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, quoteIdent, quoteLiteral, withDedicatedColumns, withDedicatedSchema,
-} from "../../../shared/duckdb/index.ts";
+import { DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { haveOneSchema } from "./file-schemas.ts";
+import { createLiveTable, LIVE_FILE_PREFIX, LIVE_ROW } from "./live-rows.ts";
 
 export interface QuerySources {
   /** Local Parquet paths for the ticket's table. */
@@ -28,13 +27,13 @@ export interface SourceViewOptions {
   /**
    * Also expose the dedicated attribute columns of spans (shared/duckdb/dedicated-attributes.ts):
    * read from files that carry them, computed on the fly for older files, and for live rows
-   * computed in JS into the live table (createFilesView with `dedicated` relies on a live
-   * table made that way). Built-in queries only; user SQL sees exactly the table's columns.
+   * computed in JS once per batch (live-rows.ts). Built-in queries only; user SQL sees
+   * exactly the table's columns.
    */
   dedicated?: boolean;
   /**
    * Also expose where each row is: `_file` (the Parquet path) and `_row` (its row number in
-   * the file); live rows get `_file` '' and a negative `_row`. A later statement can then
+   * the file); live rows get `_file` 'live:' + batch id and their row in that batch. A later statement can then
    * fetch exactly those rows again: `_row IN (...)` reaches the Parquet scan, which reads
    * only the pages holding them (search-span-sets.ts). Built-in queries only.
    */
@@ -42,9 +41,11 @@ export interface SourceViewOptions {
 }
 
 /**
- * Creates TEMP table `<view>_live` with the live rows (and their dedicated columns when
- * `dedicated`) — returned, or null when there are no live rows — and TEMP VIEW `<view>` = Parquet UNION
- * ALL live. The view is inlined wherever it is used, so filters reach the Parquet scan.
+ * Creates TEMP table `<view>_live` with a copy of the live rows (live-rows.ts; its quoted
+ * name is returned, null when there are none) and TEMP VIEW `<view>` = Parquet UNION ALL
+ * live, for views that must outlive one callback (user SQL). Built-in queries read the live
+ * rows in place instead (withLiveScan + createFilesView). The view is inlined wherever it is
+ * used, so filters reach the Parquet scan.
  *
  * - `hive_partitioning = false`: the `date=` / `hour=` folders would otherwise add `date` and
  *   `hour` columns that are not part of the table.
@@ -61,30 +62,22 @@ export async function createSourceView(
 ): Promise<string | null> {
   // Without live rows there is no table to create (~1–2 ms), unless nothing else would give
   // the view its columns.
-  const hasLive = sources.live.some((b) => b.numRows > 0);
-  const liveTable = hasLive || sources.files.length === 0 ? liveTableOf(viewName) : null;
-  if (liveTable !== null) {
-    // The live rows' dedicated columns are computed here, in JS, as the writer's flush does:
-    // the view then reads them like a file's instead of parsing every span's JSON per query.
-    const dedicated = options.dedicated === true && table === "traces";
-    const live = dedicated ? sources.live.map(withDedicatedColumns) : sources.live;
-    const schema = dedicated ? withDedicatedSchema(TABLE_SCHEMAS[table]) : TABLE_SCHEMAS[table];
-    await appendArrow(connection, liveTable, live, schema, { temp: true, mode: "create" });
-  }
-  await createFilesView(connection, table, viewName, liveTable, sources.files, options);
-  return liveTable;
+  const shape = { dedicated: options.dedicated === true, needed: sources.files.length === 0 };
+  const live = await createLiveTable(connection, table, liveTableOf(viewName), sources.live, shape);
+  await createFilesView(connection, table, viewName, live, sources.files, options);
+  return live;
 }
 
 /**
- * (Re)defines `viewName` over `files` plus the live rows of an existing source view's live
- * table (none: null): a narrower view of the same sources (search-scope.ts) costs no second
- * live copy.
+ * (Re)defines `viewName` over `files` plus `live`, a table expression over live rows shaped
+ * by live-rows.ts (withLiveScan or createLiveTable, with `dedicated` when the view has it;
+ * none: null): narrower views of the same sources (search-scope.ts) share one.
  */
 export async function createFilesView(
   connection: DuckDBConnection,
   table: TableName,
   viewName: string,
-  liveTable: string | null,
+  live: string | null,
   sourceFiles: readonly string[],
   options: SourceViewOptions = {},
 ): Promise<void> {
@@ -99,12 +92,13 @@ export async function createFilesView(
     `${(await haveOneSchema(connection, paths)) ? "" : ", union_by_name = true"}` +
     `${locate ? ", filename = true, file_row_number = true" : ""})`;
   const fileLocation = locate ? ", filename AS _file, file_row_number AS _row" : "";
-  const liveLocation = locate ? ", '' AS _file, -1 - rowid AS _row" : "";
+  // A live row is found again by its batch and its row in it.
+  const liveLocation = locate ? `, ${quoteLiteral(LIVE_FILE_PREFIX)} || batch_id AS _file, ${LIVE_ROW} AS _row` : "";
 
   const parts: string[] = [];
   if (!dedicated) {
     if (files.length > 0) parts.push(`SELECT ${columns}${fileLocation} FROM ${await scan(files)}`);
-    if (liveTable !== null) parts.push(`SELECT ${columns}${liveLocation} FROM ${quoteIdent(liveTable)}`);
+    if (live !== null) parts.push(`SELECT ${columns}${liveLocation} FROM ${live}`);
   } else {
     const stored = await filesWithDedicatedColumns(connection, files);
     const storedFiles = files.filter((f) => stored.has(f));
@@ -113,10 +107,10 @@ export async function createFilesView(
       parts.push(`SELECT ${columns}, ${dedicatedList}${fileLocation} FROM ${await scan(storedFiles)}`);
     }
     if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}`);
-    if (liveTable !== null) parts.push(`SELECT ${columns}, ${dedicatedList}${liveLocation} FROM ${quoteIdent(liveTable)}`);
+    if (live !== null) parts.push(`SELECT ${columns}, ${dedicatedList}${liveLocation} FROM ${live}`);
   }
-  // The live table (even empty) is what gives a view without files its columns.
-  if (parts.length === 0) throw new Error(`source view ${viewName}: no files and no live table`);
+  // The live rows (even none) are what give a view without files its columns.
+  if (parts.length === 0) throw new Error(`source view ${viewName}: no files and no live rows`);
   await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
 }
 
