@@ -9,6 +9,7 @@ import { parseTicket, QueryError } from "../../shared/query/index.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
+import { LiveBatchCache } from "./live-cache.ts";
 import { runTraceById } from "./trace-by-id.ts";
 
 export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
@@ -17,6 +18,8 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const files = await openParquetFileSource({ config, log, metrics });
   const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
+  const liveCache = new LiveBatchCache();
+  metrics.gauge("signalbox_querier_live_cache_bytes", "live batches kept from the writers between queries", () => [[undefined, liveCache.bytes]]);
   const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind");
   const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code");
   // Discovery starts after the Flight port is bound (its address is what registers), but
@@ -39,7 +42,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
           const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
-          const deps = { files, catalog, resolver, pool, log };
+          const deps = { files, catalog, resolver, pool, log, liveCache };
           const result =
             ticket.kind === "trace_by_id"
               ? await runTraceById(deps, engine, ticket, deadline)

@@ -14,8 +14,9 @@ import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { TableName } from "../../shared/signals/tables.ts";
-import type { LiveTicket } from "../../shared/writepath/index.ts";
+import { LIVE_BATCH_IDS_KEY, liveBatchId, type LiveTicket } from "../../shared/writepath/index.ts";
 import type { ParquetFileSource } from "./file-cache-source.ts";
+import type { LiveBatchCache } from "./live-cache.ts";
 
 export interface SourceScope {
   org: string;
@@ -43,12 +44,10 @@ export interface SourceDeps {
   resolver: Resolver;
   pool: FlightClientPool;
   log: Logger;
+  /** Live batches kept between queries (absent: every query fetches them all). */
+  liveCache?: LiveBatchCache;
 }
 
-function batchIdOf(batch: RecordBatch): string | undefined {
-  if (batch.numRows === 0) return undefined;
-  return batch.getChild("batch_id")?.get(0) ?? undefined;
-}
 
 export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadline: number): Promise<GatheredSources> {
   const { batches, unreachable } = await fetchLive(deps, scope, deadline);
@@ -65,7 +64,8 @@ export interface LiveRows {
 
 /**
  * The live rows of every live writer. With `scope.traceId` a writer sends only the batches
- * that hold that trace (a trace by id should not copy every unflushed row of the org).
+ * that hold that trace (a trace by id should not copy every unflushed row of the org);
+ * otherwise only the batches `deps.liveCache` does not hold yet (live-cache.ts).
  */
 export async function fetchLive(deps: SourceDeps, scope: SourceScope, deadline: number): Promise<LiveRows> {
   const ticket: LiveTicket = {
@@ -73,12 +73,20 @@ export async function fetchLive(deps: SourceDeps, scope: SourceScope, deadline: 
     ...(scope.traceId !== undefined ? { trace_id: scope.traceId } : {}),
   };
   const writers = await deps.resolver.live({ role: "writer" });
+  // A trace by id asks for few batches, none worth keeping.
+  const cache = scope.traceId === undefined ? deps.liveCache : undefined;
+  const scopeKey = `${scope.org}\x00${scope.bucket}\x00${scope.table}`;
+  cache?.retainWriters(new Set(writers.map((w) => w.id)));
   const unreachable: string[] = [];
   const liveTables = await Promise.all(
     writers.map(async (writer) => {
       try {
-        const table = await deps.pool.get(writer.address).getTable(ticket, { deadlineMs: Math.max(1, deadline - Date.now()) });
-        return table.batches;
+        const have = cache?.ids(writer.id, scopeKey) ?? [];
+        const asked = have.length > 0 ? { ...ticket, have } : ticket;
+        const table = await deps.pool.get(writer.address).getTable(asked, { deadlineMs: Math.max(1, deadline - Date.now()) });
+        if (!cache) return table.batches;
+        const listed = table.schema.metadata.get(LIVE_BATCH_IDS_KEY);
+        return cache.update(writer.id, scopeKey, table.batches, listed === undefined ? undefined : (JSON.parse(listed) as string[]));
       } catch (err) {
         const error = FlightError.from(err);
         if (error.isUnavailable) {
@@ -116,7 +124,7 @@ export function liveNotIn(batches: readonly RecordBatch[], files: readonly Pick<
   const seen = new Set<string>(files.flatMap((f) => f.batchIds));
   const live: RecordBatch[] = [];
   for (const batch of batches) {
-    const id = batchIdOf(batch);
+    const id = liveBatchId(batch);
     if (id === undefined || seen.has(id)) continue;
     seen.add(id);
     live.push(batch);

@@ -9,10 +9,10 @@ import type { RecordBatch } from "apache-arrow";
 import { FlightError, receivedIpcOf, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
-import { TABLE_SCHEMAS } from "../../shared/signals/tables.ts";
 import { wireSchemaProblem } from "../../shared/signals/wire-form.ts";
 import { liveTicket, SHARD_MAP_ACTION, writeDescriptor, type ShardMapDocument, type WriteAck } from "../../shared/writepath/index.ts";
 import type { Flusher } from "./flusher.ts";
+import { liveAnswer } from "./live-answer.ts";
 import type { LiveBuffer } from "./live-buffer.ts";
 import type { ReplicaSync } from "./replica-sync.ts";
 import type { ShardOwnership } from "./shard-ownership.ts";
@@ -64,8 +64,8 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
     },
 
     doGet(ticket) {
-      const t = parse(liveTicket, ticket, "live ticket");
-      return withSchema(TABLE_SCHEMAS[t.table], deps.buffer.entries(t.org_id, t.bucket, t.table, t.trace_id).map((e) => e.batch));
+      const answer = liveAnswer(deps.buffer, parse(liveTicket, ticket, "live ticket"));
+      return withSchema(answer.schema, answer.batches);
     },
 
     async doAction(type) {

@@ -7,7 +7,8 @@
  * `LiveEntry.batch` expands them on each read (live queries are rarer than the writes they
  * read). The flusher reads `LiveEntry.stored` as it is (scanArrow reads dictionaries).
  */
-import type { Data, RecordBatch } from "apache-arrow";
+import type { RecordBatch } from "apache-arrow";
+import { retainedBytes } from "../../shared/flight/index.ts";
 import { isDirectlyScannable } from "../../shared/duckdb/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
 import { toPlainBatch } from "../../shared/signals/wire-form.ts";
@@ -141,24 +142,4 @@ function liveEntry(s: StoredEntry): LiveEntry {
       return toPlainBatch(s.stored, TABLE_SCHEMAS[s.table]);
     },
   };
-}
-
-/**
- * What keeping `batch` costs: the byte length of every distinct ArrayBuffer its columns view.
- * A received batch views the whole Flight message it arrived in, so that is what it pins.
- */
-export function retainedBytes(batch: RecordBatch): number {
-  const seen = new Set<ArrayBufferLike>();
-  let bytes = 0;
-  const visit = (data: Data) => {
-    for (const buffer of [data.values, data.valueOffsets, data.nullBitmap] as (ArrayBufferView | undefined)[]) {
-      if (!buffer || buffer.byteLength === 0 || seen.has(buffer.buffer)) continue;
-      seen.add(buffer.buffer);
-      bytes += buffer.buffer.byteLength;
-    }
-    for (const child of data.children) visit(child);
-    for (const chunk of data.dictionary?.data ?? []) visit(chunk);
-  };
-  visit(batch.data);
-  return bytes;
 }

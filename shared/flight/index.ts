@@ -15,4 +15,5 @@ export type { DecodedFlightStream, IpcFlightData } from "./ipc.ts";
 export { SECRET_METADATA_KEY } from "./secret.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES } from "./options.ts";
 export { receivedIpcOf } from "./ipc-decode.ts";
+export { retainedBytes } from "./retained-bytes.ts";
 export type { IpcMessageBytes, ReceivedIpc } from "./ipc-decode.ts";

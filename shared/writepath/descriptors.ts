@@ -38,8 +38,23 @@ export const liveTicket = z.object({
   table: tableName,
   /** Only the batches holding this trace (trace by id); absent: every batch. */
   trace_id: z.string().min(1).optional(),
+  /** Batch ids the asker already holds from this writer: not sent again. */
+  have: z.array(z.string()).optional(),
 });
 export type LiveTicket = z.infer<typeof liveTicket>;
+
+/**
+ * Schema metadata of a live answer without `trace_id`: the JSON list of every batch id the
+ * writer holds for the ticket's scope, sent or not — a held batch missing from it was flushed.
+ */
+export const LIVE_BATCH_IDS_KEY = "signalbox.live_batch_ids";
+
+/** A live batch is one write: every row carries its batch id (undefined for no rows). */
+export function liveBatchId(batch: { numRows: number; getChild(name: string): { get(i: number): unknown } | null }): string | undefined {
+  if (batch.numRows === 0) return undefined;
+  const id = batch.getChild("batch_id")?.get(0);
+  return typeof id === "string" ? id : undefined;
+}
 
 /** DoAction `shard-map`: the map the writer routes by (its latest view of the catalog's). */
 export const SHARD_MAP_ACTION = "shard-map";

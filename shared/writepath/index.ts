@@ -1,4 +1,6 @@
-export { writeDescriptor, writeAck, liveTicket, shardMapDocument, SHARD_MAP_ACTION, staleMapMessage, epochInMessage } from "./descriptors.ts";
+export {
+  writeDescriptor, writeAck, liveTicket, LIVE_BATCH_IDS_KEY, liveBatchId, shardMapDocument, SHARD_MAP_ACTION, staleMapMessage, epochInMessage,
+} from "./descriptors.ts";
 export type { WriteDescriptor, WriteAck, LiveTicket, ShardMapDocument } from "./descriptors.ts";
 export { WriteUnavailableError } from "./errors.ts";
 export { ReplicatedWriter } from "./replicated-writer.ts";

@@ -1,0 +1,80 @@
+/**
+ * The live batches a querier last received from each writer, per (org, bucket, table). A
+ * batch never changes once acknowledged, so the next query asks the writer only for batches
+ * it does not hold (LiveTicket `have`) and drops those the writer no longer lists (flushed).
+ * Keeping the same batch objects also keeps what the engine added to them (live-rows.ts).
+ *
+ * Bounded: scopes not asked for in IDLE_MS are dropped, and past MAX_BYTES the least
+ * recently used scopes go first.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { retainedBytes } from "../../shared/flight/index.ts";
+import { liveBatchId } from "../../shared/writepath/index.ts";
+
+const IDLE_MS = 60_000;
+const MAX_BYTES = 512 * 1024 * 1024;
+
+interface Held {
+  batches: Map<string, RecordBatch>;
+  bytes: number;
+  usedAt: number;
+}
+
+export class LiveBatchCache {
+  private readonly held = new Map<string, Held>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Batch ids held for this writer and scope (what the writer need not send again). */
+  ids(writerId: string, scope: string): string[] {
+    return [...(this.held.get(keyOf(writerId, scope))?.batches.keys() ?? [])];
+  }
+
+  /**
+   * Records a writer's answer: `received` batches, and `current`, every batch id it holds
+   * (undefined: a writer that sends everything, so `received` is all). Returns the batches of
+   * `current`, in its order.
+   */
+  update(writerId: string, scope: string, received: readonly RecordBatch[], current: readonly string[] | undefined): RecordBatch[] {
+    const key = keyOf(writerId, scope);
+    const before = this.held.get(key)?.batches ?? new Map<string, RecordBatch>();
+    const arrived = new Map(received.map((b) => [liveBatchId(b), b] as const).filter(([id]) => id !== undefined) as [string, RecordBatch][]);
+    const batches = new Map<string, RecordBatch>();
+    for (const id of current ?? [...arrived.keys()]) {
+      const batch = arrived.get(id) ?? before.get(id);
+      if (batch) batches.set(id, batch);
+    }
+    // Rows a writer sent without a batch id cannot be held, only used now.
+    const unnamed = received.filter((b) => liveBatchId(b) === undefined);
+    this.held.delete(key);
+    if (batches.size > 0) this.held.set(key, { batches, bytes: retainedBytes([...batches.values()]), usedAt: this.now() });
+    this.evict();
+    return [...batches.values(), ...unnamed];
+  }
+
+  /** Forget writers that are gone (their batches are flushed by another replica or replayed). */
+  retainWriters(liveIds: ReadonlySet<string>): void {
+    for (const key of this.held.keys()) if (!liveIds.has(key.slice(0, key.indexOf("\x00")))) this.held.delete(key);
+  }
+
+  get bytes(): number {
+    let total = 0;
+    for (const h of this.held.values()) total += h.bytes;
+    return total;
+  }
+
+  private evict(): void {
+    const now = this.now();
+    for (const [key, h] of this.held) if (now - h.usedAt > IDLE_MS) this.held.delete(key);
+    let total = this.bytes;
+    if (total <= MAX_BYTES) return;
+    for (const [key, h] of [...this.held].sort((a, b) => a[1].usedAt - b[1].usedAt)) {
+      this.held.delete(key);
+      total -= h.bytes;
+      if (total <= MAX_BYTES) return;
+    }
+  }
+}
+
+const keyOf = (writerId: string, scope: string) => `${writerId}\x00${scope}`;
+

@@ -1,0 +1,107 @@
+/**
+ * A querier keeps the live batches it received and asks each writer only for newer ones
+ * (services/querier/live-cache.ts, services/writer/live-answer.ts), over real Flight with a
+ * real catalog: a flushed batch disappears from the answer, a new one arrives once, a kept one
+ * is the very object received before, and a writer that ignores `have` still answers right.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { RecordBatch } from "apache-arrow";
+import { openCatalog, type CatalogRepository } from "../shared/catalog/index.ts";
+import { loadConfig } from "../shared/config/index.ts";
+import { createResolver, type Resolver } from "../shared/discovery/index.ts";
+import { FlightClientPool, startFlightServer, withSchema, type FlightServer } from "../shared/flight/index.ts";
+import { tracesSchema } from "../shared/signals/tables.ts";
+import { liveBatchId, liveTicket, type LiveTicket } from "../shared/writepath/index.ts";
+import { localFileSource } from "../services/querier/file-cache-source.ts";
+import { LiveBatchCache } from "../services/querier/live-cache.ts";
+import { fetchLive, type SourceDeps } from "../services/querier/sources.ts";
+import { liveAnswer } from "../services/writer/live-answer.ts";
+import { LiveBuffer } from "../services/writer/live-buffer.ts";
+import { quietLog } from "./helpers/query-engine.ts";
+import { sid, spansBatch, tid } from "./helpers/query-fixtures.ts";
+
+const log = quietLog();
+const buffer = new LiveBuffer();
+const tickets: LiveTicket[] = [];
+/** false: the writer answers as one built before `have` (everything, no id list). */
+let understandsHave = true;
+let catalog: CatalogRepository;
+let resolver: Resolver;
+let writer: FlightServer;
+const pool = new FlightClientPool({});
+const cache = new LiveBatchCache();
+
+const add = (batchId: string, n: number) =>
+  buffer.add({
+    batchId, orgId: "acme", bucket: "default", table: "traces", shardId: 0,
+    batch: spansBatch([{ traceId: tid(n), spanId: sid(n), name: "op", startNs: 1_700_000_000_000_000_000n + BigInt(n), durationNs: 1n, batchId }]),
+  });
+
+beforeAll(async () => {
+  catalog = await openCatalog("sqlite::memory:", { log });
+  writer = await startFlightServer({
+    host: "127.0.0.1",
+    port: 0,
+    log,
+    handlers: {
+      doGet(raw) {
+        const ticket = liveTicket.parse(raw);
+        tickets.push(ticket);
+        if (!understandsHave) return withSchema(tracesSchema, buffer.entries("acme", "default", "traces").map((e) => e.batch));
+        const answer = liveAnswer(buffer, ticket);
+        return withSchema(answer.schema, answer.batches);
+      },
+    },
+  });
+  const now = Date.now();
+  await catalog.register({ id: "writer-1", role: "writer", address: writer.address, capabilities: [], meta: {}, startedAt: now, lastSeen: now });
+  resolver = await createResolver({ config: await loadConfig({ argv: [], env: {} }), catalog, log, nats: null });
+});
+
+afterAll(async () => {
+  await resolver.close();
+  pool.closeAll();
+  await writer.close(1000);
+  await catalog.close();
+});
+
+const deps = (): SourceDeps => ({ files: localFileSource("/nonexistent"), catalog, resolver, pool, log, liveCache: cache });
+const live = async () => (await fetchLive(deps(), { org: "acme", bucket: "default", table: "traces" }, Date.now() + 10_000)).batches;
+const ids = (batches: RecordBatch[]) => batches.map((b) => liveBatchId(b));
+
+test("only new batches travel; flushed ones are dropped; kept ones are the same objects", async () => {
+  add("b1", 1);
+  add("b2", 2);
+  const first = await live();
+  expect(ids(first)).toEqual(["b1", "b2"]);
+  expect(tickets.at(-1)!.have).toBeUndefined();
+
+  buffer.remove([{ batchId: "b1", orgId: "acme", bucket: "default", table: "traces" }]);
+  add("b3", 3);
+  const second = await live();
+  expect(ids(second)).toEqual(["b2", "b3"]);
+  expect(tickets.at(-1)!.have).toEqual(["b1", "b2"]);
+  expect(second[0]).toBe(first[1]!);
+  expect(cache.bytes).toBeGreaterThan(0);
+
+  // Nothing new: nothing sent, the same answer.
+  const third = await live();
+  expect(ids(third)).toEqual(["b2", "b3"]);
+  expect(tickets.at(-1)!.have).toEqual(["b2", "b3"]);
+});
+
+test("a writer that sends everything without the id list is taken at its word", async () => {
+  understandsHave = false;
+  buffer.remove([{ batchId: "b2", orgId: "acme", bucket: "default", table: "traces" }]);
+  add("b4", 4);
+  expect(ids(await live())).toEqual(["b3", "b4"]);
+  understandsHave = true;
+  expect(ids(await live())).toEqual(["b3", "b4"]);
+});
+
+test("a trace by id bypasses the cache", async () => {
+  const batches = (await fetchLive(deps(), { org: "acme", bucket: "default", table: "traces", traceId: tid(4) }, Date.now() + 10_000)).batches;
+  expect(ids(batches)).toEqual(["b4"]);
+  expect(tickets.at(-1)!.have).toBeUndefined();
+  expect(tickets.at(-1)!.trace_id).toBe(tid(4));
+});
