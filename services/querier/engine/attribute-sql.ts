@@ -40,7 +40,11 @@ export function containsScalarTextSql(column: AttributeColumn, key: string, valu
     forms.push(containsKeyValueSql(column, key, "doubleValue", JSON.stringify(value)));
   }
   if (value === "true" || value === "false") forms.push(containsKeyValueSql(column, key, "boolValue", value));
-  return `(${forms.join(" OR ")})`;
+  if (forms.length === 1 || column !== "resource_attributes") return `(${forms.join(" OR ")})`;
+  // A resource rarely carries a span's key: one search for the key spares the others on most
+  // rows (files store resource attributes dictionary-encoded, live rows one string per span).
+  const keyText = `"key":${JSON.stringify(key)},"value":{`;
+  return `(strpos(${column}, ${quoteLiteral(keyText)}) > 0 AND (${forms.join(" OR ")}))`;
 }
 
 /**
