@@ -105,3 +105,18 @@ test("a trace by id bypasses the cache", async () => {
   expect(tickets.at(-1)!.have).toBeUndefined();
   expect(tickets.at(-1)!.trace_id).toBe(tid(4));
 });
+
+test("scopes no query asked for in a minute are dropped by a sweep", () => {
+  let now = 0;
+  const idle = new LiveBatchCache(() => now);
+  const batch = spansBatch([{ traceId: tid(9), spanId: sid(9), name: "op", startNs: 1n, durationNs: 1n, batchId: "b9" }]);
+  idle.update("w", "scope", [batch], ["b9"]);
+  expect(idle.ids("w", "scope")).toEqual(["b9"]);
+  now = 59_000;
+  idle.sweep();
+  expect(idle.ids("w", "scope")).toEqual(["b9"]);
+  now = 61_000;
+  idle.sweep();
+  expect(idle.ids("w", "scope")).toEqual([]);
+  expect(idle.bytes).toBe(0);
+});

@@ -4,8 +4,8 @@
  * it does not hold (LiveTicket `have`) and drops those the writer no longer lists (flushed).
  * Keeping the same batch objects also keeps what the engine added to them (live-rows.ts).
  *
- * Bounded: scopes not asked for in IDLE_MS are dropped, and past MAX_BYTES the least
- * recently used scopes go first.
+ * Bounded: scopes not asked for in IDLE_MS are dropped (at the next query or sweep), and past
+ * MAX_BYTES the least recently used scopes go first.
  */
 import type { RecordBatch } from "apache-arrow";
 import { retainedBytes } from "../../shared/flight/index.ts";
@@ -48,7 +48,7 @@ export class LiveBatchCache {
     const unnamed = received.filter((b) => liveBatchId(b) === undefined);
     this.held.delete(key);
     if (batches.size > 0) this.held.set(key, { batches, bytes: retainedBytes([...batches.values()]), usedAt: this.now() });
-    this.evict();
+    this.sweep();
     return [...batches.values(), ...unnamed];
   }
 
@@ -63,7 +63,8 @@ export class LiveBatchCache {
     return total;
   }
 
-  private evict(): void {
+  /** Drops idle scopes, then the least recently used past the byte cap (also run on a timer). */
+  sweep(): void {
     const now = this.now();
     for (const [key, h] of this.held) if (now - h.usedAt > IDLE_MS) this.held.delete(key);
     let total = this.bytes;

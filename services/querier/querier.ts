@@ -19,6 +19,9 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
+  // Idle scopes go even when no query comes to drop them.
+  const sweeper = setInterval(() => liveCache.sweep(), 30_000);
+  sweeper.unref();
   metrics.gauge("signalbox_querier_live_cache_bytes", "live batches kept from the writers between queries", () => [[undefined, liveCache.bytes]]);
   const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind");
   const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code");
@@ -81,6 +84,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
     readiness: () => ({ ready, degraded: discovery.resolver.status().degraded }),
     async stop() {
       ready = false;
+      clearInterval(sweeper);
       await discovery.stop();
       await flight.close(config.shutdown_timeout);
       pool.closeAll();
