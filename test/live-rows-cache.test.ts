@@ -106,17 +106,35 @@ test("a trace by id bypasses the cache", async () => {
   expect(tickets.at(-1)!.trace_id).toBe(tid(4));
 });
 
+const oneSpan = (n: number) =>
+  spansBatch([{ traceId: tid(n), spanId: sid(n), name: "op", startNs: BigInt(n), durationNs: 1n, batchId: `b${n}` }]);
+const held = (cache: LiveBatchCache) => [...cache.claim("w", "scope").keys()];
+
 test("scopes no query asked for in a minute are dropped by a sweep", () => {
   let now = 0;
   const idle = new LiveBatchCache(() => now);
-  const batch = spansBatch([{ traceId: tid(9), spanId: sid(9), name: "op", startNs: 1n, durationNs: 1n, batchId: "b9" }]);
-  idle.update("w", "scope", [batch], ["b9"]);
-  expect(idle.ids("w", "scope")).toEqual(["b9"]);
+  idle.update("w", "scope", new Map(), [oneSpan(9)], ["b9"]);
   now = 59_000;
   idle.sweep();
-  expect(idle.ids("w", "scope")).toEqual(["b9"]);
-  now = 61_000;
+  expect(held(idle)).toEqual(["b9"]); // claiming counts as use
+  now = 119_001;
   idle.sweep();
-  expect(idle.ids("w", "scope")).toEqual([]);
+  expect(held(idle)).toEqual([]);
   expect(idle.bytes).toBe(0);
+});
+
+test("a scope dropped while a query waits on the writer loses none of the batches the query claimed", () => {
+  let now = 0;
+  const racing = new LiveBatchCache(() => now);
+  const [b1, b2, b3] = [oneSpan(1), oneSpan(2), oneSpan(3)];
+  racing.update("w", "scope", new Map(), [b1, b2], ["b1", "b2"]);
+  now = 59_999;
+  const claimed = racing.claim("w", "scope");
+  now = 120_001;
+  racing.sweep(); // the query is still waiting for the writer
+  const answer = racing.update("w", "scope", claimed, [b3], ["b1", "b2", "b3"]);
+  expect(answer.missing).toBe(0);
+  expect(ids(answer.batches)).toEqual(["b1", "b2", "b3"]);
+  // A listed batch neither sent nor claimed is reported, for the query to ask again.
+  expect(racing.update("w", "other", new Map(), [b3], ["b1", "b3"]).missing).toBe(1);
 });

@@ -8,24 +8,23 @@ import type { QueryEngine } from "./engine/index.ts";
 import { gatherSources, type SourceDeps } from "./sources.ts";
 
 export async function runGatheredQuery(deps: SourceDeps, engine: QueryEngine, ticket: Ticket, deadline: number): Promise<Table> {
-  const releases: Array<() => void> = [];
+  // Settled, not all: a table that fails must not leave another's files pinned.
+  const settled = await Promise.allSettled(
+    ticketTables(ticket).map(async (table) => {
+      const scope = {
+        org: ticket.org, bucket: ticket.bucket, table, startNs: ticket.startNs, endNs: ticket.endNs,
+        traceId: ticket.kind === "trace_by_id" ? ticket.traceId : undefined,
+      };
+      return [table, await gatherSources(deps, scope, deadline)] as const;
+    }),
+  );
+  const gathered = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   try {
-    const sources = Object.fromEntries(
-      await Promise.all(
-        ticketTables(ticket).map(async (table) => {
-          const scope = {
-            org: ticket.org, bucket: ticket.bucket, table, startNs: ticket.startNs, endNs: ticket.endNs,
-            traceId: ticket.kind === "trace_by_id" ? ticket.traceId : undefined,
-          };
-          const gathered = await gatherSources(deps, scope, deadline);
-          releases.push(gathered.release);
-          return [table, gathered] as const;
-        }),
-      ),
-    );
-    return await engine.execute(ticket, sources);
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw failed.reason;
+    return await engine.execute(ticket, Object.fromEntries(gathered));
   } finally {
     // Cached files may be evicted again once no query reads them.
-    for (const release of releases) release();
+    for (const [, sources] of gathered) sources.release();
   }
 }

@@ -5,7 +5,8 @@
  * Keeping the same batch objects also keeps what the engine added to them (live-rows.ts).
  *
  * Bounded: scopes not asked for in IDLE_MS are dropped (at the next query or sweep), and past
- * MAX_BYTES the least recently used scopes go first.
+ * MAX_BYTES the least recently used scopes go first. The bytes are those of the received
+ * batches; what the engine adds to a batch (dedicated columns, row numbers) comes on top.
  */
 import type { RecordBatch } from "apache-arrow";
 import { retainedBytes } from "../../shared/flight/index.ts";
@@ -25,31 +26,46 @@ export class LiveBatchCache {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Batch ids held for this writer and scope (what the writer need not send again). */
-  ids(writerId: string, scope: string): string[] {
-    return [...(this.held.get(keyOf(writerId, scope))?.batches.keys() ?? [])];
+  /**
+   * The batches held for this writer and scope, for one query to name in `have`: the query
+   * keeps this map, so what it claimed is still there when the answer comes back even if the
+   * cache dropped the scope meanwhile (another query, a sweep).
+   */
+  claim(writerId: string, scope: string): Map<string, RecordBatch> {
+    const held = this.held.get(keyOf(writerId, scope));
+    if (!held) return new Map();
+    held.usedAt = this.now();
+    return new Map(held.batches);
   }
 
   /**
-   * Records a writer's answer: `received` batches, and `current`, every batch id it holds
-   * (undefined: a writer that sends everything, so `received` is all). Returns the batches of
-   * `current`, in its order.
+   * Records a writer's answer to a query that claimed `claimed`: `received` batches, and
+   * `current`, every batch id the writer holds (undefined: a writer that sends everything, so
+   * `received` is all). Returns the batches of `current`, in its order, and how many of them
+   * were neither received nor claimed (then the query must ask again without `have`).
    */
-  update(writerId: string, scope: string, received: readonly RecordBatch[], current: readonly string[] | undefined): RecordBatch[] {
+  update(
+    writerId: string,
+    scope: string,
+    claimed: ReadonlyMap<string, RecordBatch>,
+    received: readonly RecordBatch[],
+    current: readonly string[] | undefined,
+  ): { batches: RecordBatch[]; missing: number } {
     const key = keyOf(writerId, scope);
-    const before = this.held.get(key)?.batches ?? new Map<string, RecordBatch>();
     const arrived = new Map(received.map((b) => [liveBatchId(b), b] as const).filter(([id]) => id !== undefined) as [string, RecordBatch][]);
     const batches = new Map<string, RecordBatch>();
+    let missing = 0;
     for (const id of current ?? [...arrived.keys()]) {
-      const batch = arrived.get(id) ?? before.get(id);
+      const batch = arrived.get(id) ?? claimed.get(id);
       if (batch) batches.set(id, batch);
+      else missing++;
     }
     // Rows a writer sent without a batch id cannot be held, only used now.
     const unnamed = received.filter((b) => liveBatchId(b) === undefined);
     this.held.delete(key);
     if (batches.size > 0) this.held.set(key, { batches, bytes: retainedBytes([...batches.values()]), usedAt: this.now() });
     this.sweep();
-    return [...batches.values(), ...unnamed];
+    return { batches: [...batches.values(), ...unnamed], missing };
   }
 
   /** Forget writers that are gone (their batches are flushed by another replica or replayed). */

@@ -8,7 +8,7 @@
  * replicas hold copies) and kept once per batch id; a Parquet file whose batches are all in
  * files already chosen (a batch flushed again after a failover) is skipped, oldest file first.
  */
-import type { RecordBatch } from "apache-arrow";
+import type { RecordBatch, Table } from "apache-arrow";
 import type { CatalogRepository, DataFile } from "../../shared/catalog/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts";
@@ -48,7 +48,6 @@ export interface SourceDeps {
   liveCache?: LiveBatchCache;
 }
 
-
 export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadline: number): Promise<GatheredSources> {
   const { batches, unreachable } = await fetchLive(deps, scope, deadline);
   const chosen = await listFiles(deps, scope);
@@ -81,12 +80,16 @@ export async function fetchLive(deps: SourceDeps, scope: SourceScope, deadline: 
   const liveTables = await Promise.all(
     writers.map(async (writer) => {
       try {
-        const have = cache?.ids(writer.id, scopeKey) ?? [];
-        const asked = have.length > 0 ? { ...ticket, have } : ticket;
-        const table = await deps.pool.get(writer.address).getTable(asked, { deadlineMs: Math.max(1, deadline - Date.now()) });
-        if (!cache) return table.batches;
-        const listed = table.schema.metadata.get(LIVE_BATCH_IDS_KEY);
-        return cache.update(writer.id, scopeKey, table.batches, listed === undefined ? undefined : (JSON.parse(listed) as string[]));
+        const ask = (have: string[]) =>
+          deps.pool.get(writer.address).getTable(have.length > 0 ? { ...ticket, have } : ticket, { deadlineMs: Math.max(1, deadline - Date.now()) });
+        if (!cache) return (await ask([])).batches;
+        const claimed = cache.claim(writer.id, scopeKey);
+        const answer = await ask([...claimed.keys()]);
+        const kept = cache.update(writer.id, scopeKey, claimed, answer.batches, listedIds(answer));
+        if (kept.missing === 0) return kept.batches;
+        // A batch the writer did not send, and this query does not hold: ask for everything.
+        const full = await ask([]);
+        return cache.update(writer.id, scopeKey, new Map(), full.batches, listedIds(full)).batches;
       } catch (err) {
         const error = FlightError.from(err);
         if (error.isUnavailable) {
@@ -100,6 +103,12 @@ export async function fetchLive(deps: SourceDeps, scope: SourceScope, deadline: 
     }),
   );
   return { batches: liveTables.flat(), unreachable };
+}
+
+/** The batch ids a writer's live answer lists (undefined: a writer that sends them all). */
+function listedIds(answer: Table): string[] | undefined {
+  const listed = answer.schema.metadata.get(LIVE_BATCH_IDS_KEY);
+  return listed === undefined ? undefined : (JSON.parse(listed) as string[]);
 }
 
 /** The manifest's files for the scope, without those that add no batch (chooseFiles). */

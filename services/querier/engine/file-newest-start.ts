@@ -2,7 +2,7 @@
  * Each span file's newest span start, read once per process from its footer statistics
  * (footer-cache.ts). A newest-first search walks
  * the files in this order and stops as soon as no older file can hold a newer candidate
- * (search-candidates.ts).
+ * (search-scope.ts).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";

@@ -17,15 +17,26 @@ export class FooterCache<T> {
   constructor(
     private readonly read: (connection: DuckDBConnection, files: string[]) => Promise<Map<string, T>>,
     private readonly missing: T,
+    private readonly maxCached = MAX_CACHED,
   ) {}
 
   async get(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, T>> {
-    const unknown = [...new Set(files.filter((f) => !this.cache.has(f)))];
+    const out = new Map<string, T>();
+    const unknown: string[] = [];
+    for (const f of new Set(files)) {
+      if (this.cache.has(f)) out.set(f, this.cache.get(f)!);
+      else unknown.push(f);
+    }
     if (unknown.length > 0) {
       const read = await this.read(connection, unknown);
-      if (this.cache.size + unknown.length > MAX_CACHED) this.cache.clear();
-      for (const f of unknown) this.cache.set(f, read.has(f) ? read.get(f)! : this.missing);
+      // Starting over drops entries, never this call's answers (taken above).
+      if (this.cache.size + unknown.length > this.maxCached) this.cache.clear();
+      for (const f of unknown) {
+        const value = read.has(f) ? read.get(f)! : this.missing;
+        this.cache.set(f, value);
+        out.set(f, value);
+      }
     }
-    return new Map(files.map((f) => [f, this.cache.get(f)!]));
+    return out;
   }
 }

@@ -63,8 +63,8 @@ export async function withLiveScan<T>(
   shape: LiveShape & { needed: boolean },
   run: (source: string | null) => Promise<T>,
 ): Promise<T> {
-  const batches = live.filter((b) => b.numRows > 0).map((b) => prepareLive(b, table, shape));
-  if (batches.length === 0 && !shape.needed) return run(null);
+  const batches = preparedRows(table, live, shape);
+  if (batches === null) return run(null);
   return scanArrow(connection, batches, liveSchema(table, shape), {}, run);
 }
 
@@ -80,8 +80,14 @@ export async function createLiveTable(
   live: readonly RecordBatch[],
   shape: LiveShape & { needed: boolean },
 ): Promise<string | null> {
-  const batches = live.filter((b) => b.numRows > 0).map((b) => prepareLive(b, table, shape));
-  if (batches.length === 0 && !shape.needed) return null;
+  const batches = preparedRows(table, live, shape);
+  if (batches === null) return null;
   await appendArrow(connection, name, batches, liveSchema(table, shape), { temp: true, mode: "create" });
   return quoteIdent(name);
+}
+
+/** The non-empty live batches, prepared; null when there are none and none are `needed`. */
+function preparedRows(table: TableName, live: readonly RecordBatch[], shape: LiveShape & { needed: boolean }): RecordBatch[] | null {
+  const batches = live.filter((b) => b.numRows > 0).map((b) => prepareLive(b, table, shape));
+  return batches.length === 0 && !shape.needed ? null : batches;
 }

@@ -53,7 +53,8 @@ async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket,
   };
   const exact = await newestFirst(scope, ticket, async (traceIds) => {
     const found = await evaluate(traceIds);
-    return { rows: found.length, oldest: found.reduce<bigint | undefined>((m, h) => (m === undefined || h.start_time_unix_nano < m ? h.start_time_unix_nano : m), undefined) ?? 0n, result: found };
+    const starts = found.map((h) => h.start_time_unix_nano);
+    return { rows: found.length, oldest: starts.reduce((min, s) => (s < min ? s : min), starts[0] ?? 0n), result: found };
   });
   const hits = exact ?? (await evaluate());
   return runFull(connection, spanSetsSql(hits, await scope.narrowTo(hits.map((h) => h.trace_id))), maxRows);

@@ -13,7 +13,7 @@ import { createFilesView } from "./sources.ts";
 import type { TraceIdIndex } from "./trace-id-index.ts";
 
 export interface SearchScope {
-  /** Every source of the search (a view made by createSourceView with `dedicated` and `locate`). */
+  /** Every source of the search (a view made by createFilesView with `dedicated` and `locate`). */
   view: string;
   /** A view with every span of `traceIds` that `view` has (and maybe others). */
   narrowTo(traceIds: readonly string[]): Promise<string>;
