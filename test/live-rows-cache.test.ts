@@ -6,18 +6,16 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
-import { openCatalog, type CatalogRepository } from "../shared/catalog/index.ts";
-import { loadConfig } from "../shared/config/index.ts";
-import { createResolver, type Resolver } from "../shared/discovery/index.ts";
-import { FlightClientPool, startFlightServer, withSchema, type FlightServer } from "../shared/flight/index.ts";
+import { withSchema } from "../shared/flight/index.ts";
 import { tracesSchema } from "../shared/signals/tables.ts";
-import { liveBatchId, liveTicket, type LiveTicket } from "../shared/writepath/index.ts";
+import { liveBatchId, type LiveTicket } from "../shared/writepath/index.ts";
 import { localFileSource } from "../services/querier/file-cache-source.ts";
 import { LiveBatchCache } from "../services/querier/live-cache.ts";
 import { fetchLive, type SourceDeps } from "../services/querier/sources.ts";
 import { liveAnswer } from "../services/writer/live-answer.ts";
 import { LiveBuffer } from "../services/writer/live-buffer.ts";
 import { quietLog } from "./helpers/query-engine.ts";
+import { startStandInWriter, type StandInWriter } from "./helpers/stand-in-writer.ts";
 import { sid, spansBatch, tid } from "./helpers/query-fixtures.ts";
 
 const log = quietLog();
@@ -25,10 +23,7 @@ const buffer = new LiveBuffer();
 const tickets: LiveTicket[] = [];
 /** false: the writer answers as one built before `have` (everything, no id list). */
 let understandsHave = true;
-let catalog: CatalogRepository;
-let resolver: Resolver;
-let writer: FlightServer;
-const pool = new FlightClientPool({});
+let writer: StandInWriter;
 const cache = new LiveBatchCache();
 
 const add = (batchId: string, n: number) =>
@@ -38,34 +33,19 @@ const add = (batchId: string, n: number) =>
   });
 
 beforeAll(async () => {
-  catalog = await openCatalog("sqlite::memory:", { log });
-  writer = await startFlightServer({
-    host: "127.0.0.1",
-    port: 0,
-    log,
-    handlers: {
-      doGet(raw) {
-        const ticket = liveTicket.parse(raw);
-        tickets.push(ticket);
-        if (!understandsHave) return withSchema(tracesSchema, buffer.entries("acme", "default", "traces").map((e) => e.batch));
-        const answer = liveAnswer(buffer, ticket);
-        return withSchema(answer.schema, answer.batches);
-      },
-    },
+  writer = await startStandInWriter((ticket) => {
+    tickets.push(ticket);
+    if (!understandsHave) return withSchema(tracesSchema, buffer.entries("acme", "default", "traces").map((e) => e.batch));
+    const answer = liveAnswer(buffer, ticket);
+    return withSchema(answer.schema, answer.batches);
   });
-  const now = Date.now();
-  await catalog.register({ id: "writer-1", role: "writer", address: writer.address, capabilities: [], meta: {}, startedAt: now, lastSeen: now });
-  resolver = await createResolver({ config: await loadConfig({ argv: [], env: {} }), catalog, log, nats: null });
 });
 
-afterAll(async () => {
-  await resolver.close();
-  pool.closeAll();
-  await writer.close(1000);
-  await catalog.close();
-});
+afterAll(() => writer.close());
 
-const deps = (): SourceDeps => ({ files: localFileSource("/nonexistent"), catalog, resolver, pool, log, liveCache: cache });
+const deps = (): SourceDeps => ({
+  files: localFileSource("/nonexistent"), catalog: writer.catalog, resolver: writer.resolver, pool: writer.pool, log, liveCache: cache,
+});
 const live = async () => (await fetchLive(deps(), { org: "acme", bucket: "default", table: "traces" }, Date.now() + 10_000)).batches;
 const ids = (batches: RecordBatch[]) => batches.map((b) => liveBatchId(b));
 

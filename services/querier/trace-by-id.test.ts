@@ -6,14 +6,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { basename } from "node:path";
 import type { RecordBatch } from "apache-arrow";
-import { openCatalog, type CatalogRepository, type DataFile } from "../../shared/catalog/index.ts";
-import { loadConfig } from "../../shared/config/index.ts";
-import { createResolver, type Resolver } from "../../shared/discovery/index.ts";
-import { FlightClientPool, startFlightServer, withSchema, type FlightServer } from "../../shared/flight/index.ts";
+import type { DataFile } from "../../shared/catalog/index.ts";
+import { withSchema } from "../../shared/flight/index.ts";
 import { parseTicket, type TraceByIdTicket } from "../../shared/query/index.ts";
 import { tracesSchema } from "../../shared/signals/tables.ts";
-import { liveTicket } from "../../shared/writepath/index.ts";
 import { quietLog } from "../../test/helpers/query-engine.ts";
+import { startStandInWriter, type StandInWriter } from "../../test/helpers/stand-in-writer.ts";
 import { sid, spansBatch, tempDir, tid, writeParquet, type SpanSpec } from "../../test/helpers/query-fixtures.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { localFileSource } from "./file-cache-source.ts";
@@ -28,11 +26,8 @@ const span = (n: number, batchId: string, traceId = TRACE): SpanSpec => ({
 
 const log = quietLog();
 const { dir, cleanup } = tempDir("signalbox-trace-overlap-");
-let catalog: CatalogRepository;
-let resolver: Resolver;
-let writer: FlightServer;
+let writer: StandInWriter;
 let engine: QueryEngine;
-const pool = new FlightClientPool({});
 /** What the stand-in writer does when asked for live rows. */
 let onLiveRequest: (traceId: string | undefined) => Promise<RecordBatch[]> = async () => [];
 
@@ -42,34 +37,17 @@ const dataFile = (path: string, batchIds: string[], createdAt: number): DataFile
 });
 
 beforeAll(async () => {
-  catalog = await openCatalog("sqlite::memory:", { log });
   engine = await QueryEngine.open({ log });
-  writer = await startFlightServer({
-    host: "127.0.0.1",
-    port: 0,
-    log,
-    handlers: {
-      async doGet(raw) {
-        const ticket = liveTicket.parse(raw);
-        return withSchema(tracesSchema, await onLiveRequest(ticket.trace_id));
-      },
-    },
-  });
-  const now = Date.now();
-  await catalog.register({ id: "writer-1", role: "writer", address: writer.address, capabilities: [], meta: {}, startedAt: now, lastSeen: now });
-  resolver = await createResolver({ config: await loadConfig({ argv: [], env: {} }), catalog, log, nats: null });
+  writer = await startStandInWriter(async (ticket) => withSchema(tracesSchema, await onLiveRequest(ticket.trace_id)));
 });
 
 afterAll(async () => {
-  await resolver.close();
-  pool.closeAll();
-  await writer.close(1000);
+  await writer.close();
   await engine.close();
-  await catalog.close();
   cleanup();
 });
 
-const deps = (): SourceDeps => ({ files: localFileSource(dir), catalog, resolver, pool, log });
+const deps = (): SourceDeps => ({ files: localFileSource(dir), catalog: writer.catalog, resolver: writer.resolver, pool: writer.pool, log });
 const ticket = () => parseTicket({ kind: "trace_by_id", org: "acme", bucket: "default", traceId: TRACE }) as TraceByIdTicket;
 const spanIds = async () => {
   const table = await runTraceById(deps(), engine, ticket(), Date.now() + 10_000);
@@ -78,7 +56,7 @@ const spanIds = async () => {
 
 test("a file recorded while the writer answers is read, and its batch is not counted twice", async () => {
   const early = await writeParquet(dir, "traces", [spansBatch([span(1, "b-early"), span(2, "b-early"), span(9, "b-early", tid(0xdef))])]);
-  await catalog.addDataFile(dataFile(early, ["b-early"], 1));
+  await writer.catalog.addDataFile(dataFile(early, ["b-early"], 1));
   const flushedRows = spansBatch([span(3, "b-flushed")]);
   const flushed = await writeParquet(dir, "traces", [flushedRows]);
   const stillLive = spansBatch([span(4, "b-live")]);
@@ -86,7 +64,7 @@ test("a file recorded while the writer answers is read, and its batch is not cou
   onLiveRequest = async (traceId) => {
     asked.push(traceId);
     // The flush lands while the writer answers; it still sends the flushed batch once more.
-    await catalog.addDataFile(dataFile(flushed, ["b-flushed"], 2));
+    await writer.catalog.addDataFile(dataFile(flushed, ["b-flushed"], 2));
     return [flushedRows, stillLive];
   };
   expect(await spanIds()).toEqual([sid(1), sid(2), sid(3), sid(4)]);
