@@ -17,7 +17,6 @@ export interface AppendArrowOptions {
   mode?: "create" | "existing";
 }
 
-
 /** Appends `batches` (each matching `schema` by column name) to `tableName`; returns the rows appended. */
 export async function appendArrow(
   connection: DuckDBConnection,

@@ -32,22 +32,23 @@ export function liveSchema(table: TableName, shape: LiveShape): Schema {
   return new Schema([...base.fields, LIVE_ROW_FIELD]);
 }
 
-const prepared = new WeakMap<RecordBatch, Map<string, RecordBatch>>();
+/** Per batch, its prepared forms: with the dedicated columns (true) and without (false). */
+const prepared = new WeakMap<RecordBatch, Map<boolean, RecordBatch>>();
 
 /** `batch` with the columns of liveSchema, computed once per batch and shape. */
 export function prepareLive(batch: RecordBatch, table: TableName, shape: LiveShape): RecordBatch {
-  const key = `${table}:${shape.dedicated && table === "traces"}`;
+  const dedicated = shape.dedicated && table === "traces";
   let byShape = prepared.get(batch);
   if (!byShape) prepared.set(batch, (byShape = new Map()));
-  const known = byShape.get(key);
+  const known = byShape.get(dedicated);
   if (known) return known;
-  const base = shape.dedicated && table === "traces" ? withDedicatedColumns(batch) : batch;
+  const base = dedicated ? withDedicatedColumns(batch) : batch;
   const schema = liveSchema(table, shape);
   const rows = BigInt64Array.from({ length: base.numRows }, (_, i) => BigInt(i));
   const rowData = makeData({ type: new Int64(), length: base.numRows, nullCount: 0, data: rows });
   const children = [...base.data.children, rowData];
   const out = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: base.numRows, nullCount: 0, children }));
-  byShape.set(key, out);
+  byShape.set(dedicated, out);
   return out;
 }
 

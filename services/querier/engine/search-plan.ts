@@ -31,13 +31,10 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
   const limit = Math.min(ticket.limit, maxRows);
   const bounded = { ...ticket, limit };
   if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, scope, maxRows);
-  const evaluate = async (traceIds?: string[]) => {
-    const over = traceIds === undefined ? scope.view : await scope.narrowTo(traceIds);
-    return runFull(connection, searchSql(bounded, over, traceIds), maxRows);
-  };
+  const evaluate = async (traceIds?: string[]) => runFull(connection, searchSql(bounded, await viewOf(scope, traceIds), traceIds), maxRows);
   const exact = await newestFirst(scope, bounded, async (traceIds) => {
     const table = await evaluate(traceIds);
-    return { rows: table.numRows, oldest: oldestStart(table), result: table };
+    return { rows: table.numRows, oldest: oldestOf(table.getChild("start_time_unix_nano")!.toArray() as BigInt64Array), result: table };
   });
   return exact ?? (await evaluate());
 }
@@ -48,13 +45,12 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
  */
 async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
   const evaluate = async (traceIds?: string[]) => {
-    const over = traceIds === undefined ? scope.view : await scope.narrowTo(traceIds);
-    return (await connection.runAndReadAll(searchSql(ticket, over, traceIds, { lean: true }))).getRowObjectsJS() as unknown as LeanHit[];
+    const sql = searchSql(ticket, await viewOf(scope, traceIds), traceIds, { lean: true });
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as unknown as LeanHit[];
   };
   const exact = await newestFirst(scope, ticket, async (traceIds) => {
     const found = await evaluate(traceIds);
-    const starts = found.map((h) => h.start_time_unix_nano);
-    return { rows: found.length, oldest: starts.reduce((min, s) => (s < min ? s : min), starts[0] ?? 0n), result: found };
+    return { rows: found.length, oldest: oldestOf(found.map((h) => h.start_time_unix_nano)), result: found };
   });
   const hits = exact ?? (await evaluate());
   return runFull(connection, spanSetsSql(hits, await scope.narrowTo(hits.map((h) => h.trace_id))), maxRows);
@@ -103,12 +99,14 @@ async function runFull(connection: DuckDBConnection, sql: string, maxRows: numbe
   return readerToTable(await connection.runAndReadAll(sql), searchResultSchema, maxRows);
 }
 
-function oldestStart(table: Table): bigint {
-  const column = table.getChild("start_time_unix_nano")!;
-  let min: bigint | undefined;
-  for (let i = 0; i < table.numRows; i++) {
-    const v = column.get(i) as bigint;
-    if (min === undefined || v < min) min = v;
-  }
-  return min ?? 0n;
+/** Where to evaluate `traceIds`: a view narrowed to them, or every source (undefined). */
+async function viewOf(scope: SearchScope, traceIds: string[] | undefined): Promise<string> {
+  return traceIds === undefined ? scope.view : scope.narrowTo(traceIds);
+}
+
+/** The oldest of some trace starts (0 for none: no hits never make a full answer). */
+function oldestOf(starts: ArrayLike<bigint>): bigint {
+  let min = starts.length > 0 ? starts[0]! : 0n;
+  for (let i = 1; i < starts.length; i++) if (starts[i]! < min) min = starts[i]!;
+  return min;
 }

@@ -92,9 +92,9 @@ export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonl
   ].filter((x) => x !== null);
 
   const lean = options.lean === true;
-  // Lean: only the dedicated columns the filters use (for older files and live rows the view
-  // computes them from the JSON, so an unused one is not free), and the resource attributes
-  // only when a filter reads them.
+  // Lean: only the dedicated columns the filters use (for older files the view computes them
+  // from the JSON, so an unused one is not free), and the resource attributes only when a
+  // filter reads them.
   const spanColumns = lean
     ? [
         ...PLAIN_SPAN_COLUMNS,

@@ -85,7 +85,6 @@ export async function createFilesView(
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
   const locate = options.locate === true;
-  const dedicatedList = DEDICATED_COLUMNS.map(quoteIdent).join(", ");
   // Files of several schemas (older files lack newer columns) are read by column name.
   const scan = async (paths: string[]) =>
     `read_parquet([${paths.map(quoteLiteral).join(", ")}], hive_partitioning = false` +
@@ -95,20 +94,15 @@ export async function createFilesView(
   // A live row is found again by its batch and its row in it.
   const liveLocation = locate ? `, ${quoteLiteral(LIVE_FILE_PREFIX)} || batch_id AS _file, ${LIVE_ROW} AS _row` : "";
 
+  // Files and live rows that store the dedicated columns read them; older files compute them.
+  const stored = dedicated ? `, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")}` : "";
+  const withStored = dedicated ? await filesWithDedicatedColumns(connection, files) : new Set(files);
+  const storedFiles = files.filter((f) => withStored.has(f));
+  const olderFiles = files.filter((f) => !withStored.has(f));
   const parts: string[] = [];
-  if (!dedicated) {
-    if (files.length > 0) parts.push(`SELECT ${columns}${fileLocation} FROM ${await scan(files)}`);
-    if (live !== null) parts.push(`SELECT ${columns}${liveLocation} FROM ${live}`);
-  } else {
-    const stored = await filesWithDedicatedColumns(connection, files);
-    const storedFiles = files.filter((f) => stored.has(f));
-    const olderFiles = files.filter((f) => !stored.has(f));
-    if (storedFiles.length > 0) {
-      parts.push(`SELECT ${columns}, ${dedicatedList}${fileLocation} FROM ${await scan(storedFiles)}`);
-    }
-    if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}`);
-    if (live !== null) parts.push(`SELECT ${columns}, ${dedicatedList}${liveLocation} FROM ${live}`);
-  }
+  if (storedFiles.length > 0) parts.push(`SELECT ${columns}${stored}${fileLocation} FROM ${await scan(storedFiles)}`);
+  if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}`);
+  if (live !== null) parts.push(`SELECT ${columns}${stored}${liveLocation} FROM ${live}`);
   // The live rows (even none) are what give a view without files its columns.
   if (parts.length === 0) throw new Error(`source view ${viewName}: no files and no live rows`);
   await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
