@@ -10,6 +10,7 @@
  * Every figure is printed with the 1-minute load average: the machine is shared.
  *
  * usage: bun bench/query.ts [--spans 5000000] [--file-rows 200000] [--hours 3] [--iterations 30]
+ *        [--warmup 50]  (untimed runs first: the roles' JavaScript is compiled by use, as on a server that has been up a while)
  *        [--only "search"]  (only the cases whose name contains this)
  *        bun bench/query.ts --flush [--spans 1000000]   (appendArrow + writeParquet only)
  */
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     "file-rows": { type: "string", default: "200000" },
     hours: { type: "string", default: "3" },
     iterations: { type: "string", default: "30" },
+    warmup: { type: "string", default: "50" },
     flush: { type: "boolean", default: false },
     only: { type: "string" },
   },
@@ -44,6 +46,7 @@ if (args.flush) {
 
 const spans = Number(args.spans ?? 5_000_000);
 const iterations = Number(args.iterations);
+const warmup = Number(args.warmup);
 const log = (line: string) => console.log(line);
 
 log(`query bench: ${spans.toLocaleString()} spans, ${args["file-rows"]} per file, ${args.hours} h, ${iterations} iterations, ${cpus().length} cores, load ${load1()}`);
@@ -166,13 +169,13 @@ try {
     const rows = [await runSql(c.ticket(0)), await runEngine(c.ticket(0)), await runRouter(c.path(0))];
     log(`${c.name}: rows sql/engine/router-items ${rows.join("/")}; measuring (load ${load1()}) ...`);
     await ensureCluster();
-    const rt = await measure(iterations, 2, (i) => runRouter(c.path(i)), async (err) => {
+    const rt = await measure(iterations, warmup, (i) => runRouter(c.path(i)), async (err) => {
       log(`  router request failed: ${(err as Error).message.split("\n")[0]}`);
       log(`  querier's last lines: ${roles.querier.lines.slice(-3).map((l) => JSON.stringify(l)).join(" | ")}`);
       await ensureCluster();
     });
-    const eng = await measure(iterations, 2, (i) => runEngine(c.ticket(i)));
-    const sql = await measure(iterations, 2, (i) => runSql(c.ticket(i)));
+    const eng = await measure(iterations, warmup, (i) => runEngine(c.ticket(i)));
+    const sql = await measure(iterations, warmup, (i) => runSql(c.ticket(i)));
     results.push({ name: c.name, sql, engine: eng, router: rt, rows: rows.join("/"), load: load1() });
     log(`  sql p50 ${ms(sql.p50)} p99 ${ms(sql.p99)} | engine p50 ${ms(eng.p50)} p99 ${ms(eng.p99)} | router p50 ${ms(rt.p50)} p99 ${ms(rt.p99)} ms`);
   }

@@ -19,8 +19,11 @@ export async function runTraceById(deps: SourceDeps, engine: QueryEngine, ticket
     org: ticket.org, bucket: ticket.bucket, table: "traces", startNs: ticket.startNs, endNs: ticket.endNs, traceId: ticket.traceId,
   };
   const live = fetchLive(deps, scope, deadline);
+  // The manifest as of after the live rows: listed as soon as they arrive, usually while
+  // DuckDB still reads the files.
+  const later = live.then(() => listFiles(deps, scope));
   // Awaited below; this only keeps a failure while the files are read from going unhandled.
-  live.catch(() => undefined);
+  later.catch(() => undefined);
   const early = await listFiles(deps, scope);
   const earlyLease = await deps.files.acquire(early, { traceId: ticket.traceId });
   let fromFiles: Table;
@@ -30,7 +33,7 @@ export async function runTraceById(deps: SourceDeps, engine: QueryEngine, ticket
     earlyLease.release();
   }
   const { batches } = await live;
-  const chosen = await listFiles(deps, scope);
+  const chosen = await later;
   const earlyPaths = new Set(early.map((f) => f.path));
   const chosenPaths = new Set(chosen.map((f) => f.path));
   // A file read early that the later listing leaves out (chooseFiles found its batches in

@@ -17,6 +17,7 @@ import { builtInSql } from "./built-in-sql.ts";
 import { logsResultSchema, logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
+import { FreshConnections } from "./fresh-connections.ts";
 import { withLiveScan } from "./live-rows.ts";
 import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./sources.ts";
 import { runSearch } from "./search-plan.ts";
@@ -40,6 +41,7 @@ export class QueryEngine {
   private closed = false;
   /** Which span files hold which trace ids: trace by id and search read only those files. */
   private readonly traceIds = new TraceIdIndex();
+  private readonly connections: FreshConnections;
 
   private constructor(
     private readonly handle: DuckDBHandle,
@@ -47,7 +49,9 @@ export class QueryEngine {
     readonly maxRows: number,
     readonly timeoutMs: number,
     private readonly duckdbConfig: Record<string, string> | undefined,
-  ) {}
+  ) {
+    this.connections = new FreshConnections(handle.instance);
+  }
 
   static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
     const handle = await openDuckDB(":memory:", { config: opts.duckdbConfig });
@@ -89,6 +93,7 @@ export class QueryEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.connections.close();
     this.handle.close();
   }
 
@@ -106,7 +111,7 @@ export class QueryEngine {
 
   private async executeBuiltIn(ticket: Exclude<Ticket, { kind: "sql" }>, sources: TableSources): Promise<Table> {
     const tableName: TableName = ticketTables(ticket)[0]!;
-    const connection = await this.handle.instance.connect();
+    const connection = await this.connections.take();
     try {
       return await withDeadline(connection, this.timeoutMs, false, async () => {
         let tableSources = sources[tableName] ?? NO_SOURCES;
@@ -123,7 +128,7 @@ export class QueryEngine {
         });
       });
     } finally {
-      connection.closeSync();
+      this.connections.discard(connection);
     }
   }
 

@@ -1,0 +1,55 @@
+/**
+ * Every built-in query runs on a connection of its own, so its temp views and tables are
+ * private and vanish with it. Opening one costs ~0.7 ms and closing one ~0.1 ms, both on
+ * every query's path: here the next connection is opened while the current query runs, and a
+ * used one is closed after the query's answer has left. Connections are never reused.
+ */
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+
+/** Spares kept open: one per core answers the usual concurrency of a querier. */
+const DEFAULT_SPARES = 2;
+
+export class FreshConnections {
+  private readonly spares: Promise<DuckDBConnection>[] = [];
+  private readonly used = new Set<DuckDBConnection>();
+  private closed = false;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly spareCount = DEFAULT_SPARES,
+  ) {}
+
+  /** A connection no query has used; open a spare in its place. */
+  async take(): Promise<DuckDBConnection> {
+    const spare = this.spares.shift();
+    this.refill();
+    // A spare that failed to open (instance closing) is not worth a second try here.
+    return spare ?? this.instance.connect();
+  }
+
+  /** Closes a used connection once the current turn of the event loop (the answer) is done; it must not be used again. */
+  discard(connection: DuckDBConnection): void {
+    this.used.add(connection);
+    setImmediate(() => this.closeUsed(connection));
+  }
+
+  /** Closes the spares and the used connections not closed yet, before the instance goes. */
+  close(): void {
+    this.closed = true;
+    for (const connection of this.used) this.closeUsed(connection);
+    for (const spare of this.spares.splice(0)) spare.then((c) => c.closeSync(), () => undefined);
+  }
+
+  private closeUsed(connection: DuckDBConnection): void {
+    if (this.used.delete(connection)) connection.closeSync();
+  }
+
+  private refill(): void {
+    while (!this.closed && this.spares.length < this.spareCount) {
+      const opening = this.instance.connect();
+      // Observed by take(); a failure must not count as unhandled while it waits.
+      opening.catch(() => undefined);
+      this.spares.push(opening);
+    }
+  }
+}
