@@ -9,8 +9,8 @@
  *            process running (the querier asks it for live rows, as in production).
  * Every figure is printed with the 1-minute load average: the machine is shared.
  *
- * usage: bun bench/query.ts [--spans 5000000] [--file-rows 200000] [--hours 3] [--iterations 30]
- *        [--warmup 50]  (untimed runs first: the roles' JavaScript is compiled by use, as on a server that has been up a while)
+ * usage: bun bench/query.ts [--spans 5000000] [--file-rows 200000] [--hours 3] [--iterations 100]
+ *        [--warmup 500]  (untimed runs first: the roles' JavaScript (grpc-js, Hono, Arrow) reaches its fastest tier only after some hundreds of requests, as on a server that has been up a while)
  *        [--only "search"]  (only the cases whose name contains this)
  *        bun bench/query.ts --flush [--spans 1000000]   (appendArrow + writeParquet only)
  */
@@ -32,8 +32,8 @@ const { values: args } = parseArgs({
     spans: { type: "string" },
     "file-rows": { type: "string", default: "200000" },
     hours: { type: "string", default: "3" },
-    iterations: { type: "string", default: "30" },
-    warmup: { type: "string", default: "50" },
+    iterations: { type: "string", default: "100" },
+    warmup: { type: "string", default: "500" },
     flush: { type: "boolean", default: false },
     only: { type: "string" },
   },
@@ -49,7 +49,7 @@ const iterations = Number(args.iterations);
 const warmup = Number(args.warmup);
 const log = (line: string) => console.log(line);
 
-log(`query bench: ${spans.toLocaleString()} spans, ${args["file-rows"]} per file, ${args.hours} h, ${iterations} iterations, ${cpus().length} cores, load ${load1()}`);
+log(`query bench: ${spans.toLocaleString()} spans, ${args["file-rows"]} per file, ${args.hours} h, ${iterations} iterations after ${warmup} untimed, ${cpus().length} cores, load ${load1()}`);
 const dataset = await ensureDataset(
   { spans, fileRows: Number(args["file-rows"]), hours: Number(args.hours), seed: 42 },
   log,
