@@ -7,6 +7,7 @@
  *   engine — QueryEngine.execute in this process (SQL + Arrow answer, no network);
  *   router — HTTP to a router process → querier process (Flight) → answer JSON, with a writer
  *            process running (the querier asks it for live rows, as in production).
+ * The three are timed in turns (one run of each per iteration), so they see the same load.
  * Every figure is printed with the 1-minute load average: the machine is shared.
  *
  * usage: bun bench/query.ts [--spans 5000000] [--file-rows 200000] [--hours 3] [--iterations 100]
@@ -25,7 +26,7 @@ import { builtInSql, createSourceView, QueryEngine, runSearch, searchScope, Trac
 import { roleEnv, startRoleProcess, type RoleProcess } from "../test/helpers/role-process.ts";
 import { BUCKET, ensureDataset, ORG, type Dataset } from "./lib/query-dataset.ts";
 import { runFlushBench } from "./lib/query-flush.ts";
-import { load1, lpad, measure, ms, pad, type Latencies } from "./lib/query-timing.ts";
+import { load1, lpad, measureInTurns, ms, pad, type Latencies } from "./lib/query-timing.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -169,13 +170,19 @@ try {
     const rows = [await runSql(c.ticket(0)), await runEngine(c.ticket(0)), await runRouter(c.path(0))];
     log(`${c.name}: rows sql/engine/router-items ${rows.join("/")}; measuring (load ${load1()}) ...`);
     await ensureCluster();
-    const rt = await measure(iterations, warmup, (i) => runRouter(c.path(i)), async (err) => {
-      log(`  router request failed: ${(err as Error).message.split("\n")[0]}`);
-      log(`  querier's last lines: ${roles.querier.lines.slice(-3).map((l) => JSON.stringify(l)).join(" | ")}`);
-      await ensureCluster();
+    // In turns, so that the ceiling and the router path are timed under the same load.
+    const { router: rt, engine: eng, sql } = await measureInTurns(iterations, warmup, {
+      router: {
+        run: (i) => runRouter(c.path(i)),
+        recover: async (err) => {
+          log(`  router request failed: ${(err as Error).message.split("\n")[0]}`);
+          log(`  querier's last lines: ${roles.querier.lines.slice(-3).map((l) => JSON.stringify(l)).join(" | ")}`);
+          await ensureCluster();
+        },
+      },
+      engine: { run: (i) => runEngine(c.ticket(i)) },
+      sql: { run: (i) => runSql(c.ticket(i)) },
     });
-    const eng = await measure(iterations, warmup, (i) => runEngine(c.ticket(i)));
-    const sql = await measure(iterations, warmup, (i) => runSql(c.ticket(i)));
     results.push({ name: c.name, sql, engine: eng, router: rt, rows: rows.join("/"), load: load1() });
     log(`  sql p50 ${ms(sql.p50)} p99 ${ms(sql.p99)} | engine p50 ${ms(eng.p50)} p99 ${ms(eng.p99)} | router p50 ${ms(rt.p50)} p99 ${ms(rt.p99)} ms`);
   }

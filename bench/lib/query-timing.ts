@@ -29,22 +29,46 @@ export async function measure(
   run: (i: number) => Promise<unknown>,
   recover?: (err: unknown) => Promise<void>,
 ): Promise<Latencies> {
-  const attempt = async (i: number): Promise<number> => {
-    for (let tries = 0; ; tries++) {
-      const t0 = performance.now();
-      try {
-        await run(i);
-        return performance.now() - t0;
-      } catch (err) {
-        if (!recover || tries >= 3) throw err;
-        await recover(err);
-      }
-    }
-  };
-  for (let i = 0; i < warmup; i++) await attempt(i);
+  for (let i = 0; i < warmup; i++) await timed(() => run(i), recover);
   const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) samples.push(await attempt(warmup + i));
+  for (let i = 0; i < iterations; i++) samples.push(await timed(() => run(warmup + i), recover));
   return summarize(samples);
+}
+
+/**
+ * `measure` for several ways of running the same thing, taken in turns (one run of each per
+ * iteration), so that each sees the same machine: a load that comes and goes would otherwise
+ * fall on whichever was being timed at that moment.
+ */
+export async function measureInTurns<K extends string>(
+  iterations: number,
+  warmup: number,
+  ways: Record<K, { run: (i: number) => Promise<unknown>; recover?: (err: unknown) => Promise<void> }>,
+): Promise<Record<K, Latencies>> {
+  const names = Object.keys(ways) as K[];
+  const samples = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < warmup + iterations; i++) {
+    for (const k of names) {
+      const { run, recover } = ways[k];
+      const took = await timed(() => run(i), recover);
+      if (i >= warmup) samples[k].push(took);
+    }
+  }
+  return Object.fromEntries(names.map((k) => [k, summarize(samples[k])])) as Record<K, Latencies>;
+}
+
+/** One run, in ms; with `recover`, a failed run is reported to it and repeated (up to 3 times, untimed). */
+async function timed(run: () => Promise<unknown>, recover?: (err: unknown) => Promise<void>): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const t0 = performance.now();
+    try {
+      await run();
+      return performance.now() - t0;
+    } catch (err) {
+      if (!recover || tries >= 3) throw err;
+      await recover(err);
+    }
+  }
 }
 
 export const ms = (v: number) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v.toFixed(0)) : "-");
