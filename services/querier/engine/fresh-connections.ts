@@ -29,8 +29,8 @@ export class FreshConnections {
 
   /**
    * Closes a used connection, and opens a spare in its place, once the current turn of the
-   * event loop (the answer) is done: opening one while a query binds makes both wait on
-   * DuckDB's catalog. The connection must not be used again.
+   * event loop (the answer) is done, so that neither competes with a query being answered.
+   * The connection must not be used again.
    */
   discard(connection: DuckDBConnection): void {
     this.used.add(connection);
