@@ -47,7 +47,7 @@ describe("openCatalog", () => {
     const repo = await openCatalog(`sqlite:${path}`, { log: first.log });
     await repo.register(instance("a"));
     await repo.close();
-    expect(first.lines.filter((l) => l.event === "catalog.migration.applied").map((l) => l.tag)).toEqual(["0000_init"]);
+    expect(first.lines.filter((l) => l.event === "catalog.migration.applied").map((l) => l.tag)).toEqual(["0000_init", "0001_manifest_generations"]);
 
     const second = capturingLog();
     const again = await openCatalog(`sqlite:${path}`, { log: second.log });
@@ -58,7 +58,7 @@ describe("openCatalog", () => {
 
     const raw = new Database(path, { readonly: true });
     expect(raw.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
-    expect(raw.query("SELECT tag FROM __signalbox_migrations").all()).toEqual([{ tag: "0000_init" }]);
+    expect(raw.query("SELECT tag FROM __signalbox_migrations ORDER BY tag").all()).toEqual([{ tag: "0000_init" }, { tag: "0001_manifest_generations" }]);
     raw.close();
   });
 
@@ -75,7 +75,7 @@ describe("openCatalog", () => {
 
       const sql = postgres(database.dsn, { max: 1 });
       try {
-        expect(await sql`SELECT tag FROM __signalbox_migrations`).toEqual([{ tag: "0000_init" }] as never);
+        expect(await sql`SELECT tag FROM __signalbox_migrations ORDER BY tag`).toEqual([{ tag: "0000_init" }, { tag: "0001_manifest_generations" }] as never);
         const [row] = await sql`SELECT jsonb_typeof(meta) AS meta, jsonb_typeof(capabilities) AS caps, meta->>'pid' AS pid FROM service_instances`;
         expect(row).toEqual({ meta: "object", caps: "array", pid: "7" });
       } finally {

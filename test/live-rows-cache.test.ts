@@ -11,6 +11,7 @@ import { tracesSchema } from "../shared/signals/tables.ts";
 import { liveBatchId, type LiveTicket } from "../shared/writepath/index.ts";
 import { localFileSource } from "../services/querier/file-cache-source.ts";
 import { LiveBatchCache } from "../services/querier/live-cache.ts";
+import { ManifestCache } from "../services/querier/manifest-cache.ts";
 import { fetchLive, type SourceDeps } from "../services/querier/sources.ts";
 import { liveAnswer } from "../services/writer/live-answer.ts";
 import { LiveBuffer } from "../services/writer/live-buffer.ts";
@@ -44,7 +45,7 @@ beforeAll(async () => {
 afterAll(() => writer.close());
 
 const deps = (): SourceDeps => ({
-  files: localFileSource("/nonexistent"), catalog: writer.catalog, resolver: writer.resolver, pool: writer.pool, log, liveCache: cache,
+  files: localFileSource("/nonexistent"), manifest: new ManifestCache(writer.catalog), resolver: writer.resolver, pool: writer.pool, log, liveCache: cache,
 });
 const live = async () => (await fetchLive(deps(), { org: "acme", bucket: "default", table: "traces" }, Date.now() + 10_000)).batches;
 const ids = (batches: RecordBatch[]) => batches.map((b) => liveBatchId(b));

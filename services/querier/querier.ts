@@ -10,6 +10,7 @@ import { QueryEngine } from "./engine/index.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
 import { LiveBatchCache } from "./live-cache.ts";
+import { ManifestCache } from "./manifest-cache.ts";
 import { runTraceById } from "./trace-by-id.ts";
 
 export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
@@ -19,6 +20,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
+  const manifest = new ManifestCache(catalog);
   // Idle scopes go even when no query comes to drop them.
   const sweeper = setInterval(() => liveCache.sweep(), 30_000);
   sweeper.unref();
@@ -45,7 +47,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
           const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
-          const deps = { files, catalog, resolver, pool, log, liveCache };
+          const deps = { files, manifest, resolver, pool, log, liveCache };
           const result =
             ticket.kind === "trace_by_id"
               ? await runTraceById(deps, engine, ticket, deadline)

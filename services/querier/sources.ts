@@ -9,7 +9,7 @@
  * files already chosen (a batch flushed again after a failover) is skipped, oldest file first.
  */
 import type { RecordBatch, Table } from "apache-arrow";
-import type { CatalogRepository, DataFile } from "../../shared/catalog/index.ts";
+import type { DataFile } from "../../shared/catalog/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
@@ -17,6 +17,7 @@ import type { TableName } from "../../shared/signals/tables.ts";
 import { LIVE_BATCH_IDS_KEY, liveBatchId, type LiveTicket } from "../../shared/writepath/index.ts";
 import type { ParquetFileSource } from "./file-cache-source.ts";
 import type { LiveBatchCache } from "./live-cache.ts";
+import type { ManifestCache } from "./manifest-cache.ts";
 
 export interface SourceScope {
   org: string;
@@ -40,7 +41,8 @@ export interface GatheredSources {
 export interface SourceDeps {
   /** Manifest paths → local paths (local storage, or S3 through the file cache). */
   files: ParquetFileSource;
-  catalog: CatalogRepository;
+  /** The manifest, listed by what changed since the last query (manifest-cache.ts). */
+  manifest: ManifestCache;
   resolver: Resolver;
   pool: FlightClientPool;
   log: Logger;
@@ -113,7 +115,7 @@ function listedIds(answer: Table): string[] | undefined {
 
 /** The manifest's files for the scope, without those that add no batch (chooseFiles). */
 export async function listFiles(deps: SourceDeps, scope: SourceScope): Promise<DataFile[]> {
-  const files = await deps.catalog.listDataFiles({
+  const files = await deps.manifest.listDataFiles({
     orgId: scope.org,
     bucket: scope.bucket,
     table: scope.table,

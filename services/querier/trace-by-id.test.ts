@@ -15,6 +15,7 @@ import { startStandInWriter, type StandInWriter } from "../../test/helpers/stand
 import { sid, spansBatch, tempDir, tid, writeParquet, type SpanSpec } from "../../test/helpers/query-fixtures.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { localFileSource } from "./file-cache-source.ts";
+import { ManifestCache } from "./manifest-cache.ts";
 import type { SourceDeps } from "./sources.ts";
 import { runTraceById } from "./trace-by-id.ts";
 
@@ -47,7 +48,7 @@ afterAll(async () => {
   cleanup();
 });
 
-const deps = (): SourceDeps => ({ files: localFileSource(dir), catalog: writer.catalog, resolver: writer.resolver, pool: writer.pool, log });
+const deps = (): SourceDeps => ({ files: localFileSource(dir), manifest: new ManifestCache(writer.catalog), resolver: writer.resolver, pool: writer.pool, log });
 const ticket = () => parseTicket({ kind: "trace_by_id", org: "acme", bucket: "default", traceId: TRACE }) as TraceByIdTicket;
 const spanIds = async () => {
   const table = await runTraceById(deps(), engine, ticket(), Date.now() + 10_000);

@@ -2,9 +2,9 @@
  * The CatalogRepository, written once for both dialects (see catalog-driver.ts for how).
  * Every method is one statement or one short `atomically` transaction.
  */
-import { and, asc, eq, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
-import { type CatalogDriver, run } from "./catalog-driver.ts";
-import type { DataFile, DataFileQuery, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
+import { and, asc, eq, getTableColumns, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
+import { type CatalogDb, type CatalogDriver, type CatalogTables, run } from "./catalog-driver.ts";
+import type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
 import type { CatalogRepository } from "./repository.ts";
 import { checkEpoch, checkShards, chunks, normalizeDataFile, normalizeQuery } from "./validate.ts";
 
@@ -125,7 +125,8 @@ export class DrizzleCatalogRepository implements CatalogRepository {
 
   async addDataFile(file: DataFile): Promise<void> {
     const row = normalizeDataFile(file);
-    const { dataFiles: f, persistedBatches: b } = this.driver.tables;
+    const tables = this.driver.tables;
+    const { dataFiles: f, persistedBatches: b } = tables;
     await this.driver.atomically(function* (db) {
       const added = yield* run(db.insert(f).values(row).onConflictDoNothing({ target: f.path }).returning({ path: f.path }));
       // Already recorded: the file row and its batches were committed together, so nothing to do.
@@ -138,6 +139,10 @@ export class DrizzleCatalogRepository implements CatalogRepository {
             .onConflictDoNothing(),
         );
       }
+      // Last: the scope row's lock (held to commit) then orders concurrent recorders'
+      // generations as their commits, so a reader that sees generation g sees every file up to g.
+      const generation = yield* raiseGeneration(db, tables, row, false);
+      yield* run(db.update(f).set({ generation }).where(eq(f.path, row.path)));
     });
   }
 
@@ -152,10 +157,29 @@ export class DrizzleCatalogRepository implements CatalogRepository {
     if (q.toNs !== undefined) conditions.push(lte(f.minTime, q.toNs));
     if (q.shardIds !== undefined) conditions.push(inArray(f.shardId, q.shardIds));
     return db
-      .select()
+      .select(dataFileColumns(tables))
       .from(f)
       .where(and(...conditions))
       .orderBy(asc(f.minTime), asc(f.path));
+  }
+
+  async manifestSince(scope: ManifestScope, since: number): Promise<ManifestDelta> {
+    const { db, tables } = this.driver;
+    const { manifestScopes: m, dataFiles: f } = tables;
+    const [state] = await db
+      .select({ generation: m.generation, lastRemoval: m.lastRemoval })
+      .from(m)
+      .where(and(eq(m.orgId, scope.orgId), eq(m.bucket, scope.bucket), eq(m.table, scope.table)));
+    const generation = state?.generation ?? 0;
+    const complete = since <= 0 || since > generation || (state?.lastRemoval ?? 0) > since;
+    if (!complete && since === generation) return { generation, complete, files: [] };
+    const inScope = and(eq(f.orgId, scope.orgId), eq(f.bucket, scope.bucket), eq(f.table, scope.table));
+    const files = await db
+      .select(dataFileColumns(tables))
+      .from(f)
+      .where(complete ? inScope : and(inScope, gt(f.generation, since)))
+      .orderBy(asc(f.minTime), asc(f.path));
+    return { generation, complete, files };
   }
 
   async persistedBatches(batchIds: string[]): Promise<Set<string>> {
@@ -170,14 +194,36 @@ export class DrizzleCatalogRepository implements CatalogRepository {
   }
 
   async removeDataFile(path: string): Promise<void> {
-    const { dataFiles: f, persistedBatches: b } = this.driver.tables;
+    const tables = this.driver.tables;
+    const { dataFiles: f, persistedBatches: b } = tables;
     await this.driver.atomically(function* (db) {
       yield* run(db.delete(b).where(eq(b.path, path)));
-      yield* run(db.delete(f).where(eq(f.path, path)));
+      const removed = yield* run(db.delete(f).where(eq(f.path, path)).returning({ orgId: f.orgId, bucket: f.bucket, table: f.table }));
+      if (removed[0]) yield* raiseGeneration(db, tables, removed[0], true);
     });
   }
 
   close(): Promise<void> {
     return this.driver.close();
   }
+}
+
+/** A DataFile's columns (a file row also has its generation, which stays in the catalog). */
+function dataFileColumns(tables: CatalogTables) {
+  const { generation: _, ...columns } = getTableColumns(tables.dataFiles);
+  return columns;
+}
+
+/** Raises a scope's manifest generation by one (its first file: 1) and returns it. */
+function* raiseGeneration(db: CatalogDb, tables: CatalogTables, scope: ManifestScope, removal: boolean) {
+  const m = tables.manifestScopes;
+  const next = sql`${m.generation} + 1`;
+  const [row] = yield* run(
+    db
+      .insert(m)
+      .values({ orgId: scope.orgId, bucket: scope.bucket, table: scope.table, generation: 1, lastRemoval: removal ? 1 : 0 })
+      .onConflictDoUpdate({ target: [m.orgId, m.bucket, m.table], set: removal ? { generation: next, lastRemoval: next } : { generation: next } })
+      .returning({ generation: m.generation }),
+  );
+  return row!.generation;
 }

@@ -44,6 +44,23 @@ export interface DataFile {
   createdAt: number;
 }
 
+/** The files of one table of one org and bucket: what a manifest generation counts. */
+export interface ManifestScope {
+  orgId: string;
+  bucket: string;
+  table: string;
+}
+
+/** `manifestSince`'s answer: the scope's files relative to a generation the caller holds. */
+export interface ManifestDelta {
+  /** The scope's generation as of this answer (0 before its first recorded file). */
+  generation: number;
+  /** true: `files` is every file of the scope; false: only those recorded after the caller's generation. */
+  complete: boolean;
+  /** Ordered by minTime, then path. */
+  files: DataFile[];
+}
+
 export interface DataFileQuery {
   orgId: string;
   bucket: string;

@@ -3,7 +3,7 @@
  * Each method is a single statement or a short transaction: bun:sqlite transactions are
  * synchronous, so nothing here awaits inside one.
  */
-import type { DataFile, DataFileQuery, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
+import type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
 
 export interface CatalogRepository {
   readonly dialect: "sqlite" | "postgres";
@@ -30,11 +30,23 @@ export interface CatalogRepository {
   compareAndSetShardMap(expectedEpoch: number, shards: ShardAssignment[]): Promise<boolean>;
 
   // --- data-file manifest ---------------------------------------------------------------
-  /** Record a persisted file and its batch ids; recording the same path again is a no-op. */
+  /**
+   * Record a persisted file and its batch ids, and raise its scope's generation (one
+   * transaction); recording the same path again is a no-op.
+   */
   addDataFile(file: DataFile): Promise<void>;
   listDataFiles(query: DataFileQuery): Promise<DataFile[]>;
+  /**
+   * A scope's files relative to `since`, a generation this method returned before (0 =
+   * none held): everything when nothing is held, when a file was removed since, or when
+   * the scope's generation is below `since` (another catalog); otherwise only the files
+   * recorded after `since` — none, in one row lookup, when nothing changed. An answer may
+   * also carry files recorded while it was read (a caller keys them by path).
+   */
+  manifestSince(scope: ManifestScope, since: number): Promise<ManifestDelta>;
   /** Of `batchIds`, those already persisted in some recorded file. */
   persistedBatches(batchIds: string[]): Promise<Set<string>>;
+  /** Remove a file and its batch ids, and mark its scope's generation as a removal. */
   removeDataFile(path: string): Promise<void>;
 
   close(): Promise<void>;

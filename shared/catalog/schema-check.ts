@@ -30,9 +30,10 @@ export type SchemaCheck = [
   Expect<Same<"shardReplicas">>,
   Expect<Same<"dataFiles">>,
   Expect<Same<"persistedBatches">>,
-  // And the rows are the model.
+  Expect<Same<"manifestScopes">>,
+  // And the rows are the model (a file row also keeps the generation it was recorded at).
   Expect<Equal<Plain<InferSelectModel<typeof pg.serviceInstances>>, Plain<ServiceInstance>>>,
-  Expect<Equal<Plain<InferSelectModel<typeof pg.dataFiles>>, Plain<DataFile>>>,
+  Expect<Equal<Plain<Omit<InferSelectModel<typeof pg.dataFiles>, "generation">>, Plain<DataFile>>>,
   Expect<Equal<Plain<InferSelectModel<typeof sqlite.serviceInstances>>, Plain<ServiceInstance>>>,
-  Expect<Equal<Plain<InferSelectModel<typeof sqlite.dataFiles>>, Plain<DataFile>>>,
+  Expect<Equal<Plain<Omit<InferSelectModel<typeof sqlite.dataFiles>, "generation">>, Plain<DataFile>>>,
 ];

@@ -72,8 +72,31 @@ export const dataFiles = pgTable(
     bytes: bigint("bytes", { mode: "number" }).notNull(),
     batchIds: jsonb("batch_ids").$type<string[]>().notNull(),
     createdAt: epochMs("created_at").notNull(),
+    /** The scope's manifest generation this file was recorded at (manifest_scopes); 0 = before generations. */
+    generation: integer("generation").notNull().default(0),
   },
-  (t) => [index("data_files_scope_time_idx").on(t.orgId, t.bucket, t.table, t.minTime, t.maxTime)],
+  (t) => [
+    index("data_files_scope_time_idx").on(t.orgId, t.bucket, t.table, t.minTime, t.maxTime),
+    index("data_files_scope_generation_idx").on(t.orgId, t.bucket, t.table, t.generation),
+  ],
+);
+
+/**
+ * One row per (org, bucket, table) with files: a counter raised in the transaction that
+ * records or removes one of its files, so a reader can tell in one row lookup whether the
+ * manifest changed since it last listed it, and fetch only the files added since.
+ */
+export const manifestScopes = pgTable(
+  "manifest_scopes",
+  {
+    orgId: text("org_id").notNull(),
+    bucket: text("bucket").notNull(),
+    table: text("table").notNull(),
+    generation: integer("generation").notNull(),
+    /** The generation of the last removal: a reader that listed before it must list everything again. */
+    lastRemoval: integer("last_removal").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.bucket, t.table] })],
 );
 
 /**

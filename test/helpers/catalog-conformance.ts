@@ -228,6 +228,55 @@ export function describeCatalogConformance(name: string, factory: () => Promise<
         expect((await repo.listDataFiles(scope))[0]!.batchIds).toEqual(ids);
       });
 
+      test("manifestSince: everything at first, then only what was recorded since; a removal means everything again", async () => {
+        const paths = (files: { path: string }[]) => files.map((f) => f.path);
+        expect(await repo.manifestSince(scope, 0)).toEqual({ generation: 0, complete: true, files: [] });
+        const first = dataFile("g1", { minTime: "20", maxTime: "30" });
+        await repo.addDataFile(first);
+        await repo.addDataFile(dataFile("other-table", { table: "logs" }));
+        const one = await repo.manifestSince(scope, 0);
+        expect(one).toEqual({ generation: 1, complete: true, files: [first] });
+        // Nothing new: no files. The same path again raises nothing.
+        await repo.addDataFile({ ...first, rows: 1 });
+        expect(await repo.manifestSince(scope, one.generation)).toEqual({ generation: 1, complete: false, files: [] });
+        await repo.addDataFile(dataFile("g2", { minTime: "10", maxTime: "15" }));
+        await repo.addDataFile(dataFile("g3", { minTime: "40", maxTime: "50" }));
+        const three = await repo.manifestSince(scope, one.generation);
+        expect(three.generation).toBe(3);
+        expect(three.complete).toBe(false);
+        expect(paths(three.files)).toEqual(["g2", "g3"]);
+        // Every scope counts on its own.
+        expect((await repo.manifestSince({ ...scope, table: "logs" }, 0)).generation).toBe(1);
+        await repo.removeDataFile("g2");
+        const afterRemoval = await repo.manifestSince(scope, three.generation);
+        expect(afterRemoval).toMatchObject({ generation: 4, complete: true });
+        expect(paths(afterRemoval.files)).toEqual(["g1", "g3"]);
+        expect(await repo.manifestSince(scope, afterRemoval.generation)).toEqual({ generation: 4, complete: false, files: [] });
+        // A generation this catalog never reached (another catalog's): everything.
+        expect(paths((await repo.manifestSince(scope, 99)).files)).toEqual(["g1", "g3"]);
+      });
+
+      test("manifestSince: a reader following concurrent recorders generation by generation misses none of their files", async () => {
+        const files = Array.from({ length: 16 }, (_, i) => dataFile(`c${String(i).padStart(2, "0")}`));
+        const seen = new Set<string>();
+        let since = 0;
+        const follow = async () => {
+          const delta = await repo.manifestSince(scope, since);
+          for (const file of delta.files) seen.add(file.path);
+          since = delta.generation;
+        };
+        let recording = true;
+        const reader = (async () => {
+          while (recording) await follow();
+        })();
+        await Promise.all(files.map((f) => repo.addDataFile(f)));
+        recording = false;
+        await reader;
+        await follow();
+        expect(since).toBe(16);
+        expect([...seen].sort()).toEqual(files.map((f) => f.path));
+      });
+
       test("malformed ns times are refused with invalid_argument", async () => {
         await expectCatalogError(repo.addDataFile(dataFile("x", { minTime: "12.5" })), "invalid_argument");
         await expectCatalogError(repo.addDataFile(dataFile("x", { minTime: "30", maxTime: "20" })), "invalid_argument");
