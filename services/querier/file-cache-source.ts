@@ -40,9 +40,12 @@ const NOTHING_HELD = () => {};
 
 /** Local storage: the manifest path under the storage root, exactly as before. */
 export function localFileSource(root: string): ParquetFileSource {
+  // Manifest paths are relative and normal (the writer makes them): a prefix is all a path
+  // needs, without normalising each of the files listed on every query.
+  const prefix = join(root, "/");
   return {
     async acquire(files) {
-      return { paths: files.map((f) => join(root, f.path)), release: NOTHING_HELD };
+      return { paths: files.map((f) => prefix + f.path), release: NOTHING_HELD };
     },
     async close() {},
   };

@@ -62,6 +62,19 @@ describe("ManifestCache", () => {
     expect(fetched).toBe(6);
   });
 
+  test("the same answer (the same array) while neither the manifest nor the range changed", async () => {
+    await catalog.addDataFile(dataFile("a", { minTime: "10", maxTime: "20" }));
+    const first = await cache.listDataFiles(scope);
+    expect(await cache.listDataFiles(scope)).toBe(first);
+    const ranged = await cache.listDataFiles({ ...scope, fromNs: "15" });
+    expect(ranged).not.toBe(first);
+    expect(ranged).toEqual(first);
+    await catalog.addDataFile(dataFile("b", { minTime: "10", maxTime: "20" }));
+    const after = await cache.listDataFiles({ ...scope, fromNs: "15" });
+    expect(after).not.toBe(ranged);
+    expect(after.map((f) => f.path)).toEqual(["a", "b"]);
+  });
+
   test("a listing that starts while another is under way still sees a file recorded before it started", async () => {
     await catalog.addDataFile(dataFile("a"));
     const first = cache.listDataFiles(scope);

@@ -27,6 +27,8 @@ interface ScopeFiles {
   ordered: KnownFile[];
   /** The catalog call under way: listings of one scope take turns. */
   refreshing?: Promise<void>;
+  /** The last answer, given again (the same array) while nothing changed: callers memoize on it. */
+  last?: { generation: number; fromNs?: string; toNs?: string; files: readonly DataFile[] };
 }
 
 export class ManifestCache {
@@ -37,17 +39,25 @@ export class ManifestCache {
     private readonly maxScopes = DEFAULT_MAX_SCOPES,
   ) {}
 
-  /** `catalog.listDataFiles(query)` (without `shardIds`), from what is known plus what changed. */
-  async listDataFiles(query: Omit<DataFileQuery, "shardIds">): Promise<DataFile[]> {
+  /**
+   * `catalog.listDataFiles(query)` (without `shardIds`), from what is known plus what changed.
+   * The answer is shared (not to be modified): the same array while neither the manifest
+   * nor the range changed.
+   */
+  async listDataFiles(query: Omit<DataFileQuery, "shardIds">): Promise<readonly DataFile[]> {
     const scope = await this.refreshed({ orgId: query.orgId, bucket: query.bucket, table: query.table });
-    const from = query.fromNs === undefined ? undefined : BigInt(query.fromNs);
-    const to = query.toNs === undefined ? undefined : BigInt(query.toNs);
-    const out: DataFile[] = [];
+    const { fromNs, toNs } = query;
+    const last = scope.last;
+    if (last && last.generation === scope.generation && last.fromNs === fromNs && last.toNs === toNs) return last.files;
+    const from = fromNs === undefined ? undefined : BigInt(fromNs);
+    const to = toNs === undefined ? undefined : BigInt(toNs);
+    const files: DataFile[] = [];
     // Overlap with [from, to], as the catalog's query: ends at or after `from`, starts at or before `to`.
     for (const known of scope.ordered) {
-      if ((from === undefined || known.max >= from) && (to === undefined || known.min <= to)) out.push(known.file);
+      if ((from === undefined || known.max >= from) && (to === undefined || known.min <= to)) files.push(known.file);
     }
-    return out;
+    scope.last = { generation: scope.generation, fromNs, toNs, files };
+    return files;
   }
 
   private async refreshed(key: ManifestScope): Promise<ScopeFiles> {

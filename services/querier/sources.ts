@@ -113,8 +113,12 @@ function listedIds(answer: Table): string[] | undefined {
   return listed === undefined ? undefined : (JSON.parse(listed) as string[]);
 }
 
-/** The manifest's files for the scope, without those that add no batch (chooseFiles). */
-export async function listFiles(deps: SourceDeps, scope: SourceScope): Promise<DataFile[]> {
+/** chooseFiles' answer and the batch ids of its files, per manifest answer (the same array while nothing changed). */
+const chosenOf = new WeakMap<readonly DataFile[], readonly DataFile[]>();
+const batchIdsOf = new WeakMap<readonly DataFile[], ReadonlySet<string>>();
+
+/** The manifest's files for the scope, without those that add no batch (chooseFiles). Shared: not to be modified. */
+export async function listFiles(deps: SourceDeps, scope: SourceScope): Promise<readonly DataFile[]> {
   const files = await deps.manifest.listDataFiles({
     orgId: scope.org,
     bucket: scope.bucket,
@@ -122,8 +126,12 @@ export async function listFiles(deps: SourceDeps, scope: SourceScope): Promise<D
     fromNs: scope.startNs,
     toNs: scope.endNs,
   });
-  const chosen = chooseFiles(files);
-  if (chosen.length < files.length) deps.log.info("query.duplicate_files_skipped", { files: files.length - chosen.length });
+  let chosen = chosenOf.get(files);
+  if (chosen === undefined) {
+    chosen = chooseFiles(files);
+    chosenOf.set(files, chosen);
+    if (chosen.length < files.length) deps.log.info("query.duplicate_files_skipped", { files: files.length - chosen.length });
+  }
   return chosen;
 }
 
@@ -132,11 +140,16 @@ export async function listFiles(deps: SourceDeps, scope: SourceScope): Promise<D
  * the second copy a replica holds.
  */
 export function liveNotIn(batches: readonly RecordBatch[], files: readonly Pick<DataFile, "batchIds">[]): RecordBatch[] {
-  const seen = new Set<string>(files.flatMap((f) => f.batchIds));
+  let inFiles = batchIdsOf.get(files as readonly DataFile[]);
+  if (inFiles === undefined) {
+    inFiles = new Set(files.flatMap((f) => f.batchIds));
+    batchIdsOf.set(files as readonly DataFile[], inFiles);
+  }
+  const seen = new Set<string>();
   const live: RecordBatch[] = [];
   for (const batch of batches) {
     const id = liveBatchId(batch);
-    if (id === undefined || seen.has(id)) continue;
+    if (id === undefined || inFiles.has(id) || seen.has(id)) continue;
     seen.add(id);
     live.push(batch);
   }

@@ -9,6 +9,7 @@
  * the answer is exactly what gatherSources + one query would give.
  */
 import type { Table } from "apache-arrow";
+import type { DataFile } from "../../shared/catalog/index.ts";
 import type { TraceByIdTicket } from "../../shared/query/index.ts";
 import type { QueryEngine } from "./engine/index.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
@@ -34,13 +35,11 @@ export async function runTraceById(deps: SourceDeps, engine: QueryEngine, ticket
   }
   const { batches } = await live;
   const chosen = await later;
-  const earlyPaths = new Set(early.map((f) => f.path));
-  const chosenPaths = new Set(chosen.map((f) => f.path));
+  const { added, dropped } = listingChange(early, chosen);
   // A file read early that the later listing leaves out (chooseFiles found its batches in
   // another, older file recorded since): read everything again, the plain way.
-  if ([...earlyPaths].some((p) => !chosenPaths.has(p))) return runGatheredQuery(deps, engine, ticket, deadline);
+  if (dropped) return runGatheredQuery(deps, engine, ticket, deadline);
 
-  const added = chosen.filter((f) => !earlyPaths.has(f.path));
   const newLive = liveNotIn(batches, chosen);
   if (added.length === 0 && newLive.length === 0) return fromFiles;
   // The second pass sorts and limits the union exactly as one query over everything would.
@@ -50,4 +49,13 @@ export async function runTraceById(deps: SourceDeps, engine: QueryEngine, ticket
   } finally {
     lease.release();
   }
+}
+
+/** Files the later listing adds, and whether it dropped one the early listing had. */
+function listingChange(early: readonly DataFile[], later: readonly DataFile[]): { added: DataFile[]; dropped: boolean } {
+  // Nothing changed in between: the manifest answers with the same array.
+  if (later === early) return { added: [], dropped: false };
+  const earlyPaths = new Set(early.map((f) => f.path));
+  const laterPaths = new Set(later.map((f) => f.path));
+  return { added: later.filter((f) => !earlyPaths.has(f.path)), dropped: [...earlyPaths].some((p) => !laterPaths.has(p)) };
 }
