@@ -104,6 +104,22 @@ test("scopes no query asked for in a minute are dropped by a sweep", () => {
   expect(idle.bytes).toBe(0);
 });
 
+test("past the byte cap the least recently used scopes go, but never one queried in the last seconds", () => {
+  let now = 0;
+  const small = new LiveBatchCache(() => now, 1);
+  small.update("w", "big", new Map(), [oneSpan(1)], ["b1"]);
+  // Over the cap on its own, and in use: kept (dropping it would only make the next query fetch it all again).
+  expect([...small.claim("w", "big").keys()]).toEqual(["b1"]);
+  now = 5_000;
+  small.update("w", "other", new Map(), [oneSpan(2)], ["b2"]);
+  expect([...small.claim("w", "big").keys()]).toEqual(["b1"]);
+  // Ten seconds without a query: the older scope goes first, the newer one stays.
+  now = 16_000;
+  small.update("w", "newest", new Map(), [oneSpan(3)], ["b3"]);
+  expect([...small.claim("w", "big").keys()]).toEqual([]);
+  expect([...small.claim("w", "newest").keys()]).toEqual(["b3"]);
+});
+
 test("a scope dropped while a query waits on the writer loses none of the batches the query claimed", () => {
   let now = 0;
   const racing = new LiveBatchCache(() => now);
