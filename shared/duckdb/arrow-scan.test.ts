@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { batchOf } from "../../test/helpers/query-fixtures.ts";
 import { batchRows, makeGenericBatch, makeSpanBatch } from "../../test/helpers/wal-batches.ts";
+import { decodeExport } from "../signals/index.ts";
 import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS } from "../signals/tables.ts";
 import { appendArrow, openDuckDB, scanArrow, sortRowOrder, type DuckDBHandle } from "./index.ts";
 
@@ -32,6 +35,30 @@ describe("scanArrow", () => {
       expect(sorted).toEqual(await rowsOf(`FROM plain_${table} ORDER BY ${sortBy}, rowid`));
     });
   }
+
+  test("keepStrings: scanned again and again, plain, sliced and dictionary (wire form) strings come out the same", async () => {
+    const body = readFileSync(join(import.meta.dir, "../../test/fixtures/otlp/trace.json"));
+    const batches = [
+      makeGenericBatch("traces", { batchId: "k1", rows: 2500, seed: 6 }),
+      decodeExport("traces", body, "json", "k-wire", { wireForm: true }).batch!,
+      makeGenericBatch("traces", { batchId: "k2", rows: 300, seed: 7 }).slice(5, 290),
+      decodeExport("traces", body, "json", "k-wire-2", { wireForm: true }).batch!,
+    ];
+    const schema = TABLE_SCHEMAS.traces;
+    const orders = [undefined, sortRowOrder(batches, SORT_ORDER.traces)];
+    for (const order of orders) {
+      const once = await scanArrow(db.connection, batches, schema, { order }, (src) => rowsOf(`FROM ${src}`));
+      for (let round = 0; round < 2; round++) {
+        expect(await scanArrow(db.connection, batches, schema, { order, keepStrings: true }, (src) => rowsOf(`FROM ${src}`))).toEqual(once);
+      }
+      // Equality, grouping and prefixes compare the whole 16-byte string_t: kept ones must match made ones.
+      const grouped = (keepStrings: boolean) =>
+        scanArrow(db.connection, batches, schema, { order, keepStrings }, (src) =>
+          rowsOf(`SELECT name, service_name, count(*) AS n FROM ${src} WHERE name = name GROUP BY ALL ORDER BY ALL`),
+        );
+      expect(await grouped(true)).toEqual(await grouped(false));
+    }
+  });
 
   test("sort keys sharing long prefixes, negative and equal times sort as DuckDB sorts them", async () => {
     const ids = ["", "a", "ab", "abcdef", "abcdefg", "abcdefa", "abcdeg", "é", "z"];

@@ -47,6 +47,12 @@ const registered = new WeakSet<DuckDBConnection>();
 export interface ScanArrowOptions {
   /** The order to produce rows in (sortRowOrder); default batch by batch. */
   order?: RowOrder;
+  /**
+   * The same batches will be scanned again (the querier's live rows): keep each string's
+   * DuckDB string_t with its batch (16 bytes a string), so later scans copy them in bulk
+   * (column-gather.ts). Off for one-off scans, where building them costs more than it saves.
+   */
+  keepStrings?: boolean;
 }
 
 /** True when scanArrow reads `batch` as it is (its dictionary columns, if any, are clean). */
@@ -66,7 +72,7 @@ export async function scanArrow<T>(
   run: (source: string) => Promise<T>,
 ): Promise<T> {
   registerOnce(connection);
-  const scan = planScan(batches, schema, opts.order);
+  const scan = planScan(batches, schema, opts.order, opts.keepStrings === true);
   const id = crypto.randomUUID();
   scans.set(id, scan);
   try {
@@ -76,13 +82,13 @@ export async function scanArrow<T>(
   }
 }
 
-function planScan(batches: readonly RecordBatch[], schema: Schema, order: RowOrder | undefined): Scan {
+function planScan(batches: readonly RecordBatch[], schema: Schema, order: RowOrder | undefined, keepStrings: boolean): Scan {
   const total = batches.reduce((n, b) => n + b.numRows, 0);
   const rowOrder = order ?? identityRowOrder(batches);
   if (rowOrder.batch.length !== total) throw new SchemaMismatchError(`row order has ${rowOrder.batch.length} rows, the batches ${total}`);
   const sources = schema.fields.map((field) => {
     const col = { name: field.name, kind: kindOf(field), nullable: field.nullable };
-    return gatherSource(col.kind, batches.map((batch) => scannableColumnData(batch, col)));
+    return gatherSource(col.kind, batches.map((batch) => scannableColumnData(batch, col)), keepStrings);
   });
   return { schema, sources, nullable: schema.fields.map((f) => f.nullable), order: rowOrder, total };
 }

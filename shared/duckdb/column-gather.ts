@@ -4,8 +4,8 @@
  * the batches' own buffers (fixed-width values and string_t structs pointing into Arrow's
  * UTF-8 bytes), still one native copy per chunk column.
  *
- * A column's views over every batch (and the addresses of its UTF-8 buffers) are taken once,
- * by gatherSource, not once per 2,048-row chunk.
+ * A column's views over every batch (and the string_t of its strings) are taken once, by
+ * gatherSource, not once per 2,048-row chunk.
  */
 import duckdb from "@duckdb/node-bindings";
 import { DataType, type Data } from "apache-arrow";
@@ -31,14 +31,24 @@ export type GatherSource =
        * The caller checked the dictionaries (isDirectDictionary).
        */
       indices: (Int32Array | undefined)[];
+      /** Per batch, its strings: the column, or its dictionary's entries; their offsets, bytes and the bytes' address. */
+      strings: Data[];
       offsets: Int32Array[];
       values: Uint8Array[];
       bases: number[];
+      /** With `keep`: per batch, the DuckDB string_t of each of `strings` (stringStructs), made when first gathered. */
+      structs: (Uint32Array | undefined)[];
+      /** The batches will be scanned again: keep the string_t of plain columns with them too. */
+      keep: boolean;
       datas: readonly Data[];
     };
 
-/** `datas[b]`: the column of batch b. Touches every UTF-8 buffer once for its address. */
-export function gatherSource(kind: SupportedKind, datas: readonly Data[]): GatherSource {
+/**
+ * `datas[b]`: the column of batch b. `keep`: the batches will be scanned again (the querier's
+ * live rows), so the string_t of plain strings are worth keeping with them (16 bytes a
+ * string); a one-off scan (a flush) builds them chunk by chunk in reused memory instead.
+ */
+export function gatherSource(kind: SupportedKind, datas: readonly Data[], keep = false): GatherSource {
   switch (kind) {
     case "int32":
     case "float64":
@@ -53,9 +63,13 @@ export function gatherSource(kind: SupportedKind, datas: readonly Data[]): Gathe
       return {
         kind,
         indices: datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined)),
+        strings,
         offsets: strings.map((d) => d.valueOffsets as Int32Array),
         values,
         bases: values.map(stablePointer),
+        // Filled in as batches are first gathered; allocated whole so the array stays dense.
+        structs: new Array<Uint32Array | undefined>(datas.length).fill(undefined),
+        keep,
         datas,
       };
     }
@@ -104,34 +118,99 @@ export function gatherColumnSlice(vector: Vector, source: GatherSource, order: R
   }
 }
 
+/** Each output row's string_t, made from its string's offsets and bytes. */
 function gatherUtf8(vector: Vector, source: Extract<GatherSource, { kind: "utf8" }>, order: RowOrder, start: number, n: number, scratch: Scratch): void {
+  if (source.keep) return gatherKeptUtf8(vector, source, order, start, n, scratch);
   const { indices, offsets, values, bases } = source;
-  const structs = scratch.strings(n * STRING_T_BYTES);
-  const words = new Uint32Array(structs.buffer, structs.byteOffset, n * 4);
+  const bytes = scratch.strings(n * STRING_T_BYTES);
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
   for (let i = 0; i < n; i++) {
     const b = order.batch[start + i]!;
     const rowIndices = indices[b];
     const r = rowIndices ? rowIndices[order.row[start + i]!]! : order.row[start + i]!;
-    const offs = offsets[b]!;
-    const vals = values[b]!;
-    const from = offs[r]!;
-    const len = offs[r + 1]! - from;
-    const w = i * 4;
-    words[w] = len;
-    const at = i * STRING_T_BYTES + 4;
-    if (len <= INLINE_BYTES) {
-      for (let k = 0; k < len; k++) structs[at + k] = vals[from + k]!;
+    writeStringT(bytes, words, i, offsets[b]!, values[b]!, bases[b]!, r);
+  }
+  duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * STRING_T_BYTES);
+}
+
+/**
+ * Each output row's string_t copied from its batch's kept ones (stringStructs): four words
+ * per row, one copy for a run of consecutive rows of a plain column.
+ */
+function gatherKeptUtf8(vector: Vector, source: Extract<GatherSource, { kind: "utf8" }>, order: RowOrder, start: number, n: number, scratch: Scratch): void {
+  const { indices, strings, bases, structs } = source;
+  const bytes = scratch.strings(n * STRING_T_BYTES);
+  const out = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
+  const batchOf = order.batch;
+  const rowOf = order.row;
+  for (let i = 0; i < n; ) {
+    const b = batchOf[start + i]!;
+    const r = rowOf[start + i]!;
+    const from = (structs[b] ??= stringStructs(strings[b]!, bases[b]!));
+    const rowIndices = indices[b];
+    if (rowIndices) {
+      const w = rowIndices[r]! * 4;
+      const o = i * 4;
+      out[o] = from[w]!;
+      out[o + 1] = from[w + 1]!;
+      out[o + 2] = from[w + 2]!;
+      out[o + 3] = from[w + 3]!;
+      i++;
       continue;
     }
-    structs[at] = vals[from]!;
-    structs[at + 1] = vals[from + 1]!;
-    structs[at + 2] = vals[from + 2]!;
-    structs[at + 3] = vals[from + 3]!;
-    const address = bases[b]! + from;
-    words[w + 2] = address % TWO_32;
-    words[w + 3] = Math.floor(address / TWO_32);
+    // Rows that follow each other in one batch (a scan in batch order): one copy.
+    let end = i + 1;
+    while (end < n && batchOf[start + end] === b && rowOf[start + end] === r + (end - i)) end++;
+    out.set(from.subarray(r * 4, (r + end - i) * 4), i * 4);
+    i = end;
   }
-  duckdb.copy_data_to_vector(vector, 0, structs.buffer as ArrayBuffer, structs.byteOffset, n * STRING_T_BYTES);
+  duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * STRING_T_BYTES);
+}
+
+/**
+ * Writes the string_t of string `r` (of `offsets` / `values`, whose address is `base`) as slot
+ * `i` of `bytes` / `words` (two views of one zeroed buffer: an inlined string's unused bytes
+ * must stay zero).
+ */
+function writeStringT(bytes: Uint8Array, words: Uint32Array, i: number, offsets: Int32Array, values: Uint8Array, base: number, r: number): void {
+  const from = offsets[r]!;
+  const len = offsets[r + 1]! - from;
+  const w = i * 4;
+  words[w] = len;
+  const at = i * STRING_T_BYTES + 4;
+  if (len <= INLINE_BYTES) {
+    for (let k = 0; k < len; k++) bytes[at + k] = values[from + k]!;
+    return;
+  }
+  bytes[at] = values[from]!;
+  bytes[at + 1] = values[from + 1]!;
+  bytes[at + 2] = values[from + 2]!;
+  bytes[at + 3] = values[from + 3]!;
+  const address = base + from;
+  words[w + 2] = address % TWO_32;
+  words[w + 3] = Math.floor(address / TWO_32);
+}
+
+const structsOf = new WeakMap<Data, Uint32Array>();
+
+/**
+ * DuckDB's string_t (16 bytes: length, then the string itself when it fits in 12 bytes, else
+ * its first 4 bytes and its address) of every string of a Utf8 Data (a column or a
+ * dictionary's entries), made once per Data and kept with it, so batches scanned again (the
+ * querier's live rows, query after query) are not walked byte by byte again. The addresses
+ * point into the Data's own buffer, which the map's key keeps alive. What it costs: 16 bytes
+ * per string, for as long as the Data lives.
+ */
+function stringStructs(data: Data, base: number): Uint32Array {
+  let words = structsOf.get(data);
+  if (words) return words;
+  words = new Uint32Array(data.length * 4);
+  const bytes = new Uint8Array(words.buffer);
+  const offsets = data.valueOffsets as Int32Array;
+  const values = data.values as Uint8Array;
+  for (let r = 0; r < data.length; r++) writeStringT(bytes, words, r, offsets, values, base, r);
+  structsOf.set(data, words);
+  return words;
 }
 
 /** The validity of output rows [start, start + n), gathered bit by bit. */

@@ -66,7 +66,8 @@ export async function withLiveScan<T>(
 ): Promise<T> {
   const batches = preparedRows(table, live, shape);
   if (batches === null) return run(null);
-  return scanArrow(connection, batches, liveSchema(table, shape), {}, run);
+  // Live batches stay in the querier between queries (../live-cache.ts) and are scanned again.
+  return scanArrow(connection, batches, liveSchema(table, shape), { keepStrings: true }, run);
 }
 
 /**
