@@ -93,7 +93,7 @@ export class QueryEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.connections.close();
+    await this.connections.close();
     this.handle.close();
   }
 

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { createLogger } from "../../../shared/log/index.ts";
+import { QueryEngine } from "./engine.ts";
 import { FreshConnections } from "./fresh-connections.ts";
+
+const log = createLogger({ level: "warn", bindings: {} });
 
 let handle: DuckDBHandle | undefined;
 afterEach(() => handle?.close());
@@ -18,7 +22,7 @@ describe("FreshConnections", () => {
     await second.run("CREATE TEMP VIEW src AS SELECT 2 AS x");
     expect((await second.runAndReadAll("SELECT x FROM src")).getRows()).toEqual([[2]]);
     connections.discard(second);
-    connections.close();
+    await connections.close();
   });
 
   test("concurrent takes get distinct connections, beyond the spares kept", async () => {
@@ -28,7 +32,7 @@ describe("FreshConnections", () => {
     expect(new Set(taken).size).toBe(3);
     for (const c of taken) expect((await c.runAndReadAll("SELECT 42")).getRows()).toEqual([[42]]);
     for (const c of taken) connections.discard(c);
-    connections.close();
+    await connections.close();
   });
 
   test("close() right after a discard closes everything before the instance goes", async () => {
@@ -37,9 +41,14 @@ describe("FreshConnections", () => {
     const used = await connections.take();
     expect((await used.runAndReadAll("SELECT 1")).getRows()).toEqual([[1]]);
     connections.discard(used);
-    connections.close();
+    await connections.close();
     handle.close();
     handle = undefined;
     await new Promise((resolve) => setImmediate(resolve));
+  });
+
+  test("an engine closed right after it opened waits for the spares still opening (a connect finishing after its instance closed crashed the process)", async () => {
+    for (let i = 0; i < 20; i++) await (await QueryEngine.open({ log })).close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
   });
 });

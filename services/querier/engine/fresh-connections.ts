@@ -40,11 +40,15 @@ export class FreshConnections {
     });
   }
 
-  /** Closes the spares and the used connections not closed yet, before the instance goes. */
-  close(): void {
+  /**
+   * Closes the used connections not closed yet and the spares — waiting for those still
+   * opening: a connect that completes after its instance closed crashes the process.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     for (const connection of this.used) this.closeUsed(connection);
-    for (const spare of this.spares.splice(0)) spare.then((c) => c.closeSync(), () => undefined);
+    const spares = await Promise.allSettled(this.spares.splice(0));
+    for (const spare of spares) if (spare.status === "fulfilled") spare.value.closeSync();
   }
 
   private closeUsed(connection: DuckDBConnection): void {
