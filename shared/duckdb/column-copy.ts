@@ -87,28 +87,35 @@ function copyUtf8Slice(vector: Vector, data: Data, start: number, n: number, nul
   const structs = scratch.strings(n * STRING_T_BYTES);
   const words = new Uint32Array(structs.buffer, structs.byteOffset, n * 4);
   const base = stablePointer(values);
-  for (let i = 0; i < n; i++) {
-    const from = offsets[start + i];
-    const len = offsets[start + i + 1] - from;
-    const w = i * 4;
-    words[w] = len;
-    const at = i * STRING_T_BYTES + 4;
-    if (len <= INLINE_BYTES) {
-      for (let k = 0; k < len; k++) structs[at + k] = values[from + k];
-      continue;
-    }
-    structs[at] = values[from];
-    structs[at + 1] = values[from + 1];
-    structs[at + 2] = values[from + 2];
-    structs[at + 3] = values[from + 3];
-    const address = base + from;
-    words[w + 2] = address % TWO_32;
-    words[w + 3] = Math.floor(address / TWO_32);
-  }
+  for (let i = 0; i < n; i++) writeStringT(structs, words, i, offsets, values, base, start + i);
   duckdb.copy_data_to_vector(vector, 0, structs.buffer as ArrayBuffer, structs.byteOffset, n * STRING_T_BYTES);
 }
 
 const TWO_32 = 4294967296;
+
+/**
+ * Writes the string_t of string `r` (of `offsets` / `values`, whose address is `base`) as slot
+ * `i` of `bytes` / `words` (two views of one zeroed buffer: an inlined string's unused bytes
+ * must stay zero).
+ */
+export function writeStringT(bytes: Uint8Array, words: Uint32Array, i: number, offsets: Int32Array, values: Uint8Array, base: number, r: number): void {
+  const from = offsets[r]!;
+  const len = offsets[r + 1]! - from;
+  const w = i * 4;
+  words[w] = len;
+  const at = i * STRING_T_BYTES + 4;
+  if (len <= INLINE_BYTES) {
+    for (let k = 0; k < len; k++) bytes[at + k] = values[from + k]!;
+    return;
+  }
+  bytes[at] = values[from]!;
+  bytes[at + 1] = values[from + 1]!;
+  bytes[at + 2] = values[from + 2]!;
+  bytes[at + 3] = values[from + 3]!;
+  const address = base + from;
+  words[w + 2] = address % TWO_32;
+  words[w + 3] = Math.floor(address / TWO_32);
+}
 
 /**
  * The address of `values[0]`. Bun keeps small typed arrays inside the GC heap until their

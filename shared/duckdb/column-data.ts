@@ -38,3 +38,26 @@ export function plainColumnData(batch: RecordBatch, col: ColumnPlan): Data {
 export function int64Words(data: Data): Int32Array {
   return new Int32Array(data.values.buffer, data.values.byteOffset, data.length * 2);
 }
+
+/**
+ * Utf8 columns, or Dictionary<Int32, Utf8> ones (the Flight wire form of repeated columns),
+ * per batch: `strings` is the column or its dictionary's entries (with their offsets and
+ * bytes), and `indices` a dictionary row's entry (undefined: a plain column). The caller
+ * checked the dictionaries (isDirectDictionary).
+ */
+export interface Utf8Parts {
+  indices: (Int32Array | undefined)[];
+  strings: Data[];
+  offsets: Int32Array[];
+  values: Uint8Array[];
+}
+
+export function utf8Parts(datas: readonly Data[]): Utf8Parts {
+  const strings = datas.map((d) => (d.dictionary ? d.dictionary.data[0]! : d));
+  return {
+    indices: datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined)),
+    strings,
+    offsets: strings.map((d) => d.valueOffsets as Int32Array),
+    values: strings.map((d) => d.values as Uint8Array),
+  };
+}

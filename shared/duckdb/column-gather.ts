@@ -9,39 +9,28 @@
  */
 import duckdb from "@duckdb/node-bindings";
 import { DataType, type Data } from "apache-arrow";
-import { STRING_T_BYTES, INLINE_BYTES, stablePointer, type Scratch } from "./column-copy.ts";
-import { int64Words } from "./column-data.ts";
+import { STRING_T_BYTES, stablePointer, writeStringT, type Scratch } from "./column-copy.ts";
+import { int64Words, utf8Parts, type Utf8Parts } from "./column-data.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { SupportedKind } from "./types.ts";
 
 type Vector = ReturnType<typeof duckdb.data_chunk_get_vector>;
-
-const TWO_32 = 4294967296;
 
 /** One column over every batch of a scan, ready to gather from; `[b]` is batch b. */
 export type GatherSource =
   | { kind: "int32" | "float64"; values: (Int32Array | Float64Array)[]; datas: readonly Data[] }
   | { kind: "int64"; words: Int32Array[]; datas: readonly Data[] }
   | { kind: "bool"; datas: readonly Data[] }
-  | {
+  | (Utf8Parts & {
       kind: "utf8";
-      /**
-       * Utf8 columns, or Dictionary<Int32, Utf8> ones (the Flight wire form of repeated
-       * columns): a dictionary row points at its entry (indices[b]), nothing is expanded.
-       * The caller checked the dictionaries (isDirectDictionary).
-       */
-      indices: (Int32Array | undefined)[];
-      /** Per batch, its strings: the column, or its dictionary's entries; their offsets, bytes and the bytes' address. */
-      strings: Data[];
-      offsets: Int32Array[];
-      values: Uint8Array[];
+      /** Per batch, the address of its strings' bytes. */
       bases: number[];
       /** With `keep`: per batch, the DuckDB string_t of each of `strings` (stringStructs), made when first gathered. */
       structs: (Uint32Array | undefined)[];
       /** The batches will be scanned again: keep the string_t of plain columns with them too. */
       keep: boolean;
       datas: readonly Data[];
-    };
+    });
 
 /**
  * `datas[b]`: the column of batch b. `keep`: the batches will be scanned again (the querier's
@@ -58,15 +47,11 @@ export function gatherSource(kind: SupportedKind, datas: readonly Data[], keep =
     case "bool":
       return { kind, datas };
     case "utf8": {
-      const strings = datas.map((d) => (d.dictionary ? d.dictionary.data[0]! : d));
-      const values = strings.map((d) => d.values as Uint8Array);
+      const parts = utf8Parts(datas);
       return {
         kind,
-        indices: datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined)),
-        strings,
-        offsets: strings.map((d) => d.valueOffsets as Int32Array),
-        values,
-        bases: values.map(stablePointer),
+        ...parts,
+        bases: parts.values.map(stablePointer),
         // Filled in as batches are first gathered; allocated whole so the array stays dense.
         structs: new Array<Uint32Array | undefined>(datas.length).fill(undefined),
         keep,
@@ -165,30 +150,6 @@ function gatherKeptUtf8(vector: Vector, source: Extract<GatherSource, { kind: "u
     i = end;
   }
   duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * STRING_T_BYTES);
-}
-
-/**
- * Writes the string_t of string `r` (of `offsets` / `values`, whose address is `base`) as slot
- * `i` of `bytes` / `words` (two views of one zeroed buffer: an inlined string's unused bytes
- * must stay zero).
- */
-function writeStringT(bytes: Uint8Array, words: Uint32Array, i: number, offsets: Int32Array, values: Uint8Array, base: number, r: number): void {
-  const from = offsets[r]!;
-  const len = offsets[r + 1]! - from;
-  const w = i * 4;
-  words[w] = len;
-  const at = i * STRING_T_BYTES + 4;
-  if (len <= INLINE_BYTES) {
-    for (let k = 0; k < len; k++) bytes[at + k] = values[from + k]!;
-    return;
-  }
-  bytes[at] = values[from]!;
-  bytes[at + 1] = values[from + 1]!;
-  bytes[at + 2] = values[from + 2]!;
-  bytes[at + 3] = values[from + 3]!;
-  const address = base + from;
-  words[w + 2] = address % TWO_32;
-  words[w + 3] = Math.floor(address / TWO_32);
 }
 
 const structsOf = new WeakMap<Data, Uint32Array>();

@@ -61,7 +61,7 @@ export function withDedicatedColumns(batch: RecordBatch): RecordBatch {
       else builders[k]!.push(letter, found.text[k] ?? bytes, found.start[k]!, found.end[k]!);
     }
   }
-  const schema = new Schema([...batch.schema.fields, ...DEDICATED_FIELDS]);
+  const schema = withDedicatedSchema(batch.schema);
   const children = [
     ...batch.schema.fields.map((f) => batch.getChild(f.name)!.data[0]!),
     ...builders.map((b) => b.finish()),

@@ -8,7 +8,7 @@
  * ORDER BY on a single thread does.
  */
 import { DataType, type Data, type RecordBatch } from "apache-arrow";
-import { int64Words, singleChunk } from "./column-data.ts";
+import { int64Words, singleChunk, utf8Parts } from "./column-data.ts";
 import { isDirectDictionary } from "./column-gather.ts";
 import { SchemaMismatchError } from "./errors.ts";
 
@@ -67,14 +67,9 @@ export function sortRowOrder(batches: readonly RecordBatch[], columns: readonly 
 function keyColumn(batches: readonly RecordBatch[], name: string): KeyColumn {
   const datas = batches.map((b) => sortKeyData(b, name));
   // Utf8, or the wire form's Dictionary<Int32, Utf8>: a row's text is its dictionary entry.
-  const strings = datas.map((d) => (d.dictionary && isDirectDictionary(d) ? d.dictionary.data[0]! : d));
-  if (datas.length > 0 && strings.every((d) => DataType.isUtf8(d.type))) {
-    return {
-      kind: "utf8",
-      offsets: strings.map((d) => d.valueOffsets as Int32Array),
-      values: strings.map((d) => d.values as Uint8Array),
-      indices: datas.map((d) => (d.dictionary ? (d.values as Int32Array) : undefined)),
-    };
+  if (datas.length > 0 && datas.every((d) => (d.dictionary ? isDirectDictionary(d) : DataType.isUtf8(d.type)))) {
+    const { offsets, values, indices } = utf8Parts(datas);
+    return { kind: "utf8", offsets, values, indices };
   }
   if (datas.every((d) => d.values instanceof BigInt64Array)) return { kind: "int64", words: datas.map(int64Words) };
   if (datas.length === 0) return { kind: "int64", words: [] };
