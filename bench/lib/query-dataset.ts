@@ -56,7 +56,8 @@ function codeVersion(): string {
   const sources = [
     ...readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).map((f) => join(dir, f)),
     join(REPO, "bench/lib/query-spans.ts"),
-    ...["dedicated-attributes.ts", "dedicated-columns.ts", "arrow-scan.ts", "column-gather.ts", "row-order.ts"].map((f) => join(REPO, "shared/duckdb", f)),
+    ...["arrow-scan.ts", "column-gather.ts", "row-order.ts"].map((f) => join(REPO, "shared/duckdb", f)),
+    ...["dedicated-attributes.ts", "dedicated-columns.ts"].map((f) => join(REPO, "shared/signals", f)),
   ];
   return Bun.hash(sources.map((p) => readFileSync(p, "utf8")).join("\n")).toString(16);
 }

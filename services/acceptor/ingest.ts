@@ -142,8 +142,12 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
   };
 }
 
-/** How the acceptor decodes (the ingest benchmark's decode-only ceiling uses the same). */
-export const ACCEPTOR_DECODE: DecodeOptions = { wireForm: true };
+/**
+ * How the acceptor decodes (the ingest benchmark's decode-only ceiling uses the same): the
+ * Flight wire form, spans with their dedicated attribute columns (computed here once, from the
+ * typed values, rather than from the attribute JSON by every writer flush and live search).
+ */
+export const ACCEPTOR_DECODE: DecodeOptions = { wireForm: true, dedicated: true };
 
 function decode(req: IngestRequest, batchId: string) {
   try {

@@ -71,7 +71,8 @@ export interface LiveRows {
 export async function fetchLive(deps: SourceDeps, scope: SourceScope, deadline: number): Promise<LiveRows> {
   const ticket: LiveTicket = {
     kind: "live", org_id: scope.org, bucket: scope.bucket, table: scope.table,
-    ...(scope.traceId !== undefined ? { trace_id: scope.traceId } : {}),
+    // A search reads the spans' dedicated columns; a trace by id reads whole spans.
+    ...(scope.traceId !== undefined ? { trace_id: scope.traceId } : { dedicated: scope.table === "traces" }),
   };
   const writers = await deps.resolver.live({ role: "writer" });
   // A trace by id asks for few batches, none worth keeping.

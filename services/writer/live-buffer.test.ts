@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeData, RecordBatch, Struct } from "apache-arrow";
 import { isDirectlyScannable } from "../../shared/duckdb/index.ts";
-import { decodeExport, tracesSchema } from "../../shared/signals/index.ts";
+import { decodeExport, toPlainBatch, tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../shared/signals/index.ts";
+import { liveAnswer } from "./live-answer.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 
 const fixture = readFileSync(join(import.meta.dir, "../../test/fixtures/otlp/trace.json"));
@@ -59,5 +60,28 @@ describe("LiveBuffer", () => {
     const [expanded] = buffer.entries("o", "k2", "traces");
     expect(isDirectlyScannable(expanded!.stored!)).toBe(true);
     expect(expanded!.stored!.getChild("batch_id")!.get(0)).toBe("");
+  });
+
+  test("spans with or without their dedicated columns: the contract form leaves them out, the dedicated form has them", () => {
+    const buffer = new LiveBuffer();
+    const sent = decodeExport("traces", fixture, "json", "new", { wireForm: true, dedicated: true }).batch!;
+    const old = decodeExport("traces", fixture, "json", "old", { wireForm: true }).batch!;
+    buffer.add({ batchId: "new", orgId: "o", bucket: "k", table: "traces", shardId: 0, batch: sent });
+    buffer.add({ batchId: "old", orgId: "o", bucket: "k", table: "traces", shardId: 0, batch: old });
+    const names = (b: RecordBatch) => b.schema.fields.map((f) => f.name);
+    const withDedicated = names(withDedicatedColumns(old));
+    for (const entry of buffer.entries("o", "k", "traces")) {
+      expect(names(entry.batch)).toEqual(tracesSchema.fields.map((f) => f.name));
+      expect(rows(entry.batch)).toEqual(rows(decodeExport("traces", fixture, "json", entry.batchId).batch!));
+      expect(names(entry.dedicatedBatch)).toEqual(withDedicated);
+      expect(rows(entry.dedicatedBatch)).toEqual(rows(toPlainBatch(withDedicatedColumns(entry.batchId === "new" ? sent : old), withDedicatedSchema(tracesSchema))));
+    }
+    expect(buffer.entries("o", "k", "traces")[0]!.stored).toBe(sent);
+
+    const answer = (dedicated?: boolean) => liveAnswer(buffer, { kind: "live", org_id: "o", bucket: "k", table: "traces", ...(dedicated === undefined ? {} : { dedicated }) });
+    expect(names(answer().batches[0]!)).toEqual(tracesSchema.fields.map((f) => f.name));
+    expect(answer().schema.fields.map((f) => f.name)).toEqual(tracesSchema.fields.map((f) => f.name));
+    expect(answer(true).schema.fields.map((f) => f.name)).toEqual(withDedicated);
+    expect(answer(true).batches.map(names)).toEqual([withDedicated, withDedicated]);
   });
 });

@@ -3,15 +3,15 @@
  * (read-your-writes); the flusher drains them. Batch ids make adds idempotent.
  *
  * Batches are kept as they arrived — usually the Flight wire form, whose repeated columns
- * are dictionaries (a third smaller) — and handed out in the table contract's plain form:
- * `LiveEntry.batch` expands them on each read (live queries are rarer than the writes they
- * read). The flusher reads `LiveEntry.stored` as it is (scanArrow reads dictionaries).
+ * are dictionaries (a third smaller), spans usually with their dedicated attribute columns —
+ * and handed out in the table contract's plain form: `LiveEntry.batch` expands them on each
+ * read (live queries are rarer than the writes they read). The flusher reads
+ * `LiveEntry.stored` as it is (scanArrow reads dictionaries).
  */
 import type { RecordBatch } from "apache-arrow";
 import { retainedBytes } from "../../shared/flight/index.ts";
 import { isDirectlyScannable } from "../../shared/duckdb/index.ts";
-import { TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
-import { toPlainBatch } from "../../shared/signals/wire-form.ts";
+import { contractColumns, plainSchemaOf, toPlainBatch, withDedicatedColumns, type TableName } from "../../shared/signals/index.ts";
 import type { WalEntry } from "./wal/index.ts";
 
 /** What is added: a WAL entry without its IPC bytes, `batch` as received (wire form or plain). */
@@ -21,6 +21,8 @@ export type NewLiveEntry = Omit<WalEntry, "ipc">;
 export type LiveEntry = NewLiveEntry & {
   /** The batch as kept (usually the wire form): scanArrow reads it without expanding it. */
   readonly stored: RecordBatch;
+  /** Spans: `batch` with the dedicated attribute columns (computed if it came without them); other tables: `batch`. */
+  readonly dedicatedBatch: RecordBatch;
 };
 
 interface StoredEntry {
@@ -57,7 +59,7 @@ export class LiveBuffer {
     if (entries.has(entry.batchId)) return false;
     const { batchId, orgId, bucket, table, shardId } = entry;
     // Dictionaries from a foreign sender that scanArrow cannot read as they are: expand once.
-    const batch = isDirectlyScannable(entry.batch) ? entry.batch : toPlainBatch(entry.batch, TABLE_SCHEMAS[table]);
+    const batch = isDirectlyScannable(entry.batch) ? entry.batch : toPlainBatch(entry.batch, plainSchemaOf(entry.batch, table));
     const stored: StoredEntry = { batchId, orgId, bucket, table, shardId, stored: batch, rows: batch.numRows, bytes: retainedBytes(batch) };
     entries.set(batchId, stored);
     this.totalRows += stored.rows;
@@ -131,6 +133,7 @@ function holdsTrace(entry: StoredEntry, traceId: string): boolean {
 
 /** The contract view of a stored entry: `batch` expands the stored form on every read. */
 function liveEntry(s: StoredEntry): LiveEntry {
+  const plain = () => toPlainBatch(s.stored, plainSchemaOf(s.stored, s.table));
   return {
     batchId: s.batchId,
     orgId: s.orgId,
@@ -139,7 +142,10 @@ function liveEntry(s: StoredEntry): LiveEntry {
     shardId: s.shardId,
     stored: s.stored,
     get batch() {
-      return toPlainBatch(s.stored, TABLE_SCHEMAS[s.table]);
+      return contractColumns(plain(), s.table);
+    },
+    get dedicatedBatch() {
+      return s.table === "traces" ? withDedicatedColumns(plain()) : plain();
     },
   };
 }

@@ -180,7 +180,8 @@ export class ReplicaSync {
           replicas: [...(holders?.names ?? []), name],
         };
         try {
-          await client.put(descriptor, [entry.batch], { deadlineMs: this.deps.copyTimeoutMs });
+          // As received (the wire form, dedicated columns included): smaller than the plain form.
+          await client.put(descriptor, [entry.stored], { deadlineMs: this.deps.copyTimeoutMs });
           holders?.names.add(name);
           this.copies.inc({ result: "ok" });
         } catch (err) {

@@ -7,9 +7,3 @@ export { identityRowOrder, sortRowOrder, type RowOrder } from "./row-order.ts";
 export { isDirectlyScannable, scanArrow, type ScanArrowOptions } from "./arrow-scan.ts";
 export { createTableSql, UnsupportedArrowTypeError } from "./types.ts";
 export { quoteIdent, quoteLiteral } from "./sql.ts";
-export {
-  DEDICATED_SPAN_ATTRIBUTES,
-  DEDICATED_COLUMNS,
-  dedicatedColumnsOnTheFlySql,
-} from "./dedicated-attributes.ts";
-export { withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";

@@ -125,8 +125,19 @@ function writeValues(r: WireReader, end: number, out: ByteSink, item: (r: WireRe
   r.expectEnd(end);
 }
 
-/** Writes the KeyValue whose body is r.buf[r.pos, end). A missing value is `{}`. */
-export function writeKeyValue(r: WireReader, end: number, out: ByteSink): void {
+/** Where a KeyValue just written came from and went: its key in the request, its value's JSON in the sink. */
+export interface WrittenKeyValue {
+  keyStart: number;
+  keyEnd: number;
+  valueStart: number;
+  valueEnd: number;
+}
+
+/**
+ * Writes the KeyValue whose body is r.buf[r.pos, end). A missing value is `{}`. `written`,
+ * when given, is told where its key and value JSON lie.
+ */
+export function writeKeyValue(r: WireReader, end: number, out: ByteSink, written?: WrittenKeyValue): void {
   let keyStart = 0;
   let keyEnd = 0;
   let valueStart = -1;
@@ -147,11 +158,18 @@ export function writeKeyValue(r: WireReader, end: number, out: ByteSink): void {
   out.raw(KEY_OPEN);
   out.jsonString(r.buf, keyStart, keyEnd);
   out.raw(VALUE_OPEN);
+  const jsonStart = out.pos;
   if (valueStart < 0) out.raw(EMPTY_VALUE);
   else {
     r.pos = valueStart;
     writeAnyValue(r, valueEnd, out);
     r.pos = end;
+  }
+  if (written) {
+    written.keyStart = keyStart;
+    written.keyEnd = keyEnd;
+    written.valueStart = jsonStart;
+    written.valueEnd = out.pos;
   }
   out.byte(0x7d);
 }
@@ -160,10 +178,10 @@ export function writeKeyValue(r: WireReader, end: number, out: ByteSink): void {
  * Reads one occurrence of a repeated KeyValue field at r.pos (occurrences may be
  * interleaved with other fields) and writes it, preceded by a comma unless `first`.
  */
-export function appendKeyValue(r: WireReader, out: ByteSink, first: boolean): void {
+export function appendKeyValue(r: WireReader, out: ByteSink, first: boolean, written?: WrittenKeyValue): void {
   const e = r.delimitedEnd();
   if (!first) out.byte(0x2c);
-  writeKeyValue(r, e, out);
+  writeKeyValue(r, e, out, written);
 }
 
 /**

@@ -142,7 +142,9 @@ export class BoolBuilder {
   }
 }
 
-export type ColumnBuilder = Utf8Column | RepeatedUtf8Column | Int32Builder | Int64Builder | Float64Builder | BoolBuilder;
+export type ColumnBuilder =
+  | Utf8Column | RepeatedUtf8Column | Int32Builder | Int64Builder | Float64Builder | BoolBuilder
+  | { readonly length: number; finish(): Data };
 
 /**
  * Assembles builders (keyed by column name) into a RecordBatch of exactly `schema`; a

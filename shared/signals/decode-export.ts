@@ -9,6 +9,7 @@ import { OtlpDecodeError } from "./errors.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
 import { TABLE_SCHEMAS, type TableName } from "./tables.ts";
+import { withDedicatedSchema } from "./dedicated-columns.ts";
 import { wireSchema } from "./wire-form.ts";
 import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
 
@@ -30,6 +31,12 @@ export interface DecodeOptions {
    * columns; consumers of the table contract expand it with `toPlainBatch`.
    */
   wireForm?: boolean;
+  /**
+   * Spans also get the dedicated attribute columns (dedicated-attributes.ts), filled while the
+   * attributes are decoded: far cheaper here, from the typed protobuf values, than parsing the
+   * attribute JSON again wherever they are needed (the writer's flush, the querier's live rows).
+   */
+  dedicated?: boolean;
 }
 
 /**
@@ -39,7 +46,8 @@ export interface DecodeOptions {
  */
 export function decodeExport(signal: TableName, body: Uint8Array, format: OtlpFormat, batchId: string, options: DecodeOptions = {}): DecodedExport {
   const wire = format === "json" ? jsonBodyToProtobuf(signal, body) : body;
-  const schema = options.wireForm ? wireSchema(signal) : TABLE_SCHEMAS[signal];
+  const table = options.wireForm ? wireSchema(signal) : TABLE_SCHEMAS[signal];
+  const schema = options.dedicated && signal === "traces" ? withDedicatedSchema(table) : table;
   const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema);
   const rejectReason = rejected.message(UNIT[signal]);
   return rejectReason === undefined

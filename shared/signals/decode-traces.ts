@@ -3,10 +3,11 @@
  * Strings, ids and the attributes / events / links JSON are written as bytes straight into
  * the Arrow columns (see byte-sink.ts); a span found invalid after reading is rolled back.
  */
-import { appendKeyValue } from "./anyvalue-json.ts";
+import { appendKeyValue, type WrittenKeyValue } from "./anyvalue-json.ts";
 import type { ByteSink } from "./byte-sink.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
+import { DedicatedValues, hasDedicatedColumns } from "./dedicated-columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
@@ -57,8 +58,14 @@ function newColumns(textBytes: number) {
   };
 }
 
+/**
+ * `schema`: the table's, its wire form, or either with the dedicated attribute columns
+ * (withDedicatedSchema), which are then filled from each span's attributes as they are written.
+ */
 export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: Schema = tracesSchema): DecodedRows {
   const c = newColumns(body.length * 2 + 4096);
+  const dedicated = hasDedicatedColumns(schema) ? new DedicatedValues() : undefined;
+  const written: WrittenKeyValue = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0 };
   const batchIdBytes = utf8(batchId);
   const rejected = new Rejections();
   let accepted = 0;
@@ -80,6 +87,7 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
     c.events.byte(0x5b);
     c.links.byte(0x5b);
     let nAttrs = 0, nEvents = 0, nLinks = 0;
+    dedicated?.beginRow();
     while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
@@ -92,7 +100,12 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
         case (6 << 3) | WIRE_VARINT: kind = r.uint32() | 0; break;
         case (7 << 3) | WIRE_I64: r.fixed64(); startLo = r.lo; startHi = r.hi; break;
         case (8 << 3) | WIRE_I64: r.fixed64(); endLo = r.lo; endHi = r.hi; break;
-        case (9 << 3) | WIRE_LEN: appendKeyValue(r, c.attributes, nAttrs++ === 0); break;
+        case (9 << 3) | WIRE_LEN:
+          if (dedicated) {
+            appendKeyValue(r, c.attributes, nAttrs++ === 0, written);
+            dedicated.offer(buf, written.keyStart, written.keyEnd, c.attributes.buf, written.valueStart, written.valueEnd);
+          } else appendKeyValue(r, c.attributes, nAttrs++ === 0);
+          break;
         case (10 << 3) | WIRE_VARINT: droppedAttrs = r.uint32(); break;
         case (11 << 3) | WIRE_LEN: {
           const e = r.delimitedEnd();
@@ -162,10 +175,12 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
     c.dropped_attributes_count.push(droppedAttrs);
     c.dropped_events_count.push(droppedEvents);
     c.dropped_links_count.push(droppedLinks);
+    dedicated?.endRow();
   };
 
   forEachItem(new WireReader(body), visitSpan);
-  return { batch: accepted === 0 ? null : buildRecordBatch(schema, c), accepted, rejected };
+  const columns = dedicated ? { ...c, ...dedicated.columns() } : c;
+  return { batch: accepted === 0 ? null : buildRecordBatch(schema, columns), accepted, rejected };
 }
 
 const EVENT_TIME = utf8('{"timeUnixNano":"');

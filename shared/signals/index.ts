@@ -8,7 +8,9 @@
  * The table contract itself lives in tables.ts.
  */
 export { decodeExport, type DecodeOptions } from "./decode-export.ts";
-export { hasDictionaryColumns, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError } from "./wire-form.ts";
+export {
+  contractColumns, hasDictionaryColumns, plainSchemaOf, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError,
+} from "./wire-form.ts";
 export { OtlpDecodeError } from "./errors.ts";
 export type { DecodedExport, OtlpFormat } from "./types.ts";
 export { encodeExportResponse, encodeStatus, type ExportOutcome } from "./responses.ts";
@@ -26,3 +28,5 @@ export {
 export { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 export { exportRequestType, exportResponseType, OTLP_GRPC_EXPORT_PATHS, OTLP_PROTO_SOURCES, otlpRoot } from "./proto.ts";
 export * from "./tables.ts";
+export { DEDICATED_COLUMNS, DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attributes.ts";
+export { DedicatedValues, hasDedicatedColumns, withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";

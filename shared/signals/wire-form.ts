@@ -6,8 +6,13 @@
  *
  * Whoever hands rows on to a consumer of the contract (DuckDB, Parquet, the querier) calls
  * `toPlainBatch` first: it turns every dictionary column back into plain Utf8.
+ *
+ * Spans may also carry the dedicated attribute columns after the contract's (the acceptor
+ * sends them: dedicated-columns.ts); `contractColumns` leaves them out for readers that do
+ * not want them.
  */
 import { DataType, Dictionary, Field, Int32, makeData, RecordBatch, Schema, Struct, Utf8, type Data } from "apache-arrow";
+import { hasDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";
 import { expandUtf8 } from "./repeated-column.ts";
 import { TABLE_SCHEMAS, type TableName } from "./tables.ts";
 
@@ -123,10 +128,11 @@ function copyBitmap(data: Data): Uint8Array {
 
 /**
  * Why `schema` cannot carry rows of `table` (undefined when it can): the contract's column
- * names in order, each of the contract's type or — for a Utf8 column — a dictionary of Utf8.
+ * names in order (for spans, optionally followed by the dedicated columns), each of the
+ * contract's type or — for a Utf8 column — a dictionary of Utf8.
  */
 export function wireSchemaProblem(schema: Schema, table: TableName): string | undefined {
-  const contract = TABLE_SCHEMAS[table];
+  const contract = table === "traces" && hasDedicatedColumns(schema) ? withDedicatedSchema(TABLE_SCHEMAS.traces) : TABLE_SCHEMAS[table];
   const names = schema.fields.map((f) => f.name);
   if (names.length !== contract.fields.length || names.some((n, i) => n !== contract.fields[i]!.name)) {
     return `batch columns do not match table ${table}: ${names.join(",")}`;
@@ -138,4 +144,17 @@ export function wireSchemaProblem(schema: Schema, table: TableName): string | un
     if (got.typeId !== want.typeId || String(got) !== String(want)) return `column ${names[i]} is ${String(got)}, table ${table} has ${String(want)}`;
   }
   return undefined;
+}
+
+/** The contract schema a batch of `table` is read under: with the dedicated columns when it has them. */
+export function plainSchemaOf(batch: RecordBatch, table: TableName): Schema {
+  return table === "traces" && hasDedicatedColumns(batch.schema) ? withDedicatedSchema(TABLE_SCHEMAS.traces) : TABLE_SCHEMAS[table];
+}
+
+/** `batch` (plain) with only the contract's columns of `table`: extra columns after them left out. */
+export function contractColumns(batch: RecordBatch, table: TableName): RecordBatch {
+  const schema = TABLE_SCHEMAS[table];
+  if (batch.schema.fields.length === schema.fields.length) return batch;
+  const children = batch.data.children.slice(0, schema.fields.length);
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
 }

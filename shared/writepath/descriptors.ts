@@ -40,6 +40,11 @@ export const liveTicket = z.object({
   trace_id: z.string().min(1).optional(),
   /** Batch ids the asker already holds from this writer: not sent again. */
   have: z.array(z.string()).optional(),
+  /**
+   * Spans: send the dedicated attribute columns after the contract's (the asker searches
+   * them). A writer that predates them ignores this and sends the contract's columns only.
+   */
+  dedicated: z.boolean().optional(),
 });
 export type LiveTicket = z.infer<typeof liveTicket>;
 

@@ -1,10 +1,11 @@
 /**
- * Attribute predicates over a dedicated column (shared/duckdb/dedicated-attributes.ts): the
+ * Attribute predicates over a dedicated column (shared/signals/dedicated-attributes.ts): the
  * key's first value as a type letter + text, NULL when absent. Each predicate is exactly the
  * JSON path's (attribute-sql.ts): same typed comparisons; a missing attribute or one of
  * another type gives NULL (never matches).
  */
-import { DEDICATED_SPAN_ATTRIBUTES, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { DEDICATED_SPAN_ATTRIBUTES } from "../../../shared/signals/index.ts";
 import type { AttributeColumn } from "./attribute-sql.ts";
 
 /** The dedicated column of `key` in `column`, if it has one (span attributes only). */
@@ -42,4 +43,24 @@ export function numericCompareSql(value: string, sqlOp: string, literal: string,
 
 export function boolCompareSql(value: string, sqlOp: string, literal: boolean): string {
   return `(TRY_CAST(${memberText(value, "b")} AS BOOLEAN) ${sqlOp} ${literal ? "TRUE" : "FALSE"})`;
+}
+
+/**
+ * `expr AS column, ...` computing the dedicated columns from `attributes` of the row source,
+ * with the same values as the writer's. A substring guard (the key as JSON.stringify writes it)
+ * skips the JSON parse on spans without the key; two parses otherwise (key list, then value).
+ */
+export function dedicatedColumnsOnTheFlySql(): string {
+  return Object.entries(DEDICATED_SPAN_ATTRIBUTES)
+    .map(([key, column]) => {
+      const doc = "NULLIF(attributes, '')";
+      const pos = `list_position(json_extract_string(${doc}, '$[*].key'), ${quoteLiteral(key)})`;
+      const value = `json_extract(${doc}, '$[' || (${pos} - 1) || '].value')`;
+      const typed =
+        `list_transform([json_extract_string(_v, ['$.stringValue', '$.intValue', '$.doubleValue', '$.boolValue'])], ` +
+        `lambda _m: coalesce('s' || _m[1], 'i' || _m[2], 'd' || _m[3], 'b' || _m[4], 'x'))[1]`;
+      const guard = `strpos(attributes, ${quoteLiteral(`"key":${JSON.stringify(key)}`)}) > 0`;
+      return `(CASE WHEN ${guard} THEN TRY(list_transform([${value}], lambda _v: CASE WHEN _v IS NOT NULL THEN ${typed} END)[1]) END) AS ${quoteIdent(column)}`;
+    })
+    .join(", ");
 }

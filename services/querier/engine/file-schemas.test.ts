@@ -5,12 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import {
-  appendArrow, openDuckDB, quoteLiteral, withDedicatedColumns, withDedicatedSchema, type DuckDBHandle,
-} from "../../../shared/duckdb/index.ts";
+import { appendArrow, openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { createLogger } from "../../../shared/log/index.ts";
 import { parseTicket } from "../../../shared/query/index.ts";
-import { tracesSchema } from "../../../shared/signals/tables.ts";
+import { tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
 import { sid, spansBatch, tempDir, tid, writeParquet } from "../../../test/helpers/query-fixtures.ts";
 import { fileColumns, haveOneSchema } from "./file-schemas.ts";
 import { QueryEngine } from "./index.ts";

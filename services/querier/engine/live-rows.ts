@@ -6,13 +6,15 @@
  *
  * What a view needs beyond the table's columns is added to each batch once and kept with it
  * (the querier keeps the batches of a writer's buffer between queries: sources.ts):
- * - the dedicated attribute columns of spans, computed as the writer's flush computes them;
+ * - the dedicated attribute columns of spans, when a writer sent them without (one that
+ *   predates them), computed as the writer's flush computes them;
  * - `_live_row`, each row's number in its batch: with the batch id it locates a live row
  *   the way file + row number locate a Parquet row (sources.ts `locate`).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { Field, Int64, makeData, RecordBatch, Schema, Struct } from "apache-arrow";
-import { appendArrow, quoteIdent, scanArrow, withDedicatedColumns, withDedicatedSchema } from "../../../shared/duckdb/index.ts";
+import { appendArrow, quoteIdent, scanArrow } from "../../../shared/duckdb/index.ts";
+import { contractColumns, withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 
 export const LIVE_ROW = "_live_row";
@@ -42,7 +44,8 @@ export function prepareLive(batch: RecordBatch, table: TableName, shape: LiveSha
   if (!byShape) prepared.set(batch, (byShape = new Map()));
   const known = byShape.get(dedicated);
   if (known) return known;
-  const base = dedicated ? withDedicatedColumns(batch) : batch;
+  // Writers send spans with their dedicated columns (older ones without: computed here).
+  const base = dedicated ? withDedicatedColumns(batch) : contractColumns(batch, table);
   const schema = liveSchema(table, shape);
   const rows = BigInt64Array.from({ length: base.numRows }, (_, i) => BigInt(i));
   const rowData = makeData({ type: new Int64(), length: base.numRows, nullCount: 0, data: rows });

@@ -5,7 +5,8 @@
  * per-trace evaluation (roots, spanset operators, time range) over those traces only.
  */
 import { Field, Int64, Schema, Utf8 } from "apache-arrow";
-import { DEDICATED_COLUMNS, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { DEDICATED_COLUMNS } from "../../../shared/signals/index.ts";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { parseTraceQL, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
 import { attributeValueSql, containsScalarTextSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";

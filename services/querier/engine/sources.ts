@@ -5,7 +5,9 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
-import { DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { DEDICATED_COLUMNS } from "../../../shared/signals/index.ts";
+import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
 import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { haveOneSchema } from "./file-schemas.ts";
@@ -25,7 +27,7 @@ export const NO_SOURCES: QuerySources = { files: [], live: [] };
 
 export interface SourceViewOptions {
   /**
-   * Also expose the dedicated attribute columns of spans (shared/duckdb/dedicated-attributes.ts):
+   * Also expose the dedicated attribute columns of spans (shared/signals/dedicated-attributes.ts):
    * read from files that carry them, computed on the fly for older files, and for live rows
    * computed in JS once per batch (live-rows.ts). Built-in queries only; user SQL sees
    * exactly the table's columns.

@@ -13,8 +13,9 @@ import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch, Schema } from "apache-arrow";
 import {
-  quoteLiteral, scanArrow, sortRowOrder, withDedicatedColumns, withDedicatedSchema,
+  quoteLiteral, scanArrow, sortRowOrder,
 } from "../../../shared/duckdb/index.ts";
+import { withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
 import { SORT_ORDER, TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
 import { FOOTER_FORMAT_VERSION, FOOTER_KEYS } from "./footer.ts";
@@ -81,7 +82,8 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
   const tmpPath = tempPathFor(destPath);
   try {
     // Spans also carry dedicated columns for the most searched attributes
-    // (shared/duckdb/dedicated-attributes.ts): search scans those instead of the JSON.
+    // (shared/signals/dedicated-attributes.ts): search scans those instead of the JSON. The
+    // acceptor sends them with each batch; batches that came without get them computed here.
     const schema = FILE_SCHEMAS[table];
     const rowsIn = table === "traces" ? batches.map((b) => withDedicatedColumns(b)) : batches;
     const order = sortRowOrder(rowsIn, SORT_ORDER[table]);

@@ -1,16 +1,19 @@
 /**
- * The spans' dedicated attribute columns (dedicated-attributes.ts), computed in JS from the
- * attribute JSON bytes the acceptor wrote (the writer stores them in every traces file): a scan that only looks at structure
- * and keys, instead of DuckDB parsing every span's ~1 KB of JSON into structs at flush time
- * (which cost about a third of the flush).
+ * The spans' dedicated attribute columns (dedicated-attributes.ts), computed in JS:
+ * - `DedicatedValues`, as the acceptor's decoder writes each attribute (it knows the key
+ *   from the request and where the value's JSON lies): the columns travel with the batch,
+ *   and nothing downstream parses the attribute JSON for them;
+ * - `withDedicatedColumns`, from the attribute JSON bytes of a batch that came without them
+ *   (an older acceptor, a Flight client, an old WAL record): a scan that only looks at
+ *   structure and keys, instead of DuckDB parsing every span's ~1 KB of JSON into structs.
  *
- * The values are exactly the ones `dedicatedColumnsOnTheFlySql` computes for the querier:
- * the key's first value as a type letter + its text. The fast path reads the canonical form
- * the acceptor writes (`{"key":"k","value":{"member":v}}`, no whitespace); any other shape
- * (rows from a Flight client, say) goes through JSON.parse, so every valid document gives
- * the same answer, and text that is not JSON gives NULLs (as the SQL's TRY does).
+ * Both give exactly the values `dedicatedColumnsOnTheFlySql` computes for the querier: the
+ * key's first value as a type letter + its text, read from the value's canonical JSON
+ * (`{"member":v}`, no whitespace — what the acceptor writes) by the same code. Any other
+ * shape (rows from a Flight client, say) goes through JSON.parse, so every valid document
+ * gives the same answer, and text that is not JSON gives NULLs (as the SQL's TRY does).
  */
-import { Field, makeData, RecordBatch, Schema, Struct, Utf8, type Data } from "apache-arrow";
+import { DataType, Field, makeData, RecordBatch, Schema, Struct, Utf8, type Data } from "apache-arrow";
 import { DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attributes.ts";
 
 const KEYS = Object.keys(DEDICATED_SPAN_ATTRIBUTES);
@@ -29,18 +32,34 @@ const KEY_OPEN = utf8.encode('{"key":"');
 const VALUE_OPEN = utf8.encode('","value":');
 const TYPE_LETTER = { s: 0x73, i: 0x69, d: 0x64, b: 0x62, x: 0x78 } as const;
 
-/** The traces schema plus one nullable Utf8 column per dedicated attribute. */
+const DEDICATED_FIELDS = Object.values(DEDICATED_SPAN_ATTRIBUTES).map((c) => new Field(c, new Utf8(), true));
+const dedicatedSchemas = new WeakMap<Schema, Schema>();
+
+/**
+ * The traces schema plus one nullable Utf8 column per dedicated attribute: one Schema object
+ * per input schema, so Flight encoders keep reusing its IPC header.
+ */
 export function withDedicatedSchema(schema: Schema): Schema {
-  return new Schema([...schema.fields, ...DEDICATED_FIELDS]);
+  let out = dedicatedSchemas.get(schema);
+  if (!out) dedicatedSchemas.set(schema, (out = new Schema([...schema.fields, ...DEDICATED_FIELDS], schema.metadata)));
+  return out;
 }
 
-const DEDICATED_FIELDS = Object.values(DEDICATED_SPAN_ATTRIBUTES).map((c) => new Field(c, new Utf8(), true));
+/** True when `schema` ends with the dedicated columns (as withDedicatedSchema appends them). */
+export function hasDedicatedColumns(schema: Schema): boolean {
+  const fields = schema.fields;
+  const first = fields.length - DEDICATED_FIELDS.length;
+  if (first < 0) return false;
+  return DEDICATED_FIELDS.every((f, i) => fields[first + i]!.name === f.name && DataType.isUtf8(fields[first + i]!.type));
+}
 
 /**
  * `batch` (a traces batch, plain or in the Flight wire form) with the dedicated columns
- * appended: its own columns as they are, then those of withDedicatedSchema.
+ * appended: its own columns as they are, then those of withDedicatedSchema. A batch that
+ * has them already comes back as it is.
  */
 export function withDedicatedColumns(batch: RecordBatch): RecordBatch {
+  if (hasDedicatedColumns(batch.schema)) return batch;
   const attributes = batch.getChild("attributes")?.data[0];
   if (!attributes) throw new Error("traces batch has no attributes column");
   const builders = KEYS.map(() => new TextColumn(batch.numRows));
@@ -70,6 +89,58 @@ export function withDedicatedColumns(batch: RecordBatch): RecordBatch {
 }
 
 /**
+ * The dedicated columns built span by span while a decoder writes the attribute JSON:
+ * `beginRow`, then `offer` every span attribute as it is written, then `endRow` once the
+ * span is accepted (a rejected span simply never ends its row). Only a dedicated key's first
+ * occurrence counts; its value is read back from the JSON just written, so the text is the
+ * one withDedicatedColumns and the querier's SQL would find there.
+ */
+export class DedicatedValues {
+  private readonly builders = KEYS.map(() => new TextColumn());
+  private readonly found = new Found();
+
+  beginRow(): void {
+    this.found.clear();
+  }
+
+  /**
+   * One attribute: its key as UTF-8 bytes key[keyStart, keyEnd), its value as the canonical
+   * JSON json[valueStart, valueEnd). `json` must not be written over before endRow (a sink
+   * that grows moves to a new buffer and leaves this one as it was).
+   */
+  offer(key: Uint8Array, keyStart: number, keyEnd: number, json: Uint8Array, valueStart: number, valueEnd: number): void {
+    if (keyEnd - keyStart < MIN_KEY_LENGTH) return;
+    const k = dedicatedIndex(key, keyStart, keyEnd);
+    if (k < 0 || this.found.letter[k] !== 0) return;
+    if (readValue(json, valueStart, valueEnd, k, this.found) >= 0) {
+      if (this.found.text[k] === undefined) this.found.text[k] = json;
+      return;
+    }
+    // Not canonical (never the case for the decoder's own JSON): read it as any JSON.
+    this.found.letter[k] = 0;
+    const alone = new Found();
+    scanParsed(utf8.encode(`[{"key":${JSON.stringify(KEYS[k])},"value":${textDecoder.decode(json.subarray(valueStart, valueEnd))}}]`), alone);
+    if (alone.letter[k] !== 0) this.found.setText(k, alone.letter[k]!, alone.text[k]!);
+  }
+
+  endRow(): void {
+    const found = this.found;
+    for (let k = 0; k < KEYS.length; k++) {
+      const letter = found.letter[k]!;
+      if (letter === 0) this.builders[k]!.pushNull();
+      else this.builders[k]!.push(letter, found.text[k]!, found.start[k]!, found.end[k]!);
+    }
+  }
+
+  /** The columns so far, keyed by column name. */
+  columns(): Record<string, { readonly length: number; finish(): Data<Utf8> }> {
+    return Object.fromEntries(KEYS.map((key, k) => [DEDICATED_SPAN_ATTRIBUTES[key]!, this.builders[k]!]));
+  }
+}
+
+const MIN_KEY_LENGTH = Math.min(...KEY_BYTES.map((k) => k.length));
+
+/**
  * The dedicated values found in one span: a type letter (0 = key absent) and the value's
  * text as a byte range, of the attribute bytes or of `text[k]` when it had to be rewritten
  * (escapes, number forms, parsed JSON). Kept in typed arrays: no allocation per key.
@@ -79,13 +150,18 @@ class Found {
   readonly start = new Int32Array(KEYS.length);
   readonly end = new Int32Array(KEYS.length);
   readonly text: (Uint8Array | undefined)[] = KEYS.map(() => undefined);
+  /** Whether any key was set since the last clear (most spans have few or none). */
+  private dirty = true;
 
   clear(): void {
+    if (!this.dirty) return;
     this.letter.fill(0);
     this.text.fill(undefined);
+    this.dirty = false;
   }
 
   setRange(k: number, letter: number, start: number, end: number): void {
+    this.dirty = true;
     this.letter[k] = letter;
     this.start[k] = start;
     this.end[k] = end;
@@ -99,50 +175,62 @@ class Found {
 
 /** Builds one nullable Utf8 column row by row. */
 class TextColumn {
-  private readonly offsets: Int32Array;
-  private readonly validity: Uint8Array;
+  private offsets: Int32Array;
+  private validity: Uint8Array;
   private bytes = new Uint8Array(4096);
-  private length = 0;
+  private used = 0;
   private nulls = 0;
-  private row = 0;
+  length = 0;
 
-  constructor(private readonly rows: number) {
-    this.offsets = new Int32Array(rows + 1);
-    this.validity = new Uint8Array(Math.ceil(rows / 8));
+  constructor(expectedRows = 1024) {
+    this.offsets = new Int32Array(expectedRows + 1);
+    this.validity = new Uint8Array(Math.ceil(expectedRows / 8));
   }
 
   pushNull(): void {
     this.nulls++;
-    this.offsets[++this.row] = this.length;
+    this.endRow();
   }
 
   /** `letter` followed by src[start, end). */
   push(letter: number, src: Uint8Array, start: number, end: number): void {
-    const need = this.length + 1 + end - start;
+    const need = this.used + 1 + end - start;
     if (need > this.bytes.length) {
       const grown = new Uint8Array(Math.max(this.bytes.length * 2, need));
-      grown.set(this.bytes.subarray(0, this.length));
+      grown.set(this.bytes.subarray(0, this.used));
       this.bytes = grown;
     }
     const out = this.bytes;
-    let at = this.length;
+    let at = this.used;
     out[at++] = letter;
     for (let i = start; i < end; i++) out[at++] = src[i]!;
-    this.length = at;
-    this.validity[this.row >> 3]! |= 1 << (this.row & 7);
-    this.offsets[++this.row] = this.length;
+    this.used = at;
+    if (this.length >> 3 >= this.validity.length) this.validity = grownTo(this.validity, this.validity.length * 2);
+    this.validity[this.length >> 3]! |= 1 << (this.length & 7);
+    this.endRow();
+  }
+
+  private endRow(): void {
+    if (this.length + 2 > this.offsets.length) this.offsets = grownTo(this.offsets, this.offsets.length * 2);
+    this.offsets[++this.length] = this.used;
   }
 
   finish(): Data<Utf8> {
     return makeData({
       type: new Utf8(),
-      length: this.rows,
+      length: this.length,
       nullCount: this.nulls,
-      nullBitmap: this.validity,
-      valueOffsets: this.offsets,
-      data: this.bytes.subarray(0, this.length),
+      nullBitmap: this.validity.subarray(0, Math.ceil(this.length / 8)),
+      valueOffsets: this.offsets.subarray(0, this.length + 1),
+      data: this.bytes.subarray(0, this.used),
     });
   }
+}
+
+function grownTo<T extends Int32Array | Uint8Array>(a: T, length: number): T {
+  const next = new (a.constructor as new (n: number) => T)(length);
+  next.set(a);
+  return next;
 }
 
 /**
@@ -197,7 +285,7 @@ function readValue(b: Uint8Array, p: number, to: number, k: number, found: Found
     const close = stringEnd(b, q + 1, to);
     if (close < 0) return -1;
     if (k >= 0) {
-      if (b.subarray(q + 1, close).includes(BACKSLASH)) {
+      if (hasByte(b, q + 1, close, BACKSLASH)) {
         found.setText(k, letter, utf8.encode(JSON.parse(textDecoder.decode(b.subarray(q, close + 1)))));
       } else found.setRange(k, letter, q + 1, close);
     }
@@ -256,6 +344,11 @@ function skipJson(b: Uint8Array, p: number, to: number): number {
     p++;
   }
   return -1;
+}
+
+function hasByte(b: Uint8Array, from: number, to: number, byte: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] === byte) return true;
+  return false;
 }
 
 function startsWith(b: Uint8Array, p: number, prefix: Uint8Array): boolean {

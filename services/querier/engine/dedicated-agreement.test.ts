@@ -3,13 +3,11 @@
  * files and live rows. Both must agree on every attribute text, canonical or not.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { batchOf, sid, spanRow, tid } from "../../test/helpers/query-fixtures.ts";
-import { makeSpanBatch } from "../../test/helpers/wal-batches.ts";
-import { tracesSchema } from "../signals/tables.ts";
-import {
-  appendArrow, DEDICATED_COLUMNS, dedicatedColumnsOnTheFlySql, openDuckDB, withDedicatedColumns, withDedicatedSchema,
-  type DuckDBHandle,
-} from "./index.ts";
+import { batchOf, sid, spanRow, tid } from "../../../test/helpers/query-fixtures.ts";
+import { makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
+import { appendArrow, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { DEDICATED_COLUMNS, tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
+import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
 
 const kv = (key: string, value: unknown) => ({ key, value });
 const ATTRIBUTE_TEXTS: string[] = [
