@@ -20,7 +20,7 @@ import { FlightClient } from "../shared/flight/index.ts";
 import { startIngestCluster } from "./lib/cluster.ts";
 import { measureDecodeCeiling } from "./lib/decode-ceiling.ts";
 import { makeTracePayloads } from "./lib/otlp-traces.ts";
-import { cpuSeconds, load1, memory } from "./lib/proc-stats.ts";
+import { cpuSeconds, load1, memory, minorFaults } from "./lib/proc-stats.ts";
 import { sendLoad, startLoad } from "./lib/senders.ts";
 
 const { values: args } = parseArgs({
@@ -55,7 +55,8 @@ const loadAtStart = load1();
 const ceiling = measureDecodeCeiling(payloads.bodies, ceilingSeconds);
 console.log(
   `ceiling  decode-only: ${fmt(ceiling.spansPerCpuSecond)} spans per CPU-second ` +
-    `(${fmt((ceiling.cpuSeconds * 1e6) / ceiling.spans, 2)} CPU s per million spans), load ${fmt(load1(), 1)}`,
+    `(${fmt(1e6 / ceiling.spansPerCpuSecond, 2)} CPU s per million spans; median of ${ceilingSeconds} s in half-second windows, ` +
+    `which ranged ${fmt(ceiling.range[0])}–${fmt(ceiling.range[1])}), load ${fmt(load1(), 1)}`,
 );
 
 const roleSettings = Object.fromEntries(
@@ -77,6 +78,7 @@ try {
   if (warm.okRequests === 0) throw new Error(`warm-up: no request succeeded (${warm.errorSummary()})`);
 
   const cpu0 = { acceptor: cpuSeconds(pids.acceptor), writer: cpuSeconds(pids.writer), client: process.cpuUsage() };
+  const faults0 = { acceptor: minorFaults(pids.acceptor), writer: minorFaults(pids.writer) };
   const flushesBefore = writer.lines.filter((l) => l.event === "flush.done").length;
   const t0 = performance.now();
   const run = startLoad({ url, bodies, spansPerRequest, senders, seconds, gzip: args.gzip });
@@ -120,6 +122,7 @@ try {
     writer: cpuSeconds(pids.writer) - cpu0.writer,
     client: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(cpu0.client)),
   };
+  const faults = { acceptor: minorFaults(pids.acceptor) - faults0.acceptor, writer: minorFaults(pids.writer) - faults0.writer };
   peakRss = Math.max(peakRss, memory(pids.writer).peakRss);
   const spans = result.okSpans;
   const perMillion = (s: number) => (s * 1e6) / spans;
@@ -132,8 +135,9 @@ try {
   console.log(`  end-to-end              ${fmt(spans / wall)} spans/s wall`);
   console.log(`  per core                ${fmt(perCore)} spans per CPU-second (acceptor + writer), target ≥ 50,000`);
   console.log(`  CPU s per million spans acceptor ${fmt(perMillion(cpu.acceptor), 2)}, writer ${fmt(perMillion(cpu.writer), 2)}, total ${fmt(perMillion(serverCpu), 2)} (load generator ${fmt(perMillion(cpu.client), 2)}, not charged)`);
+  console.log(`  page faults per span    acceptor ${fmt(faults.acceptor / spans, 2)}, writer ${fmt(faults.writer / spans, 2)} (first touches of fresh memory)`);
   console.log(`  CPU used                acceptor ${fmt((cpu.acceptor / wall) * 100)}%, writer ${fmt((cpu.writer / wall) * 100)}% of one core`);
-  console.log(`  decode-only ceiling     ${fmt(ceiling.spansPerCpuSecond)} spans per CPU-second (${fmt((ceiling.cpuSeconds * 1e6) / ceiling.spans, 2)} CPU s per million spans)`);
+  console.log(`  decode-only ceiling     ${fmt(ceiling.spansPerCpuSecond)} spans per CPU-second (${fmt(1e6 / ceiling.spansPerCpuSecond, 2)} CPU s per million spans; windows ${fmt(ceiling.range[0])}–${fmt(ceiling.range[1])})`);
   console.log(`  ratio to ceiling        ${fmt((perCore / ceiling.spansPerCpuSecond) * 100, 1)} %, target ≥ 50 %`);
   console.log(`  writer peak RSS         ${fmt(peakRss / MiB)} MiB (VmHWM), target < 1024 MiB; Parquet flushes during the run: ${flushes}, final flush ${fmt(finalFlushSeconds, 1)} s (included)`);
   console.log(`  load average (1 min)    ${fmt(loadAtStart, 1)} at start, ${fmt(load1(), 1)} at end, ${navigator.hardwareConcurrency} cores`);

@@ -98,6 +98,7 @@ export function withDedicatedColumns(batch: RecordBatch): RecordBatch {
 export class DedicatedValues {
   private readonly builders = KEYS.map(() => new TextColumn());
   private readonly found = new Found();
+  private rows = 0;
 
   beginRow(): void {
     this.found.clear();
@@ -109,7 +110,9 @@ export class DedicatedValues {
    * that grows moves to a new buffer and leaves this one as it was).
    */
   offer(key: Uint8Array, keyStart: number, keyEnd: number, json: Uint8Array, valueStart: number, valueEnd: number): void {
-    if (keyEnd - keyStart < MIN_KEY_LENGTH) return;
+    const length = keyEnd - keyStart;
+    // Most keys are not dedicated: rejected by length and first byte before any comparison.
+    if (length >= KEY_LENGTHS.length || KEY_LENGTHS[length] === 0 || FIRST_BYTES[key[keyStart]!] === 0) return;
     const k = dedicatedIndex(key, keyStart, keyEnd);
     if (k < 0 || this.found.letter[k] !== 0) return;
     if (readValue(json, valueStart, valueEnd, k, this.found) >= 0) {
@@ -125,20 +128,29 @@ export class DedicatedValues {
 
   endRow(): void {
     const found = this.found;
-    for (let k = 0; k < KEYS.length; k++) {
-      const letter = found.letter[k]!;
-      if (letter === 0) this.builders[k]!.pushNull();
-      else this.builders[k]!.push(letter, found.text[k]!, found.start[k]!, found.end[k]!);
+    if (found.dirty) {
+      for (let k = 0; k < KEYS.length; k++) {
+        const letter = found.letter[k]!;
+        // Rows without a value are filled in as nulls when the column next moves on.
+        if (letter !== 0) this.builders[k]!.pushAt(this.rows, letter, found.text[k]!, found.start[k]!, found.end[k]!);
+      }
     }
+    this.rows++;
   }
 
   /** The columns so far, keyed by column name. */
   columns(): Record<string, { readonly length: number; finish(): Data<Utf8> }> {
+    for (const builder of this.builders) builder.nullsUpTo(this.rows);
     return Object.fromEntries(KEYS.map((key, k) => [DEDICATED_SPAN_ATTRIBUTES[key]!, this.builders[k]!]));
   }
 }
 
-const MIN_KEY_LENGTH = Math.min(...KEY_BYTES.map((k) => k.length));
+const KEY_LENGTHS = new Uint8Array(Math.max(...KEY_BYTES.map((k) => k.length)) + 1);
+const FIRST_BYTES = new Uint8Array(256);
+for (const key of KEY_BYTES) {
+  KEY_LENGTHS[key.length] = 1;
+  FIRST_BYTES[key[0]!] = 1;
+}
 
 /**
  * The dedicated values found in one span: a type letter (0 = key absent) and the value's
@@ -150,8 +162,8 @@ class Found {
   readonly start = new Int32Array(KEYS.length);
   readonly end = new Int32Array(KEYS.length);
   readonly text: (Uint8Array | undefined)[] = KEYS.map(() => undefined);
-  /** Whether any key was set since the last clear (most spans have few or none). */
-  private dirty = true;
+  /** Whether any key was set since the last clear (many spans have none). */
+  dirty = true;
 
   clear(): void {
     if (!this.dirty) return;
@@ -190,6 +202,17 @@ class TextColumn {
   pushNull(): void {
     this.nulls++;
     this.endRow();
+  }
+
+  /** Null rows up to (not including) `row`. */
+  nullsUpTo(row: number): void {
+    while (this.length < row) this.pushNull();
+  }
+
+  /** Row `row` (at or after the current length; the rows between are null): `letter` then src[start, end). */
+  pushAt(row: number, letter: number, src: Uint8Array, start: number, end: number): void {
+    this.nullsUpTo(row);
+    this.push(letter, src, start, end);
   }
 
   /** `letter` followed by src[start, end). */
