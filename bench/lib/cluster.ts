@@ -36,6 +36,8 @@ export async function startIngestCluster(options: IngestClusterOptions = {}): Pr
     SIGNALBOX_LOG_LEVEL: "info",
     // The production default: the test helpers' 250 ms heartbeat costs the roles visible CPU.
     SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "30s",
+    // As `bun run start` and compose.yaml run the roles (docs/operations.md, "Memory").
+    MIMALLOC_PURGE_DELAY: "2000",
     ...env,
   });
   const writer = await startRoleProcess("writer", shared);
