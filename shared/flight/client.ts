@@ -11,6 +11,7 @@ import { FlightError } from "./errors.ts";
 import { FlightDataEncoder, decodeFlightData, type DecodedFlightStream } from "./ipc.ts";
 import { decodeJson, encodeJson } from "./json.ts";
 import { messageSizeOptions } from "./options.ts";
+import { FLOW_CONTROL_WINDOW } from "./receive-window.ts";
 import {
   FlightServiceClient, type ActionMessage, type ActionTypeMessage, type FlightDataMessage, type PutResultMessage,
   type ResultMessage, type TicketMessage,
@@ -20,7 +21,6 @@ import { abortable, writeWithBackpressure, yieldToEventLoop } from "./streams.ts
 
 const S = grpc.status;
 export const DEFAULT_DEADLINE_MS = 30_000;
-const CLIENT_FLOW_CONTROL_WINDOW = 16 * 1024 * 1024;
 
 export interface FlightClientOptions {
   /** Cluster secret sent as `x-signalbox-secret` on every call ("" = none). */
@@ -69,7 +69,7 @@ export class FlightClient {
       "grpc.max_reconnect_backoff_ms": 5_000,
       // HTTP/2's default 64 KiB receive window costs a round trip per 64 KiB of DoGet data;
       // a 16 MiB window made multi-MiB DoGet answers several times faster on loopback.
-      "grpc-node.flow_control_window": CLIENT_FLOW_CONTROL_WINDOW,
+      "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW,
     }) as unknown as FlightStub;
   }
 

@@ -7,6 +7,7 @@ import type { Logger } from "../log/index.ts";
 import type { MetricsRegistry } from "../metrics/index.ts";
 import type { FlightHandlers } from "./handlers.ts";
 import { messageSizeOptions } from "./options.ts";
+import { widenServerReceiveWindows } from "./receive-window.ts";
 import { flightServiceDefinition } from "./proto.ts";
 import { flightServiceImplementation } from "./server-calls.ts";
 
@@ -48,6 +49,8 @@ export async function startFlightServer(opts: FlightServerOptions): Promise<Flig
     );
   });
   const address = `${host}:${port}`;
+  const wideWindows = widenServerReceiveWindows(server);
+  if (!wideWindows) log.warn("flight.server.default_windows", { address, reason: "grpc-js no longer exposes its HTTP/2 servers: DoPut runs with 64 KiB receive windows (slower)" });
   log.info("flight.server.started", { address, auth: Boolean(opts.secret) });
 
   let closing: Promise<void> | undefined;
