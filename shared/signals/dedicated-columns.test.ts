@@ -4,7 +4,7 @@
  * the querier's SQL computes for older files), whatever the attributes are.
  */
 import { describe, expect, test } from "bun:test";
-import type { RecordBatch } from "apache-arrow";
+import { Table, tableFromIPC, tableToIPC, type RecordBatch } from "apache-arrow";
 import { DEDICATED_COLUMNS, DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attributes.ts";
 import { hasDedicatedColumns, withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";
 import { decodeExport } from "./decode-export.ts";
@@ -101,6 +101,27 @@ describe("dedicated columns from the decoder", () => {
     const { batch, expected } = decodeBoth(bytes, "protobuf");
     expect(dedicatedRows(batch)).toEqual(dedicatedRows(expected));
     expect(dedicatedRows(batch)[0]!.span_http_route).toContain("\ufffd");
+  });
+
+  test("a key first met far into a large request, and long runs of nulls (the columns' validity grows)", () => {
+    const at = new Set([0, 2047, 2048, 3000, 4100, 5999]);
+    const spans = Array.from({ length: 6000 }, (_, i) =>
+      span(at.has(i) ? [kv("db.system", { stringValue: `db-${i}` })] : i === 3 ? [kv("rpc.method", { stringValue: "only-early" })] : [kv("a", { intValue: String(i) })]),
+    );
+    const { batch, expected } = decodeBoth(new TextEncoder().encode(JSON.stringify(request(spans))), "json");
+    expect(dedicatedRows(batch)).toEqual(dedicatedRows(expected));
+    const db = batch.getChild("span_db_system")!;
+    expect([...at].map((row) => db.get(row))).toEqual([...at].map((row) => `sdb-${row}`));
+    expect(db.nullCount).toBe(6000 - at.size);
+    // Every column's bitmap covers every row, also where the nulls run to the end.
+    for (const column of DEDICATED_COLUMNS) {
+      const data = batch.getChild(column)!.data[0]!;
+      if (data.nullCount > 0) expect(data.nullBitmap!.length).toBeGreaterThanOrEqual(Math.ceil(6000 / 8));
+    }
+    const back = tableFromIPC(tableToIPC(new Table(batch)));
+    expect(back.getChild("span_db_system")!.toArray()).toEqual(db.toArray());
+    expect(back.getChild("span_rpc_method")!.get(3)).toBe("sonly-early");
+    expect(back.getChild("span_rpc_method")!.get(5999)).toBeNull();
   });
 
   test("many spans in one request (the columns grow)", () => {

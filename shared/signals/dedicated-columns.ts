@@ -118,7 +118,6 @@ export class DedicatedValues {
   }
 }
 
-
 /** Builds one nullable Utf8 column row by row. */
 class TextColumn {
   private offsets: Int32Array;
@@ -162,7 +161,7 @@ class TextColumn {
     out[at++] = letter;
     for (let i = start; i < end; i++) out[at++] = src[i]!;
     this.used = at;
-    if (this.length >> 3 >= this.validity.length) this.validity = grownTo(this.validity, this.validity.length * 2);
+    this.ensureValidityBytes((this.length >> 3) + 1);
     this.validity[this.length >> 3]! |= 1 << (this.length & 7);
     this.endRow();
   }
@@ -172,12 +171,18 @@ class TextColumn {
     this.offsets[++this.length] = this.used;
   }
 
+  /** The validity bitmap, grown (zero-filled: null) to at least `bytes` — null rows alone never grow it. */
+  private ensureValidityBytes(bytes: number): Uint8Array {
+    if (bytes > this.validity.length) this.validity = grownTo(this.validity, Math.max(this.validity.length * 2, bytes));
+    return this.validity;
+  }
+
   finish(): Data<Utf8> {
     return makeData({
       type: new Utf8(),
       length: this.length,
       nullCount: this.nulls,
-      nullBitmap: this.validity.subarray(0, Math.ceil(this.length / 8)),
+      nullBitmap: this.ensureValidityBytes(Math.ceil(this.length / 8)).subarray(0, Math.ceil(this.length / 8)),
       valueOffsets: this.offsets.subarray(0, this.length + 1),
       data: this.bytes.subarray(0, this.used),
     });

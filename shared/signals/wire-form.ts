@@ -9,7 +9,8 @@
  *
  * Spans may also carry the dedicated attribute columns after the contract's (the acceptor
  * sends them: dedicated-columns.ts); `contractColumns` leaves them out for readers that do
- * not want them.
+ * not want them. They are taken as sent, like every other column: a Flight client that sends
+ * them is trusted to send the values of its own attributes.
  */
 import { DataType, Dictionary, Field, Int32, makeData, RecordBatch, Schema, Struct, Utf8, type Data } from "apache-arrow";
 import { hasDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";
