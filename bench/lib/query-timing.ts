@@ -29,10 +29,7 @@ export async function measure(
   run: (i: number) => Promise<unknown>,
   recover?: (err: unknown) => Promise<void>,
 ): Promise<Latencies> {
-  for (let i = 0; i < warmup; i++) await timed(() => run(i), recover);
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) samples.push(await timed(() => run(warmup + i), recover));
-  return summarize(samples);
+  return (await measureInTurns(iterations, warmup, { only: { run, recover } })).only;
 }
 
 /**

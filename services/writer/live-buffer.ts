@@ -11,7 +11,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { retainedBytes } from "../../shared/flight/index.ts";
 import { isDirectlyScannable } from "../../shared/duckdb/index.ts";
-import { contractColumns, plainSchemaOf, toPlainBatch, withDedicatedColumns, type TableName } from "../../shared/signals/index.ts";
+import { contractColumns, contractSchemaOf, toPlainBatch, withDedicatedColumns, type TableName } from "../../shared/signals/index.ts";
 import type { WalEntry } from "./wal/index.ts";
 
 /** What is added: a WAL entry without its IPC bytes, `batch` as received (wire form or plain). */
@@ -59,7 +59,7 @@ export class LiveBuffer {
     if (entries.has(entry.batchId)) return false;
     const { batchId, orgId, bucket, table, shardId } = entry;
     // Dictionaries from a foreign sender that scanArrow cannot read as they are: expand once.
-    const batch = isDirectlyScannable(entry.batch) ? entry.batch : toPlainBatch(entry.batch, plainSchemaOf(entry.batch, table));
+    const batch = isDirectlyScannable(entry.batch) ? entry.batch : toPlainBatch(entry.batch, contractSchemaOf(entry.batch.schema, table));
     const stored: StoredEntry = { batchId, orgId, bucket, table, shardId, stored: batch, rows: batch.numRows, bytes: retainedBytes(batch) };
     entries.set(batchId, stored);
     this.totalRows += stored.rows;
@@ -133,7 +133,7 @@ function holdsTrace(entry: StoredEntry, traceId: string): boolean {
 
 /** The contract view of a stored entry: `batch` expands the stored form on every read. */
 function liveEntry(s: StoredEntry): LiveEntry {
-  const plain = () => toPlainBatch(s.stored, plainSchemaOf(s.stored, s.table));
+  const plain = () => toPlainBatch(s.stored, contractSchemaOf(s.stored.schema, s.table));
   return {
     batchId: s.batchId,
     orgId: s.orgId,

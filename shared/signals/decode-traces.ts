@@ -101,10 +101,8 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
         case (7 << 3) | WIRE_I64: r.fixed64(); startLo = r.lo; startHi = r.hi; break;
         case (8 << 3) | WIRE_I64: r.fixed64(); endLo = r.lo; endHi = r.hi; break;
         case (9 << 3) | WIRE_LEN:
-          if (dedicated) {
-            appendKeyValue(r, c.attributes, nAttrs++ === 0, written);
-            dedicated.offer(buf, written.keyStart, written.keyEnd, c.attributes.buf, written.valueStart, written.valueEnd);
-          } else appendKeyValue(r, c.attributes, nAttrs++ === 0);
+          appendKeyValue(r, c.attributes, nAttrs++ === 0, written);
+          dedicated?.offer(buf, written.keyStart, written.keyEnd, c.attributes.buf, written.valueStart, written.valueEnd);
           break;
         case (10 << 3) | WIRE_VARINT: droppedAttrs = r.uint32(); break;
         case (11 << 3) | WIRE_LEN: {

@@ -11,7 +11,7 @@ import { decodeExport } from "./decode-export.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
 import { tracesSchema } from "./tables.ts";
-import { contractColumns, plainSchemaOf, toPlainBatch, wireSchema, wireSchemaProblem } from "./wire-form.ts";
+import { contractColumns, contractSchemaOf, toPlainBatch, wireSchema, wireSchemaProblem } from "./wire-form.ts";
 
 const kv = (key: string, value: Record<string, unknown> | undefined) => (value === undefined ? { key } : { key, value });
 const TRACE = "5b8efff798038103d269b633813fc60c";
@@ -89,7 +89,7 @@ describe("dedicated columns from the decoder", () => {
     expect(rows[12]!.span_http_route).toBeNull();
     expect(rows[12]!.span_http_method).toBeNull();
     // The other columns are the plain decode's.
-    expect(contractColumns(toPlainBatch(batch, plainSchemaOf(batch, "traces")), "traces").toArray().map((r) => r.toJSON()))
+    expect(contractColumns(toPlainBatch(batch, contractSchemaOf(batch.schema, "traces")), "traces").toArray().map((r) => r.toJSON()))
       .toEqual(toPlainBatch(decodeExport("traces", body, "json", "b-1").batch!, tracesSchema).toArray().map((r) => r.toJSON()));
   });
 
@@ -147,7 +147,7 @@ describe("batches with the dedicated columns", () => {
 
   test("withDedicatedColumns keeps them; contractColumns leaves them out", () => {
     expect(withDedicatedColumns(batch)).toBe(batch);
-    const plain = toPlainBatch(batch, plainSchemaOf(batch, "traces"));
+    const plain = toPlainBatch(batch, contractSchemaOf(batch.schema, "traces"));
     expect(plain.schema.fields.map((f) => f.name)).toEqual(withDedicatedSchema(tracesSchema).fields.map((f) => f.name));
     expect(contractColumns(plain, "traces").schema.fields.map(String)).toEqual(tracesSchema.fields.map(String));
     expect(Object.values(DEDICATED_SPAN_ATTRIBUTES).every((c) => plain.getChild(c) !== null)).toBe(true);

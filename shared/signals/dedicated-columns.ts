@@ -45,43 +45,46 @@ export function withDedicatedColumns(batch: RecordBatch): RecordBatch {
   if (hasDedicatedColumns(batch.schema)) return batch;
   const attributes = batch.getChild("attributes")?.data[0];
   if (!attributes) throw new Error("traces batch has no attributes column");
-  const builders = KEYS.map(() => new TextColumn(batch.numRows));
-  const found = new Found();
+  const values = new DedicatedValues(batch.numRows);
   const offsets = attributes.valueOffsets as Int32Array;
   const bytes = attributes.values as Uint8Array;
-  for (let row = 0; row < batch.numRows; row++) {
-    found.clear();
-    const from = offsets[row]!;
-    const to = offsets[row + 1]!;
-    if (to > from && !scanCanonical(bytes, from, to, found)) {
-      found.clear();
-      scanParsed(bytes.subarray(from, to), found);
-    }
-    for (let k = 0; k < KEYS.length; k++) {
-      const letter = found.letter[k]!;
-      if (letter === 0) builders[k]!.pushNull();
-      else builders[k]!.push(letter, found.text[k] ?? bytes, found.start[k]!, found.end[k]!);
-    }
-  }
+  for (let row = 0; row < batch.numRows; row++) values.readRow(bytes, offsets[row]!, offsets[row + 1]!);
   const schema = withDedicatedSchema(batch.schema);
+  const columns = values.columns();
   const children = [
     ...batch.schema.fields.map((f) => batch.getChild(f.name)!.data[0]!),
-    ...builders.map((b) => b.finish()),
+    ...DEDICATED_FIELDS.map((f) => columns[f.name]!.finish()),
   ];
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
 }
 
 /**
- * The dedicated columns built span by span while a decoder writes the attribute JSON:
- * `beginRow`, then `offer` every span attribute as it is written, then `endRow` once the
- * span is accepted (a rejected span simply never ends its row). Only a dedicated key's first
- * occurrence counts; its value is read back from the JSON just written, so the text is the
- * one withDedicatedColumns and the querier's SQL would find there.
+ * The dedicated columns built span by span, either from a span's whole attribute JSON
+ * (`readRow`) or while a decoder writes it: `beginRow`, then `offer` every span attribute
+ * as it is written, then `endRow` once the span is accepted (a rejected span simply never
+ * ends its row). Only a dedicated key's first occurrence counts; an offered value is read
+ * back from the JSON just written, so the text is the one `readRow` and the querier's SQL
+ * would find there.
  */
 export class DedicatedValues {
-  private readonly builders = KEYS.map(() => new TextColumn());
+  private readonly builders: TextColumn[];
   private readonly found = new Found();
   private rows = 0;
+
+  constructor(expectedRows?: number) {
+    this.builders = KEYS.map(() => new TextColumn(expectedRows));
+  }
+
+  /** One span from its attribute JSON json[from, to) (empty: no attributes). */
+  readRow(json: Uint8Array, from: number, to: number): void {
+    const found = this.found;
+    found.clear();
+    if (to > from && !scanCanonical(json, from, to, found)) {
+      found.clear();
+      scanParsed(json.subarray(from, to), found);
+    }
+    this.endRow(json);
+  }
 
   beginRow(): void {
     this.found.clear();
@@ -99,13 +102,14 @@ export class DedicatedValues {
     else if (this.found.text[k] === undefined) this.found.text[k] = json;
   }
 
-  endRow(): void {
+  /** `json`: where a value found without text of its own lies (readRow's document). */
+  endRow(json?: Uint8Array): void {
     const found = this.found;
     if (found.dirty) {
       for (let k = 0; k < KEYS.length; k++) {
         const letter = found.letter[k]!;
         // Rows without a value are filled in as nulls when the column next moves on.
-        if (letter !== 0) this.builders[k]!.pushAt(this.rows, letter, found.text[k]!, found.start[k]!, found.end[k]!);
+        if (letter !== 0) this.builders[k]!.pushAt(this.rows, letter, (found.text[k] ?? json)!, found.start[k]!, found.end[k]!);
       }
     }
     this.rows++;

@@ -9,7 +9,7 @@
  */
 export { decodeExport, type DecodeOptions } from "./decode-export.ts";
 export {
-  contractColumns, hasDictionaryColumns, plainSchemaOf, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError,
+  contractColumns, contractSchemaOf, hasDictionaryColumns, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError,
 } from "./wire-form.ts";
 export { OtlpDecodeError } from "./errors.ts";
 export type { DecodedExport, OtlpFormat } from "./types.ts";

@@ -133,7 +133,7 @@ function copyBitmap(data: Data): Uint8Array {
  * contract's type or — for a Utf8 column — a dictionary of Utf8.
  */
 export function wireSchemaProblem(schema: Schema, table: TableName): string | undefined {
-  const contract = table === "traces" && hasDedicatedColumns(schema) ? withDedicatedSchema(TABLE_SCHEMAS.traces) : TABLE_SCHEMAS[table];
+  const contract = contractSchemaOf(schema, table);
   const names = schema.fields.map((f) => f.name);
   if (names.length !== contract.fields.length || names.some((n, i) => n !== contract.fields[i]!.name)) {
     return `batch columns do not match table ${table}: ${names.join(",")}`;
@@ -147,9 +147,9 @@ export function wireSchemaProblem(schema: Schema, table: TableName): string | un
   return undefined;
 }
 
-/** The contract schema a batch of `table` is read under: with the dedicated columns when it has them. */
-export function plainSchemaOf(batch: RecordBatch, table: TableName): Schema {
-  return table === "traces" && hasDedicatedColumns(batch.schema) ? withDedicatedSchema(TABLE_SCHEMAS.traces) : TABLE_SCHEMAS[table];
+/** The contract schema rows of `table` in `schema` are read under: with the dedicated columns when it has them. */
+export function contractSchemaOf(schema: Schema, table: TableName): Schema {
+  return table === "traces" && hasDedicatedColumns(schema) ? withDedicatedSchema(TABLE_SCHEMAS.traces) : TABLE_SCHEMAS[table];
 }
 
 /** `batch` (plain) with only the contract's columns of `table`: extra columns after them left out. */

@@ -28,8 +28,8 @@ export const NO_SOURCES: QuerySources = { files: [], live: [] };
 export interface SourceViewOptions {
   /**
    * Also expose the dedicated attribute columns of spans (shared/signals/dedicated-attributes.ts):
-   * read from files that carry them, computed on the fly for older files, and for live rows
-   * computed in JS once per batch (live-rows.ts). Built-in queries only; user SQL sees
+   * read from files that carry them, computed on the fly for older files; live rows carry
+   * them from the writer (computed once per batch by live-rows.ts when an older writer did not). Built-in queries only; user SQL sees
    * exactly the table's columns.
    */
   dedicated?: boolean;
