@@ -15,6 +15,7 @@ const TOKENS = [
   { token: "token-acme-123456", org: "acme", scopes: ["ingest", "query"] },
   { token: "token-globex-123456", org: "globex", scopes: ["ingest", "query"] },
 ];
+const CLUSTER_SECRET = `secret-${crypto.randomUUID()}`;
 const ACME_TRACE = "5b8efff798038103d269b633813fc60c"; // from the reference payload
 let cluster: RoleProcess;
 let router: string;
@@ -41,7 +42,12 @@ async function sql(query: string, headers: Record<string, string>) {
 beforeAll(async () => {
   cluster = await startRoleProcess(
     "monolith",
-    roleEnv({ SIGNALBOX_STORAGE_PATH: storage, SIGNALBOX_AUTH_TOKENS: JSON.stringify(TOKENS), SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h" }),
+    roleEnv({
+      SIGNALBOX_STORAGE_PATH: storage,
+      SIGNALBOX_AUTH_TOKENS: JSON.stringify(TOKENS),
+      SIGNALBOX_CLUSTER_SECRET: CLUSTER_SECRET,
+      SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
+    }),
   );
   router = cluster.addresses["router.http"]!;
   const acceptor = cluster.addresses["acceptor.http"]!;
@@ -52,7 +58,7 @@ beforeAll(async () => {
   }
   globexTrace = (await sendTrace(acceptor, "checkout", GLOBEX)).traceId;
   // Half of it in Parquet, so both storage paths are exercised.
-  await new FlightClient(cluster.addresses["writer.flight"]!).action("flush", {});
+  await new FlightClient(cluster.addresses["writer.flight"]!, { secret: CLUSTER_SECRET }).action("flush", {});
 });
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { assertCanDiscoverPeers } from "../discovery/index.ts";
 import { createLogger, type Logger } from "../log/index.ts";
 import { MetricsRegistry } from "../metrics/index.ts";
 import type { RoleName, RoleStarter, RunningRole } from "./role.ts";
+import { assertFlightSecured } from "./flight-auth.ts";
 import { onShutdown } from "./shutdown.ts";
 
 export const VERSION: string = packageJson.version;
@@ -100,7 +101,7 @@ export async function runRoles(roles: Array<[RoleName, RoleStarter]>, options: R
   );
   const config = await loadConfigOrExit();
   const log = rootLogger(config);
-  const problem = assertCanDiscoverPeers(config, { monolith: options.monolith });
+  const problem = assertFlightSecured(config) ?? assertCanDiscoverPeers(config, { monolith: options.monolith });
   if (problem) {
     process.stderr.write(`signalbox: ${problem}\n`);
     process.exit(2);
