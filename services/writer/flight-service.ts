@@ -16,7 +16,7 @@ import { liveAnswer } from "./live-answer.ts";
 import type { LiveBuffer } from "./live-buffer.ts";
 import type { ReplicaSync } from "./replica-sync.ts";
 import type { ShardOwnership } from "./shard-ownership.ts";
-import type { WriteAheadLog } from "./wal/index.ts";
+import { WalUnavailableError, type WriteAheadLog } from "./wal/index.ts";
 
 export interface WriterServiceDeps {
   buffer: LiveBuffer;
@@ -55,7 +55,12 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       const entry = { batchId: d.batch_id, orgId: d.org_id, bucket: d.bucket, table: d.table, shardId: d.shard_id, batch, ipc: receivedIpcOf(batch) };
       const started = performance.now();
       deps.sync.noteReceived(d.batch_id, d.replicas);
-      await deps.wal.append(entry);
+      await deps.wal.append(entry).catch((err: unknown) => {
+        // Not a refusal of this batch: the writer cannot store anything now (full disk).
+        // RESOURCE_EXHAUSTED, not UNAVAILABLE: the writer is alive and must not be suspected.
+        if (err instanceof WalUnavailableError) throw new FlightError("RESOURCE_EXHAUSTED", err.message);
+        throw err;
+      });
       walSeconds.since(started);
       deps.buffer.add(entry);
       putRows.inc({ table: d.table }, batch.numRows);

@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { openDuckDB } from "../../shared/duckdb/index.ts";
 import { FlightClientPool, startFlightServer } from "../../shared/flight/index.ts";
-import { startOpsServer, startRoleDiscovery, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { startOpsServer, startRoleDiscovery, VERSION, type Readiness, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { writersByName } from "../../shared/sharding/index.ts";
 import { openBlobStore } from "../../shared/storage/index.ts";
@@ -74,12 +74,27 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     metrics,
     handlers: writerHandlers({ buffer, wal, flusher, log, metrics, ownership, sync }),
   });
+  // Degraded: serving, but writes are refused (the WAL cannot append) or the registry view is stale.
+  const readiness = (): Readiness => {
+    const walHealth = wal.health();
+    const discoveryStatus = resolver?.status();
+    const degraded = !walHealth.appending || discoveryStatus?.degraded === true;
+    return {
+      ready,
+      degraded,
+      detail: {
+        live_rows: buffer.rows,
+        ...(walHealth.appending ? {} : { wal: `cannot append since ${new Date(walHealth.since!).toISOString()}: ${walHealth.reason}` }),
+        ...(discoveryStatus?.degraded ? { catalog: discoveryStatus.catalog, nats: discoveryStatus.nats } : {}),
+      },
+    };
+  };
   const ops = startOpsServer({
     host: config.server.host,
     port: config.writer.http_port,
     log,
     metrics,
-    readiness: () => ({ ready, detail: { live_rows: buffer.rows } }),
+    readiness,
   });
   flusher.start();
   const discovery = await startRoleDiscovery(ctx, {
@@ -106,7 +121,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   return {
     role: "writer",
     addresses: { flight: flight.address, http: ops.address },
-    readiness: () => ({ ready, detail: { live_rows: buffer.rows } }),
+    readiness,
     async stop() {
       ready = false;
       ownership.stop();

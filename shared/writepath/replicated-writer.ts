@@ -28,11 +28,15 @@ export interface BatchWrite {
 }
 
 const RETRY_PAUSE_MS = 50;
+/** A writer that cannot store (full disk) probes its disk every second; give it a few. */
+const EXHAUSTED_RETRY_AFTER_S = 5;
 
 interface AttemptOutcome {
   refresh: boolean;
   problems: string[];
   fatal?: FlightError;
+  /** A replica is alive but cannot store anything now (RESOURCE_EXHAUSTED, e.g. disk full). */
+  exhausted?: boolean;
 }
 
 export class ReplicatedWriter {
@@ -64,6 +68,10 @@ export class ReplicatedWriter {
         const outcome = await this.attempt(request, shardId, map, durableOn);
         if (replicas.filter((name) => durableOn.has(name)).length >= needed) return;
         if (outcome.fatal) throw outcome.fatal;
+        // Retrying within the deadline would only hold the client: say when to come back.
+        if (outcome.exhausted) {
+          throw new WriteUnavailableError(`batch ${request.batchId} not durable: ${outcome.problems.join("; ")}`, EXHAUSTED_RETRY_AFTER_S);
+        }
         lastProblem = outcome.problems.join("; ") || lastProblem;
         // A refusal names a newer epoch: fetch it and go again at once.
         if (outcome.refresh && attempt < 3) continue;
@@ -111,6 +119,8 @@ export class ReplicatedWriter {
             } else if (error.codeName === "FAILED_PRECONDITION") {
               const epoch = epochInMessage(error.message);
               if (epoch === undefined || epoch > map.epoch) outcome.refresh = true;
+            } else if (error.codeName === "RESOURCE_EXHAUSTED") {
+              outcome.exhausted = true;
             } else if (!error.isRetryable) {
               outcome.fatal ??= error;
             }

@@ -1,5 +1,5 @@
 /** The one segment this process appends to: created durably, written only at its end. */
-import { open, type FileHandle } from "node:fs/promises";
+import { open, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir } from "../../../shared/storage/index.ts";
 import { SEGMENT_MAGIC, segmentName } from "./segment.ts";
@@ -25,6 +25,8 @@ export class ActiveSegment {
       await fsyncDir(dir);
     } catch (err) {
       await fh.close();
+      // A half-made segment (the disk filled up while writing its magic) holds nothing.
+      await unlink(path).catch(() => undefined);
       throw err;
     }
     return new ActiveSegment(seq, path, fh, SEGMENT_MAGIC.length, SEGMENT_MAGIC.length);
@@ -38,9 +40,24 @@ export class ActiveSegment {
     this.durableSize = this.size;
   }
 
+  /**
+   * After a failed write or fsync the bytes past the durable length are unknown: cut them
+   * off, so the segment ends on an intact record (never acknowledged ones are not kept).
+   */
+  async truncateToDurable(): Promise<void> {
+    if (this.closed) return;
+    await this.fh.truncate(this.durableSize);
+    await this.fh.sync();
+    this.size = this.durableSize;
+  }
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.fh.close();
   }
+
+  private closed = false;
 }
 
 /** iovecs per writev call: well under every platform's IOV_MAX (1024 on Linux). */

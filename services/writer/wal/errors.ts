@@ -7,14 +7,15 @@ export class WalClosedError extends Error {
 }
 
 /**
- * A write or fsync failed. After that the file's durable content is unknown (a failed fsync
- * may have dropped dirty pages), so the log refuses every further append; the process must
- * reopen the log (recovery scans and cuts the tail) before acknowledging anything again.
+ * The log cannot append right now: a write or fsync failed (a full disk, an I/O error). The
+ * batch is not durable and must not be acknowledged; the caller should answer "retry later".
+ * The log itself recovers: the segment that failed is cut back to its durable length and
+ * retired, and the next append (or the log's own probe) starts a fresh segment.
  */
-export class WalFailedError extends Error {
-  constructor(cause: unknown) {
-    super(`write-ahead log failed and refuses further appends: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = "WalFailedError";
+export class WalUnavailableError extends Error {
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(`write-ahead log cannot append (${reason}); retry once the disk accepts writes again`, options);
+    this.name = "WalUnavailableError";
   }
 }
 
