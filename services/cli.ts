@@ -85,6 +85,12 @@ function fail(problem: string): never {
   process.exit(2);
 }
 
+// A querier's SQL sandbox process is this binary started again (sandbox-processes.ts).
+if (process.env.SIGNALBOX_INTERNAL_SQL_SANDBOX !== undefined && (!feature("SIGNALBOX_PINNED") || feature("SIGNALBOX_ONLY_QUERIER"))) {
+  await prepareDuckDBNative();
+  await (await import("./querier/engine/sandbox-child.ts")).runSandboxChild();
+}
+
 const argv = process.argv.slice(2);
 const { roles, monolith } = chooseRoles(argv);
 const pinned = pinnedRole();

@@ -41,6 +41,7 @@ describe("POST /api/v1/sql", () => {
         ["api", 42, 0.5, true],
         ["db", "9007199254740993", 1.25, false],
       ],
+      truncated: false,
     });
     expect(backend.lastTicket).toEqual({
       kind: "sql",
@@ -71,7 +72,10 @@ describe("POST /api/v1/sql", () => {
   });
 
   test.each([
-    ["application/json", "{not json", 400, "request body is not valid JSON"],
+    ["application/json", "{not json", 400, 'request body is not valid JSON: send application/json {"sql": "..."} or the statement as text/plain'],
+    ["application/json", '"SELECT 1"', 400, 'request body is JSON but not an object: send application/json {"sql": "..."} or the statement as text/plain'],
+    // curl -d 'SELECT 1': neither JSON nor a form with an sql field — say so, not "sql must not be empty".
+    ["application/x-www-form-urlencoded", "SELECT 1", 400, 'request body is not valid JSON: send application/json {"sql": "..."} or the statement as text/plain'],
     ["application/json", "{}", 400, 'invalid parameter "sql": expected a string'],
     ["application/json", '{"sql":"   "}', 400, 'invalid parameter "sql": must not be empty'],
     ["application/json", '{"sql":"SELECT 1","maxRows":0}', 400, 'invalid parameter "maxRows": must be at least 1'],
@@ -83,6 +87,41 @@ describe("POST /api/v1/sql", () => {
     const res = await app.request("/api/v1/sql", { method: "POST", headers: { "Content-Type": type }, body });
     expect(res.status).toBe(status);
     expect(await res.json()).toEqual({ error, status });
+    expect(backend.tickets).toHaveLength(0);
+  });
+
+  test("a result cut at the row limit says so", async () => {
+    const { app, backend } = createTestApp();
+    const cut = result();
+    cut.schema.metadata.set("signalbox.truncated", "true");
+    backend.on("sql", cut);
+    const res = await app.request("/api/v1/sql", { method: "POST", body: "SELECT * FROM traces" });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { truncated: boolean }).truncated).toBe(true);
+  });
+
+  test("a body over 1 MiB is refused with 413 while it is read, with or without a length", async () => {
+    const { app, backend } = createTestApp();
+    let sent = 0;
+    // 64 MiB offered in 64 KiB chunks and no Content-Length: only the first MiB may be read.
+    const chunk = new TextEncoder().encode("-".repeat(64 * 1024));
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 64 * 1024 * 1024) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await app.request("/api/v1/sql", { method: "POST", headers: { "Content-Type": "text/plain" }, body, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: "request body exceeds the limit of 1048576 bytes", status: 413 });
+    expect(sent).toBeLessThan(2 * 1024 * 1024);
+    const declared = await app.request("/api/v1/sql", {
+      method: "POST",
+      headers: { "Content-Type": "text/plain", "Content-Length": String(5 * 1024 * 1024) },
+      body: "SELECT 1",
+    });
+    expect(declared.status).toBe(413);
     expect(backend.tickets).toHaveLength(0);
   });
 
@@ -279,7 +318,7 @@ describe("deadlines and backend errors", () => {
     ["QueryBackendError 400", () => new QueryBackendError(400, "bad query"), 400, "bad query"],
     ["QueryBackendError 200 (invalid)", () => new QueryBackendError(200, "nonsense status"), 500, "nonsense status"],
     ["FlightError UNAVAILABLE", () => new FlightError("UNAVAILABLE", "connection refused"), 503, "connection refused"],
-    ["FlightError RESOURCE_EXHAUSTED", () => new FlightError("RESOURCE_EXHAUSTED", "too many rows"), 429, "too many rows"],
+    ["FlightError RESOURCE_EXHAUSTED (not 429: clients retry that)", () => new FlightError("RESOURCE_EXHAUSTED", "too many rows"), 422, "too many rows"],
     ["QueryError NOT_FOUND", () => new QueryError("NOT_FOUND", "no such bucket"), 404, "no such bucket"],
   ])("backend throws %s → %d", async (_name, makeError, status, message) => {
     const { app, backend } = createTestApp();

@@ -4,14 +4,12 @@
  * passed, so a gzip bomb costs at most about `limit` bytes of memory, never its expanded size.
  */
 import { createGunzip, type Gunzip } from "node:zlib";
+import { BodyTooLargeError, BoundedBuffer, readBounded } from "../../shared/http/bounded-body.ts";
 
 /** The decompressed body (or the raw body when it was not compressed) exceeds the limit. */
-export class BodyTooLargeError extends Error {
-  override readonly name = "BodyTooLargeError";
-  constructor(readonly limit: number) {
-    super(`request body exceeds the limit of ${limit} bytes (after decompression)`);
-  }
-}
+export { BodyTooLargeError };
+
+export const AFTER_DECOMPRESSION = "after decompression";
 
 /** A Content-Encoding other than gzip or identity. */
 export class UnsupportedEncodingError extends Error {
@@ -47,54 +45,13 @@ export function compressedLimit(limit: number): number {
   return limit + Math.ceil(limit / 1000) + 1024;
 }
 
-/** Collects chunks up to `limit` bytes; throws the moment one more byte would pass it. */
-class BoundedBuffer {
-  private readonly chunks: Uint8Array[] = [];
-  size = 0;
-  constructor(private readonly limit: number) {}
-
-  push(chunk: Uint8Array): void {
-    this.size += chunk.byteLength;
-    if (this.size > this.limit) throw new BodyTooLargeError(this.limit);
-    this.chunks.push(chunk);
-  }
-
-  concat(): Uint8Array {
-    if (this.chunks.length === 1) return this.chunks[0]!;
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return out;
-  }
-}
-
 export async function readBody(
   stream: ReadableStream<Uint8Array> | null,
   encoding: BodyEncoding,
   limit: number,
 ): Promise<Uint8Array> {
   if (!stream) return new Uint8Array(0);
-  return encoding === "gzip" ? readGzip(stream, limit) : readPlain(stream, limit);
-}
-
-async function readPlain(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const out = new BoundedBuffer(limit);
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return out.concat();
-      out.push(value);
-    }
-  } catch (err) {
-    await reader.cancel().catch(() => {}); // the error that matters is `err`
-    throw err;
-  } finally {
-    reader.releaseLock();
-  }
+  return encoding === "gzip" ? readGzip(stream, limit) : readBounded(stream, limit, AFTER_DECOMPRESSION);
 }
 
 /**
@@ -103,7 +60,7 @@ async function readPlain(stream: ReadableStream<Uint8Array>, limit: number): Pro
  * and the first piece past the limit stops everything.
  */
 async function readGzip(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const out = new BoundedBuffer(limit);
+  const out = new BoundedBuffer(limit, AFTER_DECOMPRESSION);
   const wireLimit = compressedLimit(limit);
   let wireBytes = 0;
   const gunzip = createGunzip();
@@ -137,7 +94,7 @@ async function readGzip(stream: ReadableStream<Uint8Array>, limit: number): Prom
       const { done, value } = await reader.read();
       if (done) break;
       wireBytes += value.byteLength;
-      if (wireBytes > wireLimit) throw new BodyTooLargeError(limit);
+      if (wireBytes > wireLimit) throw new BodyTooLargeError(limit, AFTER_DECOMPRESSION);
       if (!(await writeChunk(gunzip, value))) break;
     }
     if (!failure) gunzip.end();

@@ -13,6 +13,7 @@ import { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { encodeStatus, type OtlpFormat, type TableName } from "../../shared/signals/index.ts";
 import { BUCKET_HEADER, ORG_HEADER } from "../../shared/tenancy/index.ts";
 import {
+  AFTER_DECOMPRESSION,
   BadCompressionError,
   BodyTooLargeError,
   compressedLimit,
@@ -107,7 +108,7 @@ async function readLimited(request: Request, encoding: BodyEncoding, limit: numb
   const declared = Number(request.headers.get("content-length") ?? NaN);
   const wireLimit = encoding === "gzip" ? compressedLimit(limit) : limit;
   try {
-    if (declared > wireLimit) throw new BodyTooLargeError(limit);
+    if (declared > wireLimit) throw new BodyTooLargeError(limit, AFTER_DECOMPRESSION);
     // A declared length within the limit bounds the body (the HTTP parser enforces it), so an
     // uncompressed body is read in one native call instead of chunk by chunk and joined.
     if (encoding === "identity" && Number.isSafeInteger(declared) && declared >= 0) return await request.bytes();

@@ -7,6 +7,7 @@ import { FlightClientPool, FlightError, startFlightServer } from "../../shared/f
 import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import { parseTicket, QueryError } from "../../shared/query/index.ts";
 import { QueryEngine } from "./engine/index.ts";
+import { queryLimits } from "./query-limits.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
 import { LiveBatchCache } from "./live-cache.ts";
@@ -17,7 +18,12 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
   // storage.url: local Parquet files are read in place; S3 objects through the local file cache.
   const files = await openParquetFileSource({ config, log, metrics });
-  const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
+  const engine = await QueryEngine.open({
+    log,
+    maxRows: config.router.max_result_rows,
+    timeoutMs: config.router.query_timeout,
+    ...queryLimits(config),
+  });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
   const manifest = new ManifestCache(catalog);

@@ -6,10 +6,11 @@
 import type { Table } from "apache-arrow";
 import type { CatalogRepository } from "../../shared/catalog/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
-import { FlightError, grpcToHttpStatus, type FlightClientPool } from "../../shared/flight/index.ts";
+import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { ShardMapIndex, writerName, writersByName } from "../../shared/sharding/index.ts";
+import { queryHttpStatus } from "./http/errors.ts";
 import { QueryBackendError, type BackendReadiness, type QueryBackend, type QueryOptions, type Ticket } from "./http/backend.ts";
 
 const ATTEMPTS = 2;
@@ -35,7 +36,7 @@ export class FlightQueryBackend implements QueryBackend {
         return await this.deps.pool.get(querier.address).getTable(ticket, { deadlineMs: remaining, signal: opts.signal });
       } catch (err) {
         const error = FlightError.from(err);
-        if (!error.isUnavailable) throw new QueryBackendError(grpcToHttpStatus(error.code), error.message, { cause: error });
+        if (!error.isUnavailable) throw new QueryBackendError(queryHttpStatus(error.code), error.message, { cause: error });
         this.deps.resolver.markSuspect(querier.id);
         this.deps.pool.drop(querier.address);
         this.retries.inc();

@@ -6,3 +6,4 @@ export { CONFIG_KEYS, findKey } from "./keys.ts";
 export type { ConfigKey } from "./keys.ts";
 export { parseDuration } from "./duration.ts";
 export { configTableMarkdown, exampleToml } from "./docs.ts";
+export { parseSize, formatSize } from "./size.ts";

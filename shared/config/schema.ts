@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
+import { SIZE_PATTERN } from "./size.ts";
 
 const duration = (fallback: string) =>
   z
@@ -17,6 +18,9 @@ const port = (fallback: number) =>
   z.number({ error: "expected a port number (0 picks a free port)" }).int().min(0).max(65535).default(fallback);
 
 const positiveInt = (fallback: number) => z.number({ error: "expected a whole number" }).int().positive().default(fallback);
+
+const size = (fallback: string) =>
+  z.string().regex(SIZE_PATTERN, { error: 'expected a size such as "512MiB" or "1GiB"' }).default(fallback);
 
 const DSN_SCHEMES = /^(sqlite::memory:|sqlite:.+|postgres(ql)?:\/\/.+)$/;
 
@@ -148,6 +152,23 @@ export const configSchema = z.strictObject({
       cache_ttl: duration("0s").describe("discovery cache; 0 = ask the registry on each request"),
       query_timeout: duration("30s").describe("deadline of one query (504 past it)"),
       max_result_rows: positiveInt(100_000).describe("most rows a query may return"),
+    })
+    .prefault({}),
+  query: z
+    .strictObject({
+      max_memory: size("512MiB").describe(
+        "memory one SQL query may use: it runs in its own process, stopped beyond this (HTTP 422)",
+      ),
+      max_concurrent_sql: positiveInt(2).describe(
+        "SQL queries a querier runs at once (each up to query.max_memory); more wait, then get 503",
+      ),
+      max_process_memory: size("1GiB").describe(
+        "memory the querier's shared DuckDB (search, trace by id, logs, tags) may use for all its queries together",
+      ),
+      max_temp_directory_size: size("4GiB").describe(
+        "disk each DuckDB of a querier may spill to beyond its memory (under storage.path/.scratch/query); a query needing more fails with 422",
+      ),
+      max_result_bytes: size("64MiB").describe("largest SQL answer (Arrow bytes); a larger one is refused with 422"),
     })
     .prefault({}),
   querier: z

@@ -15,7 +15,9 @@ const HTTP_STATUS: Record<QueryErrorCode, number> = {
   INVALID_ARGUMENT: 400,
   PERMISSION_DENIED: 403,
   NOT_FOUND: 404,
-  RESOURCE_EXHAUSTED: 429,
+  // The query asks for more than its bounds allow (memory, result size): retrying the same
+  // query cannot help, so not 429, which clients retry.
+  RESOURCE_EXHAUSTED: 422,
   DEADLINE_EXCEEDED: 504,
   INTERNAL: 500,
 };

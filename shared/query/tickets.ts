@@ -96,6 +96,9 @@ export type LogLabelsTicket = TicketOf<"log_labels">;
 export type LogLabelValuesTicket = TicketOf<"log_label_values">;
 export type SqlTicket = TicketOf<"sql">;
 
+/** Arrow schema metadata key, "true" on an `sql` result cut at its row limit. */
+export const SQL_TRUNCATED_METADATA = "signalbox.truncated";
+
 /**
  * Validates a ticket. Accepts the parsed JSON value, the JSON text, or the raw Flight ticket
  * bytes (UTF-8 JSON). Throws QueryError (INVALID_ARGUMENT) listing every problem.

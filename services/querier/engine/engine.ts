@@ -3,13 +3,13 @@
  * chosen by the caller) → one Arrow table, in the exact shapes the router expects (README.md).
  * One shared DuckDB instance serves the built-in query kinds, with a fresh connection per
  * query so each query's temp tables and views are private and vanish with it. User SQL runs in
- * a separate locked-down instance (sql-sandbox.ts).
+ * a locked-down instance in a process of its own (sql-sandbox.ts, sandbox-processes.ts).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "apache-arrow";
 import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
-import { QueryError, ticketTables, type LogsTicket, type Ticket } from "../../../shared/query/index.ts";
+import { QueryError, SQL_TRUNCATED_METADATA, ticketTables, type LogsTicket, type Ticket } from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/signals/tables.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
@@ -22,7 +22,7 @@ import { withLiveScan } from "./live-rows.ts";
 import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./sources.ts";
 import { runSearch } from "./search-plan.ts";
 import { searchScope } from "./search-scope.ts";
-import { runSandboxedSql } from "./sql-sandbox.ts";
+import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandbox-processes.ts";
 import { TraceIdIndex } from "./trace-id-index.ts";
 
 export interface QueryEngineOptions {
@@ -31,8 +31,10 @@ export interface QueryEngineOptions {
   maxRows?: number;
   /** Per-query time limit. Default 30 s. */
   timeoutMs?: number;
-  /** DuckDB settings (threads, memory_limit) for the shared and the sandbox instances. */
+  /** DuckDB settings (threads, memory_limit, temp_directory) for the shared instance. */
   duckdbConfig?: Record<string, string>;
+  /** Bounds of user SQL (memory, concurrency, result size, spill); defaults: DEFAULT_SQL_LIMITS. */
+  sql?: Partial<SqlSandboxLimits>;
 }
 
 const VIEW = "src";
@@ -42,15 +44,17 @@ export class QueryEngine {
   /** Which span files hold which trace ids: trace by id and search read only those files. */
   private readonly traceIds = new TraceIdIndex();
   private readonly connections: FreshConnections;
+  private readonly sandboxes: SqlSandboxes;
 
   private constructor(
     private readonly handle: DuckDBHandle,
     private readonly log: Logger,
     readonly maxRows: number,
     readonly timeoutMs: number,
-    private readonly duckdbConfig: Record<string, string> | undefined,
+    sqlLimits: SqlSandboxLimits,
   ) {
     this.connections = new FreshConnections(handle.instance);
+    this.sandboxes = new SqlSandboxes(sqlLimits, log);
   }
 
   static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
@@ -60,7 +64,8 @@ export class QueryEngine {
     // (~5 ms a file here). GLOBAL: a plain SET holds only for the connection it runs on, and
     // every query gets a fresh connection.
     await handle.connection.run("SET GLOBAL parquet_metadata_cache = true");
-    return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, opts.duckdbConfig);
+    const sqlLimits = { ...DEFAULT_SQL_LIMITS, ...opts.sql };
+    return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits);
   }
 
   /**
@@ -93,19 +98,19 @@ export class QueryEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.sandboxes.close();
     await this.connections.close();
     this.handle.close();
   }
 
   private async executeSql(ticket: Extract<Ticket, { kind: "sql" }>, sources: TableSources): Promise<Table> {
-    const { table, truncated } = await runSandboxedSql({
+    const { table, truncated } = await this.sandboxes.run({
       sql: ticket.sql,
       sources,
       maxRows: Math.min(ticket.maxRows, this.maxRows),
       timeoutMs: this.timeoutMs,
-      duckdbConfig: this.duckdbConfig,
     });
-    if (truncated) table.schema.metadata.set("signalbox.truncated", "true");
+    if (truncated) table.schema.metadata.set(SQL_TRUNCATED_METADATA, "true");
     return table;
   }
 

@@ -10,11 +10,12 @@
  *    ATTACH / COPY / SET / PRAGMA / INSTALL / LOAD / CREATE / INSERT never run;
  * 4. rows capped, time capped (the connection is interrupted).
  * A separate instance per query costs ~10–15 ms and makes the locked configuration and the
- * views die with the query.
+ * views die with the query. The instance lives in a process of its own
+ * (sandbox-child.ts), opened before the query arrives.
  */
 import { StatementType } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
-import { openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { QueryError } from "../../../shared/query/index.ts";
 import { TABLE_NAMES } from "../../../shared/signals/tables.ts";
 import { withDeadline } from "./deadline.ts";
@@ -27,8 +28,6 @@ export interface SandboxOptions {
   sources: TableSources;
   maxRows: number;
   timeoutMs: number;
-  /** DuckDB settings for the sandbox instance (threads, memory_limit). */
-  duckdbConfig?: Record<string, string>;
 }
 
 export interface SandboxResult {
@@ -37,8 +36,8 @@ export interface SandboxResult {
   truncated: boolean;
 }
 
-export async function runSandboxedSql(opts: SandboxOptions): Promise<SandboxResult> {
-  const handle = await openDuckDB(":memory:", { config: opts.duckdbConfig });
+/** Runs one user query in `handle`, a fresh instance no one else uses, and closes it. */
+export async function runSandboxedSql(handle: DuckDBHandle, opts: SandboxOptions): Promise<SandboxResult> {
   try {
     await lockDown(handle, opts.sources);
     return await runUserSelect(handle, opts);

@@ -3,7 +3,7 @@
  * (DESIGN §9). Handlers throw HttpError; everything else thrown below them (backend, Flight,
  * tenancy) is classified here, and what cannot be classified is a 500.
  */
-import { FlightError } from "../../../shared/flight/errors.ts";
+import { FlightError, statusCode, statusName } from "../../../shared/flight/errors.ts";
 import { grpcToHttpStatus } from "../../../shared/flight/status.ts";
 import { QueryError } from "../../../shared/query/errors.ts";
 import { TenancyError } from "../../../shared/tenancy/index.ts";
@@ -46,8 +46,17 @@ export function classifyError(err: unknown): HttpError | undefined {
     const status = TENANCY_STATUS[err.kind];
     return new HttpError(status, err.message, status === 401 ? { "WWW-Authenticate": "Bearer" } : {});
   }
-  if (err instanceof FlightError) return new HttpError(validStatus(grpcToHttpStatus(err.code)), err.message);
+  if (err instanceof FlightError) return new HttpError(validStatus(queryHttpStatus(err.code)), err.message);
   return undefined;
+}
+
+/**
+ * gRPC status of a failed query → HTTP. A query beyond its bounds (memory, result size,
+ * gRPC's message limit) is RESOURCE_EXHAUSTED: 422, since the same query fails the same way
+ * again — never 429, which clients retry.
+ */
+export function queryHttpStatus(code: number | string): number {
+  return statusName(statusCode(code)) === "RESOURCE_EXHAUSTED" ? 422 : grpcToHttpStatus(code);
 }
 
 /** A backend that reports a status outside 4xx/5xx is itself broken: never forward 200 or 3xx. */
