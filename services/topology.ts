@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   }
   // Diagnostics go to stderr; only warnings, so --json output stays clean for scripts.
   const log = createLogger({ level: "warn", format: config.log.format, bindings: { role: "topology" } });
-  const catalog = await openCatalog(config.discovery.catalog.dsn, { log }).catch((err: Error) =>
+  const catalog = await openCatalog(config.discovery.catalog.dsn, { log, callTimeoutMs: config.discovery.catalog.timeout }).catch((err: Error) =>
     fail(1, `cannot open the catalog: ${err.message}`),
   );
   const resolver = await createResolver({ config, catalog, log }).catch((err: Error) => fail(1, err.message));

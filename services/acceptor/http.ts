@@ -9,6 +9,7 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { opsResponse } from "../../shared/lifecycle/ops-server.ts";
+import type { Readiness } from "../../shared/lifecycle/role.ts";
 import { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { encodeStatus, type OtlpFormat, type TableName } from "../../shared/signals/index.ts";
 import { BUCKET_HEADER, ORG_HEADER } from "../../shared/tenancy/index.ts";
@@ -32,7 +33,8 @@ export interface OtlpHttpOptions {
   pipeline: IngestPipeline;
   maxBodyBytes: number;
   writeTimeoutMs: number;
-  isReady: () => boolean;
+  /** What `/ready` answers: ready, and degraded with the reason when serving from a stale view. */
+  readiness: () => Readiness;
   /** Rendered on GET /metrics (the role's registry); absent → /metrics is not served. */
   metrics?: MetricsRegistry;
 }
@@ -88,7 +90,7 @@ export function createOtlpHttpHandler(options: OtlpHttpOptions): (request: Reque
     }
     if (path === "/healthz" || path === "/ready" || (path === "/metrics" && options.metrics)) {
       if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(request.method, "GET, HEAD");
-      return opsResponse(path, options.metrics ?? NO_METRICS, () => ({ ready: options.isReady() }))!;
+      return opsResponse(path, options.metrics ?? NO_METRICS, options.readiness)!;
     }
     return errorResponse(new IngestError("invalid", GrpcStatus.NOT_FOUND, `no route ${path}`, { httpStatus: 404 }), "json");
   };

@@ -22,13 +22,18 @@ export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> 
     meta: { version: VERSION, http: acceptor.httpAddress, grpc: acceptor.grpcAddress },
   });
   writer = new ReplicatedWriter({ config, resolver: discovery.resolver, pool, log });
+  const degraded = () => {
+    const status = discovery.resolver.status();
+    return status.degraded ? { degraded: true, detail: { catalog: status.catalog, nats: status.nats } } : { degraded: false };
+  };
+  acceptor.reportDegradedFrom(degraded);
   acceptor.setReady(true);
   log.info("acceptor.started", { http: acceptor.httpAddress, grpc: acceptor.grpcAddress });
 
   return {
     role: "acceptor",
     addresses: { http: acceptor.httpAddress, grpc: acceptor.grpcAddress },
-    readiness: () => ({ ready: acceptor.isReady(), degraded: discovery.resolver.status().degraded }),
+    readiness: () => ({ ready: acceptor.isReady(), ...degraded() }),
     async stop() {
       // Nothing dials an acceptor, so it leaves discovery at once; clients finish in-flight
       // exports (bounded by the shutdown timeout) while load balancers see /ready go false.

@@ -5,6 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Config } from "../../shared/config/index.ts";
+import type { Readiness } from "../../shared/lifecycle/role.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { createTenantResolver } from "../../shared/tenancy/index.ts";
@@ -31,6 +32,8 @@ export interface Acceptor {
   /** `/ready` answers 503 until this is set (e.g. once writers are discoverable). */
   setReady(ready: boolean): void;
   isReady(): boolean;
+  /** Where `/ready` learns whether it serves from a stale view (discovery), and why. */
+  reportDegradedFrom(source: () => Pick<Readiness, "degraded" | "detail">): void;
   stats(): AcceptorStatsSnapshot;
   /** Stops accepting, lets in-flight exports finish for up to `graceMs`, then cuts the rest. */
   stop(graceMs: number): Promise<void>;
@@ -44,13 +47,15 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
   const writeTimeoutMs = config.acceptor.write_timeout;
 
   let ready = false;
+  let degradedBy: () => Pick<Readiness, "degraded" | "detail"> = () => ({});
+  const readiness = (): Readiness => ({ ready, ...degradedBy() });
   const stats = new AcceptorStats(options.metrics);
   const pipeline = createIngestPipeline({ sink, stats, log, resolveTenant: createTenantResolver(config.auth.tokens) });
 
   const grpcServer = createOtlpGrpcServer({ pipeline, maxBodyBytes, writeTimeoutMs });
   const grpcPort = await bindGrpc(grpcServer, host, config.acceptor.grpc_port);
 
-  const handle = createOtlpHttpHandler({ pipeline, maxBodyBytes, writeTimeoutMs, isReady: () => ready, metrics: options.metrics });
+  const handle = createOtlpHttpHandler({ pipeline, maxBodyBytes, writeTimeoutMs, readiness, metrics: options.metrics });
   let httpServer: ReturnType<typeof Bun.serve>;
   try {
     httpServer = Bun.serve({
@@ -84,6 +89,9 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
       ready = value;
     },
     isReady: () => ready,
+    reportDegradedFrom(source) {
+      degradedBy = source;
+    },
     stats: () => stats.snapshot(),
     stop(graceMs) {
       ready = false;

@@ -2,6 +2,7 @@
  * The querier role: Flight DoGet with a query ticket → gather Parquet files and live rows
  * for the org in scope → DuckDB → Arrow back to the router.
  */
+import { CatalogError } from "../../shared/catalog/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightClientPool, FlightError, startFlightServer } from "../../shared/flight/index.ts";
 import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
@@ -13,6 +14,13 @@ import { runGatheredQuery } from "./gathered-query.ts";
 import { LiveBatchCache } from "./live-cache.ts";
 import { ManifestCache } from "./manifest-cache.ts";
 import { runTraceById } from "./trace-by-id.ts";
+
+/** A catalog outage is UNAVAILABLE (503, retry later) with the catalog's reason, never its SQL. */
+function asFlightError(err: unknown): FlightError {
+  if (err instanceof QueryError) return new FlightError(err.code, err.message);
+  if (err instanceof CatalogError && err.code === "unavailable") return new FlightError("UNAVAILABLE", err.message);
+  return FlightError.from(err);
+}
 
 export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
@@ -61,7 +69,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           queryLatency.since(started, { kind });
           return result;
         } catch (err) {
-          const error = err instanceof QueryError ? new FlightError(err.code, err.message) : FlightError.from(err);
+          const error = asFlightError(err);
           queryErrors.inc({ kind, code: error.codeName });
           if (error.codeName === "INTERNAL") log.error("query.failed", { kind, err });
           throw error;

@@ -14,10 +14,28 @@ import { queryHttpStatus } from "./http/errors.ts";
 import { QueryBackendError, type BackendReadiness, type QueryBackend, type QueryOptions, type Ticket } from "./http/backend.ts";
 
 const ATTEMPTS = 2;
+/** Topology is for operators in a hurry: past this the last good view is answered. */
+const TOPOLOGY_CATALOG_TIMEOUT_MS = 2_000;
+
+interface TopologyView {
+  status: unknown;
+  instances: unknown[];
+  shard_map: unknown;
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class FlightQueryBackend implements QueryBackend {
   private stopping = false;
   private readonly retries;
+  private lastTopology: TopologyView | undefined;
 
   constructor(
     private readonly deps: { resolver: Resolver; pool: FlightClientPool; catalog: CatalogRepository; log: Logger; metrics: MetricsRegistry },
@@ -36,7 +54,8 @@ export class FlightQueryBackend implements QueryBackend {
         return await this.deps.pool.get(querier.address).getTable(ticket, { deadlineMs: remaining, signal: opts.signal });
       } catch (err) {
         const error = FlightError.from(err);
-        if (!error.isUnavailable) throw new QueryBackendError(queryHttpStatus(error.code), error.message, { cause: error });
+        // A querier that answered "unavailable" (its catalog is down) is alive: no retry, no suspicion.
+        if (!error.isUnavailable || error.answeredByPeer) throw new QueryBackendError(queryHttpStatus(error.code), error.message, { cause: error });
         this.deps.resolver.markSuspect(querier.id);
         this.deps.pool.drop(querier.address);
         this.retries.inc();
@@ -47,10 +66,27 @@ export class FlightQueryBackend implements QueryBackend {
     throw new QueryBackendError(503, lastError ? `no querier answered: ${lastError.message}` : "no querier is live", { cause: lastError });
   }
 
+  /**
+   * Instances and shard map. While the catalog does not answer, the last good view, flagged
+   * `stale` with the reason — an operator needs the topology most during an outage.
+   */
   async topology(): Promise<unknown> {
+    try {
+      const fresh = await this.freshTopology();
+      this.lastTopology = fresh;
+      return { ...fresh, stale: false };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.deps.log.warn("topology.stale", { error: reason });
+      const instances = this.lastTopology?.instances ?? [];
+      return { ...this.lastTopology, instances, status: this.deps.resolver.status(), stale: true, stale_reason: reason };
+    }
+  }
+
+  private async freshTopology(): Promise<TopologyView> {
     const now = Date.now();
     const instances = await this.deps.resolver.live();
-    const stored = await this.deps.catalog.shardMap();
+    const stored = await withTimeout(this.deps.catalog.shardMap(), TOPOLOGY_CATALOG_TIMEOUT_MS, "catalog did not answer for the shard map");
     const liveWriters = writersByName(instances.filter((i) => i.role === "writer"));
     const shardMap = stored ? shardMapView(new ShardMapIndex(stored), liveWriters) : null;
     return {

@@ -7,7 +7,9 @@ export type CatalogErrorCode =
   /** The catalog could not be opened: unreachable, or migrations failed (after retries, for SQLite). */
   | "open_failed"
   /** The embedded migration list and the drizzle-kit journal disagree (a build error). */
-  | "migrations_out_of_sync";
+  | "migrations_out_of_sync"
+  /** A call failed or did not answer in time (the catalog is down or unreachable); retry later. */
+  | "unavailable";
 
 export class CatalogError extends Error {
   override readonly name = "CatalogError";

@@ -71,6 +71,9 @@ export const configSchema = z.strictObject({
             .regex(DSN_SCHEMES, { error: "expected sqlite::memory:, sqlite:PATH or postgres://..." })
             .default("sqlite::memory:")
             .describe("catalog database: sqlite::memory:, sqlite:PATH or postgres://..."),
+          timeout: duration("10s").describe(
+            "PostgreSQL: deadline of one catalog call and the server-side statement timeout; past it the call fails and the connections are replaced",
+          ),
         })
         .prefault({}),
       heartbeat_interval: duration("30s").describe("catalog heartbeat period"),

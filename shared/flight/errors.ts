@@ -24,16 +24,25 @@ export function statusName(code: number): GrpcStatusName {
   return NAMES[code] ?? "UNKNOWN";
 }
 
+/** Trailing metadata a Signalbox Flight server puts on the errors its handlers raise. */
+export const ANSWERED_METADATA_KEY = "x-signalbox-answered";
+
 export class FlightError extends Error {
   /** gRPC status number (`@grpc/grpc-js` `status`). */
   readonly code: number;
   readonly codeName: GrpcStatusName;
+  /**
+   * The peer's handler raised it: the peer is alive and answered. An UNAVAILABLE it sends
+   * (its own dependency is down) is no reason to mark the peer suspect.
+   */
+  readonly answeredByPeer: boolean;
 
-  constructor(code: number | string, message: string, options?: { cause?: unknown }) {
+  constructor(code: number | string, message: string, options?: { cause?: unknown; answeredByPeer?: boolean }) {
     super(message, options);
     this.name = "FlightError";
     this.code = statusCode(code);
     this.codeName = statusName(this.code);
+    this.answeredByPeer = options?.answeredByPeer ?? false;
   }
 
   /**
@@ -64,13 +73,19 @@ export class FlightError extends Error {
     if (err instanceof FlightError) return err;
     if (isServiceError(err)) {
       const message = err.details !== "" ? err.details : messageOf(err);
-      return new FlightError(err.code, message, { cause: err });
+      const answeredByPeer = metadataHas(err.metadata, ANSWERED_METADATA_KEY);
+      return new FlightError(err.code, message, { cause: err, answeredByPeer });
     }
     return new FlightError(fallback, messageOf(err), { cause: err });
   }
 }
 
-function isServiceError(err: unknown): err is { code: number; details: string } {
+function metadataHas(metadata: unknown, key: string): boolean {
+  const get = (metadata as { get?: (key: string) => unknown[] } | null)?.get;
+  return typeof get === "function" && get.call(metadata, key).length > 0;
+}
+
+function isServiceError(err: unknown): err is { code: number; details: string; metadata: unknown } {
   if (typeof err !== "object" || err === null) return false;
   const e = err as { code?: unknown; details?: unknown; metadata?: unknown };
   return typeof e.code === "number" && typeof e.details === "string" && "metadata" in e;

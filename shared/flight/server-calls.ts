@@ -11,6 +11,7 @@ import type { Logger } from "../log/index.ts";
 import type { MetricsRegistry } from "../metrics/index.ts";
 import { FlightCallMetrics, UNTIMED } from "./call-metrics.ts";
 import { callContext, metadataText, type CallContext } from "./call-context.ts";
+import { ANSWERED_METADATA_KEY } from "./errors.ts";
 import { FlightError } from "./errors.ts";
 import type { BatchSource, FlightHandlers } from "./handlers.ts";
 import { FlightDataEncoder, decodeFlightData } from "./ipc.ts";
@@ -43,7 +44,11 @@ export function flightServiceImplementation(opts: ServiceOptions): grpc.UntypedS
     else log.debug("flight.call.rejected", fields);
     // A cancelled call already has its status; writing another would only raise "write after end".
     if (call.cancelled) return;
-    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: new grpc.Metadata() });
+    // Marked as the handler's own answer: the caller can tell "the peer said unavailable"
+    // (e.g. its catalog is down) from "the peer could not be reached".
+    const metadata = new grpc.Metadata();
+    metadata.set(ANSWERED_METADATA_KEY, "1");
+    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata });
   };
 
   const authorize = (method: string, call: { metadata: grpc.Metadata; getPeer(): string }) => {

@@ -107,7 +107,7 @@ export async function runRoles(roles: Array<[RoleName, RoleStarter]>, options: R
     process.exit(2);
   }
   const started = performance.now();
-  const catalog = await openCatalog(config.discovery.catalog.dsn, { log });
+  const catalog = await openCatalog(config.discovery.catalog.dsn, { log, callTimeoutMs: config.discovery.catalog.timeout });
   const running: RunningRole[] = [];
   const stopAll = async () => {
     // Reverse start order: the ingest and query fronts close before the writers they feed.

@@ -3,6 +3,9 @@
  * so a test can cut the network without stopping a server other tests share.
  * `cut()` drops every open connection and stops listening, so new connections are refused
  * (ECONNREFUSED, as when a server is down); `restore()` listens again on the same port.
+ * `blackhole()` keeps every connection open but silently drops the bytes both ways (a
+ * firewall or a dead link: nothing is refused, nothing answers); `heal()` forwards again —
+ * the connections that lost bytes meanwhile stay open, out of step with the server.
  */
 import type { Socket } from "bun";
 
@@ -10,6 +13,8 @@ export interface TcpProxy {
   readonly port: number;
   readonly isCut: boolean;
   cut(): void;
+  blackhole(): void;
+  heal(): void;
   restore(): void;
   close(): void;
 }
@@ -53,6 +58,7 @@ interface Connection {
 
 export function startTcpProxy(target: { host: string; port: number }, listenHost = "127.0.0.1"): TcpProxy {
   let isCut = false;
+  let dropping = false;
   const connections = new Set<Connection>();
 
   const drop = (connection: Connection) => {
@@ -82,7 +88,7 @@ export function startTcpProxy(target: { host: string; port: number }, listenHost
                 connection.toServer.attach(upstream);
               },
               data(_upstream, chunk) {
-                connection.toClient.write(chunk);
+                if (!dropping) connection.toClient.write(chunk);
               },
               drain() {
                 connection.toServer.drain();
@@ -97,7 +103,7 @@ export function startTcpProxy(target: { host: string; port: number }, listenHost
           }).catch(() => drop(connection));
         },
         data(client, chunk) {
-          client.data.toServer.write(chunk);
+          if (!dropping) client.data.toServer.write(chunk);
         },
         drain(client) {
           client.data.toClient.drain();
@@ -123,6 +129,12 @@ export function startTcpProxy(target: { host: string; port: number }, listenHost
       isCut = true;
       listener.stop(true);
       for (const connection of [...connections]) drop(connection);
+    },
+    blackhole() {
+      dropping = true;
+    },
+    heal() {
+      dropping = false;
     },
     restore() {
       if (!isCut) return;
