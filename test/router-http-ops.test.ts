@@ -75,7 +75,7 @@ describe("POST /api/v1/sql", () => {
     ["application/json", "{}", 400, 'invalid parameter "sql": expected a string'],
     ["application/json", '{"sql":"   "}', 400, 'invalid parameter "sql": must not be empty'],
     ["application/json", '{"sql":"SELECT 1","maxRows":0}', 400, 'invalid parameter "maxRows": must be at least 1'],
-    ["application/json", '{"sql":"SELECT 1","maxRows":99999}', 400, 'invalid parameter "maxRows": must be at most 10000 (router.max_result_rows)'],
+    ["application/json", '{"sql":"SELECT 1","maxRows":99999}', 400, 'invalid parameter "maxRows": must be at most 10000 (query.max_result_rows)'],
     ["text/plain", "", 400, 'invalid parameter "sql": must not be empty'],
     ["application/xml", "<sql/>", 415, 'unsupported Content-Type "application/xml": send application/json {"sql": "..."} or text/plain'],
   ])("%s %p → %d", async (type, body, status, error) => {
@@ -247,7 +247,7 @@ describe("tenancy and auth", () => {
 describe("deadlines and backend errors", () => {
   const tagQuery = "/api/search/tags";
 
-  test("a backend slower than router.query_timeout → 504, and its signal is aborted", async () => {
+  test("a backend slower than query.timeout → 504, and its signal is aborted", async () => {
     const { app, backend } = createTestApp({ queryTimeoutMs: 50 });
     let aborted = false;
     backend.on("tag_names", (_t, opts) => {
@@ -257,7 +257,7 @@ describe("deadlines and backend errors", () => {
     const before = Date.now();
     const res = await app.request(tagQuery);
     expect(res.status).toBe(504);
-    expect(await res.json()).toEqual({ error: "query did not finish within 50 ms (router.query_timeout)", status: 504 });
+    expect(await res.json()).toEqual({ error: "query did not finish within 50 ms (query.timeout)", status: 504 });
     expect(aborted).toBe(true);
     const deadline = backend.options[0]!.deadline;
     expect(deadline).toBeGreaterThanOrEqual(before + 50);

@@ -41,7 +41,7 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
   const log = options.log;
   const host = config.server.host;
   const maxBodyBytes = config.acceptor.max_body_bytes;
-  const writeTimeoutMs = config.acceptor.write_timeout;
+  const writeTimeoutMs = config.write.timeout;
 
   let ready = false;
   const stats = new AcceptorStats(options.metrics);
@@ -58,7 +58,7 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
       port: config.acceptor.http_port,
       // Our own streaming check answers 413 with an OTLP Status; Bun's cap only backs it up.
       maxRequestBodySize: compressedLimit(maxBodyBytes) + 1024 * 1024,
-      // A request may wait up to write_timeout for the quorum; do not let Bun cut it first.
+      // A request may wait up to write.timeout for the quorum; do not let Bun cut it first.
       idleTimeout: Math.min(255, Math.ceil(writeTimeoutMs / 1000) + 5),
       fetch: handle,
       error(err) {

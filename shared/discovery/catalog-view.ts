@@ -1,5 +1,5 @@
 /**
- * The resolver's view of the catalog registry: asks on every call (cache_ttl 0) or caches,
+ * The resolver's view of the catalog registry: asks on every call (discovery.cache_ttl 0) or caches,
  * and keeps the last good answer when the catalog cannot be reached. An outage is logged
  * once when it starts and once when it ends, however many calls it spans; while it lasts,
  * callers get the last good view at once and only the background probe asks the catalog.

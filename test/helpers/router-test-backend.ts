@@ -92,7 +92,7 @@ export function createTestApp(options: TestAppOptions = {}) {
     backend,
     log,
     config: {
-      router: { query_timeout: options.queryTimeoutMs ?? 5_000, max_result_rows: options.maxResultRows ?? 10_000 },
+      query: { timeout: options.queryTimeoutMs ?? 5_000, max_result_rows: options.maxResultRows ?? 10_000 },
       auth: { tokens: options.tokens ?? [] },
     },
   });

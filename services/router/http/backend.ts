@@ -9,7 +9,7 @@ import type { Ticket } from "../../../shared/query/index.ts";
 export type { Ticket };
 
 export interface QueryOptions {
-  /** Absolute deadline, epoch milliseconds (`router.query_timeout` from the request's arrival). */
+  /** Absolute deadline, epoch milliseconds (`query.timeout` from the request's arrival). */
   deadline: number;
   /** Aborted when the deadline passes or the client goes away. */
   signal?: AbortSignal;
