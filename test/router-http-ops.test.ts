@@ -4,7 +4,8 @@ import { Bool, Float64, Table, Utf8, makeVector, vectorFromArray } from "apache-
 import { QueryError } from "../shared/query/index.ts";
 import { FlightError } from "../shared/flight/errors.ts";
 import { QueryBackendError } from "../services/router/http/index.ts";
-import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
+import { createTestApp, resultOf } from "./helpers/router-test-backend.ts";
+import { tagNamesSchema } from "../shared/query/index.ts";
 
 const TOKENS = [
   { token: "query-token-acme", org: "acme", scopes: ["query" as const] },
@@ -123,7 +124,7 @@ describe("operations", () => {
   test("/metrics: request counts by route pattern and status, latency, and the backend's text", async () => {
     const { app, backend } = createTestApp();
     backend.extraMetrics = "# TYPE signalbox_router_queriers gauge\nsignalbox_router_queriers 2";
-    backend.on("tag_names", tableOf({ scope: ["utf8", []], name: ["utf8", []] }));
+    backend.on("tag_names", resultOf(tagNamesSchema, { scope: [], name: [] }));
     await app.request("/api/search/tags");
     await app.request("/api/traces/zz");
     await app.request("/nowhere");
@@ -155,7 +156,7 @@ describe("operations", () => {
 });
 
 describe("tenancy and auth", () => {
-  const tagNames = tableOf({ scope: ["utf8", ["span"]], name: ["utf8", ["http.method"]] });
+  const tagNames = resultOf(tagNamesSchema, { scope: ["span"], name: ["http.method"] });
 
   test("org and bucket from headers, defaults otherwise", async () => {
     const { app, backend } = createTestApp();
