@@ -74,6 +74,9 @@ describe("GET /loki/api/v1/query_range", () => {
     expect(backend.lastTicket).toMatchObject({ startNs: "1700000000250000000", endNs: "1700000001000000000" });
     await app.request(`/loki/api/v1/query_range?query=${q}&end=1700000000&since=5m`);
     expect(backend.lastTicket).toMatchObject({ startNs: "1699999700000000000", endNs: "1700000000000000000" });
+    // Not a Prometheus duration, but a Go one: Loki takes it too.
+    await app.request(`/loki/api/v1/query_range?query=${q}&end=1700000000&since=0.5h`);
+    expect(backend.lastTicket).toMatchObject({ startNs: "1699998200000000000", endNs: "1700000000000000000" });
   });
 
   test("POST with a form body", async () => {

@@ -12,13 +12,13 @@
 import type { Table } from "apache-arrow";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
+import { durationNs, GO_DURATION, PROMETHEUS_DURATION } from "../../../shared/duration/index.ts";
 import { LOG_COLUMNS, LOG_LABEL_COLUMNS, LOG_LABEL_VALUE_COLUMNS } from "../../../shared/query/index.ts";
 import { parseLogQL } from "../../../shared/query/logql/index.ts";
 import { decimalStrings, strings } from "./arrow-values.ts";
 import type { RouterEnv } from "./env.ts";
 import { HttpError, badRequest } from "./errors.ts";
 import { countParam, lokiTime, nonEmpty, parseParams } from "./params.ts";
-import { promDuration } from "./prom-duration.ts";
 import { queryParams, withoutEmpty } from "./request.ts";
 import type { RouteDeps } from "./route-deps.ts";
 import { tenantOf } from "./tenancy.ts";
@@ -29,7 +29,8 @@ const QUERY_RANGE_DEFAULT_SINCE_NS = 3_600_000_000_000n; // 1h
 const LABELS_DEFAULT_SINCE_NS = 6n * 3_600_000_000_000n; // 6h
 
 const since = z.string().transform((s, ctx) => {
-  const ns = promDuration(s);
+  // Loki reads `since` as a Prometheus duration and, failing that, a Go one ("1.5h").
+  const ns = durationNs(s, PROMETHEUS_DURATION) ?? durationNs(s, GO_DURATION);
   if (ns === undefined) {
     ctx.addIssue({ code: "custom", message: `expected a duration such as "1h" or "30m", got "${s.slice(0, 40)}"` });
     return z.NEVER;
