@@ -8,6 +8,7 @@ import type { Config } from "../../shared/config/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { createTenantResolver } from "../../shared/tenancy/index.ts";
+import { settlesWithin } from "../../shared/timeout/index.ts";
 import { compressedLimit } from "./body.ts";
 import { createOtlpGrpcServer } from "./grpc.ts";
 import { createOtlpHttpHandler } from "./http.ts";
@@ -107,23 +108,12 @@ function joinHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Resolves true if `work` settled within `ms`. */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([work.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function stopHttp(server: ReturnType<typeof Bun.serve>, graceMs: number): Promise<void> {
   // stop(false) closes the listener and resolves once in-flight requests have answered.
-  if (!(await within(server.stop(false), graceMs))) await server.stop(true);
+  if (!(await settlesWithin(server.stop(false), graceMs))) await server.stop(true);
 }
 
 async function stopGrpc(server: grpc.Server, graceMs: number): Promise<void> {
   const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-  if (!(await within(drained, graceMs))) server.forceShutdown();
+  if (!(await settlesWithin(drained, graceMs))) server.forceShutdown();
 }

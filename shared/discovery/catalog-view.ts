@@ -7,7 +7,7 @@
 import type { ServiceInstance } from "../catalog/model.ts";
 import type { CatalogRepository } from "../catalog/repository.ts";
 import type { Logger } from "../log/index.ts";
-import { withTimeout } from "./errors.ts";
+import { answerWithin } from "./errors.ts";
 import type { CatalogHealth } from "./types.ts";
 
 export interface CatalogViewOptions {
@@ -57,7 +57,7 @@ export class CatalogView {
   private async fetch(): Promise<void> {
     const started = Date.now();
     try {
-      const rows = await withTimeout(
+      const rows = await answerWithin(
         this.options.catalog.listLive(started - this.options.ttlMs),
         this.options.timeoutMs,
         "catalog listLive",
