@@ -6,6 +6,7 @@ import { FlightError } from "../shared/flight/errors.ts";
 import { QueryBackendError } from "../services/router/http/index.ts";
 import { createTestApp, resultOf } from "./helpers/router-test-backend.ts";
 import { tagNamesSchema } from "../shared/query/index.ts";
+import { MetricsRegistry } from "../shared/metrics/index.ts";
 
 const TOKENS = [
   { token: "query-token-acme", org: "acme", scopes: ["query" as const] },
@@ -121,22 +122,23 @@ describe("operations", () => {
     expect(await res.json()).toEqual({ ready: true, degraded: false });
   });
 
-  test("/metrics: request counts by route pattern and status, latency, and the backend's text", async () => {
-    const { app, backend } = createTestApp();
-    backend.extraMetrics = "# TYPE signalbox_router_queriers gauge\nsignalbox_router_queriers 2";
+  test("/metrics: request counts by route pattern and status, latency, and the role's other series", async () => {
+    const metrics = new MetricsRegistry();
+    metrics.gauge("signalbox_router_queriers", "queriers the router can reach").set(2);
+    const { app, backend } = createTestApp({ metrics });
     backend.on("tag_names", resultOf(tagNamesSchema, { scope: [], name: [] }));
     await app.request("/api/search/tags");
     await app.request("/api/traces/zz");
     await app.request("/nowhere");
     const res = await app.request("/metrics");
     expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toContain("text/plain");
+    expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     const text = await res.text();
     expect(text).toContain('signalbox_router_http_requests_total{method="GET",route="/api/search/tags",status="200"} 1');
     expect(text).toContain('signalbox_router_http_requests_total{method="GET",route="/api/traces/:id",status="400"} 1');
     expect(text).toContain('signalbox_router_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     expect(text).toContain('signalbox_router_http_request_duration_seconds_count{method="GET",route="/api/search/tags"} 1');
-    expect(text).toEndWith("signalbox_router_queriers 2\n");
+    expect(text).toContain("\nsignalbox_router_queriers 2\n");
   });
 
   test("/api/v1/topology returns the backend's JSON", async () => {

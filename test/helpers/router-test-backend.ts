@@ -7,6 +7,7 @@
 import { Field, Int32, Int64, Schema, Table, Utf8, makeVector, vectorFromArray, type DataType, type Vector } from "apache-arrow";
 import type { Ticket, TicketKind } from "../../shared/query/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
+import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { createRouterApp, type RouterHttpConfig } from "../../services/router/http/app.ts";
 import { QueryBackendError, type BackendReadiness, type QueryBackend, type QueryOptions } from "../../services/router/http/backend.ts";
 
@@ -17,7 +18,6 @@ export class TestBackend implements QueryBackend {
   readonly options: QueryOptions[] = [];
   readiness: BackendReadiness = { ready: true, degraded: false };
   topologyValue: unknown = { instances: [], shards: [] };
-  extraMetrics = "";
   private readonly handlers = new Map<TicketKind, TicketHandler>();
 
   /** Answer tickets of `kind` with `handler` (a table, or a function of the ticket). */
@@ -46,9 +46,6 @@ export class TestBackend implements QueryBackend {
     return this.readiness;
   }
 
-  metricsText(): string {
-    return this.extraMetrics;
-  }
 }
 
 /** Column values by Arrow type: strings for Utf8, bigints (or numbers) for Int64, numbers for Int32. */
@@ -95,6 +92,8 @@ export function tableOf(columns: Record<string, ["utf8" | "int64" | "int32", unk
 }
 
 export interface TestAppOptions {
+  /** The role's registry (the app adds its HTTP series to it). */
+  metrics?: MetricsRegistry;
   tokens?: RouterHttpConfig["auth"]["tokens"];
   queryTimeoutMs?: number;
   maxResultRows?: number;
@@ -108,6 +107,7 @@ export function createTestApp(options: TestAppOptions = {}) {
   const app = createRouterApp({
     backend,
     log,
+    metrics: options.metrics,
     config: {
       query: { timeout: options.queryTimeoutMs ?? 5_000, max_result_rows: options.maxResultRows ?? 10_000 },
       auth: { tokens: options.tokens ?? [] },
