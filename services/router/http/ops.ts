@@ -4,7 +4,7 @@
  * registry — and `/api/v1/topology` (services and shard map, from the backend).
  */
 import type { Hono, MiddlewareHandler } from "hono";
-import { OPS_PATHS, opsResponse } from "../../../shared/lifecycle/ops-server.ts";
+import { OPS_PATHS, opsResponse } from "../../../shared/lifecycle/index.ts";
 import type { MetricsRegistry } from "../../../shared/metrics/index.ts";
 import type { QueryBackend } from "./backend.ts";
 import type { RouterEnv } from "./env.ts";
