@@ -38,7 +38,7 @@ async function loadStarter(role: RoleName): Promise<RoleStarter> {
   switch (role) {
     case "acceptor":
       if (!feature("SIGNALBOX_PINNED") || feature("SIGNALBOX_ONLY_ACCEPTOR")) {
-        return (await import("./acceptor/role.ts")).startAcceptorRole;
+        return (await import("./acceptor/acceptor.ts")).startAcceptorRole;
       }
       break;
     case "writer":
@@ -88,7 +88,7 @@ function fail(problem: string): never {
 // A querier's SQL sandbox process is this binary started again (sandbox-processes.ts).
 if (process.env.SIGNALBOX_INTERNAL_SQL_SANDBOX !== undefined && (!feature("SIGNALBOX_PINNED") || feature("SIGNALBOX_ONLY_QUERIER"))) {
   await prepareDuckDBNative();
-  await (await import("./querier/engine/sandbox-child.ts")).runSandboxChild();
+  await (await import("./querier/querier.ts")).runSandboxChild();
 }
 
 const argv = process.argv.slice(2);

@@ -29,7 +29,7 @@ beforeAll(async () => {
       SIGNALBOX_DISCOVERY_CATALOG_DSN: `postgres://postgres@127.0.0.1:${proxy.port}/${database.name}`,
       SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "1s",
       SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
-      SIGNALBOX_ROUTER_QUERY_TIMEOUT: "10s",
+      SIGNALBOX_QUERY_TIMEOUT: "10s",
     }),
     { timeoutMs: 60_000 },
   );

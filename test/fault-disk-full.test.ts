@@ -21,7 +21,7 @@ beforeAll(async () => {
     roleEnv({
       SIGNALBOX_STORAGE_PATH: disk.path,
       SIGNALBOX_WRITER_FLUSH_INTERVAL: "500ms",
-      SIGNALBOX_ACCEPTOR_WRITE_TIMEOUT: "3s",
+      SIGNALBOX_WRITE_TIMEOUT: "3s",
     }),
   );
 });

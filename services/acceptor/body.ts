@@ -4,7 +4,7 @@
  * passed, so a gzip bomb costs at most about `limit` bytes of memory, never its expanded size.
  */
 import { createGunzip, type Gunzip } from "node:zlib";
-import { BodyTooLargeError, BoundedBuffer, readBounded } from "../../shared/http/bounded-body.ts";
+import { BodyTooLargeError, BoundedBuffer, readBounded } from "../../shared/http/index.ts";
 
 /** The decompressed body (or the raw body when it was not compressed) exceeds the limit. */
 export { BodyTooLargeError };

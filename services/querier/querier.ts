@@ -13,7 +13,10 @@ import { openParquetFileSource } from "./file-cache-source.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
 import { LiveBatchCache } from "./live-cache.ts";
 import { ManifestCache } from "./manifest-cache.ts";
-import { runTraceById } from "./trace-by-id.ts";
+import { runTraceById } from "./run-trace-by-id.ts";
+
+/** The SQL sandbox process's entry (the binary started again by sandbox-processes.ts). */
+export { runSandboxChild } from "./engine/sandbox-child.ts";
 
 /** A catalog outage is UNAVAILABLE (503, retry later) with the catalog's reason, never its SQL. */
 function asFlightError(err: unknown): FlightError {
@@ -28,8 +31,8 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const files = await openParquetFileSource({ config, log, metrics });
   const engine = await QueryEngine.open({
     log,
-    maxRows: config.router.max_result_rows,
-    timeoutMs: config.router.query_timeout,
+    maxRows: config.query.max_result_rows,
+    timeoutMs: config.query.timeout,
     ...queryLimits(config),
   });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
@@ -60,7 +63,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           const ticket = parseTicket(raw);
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
-          const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
+          const deadline = callCtx.deadline ?? Date.now() + config.query.timeout;
           const deps = { files, manifest, resolver, pool, log, liveCache };
           const result =
             ticket.kind === "trace_by_id"

@@ -24,25 +24,34 @@ export function statusName(code: number): GrpcStatusName {
   return NAMES[code] ?? "UNKNOWN";
 }
 
-/** Trailing metadata a Signalbox Flight server puts on the errors its handlers raise. */
-export const ANSWERED_METADATA_KEY = "x-signalbox-answered";
+/** The fact a Signalbox Flight server adds to every error it answers with. */
+export const ANSWERED_FACT = "signalbox-answered";
 
 export class FlightError extends Error {
   /** gRPC status number (`@grpc/grpc-js` `status`). */
   readonly code: number;
   readonly codeName: GrpcStatusName;
   /**
-   * The peer's handler raised it: the peer is alive and answered. An UNAVAILABLE it sends
-   * (its own dependency is down) is no reason to mark the peer suspect.
+   * Structured facts a caller may act on (e.g. the epoch of a refusing writer's shard map).
+   * They travel as the call's trailing metadata, so nobody parses them out of the message.
    */
-  readonly answeredByPeer: boolean;
+  readonly facts: Readonly<Record<string, string>>;
 
-  constructor(code: number | string, message: string, options?: { cause?: unknown; answeredByPeer?: boolean }) {
+  constructor(code: number | string, message: string, options?: { cause?: unknown; facts?: Record<string, string> }) {
     super(message, options);
     this.name = "FlightError";
     this.code = statusCode(code);
     this.codeName = statusName(this.code);
-    this.answeredByPeer = options?.answeredByPeer ?? false;
+    this.facts = options?.facts ?? {};
+  }
+
+  /**
+   * The peer's handler raised it (a Signalbox server marks every error it answers with): the
+   * peer is alive. An UNAVAILABLE it sends (its own catalog is down) is no reason to mark it
+   * suspect, unlike one from a peer that could not be reached.
+   */
+  get answeredByPeer(): boolean {
+    return this.facts[ANSWERED_FACT] === "1";
   }
 
   /**
@@ -73,16 +82,23 @@ export class FlightError extends Error {
     if (err instanceof FlightError) return err;
     if (isServiceError(err)) {
       const message = err.details !== "" ? err.details : messageOf(err);
-      const answeredByPeer = metadataHas(err.metadata, ANSWERED_METADATA_KEY);
-      return new FlightError(err.code, message, { cause: err, answeredByPeer });
+      return new FlightError(err.code, message, { cause: err, facts: factsOf(err.metadata) });
     }
     return new FlightError(fallback, messageOf(err), { cause: err });
   }
 }
 
-function metadataHas(metadata: unknown, key: string): boolean {
-  const get = (metadata as { get?: (key: string) => unknown[] } | null)?.get;
-  return typeof get === "function" && get.call(metadata, key).length > 0;
+/** Fact keys are lower-case, as gRPC metadata keys must be; values are text. */
+export const FACT_KEY = /^signalbox-[a-z0-9-]+$/;
+
+function factsOf(metadata: unknown): Record<string, string> {
+  const getMap = (metadata as { getMap?: () => Record<string, unknown> } | null)?.getMap;
+  if (typeof getMap !== "function") return {};
+  const facts: Record<string, string> = {};
+  for (const [key, value] of Object.entries(getMap.call(metadata))) {
+    if (FACT_KEY.test(key) && typeof value === "string") facts[key] = value;
+  }
+  return facts;
 }
 
 function isServiceError(err: unknown): err is { code: number; details: string; metadata: unknown } {

@@ -16,7 +16,7 @@ import { QueryError } from "../../../shared/query/index.ts";
 import { SANDBOX_READY, SQL_SANDBOX_ENV, sandboxTempDir, type SandboxSettings } from "./sandbox-child.ts";
 import { decodeFrame, jobFrame, type SandboxReply } from "./sandbox-protocol.ts";
 import type { SandboxResult } from "./sql-sandbox.ts";
-import type { TableSources } from "./sources.ts";
+import type { TableSources } from "./source-view.ts";
 
 export interface SqlSandboxLimits {
   /** Resident memory one SQL process may reach (`query.max_memory`). */

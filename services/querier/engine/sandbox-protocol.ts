@@ -7,8 +7,8 @@
  */
 import { RecordBatch, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import type { QueryErrorCode } from "../../../shared/query/index.ts";
-import type { TableName } from "../../../shared/signals/tables.ts";
-import type { TableSources } from "./sources.ts";
+import type { TableName } from "../../../shared/tables/index.ts";
+import type { TableSources } from "./source-view.ts";
 
 export interface SandboxJob {
   sql: string;

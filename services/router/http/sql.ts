@@ -10,7 +10,7 @@
 import type { Table } from "apache-arrow";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { BodyTooLargeError, readBounded } from "../../../shared/http/bounded-body.ts";
+import { BodyTooLargeError, readBounded } from "../../../shared/http/index.ts";
 import { SQL_TRUNCATED_METADATA } from "../../../shared/query/index.ts";
 import { jsonValue } from "./arrow-values.ts";
 import type { RouterEnv } from "./env.ts";
@@ -29,7 +29,7 @@ function sqlBody(maxRows: number) {
       .number({ error: "expected a whole number" })
       .int({ error: "expected a whole number" })
       .min(1, { error: "must be at least 1" })
-      .max(maxRows, { error: `must be at most ${maxRows} (router.max_result_rows)` })
+      .max(maxRows, { error: `must be at most ${maxRows} (query.max_result_rows)` })
       .default(maxRows),
   });
 }
@@ -37,7 +37,7 @@ function sqlBody(maxRows: number) {
 export interface SqlResponse {
   columns: Array<{ name: string; type: string }>;
   rows: unknown[][];
-  /** More rows existed than the row limit (`maxRows`, at most router.max_result_rows). */
+  /** More rows existed than the row limit (`maxRows`, at most query.max_result_rows). */
   truncated: boolean;
 }
 
