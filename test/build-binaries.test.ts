@@ -63,6 +63,14 @@ async function runToEnd(args: string[], cwd: string): Promise<{ code: number; ou
   return { code, out, err };
 }
 
+/** User SQL runs in a sandbox process: the binary started again (SIGNALBOX_INTERNAL_SQL_SANDBOX). */
+async function sqlRows(router: string, sql: string): Promise<unknown> {
+  const response = await fetch(`http://${router}/api/v1/sql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sql }) });
+  const body = (await response.json()) as { rows?: unknown[][]; error?: string };
+  if (response.status !== 200) throw new Error(`SQL answered ${response.status}: ${body.error}`);
+  return body.rows;
+}
+
 beforeAll(async () => {
   const build = Bun.spawn(["bun", "run", "services/build.ts", "--outdir", outdir], { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(build.stdout).text(), new Response(build.stderr).text(), build.exited]);
@@ -125,6 +133,7 @@ describe("compiled binaries", () => {
     expect(canonicalTrace(persisted.trace!)).toEqual(canonicalTrace(sent.sent));
     // The default storage.path (./data) is relative to the working directory.
     expect(existsSync(join(cwd, "data", "default", "default", "traces"))).toBe(true);
+    expect(await sqlRows(addresses["router.http"]!, "select count(*) as n from traces")).toEqual([[2]]);
 
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
@@ -150,5 +159,6 @@ describe("compiled binaries", () => {
     await new FlightClient(writer.addresses["writer.flight"]!).action("flush", {});
     const persisted = await getTrace(router.addresses["router.http"]!, sent.traceId);
     expect(canonicalTrace(persisted.trace!)).toEqual(canonicalTrace(sent.sent));
+    expect(await sqlRows(router.addresses["router.http"]!, "select count(*) as n from traces")).toEqual([[2]]);
   }, 90_000);
 });

@@ -59,7 +59,7 @@ beforeAll(async () => {
   globexTrace = (await sendTrace(acceptor, "checkout", GLOBEX)).traceId;
   // Half of it in Parquet, so both storage paths are exercised.
   await new FlightClient(cluster.addresses["writer.flight"]!, { secret: CLUSTER_SECRET }).action("flush", {});
-});
+}, 90_000); // a monolith start, three exports and a flush, on a loaded machine
 
 afterAll(async () => {
   await cluster?.kill();
@@ -74,7 +74,7 @@ describe("an org reads its own data", () => {
     expect(logs.body.data.result.length).toBeGreaterThan(0);
     expect((await sql("select count(*) as n from traces", ACME)).body.rows).toEqual([[1]]);
     expect((await sql("select count(*) as n from traces", GLOBEX)).body.rows).toEqual([[2]]);
-  });
+  }, 60_000); // each SQL query starts in a process of its own
 });
 
 describe("another org reads nothing of it", () => {

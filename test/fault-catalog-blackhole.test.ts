@@ -33,7 +33,7 @@ beforeAll(async () => {
     }),
     { timeoutMs: 60_000 },
   );
-});
+}, 90_000);
 
 afterAll(async () => {
   await cluster?.kill();

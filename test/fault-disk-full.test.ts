@@ -24,12 +24,12 @@ beforeAll(async () => {
       SIGNALBOX_WRITE_TIMEOUT: "3s",
     }),
   );
-});
+}, 60_000);
 
 afterAll(async () => {
   await cluster?.kill();
   await disk?.unmount();
-});
+}, 30_000);
 
 function otlpTrace(traceId: string, service: string) {
   const now = BigInt(Date.now()) * 1_000_000n;

@@ -15,7 +15,7 @@ let cluster: RoleProcess;
 
 beforeAll(async () => {
   cluster = await startRoleProcess("monolith", roleEnv({ SIGNALBOX_STORAGE_PATH: tempDir("query-memory"), SIGNALBOX_QUERY_MAX_MEMORY: "256MiB" }));
-});
+}, 60_000);
 
 afterAll(async () => {
   await cluster?.kill();

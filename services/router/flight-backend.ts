@@ -10,6 +10,7 @@ import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { ShardMapIndex, writerName, writersByName } from "../../shared/sharding/index.ts";
+import { withTimeout } from "../../shared/timeout/index.ts";
 import { queryHttpStatus } from "./http/errors.ts";
 import { QueryBackendError, type BackendReadiness, type QueryBackend, type QueryOptions, type Ticket } from "./http/backend.ts";
 
@@ -23,14 +24,6 @@ interface TopologyView {
   shard_map: unknown;
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export class FlightQueryBackend implements QueryBackend {
   private stopping = false;
@@ -86,7 +79,11 @@ export class FlightQueryBackend implements QueryBackend {
   private async freshTopology(): Promise<TopologyView> {
     const now = Date.now();
     const instances = await this.deps.resolver.live();
-    const stored = await withTimeout(this.deps.catalog.shardMap(), TOPOLOGY_CATALOG_TIMEOUT_MS, "catalog did not answer for the shard map");
+    const stored = await withTimeout(
+      this.deps.catalog.shardMap(),
+      TOPOLOGY_CATALOG_TIMEOUT_MS,
+      () => new Error(`catalog did not answer for the shard map within ${TOPOLOGY_CATALOG_TIMEOUT_MS} ms`),
+    );
     const liveWriters = writersByName(instances.filter((i) => i.role === "writer"));
     const shardMap = stored ? shardMapView(new ShardMapIndex(stored), liveWriters) : null;
     return {

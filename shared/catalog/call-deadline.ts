@@ -11,6 +11,7 @@
  * are internals no client should read in an error body.
  */
 import type { Logger } from "../log/index.ts";
+import { withTimeout } from "../timeout/index.ts";
 import { CatalogError } from "./errors.ts";
 import type { CatalogRepository } from "./repository.ts";
 
@@ -32,21 +33,15 @@ export function withCallDeadline(repository: CatalogRepository, options: CallDea
 }
 
 async function guarded<T>(method: string, call: () => Promise<T>, options: CallDeadlineOptions): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  try {
+    return await withTimeout(call(), options.timeoutMs, () => {
       options.log.warn("catalog.call.timeout", { method, timeout_ms: options.timeoutMs });
       options.onStuck();
-      reject(new CatalogError("unavailable", `catalog did not answer ${method} within ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
-  });
-  try {
-    return await Promise.race([call(), deadline]);
+      return new CatalogError("unavailable", `catalog did not answer ${method} within ${options.timeoutMs} ms`);
+    });
   } catch (err) {
     if (err instanceof CatalogError) throw err;
     throw new CatalogError("unavailable", `catalog ${method} failed: ${rootReason(err)}`, { cause: err });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
