@@ -90,7 +90,10 @@ export class SqlSandboxes {
   private async runIn(child: SandboxProcess, run: SqlRun, deadline: number): Promise<SandboxResult> {
     const tempDir = this.limits.tempRoot ? sandboxTempDir(this.limits.tempRoot, child.pid) : undefined;
     const output: ByteReader = (child.stdout as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    await this.booted(child, output);
+    await this.booted(child, output).catch((err: unknown) => {
+      child.kill("SIGKILL");
+      throw err;
+    });
     const remaining = Math.max(1, deadline - Date.now());
     let stopped: QueryError | undefined;
     const stop = (error: QueryError) => {
