@@ -29,8 +29,12 @@ export class FlightError extends Error {
   readonly code: number;
   readonly codeName: GrpcStatusName;
 
-  constructor(code: number | string, message: string, options?: { cause?: unknown }) {
+  /** When waiting helps (a rate limit): sent to the client as google.rpc.RetryInfo. */
+  readonly retryAfterMs?: number;
+
+  constructor(code: number | string, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
     this.name = "FlightError";
     this.code = statusCode(code);
     this.codeName = statusName(this.code);

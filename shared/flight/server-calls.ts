@@ -18,6 +18,7 @@ import { decodeJson, encodeJson } from "./json.ts";
 import type {
   ActionMessage, FlightDataMessage, FlightDescriptorMessage, HandshakeMessage, PutResultMessage, ResultMessage, TicketMessage,
 } from "./proto.ts";
+import { encodeStatus } from "../signals/responses.ts";
 import { SECRET_METADATA_KEY, secretMatches } from "./secret.ts";
 import { abortable, prepend, writeWithBackpressure, yieldToEventLoop } from "./streams.ts";
 
@@ -43,7 +44,7 @@ export function flightServiceImplementation(opts: ServiceOptions): grpc.UntypedS
     else log.debug("flight.call.rejected", fields);
     // A cancelled call already has its status; writing another would only raise "write after end".
     if (call.cancelled) return;
-    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: new grpc.Metadata() });
+    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: statusMetadata(error) });
   };
 
   const authorize = (method: string, call: { metadata: grpc.Metadata; getPeer(): string }) => {
@@ -148,4 +149,14 @@ async function sendBatches(call: grpc.ServerWritableStream<unknown, FlightDataMe
     for (const message of encoder.encode(batch)) await writeWithBackpressure(call, message, signal);
     await yieldToEventLoop();
   }
+}
+
+/** RetryInfo rides in `grpc-status-details-bin`, where gRPC clients look for it. */
+function statusMetadata(error: FlightError): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  if (error.retryAfterMs !== undefined) {
+    const status = encodeStatus(error.code, error.message, "protobuf", error.retryAfterMs) as Uint8Array;
+    metadata.set("grpc-status-details-bin", Buffer.from(status));
+  }
+  return metadata;
 }
