@@ -8,7 +8,7 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
 import {
-  decodeExport, encodeExportResponse, OtlpDecodeError, type DecodeOptions, type OtlpFormat, type TableName,
+  decodeExport, encodeExportResponse, OtlpDecodeError, type AttributeLimits, type DecodeOptions, type OtlpFormat, type TableName,
 } from "../../shared/signals/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/status.ts";
 import { IngestLimits, LimitExceededError, retryAfterSeconds } from "../../shared/limits/index.ts";
@@ -126,8 +126,10 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       const { signal, transport, tenant } = req;
       admit(options.limits, tenant.orgId, req.body.byteLength);
       const batchId = requestBatchId(tenant.orgId, tenant.bucket, signal, req.body);
-      const decoded = decode(req, batchId);
+      const attributeLimits = options.limits.attributeLimits(tenant.orgId);
+      const decoded = decode(req, batchId, attributeLimits);
       if (decoded instanceof IngestError) throw decoded;
+      options.limits.recordAttributeRefusals(tenant.orgId, attributeLimits);
       stats.decoded(signal, req.body.byteLength, decoded.rejected);
 
       if (decoded.batch && decoded.accepted > 0) {
@@ -157,10 +159,10 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
  */
 export const ACCEPTOR_DECODE: DecodeOptions = { wireForm: true, dedicated: true };
 
-function decode(req: IngestRequest, batchId: string) {
+function decode(req: IngestRequest, batchId: string, attributeLimits: AttributeLimits) {
   try {
     // The Flight wire form: the writers take it as it is, and it is a third smaller to send.
-    return decodeExport(req.signal, req.body, req.format, batchId, ACCEPTOR_DECODE);
+    return decodeExport(req.signal, req.body, req.format, batchId, { ...ACCEPTOR_DECODE, attributeLimits });
   } catch (err) {
     if (err instanceof OtlpDecodeError) {
       return new IngestError("invalid", GrpcStatus.INVALID_ARGUMENT, err.message, { cause: err });

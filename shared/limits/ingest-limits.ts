@@ -9,6 +9,7 @@
  * the largest single request. With `local` each acceptor admits the full rate.
  */
 import type { MetricsRegistry } from "../metrics/index.ts";
+import { AttributeLimits } from "../signals/attribute-limits.ts";
 import { LimitExceededError } from "./errors.ts";
 import type { LimitHits } from "./limit-hits.ts";
 import type { TenantLimitsTable } from "./tenant-limits.ts";
@@ -71,6 +72,18 @@ export class IngestLimits {
       `org "${orgId}" is over its ingest rate of ${limits.ingest_rate_bytes} bytes/s (limits.ingest_rate_bytes; ${this.shareText(bucket.rate)}); retry after ${taken.retryAfterMs} ms`,
       taken.retryAfterMs,
     );
+  }
+
+  /** The org's attribute limits for one request's decode; fresh each time, it counts what it refuses. */
+  attributeLimits(orgId: string): AttributeLimits {
+    const limits = this.options.table.for(orgId);
+    return new AttributeLimits(limits.max_attributes_per_record, limits.max_attribute_value_bytes);
+  }
+
+  /** Counts the records a request's decode refused under `attributeLimits(orgId)`. */
+  recordAttributeRefusals(orgId: string, refused: AttributeLimits): void {
+    if (refused.refusedByCount > 0) this.options.hits.hit(orgId, "max_attributes_per_record", refused.refusedByCount);
+    if (refused.refusedByValue > 0) this.options.hits.hit(orgId, "max_attribute_value_bytes", refused.refusedByValue);
   }
 
   /** This instance's refill rate for `orgId`, bytes per second. */

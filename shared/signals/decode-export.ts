@@ -9,11 +9,12 @@ import { OtlpDecodeError } from "./errors.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
 import { TABLE_SCHEMAS, type TableName } from "./tables.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import { withDedicatedSchema } from "./dedicated-columns.ts";
 import { wireSchema } from "./wire-form.ts";
 import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
 
-const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema) => DecodedRows> = {
+const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema, limits?: AttributeLimits) => DecodedRows> = {
   traces: decodeTracesProtobuf,
   logs: decodeLogsProtobuf,
   metrics: decodeMetricsProtobuf,
@@ -37,6 +38,8 @@ export interface DecodeOptions {
    * attribute JSON again wherever they are needed (the writer's flush, the querier's live rows).
    */
   dedicated?: boolean;
+  /** Refuse records over these attribute limits (counted in partial success); none when absent. */
+  attributeLimits?: AttributeLimits;
 }
 
 /**
@@ -48,7 +51,7 @@ export function decodeExport(signal: TableName, body: Uint8Array, format: OtlpFo
   const wire = format === "json" ? jsonBodyToProtobuf(signal, body) : body;
   const table = options.wireForm ? wireSchema(signal) : TABLE_SCHEMAS[signal];
   const schema = options.dedicated && signal === "traces" ? withDedicatedSchema(table) : table;
-  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema);
+  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema, options.attributeLimits);
   const rejectReason = rejected.message(UNIT[signal]);
   return rejectReason === undefined
     ? { batch, accepted, rejected: rejected.count }

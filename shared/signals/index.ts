@@ -30,3 +30,4 @@ export { exportRequestType, exportResponseType, OTLP_GRPC_EXPORT_PATHS, OTLP_PRO
 export * from "./tables.ts";
 export { DEDICATED_COLUMNS, DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attributes.ts";
 export { DedicatedValues, hasDedicatedColumns, withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";
+export { AttributeLimits } from "./attribute-limits.ts";
