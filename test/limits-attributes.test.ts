@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { MetricsRegistry } from "../shared/metrics/index.ts";
-import { exportRequestType, exportResponseType, otlpJsonToProtobuf } from "../shared/signals/index.ts";
+import { exportRequestType, exportResponseType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
 import { grpcExport } from "./helpers/acceptor-wire.ts";
 

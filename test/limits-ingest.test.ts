@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { OTLPTraceExporter as TraceProto } from "@opentelemetry/exporter-trace-otlp-proto";
 import { MetricsRegistry } from "../shared/metrics/index.ts";
-import { exportRequestType, otlpJsonToProtobuf } from "../shared/signals/index.ts";
+import { exportRequestType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
 import { exportOnce, expectSuccess, makeSpans } from "./helpers/acceptor-otel.ts";
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
 import { decodeRetryDelayMs, decodeStatusProto, grpcExport } from "./helpers/acceptor-wire.ts";

@@ -4,7 +4,7 @@
  * and is admitted again once one of its queries has finished (or failed).
  */
 import { expect, test } from "bun:test";
-import { createTestApp, tableOf } from "../services/router/http/test-backend.ts";
+import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
 
 const logs = () => tableOf({ labels: ["utf8", ['{"service_name":"api"}']], time_unix_nano: ["int64", [1_700_000_000_000_000_000n]], line: ["utf8", ["hi"]] });
 const QUERY = "/loki/api/v1/query_range?query=" + encodeURIComponent('{service_name="api"}');

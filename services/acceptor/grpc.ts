@@ -6,7 +6,8 @@
  * what bounds a gzip bomb here.
  */
 import * as grpc from "@grpc/grpc-js";
-import { encodeStatus, OTLP_GRPC_EXPORT_PATHS, TABLE_NAMES, type TableName } from "../../shared/signals/index.ts";
+import { TABLE_NAMES, type TableName } from "../../shared/tables/index.ts";
+import { encodeStatus, OTLP_GRPC_EXPORT_PATHS } from "../../shared/otlp/index.ts";
 import { asIngestError, type IngestError, type IngestPipeline } from "./ingest.ts";
 
 export interface OtlpGrpcOptions {

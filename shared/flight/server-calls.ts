@@ -18,7 +18,7 @@ import { decodeJson, encodeJson } from "./json.ts";
 import type {
   ActionMessage, FlightDataMessage, FlightDescriptorMessage, HandshakeMessage, PutResultMessage, ResultMessage, TicketMessage,
 } from "./proto.ts";
-import { encodeStatus } from "../signals/responses.ts";
+import { encodeStatus } from "../otlp/responses.ts";
 import { SECRET_METADATA_KEY, secretMatches } from "./secret.ts";
 import { abortable, prepend, writeWithBackpressure, yieldToEventLoop } from "./streams.ts";
 

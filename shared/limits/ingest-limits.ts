@@ -9,7 +9,7 @@
  * the largest single request. With `local` each acceptor admits the full rate.
  */
 import type { MetricsRegistry } from "../metrics/index.ts";
-import { AttributeLimits } from "../signals/attribute-limits.ts";
+import { AttributeLimits } from "../otlp/attribute-limits.ts";
 import { LimitExceededError } from "./errors.ts";
 import type { LimitHits } from "./limit-hits.ts";
 import type { TenantLimitsTable } from "./tenant-limits.ts";
