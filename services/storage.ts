@@ -8,17 +8,15 @@
  */
 import { existsSync } from "node:fs";
 import { openCatalog, parseCatalogDsn, redactDsn, type ManifestSummary } from "../shared/catalog/index.ts";
-import { ConfigError, loadConfig, type Config } from "../shared/config/index.ts";
+import type { Config } from "../shared/config/index.ts";
 import { createLogger } from "../shared/log/index.ts";
+import { command } from "./command.ts";
 
 const USAGE = `usage: bun run storage [--config FILE] [--json]
   --json  print a JSON array of {org, bucket, table, files, bytes, rows, oldest, newest}
           (oldest/newest: data time as ISO 8601, and *_ns as nanosecond decimal strings)`;
 
-function fail(code: number, message: string): never {
-  process.stderr.write(`storage: ${message}\n`);
-  process.exit(code);
-}
+const { fail, loadConfig } = command("storage");
 
 interface StorageRow {
   org: string;
@@ -102,13 +100,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE + "\n");
     return;
   }
-  let config: Config;
-  try {
-    config = await loadConfig({ argv: flags.rest });
-  } catch (err) {
-    if (err instanceof ConfigError) fail(2, `invalid configuration:\n  ${err.problems.join("\n  ")}`);
-    throw err;
-  }
+  const config = await loadConfig(flags.rest);
   checkCatalogCanHoldData(config);
   const where = redactDsn(config.discovery.catalog.dsn);
   // Diagnostics go to stderr; only warnings, so --json output stays clean for scripts.

@@ -9,32 +9,32 @@ import { z } from "zod";
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-const bytes = (error: string) => z.number({ error }).int().positive();
+const positive = (error: string) => z.number({ error }).int().positive();
 
 /** The limits one org is held to. Each is a key of `limits.` and of `limits.overrides.<org>`. */
 const perOrgShape = {
-  ingest_rate_bytes: bytes("expected a whole number of bytes per second").describe(
+  ingest_rate_bytes: positive("expected a whole number of bytes per second").describe(
     "sustained ingest rate of one org, bytes per second of decompressed OTLP (or Arrow) across the cluster; past it 429 / RESOURCE_EXHAUSTED with retry information",
   ),
-  ingest_burst_bytes: bytes("expected a whole number of bytes").describe(
+  ingest_burst_bytes: positive("expected a whole number of bytes").describe(
     "bytes one org may send at once above its rate (token bucket size); a single request larger than this is refused as too large",
   ),
-  max_request_bytes: bytes("expected a whole number of bytes").describe(
+  max_request_bytes: positive("expected a whole number of bytes").describe(
     "largest single export request of one org, after decompression (413 / RESOURCE_EXHAUSTED); acceptor.max_body_bytes still caps every org",
   ),
-  max_attributes_per_record: bytes("expected a whole number").describe(
+  max_attributes_per_record: positive("expected a whole number").describe(
     "most attributes one span, log record or data point may carry; records past it are refused and reported in the OTLP partial success",
   ),
-  max_attribute_value_bytes: bytes("expected a whole number of bytes").describe(
-    "longest attribute value (string or bytes, in bytes) of a span, log record or data point; records past it are refused and reported in the OTLP partial success",
+  max_attribute_value_bytes: positive("expected a whole number of bytes").describe(
+    "largest attribute value of a span, log record or data point, in bytes as sent (a string's length plus a few bytes of framing; an array or map whole); records past it are refused and reported in the OTLP partial success",
   ),
-  max_query_bytes_scanned: bytes("expected a whole number of bytes").describe(
+  max_query_bytes_scanned: positive("expected a whole number of bytes").describe(
     "most Parquet bytes one query of one org may read (the manifest's file sizes, after pruning by time); past it the query is refused with 400",
   ),
-  max_query_series: bytes("expected a whole number").describe(
+  max_query_series: positive("expected a whole number").describe(
     "most series (log streams) one query of one org may return; past it the query fails with 400 naming the limit",
   ),
-  max_concurrent_queries: bytes("expected a whole number").describe(
+  max_concurrent_queries: positive("expected a whole number").describe(
     "queries of one org a router runs at once; the next one is refused with 429 and Retry-After (not queued)",
   ),
 } as const;
