@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { validate } from "../config/index.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, validate } from "../config/index.ts";
 import { MetricsRegistry } from "../metrics/index.ts";
 import { IngestLimits, LimitExceededError, LimitHits, TenantLimitsTable } from "./index.ts";
 
@@ -21,6 +24,22 @@ describe("overrides", () => {
     expect(t.for("acme").ingest_rate_bytes).toBe(1000);
     expect(t.for("acme").max_concurrent_queries).toBe(8);
     expect(t.for("other").ingest_rate_bytes).toBe(64 * 1024 * 1024);
+  });
+
+  test("overrides from a TOML file, the environment (JSON) and flags", async () => {
+    const path = `${mkdtempSync(join(tmpdir(), "sb-limits-"))}/limits.toml`;
+    writeFileSync(path, "[limits.overrides.acme]\ningest_rate_bytes = 1000\n[limits.overrides.zeta]\nmax_query_series = 7\n");
+    const config = await loadConfig({
+      argv: ["--config", path, "--limits.overrides.acme.max_concurrent_queries=3"],
+      env: { SIGNALBOX_LIMITS_OVERRIDES: '{"globex":{"ingest_burst_bytes":5000}}' },
+    });
+    const t = new TenantLimitsTable(config.limits);
+    expect([t.for("acme").ingest_rate_bytes, t.for("acme").max_concurrent_queries]).toEqual([1000, 3]);
+    expect(t.for("zeta").max_query_series).toBe(7);
+    expect(t.for("globex").ingest_burst_bytes).toBe(5000);
+    await expect(loadConfig({ argv: ["--limits.overrides.acme.ingest_rate_bytes=fast"], env: {} })).rejects.toThrow(
+      /limits\.overrides\.acme\.ingest_rate_bytes/,
+    );
   });
 
   test("an unknown override key is a configuration error naming it", () => {
