@@ -51,7 +51,7 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
   const limits = new IngestLimits({
     table: new TenantLimitsTable(config.limits),
     hits: new LimitHits(options.metrics),
-    metrics: options.metrics,
+    metrics: options.metrics && { registry: options.metrics, shareGauge: "signalbox_acceptor_ingest_share" },
     share: options.ingestShare ?? (() => 1),
   });
   const pipeline = createIngestPipeline({ sink, stats, log, limits, resolveTenant: createTenantResolver(config.auth.tokens) });

@@ -29,7 +29,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   const ingestLimits = new IngestLimits({
     table: new TenantLimitsTable(config.limits),
     hits: new LimitHits(metrics),
-    metrics,
+    metrics: { registry: metrics, shareGauge: "signalbox_router_ingest_share" },
     share: () => share?.count() ?? 1,
   });
   const flight = await startFlightServer({

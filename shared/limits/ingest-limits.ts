@@ -18,8 +18,11 @@ import { TokenBucket } from "./token-bucket.ts";
 export interface IngestLimitsOptions {
   table: TenantLimitsTable;
   hits: LimitHits;
-  /** When given, `signalbox_limits_ingest_share` shows the instances sharing each org's rate. */
-  metrics?: MetricsRegistry;
+  /**
+   * When given, the gauge `shareGauge` shows the instances sharing each org's rate; each role
+   * names its own (in the monolith the acceptor and the router share one registry).
+   */
+  metrics?: { registry: MetricsRegistry; shareGauge: string };
   /** How many instances share an org's rate under the global strategy (at least 1). */
   share: () => number;
 }
@@ -31,8 +34,8 @@ export class IngestLimits {
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(private readonly options: IngestLimitsOptions) {
-    options.metrics?.gauge(
-      "signalbox_limits_ingest_share",
+    options.metrics?.registry.gauge(
+      options.metrics.shareGauge,
       "live instances sharing each org's ingest rate (limits.ingest_rate_strategy = global; 1 with local)",
       () => [[undefined, options.table.strategy === "global" ? Math.max(1, options.share()) : 1]],
     );
