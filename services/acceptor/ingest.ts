@@ -11,7 +11,7 @@ import { type TableName } from "../../shared/tables/index.ts";
 import {
   decodeExport, encodeExportResponse, OtlpDecodeError, type AttributeLimits, type DecodeOptions, type OtlpFormat,
 } from "../../shared/otlp/index.ts";
-import { grpcToHttpStatus } from "../../shared/flight/status.ts";
+import { grpcToHttpStatus } from "../../shared/flight/index.ts";
 import { IngestLimits, LimitExceededError, retryAfterSeconds } from "../../shared/limits/index.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
 import { requestBatchId } from "./batch-id.ts";

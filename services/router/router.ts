@@ -38,7 +38,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     secret: config.cluster.secret,
     log,
     metrics,
-    handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.acceptor.write_timeout, limits: ingestLimits }),
+    handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.write.timeout, limits: ingestLimits }),
   });
   const discovery = await startRoleDiscovery(ctx, {
     role: "router",

@@ -11,7 +11,7 @@ import type { Logger } from "../log/index.ts";
 import type { MetricsRegistry } from "../metrics/index.ts";
 import { FlightCallMetrics, UNTIMED } from "./call-metrics.ts";
 import { callContext, metadataText, type CallContext } from "./call-context.ts";
-import { FlightError } from "./errors.ts";
+import { FACT_KEY, FlightError } from "./errors.ts";
 import type { BatchSource, FlightHandlers } from "./handlers.ts";
 import { FlightDataEncoder, decodeFlightData } from "./ipc.ts";
 import { decodeJson, encodeJson } from "./json.ts";
@@ -44,7 +44,7 @@ export function flightServiceImplementation(opts: ServiceOptions): grpc.UntypedS
     else log.debug("flight.call.rejected", fields);
     // A cancelled call already has its status; writing another would only raise "write after end".
     if (call.cancelled) return;
-    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: statusMetadata(error) });
+    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: trailingMetadata(error) });
   };
 
   const authorize = (method: string, call: { metadata: grpc.Metadata; getPeer(): string }) => {
@@ -151,9 +151,13 @@ async function sendBatches(call: grpc.ServerWritableStream<unknown, FlightDataMe
   }
 }
 
-/** RetryInfo rides in `grpc-status-details-bin`, where gRPC clients look for it. */
-function statusMetadata(error: FlightError): grpc.Metadata {
+/**
+ * A FlightError's facts as the trailing metadata the client reads them back from, and its
+ * RetryInfo in `grpc-status-details-bin`, where gRPC clients look for it.
+ */
+function trailingMetadata(error: FlightError): grpc.Metadata {
   const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(error.facts)) if (FACT_KEY.test(key)) metadata.set(key, value);
   if (error.retryAfterMs !== undefined) {
     const status = encodeStatus(error.code, error.message, "protobuf", error.retryAfterMs) as Uint8Array;
     metadata.set("grpc-status-details-bin", Buffer.from(status));

@@ -23,7 +23,7 @@ import { tenancyMiddleware } from "./tenancy.ts";
 
 /** The configuration keys the HTTP layer reads (a full `Config` fits). */
 export interface RouterHttpConfig {
-  router: Pick<Config["router"], "query_timeout" | "max_result_rows">;
+  query: Pick<Config["query"], "timeout" | "max_result_rows">;
   auth: Pick<Config["auth"], "tokens">;
   limits: Config["limits"];
 }
@@ -63,9 +63,9 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
 
   const limits = new QueryLimits(new TenantLimitsTable(config.limits), new LimitHits(registry));
   const deps: RouteDeps = {
-    run: createQueryRunner(backend, config.router.query_timeout, limits),
+    run: createQueryRunner(backend, config.query.timeout, limits),
     limits,
-    maxResultRows: config.router.max_result_rows,
+    maxResultRows: config.query.max_result_rows,
     guard: tenancyMiddleware(config.auth.tokens, "query"),
   };
 

@@ -6,7 +6,7 @@ import type { RunQuery } from "./run-query.ts";
 
 export interface RouteDeps {
   run: RunQuery;
-  /** `router.max_result_rows`: the largest `limit` / `maxRows` a request may ask for. */
+  /** `query.max_result_rows`: the largest `limit` / `maxRows` a request may ask for. */
   maxResultRows: number;
   /** Per-org query limits (concurrency is enforced by `run`; routes check their answers' series). */
   limits: QueryLimits;

@@ -22,7 +22,7 @@ export function createQueryRunner(backend: QueryBackend, timeoutMs: number, limi
     const release = limits.acquire(ticket.org);
     const deadline = Date.now() + timeoutMs;
     const controller = new AbortController();
-    const timeout = new HttpError(504, `query did not finish within ${timeoutMs} ms (router.query_timeout)`);
+    const timeout = new HttpError(504, `query did not finish within ${timeoutMs} ms (query.timeout)`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
