@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { OTLPTraceExporter as TraceProto } from "@opentelemetry/exporter-trace-otlp-proto";
+import { SinkUnavailableError } from "../services/acceptor/sink.ts";
 import { MetricsRegistry } from "../shared/metrics/index.ts";
 import { exportRequestType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
 import { exportOnce, expectSuccess, makeSpans } from "./helpers/acceptor-otel.ts";
@@ -31,6 +32,7 @@ beforeAll(async () => {
           grpcnoisy: { ingest_rate_bytes: NOISY_RATE, ingest_burst_bytes: NOISY_BURST },
           exporter: { ingest_rate_bytes: NOISY_RATE, ingest_burst_bytes: NOISY_BURST },
           small: { max_request_bytes: 2_000 },
+          outage: { ingest_rate_bytes: NOISY_RATE, ingest_burst_bytes: NOISY_BURST },
         },
       },
     },
@@ -145,5 +147,21 @@ describe("OTLP/gRPC", () => {
     expect(outcome.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
     expect(outcome.details).toContain("limits.ingest_burst_bytes");
     expect(outcome.statusDetails).toBeUndefined();
+  });
+});
+
+describe("our outage is not the client's traffic", () => {
+  test("a request the writers could not store (503) is refunded: the retry is not throttled", async () => {
+    const body = traceBody(300);
+    expect(body.byteLength).toBeGreaterThan(NOISY_BURST / 2);
+    expect(body.byteLength).toBeLessThan(NOISY_BURST);
+    t.sink.failWith = new SinkUnavailableError("writers restarting");
+    try {
+      for (let i = 0; i < 3; i++) expect((await post("outage", body)).status).toBe(503);
+    } finally {
+      t.sink.failWith = undefined;
+    }
+    // Without the refunds the first 503 alone would have left less than this request.
+    expect((await post("outage", body)).status).toBe(200);
   });
 });

@@ -137,7 +137,10 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
         try {
           await sink.write({ ...tenant, table: signal, batchId, batch: decoded.batch, deadline: req.deadline });
         } catch (err) {
-          throw sinkFailure(err);
+          const failure = sinkFailure(err);
+          // Our outage, not the client's traffic: its retry must not find the org throttled.
+          if (failure.outcome === "unavailable") options.limits.refund(tenant.orgId, req.body.byteLength);
+          throw failure;
         }
         stats.stored(signal, decoded.accepted);
       }

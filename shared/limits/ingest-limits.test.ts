@@ -58,6 +58,17 @@ describe("ingest rate", () => {
     limits.admit("b", 2000, 500); // another org has its own bucket
   });
 
+  test("a refund gives back what an unstored request took, never past the burst", () => {
+    const limits = new IngestLimits({ table: table({ ingest_rate_bytes: 1000, ingest_burst_bytes: 2000 }), hits: new LimitHits(undefined), share: () => 1 });
+    limits.admit("a", 2000, 0);
+    limits.refund("a", 2000, 0);
+    limits.admit("a", 2000, 0);
+    limits.refund("a", 5000, 0);
+    expect(refusal(() => limits.admit("a", 2001, 0)).limit).toBe("ingest_burst_bytes");
+    limits.admit("a", 2000, 0);
+    expect(refusal(() => limits.admit("a", 1, 0)).limit).toBe("ingest_rate_bytes");
+  });
+
   test("global strategy: each instance refills at rate / live instances; the burst is not divided", () => {
     let share = 4;
     const limits = new IngestLimits({ table: table({ ingest_rate_bytes: 1000, ingest_burst_bytes: 1000 }), hits: new LimitHits(undefined), share: () => share });

@@ -77,6 +77,11 @@ export class IngestLimits {
     );
   }
 
+  /** Gives back what `admit` charged for a request that was not stored for a reason of ours. */
+  refund(orgId: string, bytes: number, now: number = performance.now()): void {
+    this.buckets.get(orgId)?.give(bytes, now);
+  }
+
   /** The org's attribute limits for one request's decode; fresh each time, it counts what it refuses. */
   attributeLimits(orgId: string): AttributeLimits {
     const limits = this.options.table.for(orgId);

@@ -43,6 +43,12 @@ export class TokenBucket {
     return { ok: false, retryAfterMs: Math.ceil(((amount - this.tokens) / this.refillRate) * 1000) };
   }
 
+  /** Returns tokens taken for work that did not happen; never past the burst. */
+  give(amount: number, now: number = performance.now()): void {
+    this.refill(now);
+    this.tokens = Math.min(this.burst, this.tokens + amount);
+  }
+
   private refill(now: number): void {
     const elapsed = Math.max(0, now - this.updatedAt) / 1000;
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.refillRate);
