@@ -53,11 +53,15 @@ export function routerIngestHandlers(deps: RouterIngestDeps): FlightHandlers {
           throw new FlightError("INVALID_ARGUMENT", `batch columns do not match table ${d.table}`);
         }
         const batchId = uniformBatchId(batch);
-        admit(deps.limits, d.org_id, batch.data.byteLength);
+        const bytes = batch.data.byteLength;
+        admit(deps.limits, d.org_id, bytes);
         try {
           await writer.write({ orgId: d.org_id, bucket: d.bucket, table: d.table, batchId, batch, deadline });
         } catch (err) {
-          if (err instanceof WriteUnavailableError) throw new FlightError("UNAVAILABLE", err.message);
+          if (err instanceof WriteUnavailableError) {
+            deps.limits.refund(d.org_id, bytes); // our outage: the retry must not find the org throttled
+            throw new FlightError("UNAVAILABLE", err.message);
+          }
           throw err;
         }
         batchIds.push(batchId);
