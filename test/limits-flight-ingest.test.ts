@@ -23,12 +23,12 @@ beforeAll(async () => {
     }),
   );
   client = new FlightClient(cluster.addresses["router.flight"]!);
-});
+}, 60_000);
 
 afterAll(async () => {
   client?.close();
   await cluster?.kill();
-});
+}, 60_000);
 
 /** One traces batch in the table's schema, every row carrying one fresh batch id. */
 function tracesBatch() {

@@ -11,7 +11,7 @@ import { randomTracePayload } from "./helpers/otlp-json.ts";
 let cluster: TestCluster | undefined;
 afterAll(async () => {
   await cluster?.stop();
-});
+}, 60_000);
 
 const RATE = 4_000;
 

@@ -54,11 +54,11 @@ beforeAll(async () => {
   }
   // Into Parquet: bytes scanned are the manifest's files.
   await new FlightClient(cluster.addresses["writer.flight"]!).action("flush", {});
-});
+}, 60_000);
 
 afterAll(async () => {
   await cluster?.kill();
-});
+}, 60_000);
 
 const SEARCH = `/api/search?q=${encodeURIComponent("{}")}`;
 const STREAMS = `/loki/api/v1/query_range?query=${encodeURIComponent('{service_name=~".+"}')}&start=0`;

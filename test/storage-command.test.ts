@@ -55,7 +55,7 @@ const EXPECTED = [
 let pg: FreshPgDatabase | undefined;
 afterAll(async () => {
   await pg?.drop();
-});
+}, 60_000);
 
 describe.each(["sqlite", "postgres"] as const)("on %s", (dialect) => {
   test("per org/bucket/table: files, bytes, rows, oldest and newest data; --json and the table", async () => {
@@ -84,7 +84,7 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (dialect) => {
     expect(lines[0]).toMatch(/^ORG\s+BUCKET\s+TABLE\s+FILES\s+BYTES\s+ROWS\s+OLDEST\s+NEWEST$/);
     expect(lines[2]).toMatch(/^acme\s+default\s+traces\s+2\s+3\.9 KiB\s+40\s+\S+Z\s+\S+Z$/);
     expect(lines.at(-1)).toMatch(/^total\s+4\s+6\.4 KiB\s+51$/);
-  });
+  }, 60_000);
 });
 
 test("an unreachable catalog: a message that says so, exit 1", async () => {
