@@ -24,6 +24,7 @@ describe("overrides", () => {
     expect(t.for("acme").ingest_rate_bytes).toBe(1000);
     expect(t.for("acme").max_concurrent_queries).toBe(8);
     expect(t.for("other").ingest_rate_bytes).toBe(64 * 1024 * 1024);
+    expect(t.for("constructor").ingest_rate_bytes).toBe(64 * 1024 * 1024);
   });
 
   test("overrides from a TOML file, the environment (JSON) and flags", async () => {

@@ -10,6 +10,7 @@ export type { LimitsConfig, TenantLimits };
 export type LimitName = keyof TenantLimits;
 
 export class TenantLimitsTable {
+  /** Orgs with an override, merged once (any other org gets the defaults object itself). */
   private readonly resolved = new Map<string, TenantLimits>();
   private readonly defaults: TenantLimits;
 
@@ -23,10 +24,11 @@ export class TenantLimitsTable {
   }
 
   for(orgId: string): TenantLimits {
+    // Own keys only: an org named like an Object.prototype member ("constructor") has no override.
+    if (!Object.hasOwn(this.config.overrides, orgId)) return this.defaults;
     let limits = this.resolved.get(orgId);
     if (!limits) {
-      const override = this.config.overrides[orgId];
-      limits = override ? { ...this.defaults, ...definedOnly(override) } : this.defaults;
+      limits = { ...this.defaults, ...definedOnly(this.config.overrides[orgId]!) };
       this.resolved.set(orgId, limits);
     }
     return limits;
