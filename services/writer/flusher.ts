@@ -36,7 +36,7 @@ export interface FlusherDeps {
   isPrimary: (shardId: number) => boolean;
 }
 
-/** 64 MiB: ~50k spans of the wire form per flush; DuckDB's flush of them peaks at several times that. */
+/** 64 MiB of received batches per flush; DuckDB's flush of them peaks at several times that. */
 export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 
 export class Flusher {
