@@ -125,7 +125,7 @@ test("another org, on the defaults, keeps every record; refusals are counted by 
   const { status, body } = await post("traces", traces, "relaxed");
   expect([status, body.partialSuccess]).toEqual([200, undefined]);
   expect(t.sink.rowCount("traces", "traces-relaxed")).toBe(3);
-  const text = metrics.render();
+  const text = (await metrics.render());
   expect(text).toContain('signalbox_limit_hits_total{limit="max_attributes_per_record",org="strict"} 3');
   expect(text).toContain('signalbox_limit_hits_total{limit="max_attribute_value_bytes",org="strict"} 3');
   expect(text).not.toContain('org="relaxed"');

@@ -78,8 +78,8 @@ describe("OTLP/HTTP", () => {
     expect(noisyOk).toBeLessThan(30);
     expect(quietOk).toBe(30);
     expect(quietBytes).toBeGreaterThan(NOISY_BURST + NOISY_RATE * seconds);
-    expect(metrics.render()).toMatch(/signalbox_limit_hits_total\{limit="ingest_rate_bytes",org="noisy"\} [1-9]/);
-    expect(metrics.render()).not.toContain('org="quiet"');
+    expect((await metrics.render())).toMatch(/signalbox_limit_hits_total\{limit="ingest_rate_bytes",org="noisy"\} [1-9]/);
+    expect((await metrics.render())).not.toContain('org="quiet"');
   });
 
   test("after the Retry-After delay the throttled org is admitted again", async () => {
@@ -119,7 +119,7 @@ describe("OTLP/HTTP", () => {
     expect(small.status).toBe(413);
     expect(decodeStatusProto(new Uint8Array(await small.arrayBuffer())).message).toContain("limits.max_request_bytes");
     expect((await post("other", body)).status).toBe(200);
-    expect(metrics.render()).toContain('signalbox_limit_hits_total{limit="max_request_bytes",org="small"} 1');
+    expect((await metrics.render())).toContain('signalbox_limit_hits_total{limit="max_request_bytes",org="small"} 1');
   });
 });
 

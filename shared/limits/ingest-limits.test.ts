@@ -89,7 +89,7 @@ describe("ingest rate", () => {
     expect(limits.localRate("a")).toBe(1000);
   });
 
-  test("requests that can never pass are refused without retry information, and counted", () => {
+  test("requests that can never pass are refused without retry information, and counted", async () => {
     const metrics = new MetricsRegistry();
     const limits = new IngestLimits({
       table: table({ ingest_burst_bytes: 1000, max_request_bytes: 5000 }),
@@ -100,7 +100,7 @@ describe("ingest rate", () => {
     expect([tooBig.limit, tooBig.retryAfterMs]).toEqual(["max_request_bytes", undefined]);
     const overBurst = refusal(() => limits.admit("a", 2000, 0));
     expect([overBurst.limit, overBurst.retryAfterMs]).toEqual(["ingest_burst_bytes", undefined]);
-    expect(metrics.render()).toContain('signalbox_limit_hits_total{limit="max_request_bytes",org="a"} 1');
-    expect(metrics.render()).toContain('signalbox_limit_hits_total{limit="ingest_burst_bytes",org="a"} 1');
+    expect((await metrics.render())).toContain('signalbox_limit_hits_total{limit="max_request_bytes",org="a"} 1');
+    expect((await metrics.render())).toContain('signalbox_limit_hits_total{limit="ingest_burst_bytes",org="a"} 1');
   });
 });

@@ -37,6 +37,7 @@ export class IngestLimits {
     options.metrics?.registry.gauge(
       options.metrics.shareGauge,
       "live instances sharing each org's ingest rate (limits.ingest_rate_strategy = global; 1 with local)",
+      [],
       () => [[undefined, options.table.strategy === "global" ? Math.max(1, options.share()) : 1]],
     );
   }

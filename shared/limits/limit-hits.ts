@@ -13,6 +13,7 @@ export class LimitHits {
     this.counter = registry?.counter(
       "signalbox_limit_hits_total",
       "requests, queries or records refused by a per-tenant limit, by org and limit (its limits.* key)",
+      ["org", "limit"],
     );
   }
 
