@@ -9,9 +9,9 @@
  *    DuckDB rewrites into a SELECT before preparing) and by the prepared statement's type, so
  *    ATTACH / COPY / SET / PRAGMA / INSTALL / LOAD / CREATE / INSERT never run;
  * 4. rows capped, time capped (the connection is interrupted).
- * A separate instance per query costs ~10–15 ms and makes the locked configuration and the
- * views die with the query. The instance lives in a process of its own
- * (sandbox-child.ts), opened before the query arrives.
+ * A separate instance per query costs an instance's start-up, and makes the locked
+ * configuration and the views die with the query. The instance lives in a process of its
+ * own (sandbox-child.ts), opened before the query arrives.
  */
 import { StatementType } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
