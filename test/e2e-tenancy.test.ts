@@ -3,11 +3,14 @@
  * the other through any endpoint — Tempo, Loki, SQL (including SQL that tries to reach the
  * other org's files) — while each org reads its own data.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { FlightClient } from "../shared/flight/index.ts";
 import { sendTrace } from "./helpers/otel-trace.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+
+// Every SQL query starts in a sandbox process of its own: slow on a loaded machine.
+setDefaultTimeout(60_000);
 
 const dir = tempDir("tenancy");
 const storage = join(dir, "data");

@@ -1,5 +1,5 @@
 /** User SQL: read-only, over the caller's own files only, rows and time capped. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { QueryEngine, type TableSources } from "../services/querier/engine/index.ts";
@@ -7,6 +7,9 @@ import { parseTicket, QueryError } from "../shared/query/index.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 import { logsBatch, spansBatch, tempDir, tid, sid, writeParquet } from "./helpers/query-fixtures.ts";
 import { traceFixture } from "./helpers/query-trace-data.ts";
+
+// Every SQL query starts in a sandbox process of its own: slow on a loaded machine.
+setDefaultTimeout(60_000);
 
 let engine: QueryEngine;
 let sources: TableSources;

@@ -75,7 +75,8 @@ export class SqlSandboxes {
     const deadline = Date.now() + run.timeoutMs;
     await this.acquire(deadline, run.timeoutMs);
     try {
-      return await this.runIn(this.take(), run, deadline);
+      const { child, output } = await this.bootedChild();
+      return await this.runIn(child, output, run, deadline);
     } finally {
       this.releaseSlot();
     }
@@ -87,13 +88,27 @@ export class SqlSandboxes {
     this.spare = undefined;
   }
 
-  private async runIn(child: SandboxProcess, run: SqlRun, deadline: number): Promise<SandboxResult> {
+  /**
+   * The spare, booted; if it died while waiting (killed by an operator, the OOM killer, a
+   * test runner), one freshly started instead — a lost spare must not fail a query.
+   */
+  private async bootedChild(): Promise<{ child: SandboxProcess; output: ByteReader }> {
+    for (let attempt = 0; ; attempt++) {
+      const child = this.take();
+      const output: ByteReader = (child.stdout as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      try {
+        await this.booted(child, output);
+        return { child, output };
+      } catch (err) {
+        child.kill("SIGKILL");
+        if (attempt >= 1) throw err;
+        this.log.warn("sql.sandbox_lost", { pid: child.pid, error: (err as Error).message });
+      }
+    }
+  }
+
+  private async runIn(child: SandboxProcess, output: ByteReader, run: SqlRun, deadline: number): Promise<SandboxResult> {
     const tempDir = this.limits.tempRoot ? sandboxTempDir(this.limits.tempRoot, child.pid) : undefined;
-    const output: ByteReader = (child.stdout as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    await this.booted(child, output).catch((err: unknown) => {
-      child.kill("SIGKILL");
-      throw err;
-    });
     const remaining = Math.max(1, deadline - Date.now());
     let stopped: QueryError | undefined;
     const stop = (error: QueryError) => {
