@@ -8,7 +8,7 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
 import {
-  decodeExport, encodeExportResponse, OtlpDecodeError, type DecodeOptions, type OtlpFormat, type TableName,
+  decodeExport, encodeExportResponse, OtlpDecodeError, timeWindowAround, type DecodeOptions, type OtlpFormat, type TableName,
 } from "../../shared/signals/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/status.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
@@ -77,6 +77,12 @@ export interface IngestPipelineOptions {
   resolveTenant: TenantResolver;
   stats: AcceptorStats;
   log: Logger;
+  /**
+   * How far record times may lie before / after the acceptor's clock (ms; 0 = only the
+   * int64 range bounds that side): `acceptor.max_time_age` / `acceptor.max_time_ahead`.
+   */
+  maxTimeAgeMs?: number;
+  maxTimeAheadMs?: number;
 }
 
 const TENANCY_STATUS = {
@@ -118,7 +124,8 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
     async ingest(req) {
       const { signal, transport, tenant } = req;
       const batchId = requestBatchId(tenant.orgId, tenant.bucket, signal, req.body);
-      const decoded = decode(req, batchId);
+      const timeWindow = timeWindowAround(Date.now(), options.maxTimeAgeMs ?? 0, options.maxTimeAheadMs ?? 0, TIME_KEYS);
+      const decoded = decode(req, batchId, { ...ACCEPTOR_DECODE, timeWindow });
       if (decoded instanceof IngestError) throw decoded;
       stats.decoded(signal, req.body.byteLength, decoded.rejected);
 
@@ -149,10 +156,13 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
  */
 export const ACCEPTOR_DECODE: DecodeOptions = { wireForm: true, dedicated: true };
 
-function decode(req: IngestRequest, batchId: string) {
+/** How rejections name the keys that set the window. */
+const TIME_KEYS = { age: "acceptor.max_time_age", ahead: "acceptor.max_time_ahead" };
+
+function decode(req: IngestRequest, batchId: string, options: DecodeOptions) {
   try {
     // The Flight wire form: the writers take it as it is, and it is a third smaller to send.
-    return decodeExport(req.signal, req.body, req.format, batchId, ACCEPTOR_DECODE);
+    return decodeExport(req.signal, req.body, req.format, batchId, options);
   } catch (err) {
     if (err instanceof OtlpDecodeError) {
       return new IngestError("invalid", GrpcStatus.INVALID_ARGUMENT, err.message, { cause: err });

@@ -45,7 +45,14 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
 
   let ready = false;
   const stats = new AcceptorStats(options.metrics);
-  const pipeline = createIngestPipeline({ sink, stats, log, resolveTenant: createTenantResolver(config.auth.tokens) });
+  const pipeline = createIngestPipeline({
+    sink,
+    stats,
+    log,
+    resolveTenant: createTenantResolver(config.auth.tokens),
+    maxTimeAgeMs: config.acceptor.max_time_age,
+    maxTimeAheadMs: config.acceptor.max_time_ahead,
+  });
 
   const grpcServer = createOtlpGrpcServer({ pipeline, maxBodyBytes, writeTimeoutMs });
   const grpcPort = await bindGrpc(grpcServer, host, config.acceptor.grpc_port);
