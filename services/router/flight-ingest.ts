@@ -1,10 +1,12 @@
 /**
  * The router's Flight DoPut, for clients that already have Arrow: the batch is validated
- * against its table's schema and written through the same replicated write path as OTLP.
+ * against its table's schema and its times against what a file can record (as the acceptor
+ * validates OTLP), and written through the same replicated write path as OTLP.
  */
 import type { RecordBatch } from "apache-arrow";
 import { z } from "zod";
 import { FlightError, type FlightHandlers } from "../../shared/flight/index.ts";
+import { storedTimeProblem } from "../../shared/signals/limits.ts";
 import { TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
 import { WriteUnavailableError, type ReplicatedWriter } from "../../shared/writepath/index.ts";
 
@@ -45,6 +47,8 @@ export function routerIngestHandlers(deps: { writer: () => ReplicatedWriter | un
           throw new FlightError("INVALID_ARGUMENT", `batch columns do not match table ${d.table}`);
         }
         const batchId = uniformBatchId(batch);
+        const timeProblem = storedTimeProblem(batch, d.table);
+        if (timeProblem) throw new FlightError("INVALID_ARGUMENT", `batch ${batchId} refused: ${timeProblem}`);
         try {
           await writer.write({ orgId: d.org_id, bucket: d.bucket, table: d.table, batchId, batch, deadline });
         } catch (err) {

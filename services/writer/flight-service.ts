@@ -3,7 +3,7 @@
  * plain or in the wire form (shared/signals/wire-form.ts) —
  * only for a shard this writer holds at the sender's map epoch; DoGet serves the live
  * (unflushed) rows of one org/bucket/table; DoAction runs control actions (`flush`,
- * `health`, `shard-map`).
+ * `health`, `shard-map`, `sync`, `quarantine`).
  */
 import type { RecordBatch } from "apache-arrow";
 import { FlightError, receivedIpcOf, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
@@ -14,6 +14,7 @@ import { liveTicket, SHARD_MAP_ACTION, writeDescriptor, type ShardMapDocument, t
 import type { Flusher } from "./flusher.ts";
 import { liveAnswer } from "./live-answer.ts";
 import type { LiveBuffer } from "./live-buffer.ts";
+import type { Quarantine } from "./quarantine.ts";
 import type { ReplicaSync } from "./replica-sync.ts";
 import type { ShardOwnership } from "./shard-ownership.ts";
 import type { WriteAheadLog } from "./wal/index.ts";
@@ -22,6 +23,7 @@ export interface WriterServiceDeps {
   buffer: LiveBuffer;
   wal: WriteAheadLog;
   flusher: Flusher;
+  quarantine: Quarantine;
   log: Logger;
   metrics: MetricsRegistry;
   ownership: ShardOwnership;
@@ -82,6 +84,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
             epoch: deps.ownership.epoch,
             replication_pending: deps.sync.pendingCopies,
             synced_epoch: deps.sync.syncedEpoch,
+            quarantined_batches: deps.quarantine.list().length,
           };
         case SHARD_MAP_ACTION: {
           const map = deps.ownership.current;
@@ -91,8 +94,10 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
           await deps.sync.runOnce();
           return { replication_pending: deps.sync.pendingCopies, live_batches: deps.buffer.batches };
         }
+        case "quarantine":
+          return { dir: deps.quarantine.dir, batches: deps.quarantine.list() };
         default:
-          throw new FlightError("INVALID_ARGUMENT", `unknown action ${JSON.stringify(type)} (flush, health, shard-map, sync)`);
+          throw new FlightError("INVALID_ARGUMENT", `unknown action ${JSON.stringify(type)} (flush, health, shard-map, sync, quarantine)`);
       }
     },
 
@@ -101,6 +106,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       { type: "health", description: "liveness, live-buffer size, map epoch, copies owed to replicas" },
       { type: SHARD_MAP_ACTION, description: "the shard map this writer routes by ({epoch, shards})" },
       { type: "sync", description: "release persisted replica batches and copy owed ones now" },
+      { type: "quarantine", description: "batches set aside because no Parquet file can hold them (id, org, table, reason, Arrow file)" },
     ],
   };
 }

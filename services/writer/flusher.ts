@@ -7,12 +7,14 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { CatalogRepository, DataFile } from "../../shared/catalog/index.ts";
+import { CatalogError, type CatalogRepository, type DataFile } from "../../shared/catalog/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
+import { storedTimeProblem } from "../../shared/signals/index.ts";
 import { parquetPath, type BlobStore } from "../../shared/storage/index.ts";
 import type { LiveBuffer, LiveEntry } from "./live-buffer.ts";
 import { footerMetadata, writeParquet } from "./parquet/index.ts";
+import type { Quarantine } from "./quarantine.ts";
 import type { WriteAheadLog } from "./wal/index.ts";
 
 export interface FlusherDeps {
@@ -34,7 +36,17 @@ export interface FlusherDeps {
   maxBufferBytes?: number;
   /** Only the primary of a shard flushes it; replicas keep their copies until it is persisted. */
   isPrimary: (shardId: number) => boolean;
+  quarantine: Quarantine;
 }
+
+/** A group whose last flushes failed: not tried again before `until` (epoch ms). */
+interface GroupBackoff {
+  failures: number;
+  until: number;
+}
+
+/** The longest pause between two tries of a failing group. */
+export const MAX_FLUSH_BACKOFF_MS = 5 * 60_000;
 
 /** 64 MiB: ~50k spans of the wire form per flush; DuckDB's flush of them peaks at several times that. */
 export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
@@ -47,11 +59,15 @@ export class Flusher {
   private readonly flushSeconds;
   private readonly flushedRows;
   private readonly flushedBytes;
+  private readonly groupFailures;
+  private readonly backoff = new Map<string, GroupBackoff>();
 
   constructor(private readonly deps: FlusherDeps) {
     this.flushSeconds = deps.metrics.histogram("signalbox_writer_flush_seconds", "time to write one Parquet file and record it");
     this.flushedRows = deps.metrics.counter("signalbox_writer_flushed_rows_total", "rows written to Parquet");
     this.flushedBytes = deps.metrics.counter("signalbox_writer_flushed_bytes_total", "Parquet bytes written (file sizes)");
+    this.groupFailures = deps.metrics.counter("signalbox_writer_flush_failures_total", "failed flushes of one (org, bucket, table) group");
+    deps.metrics.gauge("signalbox_writer_flush_backoff_groups", "groups waiting to retry a failed flush", () => [[undefined, this.backoff.size]]);
   }
 
   start(): void {
@@ -86,10 +102,33 @@ export class Flusher {
 
   private async flushAll(reason: string): Promise<DataFile[]> {
     const files: DataFile[] = [];
+    // An operator's flush (action) or a shutdown tries every group now; timed and
+    // buffer-full flushes leave failing groups to their pause.
+    const honourBackoff = reason === "interval" || reason === "buffer_full";
+    const now = Date.now();
     for (const group of this.deps.buffer.groups()) {
-      if (!this.deps.isPrimary(group[0]!.shardId)) continue;
-      const missing = await this.dropPersisted(group);
-      if (missing.length > 0) files.push(await this.flushGroup(missing));
+      const first = group[0]!;
+      if (!this.deps.isPrimary(first.shardId)) continue;
+      const key = groupKey(first);
+      const backoff = this.backoff.get(key);
+      if (honourBackoff && backoff && now < backoff.until) continue;
+      try {
+        const missing = await this.dropPersisted(group);
+        const storable = await this.quarantineUnstorable(missing);
+        if (storable.length > 0) files.push(await this.flushGroup(storable));
+        if (backoff) {
+          this.backoff.delete(key);
+          this.deps.log.info("flush.group_recovered", { org: first.orgId, bucket: first.bucket, table: first.table, failures: backoff.failures });
+        }
+      } catch (err) {
+        const failures = (backoff?.failures ?? 0) + 1;
+        const pauseMs = Math.min(this.deps.intervalMs * 2 ** (failures - 1), MAX_FLUSH_BACKOFF_MS);
+        this.backoff.set(key, { failures, until: Date.now() + pauseMs });
+        this.groupFailures.inc({ table: first.table });
+        this.deps.log.error("flush.group_failed", {
+          org: first.orgId, bucket: first.bucket, table: first.table, batches: group.length, failures, retry_in_ms: pauseMs, err,
+        });
+      }
     }
     if (files.length > 0) {
       this.deps.log.info("flush.done", { reason, files: files.length, rows: files.reduce((n, f) => n + f.rows, 0) });
@@ -108,6 +147,25 @@ export class Flusher {
     await this.deps.wal.release(persisted);
     this.deps.log.info("flush.skipped_persisted", { batches: persisted.size });
     return group.filter((e) => !persisted.has(e.batchId));
+  }
+
+  /**
+   * Sets aside the batches whose times no file can record (quarantine.ts): durable there
+   * first, then dropped from the buffer and released from the WAL. Returns the others.
+   */
+  private async quarantineUnstorable(entries: LiveEntry[]): Promise<LiveEntry[]> {
+    const storable: LiveEntry[] = [];
+    for (const entry of entries) {
+      const problem = storedTimeProblem(entry.stored, entry.table);
+      if (problem === undefined) {
+        storable.push(entry);
+        continue;
+      }
+      await this.deps.quarantine.add(entry, problem);
+      this.deps.buffer.remove([entry]);
+      await this.deps.wal.release([entry.batchId]);
+    }
+    return storable;
   }
 
   private async flushGroup(entries: LiveEntry[]): Promise<DataFile> {
@@ -142,7 +200,12 @@ export class Flusher {
       batchIds,
       createdAt: Date.now(),
     };
-    await this.deps.catalog.addDataFile(file);
+    await this.deps.catalog.addDataFile(file).catch(async (err) => {
+      // Refused outright (nothing recorded): the file would be an orphan. Any other failure
+      // may have recorded it; then it stays, and a restart's manifest rebuild adopts it.
+      if (err instanceof CatalogError && err.code === "invalid_argument") await this.deps.store.remove(key);
+      throw err;
+    });
     this.deps.buffer.remove(entries);
     await this.deps.wal.release(batchIds);
     this.flushSeconds.since(started, { table: first.table });
@@ -151,3 +214,5 @@ export class Flusher {
     return file;
   }
 }
+
+const groupKey = (e: LiveEntry) => `${e.orgId}\x00${e.bucket}\x00${e.table}`;

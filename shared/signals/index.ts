@@ -12,7 +12,7 @@ export {
   contractColumns, contractSchemaOf, hasDictionaryColumns, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError,
 } from "./wire-form.ts";
 export { OtlpDecodeError } from "./errors.ts";
-export { INT64_TIME_WINDOW, MAX_ANYVALUE_DEPTH, timeWindowAround, type TimeWindow } from "./limits.ts";
+export { INT64_TIME_WINDOW, MAX_ANYVALUE_DEPTH, storedTimeProblem, TIME_COLUMNS, timeWindowAround, type TimeWindow } from "./limits.ts";
 export type { DecodedExport, OtlpFormat } from "./types.ts";
 export { encodeExportResponse, encodeStatus, type ExportOutcome } from "./responses.ts";
 export {
