@@ -139,3 +139,41 @@ describe("nesting depth", () => {
     expect(grpc.details).toContain(message);
   });
 });
+
+describe("query texts", () => {
+  const NUL = "\u0000";
+  const get = async (path: string) => {
+    const response = await fetch(`http://${router}${path}`, { headers: { "x-scope-orgid": "acme" } });
+    return { status: response.status, error: ((await response.json()) as { error?: string }).error ?? "" };
+  };
+
+  test.each([
+    ["TraceQL", `/api/search?q=${encodeURIComponent(`{ .a = "x${NUL}y" }`)}`],
+    ["TraceQL intrinsic", `/api/search?q=${encodeURIComponent(`{ name = "${NUL}" }`)}`],
+    ["tags value", `/api/search?tags=${encodeURIComponent(`service.name=a${NUL}b`)}`],
+    ["tags key", `/api/search?tags=${encodeURIComponent(`a${NUL}b=x`)}`],
+    ["tag name", `/api/search/tag/${encodeURIComponent(`a${NUL}b`)}/values`],
+    ["v2 tag name", `/api/v2/search/tag/${encodeURIComponent(`.a${NUL}b`)}/values`],
+    ["LogQL matcher", `/loki/api/v1/query_range?query=${encodeURIComponent(`{service_name="a${NUL}"}`)}`],
+    ["LogQL regex", `/loki/api/v1/query_range?query=${encodeURIComponent(`{service_name=~"a${NUL}"}`)}`],
+    ["LogQL line filter", `/loki/api/v1/query_range?query=${encodeURIComponent(`{service_name="x"} |= "a${NUL}"`)}`],
+    ["Loki label name", `/loki/api/v1/label/${encodeURIComponent(`a${NUL}`)}/values`],
+  ])("a NUL byte in %s is 400, not 500", async (_, path) => {
+    const answer = await get(path);
+    expect(answer).toMatchObject({ status: 400 });
+    expect(answer.error).toContain("NUL");
+  });
+
+  test.each(["{}", '{service_name!="x"}', '{service_name=~".*"}', '{service_name!~"a|b"}', '{service_name=""}'])(
+    "Loki refuses the selector %s as Loki does",
+    async (selector) => {
+      const answer = await get(`/loki/api/v1/query_range?query=${encodeURIComponent(selector)}`);
+      expect(answer.status).toBe(400);
+      expect(answer.error).toContain("queries require at least one regexp or equality matcher that does not have an empty-compatible value");
+    },
+  );
+
+  test.each(['{service_name=~".+"}', '{service_name="x", level!="debug"}'])("and takes %s", async (selector) => {
+    expect((await get(`/loki/api/v1/query_range?query=${encodeURIComponent(selector)}`)).status).toBe(200);
+  });
+});
