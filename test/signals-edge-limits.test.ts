@@ -5,7 +5,7 @@
  * nested too deep, refuses the request; nothing is ever wrapped mod 2^64.
  */
 import { describe, expect, test } from "bun:test";
-import { decodeExport, exportRequestType, MAX_ANYVALUE_DEPTH, OtlpDecodeError, otlpJsonToProtobuf, timeWindowAround } from "../shared/signals/index.ts";
+import { decodeExport, exportRequestType, MAX_ANYVALUE_DEPTH, OtlpDecodeError, otlpJsonToProtobuf, timeWindowAround } from "../shared/otlp/index.ts";
 import {
   concat, deepAnyValue, deepAnyValueJson, exportRequest, fixed64Field, gaugeMetric, idBytes, keyValue, lenField, logRecord, span, stringField, varintField,
 } from "./helpers/otlp-wire.ts";

@@ -6,8 +6,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { z } from "zod";
 import { FlightError, type FlightHandlers } from "../../shared/flight/index.ts";
-import { storedTimeProblem } from "../../shared/signals/limits.ts";
-import { TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
+import { storedTimeProblem, TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/tables/index.ts";
 import { WriteUnavailableError, type ReplicatedWriter } from "../../shared/writepath/index.ts";
 
 const ingestDescriptor = z.object({

@@ -10,7 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { CatalogError, type CatalogRepository, type DataFile } from "../../shared/catalog/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
-import { storedTimeProblem } from "../../shared/signals/index.ts";
+import { storedTimeProblem } from "../../shared/tables/index.ts";
 import { parquetPath, type BlobStore } from "../../shared/storage/index.ts";
 import type { LiveBuffer, LiveEntry } from "./live-buffer.ts";
 import { footerMetadata, writeParquet } from "./parquet/index.ts";

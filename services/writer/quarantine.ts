@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Table, tableToIPC } from "apache-arrow";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
-import type { TableName } from "../../shared/signals/index.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../shared/storage/index.ts";
 import type { LiveEntry } from "./live-buffer.ts";
 

@@ -3,7 +3,7 @@
  * wrong JSON type, integers out of range or misspelled, ids of wrong length or not hex, deep
  * nesting, huge arrays and strings, snake_case and unknown keys, enum names, NUL.
  */
-import type { TableName } from "../../shared/signals/index.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import { deepAnyValueJson } from "../helpers/otlp-wire.ts";
 import { BOUNDARY_JSON_INTS, HOSTILE_TEXTS, Random } from "./random.ts";
 

@@ -4,7 +4,8 @@
  * length, invalid UTF-8, NUL, deep nesting, huge arrays and values, unknown and repeated
  * fields. Request `i` of a (signal, seed) pair is always the same bytes.
  */
-import { exportRequestType, otlpJsonToProtobuf, type TableName } from "../../shared/signals/index.ts";
+import { exportRequestType, otlpJsonToProtobuf } from "../../shared/otlp/index.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import {
   concat, deepAnyValue, exportRequest, fixed32Field, fixed64Field, gaugeMetric, I64, idBytes, keyValue, lenField, logRecord, span, stringField, tag, varint, varintField,
 } from "../helpers/otlp-wire.ts";

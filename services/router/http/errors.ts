@@ -1,11 +1,10 @@
 /**
  * Every failure the query API reports is JSON `{ "error": "<what was wrong>", "status": N }`
- * (DESIGN §9). Handlers throw HttpError; everything else thrown below them (backend, Flight,
+ * (docs/architecture.md §3). Handlers throw HttpError; everything else thrown below them (backend, Flight,
  * tenancy) is classified here, and what cannot be classified is a 500.
  */
-import { FlightError } from "../../../shared/flight/errors.ts";
-import { grpcToHttpStatus } from "../../../shared/flight/status.ts";
-import { QueryError } from "../../../shared/query/errors.ts";
+import { FlightError, grpcToHttpStatus } from "../../../shared/flight/index.ts";
+import { QueryError } from "../../../shared/query/index.ts";
 import { TenancyError } from "../../../shared/tenancy/index.ts";
 import { QueryBackendError } from "./backend.ts";
 

@@ -1,11 +1,11 @@
 /**
  * The facts a Parquet file carries about itself in its footer key/value metadata, so an
- * empty catalog can be rebuilt from storage alone (DESIGN §4). Keys are `signalbox.*`;
+ * empty catalog can be rebuilt from storage alone (docs/architecture.md §6). Keys are `signalbox.*`;
  * values are strings (times as decimal ns, batch ids as a JSON array).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { TABLE_NAMES, type TableName } from "../../../shared/signals/tables.ts";
+import { TABLE_NAMES, type TableName } from "../../../shared/tables/index.ts";
 
 export const FOOTER_KEYS = {
   formatVersion: "signalbox.format_version",

@@ -9,9 +9,7 @@ import { OtlpDecodeError } from "./errors.ts";
 import { INT64_TIME_WINDOW, TimeCheck, type TimeWindow } from "./limits.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
-import { TABLE_SCHEMAS, type TableName } from "./tables.ts";
-import { withDedicatedSchema } from "./dedicated-columns.ts";
-import { wireSchema } from "./wire-form.ts";
+import { TABLE_SCHEMAS, wireSchema, withDedicatedSchema, type TableName } from "../tables/index.ts";
 import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
 
 const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema, times: TimeCheck) => DecodedRows> = {

@@ -10,9 +10,6 @@
  * - AnyValues (attribute values, log bodies) nest at most MAX_ANYVALUE_DEPTH levels: every
  *   reader of the stored JSON (the Tempo and OTLP encoders, search) recurses over it.
  */
-import type { RecordBatch } from "apache-arrow";
-import type { TableName } from "./tables.ts";
-
 export const MAX_ANYVALUE_DEPTH = 64;
 
 export const INT64_MAX = (1n << 63n) - 1n;
@@ -105,28 +102,3 @@ export function int64CountProblem(field: string, hi: number): string | undefined
   return hi >= 0x80000000 ? `${field} does not fit int64` : undefined;
 }
 
-/** Every Int64 time column of each table: what the window applies to once stored. */
-export const TIME_COLUMNS: Record<TableName, readonly string[]> = {
-  traces: ["start_time_unix_nano", "end_time_unix_nano"],
-  logs: ["time_unix_nano", "observed_time_unix_nano"],
-  metrics: ["start_time_unix_nano", "time_unix_nano"],
-};
-
-/**
- * Why a batch that reached a writer without passing the acceptor (a Flight DoPut from
- * elsewhere) holds a time no file can record — a negative one, i.e. a time ≥ 2^63 that was
- * wrapped — or undefined. The writer quarantines such a batch instead of failing its flush.
- */
-export function storedTimeProblem(batch: RecordBatch, table: TableName): string | undefined {
-  for (const name of TIME_COLUMNS[table]) {
-    const vector = batch.getChild(name);
-    if (!vector) return `no ${name} column`;
-    for (const data of vector.data) {
-      const values = data.values as BigInt64Array;
-      for (let i = 0; i < data.length; i++) {
-        if (values[i]! < 0n) return `${name} ${values[i]} is negative (a time past int64, wrapped)`;
-      }
-    }
-  }
-  return undefined;
-}
