@@ -25,7 +25,7 @@ beforeAll(async () => {
   cluster = await startRoleProcess("monolith", roleEnv({ SIGNALBOX_STORAGE_PATH: join(dir, "data"), SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h" }));
   acceptorHttp = cluster.addresses["acceptor.http"]!;
   router = cluster.addresses["router.http"]!;
-});
+}, 60_000);
 
 afterAll(async () => {
   await cluster?.kill();

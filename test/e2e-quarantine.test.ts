@@ -28,7 +28,7 @@ let cluster: RoleProcess;
 
 beforeAll(async () => {
   cluster = await startRoleProcess("monolith", env);
-});
+}, 60_000);
 afterAll(async () => {
   await cluster?.kill();
 });

@@ -49,7 +49,7 @@ beforeAll(async () => {
     roleEnv({ SIGNALBOX_STORAGE_PATH: join(storageDir, "data"), SIGNALBOX_WRITER_FLUSH_INTERVAL: "2s", SIGNALBOX_ACCEPTOR_MAX_BODY_BYTES: String(1 << 20) }),
   );
   grpcClient = new grpc.Client(cluster.addresses["acceptor.grpc"]!, grpc.credentials.createInsecure(), { "grpc.max_send_message_length": -1 });
-});
+}, 60_000);
 
 afterAll(async () => {
   grpcClient?.close();
