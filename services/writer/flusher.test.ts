@@ -1,19 +1,20 @@
 /**
  * The flusher isolates failure per (org, bucket, table) group: a group whose file cannot be
  * stored stays buffered and in the WAL, is retried after a growing pause rather than at
- * every flush, and never keeps the other groups from reaching Parquet.
+ * every flush, and never keeps the other groups from reaching Parquet; a group that keeps
+ * failing is tried batch by batch, and the batch at fault is quarantined.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openCatalog, type CatalogRepository } from "../../shared/catalog/index.ts";
+import { CatalogError, openCatalog, type CatalogRepository } from "../../shared/catalog/index.ts";
 import { openDuckDB, type DuckDBHandle } from "../../shared/duckdb/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { LocalBlobStore } from "../../shared/storage/index.ts";
 import { makeGenericBatch } from "../../test/helpers/wal-batches.ts";
-import { Flusher } from "./flusher.ts";
+import { Flusher, ISOLATE_AFTER_FAILURES } from "./flusher.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 import { Quarantine } from "./quarantine.ts";
 import { WriteAheadLog } from "./wal/index.ts";
@@ -104,4 +105,64 @@ test("the pause doubles with each failure, up to five minutes", async () => {
   buffer.add(entry);
   for (let i = 0; i < 4; i++) await flusher.flush("action");
   expect(lines.filter((l) => l.event === "flush.group_failed").map((l) => l.retry_in_ms)).toEqual([100_000, 200_000, 300_000, 300_000]);
+});
+
+test("a group that keeps failing is flushed batch by batch; the batch at fault is quarantined, no file is left", async () => {
+  // A catalog that refuses any file holding the batch "bad" (as it refuses a malformed one).
+  const refusing = new Proxy(catalog, {
+    get(target, name) {
+      if (name === "addDataFile") {
+        return async (file: Parameters<CatalogRepository["addDataFile"]>[0]) => {
+          if (file.batchIds.includes("bad")) throw new CatalogError("invalid_argument", "bad is refused");
+          return target.addDataFile(file);
+        };
+      }
+      const value = Reflect.get(target, name) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const store = new FlakyStore(join(root, "store3"));
+  const metrics = new MetricsRegistry();
+  const buffer = new LiveBuffer();
+  const quarantine = await Quarantine.open(join(root, "quarantine3"), log, metrics);
+  lines.length = 0;
+  const flusher = new Flusher({
+    buffer, wal, store, catalog: refusing, db: db.connection, scratchDir: join(root, "scratch"), log, metrics,
+    intervalMs: 60_000, maxBufferRows: 1_000_000, isPrimary: () => true, quarantine,
+  });
+  for (const id of ["good-1", "bad", "good-2"]) {
+    const entry = { batchId: id, orgId: "acme", bucket: "default", table: "traces" as const, shardId: 0, batch: makeGenericBatch("traces", { batchId: id, rows: 4 }) };
+    await wal.append(entry);
+    buffer.add(entry);
+  }
+  const parquetFiles = async () => (await store.list("acme/")).filter((b) => b.key.endsWith(".parquet"));
+
+  for (let i = 0; i < ISOLATE_AFTER_FAILURES; i++) expect(await flusher.flush("action")).toEqual([]);
+  expect(lines.filter((l) => l.event === "flush.group_failed")).toHaveLength(ISOLATE_AFTER_FAILURES);
+  expect(await parquetFiles()).toEqual([]); // each refused file was removed
+  expect(buffer.rows).toBe(12);
+
+  const files = await flusher.flush("action");
+  expect(files.flatMap((f) => f.batchIds).sort()).toEqual(["good-1", "good-2"]);
+  expect((await parquetFiles()).length).toBe(2);
+  expect(quarantine.list()).toMatchObject([{ batch_id: "bad", org_id: "acme", table: "traces", rows: 4 }]);
+  expect(quarantine.list()[0]!.reason).toContain("its flush failed alone while 2 other batches of its group flushed: bad is refused");
+  expect(buffer.rows).toBe(0);
+  expect(lines.filter((l) => l.event === "flush.group_recovered")).toHaveLength(1);
+});
+
+test("batch by batch, a group none of whose batches flushes keeps waiting: nothing is quarantined", async () => {
+  const store = new FlakyStore(join(root, "store4"));
+  const metrics = new MetricsRegistry();
+  const buffer = new LiveBuffer();
+  const quarantine = await Quarantine.open(join(root, "quarantine4"), log, metrics);
+  const flusher = new Flusher({
+    buffer, wal, store, catalog, db: db.connection, scratchDir: join(root, "scratch"), log, metrics,
+    intervalMs: 60_000, maxBufferRows: 1_000_000, isPrimary: () => true, quarantine,
+  });
+  store.broken.add("down");
+  for (const id of ["d-1", "d-2"]) buffer.add({ batchId: id, orgId: "down", bucket: "default", table: "logs", shardId: 0, batch: makeGenericBatch("logs", { batchId: id, rows: 2 }) });
+  for (let i = 0; i <= ISOLATE_AFTER_FAILURES + 1; i++) await flusher.flush("action");
+  expect(quarantine.list()).toEqual([]);
+  expect(buffer.rows).toBe(4);
 });

@@ -3,6 +3,12 @@
  * (org, bucket, table) per flush, recorded in the manifest, and only then dropped from the
  * live buffer and released from the WAL — so at every moment a row is in the WAL, the live
  * buffer or a recorded file (queries dedupe the overlap by batch id).
+ *
+ * One group's trouble is its own: a batch no file can hold (a time past int64, which only a
+ * Flight client bypassing the acceptor can send) is quarantined (quarantine.ts) before the
+ * write; any other failure leaves the group buffered and retries it after a growing pause,
+ * while every other group keeps flushing. A group that keeps failing is then flushed batch
+ * by batch, and a batch that fails alone while its siblings flush is quarantined too.
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -47,6 +53,12 @@ interface GroupBackoff {
 
 /** The longest pause between two tries of a failing group. */
 export const MAX_FLUSH_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Failed tries of a group after which its batches are flushed one by one: a batch that
+ * still fails while others of its group flush is the one at fault, and is quarantined.
+ */
+export const ISOLATE_AFTER_FAILURES = 3;
 
 /** 64 MiB: ~50k spans of the wire form per flush; DuckDB's flush of them peaks at several times that. */
 export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
@@ -115,7 +127,8 @@ export class Flusher {
       try {
         const missing = await this.dropPersisted(group);
         const storable = await this.quarantineUnstorable(missing);
-        if (storable.length > 0) files.push(await this.flushGroup(storable));
+        if (storable.length > 1 && (backoff?.failures ?? 0) >= ISOLATE_AFTER_FAILURES) files.push(...(await this.flushOneByOne(storable)));
+        else if (storable.length > 0) files.push(await this.flushGroup(storable));
         if (backoff) {
           this.backoff.delete(key);
           this.deps.log.info("flush.group_recovered", { org: first.orgId, bucket: first.bucket, table: first.table, failures: backoff.failures });
@@ -149,23 +162,45 @@ export class Flusher {
     return group.filter((e) => !persisted.has(e.batchId));
   }
 
-  /**
-   * Sets aside the batches whose times no file can record (quarantine.ts): durable there
-   * first, then dropped from the buffer and released from the WAL. Returns the others.
-   */
+  /** Sets aside the batches whose times no file can record. Returns the others. */
   private async quarantineUnstorable(entries: LiveEntry[]): Promise<LiveEntry[]> {
     const storable: LiveEntry[] = [];
     for (const entry of entries) {
       const problem = storedTimeProblem(entry.stored, entry.table);
-      if (problem === undefined) {
-        storable.push(entry);
-        continue;
-      }
-      await this.deps.quarantine.add(entry, problem);
-      this.deps.buffer.remove([entry]);
-      await this.deps.wal.release([entry.batchId]);
+      if (problem === undefined) storable.push(entry);
+      else await this.setAside(entry, problem);
     }
     return storable;
+  }
+
+  /**
+   * One file per batch, for a group whose flushes keep failing. If none flushes the trouble
+   * is not a batch's (storage, catalog): the first error is thrown and the group waits again.
+   * Otherwise the batches that failed alone are quarantined.
+   */
+  private async flushOneByOne(entries: LiveEntry[]): Promise<DataFile[]> {
+    const files: DataFile[] = [];
+    const failed: Array<{ entry: LiveEntry; err: unknown }> = [];
+    for (const entry of entries) {
+      try {
+        files.push(await this.flushGroup([entry]));
+      } catch (err) {
+        failed.push({ entry, err });
+      }
+    }
+    if (files.length === 0) throw failed[0]!.err;
+    for (const { entry, err } of failed) {
+      const message = err instanceof Error ? err.message : String(err);
+      await this.setAside(entry, `its flush failed alone while ${files.length} other batches of its group flushed: ${message}`);
+    }
+    return files;
+  }
+
+  /** Quarantined first (durable there), then dropped from the buffer and released from the WAL. */
+  private async setAside(entry: LiveEntry, reason: string): Promise<void> {
+    await this.deps.quarantine.add(entry, reason);
+    this.deps.buffer.remove([entry]);
+    await this.deps.wal.release([entry.batchId]);
   }
 
   private async flushGroup(entries: LiveEntry[]): Promise<DataFile> {
