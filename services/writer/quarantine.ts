@@ -7,13 +7,13 @@
  * `quarantine` and reads a batch's rows from its `.arrow` file (any Arrow reader: DuckDB,
  * pyarrow); a restart does not bring them back into the buffer (replay skips them).
  */
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Table, tableToIPC } from "apache-arrow";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import type { TableName } from "../../shared/tables/index.ts";
-import { durableRename, ensureDirDurable, tempPathFor } from "../../shared/storage/index.ts";
+import { ensureDirDurable, writeFileDurably } from "../../shared/storage/index.ts";
 import type { LiveEntry } from "./live-buffer.ts";
 
 /** What the `quarantine` action lists for each batch. */
@@ -81,10 +81,10 @@ export class Quarantine {
       quarantined_at: new Date().toISOString(),
       file: `${base}.arrow`,
     };
-    await writeDurably(described.file, tableToIPC(new Table([entry.stored]), "file"));
+    await writeFileDurably(described.file, tableToIPC(new Table([entry.stored]), "file"));
     // The description last: a crash between the two leaves an unlisted .arrow file, and the
     // batch still in the WAL, so the next flush sets it aside again.
-    await writeDurably(`${base}${DESCRIPTION}`, new TextEncoder().encode(JSON.stringify(described)));
+    await writeFileDurably(`${base}${DESCRIPTION}`, new TextEncoder().encode(JSON.stringify(described)));
     this.batches.set(entry.batchId, described);
     this.added.inc({ table: entry.table });
     this.log.error("flush.quarantined", {
@@ -99,13 +99,3 @@ function fileStem(batchId: string): string {
   return /^[A-Za-z0-9._-]{1,128}$/.test(batchId) && !batchId.startsWith(".") ? batchId : `b-${Bun.hash(batchId).toString(16)}`;
 }
 
-async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = tempPathFor(path);
-  try {
-    await writeFile(tmp, bytes);
-    await durableRename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
