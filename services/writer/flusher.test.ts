@@ -79,15 +79,15 @@ test("a failing group backs off while the others flush", async () => {
   expect(store.attempts.get("broken")).toBe(1);
   expect(buffer.entries("acme", "default", "logs")).toHaveLength(0);
   expect(buffer.entries("globex", "default", "logs")).toHaveLength(0);
-  expect(metrics.render()).toContain('signalbox_writer_flush_failures_total{table="logs"} 1');
-  expect(metrics.render()).toContain("signalbox_writer_flush_backoff_groups 1");
+  expect(await metrics.render()).toContain('signalbox_writer_flush_failures_total{table="logs"} 1');
+  expect(await metrics.render()).toContain("signalbox_writer_flush_backoff_groups 1");
 
   // An operator's flush tries it at once; healed, it is written and the pause forgotten.
   store.broken.clear();
   expect((await flusher.flush("action")).map((f) => f.orgId)).toEqual(["broken"]);
   expect(buffer.rows).toBe(0);
   expect(lines.filter((l) => l.event === "flush.group_recovered")).toMatchObject([{ org: "broken", failures: 1 }]);
-  expect(metrics.render()).toContain("signalbox_writer_flush_backoff_groups 0");
+  expect(await metrics.render()).toContain("signalbox_writer_flush_backoff_groups 0");
 });
 
 test("the pause doubles with each failure, up to five minutes", async () => {

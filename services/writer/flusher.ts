@@ -60,7 +60,7 @@ export const MAX_FLUSH_BACKOFF_MS = 5 * 60_000;
  */
 export const ISOLATE_AFTER_FAILURES = 3;
 
-/** 64 MiB: ~50k spans of the wire form per flush; DuckDB's flush of them peaks at several times that. */
+/** 64 MiB of received batches per flush; DuckDB's flush of them peaks at several times that. */
 export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 
 export class Flusher {
@@ -75,11 +75,11 @@ export class Flusher {
   private readonly backoff = new Map<string, GroupBackoff>();
 
   constructor(private readonly deps: FlusherDeps) {
-    this.flushSeconds = deps.metrics.histogram("signalbox_writer_flush_seconds", "time to write one Parquet file and record it");
-    this.flushedRows = deps.metrics.counter("signalbox_writer_flushed_rows_total", "rows written to Parquet");
-    this.flushedBytes = deps.metrics.counter("signalbox_writer_flushed_bytes_total", "Parquet bytes written (file sizes)");
-    this.groupFailures = deps.metrics.counter("signalbox_writer_flush_failures_total", "failed flushes of one (org, bucket, table) group");
-    deps.metrics.gauge("signalbox_writer_flush_backoff_groups", "groups waiting to retry a failed flush", () => [[undefined, this.backoff.size]]);
+    this.flushSeconds = deps.metrics.histogram("signalbox_writer_flush_seconds", "time to write one Parquet file and record it", ["table"]);
+    this.flushedRows = deps.metrics.counter("signalbox_writer_flushed_rows_total", "rows written to Parquet", ["table"]);
+    this.flushedBytes = deps.metrics.counter("signalbox_writer_flushed_bytes_total", "Parquet bytes written (file sizes)", ["table"]);
+    this.groupFailures = deps.metrics.counter("signalbox_writer_flush_failures_total", "failed flushes of one (org, bucket, table) group", ["table"]);
+    deps.metrics.gauge("signalbox_writer_flush_backoff_groups", "groups waiting to retry a failed flush", [], () => [[undefined, this.backoff.size]]);
   }
 
   start(): void {

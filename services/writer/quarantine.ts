@@ -38,8 +38,8 @@ export class Quarantine {
   private readonly added;
 
   private constructor(readonly dir: string, private readonly log: Logger, metrics: MetricsRegistry) {
-    this.added = metrics.counter("signalbox_writer_quarantined_batches_total", "batches set aside because no Parquet file can hold them");
-    metrics.gauge("signalbox_writer_quarantined_batches", "batches in this writer's quarantine folder", () => [[undefined, this.batches.size]]);
+    this.added = metrics.counter("signalbox_writer_quarantined_batches_total", "batches set aside because no Parquet file can hold them", ["table"]);
+    metrics.gauge("signalbox_writer_quarantined_batches", "batches in this writer's quarantine folder", [], () => [[undefined, this.batches.size]]);
   }
 
   /** Opens (creating) the folder and reads what earlier runs set aside. */

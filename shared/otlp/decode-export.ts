@@ -10,9 +10,10 @@ import { INT64_TIME_WINDOW, TimeCheck, type TimeWindow } from "./limits.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
 import { TABLE_SCHEMAS, wireSchema, withDedicatedSchema, type TableName } from "../tables/index.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
 
-const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema, times: TimeCheck) => DecodedRows> = {
+const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema, times: TimeCheck, limits?: AttributeLimits) => DecodedRows> = {
   traces: decodeTracesProtobuf,
   logs: decodeLogsProtobuf,
   metrics: decodeMetricsProtobuf,
@@ -41,6 +42,8 @@ export interface DecodeOptions {
    * (partial success). Default: any non-negative int64, i.e. what the columns can hold.
    */
   timeWindow?: TimeWindow;
+  /** Refuse records over these attribute limits (counted in partial success); none when absent. */
+  attributeLimits?: AttributeLimits;
 }
 
 /**
@@ -55,7 +58,7 @@ export function decodeExport(signal: TableName, body: Uint8Array, format: OtlpFo
   const table = options.wireForm ? wireSchema(signal) : TABLE_SCHEMAS[signal];
   const schema = options.dedicated && signal === "traces" ? withDedicatedSchema(table) : table;
   const times = new TimeCheck(options.timeWindow ?? INT64_TIME_WINDOW);
-  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema, times);
+  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema, times, options.attributeLimits);
   const rejectReason = rejected.message(UNIT[signal]);
   return rejectReason === undefined
     ? { batch, accepted, rejected: rejected.count }

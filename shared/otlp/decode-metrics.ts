@@ -3,6 +3,7 @@
  * per data point of every gauge, sum, histogram, exponential histogram and summary.
  */
 import { KeyValueListText } from "./anyvalue-json.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
 import { contextProblem, forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
@@ -42,7 +43,7 @@ interface MetricInfo {
 }
 
 /** `times`: the window data point times must lie in (limits.ts). */
-export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, times = new TimeCheck()): DecodedRows {
+export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
   const c = {
     batch_id: new RepeatedUtf8Column(),
     metric_name: new Utf8Column(),
@@ -136,7 +137,8 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
         times.problem("start_time_unix_nano", p.startLo, p.startHi) ??
         times.problem("time_unix_nano", p.timeLo, p.timeHi) ??
         (p.hasCount ? int64CountProblem("count", p.countHi) : undefined) ??
-        contextProblem(res, scope);
+        contextProblem(res, scope) ??
+        limits?.problem(p.attributeCount, p.largestAttributeValue);
       if (problem !== undefined) rejected.add(problem);
       else pushPoint(m, p, res, scope);
     }

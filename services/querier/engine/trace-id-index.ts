@@ -18,9 +18,9 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { LRUCache } from "lru-cache";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
 
-/** 8 bytes each: 16M ids ≈ 128 MiB, about 450M spans' worth at the bench's 27 spans a trace. */
+/** 8 bytes each: 16M ids ≈ 128 MiB. */
 const DEFAULT_MAX_IDS = 16_000_000;
-/** About 20–40 ms of trace_id column reading per 200k-span file. */
+/** Each costs a read of a file's trace_id column. */
 const DEFAULT_MAX_BUILD_PER_CALL = 64;
 
 /** Sorted id keys of one file; null when the file cannot be indexed (always read). */
