@@ -114,7 +114,7 @@ describe("a batch that cannot be flushed", () => {
     expect(metrics).toMatch(/signalbox_writer_quarantined_batches_total\{table="traces"\} 1/);
     // One file per table for each org's good rows (the poisoner's too), and nothing else.
     for (const org of ["acme", "globex", "poisoner"]) expect(parquetFiles(org)).toHaveLength(3);
-  });
+  }, 60_000);
 
   test("is not retried: later flushes neither quarantine it again nor fail", async () => {
     await Bun.sleep(1_500); // several flush intervals
@@ -134,7 +134,7 @@ describe("a batch that cannot be flushed", () => {
     expect((await quarantined()).map((b) => b.batch_id).sort()).toEqual(["poison-logs", "poison-metrics", "poison-traces"]);
     for (const table of ["traces", "logs", "metrics"] as const) expect(await count("acme", table)).toBe(1);
     expect(parquetFiles("poisoner")).toHaveLength(3);
-  });
+  }, 60_000);
 });
 
 test("the router's client-facing Flight DoPut refuses a time past int64", async () => {
