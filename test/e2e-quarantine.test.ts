@@ -134,6 +134,11 @@ describe("a batch that cannot be flushed", () => {
     expect((await quarantined()).map((b) => b.batch_id).sort()).toEqual(["poison-logs", "poison-metrics", "poison-traces"]);
     for (const table of ["traces", "logs", "metrics"] as const) expect(await count("acme", table)).toBe(1);
     expect(parquetFiles("poisoner")).toHaveLength(3);
+    // A copy sent again (as a replica re-replicates what it holds) is acknowledged, not taken back in.
+    await putPoison("traces", "poison-traces");
+    await writer().action("flush", {});
+    expect(events("flush.quarantined")).toEqual([]);
+    expect(((await writer().action("health", {})) as { live_rows: number }).live_rows).toBe(0);
   }, 60_000);
 });
 

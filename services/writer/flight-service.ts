@@ -49,7 +49,9 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       const batch = received[0]!;
       const problem = wireSchemaProblem(batch.schema, d.table);
       if (problem) throw new FlightError("INVALID_ARGUMENT", problem);
-      if (deps.buffer.has(d.org_id, d.bucket, d.table, d.batch_id) || deps.buffer.wasFlushed(d.batch_id)) {
+      // Already held, persisted, or quarantined (a replica's copy of a batch this writer set
+      // aside must not bring it back): durable either way.
+      if (deps.buffer.has(d.org_id, d.bucket, d.table, d.batch_id) || deps.buffer.wasFlushed(d.batch_id) || deps.quarantine.has(d.batch_id)) {
         return { batch_id: d.batch_id, durable: true, duplicate: true } satisfies WriteAck;
       }
       // The batch stays in the form it arrived in (usually the wire form, with dictionaries):
