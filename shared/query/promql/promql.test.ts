@@ -101,6 +101,11 @@ describe("evaluation", () => {
     expect(e.httpStatus).toBe(422);
   });
 
+  test("a subquery whose grid alone passes the limit fails before it is built", async () => {
+    const e = await errorOf(evaluateInstant(source, "max_over_time(up[1y:1s])", 600_000, { maxSamples: 1_000_000 }));
+    expect(e.errorType).toBe("execution");
+  });
+
   test("an aborted query answers timeout", async () => {
     const signal = AbortSignal.abort(new DOMException("timed out", "TimeoutError"));
     const e = await errorOf(evaluateInstant(source, "up", 0, { signal }));
