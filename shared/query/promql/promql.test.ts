@@ -95,6 +95,12 @@ describe("evaluation", () => {
     expect(src.selects.map((s) => [s.startMs, s.endMs])).toEqual([[700_000, 1_960_000], [640_000, 1_900_000]]);
   });
 
+  test("the lookback delta decides how old a sample an instant selector still sees", async () => {
+    const at = 600_000 + 14_000;
+    expect(await evaluateInstant(source, "count(up)", at)).toMatchObject({ result: [{ value: [614, "2"] }] });
+    expect(await evaluateInstant(source, "count(up)", at, { lookbackDeltaMs: 10_000 })).toMatchObject({ result: [] });
+  });
+
   test("the sample limit fails the query with an execution error", async () => {
     const e = await errorOf(evaluateRange(source, "req_total", 0, 600_000, 15_000, { maxSamples: 50 }));
     expect(e.errorType).toBe("execution");
