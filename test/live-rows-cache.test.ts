@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
 import { withSchema } from "../shared/flight/index.ts";
-import { tracesSchema } from "../shared/tables/tables.ts";
+import { tracesSchema } from "../shared/tables/index.ts";
 import { liveBatchId, type LiveTicket } from "../shared/writepath/index.ts";
 import { localFileSource } from "../services/querier/file-cache-source.ts";
 import { LiveBatchCache } from "../services/querier/live-cache.ts";

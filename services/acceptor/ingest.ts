@@ -7,7 +7,7 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
-import { type TableName } from "../../shared/tables/index.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import { decodeExport, encodeExportResponse, OtlpDecodeError, type DecodeOptions, type OtlpFormat } from "../../shared/otlp/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/index.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";

@@ -24,9 +24,9 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   // Idle scopes go even when no query comes to drop them.
   const sweeper = setInterval(() => liveCache.sweep(), 30_000);
   sweeper.unref();
-  metrics.gauge("signalbox_querier_live_cache_bytes", "live batches kept from the writers between queries", () => [[undefined, liveCache.bytes]]);
-  const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind");
-  const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code");
+  metrics.gauge("signalbox_querier_live_cache_bytes", "live batches kept from the writers between queries", [], () => [[undefined, liveCache.bytes]]);
+  const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind", ["kind"]);
+  const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code", ["kind", "code"]);
   // Discovery starts after the Flight port is bound (its address is what registers), but
   // queries need the resolver: hold it here once discovery is up.
   let resolver: Resolver | undefined;

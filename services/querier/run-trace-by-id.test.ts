@@ -9,7 +9,7 @@ import type { RecordBatch } from "apache-arrow";
 import type { DataFile } from "../../shared/catalog/index.ts";
 import { withSchema } from "../../shared/flight/index.ts";
 import { parseTicket, type TraceByIdTicket } from "../../shared/query/index.ts";
-import { tracesSchema } from "../../shared/tables/tables.ts";
+import { tracesSchema } from "../../shared/tables/index.ts";
 import { quietLog } from "../../test/helpers/query-engine.ts";
 import { startStandInWriter, type StandInWriter } from "../../test/helpers/stand-in-writer.ts";
 import { sid, spansBatch, tempDir, tid, writeParquet, type SpanSpec } from "../../test/helpers/query-fixtures.ts";
