@@ -76,7 +76,8 @@ export const QUERY_LANGUAGES: readonly QueryLanguage[] = [
       init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sql: text }) },
     }),
   },
-  // PromQL: append its entry here once the router serves /api/v1/query (issue #14's series engine).
+  // PromQL: the engine is in shared/query/promql; append its entry here (seeds, tokens, and a
+  // request to `/api/v1/query` or `/api/v1/query_range`) once the router serves those routes.
 ];
 
 /** Text `i` of the run seeded `seed` for a language. */
