@@ -135,7 +135,7 @@ export const configSchema = z.strictObject({
         "memory one SQL query may use: it runs in its own process, stopped beyond this (HTTP 422)",
       ),
       max_concurrent_sql: positiveInt(2).describe(
-        "SQL queries a querier runs at once (each up to query.max_memory); more wait within query.timeout, then get 504",
+        "SQL queries a querier runs at once (each up to query.max_memory); more wait up to half of query.timeout, then get 503",
       ),
       max_process_memory: size("1GiB").describe(
         "memory the querier's shared DuckDB (search, trace by id, logs, tags) may use for all its queries together",

@@ -9,6 +9,7 @@ export type QueryErrorCode =
   | "NOT_FOUND"
   | "RESOURCE_EXHAUSTED"
   | "DEADLINE_EXCEEDED"
+  | "UNAVAILABLE"
   | "INTERNAL";
 
 const HTTP_STATUS: Record<QueryErrorCode, number> = {
@@ -19,6 +20,8 @@ const HTTP_STATUS: Record<QueryErrorCode, number> = {
   // query cannot help, so not 429, which clients retry.
   RESOURCE_EXHAUSTED: 422,
   DEADLINE_EXCEEDED: 504,
+  // Overloaded (every slot busy) or a dependency down: retry later.
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

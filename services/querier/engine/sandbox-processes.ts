@@ -2,7 +2,7 @@
  * User SQL runs in a process of its own (sandbox-child.ts), one per query, so that no query
  * can take the querier down: the parent watches the child's resident memory and kills it
  * past `maxMemoryBytes` (422), kills it past the time limit (504), and runs at most
- * `maxConcurrent` at once (the others wait within their time limit), so SQL never holds
+ * `maxConcurrent` at once (the others wait up to half their time limit, then 503), so SQL never holds
  * more than maxConcurrent × maxMemoryBytes. One child is kept started ahead, so a query
  * does not wait for a process to boot.
  */
@@ -73,7 +73,8 @@ export class SqlSandboxes {
 
   async run(run: SqlRun): Promise<SandboxResult> {
     const deadline = Date.now() + run.timeoutMs;
-    await this.acquire(deadline, run.timeoutMs);
+    // Waiting for a slot may take half the query's time; the other half is for running it.
+    await this.acquire(Date.now() + run.timeoutMs / 2);
     try {
       const { child, output } = await this.bootedChild();
       return await this.runIn(child, output, run, deadline);
@@ -197,13 +198,14 @@ export class SqlSandboxes {
     return child;
   }
 
-  private async acquire(deadline: number, timeoutMs: number): Promise<void> {
+  /** Overloaded past `waitUntil`: 503, which clients retry (the query itself was not tried). */
+  private async acquire(waitUntil: number): Promise<void> {
     while (this.running >= this.limits.maxConcurrent) {
-      const left = deadline - Date.now();
+      const left = waitUntil - Date.now();
       if (left <= 0) {
         throw new QueryError(
-          "DEADLINE_EXCEEDED",
-          `query exceeded its time limit of ${timeoutMs} ms waiting for one of the ${this.limits.maxConcurrent} SQL slots (query.max_concurrent_sql)`,
+          "UNAVAILABLE",
+          `all ${this.limits.maxConcurrent} SQL slots of this querier (query.max_concurrent_sql) stayed busy: retry later`,
         );
       }
       await new Promise<void>((resolve) => {
