@@ -127,8 +127,10 @@ describe("a batch that cannot be flushed", () => {
   test("a restart replays the WAL without bringing it back", async () => {
     await cluster.kill();
     cluster = await startRoleProcess("monolith", env);
+    // Quarantined batches are released from the WAL, and a WAL segment holding nothing live
+    // is deleted at once: the restart finds none of them there to skip.
     const replay = events("wal.replay.done")[0]!;
-    expect(replay.quarantined).toBe(3);
+    expect(replay.quarantined).toBe(0);
     await writer().action("flush", {});
     expect(events("flush.quarantined")).toEqual([]);
     expect((await quarantined()).map((b) => b.batch_id).sort()).toEqual(["poison-logs", "poison-metrics", "poison-traces"]);
