@@ -6,6 +6,7 @@ import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightClientPool, FlightError, startFlightServer } from "../../shared/flight/index.ts";
 import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import { parseTicket, QueryError } from "../../shared/query/index.ts";
+import { RetentionPolicy } from "../../shared/retention/index.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
@@ -21,6 +22,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
   const manifest = new ManifestCache(catalog);
+  const retention = RetentionPolicy.fromConfig(config);
   // Idle scopes go even when no query comes to drop them.
   const sweeper = setInterval(() => liveCache.sweep(), 30_000);
   sweeper.unref();
@@ -47,7 +49,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
           const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
-          const deps = { files, manifest, resolver, pool, log, liveCache };
+          const deps = { files, manifest, resolver, pool, log, liveCache, retention };
           const result =
             ticket.kind === "trace_by_id"
               ? await runTraceById(deps, engine, ticket, deadline)

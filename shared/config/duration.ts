@@ -1,6 +1,6 @@
-/** Durations are written as strings ("250ms", "30s", "5m", "1h") and used as milliseconds. */
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+/** Durations are written as strings ("250ms", "30s", "5m", "1h", "14d") and used as milliseconds. */
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
 export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text.trim());

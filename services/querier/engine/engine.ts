@@ -121,10 +121,10 @@ export class QueryEngine {
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
         const search = ticket.kind === "search";
-        const { files, live } = tableSources;
+        const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated: search, needed: files.length === 0 }, async (liveSource) => {
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search });
-          return this.runBuiltIn(connection, ticket, files, liveSource);
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search, notBeforeNs });
+          return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs);
         });
       });
     } finally {
@@ -137,9 +137,10 @@ export class QueryEngine {
     ticket: Exclude<Ticket, { kind: "sql" }>,
     files: readonly string[],
     liveSource: string | null,
+    notBeforeNs: bigint | undefined,
   ): Promise<Table> {
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds), this.maxRows);
+    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
     const { sql, schema } = builtInSql(ticket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);
