@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CatalogRepository, DataFile } from "../../../shared/catalog/index.ts";
 import type { TableName } from "../../../shared/signals/tables.ts";
-import { isRemoteBlobStore, type BlobStore } from "../../../shared/storage/index.ts";
+import { isRemoteBlobStore, parquetPath, type BlobStore } from "../../../shared/storage/index.ts";
 import { fileColumnsSql, mergeParquet, type MergeInput, type MergeResult } from "./merge.ts";
 import type { CompactionJob } from "./plan.ts";
 
@@ -20,6 +20,8 @@ export interface CompactDeps {
   db: DuckDBConnection;
   /** A private folder for this job's downloads and output. */
   workDir: string;
+  /** epoch ms: when the inputs are retired (the delete grace counts from it). */
+  now: () => number;
 }
 
 export type CompactOutcome =
@@ -34,11 +36,14 @@ export async function compactPartition(deps: CompactDeps, job: CompactionJob): P
   try {
     const local = await localInputs(deps, job.inputs);
     const inputs = await largestSchemaGroup(deps.db, local);
-    if (inputs.length < 2) return { kind: "skipped" };
+    // A retention rewrite is worth it for one file; a plain merge is not.
+    if (inputs.length < (job.notBeforeNs === undefined ? 2 : 1)) return { kind: "skipped" };
     const first = inputs[0]!.file;
-    const key = `${job.partition}/${Bun.randomUUIDv7()}.parquet`;
     const merged = join(deps.workDir, "out.parquet");
-    const merge = await mergeParquet(deps.db, first.table as TableName, inputs, merged);
+    const table = first.table as TableName;
+    const merge = await mergeParquet(deps.db, table, inputs, merged, job.notBeforeNs);
+    // Same folder as the inputs unless retention cut the earliest rows: then its new first hour.
+    const key = parquetPath({ orgId: first.orgId, bucket: first.bucket, table, minTimeNs: merge.minTimeNs });
     await deps.store.putFile(key, merged);
     const output: DataFile = {
       path: key,
@@ -57,7 +62,8 @@ export async function compactPartition(deps: CompactDeps, job: CompactionJob): P
     const files = inputs.map((i) => i.file);
     // If this throws, the commit may or may not have happened: the output stays either way
     // (recorded, or an orphan the sweep removes), and the inputs stay until retired.
-    const committed = await deps.catalog.replaceDataFiles({ remove: files.map((f) => f.path), add: output, reason: "compacted", at: Date.now() });
+    const reason = job.notBeforeNs === undefined ? "compacted" : "expired";
+    const committed = await deps.catalog.replaceDataFiles({ remove: files.map((f) => f.path), add: output, reason, at: deps.now() });
     if (!committed) {
       await deps.store.remove(key);
       return { kind: "superseded", inputs: files };

@@ -177,4 +177,24 @@ describe("retention", () => {
     expect(existsSync(store.localPath(young[0]!.path)!)).toBe(true);
     expect(metrics.render()).toContain('signalbox_retention_expired_rows_total{table="traces"} 50');
   });
+
+  test("a file with rows on both sides of the cutoff is rewritten without the expired rows", async () => {
+    const now = Number((T0 + 10n * HOUR_NS) / 1_000_000n);
+    // One flush holding an old batch and a young one (late data): it straddles a 5 h cutoff.
+    const old = makeSpanBatch({ batchId: "old", rows: 30, baseTimeNs: T0 + 2n * HOUR_NS });
+    const young = makeSpanBatch({ batchId: "young", rows: 20, baseTimeNs: T0 + 8n * HOUR_NS });
+    const mixed = await flushFile(target(), "traces", [old, young], ["old", "young"]);
+    const c = await compactor({ deleteGraceMs: 1_000 }, new RetentionPolicy(5 * 3_600_000));
+    await c.runOnce(now);
+    await c.runOnce(now + 2_000);
+    await c.stop();
+    const after = await listed();
+    expect(after).toHaveLength(1);
+    expect(after[0]!.rows).toBe(20);
+    // Its folder is the hour of its new first row; both batch ids stay persisted (no replica flushes them again).
+    expect(after[0]!.path).toContain("hour=08");
+    expect(after[0]!.batchIds.sort()).toEqual(["old", "young"]);
+    expect(await rowsPerBatch(duck.connection, localPaths(after))).toEqual(new Map([["young", 20]]));
+    expect(existsSync(store.localPath(mixed.path)!)).toBe(false);
+  });
 });

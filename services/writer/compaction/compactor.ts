@@ -1,7 +1,7 @@
 /**
  * The writer's data lifecycle, every `compaction.interval`: for the shards this writer is
- * primary of, drop files past retention and merge each partition's small files
- * (compact-partition.ts); for the whole store, delete retired files once
+ * primary of, drop files past retention, rewrite those that straddle the retention cutoff
+ * without their expired rows, and merge each partition's small files (compact-partition.ts); for the whole store, delete retired files once
  * `compaction.delete_grace` has passed and sweep orphans (files no catalog row knows, older
  * than the grace: left by a crash between storing a file and recording it).
  *
@@ -12,6 +12,7 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { CatalogRepository, DataFile, ManifestScope } from "../../../shared/catalog/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
@@ -20,7 +21,7 @@ import type { RetentionPolicy } from "../../../shared/retention/index.ts";
 import { parseParquetPath, type BlobStore } from "../../../shared/storage/index.ts";
 import { compactPartition } from "./compact-partition.ts";
 import { LifecycleMetrics } from "./metrics.ts";
-import { expiredFiles, planCompactions, type CompactionJob } from "./plan.ts";
+import { expiredFiles, partitionOf, planCompactions, straddlingFiles, type CompactionJob } from "./plan.ts";
 
 export interface CompactorOptions {
   intervalMs: number;
@@ -118,12 +119,19 @@ export class Compactor {
     for (const scope of await this.deps.catalog.listManifestScopes()) {
       const files = (await this.deps.catalog.listDataFiles(scope)).filter((f) => this.deps.isPrimary(f.shardId));
       const live = await this.expire(scope, files, now, summary);
-      const planned = planCompactions(live, { targetBytes: this.deps.options.targetFileBytes, minFiles: this.deps.options.minFiles });
+      const cutoff = this.deps.retention.cutoffNs(scope, now);
+      const straddling = cutoff === undefined ? [] : straddlingFiles(live, cutoff);
+      const cut = new Set(straddling.map((f) => f.path));
+      const planned = [
+        ...straddling.map((f) => ({ partition: partitionOf(f.path), inputs: [f], notBeforeNs: cutoff })),
+        ...planCompactions(live.filter((f) => !cut.has(f.path)), { targetBytes: this.deps.options.targetFileBytes, minFiles: this.deps.options.minFiles }),
+      ];
       jobs.push(...planned);
       backlog.set(scope.table, (backlog.get(scope.table) ?? 0) + planned.reduce((n, j) => n + j.inputs.length, 0));
     }
     this.metrics.setBacklog(backlog);
-    await this.runJobs(jobs, summary, backlog);
+    const started = performance.now();
+    await this.runJobs(jobs, summary, backlog, () => now + (performance.now() - started));
     summary.deleted = await this.deleteRetired(now);
     summary.orphans = await this.sweepOrphans(now);
     if (summary.compacted + summary.expired + summary.deleted + summary.orphans > 0) this.deps.log.info("compaction.pass", { ...summary });
@@ -146,14 +154,14 @@ export class Compactor {
   }
 
   /** At most `concurrency` jobs at once, each on its own connection. */
-  private async runJobs(jobs: CompactionJob[], summary: RunSummary, backlog: Map<string, number>): Promise<void> {
+  private async runJobs(jobs: CompactionJob[], summary: RunSummary, backlog: Map<string, number>, clock: () => number): Promise<void> {
     let next = 0;
     const worker = async (slot: number) => {
       const db = await this.duck.instance.connect();
       try {
         while (next < jobs.length && !this.stopped) {
           const job = jobs[next++]!;
-          if (await this.runJob(job, db, slot)) summary.compacted++;
+          if (await this.runJob(job, db, slot, clock)) summary.compacted++;
           const table = job.inputs[0]!.table;
           backlog.set(table, Math.max(0, (backlog.get(table) ?? 0) - job.inputs.length));
           this.metrics.setBacklog(backlog);
@@ -165,11 +173,11 @@ export class Compactor {
     await Promise.all(Array.from({ length: Math.min(this.deps.options.concurrency, jobs.length) }, (_, i) => worker(i)));
   }
 
-  private async runJob(job: CompactionJob, db: Awaited<ReturnType<DuckDBHandle["instance"]["connect"]>>, slot: number): Promise<boolean> {
+  private async runJob(job: CompactionJob, db: DuckDBConnection, slot: number, now: () => number): Promise<boolean> {
     const started = performance.now();
     const table = job.inputs[0]!.table;
     try {
-      const outcome = await compactPartition({ ...this.deps, db, workDir: join(this.workRoot, `job-${slot}`) }, job);
+      const outcome = await compactPartition({ ...this.deps, db, now, workDir: join(this.workRoot, `job-${slot}`) }, job);
       if (outcome.kind === "superseded") this.deps.log.warn("compaction.superseded", { partition: job.partition, inputs: outcome.inputs.length });
       if (outcome.kind !== "compacted") {
         this.metrics.run(table, outcome.kind);

@@ -31,8 +31,17 @@ export interface MergeResult {
   duplicateRows: number;
 }
 
-/** `inputs` in the order their batches are preferred (oldest first); all of one table, org, bucket and shard. */
-export async function mergeParquet(db: DuckDBConnection, table: TableName, inputs: readonly MergeInput[], destPath: string): Promise<MergeResult> {
+/**
+ * `inputs` in the order their batches are preferred (oldest first); all of one table, org,
+ * bucket and shard. With `notBeforeNs`, rows older than it (past retention) are left out.
+ */
+export async function mergeParquet(
+  db: DuckDBConnection,
+  table: TableName,
+  inputs: readonly MergeInput[],
+  destPath: string,
+  notBeforeNs?: bigint,
+): Promise<MergeResult> {
   const first = inputs[0]!.file;
   const { batchIds, dropped } = batchOwnership(inputs);
   const paths = inputs.map((i) => i.localPath);
@@ -51,7 +60,10 @@ export async function mergeParquet(db: DuckDBConnection, table: TableName, input
     source =
       `(SELECT s.* EXCLUDE (filename) FROM read_parquet(${list}, hive_partitioning = false, filename = true) s ` +
       `ANTI JOIN compaction_dropped d ON s.filename = d.filename AND s.batch_id = d.batch_id)`;
-    const time = quoteIdent(TIME_COLUMN[table]);
+  }
+  const time = quoteIdent(TIME_COLUMN[table]);
+  if (notBeforeNs !== undefined) source = `(SELECT * FROM ${source} WHERE ${time} >= ${notBeforeNs})`;
+  if (dropped.length > 0 || notBeforeNs !== undefined) {
     const counted = await db.runAndReadAll(`SELECT count(*) AS n, min(${time}) AS lo, max(${time}) AS hi FROM ${source}`);
     const [n, lo, hi] = counted.getRows()[0] as [bigint, bigint, bigint];
     facts = { rows: Number(n), minTimeNs: lo, maxTimeNs: hi };

@@ -10,6 +10,8 @@ export interface CompactionJob {
   /** The hour folder the inputs share (`{org}/{bucket}/{table}/date=…/hour=…`). */
   partition: string;
   inputs: DataFile[];
+  /** Retention: rows before this are left out (a file that straddles the cutoff is rewritten, even alone). */
+  notBeforeNs?: bigint;
 }
 
 export interface PlanOptions {
@@ -55,4 +57,9 @@ export function planCompactions(files: readonly DataFile[], opts: PlanOptions): 
 /** Files wholly older than `cutoffNs`: every row in them is past retention. */
 export function expiredFiles(files: readonly DataFile[], cutoffNs: bigint): DataFile[] {
   return files.filter((f) => BigInt(f.maxTime) < cutoffNs);
+}
+
+/** Files with rows on both sides of `cutoffNs`: rewritten without the expired ones. */
+export function straddlingFiles(files: readonly DataFile[], cutoffNs: bigint): DataFile[] {
+  return files.filter((f) => BigInt(f.minTime) < cutoffNs && BigInt(f.maxTime) >= cutoffNs);
 }
