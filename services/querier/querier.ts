@@ -21,7 +21,8 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
-  const manifest = new ManifestCache(catalog);
+  // Queries that listed a file before it was compacted away keep their pinned copy; later ones never ask for it.
+  const manifest = new ManifestCache(catalog, undefined, (paths) => void files.forget(paths).catch((err) => log.warn("cache.forget_failed", { err })));
   const retention = RetentionPolicy.fromConfig(config);
   // Idle scopes go even when no query comes to drop them.
   const sweeper = setInterval(() => liveCache.sweep(), 30_000);
