@@ -22,7 +22,7 @@ import { createLogger } from "../shared/log/index.ts";
 import { MetricsRegistry } from "../shared/metrics/index.ts";
 import { parseTicket } from "../shared/query/index.ts";
 import { RetentionPolicy } from "../shared/retention/index.ts";
-import { decodeExport } from "../shared/signals/index.ts";
+import { decodeExport } from "../shared/otlp/index.ts";
 import { LocalBlobStore } from "../shared/storage/index.ts";
 import { QueryEngine } from "../services/querier/engine/index.ts";
 import { Compactor } from "../services/writer/compaction/compactor.ts";

@@ -7,10 +7,9 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
-import {
-  decodeExport, encodeExportResponse, OtlpDecodeError, type DecodeOptions, type OtlpFormat, type TableName,
-} from "../../shared/signals/index.ts";
-import { grpcToHttpStatus } from "../../shared/flight/status.ts";
+import { type TableName } from "../../shared/tables/index.ts";
+import { decodeExport, encodeExportResponse, OtlpDecodeError, type DecodeOptions, type OtlpFormat } from "../../shared/otlp/index.ts";
+import { grpcToHttpStatus } from "../../shared/flight/index.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
 import { requestBatchId } from "./batch-id.ts";
 import { SinkRejectedError, SinkUnavailableError, type BatchSink } from "./sink.ts";

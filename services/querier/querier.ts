@@ -12,13 +12,13 @@ import { openParquetFileSource } from "./file-cache-source.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
 import { LiveBatchCache } from "./live-cache.ts";
 import { ManifestCache } from "./manifest-cache.ts";
-import { runTraceById } from "./trace-by-id.ts";
+import { runTraceById } from "./run-trace-by-id.ts";
 
 export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
   // storage.url: local Parquet files are read in place; S3 objects through the local file cache.
   const files = await openParquetFileSource({ config, log, metrics });
-  const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
+  const engine = await QueryEngine.open({ log, maxRows: config.query.max_result_rows, timeoutMs: config.query.timeout });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
   // Queries that listed a file before it was compacted away keep their pinned copy; later ones never ask for it.
@@ -49,7 +49,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           const ticket = parseTicket(raw);
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
-          const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
+          const deadline = callCtx.deadline ?? Date.now() + config.query.timeout;
           const deps = { files, manifest, resolver, pool, log, liveCache, retention };
           const result =
             ticket.kind === "trace_by_id"

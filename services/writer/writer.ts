@@ -18,7 +18,7 @@ import { Flusher } from "./flusher.ts";
 import { writerHandlers } from "./flight-service.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 import { rebuildManifest } from "./manifest-rebuild.ts";
-import { replayWal } from "./recovery.ts";
+import { replayWal } from "./wal-replay.ts";
 import { ReplicaSync } from "./replica-sync.ts";
 import { ShardOwnership } from "./shard-ownership.ts";
 import { WriteAheadLog } from "./wal/index.ts";
@@ -58,7 +58,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     suspect: (writer) => resolver?.markSuspect(writer.id),
     intervalMs: syncMs,
     stuckAfterMs: 2 * config.writer.flush_interval + 2_000,
-    copyTimeoutMs: Math.max(1_000, config.acceptor.write_timeout),
+    copyTimeoutMs: Math.max(1_000, config.write.timeout),
   });
   const flusher = new Flusher({
     buffer, wal, store, catalog, db: duck.connection, scratchDir, log, metrics,

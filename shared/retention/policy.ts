@@ -3,7 +3,7 @@
  * in `retention.overrides` matches; a period of 0 keeps rows forever. Writers use it to drop files past it; queriers use it to
  * hide rows past it, so a query never sees expired rows even while their files still exist.
  */
-import type { TableName } from "../signals/tables.ts";
+import type { TableName } from "../tables/index.ts";
 
 export interface RetentionOverride {
   org: string;

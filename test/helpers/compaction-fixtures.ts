@@ -8,7 +8,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
 import type { CatalogRepository, DataFile } from "../../shared/catalog/index.ts";
 import { quoteLiteral } from "../../shared/duckdb/index.ts";
-import type { TableName } from "../../shared/signals/tables.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import { parquetPath, type BlobStore } from "../../shared/storage/index.ts";
 import { footerMetadata, writeParquet } from "../../services/writer/parquet/index.ts";
 

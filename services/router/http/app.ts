@@ -21,7 +21,7 @@ import { tenancyMiddleware } from "./tenancy.ts";
 
 /** The configuration keys the HTTP layer reads (a full `Config` fits). */
 export interface RouterHttpConfig {
-  router: Pick<Config["router"], "query_timeout" | "max_result_rows">;
+  query: Pick<Config["query"], "timeout" | "max_result_rows">;
   auth: Pick<Config["auth"], "tokens">;
 }
 
@@ -59,8 +59,8 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   app.notFound((c) => errorResponse(404, `no route ${c.req.method} ${c.req.path}`));
 
   const deps: RouteDeps = {
-    run: createQueryRunner(backend, config.router.query_timeout),
-    maxResultRows: config.router.max_result_rows,
+    run: createQueryRunner(backend, config.query.timeout),
+    maxResultRows: config.query.max_result_rows,
     guard: tenancyMiddleware(config.auth.tokens, "query"),
   };
 

@@ -9,7 +9,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CatalogRepository, DataFile } from "../../../shared/catalog/index.ts";
-import type { TableName } from "../../../shared/signals/tables.ts";
+import type { TableName } from "../../../shared/tables/index.ts";
 import { isRemoteBlobStore, parquetPath, type BlobStore } from "../../../shared/storage/index.ts";
 import { fileColumnsSql, mergeParquet, type MergeInput, type MergeResult } from "./merge.ts";
 import type { CompactionJob } from "./plan.ts";

@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DataFile } from "../../../shared/catalog/index.ts";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { SORT_ORDER, TIME_COLUMN, type TableName } from "../../../shared/signals/tables.ts";
+import { SORT_ORDER, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
 import { footerFacts, footerMetadata, kvMetadataSql, PARQUET_OPTIONS } from "../parquet/index.ts";
 
