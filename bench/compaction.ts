@@ -92,7 +92,8 @@ const compacted = await catalog.listDataFiles({ ...SCOPE, table: "traces" });
 const compactedBytes = compacted.reduce((n, f) => n + f.bytes, 0);
 log(`compacted ${small.length} files into ${compacted.length} in ${passes} pass(es), ${compactWall.toFixed(1)} s wall`);
 
-const engine = await QueryEngine.open({ log: quiet, maxRows: 100_000, timeoutMs: 60_000 });
+// Generous: a search over a thousand small files on a loaded machine takes long, and that is what is measured.
+const engine = await QueryEngine.open({ log: quiet, maxRows: 100_000, timeoutMs: 600_000 });
 const paths = (list: DataFile[]) => list.map((f) => store.localPath(f.path)!);
 const smallPaths = paths(small);
 const compactedPaths = paths(compacted);

@@ -16,6 +16,13 @@ const duration = (fallback: string) =>
 const port = (fallback: number) =>
   z.number({ error: "expected a port number (0 picks a free port)" }).int().min(0).max(65535).default(fallback);
 
+/** A DuckDB memory_limit value: "512MB", "1GiB". */
+const duckdbMemory = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { error: 'expected a size such as "512MB" or "1GiB"' })
+    .default(fallback);
+
 const positiveInt = (fallback: number) => z.number({ error: "expected a whole number" }).int().positive().default(fallback);
 
 const DSN_SCHEMES = /^(sqlite::memory:|sqlite:.+|postgres(ql)?:\/\/.+)$/;
@@ -143,11 +150,7 @@ export const configSchema = z.strictObject({
       http_port: port(9061).describe("writer /healthz, /ready, /metrics"),
       flush_interval: duration("10s").describe("how often the live buffer is written to Parquet"),
       max_buffer_rows: positiveInt(200_000).describe("live-buffer rows that trigger a flush"),
-      flush_memory_limit: z
-        .string()
-        .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { error: 'expected a size such as "512MB" or "1GiB"' })
-        .default("512MB")
-        .describe("memory DuckDB may use while writing Parquet (it spills to disk beyond it)"),
+      flush_memory_limit: duckdbMemory("512MB").describe("memory DuckDB may use while writing Parquet (it spills to disk beyond it)"),
       flush_threads: positiveInt(1).describe(
         "DuckDB threads for writing Parquet; 1 leaves the other cores to ingest (more threads cost more CPU per row)",
       ),
@@ -164,11 +167,7 @@ export const configSchema = z.strictObject({
       ),
       min_files: positiveInt(4).describe("small files a partition must hold before it is compacted"),
       concurrency: positiveInt(1).describe("partitions one writer compacts at once (each on one DuckDB thread)"),
-      memory_limit: z
-        .string()
-        .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { error: 'expected a size such as "512MB" or "1GiB"' })
-        .default("512MB")
-        .describe("memory DuckDB may use to sort a partition being compacted (it spills to disk beyond it)"),
+      memory_limit: duckdbMemory("512MB").describe("memory DuckDB may use to sort a partition being compacted (it spills to disk beyond it)"),
       delete_grace: duration("10m").describe(
         "how long compacted or expired files stay in storage after leaving the manifest (queries in flight still read them); also the age an unknown file must reach before the orphan sweep deletes it",
       ),
