@@ -17,6 +17,7 @@ import type { RetentionPolicy } from "../../shared/retention/index.ts";
 import type { TableName } from "../../shared/tables/index.ts";
 import { LIVE_BATCH_IDS_KEY, liveBatchId, type LiveTicket } from "../../shared/writepath/index.ts";
 import type { ParquetFileSource } from "./file-cache-source.ts";
+import type { ScanBudget, ScanLimits } from "./scan-budget.ts";
 import type { LiveBatchCache } from "./live-cache.ts";
 import type { ManifestCache } from "./manifest-cache.ts";
 
@@ -55,12 +56,16 @@ export interface SourceDeps {
   liveCache?: LiveBatchCache;
   /** How long rows are kept (absent: forever). */
   retention?: RetentionPolicy;
+  /** Per-org limits on what a query may read (scan-budget.ts). */
+  scanLimits: ScanLimits;
 }
 
-export async function gatherSources(deps: SourceDeps, asked: SourceScope, deadline: number): Promise<GatheredSources> {
+/** `budget`: what the query may still read; undefined for a trace by id (scan-budget.ts). */
+export async function gatherSources(deps: SourceDeps, asked: SourceScope, deadline: number, budget: ScanBudget | undefined): Promise<GatheredSources> {
   const scope = withRetention(deps, asked);
   const { batches, unreachable } = await fetchLive(deps, scope, deadline);
   const chosen = await listFiles(deps, scope);
+  budget?.charge(chosen.reduce((sum, file) => sum + file.bytes, 0));
   const local = await deps.files.acquire(chosen, { traceId: scope.traceId });
   return { files: local.paths, release: local.release, live: liveNotIn(batches, chosen), unreachable, notBeforeNs: scope.notBeforeNs };
 }

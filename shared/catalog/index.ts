@@ -4,5 +4,6 @@ export { CatalogError, type CatalogErrorCode } from "./errors.ts";
 export { parseCatalogDsn, redactDsn, type CatalogTarget } from "./dsn.ts";
 export type { CatalogRepository } from "./repository.ts";
 export type {
-  DataFile, DataFileQuery, ManifestDelta, ManifestReplacement, ManifestScope, RetiredFile, RetireReason, ServiceInstance, ShardAssignment, ShardMap,
+  DataFile, DataFileQuery, ManifestDelta, ManifestReplacement, ManifestScope, ManifestSummary, RetiredFile, RetireReason, ServiceInstance, ShardAssignment,
+  ShardMap,
 } from "./model.ts";

@@ -4,7 +4,7 @@
  * synchronous, so nothing here awaits inside one.
  */
 import type {
-  DataFile, DataFileQuery, ManifestDelta, ManifestReplacement, ManifestScope, RetiredFile, ServiceInstance, ShardAssignment, ShardMap,
+  DataFile, DataFileQuery, ManifestDelta, ManifestReplacement, ManifestScope, ManifestSummary, RetiredFile, ServiceInstance, ShardAssignment, ShardMap,
 } from "./model.ts";
 
 export interface CatalogRepository {
@@ -38,6 +38,8 @@ export interface CatalogRepository {
    */
   addDataFile(file: DataFile): Promise<void>;
   listDataFiles(query: DataFileQuery): Promise<DataFile[]>;
+  /** Files, bytes, rows and data time range of every (org, bucket, table) in the manifest, in that order. */
+  manifestSummary(): Promise<ManifestSummary[]>;
   /**
    * A scope's files relative to `since`, a generation this method returned before (0 =
    * none held): everything when nothing is held, when a file was removed since, or when

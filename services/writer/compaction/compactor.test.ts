@@ -88,7 +88,7 @@ describe("compaction", () => {
     // The inputs are retired, not deleted: queries that listed them keep reading them until the grace has passed.
     expect(before.every((f) => existsSync(store.localPath(f.path)!))).toBe(true);
     expect((await catalog.retiredFiles(Date.now())).length).toBe(11);
-    expect(metrics.render()).toContain('signalbox_compaction_runs_total{outcome="compacted",table="traces"} 2');
+    expect(await metrics.render()).toContain('signalbox_compaction_runs_total{outcome="compacted",table="traces"} 2');
   });
 
   test("a batch two files hold (flushed twice after a failover) is stored once", async () => {
@@ -129,7 +129,7 @@ describe("compaction", () => {
     expect(await catalog.retiredFiles(Number.MAX_SAFE_INTEGER)).toEqual([]);
     const output = (await listed())[0]!;
     expect(existsSync(store.localPath(output.path)!)).toBe(true);
-    expect(metrics.render()).toContain('signalbox_storage_deleted_files_total{reason="compacted",table="traces"} 3');
+    expect(await metrics.render()).toContain('signalbox_storage_deleted_files_total{reason="compacted",table="traces"} 3');
   });
 
   test("only the shards this writer is primary of are compacted", async () => {
@@ -175,7 +175,7 @@ describe("retention", () => {
     await c.stop();
     expect(existsSync(store.localPath(old[0]!.path)!)).toBe(false);
     expect(existsSync(store.localPath(young[0]!.path)!)).toBe(true);
-    expect(metrics.render()).toContain('signalbox_retention_expired_rows_total{table="traces"} 50');
+    expect(await metrics.render()).toContain('signalbox_retention_expired_rows_total{table="traces"} 50');
   });
 
   test("a file with rows on both sides of the cutoff is rewritten without the expired rows", async () => {

@@ -16,20 +16,24 @@ export class LifecycleMetrics {
   private readonly deletedFiles: Counter;
 
   constructor(m: MetricsRegistry) {
-    this.runs = m.counter("signalbox_compaction_runs_total", "compaction jobs by table and outcome (compacted, superseded, skipped, failed)");
-    this.seconds = m.histogram("signalbox_compaction_seconds", "time to compact one partition's files into one and record it");
-    this.filesIn = m.counter("signalbox_compaction_input_files_total", "small files merged away by compaction, by table");
-    this.rowsOut = m.counter("signalbox_compaction_rows_total", "rows written by compaction, by table");
-    this.bytesIn = m.counter("signalbox_compaction_input_bytes_total", "bytes of the files compaction merged, by table");
-    this.bytesOut = m.counter("signalbox_compaction_output_bytes_total", "bytes of the files compaction wrote, by table");
-    this.backlog = m.gauge("signalbox_compaction_backlog_files", "files awaiting compaction on this writer's primary shards, by table");
-    this.expiredFiles = m.counter("signalbox_retention_expired_files_total", "files removed from the manifest because every row in them was past retention, by table");
-    this.expiredRows = m.counter("signalbox_retention_expired_rows_total", "rows removed by retention, by table");
+    this.runs = m.counter("signalbox_compaction_runs_total", "compaction jobs by table and outcome (compacted, superseded, skipped, failed)", ["table", "outcome"]);
+    this.seconds = m.histogram("signalbox_compaction_seconds", "time to compact one partition's files into one and record it", ["table"]);
+    this.filesIn = m.counter("signalbox_compaction_input_files_total", "small files merged away by compaction, by table", ["table"]);
+    this.rowsOut = m.counter("signalbox_compaction_rows_total", "rows written by compaction, by table", ["table"]);
+    this.bytesIn = m.counter("signalbox_compaction_input_bytes_total", "bytes of the files compaction merged, by table", ["table"]);
+    this.bytesOut = m.counter("signalbox_compaction_output_bytes_total", "bytes of the files compaction wrote, by table", ["table"]);
+    this.backlog = m.gauge("signalbox_compaction_backlog_files", "files awaiting compaction on this writer's primary shards, by table", ["table"]);
+    this.expiredFiles = m.counter("signalbox_retention_expired_files_total", "files removed from the manifest because every row in them was past retention, by table", ["table"]);
+    this.expiredRows = m.counter("signalbox_retention_expired_rows_total", "rows removed by retention, by table", ["table"]);
     this.reclaimedBytes = m.counter(
       "signalbox_storage_reclaimed_bytes_total",
       "bytes deleted from storage, by table and reason (compacted, expired, orphan)",
+      ["table", "reason"],
     );
-    this.deletedFiles = m.counter("signalbox_storage_deleted_files_total", "files deleted from storage, by table and reason (compacted, expired, orphan)");
+    this.deletedFiles = m.counter("signalbox_storage_deleted_files_total", "files deleted from storage, by table and reason (compacted, expired, orphan)", [
+      "table",
+      "reason",
+    ]);
   }
 
   setBacklog(byTable: ReadonlyMap<string, number>): void {
