@@ -128,9 +128,10 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     async stop() {
       ready = false;
       ownership.stop();
-      await compactor.stop();
       await sync.stop();
       await discovery.stop();
+      // After leaving discovery; a merge under way is interrupted (its output is only an orphan).
+      await compactor.stop();
       await flight.close(config.shutdown_timeout);
       await flusher.stop();
       pool.closeAll();

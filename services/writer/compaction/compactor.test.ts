@@ -132,6 +132,18 @@ describe("compaction", () => {
     expect(await metrics.render()).toContain('signalbox_storage_deleted_files_total{reason="compacted",table="traces"} 3');
   });
 
+  test("stop interrupts a merge under way: nothing half-recorded, every row still recorded once", async () => {
+    const before = [...(await spanFiles(8, 0, "a", 2_000)), ...(await spanFiles(8, 1, "b", 2_000))];
+    const expected = await rowsPerBatch(duck.connection, localPaths(before));
+    const c = await compactor();
+    const pass = c.runOnce();
+    await Bun.sleep(50);
+    await c.stop();
+    await pass;
+    const after = await listed();
+    expect(await rowsPerBatch(duck.connection, localPaths(after))).toEqual(expected);
+  });
+
   test("only the shards this writer is primary of are compacted", async () => {
     await spanFiles(3, 0, "a");
     const c = await compactor({}, new RetentionPolicy(0), (shard) => shard !== 1);

@@ -56,6 +56,8 @@ export class Compactor {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<RunSummary> | undefined;
   private stopped = false;
+  /** Connections of the merges under way (stop interrupts them). */
+  private readonly working = new Set<DuckDBConnection>();
   private readonly metrics: LifecycleMetrics;
   private readonly workRoot: string;
 
@@ -85,9 +87,14 @@ export class Compactor {
     this.schedule(Math.min(this.deps.options.intervalMs, 1_000));
   }
 
+  /**
+   * Stops at once: a merge under way is interrupted (before its transaction it has recorded
+   * nothing; its stored output, if any, is an orphan the next sweep removes).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    for (const connection of this.working) connection.interrupt();
     await this.running?.catch(() => undefined);
     this.duck.close();
   }
@@ -117,6 +124,7 @@ export class Compactor {
     const jobs: CompactionJob[] = [];
     const backlog = new Map<string, number>();
     for (const scope of await this.deps.catalog.listManifestScopes()) {
+      if (this.stopped) return summary;
       const files = (await this.deps.catalog.listDataFiles(scope)).filter((f) => this.deps.isPrimary(f.shardId));
       const live = await this.expire(scope, files, now, summary);
       const cutoff = this.deps.retention.cutoffNs(scope, now);
@@ -132,6 +140,7 @@ export class Compactor {
     this.metrics.setBacklog(backlog);
     const started = performance.now();
     await this.runJobs(jobs, summary, backlog, () => now + (performance.now() - started));
+    if (this.stopped) return summary;
     summary.deleted = await this.deleteRetired(now);
     summary.orphans = await this.sweepOrphans(now);
     if (summary.compacted + summary.expired + summary.deleted + summary.orphans > 0) this.deps.log.info("compaction.pass", { ...summary });
@@ -158,6 +167,7 @@ export class Compactor {
     let next = 0;
     const worker = async (slot: number) => {
       const db = await this.duck.instance.connect();
+      this.working.add(db);
       try {
         while (next < jobs.length && !this.stopped) {
           const job = jobs[next++]!;
@@ -167,6 +177,7 @@ export class Compactor {
           this.metrics.setBacklog(backlog);
         }
       } finally {
+        this.working.delete(db);
         db.closeSync();
       }
     };
@@ -196,6 +207,7 @@ export class Compactor {
       });
       return true;
     } catch (err) {
+      if (this.stopped) return false; // interrupted by stop(): not a failure
       this.metrics.run(table, "failed");
       this.deps.log.error("compaction.job_failed", { partition: job.partition, inputs: job.inputs.length, err });
       return false;
