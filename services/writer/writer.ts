@@ -19,6 +19,7 @@ import { writerHandlers } from "./flight-service.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 import { rebuildManifest } from "./manifest-rebuild.ts";
 import { replayWal } from "./wal-replay.ts";
+import { Quarantine } from "./quarantine.ts";
 import { ReplicaSync } from "./replica-sync.ts";
 import { ShardOwnership } from "./shard-ownership.ts";
 import { WriteAheadLog } from "./wal/index.ts";
@@ -44,7 +45,8 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     onSync: (info) => fsyncSeconds.observe(info.durationMs / 1000),
   });
   const buffer = new LiveBuffer();
-  await replayWal({ wal, buffer, catalog, log });
+  const quarantine = await Quarantine.open(join(root, "quarantine", config.writer.name), log, metrics);
+  await replayWal({ wal, buffer, catalog, quarantine, log });
   metrics.gauge("signalbox_writer_live_rows", "rows acknowledged but not yet in Parquet", [], () => [[undefined, buffer.rows]]);
 
   // Map upkeep and replica sync run at the pace of discovery: they react to what it sees.
@@ -66,6 +68,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     maxBufferRows: config.writer.max_buffer_rows,
     maxBufferBytes: config.writer.max_buffer_bytes,
     isPrimary: (shardId) => ownership.isPrimary(shardId),
+    quarantine,
   });
 
   const compactor = await Compactor.open({
@@ -88,7 +91,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     secret: config.cluster.secret,
     log,
     metrics,
-    handlers: writerHandlers({ buffer, wal, flusher, log, metrics, ownership, sync }),
+    handlers: writerHandlers({ buffer, wal, flusher, quarantine, log, metrics, ownership, sync }),
   });
   const ops = startOpsServer({
     host: config.server.host,

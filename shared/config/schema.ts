@@ -138,6 +138,12 @@ export const configSchema = z.strictObject({
       grpc_port: port(4317).describe("OTLP/gRPC listener"),
       http_port: port(4318).describe("OTLP/HTTP listener (also serves /healthz, /ready, /metrics)"),
       max_body_bytes: positiveInt(16 * 1024 * 1024).describe("largest accepted request body, after decompression"),
+      max_time_age: duration("0s").describe(
+        "records with a time older than this before the acceptor's clock are rejected (partial success); 0s = only times before 1970 are",
+      ),
+      max_time_ahead: duration("1h").describe(
+        "records with a time more than this ahead of the acceptor's clock are rejected (partial success); 0s = only times past 2262 (int64) are",
+      ),
     })
     .prefault({}),
   writer: z

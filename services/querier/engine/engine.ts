@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "apache-arrow";
-import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { NulInSqlTextError, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import { logsResultSchema, QueryError, ticketTables, type LogsTicket, type Ticket } from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
@@ -84,7 +84,10 @@ export class QueryEngine {
       });
       return table;
     } catch (err) {
-      const qe = err instanceof QueryError ? err : new QueryError("INTERNAL", `query failed: ${(err as Error).message}`, { cause: err });
+      const qe =
+        err instanceof QueryError ? err
+        : err instanceof NulInSqlTextError ? QueryError.invalid(err.message, { cause: err })
+        : new QueryError("INTERNAL", `query failed: ${(err as Error).message}`, { cause: err });
       this.log.warn("query.failed", { kind: ticket.kind, org: ticket.org, code: qe.code, error: qe.message });
       throw qe;
     }
