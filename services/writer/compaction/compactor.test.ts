@@ -142,7 +142,7 @@ describe("compaction", () => {
     await pass;
     const after = await listed();
     expect(await rowsPerBatch(duck.connection, localPaths(after))).toEqual(expected);
-  });
+  }, 30_000);
 
   test("only the shards this writer is primary of are compacted", async () => {
     await spanFiles(3, 0, "a");
