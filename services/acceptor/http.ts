@@ -135,7 +135,7 @@ export function parseFormat(contentType: string | null): OtlpFormat | undefined 
 function errorResponse(error: IngestError, format: OtlpFormat): Response {
   const headers: Record<string, string> = { "content-type": CONTENT_TYPES[format] };
   if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
-  return new Response(encodeStatus(error.grpcCode, error.message, format), { status: error.httpStatus, headers });
+  return new Response(encodeStatus(error.grpcCode, error.message, format, error.retryAfterMs), { status: error.httpStatus, headers });
 }
 
 function methodNotAllowed(method: string, allow: string): Response {

@@ -16,6 +16,7 @@ export type IngestOutcome =
   | "unauthenticated"
   | "forbidden"
   | "too_large"
+  | "throttled"
   | "unsupported"
   | "unavailable"
   | "rejected"

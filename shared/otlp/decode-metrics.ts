@@ -3,9 +3,11 @@
  * per data point of every gauge, sum, histogram, exponential histogram and summary.
  */
 import { KeyValueListText } from "./anyvalue-json.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
-import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { contextProblem, forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { int64CountProblem, TimeCheck } from "./limits.ts";
 import {
   readExponentialHistogramPoint,
   readHistogramPoint,
@@ -40,7 +42,8 @@ interface MetricInfo {
   monotonic: boolean;
 }
 
-export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema): DecodedRows {
+/** `times`: the window data point times must lie in (limits.ts). */
+export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
   const c = {
     batch_id: new RepeatedUtf8Column(),
     metric_name: new Utf8Column(),
@@ -130,7 +133,14 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
       r.pos = points[i];
       const p = readPoint(r, points[i + 1]);
       r.expectEnd(points[i + 1]);
-      pushPoint(m, p, res, scope);
+      const problem =
+        times.problem("start_time_unix_nano", p.startLo, p.startHi) ??
+        times.problem("time_unix_nano", p.timeLo, p.timeHi) ??
+        (p.hasCount ? int64CountProblem("count", p.countHi) : undefined) ??
+        contextProblem(res, scope) ??
+        limits?.problem(p.attributeCount, p.largestAttributeValue);
+      if (problem !== undefined) rejected.add(problem);
+      else pushPoint(m, p, res, scope);
     }
     r.pos = end;
   };

@@ -4,11 +4,13 @@
  * the Arrow columns (see byte-sink.ts); a span found invalid after reading is rolled back.
  */
 import { appendKeyValue, type WrittenKeyValue } from "./anyvalue-json.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import type { ByteSink } from "./byte-sink.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
 import { DedicatedValues, hasDedicatedColumns, tracesSchema } from "../tables/index.ts";
-import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { contextProblem, forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { int32CountProblem, TimeCheck } from "./limits.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
 import type { DecodedRows } from "./types.ts";
@@ -60,11 +62,12 @@ function newColumns(textBytes: number) {
 /**
  * `schema`: the table's, its wire form, or either with the dedicated attribute columns
  * (withDedicatedSchema), which are then filled from each span's attributes as they are written.
+ * `times`: the window span and event times must lie in (limits.ts).
  */
-export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: Schema = tracesSchema): DecodedRows {
+export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: Schema = tracesSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
   const c = newColumns(body.length * 2 + 4096);
   const dedicated = hasDedicatedColumns(schema) ? new DedicatedValues() : undefined;
-  const written: WrittenKeyValue = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0 };
+  const written: WrittenKeyValue = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, valueBytes: 0 };
   const batchIdBytes = utf8(batchId);
   const rejected = new Rejections();
   let accepted = 0;
@@ -86,6 +89,8 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
     c.events.byte(0x5b);
     c.links.byte(0x5b);
     let nAttrs = 0, nEvents = 0, nLinks = 0;
+    let eventProblem: string | undefined;
+    let largestValue = 0;
     dedicated?.beginRow();
     while (r.pos < end) {
       const tag = r.uint32();
@@ -101,13 +106,14 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
         case (8 << 3) | WIRE_I64: r.fixed64(); endLo = r.lo; endHi = r.hi; break;
         case (9 << 3) | WIRE_LEN:
           appendKeyValue(r, c.attributes, nAttrs++ === 0, written);
+          if (written.valueBytes > largestValue) largestValue = written.valueBytes;
           dedicated?.offer(buf, written.keyStart, written.keyEnd, c.attributes.buf, written.valueStart, written.valueEnd);
           break;
         case (10 << 3) | WIRE_VARINT: droppedAttrs = r.uint32(); break;
         case (11 << 3) | WIRE_LEN: {
           const e = r.delimitedEnd();
           if (nEvents++ > 0) c.events.byte(0x2c);
-          writeEvent(r, e, c.events);
+          eventProblem ??= writeEvent(r, e, c.events, times);
           break;
         }
         case (12 << 3) | WIRE_VARINT: droppedEvents = r.uint32(); break;
@@ -132,7 +138,16 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
         default: r.skip(tag & 7);
       }
     }
-    const problem = spanIdProblem(buf, t0, t1, s0, s1, p0, p1);
+    const problem =
+      spanIdProblem(buf, t0, t1, s0, s1, p0, p1) ??
+      times.problem("start_time_unix_nano", startLo, startHi) ??
+      times.problem("end_time_unix_nano", endLo, endHi) ??
+      eventProblem ??
+      int32CountProblem("dropped_attributes_count", droppedAttrs) ??
+      int32CountProblem("dropped_events_count", droppedEvents) ??
+      int32CountProblem("dropped_links_count", droppedLinks) ??
+      contextProblem(res, scope) ??
+      limits?.problem(nAttrs, largestValue);
     if (problem !== undefined) {
       c.attributes.pos = attrsMark;
       c.events.pos = eventsMark;
@@ -185,8 +200,11 @@ const EVENT_NAME = utf8('","name":');
 const ATTRIBUTES_OPEN = utf8(',"attributes":[');
 const DROPPED = utf8(',"droppedAttributesCount":');
 
-/** Span.Event → `{"timeUnixNano":"…","name":"…","attributes":[…](,"droppedAttributesCount":n)}`. */
-function writeEvent(r: WireReader, end: number, out: ByteSink): void {
+/**
+ * Span.Event → `{"timeUnixNano":"…","name":"…","attributes":[…](,"droppedAttributesCount":n)}`.
+ * Returns why its time is unacceptable (the span is then rejected), or undefined.
+ */
+function writeEvent(r: WireReader, end: number, out: ByteSink, times: TimeCheck): string | undefined {
   const start = r.pos;
   let timeLo = 0, timeHi = 0, nameStart = 0, nameEnd = 0, dropped = 0;
   while (r.pos < end) {
@@ -207,6 +225,7 @@ function writeEvent(r: WireReader, end: number, out: ByteSink): void {
     out.ascii(String(dropped));
   }
   out.byte(0x7d);
+  return times.problem("event time_unix_nano", timeLo, timeHi);
 }
 
 const LINK_TRACE = utf8('{"traceId":"');

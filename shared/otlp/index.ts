@@ -9,6 +9,7 @@
  */
 export { decodeExport, type DecodeOptions } from "./decode-export.ts";
 export { OtlpDecodeError } from "./errors.ts";
+export { INT64_TIME_WINDOW, MAX_ANYVALUE_DEPTH, timeWindowAround, type TimeWindow } from "./limits.ts";
 export type { DecodedExport, OtlpFormat } from "./types.ts";
 export { encodeExportResponse, encodeStatus, type ExportOutcome } from "./responses.ts";
 export {
@@ -24,3 +25,4 @@ export {
 } from "./otlp-json.ts";
 export { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 export { exportRequestType, exportResponseType, OTLP_GRPC_EXPORT_PATHS, OTLP_PROTO_SOURCES, otlpRoot } from "./proto.ts";
+export { AttributeLimits } from "./attribute-limits.ts";
