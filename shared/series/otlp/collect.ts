@@ -1,0 +1,165 @@
+/**
+ * Builds the RawSeries a selector asks for out of stored `metrics` rows: each row's family
+ * decides its series (family.ts), its samples come from expand.ts, its labels from the point
+ * attributes and the resource (attributes.ts); rows written by remote write keep their labels.
+ * Samples of one series are put in time order; two samples at one millisecond keep the last.
+ */
+import { METRIC_NAME_LABEL, STALE_NAN_BITS, type LabelMatcher, type Labels, type RawSeries } from "../types.ts";
+import { attributeEntries, attributeLabels, resourceLabels, type ResourceLabels } from "./attributes.ts";
+import { expandRow, STALE, type MetricRow } from "./expand.ts";
+import { metricFamily, seriesNames, type MetricFamily, type MetricIdentity } from "./family.ts";
+import { labelsTest, labelTest } from "./matchers.ts";
+
+/** A stored row: identity, point and the attribute texts. */
+export interface StoredMetricRow extends MetricIdentity, MetricRow {
+  attributes: string;
+  resourceAttributes: string;
+}
+
+export const TARGET_INFO = "target_info";
+
+/**
+ * Which name a family answers to under the selector's `__name__` matchers: its Prometheus
+ * name, else its OTLP name (UTF-8 names), else none. Returns the base to build series names on.
+ */
+export function selectedBase(family: MetricFamily, nameMatchers: readonly LabelMatcher[]): string | null {
+  if (family.refused !== undefined) return null;
+  const tests = nameMatchers.map(labelTest);
+  const matches = (base: string) => seriesNames(family, base).some((n) => tests.every((t) => t(n)));
+  if (matches(family.name)) return family.name;
+  if (family.otlpName !== undefined && matches(family.otlpName)) return family.otlpName;
+  return null;
+}
+
+interface Building {
+  labels: Labels;
+  times: number[];
+  /** null for a stale marker. */
+  values: (number | null)[];
+}
+
+export class SeriesCollector {
+  private readonly series = new Map<string, Building>();
+  private readonly pointLabels = new Map<string, Record<string, string>>();
+  private readonly resources = new Map<string, ResourceLabels>();
+  private readonly test: (labels: Labels) => boolean;
+  private readonly families = new Map<string, { family: MetricFamily; base: string | null }>();
+  private readonly nameMatchers: LabelMatcher[];
+  samples = 0;
+
+  constructor(matchers: readonly LabelMatcher[]) {
+    this.test = labelsTest(matchers);
+    this.nameMatchers = matchers.filter((m) => m.name === METRIC_NAME_LABEL);
+  }
+
+  /** The family of an identity and the base name it is selected under (null: not selected). */
+  selection(identity: MetricIdentity): { family: MetricFamily; base: string | null } {
+    const key = `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
+    let found = this.families.get(key);
+    if (!found) {
+      const family = metricFamily(identity);
+      found = { family, base: selectedBase(family, this.nameMatchers) };
+      this.families.set(key, found);
+    }
+    return found;
+  }
+
+  add(row: StoredMetricRow): void {
+    const { family, base } = this.selection(row);
+    if (base === null) return;
+    const common = this.commonLabels(row, family.shape === "remote_write");
+    expandRow(family, row, (suffix, extra, value) => {
+      const labels: Record<string, string> = { ...common, ...extra, [METRIC_NAME_LABEL]: base + suffix };
+      this.push(labels, row.timeMs, value);
+    });
+  }
+
+  /** A `target_info` sample (value 1) for the row's resource, when it has attributes beyond job/instance. */
+  addTargetInfo(resourceAttributes: string, timeMs: number): void {
+    const resource = this.resource(resourceAttributes);
+    if (Object.keys(resource.info).length === 0) return;
+    this.push({ ...resource.info, ...resource.identity, [METRIC_NAME_LABEL]: TARGET_INFO }, timeMs, 1);
+  }
+
+  /** The labels of a row's series before the name and the le / quantile label. */
+  commonLabels(row: Pick<StoredMetricRow, "attributes" | "resourceAttributes">, asSent: boolean): Record<string, string> {
+    const point = this.point(row.attributes, asSent);
+    if (asSent) return point;
+    return { ...point, ...this.resource(row.resourceAttributes).identity };
+  }
+
+  private point(attributes: string, asSent: boolean): Record<string, string> {
+    let labels = this.pointLabels.get(attributes);
+    if (!labels) {
+      const entries = attributeEntries(attributes);
+      labels = asSent ? Object.fromEntries(entries.filter((e) => e[1] !== "")) : attributeLabels(entries);
+      this.pointLabels.set(attributes, labels);
+    }
+    return labels;
+  }
+
+  private resource(json: string): ResourceLabels {
+    let found = this.resources.get(json);
+    if (!found) {
+      found = resourceLabels(json);
+      this.resources.set(json, found);
+    }
+    return found;
+  }
+
+  private push(labels: Labels, timeMs: number, value: number | typeof STALE): void {
+    if (!this.test(labels)) return;
+    const key = labelsKey(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels, times: [], values: [] };
+      this.series.set(key, s);
+    }
+    s.times.push(timeMs);
+    s.values.push(value === STALE ? null : value);
+    this.samples++;
+  }
+
+  /** The series, sorted by their labels, each in time order. */
+  finish(): RawSeries[] {
+    const out: RawSeries[] = [];
+    for (const key of [...this.series.keys()].sort()) {
+      const s = this.series.get(key)!;
+      out.push(inTimeOrder(s));
+    }
+    return out;
+  }
+}
+
+/** A label set's identity: sorted name/value pairs. */
+export function labelsKey(labels: Labels): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}\u0001${labels[k]}`)
+    .join("\u0002");
+}
+
+function inTimeOrder(s: Building): RawSeries {
+  const n = s.times.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = s.times[i - 1]! <= s.times[i]!;
+  if (!sorted) order.sort((a, b) => s.times[a]! - s.times[b]! || a - b);
+  const times: number[] = [];
+  const values: (number | null)[] = [];
+  for (const i of order) {
+    const t = s.times[i]!;
+    if (times.length > 0 && times[times.length - 1] === t) values[values.length - 1] = s.values[i]!;
+    else {
+      times.push(t);
+      values.push(s.values[i]!);
+    }
+  }
+  const out = new Float64Array(values.length);
+  const bits = new BigUint64Array(out.buffer);
+  values.forEach((v, i) => {
+    if (v === null) bits[i] = STALE_NAN_BITS;
+    else out[i] = v;
+  });
+  return { labels: s.labels, timestampsMs: Float64Array.from(times), values: out };
+}
