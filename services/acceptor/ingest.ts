@@ -8,7 +8,7 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
 import {
-  decodeExport, encodeExportResponse, OtlpDecodeError, type DecodeOptions, type OtlpFormat, type TableName,
+  decodeExport, encodeExportResponse, OtlpDecodeError, SnappyTooLargeError, type DecodedExport, type DecodeOptions, type OtlpFormat, type TableName,
 } from "../../shared/signals/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/status.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
@@ -50,6 +50,11 @@ export interface IngestRequest {
   /** Epoch ms by which the batch must be durable. */
   deadline: number;
   transport: Transport;
+  /**
+   * Decodes a body that is not an OTLP export request (Prometheus remote write); throws
+   * OtlpDecodeError for a body it cannot read. Absent: the OTLP decoder for `signal`/`format`.
+   */
+  decode?: (body: Uint8Array, batchId: string) => DecodedExport;
 }
 
 export interface IngestResult {
@@ -152,10 +157,13 @@ export const ACCEPTOR_DECODE: DecodeOptions = { wireForm: true, dedicated: true 
 function decode(req: IngestRequest, batchId: string) {
   try {
     // The Flight wire form: the writers take it as it is, and it is a third smaller to send.
-    return decodeExport(req.signal, req.body, req.format, batchId, ACCEPTOR_DECODE);
+    return req.decode ? req.decode(req.body, batchId) : decodeExport(req.signal, req.body, req.format, batchId, ACCEPTOR_DECODE);
   } catch (err) {
     if (err instanceof OtlpDecodeError) {
       return new IngestError("invalid", GrpcStatus.INVALID_ARGUMENT, err.message, { cause: err });
+    }
+    if (err instanceof SnappyTooLargeError) {
+      return new IngestError("too_large", GrpcStatus.RESOURCE_EXHAUSTED, err.message, { httpStatus: 413, cause: err });
     }
     throw err;
   }

@@ -12,6 +12,8 @@ export {
   contractColumns, contractSchemaOf, hasDictionaryColumns, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError,
 } from "./wire-form.ts";
 export { OtlpDecodeError } from "./errors.ts";
+export { decodeRemoteWrite, decodeRemoteWriteProtobuf, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "./decode-remote-write.ts";
+export { snappyCompress, snappyUncompress, SnappyError, SnappyTooLargeError } from "./snappy.ts";
 export type { DecodedExport, OtlpFormat } from "./types.ts";
 export { encodeExportResponse, encodeStatus, type ExportOutcome } from "./responses.ts";
 export {

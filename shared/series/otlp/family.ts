@@ -1,7 +1,7 @@
 /**
  * Which Prometheus series an OTLP metric becomes: its family (name, type, the `__name__`s of
  * its series) from the metric's identity columns. Rows written by Prometheus remote write are
- * already Prometheus series and keep their name (REMOTE_WRITE_TYPE).
+ * already Prometheus series and keep their name (REMOTE_WRITE_SAMPLE_TYPE).
  *
  * Decisions where Prometheus's own OTLP receiver offers choices:
  * - delta sums and delta histograms are exposed as they are (each sample is the change over
@@ -13,12 +13,8 @@
  *   move with the scale. They stay in the table (SQL reads them).
  * - a sum or histogram with unspecified temporality is not exposed (Prometheus refuses it too).
  */
+import { REMOTE_WRITE_SAMPLE_TYPE } from "../../signals/decode-remote-write.ts";
 import { prometheusMetricName, type NamingKind } from "./names.ts";
-
-/** `metric_type` of a sample row written by Prometheus remote write (labels kept as sent). */
-export const REMOTE_WRITE_TYPE = "prometheus";
-/** `metric_type` of a metadata row written by Prometheus remote write (no sample). */
-export const REMOTE_WRITE_METADATA_TYPE = "prometheus_metadata";
 
 export type PrometheusType = "counter" | "gauge" | "histogram" | "summary" | "unknown";
 
@@ -51,7 +47,7 @@ const DELTA = 1;
 const CUMULATIVE = 2;
 
 export function metricFamily(m: MetricIdentity): MetricFamily {
-  if (m.type === REMOTE_WRITE_TYPE) return { name: m.name, type: "unknown", shape: "remote_write", unit: "" };
+  if (m.type === REMOTE_WRITE_SAMPLE_TYPE) return { name: m.name, type: "unknown", shape: "remote_write", unit: "" };
   const unit = prometheusMetricName("", m.unit, "other");
   const family = (kind: NamingKind, type: PrometheusType, shape: FamilyShape): MetricFamily => {
     const name = prometheusMetricName(m.name, m.unit, kind);
