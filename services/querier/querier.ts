@@ -17,7 +17,12 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
   // storage.url: local Parquet files are read in place; S3 objects through the local file cache.
   const files = await openParquetFileSource({ config, log, metrics });
-  const engine = await QueryEngine.open({ log, maxRows: config.router.max_result_rows, timeoutMs: config.router.query_timeout });
+  const engine = await QueryEngine.open({
+    log,
+    maxRows: config.router.max_result_rows,
+    timeoutMs: Math.max(config.router.query_timeout, config.query.timeout),
+    maxSamples: config.query.max_samples,
+  });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
   const manifest = new ManifestCache(catalog);

@@ -150,6 +150,14 @@ export const configSchema = z.strictObject({
       max_result_rows: positiveInt(100_000).describe("most rows a query may return"),
     })
     .prefault({}),
+  query: z
+    .strictObject({
+      max_samples: positiveInt(50_000_000).describe(
+        "most samples one PromQL query (or Prometheus API call) may load; past it the query fails with 422 execution",
+      ),
+      timeout: duration("2m").describe("deadline of one PromQL query through /prometheus (503 timeout past it)"),
+    })
+    .prefault({}),
   querier: z
     .strictObject({
       flight_port: port(50054).describe("querier Flight"),

@@ -4,7 +4,7 @@
  * compare the same SQL with and without the querier / router around it.
  */
 import type { Schema } from "apache-arrow";
-import type { Ticket } from "../../../shared/query/index.ts";
+import type { PrometheusTicket, Ticket } from "../../../shared/query/index.ts";
 import { logLabelsSchema, logLabelValuesSchema, logLabelsSql, logLabelValuesSql, logsResultSchema, logsSql } from "./logs.ts";
 import { searchResultSchema, searchSql } from "./search.ts";
 import { tagNamesSchema, tagNamesSql, tagValuesSchema, tagValuesSql } from "./tags.ts";
@@ -16,7 +16,10 @@ export interface BuiltInQuery {
   schema: Schema;
 }
 
-export function builtInSql(ticket: Exclude<Ticket, { kind: "sql" }>, view: string, maxRows: number): BuiltInQuery {
+/** The tickets answered by one SQL statement (the Prometheus tickets have their own module). */
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket>;
+
+export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {
     case "trace_by_id":
       return { sql: traceByIdSql(ticket, view, maxRows), schema: traceByIdSchema };

@@ -6,7 +6,7 @@
  */
 import { METRIC_NAME_LABEL, STALE_NAN_BITS, type LabelMatcher, type Labels, type RawSeries } from "../types.ts";
 import { attributeEntries, attributeLabels, resourceLabels, type ResourceLabels } from "./attributes.ts";
-import { expandRow, STALE, type MetricRow } from "./expand.ts";
+import { expandRow, formatBound, STALE, type MetricRow } from "./expand.ts";
 import { metricFamily, seriesNames, type MetricFamily, type MetricIdentity } from "./family.ts";
 import { labelsTest, labelTest } from "./matchers.ts";
 
@@ -72,6 +72,23 @@ export class SeriesCollector {
       const labels: Record<string, string> = { ...common, ...extra, [METRIC_NAME_LABEL]: base + suffix };
       this.push(labels, row.timeMs, value);
     });
+  }
+
+  /**
+   * The label set of the series an exemplar of `row` belongs to, or null when the row is not
+   * selected: a histogram's exemplar goes to the bucket it falls in (Prometheus's rule).
+   */
+  exemplarSeries(row: StoredMetricRow, value: number): Labels | null {
+    const { family, base } = this.selection(row);
+    if (base === null || family.shape === "summary") return null;
+    const labels: Record<string, string> = { ...this.commonLabels(row, family.shape === "remote_write") };
+    if (family.shape === "histogram") {
+      const bounds = (JSON.parse(row.distribution || "{}") as { explicitBounds?: number[] }).explicitBounds ?? [];
+      const bound = bounds.find((b) => value <= b);
+      labels.le = bound === undefined ? "+Inf" : formatBound(bound);
+      labels[METRIC_NAME_LABEL] = `${base}_bucket`;
+    } else labels[METRIC_NAME_LABEL] = base;
+    return this.test(labels) ? labels : null;
   }
 
   /** A `target_info` sample (value 1) for the row's resource, when it has attributes beyond job/instance. */

@@ -1,0 +1,65 @@
+/**
+ * Tickets of the Prometheus HTTP API (`/prometheus/api/v1/...`) and their result columns.
+ * The router parses `match[]` selectors and PromQL before a ticket leaves it; selectors travel
+ * as label matchers (shared/series/types.ts). Answers are Arrow tables (columns below); label
+ * sets are JSON objects in Utf8 columns.
+ */
+import { Field, Schema, Utf8 } from "apache-arrow";
+import { z } from "zod";
+
+const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
+
+const common = {
+  org: z.string().min(1),
+  bucket: z.string().min(1),
+  startNs: nsString.optional(),
+  endNs: nsString.optional(),
+};
+
+export const LabelMatcherSchema = z.object({
+  name: z.string().min(1),
+  op: z.enum(["=", "!=", "=~", "!~"]),
+  value: z.string(),
+});
+
+/** One selector's matchers; a `match[]` list is a union of selectors. */
+const selectors = z.array(z.array(LabelMatcherSchema).min(1)).max(100);
+const limit = z.number().int().min(0).max(10_000_000).default(0);
+
+export const PromSeriesTicketSchema = z.object({ kind: z.literal("prom_series"), ...common, match: selectors.min(1), limit });
+export const PromLabelsTicketSchema = z.object({ kind: z.literal("prom_labels"), ...common, match: selectors.default([]), limit });
+export const PromLabelValuesTicketSchema = z.object({
+  kind: z.literal("prom_label_values"),
+  ...common,
+  name: z.string().min(1),
+  match: selectors.default([]),
+  limit,
+});
+export const PromMetadataTicketSchema = z.object({ kind: z.literal("prom_metadata"), ...common, metric: z.string().optional(), limit });
+export const PromExemplarsTicketSchema = z.object({ kind: z.literal("prom_exemplars"), ...common, match: selectors.min(1) });
+
+export const PROMETHEUS_TICKET_SCHEMAS = [
+  PromSeriesTicketSchema,
+  PromLabelsTicketSchema,
+  PromLabelValuesTicketSchema,
+  PromMetadataTicketSchema,
+  PromExemplarsTicketSchema,
+] as const;
+
+export const PROMETHEUS_TICKET_KINDS: ReadonlySet<string> = new Set(["prom_series", "prom_labels", "prom_label_values", "prom_metadata", "prom_exemplars"]);
+
+const utf8 = (name: string) => new Field(name, new Utf8(), false);
+
+/** Result columns of each Prometheus ticket. */
+export const PROMETHEUS_RESULT_SCHEMAS = {
+  /** One row per series, sorted by labels: `labels` = JSON object. */
+  prom_series: new Schema([utf8("labels")]),
+  /** Sorted label names. */
+  prom_labels: new Schema([utf8("name")]),
+  /** Sorted values. */
+  prom_label_values: new Schema([utf8("value")]),
+  /** One row per metric family and distinct (type, help, unit). */
+  prom_metadata: new Schema([utf8("metric"), utf8("type"), utf8("help"), utf8("unit")]),
+  /** One row per series with exemplars: `exemplars` = JSON `[{"labels":{…},"value":"…","timestamp":s}]`. */
+  prom_exemplars: new Schema([utf8("labels"), utf8("exemplars")]),
+} as const;
