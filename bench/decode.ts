@@ -6,7 +6,7 @@
  *
  *   bun bench/decode.ts [seconds-per-case=3]
  */
-import { decodeExport, exportRequestType } from "../shared/signals/index.ts";
+import { decodeExport, exportRequestType } from "../shared/otlp/index.ts";
 
 const SPANS_PER_REQUEST = 512;
 const REQUESTS = 20;

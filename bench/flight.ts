@@ -6,7 +6,7 @@
  * Prints a progress line per second and a final `result` line.
  */
 import { FlightClient } from "../shared/flight/index.ts";
-import { tracesSchema } from "../shared/signals/tables.ts";
+import { tracesSchema } from "../shared/tables/index.ts";
 import { makeBatch } from "../test/helpers/flight-batches.ts";
 import { spawnFlightEchoServer } from "../test/helpers/flight-process.ts";
 

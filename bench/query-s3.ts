@@ -25,7 +25,7 @@ import { parseTicket } from "../shared/query/index.ts";
 import { S3BlobStore } from "../shared/storage/index.ts";
 import { QueryEngine } from "../services/querier/engine/index.ts";
 import { FileCache } from "../services/querier/file-cache.ts";
-import { TraceFilePruner } from "../services/querier/file-cache-prune.ts";
+import { TraceFilePruner } from "../services/querier/trace-file-pruner.ts";
 import { CachedFileSource } from "../services/querier/file-cache-source.ts";
 import { S3RVER_CREDENTIALS, startS3Server } from "../test/helpers/s3-server.ts";
 import { BUCKET, ensureDataset, ORG } from "./lib/query-dataset.ts";

@@ -38,7 +38,7 @@ async function loadStarter(role: RoleName): Promise<RoleStarter> {
   switch (role) {
     case "acceptor":
       if (!feature("SIGNALBOX_PINNED") || feature("SIGNALBOX_ONLY_ACCEPTOR")) {
-        return (await import("./acceptor/role.ts")).startAcceptorRole;
+        return (await import("./acceptor/acceptor.ts")).startAcceptorRole;
       }
       break;
     case "writer":

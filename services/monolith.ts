@@ -4,7 +4,7 @@
  * first so the acceptor and querier find them at once.
  */
 import { runRoles } from "../shared/lifecycle/index.ts";
-import { startAcceptorRole } from "./acceptor/role.ts";
+import { startAcceptorRole } from "./acceptor/acceptor.ts";
 import { startQuerier } from "./querier/querier.ts";
 import { startRouter } from "./router/router.ts";
 import { startWriter } from "./writer/writer.ts";

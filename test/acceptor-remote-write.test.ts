@@ -4,7 +4,7 @@
  * status code that decides whether Prometheus retries).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { snappyCompress } from "../shared/signals/index.ts";
+import { snappyCompress } from "../shared/remote-write/index.ts";
 import { SinkUnavailableError } from "../services/acceptor/sink.ts";
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, remoteWriteBody } from "./helpers/remote-write-encode.ts";

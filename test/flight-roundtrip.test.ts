@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RecordBatch, Table } from "apache-arrow";
 import { createLogger } from "../shared/log/index.ts";
-import { tracesSchema, logsSchema } from "../shared/signals/tables.ts";
+import { tracesSchema, logsSchema } from "../shared/tables/tables.ts";
 import {
   FlightClient, FlightError, startFlightServer, withSchema, type CallContext, type FlightServer,
 } from "../shared/flight/index.ts";

@@ -7,12 +7,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
 import { withSchema } from "../shared/flight/index.ts";
-import { tracesSchema } from "../shared/signals/tables.ts";
+import { tracesSchema } from "../shared/tables/tables.ts";
 import { liveBatchId, type LiveTicket } from "../shared/writepath/index.ts";
 import { localFileSource } from "../services/querier/file-cache-source.ts";
 import { LiveBatchCache } from "../services/querier/live-cache.ts";
 import { ManifestCache } from "../services/querier/manifest-cache.ts";
-import { fetchLive, type SourceDeps } from "../services/querier/sources.ts";
+import { fetchLive, type SourceDeps } from "../services/querier/gather-sources.ts";
 import { liveAnswer } from "../services/writer/live-answer.ts";
 import { LiveBuffer } from "../services/writer/live-buffer.ts";
 import { quietLog } from "./helpers/query-engine.ts";

@@ -1,6 +1,6 @@
 /** The Loki subset of the router's HTTP API, against a test backend that returns Arrow tables. */
 import { describe, expect, test } from "bun:test";
-import { createTestApp, tableOf } from "../services/router/http/test-backend.ts";
+import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
 
 const logsTable = () =>
   tableOf({

@@ -4,7 +4,7 @@ import { Bool, Float64, Table, Utf8, makeVector, vectorFromArray } from "apache-
 import { QueryError } from "../shared/query/index.ts";
 import { FlightError } from "../shared/flight/errors.ts";
 import { QueryBackendError } from "../services/router/http/index.ts";
-import { createTestApp, tableOf } from "../services/router/http/test-backend.ts";
+import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
 
 const TOKENS = [
   { token: "query-token-acme", org: "acme", scopes: ["query" as const] },

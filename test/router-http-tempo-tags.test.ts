@@ -1,6 +1,6 @@
 /** Tempo tag discovery endpoints (v1 and v2) of the router's HTTP API, against a test backend. */
 import { describe, expect, test } from "bun:test";
-import { createTestApp, tableOf } from "../services/router/http/test-backend.ts";
+import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
 
 const TAG_NAMES = tableOf({
   scope: ["utf8", ["resource", "span", "span", "intrinsic", "intrinsic", "resource"]],

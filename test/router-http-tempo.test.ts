@@ -4,9 +4,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import { RecordBatch, Schema, Table } from "apache-arrow";
-import { decodeExport, tracesToOtlp } from "../shared/signals/index.ts";
+import { decodeExport, tracesToOtlp } from "../shared/otlp/index.ts";
 import { TEMPO_COMPATIBLE_VERSION } from "../services/router/http/index.ts";
-import { createTestApp, tableOf } from "../services/router/http/test-backend.ts";
+import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
 
 /** An OTLP/JSON export as an exporter sends it (from the OTLP reference example). */
 const OTLP_TRACE = {

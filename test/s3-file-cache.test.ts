@@ -13,7 +13,7 @@ import { MetricsRegistry } from "../shared/metrics/index.ts";
 import { S3BlobStore } from "../shared/storage/index.ts";
 import { CacheFillError, FileCache } from "../services/querier/file-cache.ts";
 import { CachedFileSource } from "../services/querier/file-cache-source.ts";
-import { TraceFilePruner } from "../services/querier/file-cache-prune.ts";
+import { TraceFilePruner } from "../services/querier/trace-file-pruner.ts";
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from "./helpers/s3-server.ts";
 import { tempDir } from "./helpers/role-process.ts";
 

@@ -1,6 +1,6 @@
 /** A batch flushed twice (a failover) is read from one file only. */
 import { expect, test } from "bun:test";
-import { chooseFiles } from "../services/querier/sources.ts";
+import { chooseFiles } from "../services/querier/gather-sources.ts";
 
 const file = (path: string, createdAt: number, batchIds: string[]) => ({ path, createdAt, batchIds });
 

@@ -3,16 +3,7 @@
  * the acceptor answers with.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  decodeExport,
-  encodeExportResponse,
-  encodeStatus,
-  exportRequestType,
-  exportResponseType,
-  logsToOtlp,
-  OtlpDecodeError,
-  otlpJsonToProtobuf,
-} from "../shared/signals/index.ts";
+import { decodeExport, encodeExportResponse, encodeStatus, exportRequestType, exportResponseType, logsToOtlp, OtlpDecodeError, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const TRACE = "5b8efff798038103d269b633813fc60c";

@@ -3,7 +3,7 @@
  * metadata, negative exponential buckets, optional histogram fields, data point flags.
  */
 import { expect, test } from "bun:test";
-import { decodeExport, exportRequestType, otlpJsonToProtobuf } from "../shared/signals/index.ts";
+import { decodeExport, exportRequestType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
 
 const doc = {
   resourceMetrics: [{

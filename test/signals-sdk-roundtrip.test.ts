@@ -10,7 +10,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { RecordBatch } from "apache-arrow";
-import { decodeExport, encodeTracesProtobuf, tracesToOtlp } from "../shared/signals/index.ts";
+import { decodeExport, encodeTracesProtobuf, tracesToOtlp } from "../shared/otlp/index.ts";
 
 function recordSpans() {
   const exporter = new InMemorySpanExporter();

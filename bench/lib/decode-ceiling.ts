@@ -9,7 +9,7 @@
  * per million spans) moves it less than it moves one long window. The spread is reported too.
  */
 import { ACCEPTOR_DECODE } from "../../services/acceptor/ingest.ts";
-import { decodeExport } from "../../shared/signals/index.ts";
+import { decodeExport } from "../../shared/otlp/index.ts";
 
 export interface DecodeCeiling {
   spans: number;

@@ -4,7 +4,7 @@
  * resource with 10 attributes, an event on ~1 in 4 spans and a link on ~1 in 16, encoded
  * to protobuf with the protobufjs types of the embedded OTLP protos.
  */
-import { exportRequestType } from "../../shared/signals/index.ts";
+import { exportRequestType } from "../../shared/otlp/index.ts";
 import { prng } from "./prng.ts";
 
 /** A tiny deterministic PRNG (mulberry32): the same seed gives the same payloads every run. */

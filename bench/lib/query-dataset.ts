@@ -57,7 +57,7 @@ function codeVersion(): string {
     ...readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).map((f) => join(dir, f)),
     join(REPO, "bench/lib/query-spans.ts"),
     ...["arrow-scan.ts", "column-gather.ts", "row-order.ts"].map((f) => join(REPO, "shared/duckdb", f)),
-    ...["dedicated-attributes.ts", "dedicated-columns.ts"].map((f) => join(REPO, "shared/signals", f)),
+    ...["dedicated-attributes.ts", "dedicated-columns.ts"].map((f) => join(REPO, "shared/tables", f)),
   ];
   return Bun.hash(sources.map((p) => readFileSync(p, "utf8")).join("\n")).toString(16);
 }

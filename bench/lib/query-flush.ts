@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appendArrow, openDuckDB } from "../../shared/duckdb/index.ts";
-import { TABLE_SCHEMAS } from "../../shared/signals/tables.ts";
+import { TABLE_SCHEMAS } from "../../shared/tables/index.ts";
 import { writeParquet } from "../../services/writer/parquet/index.ts";
 import { spanGenerator } from "./query-spans.ts";
 import { load1 } from "./query-timing.ts";

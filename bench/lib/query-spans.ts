@@ -5,7 +5,7 @@
  * spans answering 500, ~3% of spans with error status. Deterministic for a given seed.
  */
 import { Int32, Int64, makeData, RecordBatch, Struct, Utf8, vectorFromArray, type Data } from "apache-arrow";
-import { tracesSchema } from "../../shared/signals/tables.ts";
+import { tracesSchema } from "../../shared/tables/index.ts";
 import { prng } from "./prng.ts";
 
 

@@ -6,7 +6,8 @@
  * what bounds a gzip bomb here.
  */
 import * as grpc from "@grpc/grpc-js";
-import { OTLP_GRPC_EXPORT_PATHS, TABLE_NAMES, type TableName } from "../../shared/signals/index.ts";
+import { TABLE_NAMES, type TableName } from "../../shared/tables/index.ts";
+import { OTLP_GRPC_EXPORT_PATHS } from "../../shared/otlp/index.ts";
 import { asIngestError, type IngestPipeline } from "./ingest.ts";
 
 export interface OtlpGrpcOptions {

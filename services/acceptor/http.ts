@@ -11,7 +11,8 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { opsResponse } from "../../shared/lifecycle/ops-server.ts";
 import { MetricsRegistry } from "../../shared/metrics/index.ts";
-import { encodeStatus, type OtlpFormat, type TableName } from "../../shared/signals/index.ts";
+import { type TableName } from "../../shared/tables/index.ts";
+import { encodeStatus, type OtlpFormat } from "../../shared/otlp/index.ts";
 import { BUCKET_HEADER, ORG_HEADER } from "../../shared/tenancy/index.ts";
 import {
   BadCompressionError,

@@ -7,9 +7,11 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
+import { type TableName } from "../../shared/tables/index.ts";
 import {
-  decodeExport, encodeExportResponse, OtlpDecodeError, SnappyTooLargeError, type DecodedExport, type DecodeOptions, type OtlpFormat, type TableName,
-} from "../../shared/signals/index.ts";
+  decodeExport, encodeExportResponse, OtlpDecodeError, type DecodedExport, type DecodeOptions, type OtlpFormat,
+} from "../../shared/otlp/index.ts";
+import { SnappyTooLargeError } from "../../shared/remote-write/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/status.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
 import { requestBatchId } from "./batch-id.ts";

@@ -9,7 +9,7 @@
  * take the batch. Error bodies are plain text, as Prometheus writes them.
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { decodeRemoteWrite } from "../../shared/signals/index.ts";
+import { decodeRemoteWrite } from "../../shared/remote-write/index.ts";
 import { BUCKET_HEADER, ORG_HEADER } from "../../shared/tenancy/index.ts";
 import { asIngestError, IngestError, type IngestPipeline } from "./ingest.ts";
 

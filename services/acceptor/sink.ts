@@ -8,7 +8,7 @@ import type { BatchWrite } from "../../shared/writepath/index.ts";
 
 /**
  * One accepted export: its tenant, table, request-derived batch id (the unit the writers
- * dedupe on), the rows in the Flight wire form (shared/signals/wire-form.ts) and the epoch-ms
+ * dedupe on), the rows in the Flight wire form (shared/tables/wire-form.ts) and the epoch-ms
  * deadline past which the sink gives up with SinkUnavailableError. The write path's own shape.
  */
 export type SinkWriteRequest = BatchWrite;

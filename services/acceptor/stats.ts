@@ -3,7 +3,7 @@
  * the topology view); mirrored into a Prometheus registry when the role runs with one.
  */
 import type { MetricsRegistry, Counter } from "../../shared/metrics/index.ts";
-import type { TableName } from "../../shared/signals/tables.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 
 /**
  * How a request ended. `ok` = every item accepted; `partial` = some items rejected

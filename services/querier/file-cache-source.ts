@@ -14,7 +14,7 @@ import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { isRemoteBlobStore, LocalBlobStore, openBlobStore, type BlobStore } from "../../shared/storage/index.ts";
 import { FileCache } from "./file-cache.ts";
-import { TraceFilePruner } from "./file-cache-prune.ts";
+import { TraceFilePruner } from "./trace-file-pruner.ts";
 
 export interface FileLease {
   paths: string[];

@@ -1,11 +1,11 @@
 /**
  * A query the plain way: every table the ticket reads gathered (files and live rows,
- * sources.ts), then one engine run over them.
+ * gather-sources.ts), then one engine run over them.
  */
 import type { Table } from "apache-arrow";
 import { ticketTables, type Ticket } from "../../shared/query/index.ts";
 import type { QueryEngine } from "./engine/index.ts";
-import { gatherSources, type SourceDeps } from "./sources.ts";
+import { gatherSources, type SourceDeps } from "./gather-sources.ts";
 
 export async function runGatheredQuery(deps: SourceDeps, engine: QueryEngine, ticket: Ticket, deadline: number): Promise<Table> {
   // Settled, not all: a table that fails must not leave another's files pinned.

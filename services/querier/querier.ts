@@ -11,7 +11,7 @@ import { openParquetFileSource } from "./file-cache-source.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
 import { LiveBatchCache } from "./live-cache.ts";
 import { ManifestCache } from "./manifest-cache.ts";
-import { runTraceById } from "./trace-by-id.ts";
+import { runTraceById } from "./run-trace-by-id.ts";
 
 export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;

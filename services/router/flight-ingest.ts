@@ -5,7 +5,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { z } from "zod";
 import { FlightError, type FlightHandlers } from "../../shared/flight/index.ts";
-import { TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
+import { TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/tables/index.ts";
 import { WriteUnavailableError, type ReplicatedWriter } from "../../shared/writepath/index.ts";
 
 const ingestDescriptor = z.object({

@@ -1,6 +1,6 @@
 /**
  * The writer's Flight surface: DoPut stores a batch durably (WAL fsync) before acking —
- * plain or in the wire form (shared/signals/wire-form.ts) —
+ * plain or in the wire form (shared/tables/wire-form.ts) —
  * only for a shard this writer holds at the sender's map epoch; DoGet serves the live
  * (unflushed) rows of one org/bucket/table; DoAction runs control actions (`flush`,
  * `health`, `shard-map`).
@@ -9,7 +9,7 @@ import type { RecordBatch } from "apache-arrow";
 import { FlightError, receivedIpcOf, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
-import { wireSchemaProblem } from "../../shared/signals/wire-form.ts";
+import { wireSchemaProblem } from "../../shared/tables/index.ts";
 import { liveTicket, SHARD_MAP_ACTION, writeDescriptor, type ShardMapDocument, type WriteAck } from "../../shared/writepath/index.ts";
 import type { Flusher } from "./flusher.ts";
 import { liveAnswer } from "./live-answer.ts";

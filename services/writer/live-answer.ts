@@ -5,7 +5,7 @@
  * the ones flushed since. A trace-by-id ticket gets the batches holding the trace, no list.
  */
 import { Schema, type RecordBatch } from "apache-arrow";
-import { TABLE_SCHEMAS, withDedicatedSchema } from "../../shared/signals/index.ts";
+import { TABLE_SCHEMAS, withDedicatedSchema } from "../../shared/tables/index.ts";
 import { LIVE_BATCH_IDS_KEY, type LiveTicket } from "../../shared/writepath/index.ts";
 import type { LiveBuffer, LiveEntry } from "./live-buffer.ts";
 

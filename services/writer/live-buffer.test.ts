@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeData, RecordBatch, Struct } from "apache-arrow";
 import { isDirectlyScannable } from "../../shared/duckdb/index.ts";
-import { decodeExport, toPlainBatch, tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../shared/signals/index.ts";
+import { toPlainBatch, tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../shared/tables/index.ts";
+import { decodeExport } from "../../shared/otlp/index.ts";
 import { liveAnswer } from "./live-answer.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 

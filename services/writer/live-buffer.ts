@@ -11,7 +11,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { retainedBytes } from "../../shared/flight/index.ts";
 import { isDirectlyScannable } from "../../shared/duckdb/index.ts";
-import { contractColumns, contractSchemaOf, toPlainBatch, withDedicatedColumns, type TableName } from "../../shared/signals/index.ts";
+import { contractColumns, contractSchemaOf, toPlainBatch, withDedicatedColumns, type TableName } from "../../shared/tables/index.ts";
 import type { WalEntry } from "./wal/index.ts";
 
 /** What is added: a WAL entry without its IPC bytes, `batch` as received (wire form or plain). */

@@ -16,7 +16,7 @@ import { Flusher } from "./flusher.ts";
 import { writerHandlers } from "./flight-service.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 import { rebuildManifest } from "./manifest-rebuild.ts";
-import { replayWal } from "./recovery.ts";
+import { replayWal } from "./wal-replay.ts";
 import { ReplicaSync } from "./replica-sync.ts";
 import { ShardOwnership } from "./shard-ownership.ts";
 import { WriteAheadLog } from "./wal/index.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Field, Int64, Schema, Utf8, Float64, Struct, makeData, RecordBatch, vectorFromArray } from "apache-arrow";
 import { appendArrow, openDuckDB, type DuckDBHandle } from "./index.ts";
-import { TABLE_NAMES, TABLE_SCHEMAS } from "../signals/tables.ts";
+import { TABLE_NAMES, TABLE_SCHEMAS } from "../tables/tables.ts";
 import { batchRows, makeGenericBatch, makeSpanBatch } from "../../test/helpers/wal-batches.ts";
 
 let db: DuckDBHandle;

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { batchOf } from "../../test/helpers/query-fixtures.ts";
 import { batchRows, makeGenericBatch, makeSpanBatch } from "../../test/helpers/wal-batches.ts";
-import { decodeExport } from "../signals/index.ts";
-import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS } from "../signals/tables.ts";
+import { decodeExport } from "../otlp/index.ts";
+import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS } from "../tables/tables.ts";
 import { appendArrow, openDuckDB, scanArrow, sortRowOrder, type DuckDBHandle } from "./index.ts";
 
 let db: DuckDBHandle;

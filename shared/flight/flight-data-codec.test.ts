@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { tracesSchema } from "../signals/tables.ts";
+import { tracesSchema } from "../tables/tables.ts";
 import { makeBatch, rowsOf } from "../../test/helpers/flight-batches.ts";
 import { deserializeFlightData, serializeFlightData } from "./flight-data-codec.ts";
 import { FlightDataEncoder, decodeFlightData } from "./ipc.ts";

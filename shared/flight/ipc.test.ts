@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { RecordBatch, Schema, Field, Int32 } from "apache-arrow";
-import { tracesSchema, metricsSchema } from "../signals/tables.ts";
+import { tracesSchema, metricsSchema } from "../tables/tables.ts";
 import { allTypesSchema, makeBatch, rowsOf, BASE_NS } from "../../test/helpers/flight-batches.ts";
 import { FlightError } from "./errors.ts";
 import { FlightDataEncoder, decodeFlightData, schemaFlightData } from "./ipc.ts";

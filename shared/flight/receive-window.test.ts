@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
-import { tracesSchema } from "../signals/tables.ts";
+import { tracesSchema } from "../tables/tables.ts";
 import { makeBatch } from "../../test/helpers/flight-batches.ts";
 import { spawnFlightEchoServer } from "../../test/helpers/flight-process.ts";
 import { FlightClient } from "./client.ts";

@@ -5,7 +5,7 @@
  * too, so a bad query is refused before any data is gathered.
  */
 import { z } from "zod";
-import type { TableName } from "../signals/tables.ts";
+import type { TableName } from "../tables/index.ts";
 import { QueryError } from "./errors.ts";
 import { parseLogQL } from "./logql/index.ts";
 import { parseTraceQL } from "./traceql/index.ts";

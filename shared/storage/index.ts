@@ -1,6 +1,6 @@
 /** Storage: the Parquet key layout, the BlobStore interface and its local and S3 implementations. */
 export { parquetPath, parseParquetPath, tablePrefix, timePartition, type ParquetLocation } from "./layout.ts";
-export { encodePathSegment, decodePathSegment, MAX_SEGMENT_BYTES } from "./segment-codec.ts";
+export { encodePathSegment, decodePathSegment, MAX_SEGMENT_BYTES } from "./path-segment.ts";
 export { BlobNotFoundError, type BlobInfo, type BlobStore } from "./blob-store.ts";
 export { LocalBlobStore, validateKey } from "./local.ts";
 export { isRemoteBlobStore, S3BlobStore, UploadVerificationError, type RemoteBlobStore, type S3BlobStoreOptions } from "./s3-store.ts";

@@ -3,11 +3,11 @@
  *   {org}/{bucket}/{table}/date=YYYY-MM-DD/hour=HH/{uuid}.parquet
  * The date and hour are the UTC of the file's smallest row time. Hive-style folders let
  * DuckDB (and a time filter) skip whole hours. Org and bucket are encoded by
- * segment-codec.ts, so the key is always exactly six safe segments.
+ * path-segment.ts, so the key is always exactly six safe segments.
  */
-import { TABLE_NAMES, type TableName } from "../signals/tables.ts";
+import { TABLE_NAMES, type TableName } from "../tables/index.ts";
 import { NotAParquetPathError } from "./errors.ts";
-import { decodePathSegment, encodePathSegment } from "./segment-codec.ts";
+import { decodePathSegment, encodePathSegment } from "./path-segment.ts";
 
 export interface ParquetLocation {
   orgId: string;

@@ -3,7 +3,7 @@
  * router, and writers copying batches to each other) and the role that stores them (writer).
  */
 import { z } from "zod";
-import { TABLE_NAMES, type TableName } from "../signals/tables.ts";
+import { TABLE_NAMES, type TableName } from "../tables/index.ts";
 
 const tableName = z.enum(TABLE_NAMES as [TableName, ...TableName[]]);
 

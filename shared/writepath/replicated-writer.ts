@@ -12,7 +12,7 @@ import type { Resolver } from "../discovery/index.ts";
 import { FlightError, type FlightClientPool } from "../flight/index.ts";
 import type { Logger } from "../log/index.ts";
 import { shardOf, type ShardMapIndex } from "../sharding/index.ts";
-import type { TableName } from "../signals/tables.ts";
+import type { TableName } from "../tables/index.ts";
 import { epochInMessage, type WriteDescriptor } from "./descriptors.ts";
 import { WriteUnavailableError } from "./errors.ts";
 import { ShardMapClient } from "./shard-map-client.ts";

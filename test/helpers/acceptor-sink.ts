@@ -3,7 +3,7 @@
  * standing in for the writers (which the acceptor reaches through this same interface).
  */
 import type { RecordBatch } from "apache-arrow";
-import type { TableName } from "../../shared/signals/tables.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import type { BatchSink, SinkWriteRequest } from "../../services/acceptor/sink.ts";
 
 export class CollectingSink implements BatchSink {

@@ -1,7 +1,8 @@
 /** Raw OTLP requests for acceptor tests: bytes in, status and bytes out, no SDK in between. */
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
-import { OTLP_GRPC_EXPORT_PATHS, type TableName } from "../../shared/signals/index.ts";
+import { type TableName } from "../../shared/tables/index.ts";
+import { OTLP_GRPC_EXPORT_PATHS } from "../../shared/otlp/index.ts";
 
 export interface GrpcOutcome {
   code: grpc.status;

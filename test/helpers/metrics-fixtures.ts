@@ -3,7 +3,8 @@
  * own decoder) and remote write bodies, turned into `metrics` table batches.
  */
 import type { RecordBatch } from "apache-arrow";
-import { decodeExport, decodeRemoteWrite } from "../../shared/signals/index.ts";
+import { decodeExport } from "../../shared/otlp/index.ts";
+import { decodeRemoteWrite } from "../../shared/remote-write/index.ts";
 import { remoteWriteBody, type RwMetadata, type RwSeries } from "./remote-write-encode.ts";
 
 const kv = (attrs: Record<string, string | number>) =>

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeData, RecordBatch, Struct, type Data, type Schema } from "apache-arrow";
 import { appendArrow, openDuckDB, quoteLiteral } from "../../shared/duckdb/index.ts";
-import { logsSchema, SORT_ORDER, tracesSchema, type TableName, TABLE_SCHEMAS } from "../../shared/signals/tables.ts";
+import { logsSchema, SORT_ORDER, tracesSchema, type TableName, TABLE_SCHEMAS } from "../../shared/tables/index.ts";
 import { boolData, float64Data, int32Data, int64Data, utf8Data } from "../../services/querier/engine/arrow-columns.ts";
 import { kindOfArrowType } from "../../services/querier/engine/result-to-arrow.ts";
 

@@ -3,7 +3,7 @@
  * Prometheus's own sender does, for tests and the bench: series with labels, samples (stale
  * markers as their exact bits), exemplars; metadata.
  */
-import { snappyCompress } from "../../shared/signals/index.ts";
+import { snappyCompress } from "../../shared/remote-write/index.ts";
 
 export interface RwSeries {
   labels: Record<string, string>;

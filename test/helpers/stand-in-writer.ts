@@ -1,7 +1,7 @@
 /**
  * A querier's view of one writer for in-process tests: a real Flight server answering live
  * tickets with a test's handler, registered as a writer in a real (in-memory SQLite) catalog,
- * a resolver that finds it and a client pool — what services/querier/sources.ts needs.
+ * a resolver that finds it and a client pool — what services/querier/gather-sources.ts needs.
  */
 import { openCatalog, type CatalogRepository } from "../../shared/catalog/index.ts";
 import { loadConfig } from "../../shared/config/index.ts";

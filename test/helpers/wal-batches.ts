@@ -18,7 +18,7 @@ import {
   type Field,
   type Schema,
 } from "apache-arrow";
-import { TABLE_SCHEMAS, type TableName } from "../../shared/signals/tables.ts";
+import { TABLE_SCHEMAS, type TableName } from "../../shared/tables/index.ts";
 
 export interface BatchOptions {
   batchId: string;

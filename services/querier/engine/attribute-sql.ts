@@ -9,7 +9,7 @@ export type AttributeColumn = "attributes" | "resource_attributes";
 
 /**
  * Cheap necessary condition: `text` as JSON.stringify writes it (quotes included) occurs in the
- * column. Attribute columns are always written with JSON.stringify escaping (shared/signals),
+ * column. Attribute columns are always written with JSON.stringify escaping (shared/otlp),
  * and a substring search is 3–5× cheaper than parsing the JSON, so guards skip most rows.
  */
 export function containsJsonSql(column: AttributeColumn, text: string): string {
@@ -18,7 +18,7 @@ export function containsJsonSql(column: AttributeColumn, text: string): string {
 
 /**
  * Cheap and selective necessary condition for `key` having exactly the scalar `member` value:
- * its whole KeyValue text occurs, as the acceptor writes it (shared/signals/anyvalue-json.ts:
+ * its whole KeyValue text occurs, as the acceptor writes it (shared/otlp/anyvalue-json.ts:
  * `{"key":K,"value":{"intValue":"500"}}`). Far more selective than the key alone, which
  * most spans of a kind carry; the JSON is still parsed to confirm (a kvlist may nest it).
  * `valueJson` is the member's JSON text: `"v"` for strings and ints, `500` / `true` otherwise.

@@ -8,7 +8,7 @@ import type { PrometheusTicket, Ticket } from "../../../shared/query/index.ts";
 import { logLabelsSchema, logLabelValuesSchema, logLabelsSql, logLabelValuesSql, logsResultSchema, logsSql } from "./logs.ts";
 import { searchResultSchema, searchSql } from "./search.ts";
 import { tagNamesSchema, tagNamesSql, tagValuesSchema, tagValuesSql } from "./tags.ts";
-import { traceByIdSchema, traceByIdSql } from "./trace-by-id.ts";
+import { traceByIdSchema, traceByIdSql } from "./trace-by-id-sql.ts";
 
 export interface BuiltInQuery {
   sql: string;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { batchOf, sid, spanRow, tid } from "../../../test/helpers/query-fixtures.ts";
 import { makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
 import { appendArrow, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
-import { DEDICATED_COLUMNS, tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
+import { DEDICATED_COLUMNS, tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../../shared/tables/index.ts";
 import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
 
 const kv = (key: string, value: unknown) => ({ key, value });

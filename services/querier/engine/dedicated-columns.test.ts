@@ -1,5 +1,5 @@
 /**
- * Search reads dedicated attribute columns (shared/signals/dedicated-attributes.ts): stored in
+ * Search reads dedicated attribute columns (shared/tables/dedicated-attributes.ts): stored in
  * files the writer made, computed on the fly for older files and live rows. Every source must
  * give the same answer, including awkward attributes (duplicate keys, nested kvlists, number
  * forms such as exponents, unicode, empty attribute text), for dedicated and other keys.
@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { RecordBatch } from "apache-arrow";
 import { appendArrow, openDuckDB, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
+import { withDedicatedColumns, withDedicatedSchema } from "../../../shared/tables/index.ts";
 import { createLogger } from "../../../shared/log/index.ts";
 import { parseTicket } from "../../../shared/query/index.ts";
-import { SORT_ORDER, tracesSchema } from "../../../shared/signals/tables.ts";
+import { SORT_ORDER, tracesSchema } from "../../../shared/tables/tables.ts";
 import { batchOf, sid, spanRow, tempDir, tid, writeParquet, type SpanSpec } from "../../../test/helpers/query-fixtures.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { QueryEngine, type QuerySources } from "./index.ts";

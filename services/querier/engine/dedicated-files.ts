@@ -3,7 +3,7 @@
  * introduced): asked of each footer once per process (file-schemas.ts).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { DEDICATED_COLUMNS } from "../../../shared/signals/index.ts";
+import { DEDICATED_COLUMNS } from "../../../shared/tables/index.ts";
 import { fileColumns } from "./file-schemas.ts";
 
 export async function filesWithDedicatedColumns(connection: DuckDBConnection, files: readonly string[]): Promise<Set<string>> {

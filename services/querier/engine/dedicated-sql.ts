@@ -1,11 +1,11 @@
 /**
- * Attribute predicates over a dedicated column (shared/signals/dedicated-attributes.ts): the
+ * Attribute predicates over a dedicated column (shared/tables/dedicated-attributes.ts): the
  * key's first value as a type letter + text, NULL when absent. Each predicate is exactly the
  * JSON path's (attribute-sql.ts): same typed comparisons; a missing attribute or one of
  * another type gives NULL (never matches).
  */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { DEDICATED_SPAN_ATTRIBUTES } from "../../../shared/signals/index.ts";
+import { DEDICATED_SPAN_ATTRIBUTES } from "../../../shared/tables/index.ts";
 import type { AttributeColumn } from "./attribute-sql.ts";
 
 /** The dedicated column of `key` in `column`, if it has one (span attributes only). */

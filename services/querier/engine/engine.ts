@@ -10,7 +10,7 @@ import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "
 import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import { PROMETHEUS_TICKET_KINDS, QueryError, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket } from "../../../shared/query/index.ts";
-import type { TableName } from "../../../shared/signals/tables.ts";
+import type { TableName } from "../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
 import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
@@ -20,7 +20,7 @@ import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { FreshConnections } from "./fresh-connections.ts";
 import { withLiveScan } from "./live-rows.ts";
-import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./sources.ts";
+import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./source-view.ts";
 import { runSearch } from "./search-plan.ts";
 import { searchScope } from "./search-scope.ts";
 import { runSandboxedSql } from "./sql-sandbox.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { appendArrow, openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { createLogger } from "../../../shared/log/index.ts";
 import { parseTicket } from "../../../shared/query/index.ts";
-import { tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
+import { tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../../shared/tables/index.ts";
 import { sid, spansBatch, tempDir, tid, writeParquet } from "../../../test/helpers/query-fixtures.ts";
 import { fileColumns, haveOneSchema } from "./file-schemas.ts";
 import { QueryEngine } from "./index.ts";

@@ -5,20 +5,19 @@
  * reads them.
  *
  * What a view needs beyond the table's columns is added to each batch once and kept with it
- * (the querier keeps the batches of a writer's buffer between queries: sources.ts):
+ * (the querier keeps the batches of a writer's buffer between queries: live-cache.ts):
  * - the dedicated attribute columns of spans, when a writer sent them without (one that
  *   predates them), computed as the writer's flush computes them;
  * - `_live_row`, each row's number in its batch: with the batch id it locates a live row
- *   the way file + row number locate a Parquet row (sources.ts `locate`).
+ *   the way file + row number locate a Parquet row (source-view.ts `locate`).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { Field, Int64, makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import { appendArrow, quoteIdent, scanArrow } from "../../../shared/duckdb/index.ts";
-import { contractColumns, withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
-import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
+import { contractColumns, TABLE_SCHEMAS, withDedicatedColumns, withDedicatedSchema, type TableName } from "../../../shared/tables/index.ts";
 
 export const LIVE_ROW = "_live_row";
-/** `_file` of a live row (sources.ts `locate`): this prefix and its batch id; no Parquet path starts with it. */
+/** `_file` of a live row (source-view.ts `locate`): this prefix and its batch id; no Parquet path starts with it. */
 export const LIVE_FILE_PREFIX = "live:";
 
 export interface LiveShape {

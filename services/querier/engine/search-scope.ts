@@ -9,7 +9,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { newestStarts, type NewestStart } from "./file-newest-start.ts";
-import { createFilesView } from "./sources.ts";
+import { createFilesView } from "./source-view.ts";
 import type { TraceIdIndex } from "./trace-id-index.ts";
 
 export interface SearchScope {

@@ -2,7 +2,7 @@
  * Second half of a lean search (search.ts `searchIsLean`): the hits were evaluated without the
  * attribute JSON; this statement reads the JSON of only the spans that go into `span_sets`
  * (at most spss × limit) and builds the final rows, byte for byte as the full search does.
- * The spans are fetched by location (sources.ts `locate`: file + row number): `_row IN (...)`
+ * The spans are fetched by location (source-view.ts `locate`: file + row number): `_row IN (...)`
  * reaches the Parquet scan, which decompresses only the pages holding them — the hits' spans
  * sit in every row group of the newest files (ids are random), and reading the attribute
  * JSON of whole row groups is most of a search's time. The semi-join on location and
@@ -23,7 +23,7 @@ export interface LeanHit {
   matched: bigint;
   span_ids: string[];
   span_starts: bigint[];
-  /** Location of each span (sources.ts `locate`). */
+  /** Location of each span (source-view.ts `locate`). */
   span_files: string[];
   span_rows: bigint[];
 }

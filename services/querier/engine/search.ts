@@ -6,7 +6,7 @@
  */
 import { Field, Int64, Schema, Utf8 } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { DEDICATED_COLUMNS } from "../../../shared/signals/index.ts";
+import { DEDICATED_COLUMNS } from "../../../shared/tables/index.ts";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { parseTraceQL, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
 import { attributeValueSql, containsScalarTextSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
@@ -29,7 +29,7 @@ const PLAIN_SPAN_COLUMNS = [
   "end_time_unix_nano", "duration_nano", "service_name",
 ];
 const ATTRIBUTE_JSON_COLUMNS = ["attributes", "resource_attributes"];
-/** Where a span is (sources.ts `locate`): the lean pass hands them to search-span-sets.ts. */
+/** Where a span is (source-view.ts `locate`): the lean pass hands them to search-span-sets.ts. */
 const LOCATION_COLUMNS = ["_file", "_row"];
 /**
  * The span attribute JSON is most of a span's bytes; resource attributes are a handful of

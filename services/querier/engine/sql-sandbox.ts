@@ -16,11 +16,11 @@ import { StatementType } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import { openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { QueryError } from "../../../shared/query/index.ts";
-import { TABLE_NAMES } from "../../../shared/signals/tables.ts";
+import { TABLE_NAMES } from "../../../shared/tables/index.ts";
 import { withDeadline } from "./deadline.ts";
 import { toQueryError } from "./duckdb-errors.ts";
 import { readerToDynamicTable } from "./result-to-arrow.ts";
-import { NO_SOURCES, createSourceView, type TableSources } from "./sources.ts";
+import { NO_SOURCES, createSourceView, type TableSources } from "./source-view.ts";
 
 export interface SandboxOptions {
   sql: string;

@@ -8,7 +8,7 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { encodeTracesProtobuf, tracesToOtlp } from "../../../shared/signals/index.ts";
+import { encodeTracesProtobuf, tracesToOtlp } from "../../../shared/otlp/index.ts";
 import type { RouterEnv } from "./env.ts";
 import { badRequest, notFound } from "./errors.ts";
 import { checkRange, parseParams, unixSeconds } from "./params.ts";

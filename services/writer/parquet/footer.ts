@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { TABLE_NAMES, type TableName } from "../../../shared/signals/tables.ts";
+import { TABLE_NAMES, type TableName } from "../../../shared/tables/index.ts";
 
 export const FOOTER_KEYS = {
   formatVersion: "signalbox.format_version",

@@ -1,6 +1,6 @@
 /** The smallest and largest row time of a set of batches (the table's TIME_COLUMN, ns). */
 import type { RecordBatch } from "apache-arrow";
-import { TIME_COLUMN, type TableName } from "../../../shared/signals/tables.ts";
+import { TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 
 export function timeRange(table: TableName, batches: readonly RecordBatch[]): { minTimeNs: bigint; maxTimeNs: bigint } {
   const column = TIME_COLUMN[table];

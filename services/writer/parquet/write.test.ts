@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
-import { DEDICATED_SPAN_ATTRIBUTES } from "../../../shared/signals/index.ts";
+import { DEDICATED_SPAN_ATTRIBUTES, toPlainBatch } from "../../../shared/tables/index.ts";
 import { openDuckDB, quoteIdent, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
-import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS, TIME_COLUMN } from "../../../shared/signals/tables.ts";
+import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS, TIME_COLUMN } from "../../../shared/tables/tables.ts";
 import { parquetPath } from "../../../shared/storage/index.ts";
 import { batchRows, makeGenericBatch, makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
 import { readFileSync } from "node:fs";
-import { decodeExport, toPlainBatch } from "../../../shared/signals/index.ts";
+import { decodeExport } from "../../../shared/otlp/index.ts";
 import { EmptyParquetWriteError, footerMetadata, parseFooter, readParquetFooter, writeParquet } from "./index.ts";
 
 let db: DuckDBHandle;

@@ -15,8 +15,7 @@ import type { RecordBatch, Schema } from "apache-arrow";
 import {
   quoteLiteral, scanArrow, sortRowOrder,
 } from "../../../shared/duckdb/index.ts";
-import { withDedicatedColumns, withDedicatedSchema } from "../../../shared/signals/index.ts";
-import { SORT_ORDER, TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
+import { SORT_ORDER, TABLE_SCHEMAS, withDedicatedColumns, withDedicatedSchema, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
 import { FOOTER_FORMAT_VERSION, FOOTER_KEYS } from "./footer.ts";
 import { timeRange } from "./time-range.ts";
@@ -82,7 +81,7 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
   const tmpPath = tempPathFor(destPath);
   try {
     // Spans also carry dedicated columns for the most searched attributes
-    // (shared/signals/dedicated-attributes.ts): search scans those instead of the JSON. The
+    // (shared/tables/dedicated-attributes.ts): search scans those instead of the JSON. The
     // acceptor sends them with each batch; batches that came without get them computed here.
     const schema = FILE_SCHEMAS[table];
     const rowsIn = table === "traces" ? batches.map((b) => withDedicatedColumns(b)) : batches;

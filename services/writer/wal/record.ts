@@ -14,7 +14,7 @@
  * the body. Otherwise Arrow's stream writer encodes the batch.
  */
 import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
-import { TABLE_NAMES, type TableName } from "../../../shared/signals/tables.ts";
+import { TABLE_NAMES, type TableName } from "../../../shared/tables/index.ts";
 import { crc32 } from "./crc32.ts";
 import { WalRecordDecodeError, WalRecordTooLargeError } from "./errors.ts";
 

@@ -8,7 +8,8 @@ import { FlightDataEncoder, decodeFlightData, receivedIpcOf } from "../../../sha
 import { deserializeFlightData, serializeFlightData } from "../../../shared/flight/flight-data-codec.ts";
 import type { FlightDataMessage } from "../../../shared/flight/proto.ts";
 import { createLogger } from "../../../shared/log/index.ts";
-import { decodeExport, tracesSchema } from "../../../shared/signals/index.ts";
+import { tracesSchema } from "../../../shared/tables/index.ts";
+import { decodeExport } from "../../../shared/otlp/index.ts";
 import { makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
 import { decodeRecord, encodeRecord, encodeRecordParts, FRAME_HEADER_BYTES, type WalEntry } from "./record.ts";
 import { WriteAheadLog } from "./wal.ts";

@@ -4,7 +4,7 @@
  * - Group commit: appends queue while an fsync runs; the next write+fdatasync covers every
  *   queued record, so N concurrent appends cost far fewer than N fsyncs.
  * - Segments (segment.ts) rotate at `segmentBytes`; a restart always opens a new segment
- *   after recovery (recovery.ts) has cut any damaged tail, so replay survives `kill -9` at
+ *   after recovery (segment-recovery.ts) has cut any damaged tail, so replay survives `kill -9` at
  *   any moment and appends never land after garbage.
  * - release(batchIds) deletes the non-active segments all of whose batches are persisted
  *   elsewhere (Parquet, or another writer's Parquet).
@@ -16,7 +16,7 @@ import { ActiveSegment } from "./active-segment.ts";
 import { acquireDirLock } from "./dir-lock.ts";
 import { WalClosedError, WalFailedError } from "./errors.ts";
 import { decodeRecord, encodeRecordParts, type EncodedRecord, type WalEntry } from "./record.ts";
-import { recoverSegments } from "./recovery.ts";
+import { recoverSegments } from "./segment-recovery.ts";
 import { scanSegment, SEGMENT_MAGIC } from "./segment.ts";
 
 export interface WalOptions {

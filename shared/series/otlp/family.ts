@@ -13,7 +13,7 @@
  *   move with the scale. They stay in the table (SQL reads them).
  * - a sum or histogram with unspecified temporality is not exposed (Prometheus refuses it too).
  */
-import { REMOTE_WRITE_SAMPLE_TYPE } from "../../signals/decode-remote-write.ts";
+import { REMOTE_WRITE_SAMPLE_TYPE } from "../../tables/index.ts";
 import { prometheusMetricName, type NamingKind } from "./names.ts";
 
 export type PrometheusType = "counter" | "gauge" | "histogram" | "summary" | "unknown";

@@ -12,7 +12,7 @@ import {
 } from "../../../../shared/query/index.ts";
 import { attributeEntries, labelsKey, metricFamily, SeriesCollector, seriesNames, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import type { LabelMatcher, Labels } from "../../../../shared/series/types.ts";
-import { REMOTE_WRITE_METADATA_TYPE } from "../../../../shared/signals/index.ts";
+import { REMOTE_WRITE_METADATA_TYPE } from "../../../../shared/tables/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
 import { DuckDBMetricsSource, timeRange } from "./metrics-source.ts";
 

@@ -12,7 +12,7 @@ import { quoteLiteral } from "../../../../shared/duckdb/sql.ts";
 import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import { labelTest } from "../../../../shared/series/otlp/matchers.ts";
 import { METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/types.ts";
-import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/signals/index.ts";
+import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
 import { QueryError } from "../../../../shared/query/index.ts";
 
 export interface MetricsSourceOptions {

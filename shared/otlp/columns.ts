@@ -9,7 +9,7 @@
  */
 import { Bool, Float64, Int32, Int64, makeData, RecordBatch, Struct, type Data, type Schema } from "apache-arrow";
 import { Utf8Column } from "./byte-sink.ts";
-import { RepeatedUtf8Column } from "./repeated-column.ts";
+import { RepeatedUtf8Column } from "../tables/index.ts";
 
 export { RepeatedUtf8Column, Utf8Column };
 

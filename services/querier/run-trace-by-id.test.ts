@@ -9,15 +9,15 @@ import type { RecordBatch } from "apache-arrow";
 import type { DataFile } from "../../shared/catalog/index.ts";
 import { withSchema } from "../../shared/flight/index.ts";
 import { parseTicket, type TraceByIdTicket } from "../../shared/query/index.ts";
-import { tracesSchema } from "../../shared/signals/tables.ts";
+import { tracesSchema } from "../../shared/tables/tables.ts";
 import { quietLog } from "../../test/helpers/query-engine.ts";
 import { startStandInWriter, type StandInWriter } from "../../test/helpers/stand-in-writer.ts";
 import { sid, spansBatch, tempDir, tid, writeParquet, type SpanSpec } from "../../test/helpers/query-fixtures.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { localFileSource } from "./file-cache-source.ts";
 import { ManifestCache } from "./manifest-cache.ts";
-import type { SourceDeps } from "./sources.ts";
-import { runTraceById } from "./trace-by-id.ts";
+import type { SourceDeps } from "./gather-sources.ts";
+import { runTraceById } from "./run-trace-by-id.ts";
 
 const T0 = 1_700_000_000_000_000_000n;
 const TRACE = tid(0xabc);

@@ -15,7 +15,7 @@ import {
 } from "./metric-points.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
-import { metricsSchema } from "./tables.ts";
+import { metricsSchema } from "../tables/index.ts";
 import type { DecodedRows } from "./types.ts";
 import { WIRE_LEN, WIRE_VARINT, WireReader } from "./wire-reader.ts";
 

@@ -13,7 +13,7 @@ import metricsProto from "../../proto/opentelemetry/proto/metrics/v1/metrics.pro
 import traceServiceProto from "../../proto/opentelemetry/proto/collector/trace/v1/trace_service.proto" with { type: "text" };
 import logsServiceProto from "../../proto/opentelemetry/proto/collector/logs/v1/logs_service.proto" with { type: "text" };
 import metricsServiceProto from "../../proto/opentelemetry/proto/collector/metrics/v1/metrics_service.proto" with { type: "text" };
-import type { TableName } from "./tables.ts";
+import type { TableName } from "../tables/index.ts";
 
 /** Import path (as written in `import` statements) → source text, in dependency order. */
 export const OTLP_PROTO_SOURCES: Readonly<Record<string, string>> = {

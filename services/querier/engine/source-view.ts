@@ -6,9 +6,8 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { DEDICATED_COLUMNS } from "../../../shared/signals/index.ts";
+import { DEDICATED_COLUMNS, TABLE_SCHEMAS, type TableName } from "../../../shared/tables/index.ts";
 import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
-import { TABLE_SCHEMAS, type TableName } from "../../../shared/signals/tables.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { haveOneSchema } from "./file-schemas.ts";
 import { createLiveTable, LIVE_FILE_PREFIX, LIVE_ROW } from "./live-rows.ts";
@@ -27,7 +26,7 @@ export const NO_SOURCES: QuerySources = { files: [], live: [] };
 
 export interface SourceViewOptions {
   /**
-   * Also expose the dedicated attribute columns of spans (shared/signals/dedicated-attributes.ts):
+   * Also expose the dedicated attribute columns of spans (shared/tables/dedicated-attributes.ts):
    * read from files that carry them, computed on the fly for older files; live rows carry
    * them from the writer (computed once per batch by live-rows.ts when an older writer did not). Built-in queries only; user SQL sees
    * exactly the table's columns.

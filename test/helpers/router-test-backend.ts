@@ -4,10 +4,10 @@
  * Test-only; the production backend is services/router/flight-backend.ts.
  */
 import { Field, Int32, Int64, Schema, Table, Utf8, makeVector, vectorFromArray, type DataType, type Vector } from "apache-arrow";
-import type { Ticket, TicketKind } from "../../../shared/query/index.ts";
-import { createLogger } from "../../../shared/log/index.ts";
-import { createRouterApp, type RouterHttpConfig } from "./app.ts";
-import { QueryBackendError, type BackendReadiness, type QueryBackend, type QueryOptions } from "./backend.ts";
+import type { Ticket, TicketKind } from "../../shared/query/index.ts";
+import { createLogger } from "../../shared/log/index.ts";
+import { createRouterApp, type RouterHttpConfig } from "../../services/router/http/app.ts";
+import { QueryBackendError, type BackendReadiness, type QueryBackend, type QueryOptions } from "../../services/router/http/backend.ts";
 
 export type TicketHandler = (ticket: Ticket, opts: QueryOptions) => Table | Promise<Table>;
 

@@ -1,7 +1,7 @@
 /**
  * Prometheus remote write 1.0 (`prometheus.WriteRequest`, protobuf, after snappy) → rows of
  * the `metrics` table, beside the OTLP data points so one PromQL query sees both:
- * - a sample is a row with `metric_type` = "prometheus" (shared/series/otlp/family.ts): the
+ * - a sample is a row with `metric_type` = "prometheus" (REMOTE_WRITE_SAMPLE_TYPE): the
  *   read path takes its name and labels as sent and never renormalises them. `metric_name` is
  *   `__name__`, `attributes` the other labels (sorted, OTLP/JSON string values),
  *   `service_name` the `job` label (the tables sort by it), the value in `value_double`;
@@ -14,20 +14,16 @@
  * Native histograms and invalid series are refused (counted, with the reason).
  */
 import type { Schema } from "apache-arrow";
-import { doubleJson } from "./anyvalue-json.ts";
-import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
-import { contextColumns, pushContext } from "./context-columns.ts";
-import { EMPTY_SCOPE, type ResourceContext } from "./context.ts";
-import { Rejections } from "./rejections.ts";
-import { metricsSchema } from "./tables.ts";
-import { OtlpDecodeError } from "./errors.ts";
+import { doubleJson } from "../otlp/anyvalue-json.ts";
+import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, Utf8Column } from "../otlp/columns.ts";
+import { contextColumns, pushContext } from "../otlp/context-columns.ts";
+import { EMPTY_SCOPE, type ResourceContext } from "../otlp/context.ts";
+import { OtlpDecodeError } from "../otlp/errors.ts";
+import { Rejections } from "../otlp/rejections.ts";
+import type { DecodedExport, DecodedRows } from "../otlp/types.ts";
+import { int64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "../otlp/wire-reader.ts";
+import { metricsSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, RepeatedUtf8Column, wireSchema } from "../tables/index.ts";
 import { SnappyError, snappyUncompress } from "./snappy.ts";
-import type { DecodedExport, DecodedRows } from "./types.ts";
-import { wireSchema } from "./wire-form.ts";
-import { int64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "./wire-reader.ts";
-
-export const REMOTE_WRITE_SAMPLE_TYPE = "prometheus";
-export const REMOTE_WRITE_METADATA_TYPE = "prometheus_metadata";
 
 /** prometheus.MetricMetadata.MetricType, as the metadata API spells it. */
 const METADATA_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"];

@@ -1,7 +1,7 @@
 /** All spans of one trace, with exactly the columns and types of `tracesSchema`. */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import type { TraceByIdTicket } from "../../../shared/query/index.ts";
-import { tracesSchema } from "../../../shared/signals/tables.ts";
+import { tracesSchema } from "../../../shared/tables/index.ts";
 
 export const traceByIdSchema = tracesSchema;
 

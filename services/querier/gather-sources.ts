@@ -13,7 +13,7 @@ import type { DataFile } from "../../shared/catalog/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
-import type { TableName } from "../../shared/signals/tables.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import { LIVE_BATCH_IDS_KEY, liveBatchId, type LiveTicket } from "../../shared/writepath/index.ts";
 import type { ParquetFileSource } from "./file-cache-source.ts";
 import type { LiveBatchCache } from "./live-cache.ts";

@@ -7,9 +7,9 @@ import { describe, expect, test } from "bun:test";
 import { Table, tableFromIPC, tableToIPC, type RecordBatch } from "apache-arrow";
 import { DEDICATED_COLUMNS, DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attributes.ts";
 import { hasDedicatedColumns, withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";
-import { decodeExport } from "./decode-export.ts";
-import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
-import { exportRequestType } from "./proto.ts";
+import { decodeExport } from "../otlp/decode-export.ts";
+import { otlpJsonToProtobuf } from "../otlp/json-to-protobuf.ts";
+import { exportRequestType } from "../otlp/proto.ts";
 import { tracesSchema } from "./tables.ts";
 import { contractColumns, contractSchemaOf, toPlainBatch, wireSchema, wireSchemaProblem } from "./wire-form.ts";
 

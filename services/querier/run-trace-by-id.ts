@@ -2,7 +2,7 @@
  * Trace by id reads the Parquet files while the writers are asked for their live rows,
  * instead of after: the writers' round trip no longer adds to every lookup.
  *
- * The ordering rule of sources.ts still holds: the manifest that decides which live batches
+ * The ordering rule of gather-sources.ts still holds: the manifest that decides which live batches
  * are already in files is listed after the live rows arrived. The early listing only lets
  * the file read start; a file recorded in between (a flush while the writers answered) is
  * read in a second, small pass together with the live rows and the first pass's spans, so
@@ -13,7 +13,7 @@ import type { DataFile } from "../../shared/catalog/index.ts";
 import type { TraceByIdTicket } from "../../shared/query/index.ts";
 import type { QueryEngine } from "./engine/index.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
-import { fetchLive, listFiles, liveNotIn, type SourceDeps, type SourceScope } from "./sources.ts";
+import { fetchLive, listFiles, liveNotIn, type SourceDeps, type SourceScope } from "./gather-sources.ts";
 
 export async function runTraceById(deps: SourceDeps, engine: QueryEngine, ticket: TraceByIdTicket, deadline: number): Promise<Table> {
   const scope: SourceScope = {

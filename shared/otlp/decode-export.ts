@@ -8,9 +8,7 @@ import { decodeTracesProtobuf } from "./decode-traces.ts";
 import { OtlpDecodeError } from "./errors.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
-import { TABLE_SCHEMAS, type TableName } from "./tables.ts";
-import { withDedicatedSchema } from "./dedicated-columns.ts";
-import { wireSchema } from "./wire-form.ts";
+import { TABLE_SCHEMAS, wireSchema, withDedicatedSchema, type TableName } from "../tables/index.ts";
 import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
 
 const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema) => DecodedRows> = {

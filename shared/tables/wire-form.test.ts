@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Field, Int64, Schema } from "apache-arrow";
-import { decodeExport } from "./decode-export.ts";
+import { decodeExport } from "../otlp/decode-export.ts";
 import { TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "./tables.ts";
 import { toPlainBatch, wireSchema, wireSchemaProblem } from "./wire-form.ts";
 

@@ -4,7 +4,7 @@
  */
 import protobuf from "protobufjs";
 import { exportResponseType } from "./proto.ts";
-import type { TableName } from "./tables.ts";
+import type { TableName } from "../tables/index.ts";
 import type { OtlpFormat } from "./types.ts";
 
 /** The per-signal name of the partial-success counter (snake_case field; JSON camelCase). */

@@ -7,11 +7,10 @@ import { appendKeyValue, type WrittenKeyValue } from "./anyvalue-json.ts";
 import type { ByteSink } from "./byte-sink.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
-import { DedicatedValues, hasDedicatedColumns } from "./dedicated-columns.ts";
+import { DedicatedValues, hasDedicatedColumns, tracesSchema } from "../tables/index.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
-import { tracesSchema } from "./tables.ts";
 import type { DecodedRows } from "./types.ts";
 import { uint64ToDecimal, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "./wire-reader.ts";
 

@@ -7,7 +7,7 @@ import { contextColumns, pushContext } from "./context-columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
-import { logsSchema } from "./tables.ts";
+import { logsSchema } from "../tables/index.ts";
 import type { DecodedRows } from "./types.ts";
 import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "./wire-reader.ts";
 

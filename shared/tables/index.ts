@@ -1,0 +1,13 @@
+/**
+ * The table contract: the Arrow schemas of the three signal tables (traces, logs, metrics),
+ * their time column and sort order, the Flight wire form (repeated columns as dictionaries,
+ * and back), and the dedicated attribute columns of spans. Every role reads and writes rows in
+ * these shapes; this folder imports nothing of Signalbox's.
+ */
+export * from "./tables.ts";
+export {
+  contractColumns, contractSchemaOf, hasDictionaryColumns, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError,
+} from "./wire-form.ts";
+export { expandUtf8, RepeatedUtf8Column, utf8Data } from "./repeated-column.ts";
+export { DEDICATED_COLUMNS, DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attributes.ts";
+export { DedicatedValues, hasDedicatedColumns, withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";
