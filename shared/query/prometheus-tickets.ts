@@ -38,15 +38,35 @@ export const PromLabelValuesTicketSchema = z.object({
 export const PromMetadataTicketSchema = z.object({ kind: z.literal("prom_metadata"), ...common, metric: z.string().optional(), limit });
 export const PromExemplarsTicketSchema = z.object({ kind: z.literal("prom_exemplars"), ...common, match: selectors.min(1) });
 
+const ms = z.number().finite();
+
+/**
+ * A PromQL query, instant (`timeMs`) or range (`range`). startNs/endNs bound what is gathered
+ * (promqlReadRange), not the evaluation. `timeoutMs` is the evaluation's own deadline, so a
+ * slow query answers Prometheus's `timeout` instead of being cut off by the router.
+ */
+export const PromQLTicketSchema = z
+  .object({
+    kind: z.literal("promql"),
+    ...common,
+    query: z.string().min(1),
+    timeMs: ms.optional(),
+    range: z.object({ startMs: ms, endMs: ms, stepMs: z.number().positive() }).optional(),
+    lookbackDeltaMs: z.number().int().positive().optional(),
+    timeoutMs: z.number().int().positive().max(24 * 3_600_000).default(120_000),
+  })
+  .refine((t) => (t.timeMs === undefined) !== (t.range === undefined), { message: "exactly one of timeMs and range" });
+
 export const PROMETHEUS_TICKET_SCHEMAS = [
   PromSeriesTicketSchema,
   PromLabelsTicketSchema,
   PromLabelValuesTicketSchema,
   PromMetadataTicketSchema,
   PromExemplarsTicketSchema,
+  PromQLTicketSchema,
 ] as const;
 
-export const PROMETHEUS_TICKET_KINDS: ReadonlySet<string> = new Set(["prom_series", "prom_labels", "prom_label_values", "prom_metadata", "prom_exemplars"]);
+export const PROMETHEUS_TICKET_KINDS: ReadonlySet<string> = new Set(["prom_series", "prom_labels", "prom_label_values", "prom_metadata", "prom_exemplars", "promql"]);
 
 const utf8 = (name: string) => new Field(name, new Utf8(), false);
 
@@ -62,4 +82,10 @@ export const PROMETHEUS_RESULT_SCHEMAS = {
   prom_metadata: new Schema([utf8("metric"), utf8("type"), utf8("help"), utf8("unit")]),
   /** One row per series with exemplars: `exemplars` = JSON `[{"labels":{…},"value":"…","timestamp":s}]`. */
   prom_exemplars: new Schema([utf8("labels"), utf8("exemplars")]),
+  /**
+   * One row: `result_type` and `result` (the JSON of Prometheus's `data.result`), or
+   * `error_type` (bad_data, execution, timeout, ...) and `error` when evaluation failed —
+   * carried as data so the class survives Flight, whose status codes cannot tell them apart.
+   */
+  promql: new Schema([utf8("result_type"), utf8("result"), utf8("error_type"), utf8("error")]),
 } as const;

@@ -10,6 +10,7 @@ import { QueryError } from "./errors.ts";
 import { parseLogQL } from "./logql/index.ts";
 import { parseTraceQL } from "./traceql/index.ts";
 import { PROMETHEUS_TICKET_SCHEMAS } from "./prometheus-tickets.ts";
+import { parsePromQL } from "./promql/parser.ts";
 
 /** Nanoseconds since the epoch as a decimal string (Int64 does not fit a JSON number). */
 const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
@@ -102,7 +103,8 @@ export type PromLabelsTicket = TicketOf<"prom_labels">;
 export type PromLabelValuesTicket = TicketOf<"prom_label_values">;
 export type PromMetadataTicket = TicketOf<"prom_metadata">;
 export type PromExemplarsTicket = TicketOf<"prom_exemplars">;
-export type PrometheusTicket = PromSeriesTicket | PromLabelsTicket | PromLabelValuesTicket | PromMetadataTicket | PromExemplarsTicket;
+export type PromQLTicket = TicketOf<"promql">;
+export type PrometheusTicket = PromSeriesTicket | PromLabelsTicket | PromLabelValuesTicket | PromMetadataTicket | PromExemplarsTicket | PromQLTicket;
 
 /**
  * Validates a ticket. Accepts the parsed JSON value, the JSON text, or the raw Flight ticket
@@ -127,6 +129,7 @@ export function parseTicket(json: unknown): Ticket {
     }
   }
   if (ticket.kind === "logs") parseLogQL(ticket.query);
+  if (ticket.kind === "promql") parsePromQL(ticket.query);
   return ticket;
 }
 
@@ -154,6 +157,7 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
     case "prom_label_values":
     case "prom_metadata":
     case "prom_exemplars":
+    case "promql":
       return ["metrics"];
   }
 }

@@ -4,7 +4,8 @@
  * attributes and the resource (attributes.ts); rows written by remote write keep their labels.
  * Samples of one series are put in time order; two samples at one millisecond keep the last.
  */
-import { METRIC_NAME_LABEL, STALE_NAN_BITS, type LabelMatcher, type Labels, type RawSeries } from "../types.ts";
+import { writeStaleMarker } from "../samples.ts";
+import { METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries } from "../types.ts";
 import { attributeEntries, attributeLabels, resourceLabels, type ResourceLabels } from "./attributes.ts";
 import { expandRow, formatBound, STALE, type MetricRow } from "./expand.ts";
 import { metricFamily, seriesNames, type MetricFamily, type MetricIdentity } from "./family.ts";
@@ -173,9 +174,8 @@ function inTimeOrder(s: Building): RawSeries {
     }
   }
   const out = new Float64Array(values.length);
-  const bits = new BigUint64Array(out.buffer);
   values.forEach((v, i) => {
-    if (v === null) bits[i] = STALE_NAN_BITS;
+    if (v === null) writeStaleMarker(out, i);
     else out[i] = v;
   });
   return { labels: s.labels, timestampsMs: Float64Array.from(times), values: out };

@@ -5,7 +5,6 @@
  * quantile, `_sum` and `_count`. A point flagged "no recorded value" becomes a stale marker
  * on each of its series, as Prometheus's OTLP receiver writes it.
  */
-import { STALE_NAN_BITS } from "../types.ts";
 import type { MetricFamily } from "./family.ts";
 
 /** The columns of a `metrics` row the read path needs, decoded. */
@@ -28,11 +27,6 @@ const NO_RECORDED_VALUE = 1;
 export type SampleSink = (suffix: string, extra: Readonly<Record<string, string>> | null, value: number | typeof STALE) => void;
 
 export const STALE = Symbol("stale marker");
-
-/** True when `values[i]` is Prometheus's stale marker (its exact bits, not any NaN). */
-export function isStaleMarker(values: Float64Array, i: number): boolean {
-  return new BigUint64Array(values.buffer, values.byteOffset, values.length)[i] === STALE_NAN_BITS;
-}
 
 export function expandRow(family: MetricFamily, row: MetricRow, emit: SampleSink): void {
   const stale = (row.flags & NO_RECORDED_VALUE) !== 0;

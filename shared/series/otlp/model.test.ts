@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { formatBound, metricFamily, prometheusLabelName, prometheusMetricName, SeriesCollector, isStaleMarker, type StoredMetricRow } from "./index.ts";
+import { staleFlags } from "../samples.ts";
+import { formatBound, metricFamily, prometheusLabelName, prometheusMetricName, SeriesCollector, type StoredMetricRow } from "./index.ts";
 
 describe("metric names (Prometheus's OTLP translation)", () => {
   test.each([
@@ -97,8 +98,7 @@ describe("series from rows", () => {
     const byName = new Map(c.finish().map((s) => [`${s.labels.__name__}${s.labels.quantile ?? ""}`, s]));
     const q = byName.get("rpc_latency0.5")!;
     expect([...q.timestampsMs]).toEqual([1000, 2000]);
-    expect(isStaleMarker(q.values, 0)).toBe(true);
-    expect(isStaleMarker(q.values, 1)).toBe(false);
+    expect([...staleFlags(q.values)!]).toEqual([1, 0]);
     expect(q.values[1]).toBe(0.25);
     expect(byName.get("up")!.labels).toEqual({ job: "node", __name__: "up" });
     expect(byName.get("target_info")!.labels).toEqual({ host_name: "h1", job: "shop/api", instance: "pod-1", __name__: "target_info" });

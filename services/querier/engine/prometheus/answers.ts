@@ -15,6 +15,7 @@ import type { LabelMatcher, Labels } from "../../../../shared/series/types.ts";
 import { REMOTE_WRITE_METADATA_TYPE } from "../../../../shared/tables/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
 import { DuckDBMetricsSource, timeRange } from "./metrics-source.ts";
+import { runPromQL } from "./promql.ts";
 
 /** Without start/end the APIs look at everything stored (Prometheus: its whole head and blocks). */
 const ALL_TIME = { startMs: -9_000_000_000_000, endMs: 9_000_000_000_000 };
@@ -35,6 +36,8 @@ export async function runPrometheusTicket(connection: DuckDBConnection, view: st
       return metadata(connection, view, ticket, limitOf(ticket.limit));
     case "prom_exemplars":
       return exemplars(connection, view, source, ticket, range, maxRows);
+    case "promql":
+      return runPromQL(connection, view, ticket, maxSamples);
   }
 }
 

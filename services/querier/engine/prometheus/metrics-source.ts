@@ -13,7 +13,7 @@ import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow
 import { labelTest } from "../../../../shared/series/otlp/matchers.ts";
 import { METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/types.ts";
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
-import { QueryError } from "../../../../shared/query/index.ts";
+import { PromQLError, tooManySamples } from "../../../../shared/query/promql/errors.ts";
 
 export interface MetricsSourceOptions {
   /** Most samples one select may return (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
@@ -24,11 +24,6 @@ export interface MetricsSourceOptions {
 const NOT_IN_TEXT = new Set([METRIC_NAME_LABEL, "le", "quantile", "job"]);
 const PLAIN_VALUE = /^[A-Za-z0-9_.:\-/ @]+$/;
 
-export class SampleLimitError extends QueryError {
-  constructor(limit: number) {
-    super("RESOURCE_EXHAUSTED", `query processing would load too many samples into memory (more than query.max_samples = ${limit})`);
-  }
-}
 
 export class DuckDBMetricsSource implements SeriesSource {
   constructor(
@@ -37,10 +32,11 @@ export class DuckDBMetricsSource implements SeriesSource {
     private readonly options: MetricsSourceOptions,
   ) {}
 
-  async select(request: SelectRequest): Promise<RawSeries[]> {
+  async select(request: SelectRequest, signal?: AbortSignal): Promise<RawSeries[]> {
     const collector = new SeriesCollector(request.matchers);
     const range = timeRange(request.startMs, request.endMs);
     const identities = await this.families(range);
+    stopIfAborted(signal);
     const selected = identities.filter((id) => collector.selection(id).base !== null);
     if (selected.length > 0) {
       const where = [range, `metric_name IN (${[...new Set(selected.map((s) => s.name))].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers)];
@@ -50,6 +46,7 @@ export class DuckDBMetricsSource implements SeriesSource {
                 distribution, flags::INTEGER, attributes, resource_attributes
          FROM ${this.view} WHERE ${where.join(" AND ")}`,
       );
+      stopIfAborted(signal);
       const rows = reader.getRows();
       for (const r of rows) {
         collector.add({
@@ -57,11 +54,11 @@ export class DuckDBMetricsSource implements SeriesSource {
           timeMs: r[5] as number, value: r[6] as number | null, count: r[7] as number | null, sum: r[8] as number | null,
           distribution: r[9] as string, flags: r[10] as number, attributes: r[11] as string, resourceAttributes: r[12] as string,
         } satisfies StoredMetricRow);
-        if (collector.samples > this.options.maxSamples) throw new SampleLimitError(this.options.maxSamples);
+        if (collector.samples > this.options.maxSamples) throw tooManySamples();
       }
     }
     if (mayMatchTargetInfo(request.matchers)) await this.targetInfo(collector, range);
-    if (collector.samples > this.options.maxSamples) throw new SampleLimitError(this.options.maxSamples);
+    if (collector.samples > this.options.maxSamples) throw tooManySamples();
     return collector.finish();
   }
 
@@ -112,6 +109,14 @@ export class DuckDBMetricsSource implements SeriesSource {
     );
     for (const r of reader.getRows()) collector.addTargetInfo(r[0] as string, r[1] as number);
   }
+}
+
+/** A query stopped by its deadline answers Prometheus's `timeout`; any other stop `canceled`. */
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  const reason = signal.reason as { name?: string } | undefined;
+  if (reason?.name === "TimeoutError") throw new PromQLError("timeout", "query timed out in query execution");
+  throw new PromQLError("canceled", "query was canceled in query execution");
 }
 
 /** The row filter of [startMs, endMs] (inclusive, in the table's nanoseconds). */
