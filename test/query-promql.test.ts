@@ -46,7 +46,6 @@ afterAll(async () => {
 async function promql(ticket: Partial<TicketInput> & { query: string }, on = engine) {
   const table = await on.execute(parseTicket({ kind: "promql", org: "acme", bucket: "default", ...ticket } as TicketInput), sources);
   const row = table.toArray()[0]!.toJSON() as { result_type: string; result: string; error_type: string; error: string };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return { ...row, result: (row.result ? JSON.parse(row.result) : undefined) as any };
 }
 

@@ -15,6 +15,7 @@ import { registerLokiRoutes } from "./loki.ts";
 import { registerOpsRoutes, registerTopologyRoute } from "./ops.ts";
 import type { RouteDeps } from "./route-deps.ts";
 import { createQueryRunner } from "./run-query.ts";
+import { registerPrometheusRoutes } from "./prometheus/routes.ts";
 import { registerSqlRoute } from "./sql.ts";
 import { defaultBuildInfo, registerTempoPublicRoutes, registerTempoQueryRoutes, type BuildInfo } from "./tempo.ts";
 import { tenancyMiddleware } from "./tenancy.ts";
@@ -23,7 +24,13 @@ import { tenancyMiddleware } from "./tenancy.ts";
 export interface RouterHttpConfig {
   router: Pick<Config["router"], "query_timeout" | "max_result_rows">;
   auth: Pick<Config["auth"], "tokens">;
+  /** PromQL limits; absent → the defaults of `query.*`. */
+  query?: Pick<Config["query"], "timeout">;
 }
+
+const DEFAULT_PROMQL_TIMEOUT_MS = 120_000;
+/** The router waits this much past query.timeout, so the querier's own timeout answer arrives first. */
+const PROMQL_DEADLINE_MARGIN_MS = 5_000;
 
 export interface RouterAppOptions {
   backend: QueryBackend;
@@ -70,5 +77,14 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   registerTempoQueryRoutes(app, deps);
   registerLokiRoutes(app, deps);
   registerSqlRoute(app, deps);
+  const promqlTimeout = config.query?.timeout ?? DEFAULT_PROMQL_TIMEOUT_MS;
+  const { version: _tempoVersion, ...buildInfo } = { ...defaultBuildInfo(), ...options.buildInfo };
+  registerPrometheusRoutes(app, {
+    run: createQueryRunner(backend, promqlTimeout + PROMQL_DEADLINE_MARGIN_MS),
+    guard: deps.guard,
+    queryTimeoutMs: promqlTimeout,
+    maxResultRows: config.router.max_result_rows,
+    buildInfo,
+  });
   return app;
 }
