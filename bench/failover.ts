@@ -58,7 +58,7 @@ async function runMode(mode: string, wanted: number, samples: Sample[]): Promise
     replicationFactor: 2,
     nats: mode === "nats",
     query: true,
-    env: { SIGNALBOX_WRITER_FLUSH_INTERVAL: "5s", SIGNALBOX_ACCEPTOR_WRITE_TIMEOUT: "20s" },
+    env: { SIGNALBOX_WRITER_FLUSH_INTERVAL: "5s", SIGNALBOX_WRITE_TIMEOUT: "20s" },
   });
   const catalog = await openCatalog(cluster.env.SIGNALBOX_DISCOVERY_CATALOG_DSN!, { log: createLogger({ level: "error" }) });
   const acceptor = cluster.acceptor!.addresses.http!;

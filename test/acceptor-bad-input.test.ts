@@ -179,11 +179,15 @@ describe("OTLP/HTTP", () => {
     expect(t.sink.batches("traces", "empty")).toHaveLength(0);
   });
 
-  test("/healthz and /ready", async () => {
+  test("/healthz and /ready (the body every role answers)", async () => {
     expect((await fetch(`${t.httpUrl}/healthz`)).status).toBe(200);
-    expect((await fetch(`${t.httpUrl}/ready`)).status).toBe(200);
+    const ready = await fetch(`${t.httpUrl}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, degraded: false });
     t.acceptor.setReady(false);
-    expect((await fetch(`${t.httpUrl}/ready`)).status).toBe(503);
+    const notReady = await fetch(`${t.httpUrl}/ready`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ ready: false, degraded: false });
     t.acceptor.setReady(true);
   });
 

@@ -196,8 +196,8 @@ describe("compose.yaml", () => {
     expect(await broken((d) => (d.services["writer-1"].environment.SIGNALBOX_WRITER_FLUSH_EVERY = "1s"))).toContain(
       "SIGNALBOX_WRITER_FLUSH_EVERY is not a configuration key",
     );
-    expect(await broken((d) => (d.services["router"].environment.SIGNALBOX_ROUTER_QUERY_TIMEOUT = "soon"))).toContain(
-      "router: invalid configuration: router.query_timeout",
+    expect(await broken((d) => (d.services["router"].environment.SIGNALBOX_QUERY_TIMEOUT = "soon"))).toContain(
+      "router: invalid configuration: query.timeout",
     );
     expect(await broken((d) => (d.services["writer-2"].environment.SIGNALBOX_WRITER_NAME = "writer-1"))).toContain("writers share a name");
     expect(await broken((d) => (d.services["acceptor"].environment.SIGNALBOX_SERVER_ADVERTISE_HOST = "writer-1"))).toContain(

@@ -11,7 +11,7 @@ const dir = tempDir("graceful");
 const env = roleEnv({
   SIGNALBOX_DISCOVERY_CATALOG_DSN: `sqlite:${join(dir, "catalog.db")}`,
   SIGNALBOX_STORAGE_PATH: join(dir, "data"),
-  SIGNALBOX_ACCEPTOR_WRITE_TIMEOUT: "2s",
+  SIGNALBOX_WRITE_TIMEOUT: "2s",
   SIGNALBOX_WRITER_FLUSH_INTERVAL: "300ms",
 });
 const roles: Record<string, RoleProcess> = {};

@@ -17,7 +17,7 @@ const storage = join(dir, "data");
 const env = roleEnv({
   SIGNALBOX_DISCOVERY_CATALOG_DSN: `sqlite:${join(dir, "catalog.db")}`,
   SIGNALBOX_STORAGE_PATH: storage,
-  SIGNALBOX_ACCEPTOR_WRITE_TIMEOUT: "1s",
+  SIGNALBOX_WRITE_TIMEOUT: "1s",
   // Flushes happen between crashes too, so recovery meets both WAL-only and persisted batches.
   SIGNALBOX_WRITER_FLUSH_INTERVAL: "400ms",
 });

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RecordBatch, Table } from "apache-arrow";
 import { createLogger } from "../shared/log/index.ts";
-import { tracesSchema, logsSchema } from "../shared/tables/tables.ts";
+import { tracesSchema, logsSchema } from "../shared/tables/index.ts";
+import { staleMapError, writerEpochOf } from "../shared/writepath/index.ts";
 import {
   FlightClient, FlightError, startFlightServer, withSchema, type CallContext, type FlightServer,
 } from "../shared/flight/index.ts";
@@ -21,6 +22,7 @@ beforeAll(async () => {
     handlers: {
       async doPut(descriptor, batches) {
         const { key } = descriptor as { key: string };
+        if (key === "stale-map") throw staleMapError("writer-a", 7, "not a replica of shard 3");
         const got: RecordBatch[] = [];
         for await (const b of batches) got.push(b);
         stored.set(key, got);
@@ -145,6 +147,18 @@ describe("Flight round-trip (in-process)", () => {
     expect(notFound!.codeName).toBe("NOT_FOUND");
     const unimplemented = await client.action("anything", {}).then(() => undefined, (e: FlightError) => e);
     expect(unimplemented!.codeName).toBe("UNIMPLEMENTED");
+  });
+
+  test("a refused write's facts (the writer's epoch) reach the client as data, not text to parse", async () => {
+    const refused = await client.put({ key: "stale-map" }, [makeBatch(allTypesSchema, 1)]).then(() => undefined, (e: FlightError) => e);
+    expect(refused).toBeInstanceOf(FlightError);
+    expect(refused!.codeName).toBe("FAILED_PRECONDITION");
+    expect(refused!.message).toBe("writer writer-a at epoch 7: not a replica of shard 3");
+    expect(refused!.facts).toEqual({ "signalbox-writer-epoch": "7" });
+    expect(writerEpochOf(refused!)).toBe(7);
+    // Other refusals carry no epoch.
+    const notFound = await client.getTable({ key: "nope" }).then(() => undefined, (e: FlightError) => e);
+    expect(writerEpochOf(notFound!)).toBeUndefined();
   });
 
   test("leaving a get early cancels the call on the server", async () => {

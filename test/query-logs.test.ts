@@ -1,6 +1,7 @@
 /** Loki-style log queries: selectors, line filters, direction, limit, time range, labels. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { logsResultSchema, QueryEngine, type QuerySources } from "../services/querier/engine/index.ts";
+import { QueryEngine, type QuerySources } from "../services/querier/engine/index.ts";
+import { logsResultSchema } from "../shared/query/index.ts";
 import { parseTicket, type TicketInput } from "../shared/query/index.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 import { logsBatch, tempDir, writeParquet, type LogSpec } from "./helpers/query-fixtures.ts";

@@ -1,6 +1,6 @@
 /** Tempo search: every TraceQL operator and intrinsic, spanset operators, legacy parameters. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { searchResultSchema } from "../services/querier/engine/index.ts";
+import { searchResultSchema } from "../shared/query/index.ts";
 import { QueryError } from "../shared/query/index.ts";
 import { openHarness, type QueryHarness } from "./helpers/query-engine.ts";
 import { sid, tid } from "./helpers/query-fixtures.ts";

@@ -1,7 +1,7 @@
 /** Trace by id, tag names and tag values over Parquet + live rows. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { tracesSchema } from "../shared/tables/tables.ts";
-import { tagNamesSchema, tagValuesSchema } from "../services/querier/engine/index.ts";
+import { tagNamesSchema, tagValuesSchema } from "../shared/query/index.ts";
 import { openHarness, type QueryHarness } from "./helpers/query-engine.ts";
 import { sid, tid } from "./helpers/query-fixtures.ts";
 import { T0, SEC } from "./helpers/query-trace-data.ts";

@@ -1,12 +1,13 @@
 /** The Loki subset of the router's HTTP API, against a test backend that returns Arrow tables. */
 import { describe, expect, test } from "bun:test";
-import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
+import { createTestApp, resultOf, tableOf } from "./helpers/router-test-backend.ts";
+import { logLabelValuesSchema, logLabelsSchema, logsResultSchema } from "../shared/query/index.ts";
 
 const logsTable = () =>
-  tableOf({
-    labels: ["utf8", ['{"service_name":"api","level":"error"}', '{"service_name":"db"}', '{"level":"error","service_name":"api"}']],
-    time_unix_nano: ["int64", [1_700_000_002_000_000_000n, 1_700_000_001_500_000_000n, 1_700_000_001_000_000_000n]],
-    line: ["utf8", ["third", "second", "first"]],
+  resultOf(logsResultSchema, {
+    labels: ['{"service_name":"api","level":"error"}', '{"service_name":"db"}', '{"level":"error","service_name":"api"}'],
+    time_unix_nano: [1_700_000_002_000_000_000n, 1_700_000_001_500_000_000n, 1_700_000_001_000_000_000n],
+    line: ["third", "second", "first"],
   });
 
 describe("GET /loki/api/v1/query_range", () => {
@@ -73,6 +74,9 @@ describe("GET /loki/api/v1/query_range", () => {
     expect(backend.lastTicket).toMatchObject({ startNs: "1700000000250000000", endNs: "1700000001000000000" });
     await app.request(`/loki/api/v1/query_range?query=${q}&end=1700000000&since=5m`);
     expect(backend.lastTicket).toMatchObject({ startNs: "1699999700000000000", endNs: "1700000000000000000" });
+    // Not a Prometheus duration, but a Go one: Loki takes it too.
+    await app.request(`/loki/api/v1/query_range?query=${q}&end=1700000000&since=0.5h`);
+    expect(backend.lastTicket).toMatchObject({ startNs: "1699998200000000000", endNs: "1700000000000000000" });
   });
 
   test("POST with a form body", async () => {
@@ -126,7 +130,7 @@ describe("GET /loki/api/v1/query_range", () => {
 describe("labels", () => {
   test("GET /loki/api/v1/labels: sorted distinct names, default range 6h", async () => {
     const { app, backend } = createTestApp();
-    backend.on("log_labels", tableOf({ name: ["utf8", ["service_name", "level", "service_name"]] }));
+    backend.on("log_labels", resultOf(logLabelsSchema, { name: ["service_name", "level", "service_name"] }));
     const res = await app.request("/loki/api/v1/labels?end=1700000000");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "success", data: ["level", "service_name"] });
@@ -141,7 +145,7 @@ describe("labels", () => {
 
   test("GET /loki/api/v1/label/:name/values", async () => {
     const { app, backend } = createTestApp();
-    backend.on("log_label_values", tableOf({ value: ["utf8", ["db", "api"]] }));
+    backend.on("log_label_values", resultOf(logLabelValuesSchema, { value: ["db", "api"] }));
     const res = await app.request("/loki/api/v1/label/service_name/values?start=1700000000&end=1700000060", {
       headers: { "X-Scope-OrgID": "acme", "X-Signalbox-Bucket": "prod" },
     });

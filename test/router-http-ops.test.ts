@@ -4,7 +4,9 @@ import { Bool, Float64, Table, Utf8, makeVector, vectorFromArray } from "apache-
 import { QueryError } from "../shared/query/index.ts";
 import { FlightError } from "../shared/flight/errors.ts";
 import { QueryBackendError } from "../services/router/http/index.ts";
-import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
+import { createTestApp, resultOf } from "./helpers/router-test-backend.ts";
+import { tagNamesSchema } from "../shared/query/index.ts";
+import { MetricsRegistry } from "../shared/metrics/index.ts";
 
 const TOKENS = [
   { token: "query-token-acme", org: "acme", scopes: ["query" as const] },
@@ -75,7 +77,7 @@ describe("POST /api/v1/sql", () => {
     ["application/json", "{}", 400, 'invalid parameter "sql": expected a string'],
     ["application/json", '{"sql":"   "}', 400, 'invalid parameter "sql": must not be empty'],
     ["application/json", '{"sql":"SELECT 1","maxRows":0}', 400, 'invalid parameter "maxRows": must be at least 1'],
-    ["application/json", '{"sql":"SELECT 1","maxRows":99999}', 400, 'invalid parameter "maxRows": must be at most 10000 (router.max_result_rows)'],
+    ["application/json", '{"sql":"SELECT 1","maxRows":99999}', 400, 'invalid parameter "maxRows": must be at most 10000 (query.max_result_rows)'],
     ["text/plain", "", 400, 'invalid parameter "sql": must not be empty'],
     ["application/xml", "<sql/>", 415, 'unsupported Content-Type "application/xml": send application/json {"sql": "..."} or text/plain'],
   ])("%s %p → %d", async (type, body, status, error) => {
@@ -120,22 +122,23 @@ describe("operations", () => {
     expect(await res.json()).toEqual({ ready: true, degraded: false });
   });
 
-  test("/metrics: request counts by route pattern and status, latency, and the backend's text", async () => {
-    const { app, backend } = createTestApp();
-    backend.extraMetrics = "# TYPE signalbox_router_queriers gauge\nsignalbox_router_queriers 2";
-    backend.on("tag_names", tableOf({ scope: ["utf8", []], name: ["utf8", []] }));
+  test("/metrics: request counts by route pattern and status, latency, and the role's other series", async () => {
+    const metrics = new MetricsRegistry();
+    metrics.gauge("signalbox_router_queriers", "queriers the router can reach").set(2);
+    const { app, backend } = createTestApp({ metrics });
+    backend.on("tag_names", resultOf(tagNamesSchema, { scope: [], name: [] }));
     await app.request("/api/search/tags");
     await app.request("/api/traces/zz");
     await app.request("/nowhere");
     const res = await app.request("/metrics");
     expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toContain("text/plain");
+    expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     const text = await res.text();
     expect(text).toContain('signalbox_router_http_requests_total{method="GET",route="/api/search/tags",status="200"} 1');
     expect(text).toContain('signalbox_router_http_requests_total{method="GET",route="/api/traces/:id",status="400"} 1');
     expect(text).toContain('signalbox_router_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     expect(text).toContain('signalbox_router_http_request_duration_seconds_count{method="GET",route="/api/search/tags"} 1');
-    expect(text).toEndWith("signalbox_router_queriers 2\n");
+    expect(text).toContain("\nsignalbox_router_queriers 2\n");
   });
 
   test("/api/v1/topology returns the backend's JSON", async () => {
@@ -155,7 +158,7 @@ describe("operations", () => {
 });
 
 describe("tenancy and auth", () => {
-  const tagNames = tableOf({ scope: ["utf8", ["span"]], name: ["utf8", ["http.method"]] });
+  const tagNames = resultOf(tagNamesSchema, { scope: ["span"], name: ["http.method"] });
 
   test("org and bucket from headers, defaults otherwise", async () => {
     const { app, backend } = createTestApp();
@@ -247,7 +250,7 @@ describe("tenancy and auth", () => {
 describe("deadlines and backend errors", () => {
   const tagQuery = "/api/search/tags";
 
-  test("a backend slower than router.query_timeout → 504, and its signal is aborted", async () => {
+  test("a backend slower than query.timeout → 504, and its signal is aborted", async () => {
     const { app, backend } = createTestApp({ queryTimeoutMs: 50 });
     let aborted = false;
     backend.on("tag_names", (_t, opts) => {
@@ -257,7 +260,7 @@ describe("deadlines and backend errors", () => {
     const before = Date.now();
     const res = await app.request(tagQuery);
     expect(res.status).toBe(504);
-    expect(await res.json()).toEqual({ error: "query did not finish within 50 ms (router.query_timeout)", status: 504 });
+    expect(await res.json()).toEqual({ error: "query did not finish within 50 ms (query.timeout)", status: 504 });
     expect(aborted).toBe(true);
     const deadline = backend.options[0]!.deadline;
     expect(deadline).toBeGreaterThanOrEqual(before + 50);

@@ -28,7 +28,7 @@ function appOver(on: QueryEngine, sources: QuerySources) {
   return createRouterApp({
     backend: new EngineBackend(on, sources),
     log: createLogger({ level: "error", sink: () => {} }),
-    config: { router: { query_timeout: 10_000, max_result_rows: 10_000 }, auth: { tokens: [] }, query: { timeout: 10_000 } },
+    config: { query: { timeout: 10_000, max_result_rows: 10_000 }, auth: { tokens: [] } },
   });
 }
 

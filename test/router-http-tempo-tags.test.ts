@@ -1,10 +1,11 @@
 /** Tempo tag discovery endpoints (v1 and v2) of the router's HTTP API, against a test backend. */
 import { describe, expect, test } from "bun:test";
-import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
+import { createTestApp, resultOf } from "./helpers/router-test-backend.ts";
+import { tagNamesSchema, tagValuesSchema } from "../shared/query/index.ts";
 
-const TAG_NAMES = tableOf({
-  scope: ["utf8", ["resource", "span", "span", "intrinsic", "intrinsic", "resource"]],
-  name: ["utf8", ["service.name", "http.method", "http.status_code", "duration", "name", "k8s.pod"]],
+const TAG_NAMES = resultOf(tagNamesSchema, {
+  scope: ["resource", "span", "span", "intrinsic", "intrinsic", "resource"],
+  name: ["service.name", "http.method", "http.status_code", "duration", "name", "k8s.pod"],
 });
 
 describe("tag discovery", () => {
@@ -19,7 +20,7 @@ describe("tag discovery", () => {
 
   test("GET /api/search/tags?scope=span&start&end&limit", async () => {
     const { app, backend } = createTestApp();
-    backend.on("tag_names", tableOf({ scope: ["utf8", ["span", "span"]], name: ["utf8", ["b", "a"]] }));
+    backend.on("tag_names", resultOf(tagNamesSchema, { scope: ["span", "span"], name: ["b", "a"] }));
     const res = await app.request("/api/search/tags?scope=span&start=100&end=200&limit=1");
     expect(await res.json()).toEqual({ tagNames: ["a"], metrics: {} });
     expect(backend.lastTicket).toEqual({
@@ -63,7 +64,7 @@ describe("tag discovery", () => {
 
   test("GET /api/search/tag/:tag/values → { tagValues: [string] }; the ticket names the tag in TraceQL form", async () => {
     const { app, backend } = createTestApp();
-    backend.on("tag_values", tableOf({ type: ["utf8", ["string", "string", "int"]], value: ["utf8", ["cart", "auth", "cart"]] }));
+    backend.on("tag_values", resultOf(tagValuesSchema, { type: ["string", "string", "int"], value: ["cart", "auth", "cart"] }));
     const res = await app.request("/api/search/tag/service.name/values?start=1&end=2");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ tagValues: ["cart", "auth"], metrics: {} });
@@ -79,7 +80,7 @@ describe("tag discovery", () => {
 
   test("GET /api/v2/search/tag/:tag/values → { tagValues: [{ type, value }] }", async () => {
     const { app, backend } = createTestApp();
-    backend.on("tag_values", tableOf({ type: ["utf8", ["string", "string", "int"]], value: ["utf8", ["cart", "auth", "500"]] }));
+    backend.on("tag_values", resultOf(tagValuesSchema, { type: ["string", "string", "int"], value: ["cart", "auth", "500"] }));
     const res = await app.request(`/api/v2/search/tag/${encodeURIComponent("resource.service.name")}/values?limit=2&q=${encodeURIComponent("{")}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({

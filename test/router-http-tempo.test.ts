@@ -6,7 +6,8 @@ import { describe, expect, test } from "bun:test";
 import { RecordBatch, Schema, Table } from "apache-arrow";
 import { decodeExport, tracesToOtlp } from "../shared/otlp/index.ts";
 import { TEMPO_COMPATIBLE_VERSION } from "../services/router/http/index.ts";
-import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
+import { createTestApp, resultOf } from "./helpers/router-test-backend.ts";
+import { searchResultSchema } from "../shared/query/index.ts";
 
 /** An OTLP/JSON export as an exporter sends it (from the OTLP reference example). */
 const OTLP_TRACE = {
@@ -210,13 +211,13 @@ const SPAN_SETS = JSON.stringify([
 ]);
 
 function searchTable(spanSets: string[] = [SPAN_SETS, ""]): Table {
-  return tableOf({
-    trace_id: ["utf8", ["2f3e0cee77ae5dc9c17ade3689eb2e54", "d6e9329d67b6146a0000000000000001"]],
-    root_service_name: ["utf8", ["shop-backend", "frontend"]],
-    root_trace_name: ["utf8", ["update-billing", "/cart"]],
-    start_time_unix_nano: ["int64", [1_684_778_327_699_392_724n, 1_634_727_903_545_000_000n]],
-    duration_nano: ["int64", [557_123_456n, 611_999_999n]],
-    span_sets: ["utf8", spanSets],
+  return resultOf(searchResultSchema, {
+    trace_id: ["2f3e0cee77ae5dc9c17ade3689eb2e54", "d6e9329d67b6146a0000000000000001"],
+    root_service_name: ["shop-backend", "frontend"],
+    root_trace_name: ["update-billing", "/cart"],
+    start_time_unix_nano: [1_684_778_327_699_392_724n, 1_634_727_903_545_000_000n],
+    duration_nano: [557_123_456n, 611_999_999n],
+    span_sets: spanSets,
   });
 }
 

@@ -86,7 +86,7 @@ beforeAll(async () => {
     SIGNALBOX_DISCOVERY_NATS_URL: process.env.SIGNALBOX_TEST_NATS ?? "nats://127.0.0.1:4222",
     SIGNALBOX_DISCOVERY_NATS_KV_BUCKET: `sb_s3e2e_${crypto.randomUUID().slice(0, 8)}`,
     SIGNALBOX_WRITER_FLUSH_INTERVAL: "1s",
-    SIGNALBOX_ACCEPTOR_WRITE_TIMEOUT: "2s",
+    SIGNALBOX_WRITE_TIMEOUT: "2s",
   };
   roles.writer = await startRoleProcess("writer", envFor("writer", shared));
   roles.querier = await startRoleProcess("querier", envFor("querier", shared));

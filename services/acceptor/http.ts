@@ -9,7 +9,7 @@
  * coding the server does not accept (the OTel Collector says 400; both are final for clients).
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { opsResponse } from "../../shared/lifecycle/ops-server.ts";
+import { opsResponse } from "../../shared/lifecycle/index.ts";
 import { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { type TableName } from "../../shared/tables/index.ts";
 import { encodeStatus, type OtlpFormat } from "../../shared/otlp/index.ts";

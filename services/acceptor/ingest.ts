@@ -12,7 +12,7 @@ import {
   decodeExport, encodeExportResponse, OtlpDecodeError, type DecodedExport, type DecodeOptions, type OtlpFormat,
 } from "../../shared/otlp/index.ts";
 import { SnappyTooLargeError } from "../../shared/remote-write/index.ts";
-import { grpcToHttpStatus } from "../../shared/flight/status.ts";
+import { grpcToHttpStatus } from "../../shared/flight/index.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
 import { requestBatchId } from "./batch-id.ts";
 import { SinkRejectedError, SinkUnavailableError, type BatchSink } from "./sink.ts";

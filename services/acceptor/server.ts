@@ -8,6 +8,7 @@ import type { Config } from "../../shared/config/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { createTenantResolver } from "../../shared/tenancy/index.ts";
+import { settlesWithin } from "../../shared/timeout/index.ts";
 import { compressedLimit } from "./body.ts";
 import { createOtlpGrpcServer } from "./grpc.ts";
 import { createOtlpHttpHandler } from "./http.ts";
@@ -41,7 +42,7 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
   const log = options.log;
   const host = config.server.host;
   const maxBodyBytes = config.acceptor.max_body_bytes;
-  const writeTimeoutMs = config.acceptor.write_timeout;
+  const writeTimeoutMs = config.write.timeout;
 
   let ready = false;
   const stats = new AcceptorStats(options.metrics);
@@ -58,7 +59,7 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
       port: config.acceptor.http_port,
       // Our own streaming check answers 413 with an OTLP Status; Bun's cap only backs it up.
       maxRequestBodySize: compressedLimit(maxBodyBytes) + 1024 * 1024,
-      // A request may wait up to write_timeout for the quorum; do not let Bun cut it first.
+      // A request may wait up to write.timeout for the quorum; do not let Bun cut it first.
       idleTimeout: Math.min(255, Math.ceil(writeTimeoutMs / 1000) + 5),
       fetch: handle,
       error(err) {
@@ -107,23 +108,12 @@ function joinHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Resolves true if `work` settled within `ms`. */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([work.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function stopHttp(server: ReturnType<typeof Bun.serve>, graceMs: number): Promise<void> {
   // stop(false) closes the listener and resolves once in-flight requests have answered.
-  if (!(await within(server.stop(false), graceMs))) await server.stop(true);
+  if (!(await settlesWithin(server.stop(false), graceMs))) await server.stop(true);
 }
 
 async function stopGrpc(server: grpc.Server, graceMs: number): Promise<void> {
   const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-  if (!(await within(drained, graceMs))) server.forceShutdown();
+  if (!(await settlesWithin(drained, graceMs))) server.forceShutdown();
 }

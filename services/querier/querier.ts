@@ -19,8 +19,8 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const files = await openParquetFileSource({ config, log, metrics });
   const engine = await QueryEngine.open({
     log,
-    maxRows: config.router.max_result_rows,
-    timeoutMs: Math.max(config.router.query_timeout, config.query.timeout),
+    maxRows: config.query.max_result_rows,
+    timeoutMs: config.query.timeout,
     maxSamples: config.query.max_samples,
   });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
@@ -51,7 +51,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           const ticket = parseTicket(raw);
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
-          const deadline = callCtx.deadline ?? Date.now() + config.router.query_timeout;
+          const deadline = callCtx.deadline ?? Date.now() + config.query.timeout;
           const deps = { files, manifest, resolver, pool, log, liveCache };
           const result =
             ticket.kind === "trace_by_id"

@@ -78,11 +78,6 @@ export class FlightQueryBackend implements QueryBackend {
     const status = this.deps.resolver.status();
     return { ready: !this.stopping, degraded: status.degraded, detail: { catalog: status.catalog, nats: status.nats } };
   }
-
-  /** The backend's series live in the role's registry, which the app already renders. */
-  metricsText(): string {
-    return "";
-  }
 }
 
 /**

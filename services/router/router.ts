@@ -30,7 +30,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     secret: config.cluster.secret,
     log,
     metrics,
-    handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.acceptor.write_timeout }),
+    handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.write.timeout }),
   });
   const discovery = await startRoleDiscovery(ctx, {
     role: "router",

@@ -15,11 +15,10 @@
 import type { CatalogRepository } from "../../shared/catalog/index.ts";
 import type { Config } from "../../shared/config/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
-import { FlightError } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { membersOf, movedReplicas, nextAssignments, sameAssignments, ShardMapIndex, writerName } from "../../shared/sharding/index.ts";
-import { staleMapMessage } from "../../shared/writepath/index.ts";
+import { staleMapError } from "../../shared/writepath/index.ts";
 
 const CAS_ATTEMPTS = 8;
 
@@ -110,10 +109,10 @@ export class ShardOwnership {
   async checkWrite(shardId: number, senderEpoch: number): Promise<void> {
     if (senderEpoch > this.epoch) await this.read();
     if (senderEpoch !== this.epoch) {
-      throw new FlightError("FAILED_PRECONDITION", staleMapMessage(this.deps.name, this.epoch, `the write was routed by epoch ${senderEpoch}`));
+      throw staleMapError(this.deps.name, this.epoch, `the write was routed by epoch ${senderEpoch}`);
     }
     if (!this.isReplica(shardId)) {
-      throw new FlightError("FAILED_PRECONDITION", staleMapMessage(this.deps.name, this.epoch, `not a replica of shard ${shardId}`));
+      throw staleMapError(this.deps.name, this.epoch, `not a replica of shard ${shardId}`);
     }
   }
 

@@ -56,7 +56,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     suspect: (writer) => resolver?.markSuspect(writer.id),
     intervalMs: syncMs,
     stuckAfterMs: 2 * config.writer.flush_interval + 2_000,
-    copyTimeoutMs: Math.max(1_000, config.acceptor.write_timeout),
+    copyTimeoutMs: Math.max(1_000, config.write.timeout),
   });
   const flusher = new Flusher({
     buffer, wal, store, catalog, db: duck.connection, scratchDir, log, metrics,

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, discoveryTtlMs, loadConfig, writeQuorum } from "./index.ts";
+import { ConfigError, deprecatedKeyUses, discoveryTtlMs, loadConfig, validate, writeQuorum } from "./index.ts";
 import { configTableMarkdown, exampleToml } from "./docs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sb-config-"));
@@ -26,13 +26,13 @@ describe("loading order: defaults → TOML → environment → flags", () => {
   });
 
   test("each layer wins over the one before", async () => {
-    const toml = file("layers.toml", '[router]\nhttp_port = 4000\nflight_port = 4001\ncache_ttl = "5s"\n[sharding]\nreplication_factor = 3\n');
+    const toml = file("layers.toml", '[router]\nhttp_port = 4000\nflight_port = 4001\n[discovery]\ncache_ttl = "5s"\n[sharding]\nreplication_factor = 3\n');
     const config = await loadConfig({
       argv: ["--config", toml, "--router.flight_port=4003"],
-      env: { SIGNALBOX_ROUTER_FLIGHT_PORT: "4002", SIGNALBOX_ROUTER_CACHE_TTL: "250ms" },
+      env: { SIGNALBOX_ROUTER_FLIGHT_PORT: "4002", SIGNALBOX_DISCOVERY_CACHE_TTL: "250ms" },
     });
     expect(config.router.http_port).toBe(4000);
-    expect(config.router.cache_ttl).toBe(250);
+    expect(config.discovery.cache_ttl).toBe(250);
     expect(config.router.flight_port).toBe(4003);
     expect(writeQuorum(config)).toBe(2);
   });
@@ -79,6 +79,52 @@ describe("invalid configuration names every bad key", () => {
 
   test("unknown dotted flags are errors", async () => {
     expect((await problems({ argv: ["--router.nope=1"], env: {} }))[0]).toContain("unknown configuration key");
+  });
+});
+
+describe("renamed keys: the old names still load, reported for a deprecation line", () => {
+  test("each old name, from a file, the environment and a flag, lands on its new key", async () => {
+    const toml = file("old.toml", '[acceptor]\nwrite_timeout = "3s"\n[router]\nhttp_port = 4000\ncache_ttl = "2s"\n');
+    const config = await loadConfig({
+      argv: ["--config", toml, "--router.max_result_rows=500"],
+      env: { SIGNALBOX_ROUTER_QUERY_TIMEOUT: "7s" },
+    });
+    expect(config.write.timeout).toBe(3_000);
+    expect(config.discovery.cache_ttl).toBe(2_000);
+    expect(config.query.timeout).toBe(7_000);
+    expect(config.query.max_result_rows).toBe(500);
+    expect(config.router.http_port).toBe(4000);
+    expect(deprecatedKeyUses(config)).toEqual([
+      { key: "acceptor.write_timeout", replacement: "write.timeout", source: "file" },
+      { key: "router.cache_ttl", replacement: "discovery.cache_ttl", source: "file" },
+      { key: "router.query_timeout", replacement: "query.timeout", source: "environment" },
+      { key: "router.max_result_rows", replacement: "query.max_result_rows", source: "flag" },
+    ]);
+  });
+
+  test("the new name wins within a layer; a later layer wins whichever name it uses", async () => {
+    const both = file("both.toml", '[router]\nquery_timeout = "1s"\n[query]\ntimeout = "2s"\n');
+    expect((await loadConfig({ argv: ["--config", both], env: {} })).query.timeout).toBe(2_000);
+    const newInFile = file("new.toml", '[query]\ntimeout = "2s"\n');
+    const config = await loadConfig({ argv: ["--config", newInFile], env: { SIGNALBOX_ROUTER_QUERY_TIMEOUT: "9s" } });
+    expect(config.query.timeout).toBe(9_000);
+  });
+
+  test("current names report nothing; validate() takes old names too", async () => {
+    expect(deprecatedKeyUses(await loadConfig({ argv: [], env: { SIGNALBOX_QUERY_TIMEOUT: "5s" } }))).toEqual([]);
+    const config = validate({ router: { cache_ttl: "1s" } });
+    expect(config.discovery.cache_ttl).toBe(1_000);
+    expect(deprecatedKeyUses(config)).toEqual([{ key: "router.cache_ttl", replacement: "discovery.cache_ttl", source: "override" }]);
+  });
+
+  test("a bad value under an old name names both names", async () => {
+    try {
+      await loadConfig({ argv: [], env: { SIGNALBOX_ACCEPTOR_WRITE_TIMEOUT: "soon" } });
+      throw new Error("expected a ConfigError");
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems[0]).toStartWith("write.timeout (set as acceptor.write_timeout): expected a duration");
+    }
   });
 });
 

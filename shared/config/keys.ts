@@ -4,6 +4,7 @@
  * kept by hand.
  */
 import type { z } from "zod";
+import { envName } from "./renamed-keys.ts";
 import { configSchema } from "./schema.ts";
 
 export type LeafKind = "string" | "number" | "boolean" | "enum" | "duration" | "list";
@@ -73,7 +74,7 @@ function walk(schema: AnySchema, prefix: string[], out: ConfigKey[]): void {
   const path = prefix.join(".");
   out.push({
     path,
-    env: "SIGNALBOX_" + prefix.join("_").toUpperCase(),
+    env: envName(path),
     kind,
     fallback,
     description: describeOf(schema),

@@ -4,6 +4,7 @@
  */
 import { configSchema, type Config } from "./schema.ts";
 import { CONFIG_KEYS, coerce, findKey } from "./keys.ts";
+import { envName, RENAMED_KEYS, renamedFrom, type ConfigSource, type DeprecatedKeyUse } from "./renamed-keys.ts";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -29,6 +30,36 @@ function setPath(tree: Tree, path: string, value: unknown): void {
     node = node[part] as Tree;
   }
   node[parts[parts.length - 1]!] = value;
+}
+
+function getPath(tree: Tree, path: string): unknown {
+  let node: unknown = tree;
+  for (const part of path.split(".")) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Tree)[part];
+  }
+  return node;
+}
+
+function deletePath(tree: Tree, path: string): void {
+  const parts = path.split(".");
+  const parent = getPath(tree, parts.slice(0, -1).join("."));
+  if (typeof parent === "object" && parent !== null) delete (parent as Tree)[parts[parts.length - 1]!];
+}
+
+/**
+ * One layer's old key names moved to their new ones, before the layers merge, so a later
+ * layer wins whichever name each layer used. Within one layer the new name wins.
+ */
+function moveRenamedKeys(tree: Tree, source: ConfigSource, uses: DeprecatedKeyUse[]): Tree {
+  for (const { from, to } of RENAMED_KEYS) {
+    const value = getPath(tree, from);
+    if (value === undefined) continue;
+    deletePath(tree, from);
+    if (getPath(tree, to) === undefined) setPath(tree, to, value);
+    uses.push({ key: from, replacement: to, source });
+  }
+  return tree;
 }
 
 function merge(base: Tree, top: Tree): Tree {
@@ -58,14 +89,14 @@ export function parseFlags(argv: string[]): { configPath?: string; values: Tree;
       configPath = takeValue();
       continue;
     }
-    const key = findKey(name);
+    const key = findKey(renamedFrom(name)?.to ?? name);
     if (!key) {
       if (name.includes(".")) problems.push(`--${name}: unknown configuration key`);
       continue;
     }
     const text = takeValue();
     if (text === undefined) problems.push(`--${name}: missing value`);
-    else setPath(values, key.path, coerce(key, text));
+    else setPath(values, name, coerce(key, text)); // an old name stays old until moveRenamedKeys
   }
   return { configPath, values, problems };
 }
@@ -75,6 +106,10 @@ function fromEnv(env: Record<string, string | undefined>): Tree {
   for (const key of CONFIG_KEYS) {
     const text = env[key.env];
     if (text !== undefined && text !== "") setPath(values, key.path, coerce(key, text));
+  }
+  for (const { from, to } of RENAMED_KEYS) {
+    const text = env[envName(from)];
+    if (text !== undefined && text !== "") setPath(values, from, coerce(findKey(to)!, text));
   }
   return values;
 }
@@ -89,12 +124,25 @@ async function fromToml(path: string): Promise<Tree> {
   }
 }
 
-export function validate(input: unknown): Config {
-  const result = configSchema.safeParse(input);
-  if (result.success) return result.data;
+/** Old key names used in the configuration a role loaded: one deprecation log line each. */
+const deprecatedUses = new WeakMap<Config, readonly DeprecatedKeyUse[]>();
+
+export function deprecatedKeyUses(config: Config): readonly DeprecatedKeyUse[] {
+  return deprecatedUses.get(config) ?? [];
+}
+
+/** Validate a configuration tree (old key names accepted, as in files). */
+export function validate(input: unknown, uses: DeprecatedKeyUse[] = []): Config {
+  const tree = typeof input === "object" && input !== null ? moveRenamedKeys(structuredClone(input as Tree), "override", uses) : input;
+  const result = configSchema.safeParse(tree);
+  if (result.success) {
+    if (uses.length) deprecatedUses.set(result.data, uses);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.map(String).join(".") || "(root)";
-    return `${key}: ${issue.message}`;
+    const old = uses.find((u) => u.replacement === key);
+    return `${old ? `${key} (set as ${old.key})` : key}: ${issue.message}`;
   });
   throw new ConfigError(problems);
 }
@@ -104,16 +152,17 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   const env = options.env ?? process.env;
   const flags = parseFlags(argv);
   if (flags.problems.length) throw new ConfigError(flags.problems);
+  const uses: DeprecatedKeyUse[] = [];
   let tree: Tree = {};
-  if (flags.configPath) tree = merge(tree, await fromToml(flags.configPath));
-  tree = merge(tree, fromEnv(env));
-  tree = merge(tree, flags.values);
+  if (flags.configPath) tree = merge(tree, moveRenamedKeys(await fromToml(flags.configPath), "file", uses));
+  tree = merge(tree, moveRenamedKeys(fromEnv(env), "environment", uses));
+  tree = merge(tree, moveRenamedKeys(flags.values, "flag", uses));
   if (options.overrides) {
     const o: Tree = {};
     for (const [path, value] of Object.entries(options.overrides)) setPath(o, path, value);
-    tree = merge(tree, o);
+    tree = merge(tree, moveRenamedKeys(o, "override", uses));
   }
-  return validate(tree);
+  return validate(tree, uses);
 }
 
 /**

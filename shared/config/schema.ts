@@ -70,6 +70,7 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       heartbeat_interval: duration("30s").describe("catalog heartbeat period"),
+      cache_ttl: duration("0s").describe("how long a role reuses its view of the registry; 0 = ask on each request (was router.cache_ttl)"),
       ttl: z
         .string()
         .refine((s) => parseDuration(s) !== undefined, { error: 'expected a duration such as "90s"' })
@@ -111,12 +112,27 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  write: z
+    .strictObject({
+      timeout: duration("10s").describe(
+        "deadline for a batch to become durable on a quorum; also bounds a writer's Parquet copy (was acceptor.write_timeout)",
+      ),
+    })
+    .prefault({}),
+  query: z
+    .strictObject({
+      timeout: duration("30s").describe("deadline of one query, router and querier alike (504 past it; was router.query_timeout)"),
+      max_result_rows: positiveInt(100_000).describe("most rows a query may return (was router.max_result_rows)"),
+      max_samples: positiveInt(50_000_000).describe(
+        "most samples one PromQL query (or Prometheus API call) may load; past it the query fails with 422 execution",
+      ),
+    })
+    .prefault({}),
   acceptor: z
     .strictObject({
       grpc_port: port(4317).describe("OTLP/gRPC listener"),
       http_port: port(4318).describe("OTLP/HTTP listener (also serves /healthz, /ready, /metrics)"),
       max_body_bytes: positiveInt(16 * 1024 * 1024).describe("largest accepted request body, after decompression"),
-      write_timeout: duration("10s").describe("deadline for a batch to become durable on a quorum"),
     })
     .prefault({}),
   writer: z
@@ -145,17 +161,6 @@ export const configSchema = z.strictObject({
     .strictObject({
       http_port: port(3000).describe("HTTP query API"),
       flight_port: port(50053).describe("router Flight"),
-      cache_ttl: duration("0s").describe("discovery cache; 0 = ask the registry on each request"),
-      query_timeout: duration("30s").describe("deadline of one query (504 past it)"),
-      max_result_rows: positiveInt(100_000).describe("most rows a query may return"),
-    })
-    .prefault({}),
-  query: z
-    .strictObject({
-      max_samples: positiveInt(50_000_000).describe(
-        "most samples one PromQL query (or Prometheus API call) may load; past it the query fails with 422 execution",
-      ),
-      timeout: duration("2m").describe("deadline of one PromQL query through /prometheus (503 timeout past it)"),
     })
     .prefault({}),
   querier: z

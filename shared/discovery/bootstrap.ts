@@ -13,7 +13,7 @@ import { discoveryTtlMs, type Config } from "../config/index.ts";
 import type { ServiceInstance } from "../catalog/model.ts";
 import type { CatalogRepository } from "../catalog/repository.ts";
 import type { Logger } from "../log/index.ts";
-import { DiscoveryError, withTimeout } from "./errors.ts";
+import { DiscoveryError, answerWithin } from "./errors.ts";
 import { buildInstance } from "./instance.ts";
 import { NatsDiscovery } from "./nats-connection.ts";
 import { createResolver } from "./resolver.ts";
@@ -55,7 +55,7 @@ export async function startDiscovery(options: StartDiscoveryOptions): Promise<Di
 
   const timeoutMs = options.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS;
   try {
-    await withTimeout(catalog.register(instance), timeoutMs, "catalog register");
+    await answerWithin(catalog.register(instance), timeoutMs, "catalog register");
   } catch (err) {
     if (ownsNats) await nats?.close();
     throw new DiscoveryError("register_failed", `cannot register ${instance.role} in the catalog: ${(err as Error).message}`, {
@@ -121,13 +121,13 @@ class RunningDiscovery implements Discovery {
     const now = Date.now();
     try {
       const { ttlMs, timeoutMs } = this.limits;
-      const present = await withTimeout(this.catalog.heartbeat(this.instance.id, now), timeoutMs, "catalog heartbeat");
+      const present = await answerWithin(this.catalog.heartbeat(this.instance.id, now), timeoutMs, "catalog heartbeat");
       if (!present) {
         // Reaped while we could not heartbeat (e.g. a long catalog outage): come back.
-        await withTimeout(this.catalog.register({ ...this.instance, lastSeen: now }), timeoutMs, "catalog register");
+        await answerWithin(this.catalog.register({ ...this.instance, lastSeen: now }), timeoutMs, "catalog register");
         this.log.warn("discovery.reregistered", { reason: "row was reaped" });
       }
-      const reaped = await withTimeout(this.catalog.reap(now - 2 * ttlMs), timeoutMs, "catalog reap");
+      const reaped = await answerWithin(this.catalog.reap(now - 2 * ttlMs), timeoutMs, "catalog reap");
       if (reaped > 0) this.log.info("discovery.reaped", { rows: reaped });
       if (this.heartbeatFailing) this.log.info("discovery.heartbeat.recovered");
       this.heartbeatFailing = false;
@@ -156,7 +156,7 @@ class RunningDiscovery implements Discovery {
       await this.nats.deleteRegistry(this.instance);
     }
     try {
-      await withTimeout(this.catalog.deregister(this.instance.id), this.limits.timeoutMs, "catalog deregister");
+      await answerWithin(this.catalog.deregister(this.instance.id), this.limits.timeoutMs, "catalog deregister");
     } catch (err) {
       // The reaper of the surviving instances removes the row after 2 × ttl.
       failures.push("catalog");

@@ -1,5 +1,5 @@
 /**
- * The resolver's view of the catalog registry: asks on every call (cache_ttl 0) or caches,
+ * The resolver's view of the catalog registry: asks on every call (discovery.cache_ttl 0) or caches,
  * and keeps the last good answer when the catalog cannot be reached. An outage is logged
  * once when it starts and once when it ends, however many calls it spans; while it lasts,
  * callers get the last good view at once and only the background probe asks the catalog.
@@ -7,7 +7,7 @@
 import type { ServiceInstance } from "../catalog/model.ts";
 import type { CatalogRepository } from "../catalog/repository.ts";
 import type { Logger } from "../log/index.ts";
-import { withTimeout } from "./errors.ts";
+import { answerWithin } from "./errors.ts";
 import type { CatalogHealth } from "./types.ts";
 
 export interface CatalogViewOptions {
@@ -57,7 +57,7 @@ export class CatalogView {
   private async fetch(): Promise<void> {
     const started = Date.now();
     try {
-      const rows = await withTimeout(
+      const rows = await answerWithin(
         this.options.catalog.listLive(started - this.options.ttlMs),
         this.options.timeoutMs,
         "catalog listLive",

@@ -1,3 +1,5 @@
+import { withTimeout } from "../timeout/index.ts";
+
 /** Typed errors of service discovery: callers branch on `code`, never on message text. */
 export type DiscoveryErrorCode =
   /** The NATS server could not be reached at start (later outages are survived, not thrown). */
@@ -20,11 +22,7 @@ export class DiscoveryError extends Error {
   }
 }
 
-/** Reject with a `timeout` DiscoveryError when `promise` has not settled after `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DiscoveryError("timeout", `${what} did not answer within ${ms}ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+/** `promise`, or a `timeout` DiscoveryError naming `what` when it has not settled after `ms`. */
+export function answerWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(promise, ms, () => new DiscoveryError("timeout", `${what} did not answer within ${ms}ms`));
 }

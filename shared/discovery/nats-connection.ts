@@ -15,7 +15,7 @@ import { connect, headers, type NatsConnection, type Subscription } from "@nats-
 import { Kvm, KvWatchInclude, type KV } from "@nats-io/kv";
 import type { ServiceInstance } from "../catalog/model.ts";
 import type { Logger } from "../log/index.ts";
-import { DiscoveryError, withTimeout } from "./errors.ts";
+import { DiscoveryError, answerWithin } from "./errors.ts";
 import { decodeInstance, encodeInstance } from "./instance.ts";
 import {
   ALL_ANNOUNCEMENTS,
@@ -213,7 +213,7 @@ export class NatsDiscovery {
     if (this.nc.isClosed()) return;
     try {
       // Bounded: while disconnected a flush would wait for the reconnect.
-      await withTimeout(this.nc.flush(), KV_TIMEOUT_MS, "NATS flush");
+      await answerWithin(this.nc.flush(), KV_TIMEOUT_MS, "NATS flush");
     } catch (err) {
       this.log.debug("discovery.nats.flush_failed", { err });
     }

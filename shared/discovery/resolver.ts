@@ -81,7 +81,7 @@ class MergingResolver implements Resolver {
     this.catalogView = new CatalogView({
       catalog: options.catalog,
       ttlMs: this.ttlMs,
-      cacheTtlMs: config.router.cache_ttl,
+      cacheTtlMs: config.discovery.cache_ttl,
       timeoutMs: options.catalogTimeoutMs ?? 2_000,
       log: this.log,
     });

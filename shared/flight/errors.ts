@@ -28,12 +28,18 @@ export class FlightError extends Error {
   /** gRPC status number (`@grpc/grpc-js` `status`). */
   readonly code: number;
   readonly codeName: GrpcStatusName;
+  /**
+   * Structured facts a caller may act on (e.g. the epoch of a refusing writer's shard map).
+   * They travel as the call's trailing metadata, so nobody parses them out of the message.
+   */
+  readonly facts: Readonly<Record<string, string>>;
 
-  constructor(code: number | string, message: string, options?: { cause?: unknown }) {
+  constructor(code: number | string, message: string, options?: { cause?: unknown; facts?: Record<string, string> }) {
     super(message, options);
     this.name = "FlightError";
     this.code = statusCode(code);
     this.codeName = statusName(this.code);
+    this.facts = options?.facts ?? {};
   }
 
   /**
@@ -64,13 +70,26 @@ export class FlightError extends Error {
     if (err instanceof FlightError) return err;
     if (isServiceError(err)) {
       const message = err.details !== "" ? err.details : messageOf(err);
-      return new FlightError(err.code, message, { cause: err });
+      return new FlightError(err.code, message, { cause: err, facts: factsOf(err.metadata) });
     }
     return new FlightError(fallback, messageOf(err), { cause: err });
   }
 }
 
-function isServiceError(err: unknown): err is { code: number; details: string } {
+/** Fact keys are lower-case, as gRPC metadata keys must be; values are text. */
+export const FACT_KEY = /^signalbox-[a-z0-9-]+$/;
+
+function factsOf(metadata: unknown): Record<string, string> {
+  const getMap = (metadata as { getMap?: () => Record<string, unknown> } | null)?.getMap;
+  if (typeof getMap !== "function") return {};
+  const facts: Record<string, string> = {};
+  for (const [key, value] of Object.entries(getMap.call(metadata))) {
+    if (FACT_KEY.test(key) && typeof value === "string") facts[key] = value;
+  }
+  return facts;
+}
+
+function isServiceError(err: unknown): err is { code: number; details: string; metadata: unknown } {
   if (typeof err !== "object" || err === null) return false;
   const e = err as { code?: unknown; details?: unknown; metadata?: unknown };
   return typeof e.code === "number" && typeof e.details === "string" && "metadata" in e;

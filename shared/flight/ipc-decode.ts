@@ -9,6 +9,9 @@
  * Each batch loaded here remembers the IPC messages it came from (`receivedIpcOf`), so a
  * receiver that stores it (the writer's WAL) can write those bytes instead of encoding the
  * batch again.
+ *
+ * VectorLoader and the message headers are Arrow internals (deep imports): package.json pins
+ * apache-arrow to the exact version this was written against.
  */
 import { makeData, Message, MessageHeader, RecordBatch, Struct, Vector, type DataType, type Schema } from "apache-arrow";
 import type { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from "apache-arrow/ipc/metadata/message";

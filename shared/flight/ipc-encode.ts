@@ -4,6 +4,10 @@
  * and each body stays the list of the columns' buffers (each padded to 8 bytes, exactly as
  * the IPC stream writer lays them out). The FlightData serializer (flight-data-codec.ts)
  * copies them once, into the wire buffer. Schema headers are encoded once per schema shape.
+ *
+ * The two deep imports below are Arrow internals, not its public API: package.json pins
+ * apache-arrow to the exact version they were written against; an upgrade is a deliberate
+ * change, checked by this folder's tests (ipc.test.ts, ipc-dictionary.test.ts).
  */
 import { Message, RecordBatch, RecordBatchStreamWriter, Vector, type Data, type Schema } from "apache-arrow";
 import { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from "apache-arrow/ipc/metadata/message";

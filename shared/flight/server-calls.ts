@@ -11,7 +11,7 @@ import type { Logger } from "../log/index.ts";
 import type { MetricsRegistry } from "../metrics/index.ts";
 import { FlightCallMetrics, UNTIMED } from "./call-metrics.ts";
 import { callContext, metadataText, type CallContext } from "./call-context.ts";
-import { FlightError } from "./errors.ts";
+import { FACT_KEY, FlightError } from "./errors.ts";
 import type { BatchSource, FlightHandlers } from "./handlers.ts";
 import { FlightDataEncoder, decodeFlightData } from "./ipc.ts";
 import { decodeJson, encodeJson } from "./json.ts";
@@ -43,7 +43,7 @@ export function flightServiceImplementation(opts: ServiceOptions): grpc.UntypedS
     else log.debug("flight.call.rejected", fields);
     // A cancelled call already has its status; writing another would only raise "write after end".
     if (call.cancelled) return;
-    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: new grpc.Metadata() });
+    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: factsMetadata(error) });
   };
 
   const authorize = (method: string, call: { metadata: grpc.Metadata; getPeer(): string }) => {
@@ -148,4 +148,11 @@ async function sendBatches(call: grpc.ServerWritableStream<unknown, FlightDataMe
     for (const message of encoder.encode(batch)) await writeWithBackpressure(call, message, signal);
     await yieldToEventLoop();
   }
+}
+
+/** A FlightError's facts as the trailing metadata the client reads them back from. */
+function factsMetadata(error: FlightError): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(error.facts)) if (FACT_KEY.test(key)) metadata.set(key, value);
+  return metadata;
 }

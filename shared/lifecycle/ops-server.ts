@@ -1,6 +1,8 @@
 /**
- * The small HTTP port of roles whose main port is not HTTP (writer, querier):
- * `/healthz` (liveness), `/ready` (readiness) and `/metrics` (Prometheus text).
+ * The operations endpoints every role answers the same way: `/healthz` (liveness), `/ready`
+ * (readiness: `{ ready, degraded, detail? }`, 503 when not ready) and `/metrics` (Prometheus
+ * text). Roles with an HTTP port (acceptor, router) serve them there through `opsResponse`;
+ * the writer and querier get a small port of their own (`startOpsServer`).
  */
 import type { Logger } from "../log/index.ts";
 import type { MetricsRegistry } from "../metrics/index.ts";
@@ -19,16 +21,20 @@ export interface OpsServer {
   stop(): Promise<void>;
 }
 
+export const OPS_PATHS = ["/healthz", "/ready", "/metrics"] as const;
+
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
 export function opsResponse(path: string, metrics: MetricsRegistry, readiness: () => Readiness): Response | undefined {
   switch (path) {
     case "/healthz":
       return Response.json({ status: "ok" });
     case "/ready": {
-      const state = readiness();
-      return Response.json(state, { status: state.ready ? 200 : 503 });
+      const { ready, degraded = false, detail } = readiness();
+      return Response.json({ ready, degraded, ...(detail ? { detail } : {}) }, { status: ready ? 200 : 503 });
     }
     case "/metrics":
-      return new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+      return new Response(metrics.render(), { headers: { "content-type": METRICS_CONTENT_TYPE } });
     default:
       return undefined;
   }

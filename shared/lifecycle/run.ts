@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
-import { CONFIG_KEYS, loadConfigOrExit, type Config } from "../config/index.ts";
+import { CONFIG_KEYS, deprecatedKeyUses, loadConfigOrExit, type Config } from "../config/index.ts";
 import { openCatalog } from "../catalog/index.ts";
 import { assertCanDiscoverPeers } from "../discovery/index.ts";
 import { createLogger, type Logger } from "../log/index.ts";
@@ -100,6 +100,9 @@ export async function runRoles(roles: Array<[RoleName, RoleStarter]>, options: R
   );
   const config = await loadConfigOrExit();
   const log = rootLogger(config);
+  for (const use of deprecatedKeyUses(config)) {
+    log.warn("config.key_renamed", { key: use.key, use_instead: use.replacement, source: use.source });
+  }
   const problem = assertCanDiscoverPeers(config, { monolith: options.monolith });
   if (problem) {
     process.stderr.write(`signalbox: ${problem}\n`);

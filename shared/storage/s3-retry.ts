@@ -5,6 +5,7 @@
  * not come back in lockstep. Errors a retry cannot fix (a missing key, a bad key) pass at once.
  */
 import type { Logger } from "../log/index.ts";
+import { withTimeout } from "../timeout/index.ts";
 import { BlobNotFoundError } from "./blob-store.ts";
 import { InvalidBlobKeyError } from "./errors.ts";
 
@@ -47,14 +48,4 @@ export async function retryWithBackoff<T>(
       await Bun.sleep(delayMs);
     }
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError()), ms);
-  });
-  // A late failure of the abandoned attempt must not surface as an unhandled rejection.
-  work.catch(() => {});
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { TABLE_NAMES, type TableName } from "../tables/index.ts";
+import { FlightError } from "../flight/index.ts";
 
 const tableName = z.enum(TABLE_NAMES as [TableName, ...TableName[]]);
 
@@ -69,15 +70,21 @@ export const shardMapDocument = z.object({
 });
 export type ShardMapDocument = z.infer<typeof shardMapDocument>;
 
+/** The fact of a refused write that carries the refusing writer's shard-map epoch. */
+export const WRITER_EPOCH_FACT = "signalbox-writer-epoch";
+
 /**
- * The FAILED_PRECONDITION message of a refused write names the writer's epoch in a fixed
- * form, so the sender knows how new a map it must fetch.
+ * A write refused because sender and writer route by different shard maps: FAILED_PRECONDITION
+ * carrying the writer's epoch as a fact, so the sender knows how new a map it must fetch.
  */
-export function staleMapMessage(writer: string, epoch: number, reason: string): string {
-  return `writer ${writer} at epoch ${epoch}: ${reason}`;
+export function staleMapError(writer: string, epoch: number, reason: string): FlightError {
+  return new FlightError("FAILED_PRECONDITION", `writer ${writer} at epoch ${epoch}: ${reason}`, {
+    facts: { [WRITER_EPOCH_FACT]: String(epoch) },
+  });
 }
 
-export function epochInMessage(message: string): number | undefined {
-  const match = / at epoch (\d+):/.exec(message);
-  return match ? Number(match[1]) : undefined;
+/** The refusing writer's epoch, when `error` is a stale-map refusal. */
+export function writerEpochOf(error: FlightError): number | undefined {
+  const text = error.facts[WRITER_EPOCH_FACT];
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 }

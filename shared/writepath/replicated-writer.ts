@@ -13,7 +13,7 @@ import { FlightError, type FlightClientPool } from "../flight/index.ts";
 import type { Logger } from "../log/index.ts";
 import { shardOf, type ShardMapIndex } from "../sharding/index.ts";
 import type { TableName } from "../tables/index.ts";
-import { epochInMessage, type WriteDescriptor } from "./descriptors.ts";
+import { writerEpochOf, type WriteDescriptor } from "./descriptors.ts";
 import { WriteUnavailableError } from "./errors.ts";
 import { ShardMapClient } from "./shard-map-client.ts";
 
@@ -109,7 +109,7 @@ export class ReplicatedWriter {
               this.deps.resolver.markSuspect(writer.id);
               this.deps.pool.drop(writer.address);
             } else if (error.codeName === "FAILED_PRECONDITION") {
-              const epoch = epochInMessage(error.message);
+              const epoch = writerEpochOf(error);
               if (epoch === undefined || epoch > map.epoch) outcome.refresh = true;
             } else if (!error.isRetryable) {
               outcome.fatal ??= error;

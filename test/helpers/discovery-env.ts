@@ -61,7 +61,7 @@ export function discoveryEnv(settings: DiscoverySettings): Record<string, string
   if (settings.ttl) env.SIGNALBOX_DISCOVERY_TTL = settings.ttl;
   if (settings.natsHeartbeat) env.SIGNALBOX_DISCOVERY_NATS_HEARTBEAT_INTERVAL = settings.natsHeartbeat;
   if (settings.staleAfter) env.SIGNALBOX_DISCOVERY_NATS_STALE_AFTER = settings.staleAfter;
-  if (settings.cacheTtl) env.SIGNALBOX_ROUTER_CACHE_TTL = settings.cacheTtl;
+  if (settings.cacheTtl) env.SIGNALBOX_DISCOVERY_CACHE_TTL = settings.cacheTtl;
   return env;
 }
 

@@ -1,11 +1,13 @@
 /**
  * A QueryBackend for tests: records every ticket and answers each kind with an Arrow table the
- * test builds (it stands in for the querier). Also the table builders those tests need.
- * Test-only; the production backend is services/router/flight-backend.ts.
+ * test builds (it stands in for the querier). Also the table builders those tests need: a
+ * result is built from the contract schemas the querier builds (shared/query/results.ts).
+ * The production backend is services/router/flight-backend.ts.
  */
 import { Field, Int32, Int64, Schema, Table, Utf8, makeVector, vectorFromArray, type DataType, type Vector } from "apache-arrow";
 import type { Ticket, TicketKind } from "../../shared/query/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
+import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { createRouterApp, type RouterHttpConfig } from "../../services/router/http/app.ts";
 import { QueryBackendError, type BackendReadiness, type QueryBackend, type QueryOptions } from "../../services/router/http/backend.ts";
 
@@ -16,7 +18,6 @@ export class TestBackend implements QueryBackend {
   readonly options: QueryOptions[] = [];
   readiness: BackendReadiness = { ready: true, degraded: false };
   topologyValue: unknown = { instances: [], shards: [] };
-  extraMetrics = "";
   private readonly handlers = new Map<TicketKind, TicketHandler>();
 
   /** Answer tickets of `kind` with `handler` (a table, or a function of the ticket). */
@@ -45,9 +46,6 @@ export class TestBackend implements QueryBackend {
     return this.readiness;
   }
 
-  metricsText(): string {
-    return this.extraMetrics;
-  }
 }
 
 /** Column values by Arrow type: strings for Utf8, bigints (or numbers) for Int64, numbers for Int32. */
@@ -68,7 +66,23 @@ export function tableOfRows(schema: Schema, rows: Array<Record<string, unknown>>
   return new Table(columns);
 }
 
-/** A table from column specs: `{ name: ["utf8", [...]] }`. */
+/**
+ * A result as the querier answers it: `schema` is the ticket kind's contract schema
+ * (shared/query/results.ts) and `columns` must name exactly its columns.
+ */
+export function resultOf(schema: Schema, columns: Record<string, unknown[]>): Table {
+  const names = schema.fields.map((f) => f.name);
+  const unknown = Object.keys(columns).filter((n) => !names.includes(n));
+  const missing = names.filter((n) => !(n in columns));
+  if (unknown.length || missing.length) {
+    throw new Error(`resultOf: columns differ from the schema (unknown: ${unknown.join(", ") || "none"}; missing: ${missing.join(", ") || "none"})`);
+  }
+  const length = columns[names[0]!]!.length;
+  const rows = Array.from({ length }, (_, i) => Object.fromEntries(names.map((n) => [n, columns[n]![i]])));
+  return tableOfRows(schema, rows);
+}
+
+/** A table from column specs, for results that break the contract: `{ name: ["utf8", [...]] }`. */
 export function tableOf(columns: Record<string, ["utf8" | "int64" | "int32", unknown[]]>): Table {
   const types = { utf8: new Utf8(), int64: new Int64(), int32: new Int32() };
   const schema = new Schema(Object.entries(columns).map(([name, [kind]]) => new Field(name, types[kind], false)));
@@ -78,6 +92,8 @@ export function tableOf(columns: Record<string, ["utf8" | "int64" | "int32", unk
 }
 
 export interface TestAppOptions {
+  /** The role's registry (the app adds its HTTP series to it). */
+  metrics?: MetricsRegistry;
   tokens?: RouterHttpConfig["auth"]["tokens"];
   queryTimeoutMs?: number;
   maxResultRows?: number;
@@ -91,8 +107,9 @@ export function createTestApp(options: TestAppOptions = {}) {
   const app = createRouterApp({
     backend,
     log,
+    metrics: options.metrics,
     config: {
-      router: { query_timeout: options.queryTimeoutMs ?? 5_000, max_result_rows: options.maxResultRows ?? 10_000 },
+      query: { timeout: options.queryTimeoutMs ?? 5_000, max_result_rows: options.maxResultRows ?? 10_000 },
       auth: { tokens: options.tokens ?? [] },
     },
   });

@@ -4,11 +4,14 @@
  * compare the same SQL with and without the querier / router around it.
  */
 import type { Schema } from "apache-arrow";
-import type { PrometheusTicket, Ticket } from "../../../shared/query/index.ts";
-import { logLabelsSchema, logLabelValuesSchema, logLabelsSql, logLabelValuesSql, logsResultSchema, logsSql } from "./logs.ts";
-import { searchResultSchema, searchSql } from "./search.ts";
-import { tagNamesSchema, tagNamesSql, tagValuesSchema, tagValuesSql } from "./tags.ts";
-import { traceByIdSchema, traceByIdSql } from "./trace-by-id-sql.ts";
+import {
+  logLabelsSchema, logLabelValuesSchema, logsResultSchema, searchResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
+  type PrometheusTicket, type Ticket,
+} from "../../../shared/query/index.ts";
+import { logLabelsSql, logLabelValuesSql, logsSql } from "./logs.ts";
+import { searchSql } from "./search.ts";
+import { tagNamesSql, tagValuesSql } from "./tags.ts";
+import { traceByIdSql } from "./trace-by-id-sql.ts";
 
 export interface BuiltInQuery {
   sql: string;

@@ -9,13 +9,15 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "apache-arrow";
 import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
-import { PROMETHEUS_TICKET_KINDS, QueryError, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket } from "../../../shared/query/index.ts";
+import {
+  logsResultSchema, PROMETHEUS_TICKET_KINDS, QueryError, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket,
+} from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
 import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
-import { logsResultSchema, logsSql } from "./logs.ts";
+import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { FreshConnections } from "./fresh-connections.ts";

@@ -4,22 +4,12 @@
  * log-streams.ts. Matchers follow Loki: a missing label equals "", regexes are fully anchored
  * for label matchers and unanchored for line filters.
  */
-import { Field, Int64, Schema, Utf8 } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import type { LogLabelsTicket, LogLabelValuesTicket, LogsTicket } from "../../../shared/query/index.ts";
+import { TAG_VALUES_CAP, type LogLabelsTicket, type LogLabelValuesTicket, type LogsTicket } from "../../../shared/query/index.ts";
 import { parseLogQL, type LabelMatcher, type LineFilter } from "../../../shared/query/logql/index.ts";
 import { attributeEntriesSql } from "./attribute-sql.ts";
 import { LEVEL_LABEL_SQL, LOG_LINE_SQL, LOG_TIME_SQL, SERVICE_LABEL_SQL, labelValueSql } from "./log-streams.ts";
-import { TAG_VALUES_CAP } from "./tags.ts";
 import { bigintSql } from "./traceql-sql.ts";
-
-export const logsResultSchema = new Schema([
-  new Field("labels", new Utf8(), false),
-  new Field("time_unix_nano", new Int64(), false),
-  new Field("line", new Utf8(), false),
-]);
-export const logLabelsSchema = new Schema([new Field("name", new Utf8(), false)]);
-export const logLabelValuesSchema = new Schema([new Field("value", new Utf8(), false)]);
 
 /** Loki's range: start inclusive, end exclusive. */
 function timeRangeSql(ticket: { startNs?: string; endNs?: string }): string[] {

@@ -16,9 +16,9 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
-import type { SearchTicket } from "../../../shared/query/index.ts";
+import { searchResultSchema, type SearchTicket } from "../../../shared/query/index.ts";
 import { readerToTable } from "./result-to-arrow.ts";
-import { searchCandidatesSql, searchIsLean, searchResultSchema, searchSql } from "./search.ts";
+import { searchCandidatesSql, searchIsLean, searchSql } from "./search.ts";
 import type { SearchScope } from "./search-scope.ts";
 import { spanSetsSql, type LeanHit } from "./search-span-sets.ts";
 

@@ -9,8 +9,8 @@
  * (trace_id, span_id, start) keeps exactly the chosen rows.
  */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { ROOT_SPAN_NOT_YET_RECEIVED } from "../../../shared/query/index.ts";
 import { LIVE_FILE_PREFIX } from "./live-rows.ts";
-import { ROOT_SPAN_NOT_YET_RECEIVED } from "./search.ts";
 import { bigintSql } from "./traceql-sql.ts";
 
 /** One row of the lean search (column names as `searchSql(..., { lean: true })` returns them). */

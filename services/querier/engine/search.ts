@@ -4,25 +4,13 @@
  * traces having any candidate span (a filter pushed into the Parquet scan), then the full
  * per-trace evaluation (roots, spanset operators, time range) over those traces only.
  */
-import { Field, Int64, Schema, Utf8 } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { DEDICATED_COLUMNS } from "../../../shared/tables/index.ts";
-import type { SearchTicket } from "../../../shared/query/index.ts";
+import { ROOT_SPAN_NOT_YET_RECEIVED, type SearchTicket } from "../../../shared/query/index.ts";
 import { parseTraceQL, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
 import { attributeValueSql, containsScalarTextSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
 import { dedicatedColumn, scalarTextEqualsSql } from "./dedicated-sql.ts";
 import { bigintSql, compileSpanset, filterSql, type ConditionContext } from "./traceql-sql.ts";
-
-export const ROOT_SPAN_NOT_YET_RECEIVED = "<root span not yet received>";
-
-export const searchResultSchema = new Schema([
-  new Field("trace_id", new Utf8(), false),
-  new Field("root_service_name", new Utf8(), false),
-  new Field("root_trace_name", new Utf8(), false),
-  new Field("start_time_unix_nano", new Int64(), false),
-  new Field("duration_nano", new Int64(), false),
-  new Field("span_sets", new Utf8(), false),
-]);
 
 const PLAIN_SPAN_COLUMNS = [
   "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "start_time_unix_nano",

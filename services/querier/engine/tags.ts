@@ -2,24 +2,11 @@
  * Tempo tag discovery: attribute names by scope (`/api/v2/search/tags`) and the distinct values
  * of one tag with their types (`/api/v2/search/tag/{tag}/values`).
  */
-import { Field, Schema, Utf8 } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import type { TagNamesTicket, TagValuesTicket } from "../../../shared/query/index.ts";
+import { TAG_VALUES_CAP, type TagNamesTicket, type TagValuesTicket } from "../../../shared/query/index.ts";
 import { INTRINSICS, KIND_CODE, STATUS_CODE } from "../../../shared/query/traceql/index.ts";
 import { attributeEntriesSql, attributeKeysSql, scalarTextOf, scalarTypeOf, type AttributeColumn } from "./attribute-sql.ts";
 import { bigintSql } from "./traceql-sql.ts";
-
-export const TAG_VALUES_CAP = 1000;
-
-export const tagNamesSchema = new Schema([
-  new Field("scope", new Utf8(), false),
-  new Field("name", new Utf8(), false),
-]);
-
-export const tagValuesSchema = new Schema([
-  new Field("type", new Utf8(), false),
-  new Field("value", new Utf8(), false),
-]);
 
 function timeFilter(ticket: { startNs?: string; endNs?: string }, column: string): string {
   const parts = ["TRUE"];

@@ -22,14 +22,11 @@ import { tenancyMiddleware } from "./tenancy.ts";
 
 /** The configuration keys the HTTP layer reads (a full `Config` fits). */
 export interface RouterHttpConfig {
-  router: Pick<Config["router"], "query_timeout" | "max_result_rows">;
+  query: Pick<Config["query"], "timeout" | "max_result_rows">;
   auth: Pick<Config["auth"], "tokens">;
-  /** PromQL limits; absent → the defaults of `query.*`. */
-  query?: Pick<Config["query"], "timeout">;
 }
 
-const DEFAULT_PROMQL_TIMEOUT_MS = 120_000;
-/** The router waits this much past query.timeout, so the querier's own timeout answer arrives first. */
+/** The router waits this much past query.timeout for PromQL, so the querier's own timeout answer (503) arrives first. */
 const PROMQL_DEADLINE_MARGIN_MS = 5_000;
 
 export interface RouterAppOptions {
@@ -66,8 +63,8 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   app.notFound((c) => errorResponse(404, `no route ${c.req.method} ${c.req.path}`));
 
   const deps: RouteDeps = {
-    run: createQueryRunner(backend, config.router.query_timeout),
-    maxResultRows: config.router.max_result_rows,
+    run: createQueryRunner(backend, config.query.timeout),
+    maxResultRows: config.query.max_result_rows,
     guard: tenancyMiddleware(config.auth.tokens, "query"),
   };
 
@@ -77,13 +74,13 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   registerTempoQueryRoutes(app, deps);
   registerLokiRoutes(app, deps);
   registerSqlRoute(app, deps);
-  const promqlTimeout = config.query?.timeout ?? DEFAULT_PROMQL_TIMEOUT_MS;
+  const promqlTimeout = config.query.timeout;
   const { version: _tempoVersion, ...buildInfo } = { ...defaultBuildInfo(), ...options.buildInfo };
   registerPrometheusRoutes(app, {
     run: createQueryRunner(backend, promqlTimeout + PROMQL_DEADLINE_MARGIN_MS),
     guard: deps.guard,
     queryTimeoutMs: promqlTimeout,
-    maxResultRows: config.router.max_result_rows,
+    maxResultRows: config.query.max_result_rows,
     buildInfo,
   });
   return app;

@@ -9,7 +9,7 @@ import type { Ticket } from "../../../shared/query/index.ts";
 export type { Ticket };
 
 export interface QueryOptions {
-  /** Absolute deadline, epoch milliseconds (`router.query_timeout` from the request's arrival). */
+  /** Absolute deadline, epoch milliseconds (`query.timeout` from the request's arrival). */
   deadline: number;
   /** Aborted when the deadline passes or the client goes away. */
   signal?: AbortSignal;
@@ -24,16 +24,14 @@ export interface BackendReadiness {
 
 export interface QueryBackend {
   /**
-   * Runs one ticket and returns its Arrow result (the per-kind column contract is in
-   * DESIGN §9 / shared/query). Failures throw QueryBackendError (or a FlightError, whose gRPC
+   * Runs one ticket and returns its Arrow result (the per-kind column contract is
+   * shared/query/results.ts). Failures throw QueryBackendError (or a FlightError, whose gRPC
    * status is mapped to HTTP).
    */
   query(ticket: Ticket, opts: QueryOptions): Promise<Table>;
   /** JSON answer of /api/v1/topology (services and shard map). */
   topology(): Promise<unknown>;
   ready(): BackendReadiness;
-  /** Prometheus text appended to the router's own /metrics. */
-  metricsText(): string;
 }
 
 /** A failure the backend already classified: `status` is the HTTP status the client sees. */

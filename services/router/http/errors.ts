@@ -3,9 +3,8 @@
  * (DESIGN §9). Handlers throw HttpError; everything else thrown below them (backend, Flight,
  * tenancy) is classified here, and what cannot be classified is a 500.
  */
-import { FlightError } from "../../../shared/flight/errors.ts";
-import { grpcToHttpStatus } from "../../../shared/flight/status.ts";
-import { QueryError } from "../../../shared/query/errors.ts";
+import { FlightError, grpcToHttpStatus } from "../../../shared/flight/index.ts";
+import { QueryError } from "../../../shared/query/index.ts";
 import { TenancyError } from "../../../shared/tenancy/index.ts";
 import { QueryBackendError } from "./backend.ts";
 

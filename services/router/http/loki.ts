@@ -12,12 +12,13 @@
 import type { Table } from "apache-arrow";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
+import { durationNs, GO_DURATION, PROMETHEUS_DURATION } from "../../../shared/duration/index.ts";
+import { LOG_COLUMNS, LOG_LABEL_COLUMNS, LOG_LABEL_VALUE_COLUMNS } from "../../../shared/query/index.ts";
 import { parseLogQL } from "../../../shared/query/logql/index.ts";
 import { decimalStrings, strings } from "./arrow-values.ts";
 import type { RouterEnv } from "./env.ts";
 import { HttpError, badRequest } from "./errors.ts";
 import { countParam, lokiTime, nonEmpty, parseParams } from "./params.ts";
-import { promDuration } from "./prom-duration.ts";
 import { queryParams, withoutEmpty } from "./request.ts";
 import type { RouteDeps } from "./route-deps.ts";
 import { tenantOf } from "./tenancy.ts";
@@ -28,7 +29,8 @@ const QUERY_RANGE_DEFAULT_SINCE_NS = 3_600_000_000_000n; // 1h
 const LABELS_DEFAULT_SINCE_NS = 6n * 3_600_000_000_000n; // 6h
 
 const since = z.string().transform((s, ctx) => {
-  const ns = promDuration(s);
+  // Loki reads `since` as a Prometheus duration and, failing that, a Go one ("1.5h").
+  const ns = durationNs(s, PROMETHEUS_DURATION) ?? durationNs(s, GO_DURATION);
   if (ns === undefined) {
     ctx.addIssue({ code: "custom", message: `expected a duration such as "1h" or "30m", got "${s.slice(0, 40)}"` });
     return z.NEVER;
@@ -82,7 +84,7 @@ export function registerLokiRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void 
     const p = parseParams(labelParams, queryParams(c));
     const { orgId, bucket } = tenantOf(c);
     const table = await deps.run({ kind: "log_labels", org: orgId, bucket, ...timeRange(p, LABELS_DEFAULT_SINCE_NS) }, c.req.raw.signal);
-    return c.json({ status: "success", data: distinctColumn(table, "name") });
+    return c.json({ status: "success", data: distinctColumn(table, LOG_LABEL_COLUMNS.name) });
   };
   app.get("/loki/api/v1/labels", deps.guard, labels);
   app.get("/loki/api/v1/label", deps.guard, labels);
@@ -96,7 +98,7 @@ export function registerLokiRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void 
       { kind: "log_label_values", org: orgId, bucket, ...timeRange(p, LABELS_DEFAULT_SINCE_NS), name },
       c.req.raw.signal,
     );
-    return c.json({ status: "success", data: distinctColumn(table, "value") });
+    return c.json({ status: "success", data: distinctColumn(table, LOG_LABEL_VALUE_COLUMNS.value) });
   });
 }
 
@@ -116,9 +118,9 @@ export interface LokiStream {
  * sorted by time in the requested direction); streams appear in order of their first line.
  */
 export function streamsOf(table: Table): LokiStream[] {
-  const labelsText = strings(table, "labels");
-  const time = decimalStrings(table, "time_unix_nano");
-  const line = strings(table, "line");
+  const labelsText = strings(table, LOG_COLUMNS.labels);
+  const time = decimalStrings(table, LOG_COLUMNS.timeUnixNano);
+  const line = strings(table, LOG_COLUMNS.line);
   const streams = new Map<string, LokiStream>();
   for (let row = 0; row < table.numRows; row++) {
     const text = labelsText(row);

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { badRequest } from "./errors.ts";
-import { parseGoDuration } from "./go-duration.ts";
+import { durationNs, GO_DURATION } from "../../../shared/duration/index.ts";
 import { LogfmtError, parseLogfmt } from "./logfmt.ts";
 import { lokiTimeToNs, unixSecondsToNs } from "./time-params.ts";
 
@@ -42,9 +42,10 @@ export const lokiTime = z.string().transform((s, ctx) => {
 
 /** Go duration ("100ms", "1.5s") → ns decimal string. */
 export const goDuration = z.string().transform((s, ctx) => {
-  const ns = parseGoDuration(s);
-  if (typeof ns === "string") {
-    ctx.addIssue({ code: "custom", message: ns });
+  const ns = durationNs(s, GO_DURATION);
+  if (ns === undefined) {
+    const message = s.trim() === "" ? "empty duration" : `invalid duration "${s}": expected a Go duration such as "100ms", "1.5s" or "1h30m"`;
+    ctx.addIssue({ code: "custom", message });
     return z.NEVER;
   }
   return ns.toString();

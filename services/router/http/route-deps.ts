@@ -5,7 +5,7 @@ import type { RunQuery } from "./run-query.ts";
 
 export interface RouteDeps {
   run: RunQuery;
-  /** `router.max_result_rows`: the largest `limit` / `maxRows` a request may ask for. */
+  /** `query.max_result_rows`: the largest `limit` / `maxRows` a request may ask for. */
   maxResultRows: number;
   /** Tenancy for the `query` scope: every query route runs it before its handler. */
   guard: MiddlewareHandler<RouterEnv>;

@@ -20,7 +20,7 @@ export function createQueryRunner(backend: QueryBackend, timeoutMs: number): Run
     const ticket = parseTicket(input);
     const deadline = Date.now() + timeoutMs;
     const controller = new AbortController();
-    const timeout = new HttpError(504, `query did not finish within ${timeoutMs} ms (router.query_timeout)`);
+    const timeout = new HttpError(504, `query did not finish within ${timeoutMs} ms (query.timeout)`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

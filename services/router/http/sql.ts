@@ -24,7 +24,7 @@ function sqlBody(maxRows: number) {
       .number({ error: "expected a whole number" })
       .int({ error: "expected a whole number" })
       .min(1, { error: "must be at least 1" })
-      .max(maxRows, { error: `must be at most ${maxRows} (router.max_result_rows)` })
+      .max(maxRows, { error: `must be at most ${maxRows} (query.max_result_rows)` })
       .default(maxRows),
   });
 }

@@ -8,6 +8,7 @@
 import type { Table } from "apache-arrow";
 import type { Hono } from "hono";
 import { z } from "zod";
+import { SEARCH_COLUMNS, SEARCH_METADATA, type SpanSet, type SpanSetSpan } from "../../../shared/query/index.ts";
 import { parseTraceQL } from "../../../shared/query/traceql/index.ts";
 import { decimalStrings, strings } from "./arrow-values.ts";
 import type { RouterEnv } from "./env.ts";
@@ -22,18 +23,9 @@ export const SEARCH_DEFAULT_SPSS = 3;
 /** Tempo's default `max_spans_per_span_set`. */
 export const SEARCH_MAX_SPSS = 100;
 
-export interface TempoSpan {
-  spanID: string;
-  name?: string;
-  startTimeUnixNano: string;
-  durationNanos: string;
-  attributes?: unknown[];
-}
-
-export interface TempoSpanSet {
-  spans: TempoSpan[];
-  matched: number;
-}
+/** Tempo's span-set JSON is what the querier writes in `span_sets`. */
+export type TempoSpan = SpanSetSpan;
+export type TempoSpanSet = SpanSet;
 
 export interface TempoTraceSearchMetadata {
   traceID: string;
@@ -99,12 +91,12 @@ export function registerSearchRoute(app: Hono<RouterEnv>, deps: RouteDeps): void
 }
 
 export function searchResponse(table: Table): TempoSearchResponse {
-  const traceId = strings(table, "trace_id");
-  const rootService = strings(table, "root_service_name");
-  const rootName = strings(table, "root_trace_name");
-  const start = decimalStrings(table, "start_time_unix_nano");
-  const duration = decimalStrings(table, "duration_nano");
-  const spanSetsText = table.getChild("span_sets") ? strings(table, "span_sets") : () => "";
+  const traceId = strings(table, SEARCH_COLUMNS.traceId);
+  const rootService = strings(table, SEARCH_COLUMNS.rootServiceName);
+  const rootName = strings(table, SEARCH_COLUMNS.rootTraceName);
+  const start = decimalStrings(table, SEARCH_COLUMNS.startTimeUnixNano);
+  const duration = decimalStrings(table, SEARCH_COLUMNS.durationNano);
+  const spanSetsText = table.getChild(SEARCH_COLUMNS.spanSets) ? strings(table, SEARCH_COLUMNS.spanSets) : () => "";
   const traces: TempoTraceSearchMetadata[] = [];
   for (let row = 0; row < table.numRows; row++) {
     const trace: TempoTraceSearchMetadata = {
@@ -126,15 +118,15 @@ export function searchResponse(table: Table): TempoSearchResponse {
   return {
     traces,
     metrics: {
-      inspectedTraces: Number(meta.get("inspected_traces") ?? table.numRows),
-      inspectedBytes: meta.get("inspected_bytes") ?? "0",
+      inspectedTraces: Number(meta.get(SEARCH_METADATA.inspectedTraces) ?? table.numRows),
+      inspectedBytes: meta.get(SEARCH_METADATA.inspectedBytes) ?? "0",
       completedJobs: 1,
       totalJobs: 1,
     },
   };
 }
 
-/** span_sets column: `[{"spans":[{spanID,name,startTimeUnixNano,durationNanos,attributes}],"matched":N}]`. */
+/** The span_sets column: a JSON array of SpanSet (shared/query/results.ts). */
 function parseSpanSets(text: string, traceId: string): TempoSpanSet[] {
   if (text === "") return [];
   let raw: unknown;

@@ -9,6 +9,7 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
+import { TAG_NAME_COLUMNS, TAG_VALUE_COLUMNS } from "../../../shared/query/index.ts";
 import { strings } from "./arrow-values.ts";
 import type { RouterEnv } from "./env.ts";
 import { badRequest } from "./errors.ts";
@@ -48,8 +49,8 @@ export function registerTagRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
       { kind: "tag_names", org: orgId, bucket, startNs: p.start, endNs: p.end, scope: scope as "all" | (typeof STORED_SCOPES)[number] },
       c.req.raw.signal,
     );
-    const scopeOf = strings(table, "scope");
-    const nameOf = strings(table, "name");
+    const scopeOf = strings(table, TAG_NAME_COLUMNS.scope);
+    const nameOf = strings(table, TAG_NAME_COLUMNS.name);
     const rows: Array<{ scope: string; name: string }> = [];
     for (let i = 0; i < table.numRows; i++) rows.push({ scope: scopeOf(i), name: nameOf(i) });
     return rows;
@@ -85,8 +86,8 @@ export function registerTagRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
     checkRange(p.start, p.end);
     const { orgId, bucket } = tenantOf(c);
     const table = await deps.run({ kind: "tag_values", org: orgId, bucket, startNs: p.start, endNs: p.end, tag }, c.req.raw.signal);
-    const typeOf = strings(table, "type");
-    const valueOf = strings(table, "value");
+    const typeOf = strings(table, TAG_VALUE_COLUMNS.type);
+    const valueOf = strings(table, TAG_VALUE_COLUMNS.value);
     const seen = new Set<string>();
     const values: Array<{ type: string; value: string }> = [];
     for (let i = 0; i < table.numRows && values.length < p.limit; i++) {

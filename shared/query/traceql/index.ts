@@ -1,4 +1,3 @@
 export * from "./ast.ts";
 export { parseTraceQL } from "./parser.ts";
 export { TraceQLError } from "./errors.ts";
-export { parseDurationNs } from "./duration.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseDurationNs, parseTraceQL, TraceQLError, type Comparison, type SpansetFilter } from "./index.ts";
+import { parseTraceQL, TraceQLError, type Comparison, type SpansetFilter } from "./index.ts";
 
 const firstComparison = (q: string) => (parseTraceQL(q) as SpansetFilter).condition as Comparison;
 
@@ -55,17 +55,6 @@ describe("TraceQL parser", () => {
     for (const k of ["server", "client", "producer", "consumer", "internal", "unspecified"]) {
       expect(firstComparison(`{ kind = ${k} }`).value.value).toBe(k);
     }
-  });
-
-  test("durations", () => {
-    expect(parseDurationNs("100ms")).toBe(100_000_000n);
-    expect(parseDurationNs("1.5s")).toBe(1_500_000_000n);
-    expect(parseDurationNs("2m")).toBe(120_000_000_000n);
-    expect(parseDurationNs("500us")).toBe(500_000n);
-    expect(parseDurationNs("10ns")).toBe(10n);
-    expect(parseDurationNs("1h")).toBe(3_600_000_000_000n);
-    expect(parseDurationNs("1.5ns")).toBe(2n);
-    expect(parseDurationNs("10")).toBeNull();
   });
 
   test("&& binds tighter than ||, parentheses override, inside a filter", () => {

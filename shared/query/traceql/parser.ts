@@ -16,7 +16,7 @@ import {
   type SpansetExpr,
   type StatusKeyword,
 } from "./ast.ts";
-import { parseDurationNs } from "./duration.ts";
+import { durationNs, TRACEQL_DURATION } from "../../duration/index.ts";
 import { TraceQLError } from "./errors.ts";
 import { tokenize, type Token, type TokenKind } from "./lexer.ts";
 
@@ -150,8 +150,8 @@ class Parser {
     const t = this.next();
     if (t.kind === "string") return { type: "string", value: t.value, pos: t.pos };
     if (t.kind === "number") {
-      const duration = parseDurationNs(t.text);
-      if (duration !== null) return { type: "duration", value: duration, pos: t.pos };
+      const duration = durationNs(t.text, TRACEQL_DURATION);
+      if (duration !== undefined) return { type: "duration", value: duration, pos: t.pos };
       if (/[a-zµ]/.test(t.text)) this.fail("a duration like 100ms, 1.5s, 2m", t);
       if (t.text.includes(".")) return { type: "float", value: Number(t.text), pos: t.pos };
       return { type: "int", value: BigInt(t.text), pos: t.pos };

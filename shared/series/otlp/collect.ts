@@ -9,7 +9,8 @@ import { METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries } fro
 import { attributeEntries, attributeLabels, resourceLabels, type ResourceLabels } from "./attributes.ts";
 import { expandRow, formatBound, STALE, type MetricRow } from "./expand.ts";
 import { metricFamily, seriesNames, type MetricFamily, type MetricIdentity } from "./family.ts";
-import { labelsTest, labelTest } from "./matchers.ts";
+import { labelsKey } from "../labels.ts";
+import { compileMatcher, matchesAll } from "../matchers.ts";
 
 /** A stored row: identity, point and the attribute texts. */
 export interface StoredMetricRow extends MetricIdentity, MetricRow {
@@ -25,8 +26,8 @@ export const TARGET_INFO = "target_info";
  */
 export function selectedBase(family: MetricFamily, nameMatchers: readonly LabelMatcher[]): string | null {
   if (family.refused !== undefined) return null;
-  const tests = nameMatchers.map(labelTest);
-  const matches = (base: string) => seriesNames(family, base).some((n) => tests.every((t) => t(n)));
+  const tests = nameMatchers.map(compileMatcher);
+  const matches = (base: string) => seriesNames(family, base).some((n) => matchesAll(tests, { [METRIC_NAME_LABEL]: n }));
   if (matches(family.name)) return family.name;
   if (family.otlpName !== undefined && matches(family.otlpName)) return family.otlpName;
   return null;
@@ -49,7 +50,8 @@ export class SeriesCollector {
   samples = 0;
 
   constructor(matchers: readonly LabelMatcher[]) {
-    this.test = labelsTest(matchers);
+    const compiled = matchers.map(compileMatcher);
+    this.test = (labels) => matchesAll(compiled, labels);
     this.nameMatchers = matchers.filter((m) => m.name === METRIC_NAME_LABEL);
   }
 
@@ -147,14 +149,6 @@ export class SeriesCollector {
     }
     return out;
   }
-}
-
-/** A label set's identity: sorted name/value pairs. */
-export function labelsKey(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}\u0001${labels[k]}`)
-    .join("\u0002");
 }
 
 function inTimeOrder(s: Building): RawSeries {

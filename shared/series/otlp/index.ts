@@ -3,5 +3,4 @@ export * from "./attributes.ts";
 export * from "./collect.ts";
 export * from "./expand.ts";
 export * from "./family.ts";
-export * from "./matchers.ts";
 export * from "./names.ts";

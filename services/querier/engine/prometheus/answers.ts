@@ -5,13 +5,13 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table, type Schema } from "apache-arrow";
-import { quoteLiteral } from "../../../../shared/duckdb/sql.ts";
+import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import {
   PROMETHEUS_RESULT_SCHEMAS, type PromExemplarsTicket, type PromLabelsTicket, type PromLabelValuesTicket, type PromMetadataTicket,
   type PromSeriesTicket, type PrometheusTicket,
 } from "../../../../shared/query/index.ts";
-import { attributeEntries, labelsKey, metricFamily, SeriesCollector, seriesNames, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
-import type { LabelMatcher, Labels } from "../../../../shared/series/types.ts";
+import { attributeEntries, metricFamily, SeriesCollector, seriesNames, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
+import { labelsKey, type LabelMatcher, type Labels } from "../../../../shared/series/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE } from "../../../../shared/tables/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
 import { DuckDBMetricsSource, timeRange } from "./metrics-source.ts";

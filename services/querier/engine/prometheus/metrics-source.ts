@@ -8,12 +8,11 @@
  * is then applied exactly to the mapped labels.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { quoteLiteral } from "../../../../shared/duckdb/sql.ts";
+import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
-import { labelTest } from "../../../../shared/series/otlp/matchers.ts";
-import { METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/types.ts";
+import { compileMatcher, METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
-import { PromQLError, tooManySamples } from "../../../../shared/query/promql/errors.ts";
+import { PromQLError, tooManySamples } from "../../../../shared/query/promql/index.ts";
 
 export interface MetricsSourceOptions {
   /** Most samples one select may return (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
@@ -132,5 +131,5 @@ function prefilters(matchers: readonly LabelMatcher[]): string[] {
 }
 
 function mayMatchTargetInfo(matchers: readonly LabelMatcher[]): boolean {
-  return matchers.filter((m) => m.name === METRIC_NAME_LABEL).every((m) => labelTest(m)(TARGET_INFO));
+  return matchers.filter((m) => m.name === METRIC_NAME_LABEL).every((m) => compileMatcher(m)({ [METRIC_NAME_LABEL]: TARGET_INFO }));
 }

@@ -6,9 +6,9 @@
  */
 import type { Context } from "hono";
 import { parsePromQL, PromQLError } from "../../../../shared/query/promql/index.ts";
-import type { LabelMatcher } from "../../../../shared/series/types.ts";
+import type { LabelMatcher } from "../../../../shared/series/index.ts";
 import type { RouterEnv } from "../env.ts";
-import { promDuration } from "../prom-duration.ts";
+import { durationNs, PROMETHEUS_DURATION } from "../../../../shared/duration/index.ts";
 
 /** Every value of every parameter: the URL's, then a form body's (GET and POST alike). */
 export async function promParams(c: Context<RouterEnv>): Promise<URLSearchParams> {
@@ -45,7 +45,7 @@ export function durationParam(params: URLSearchParams, name: string): number | u
   const text = params.get(name);
   if (text === null || text === "") return undefined;
   if (/^(\d+(\.\d*)?|\.\d+)$/.test(text)) return Math.round(Number(text) * 1000);
-  const ns = promDuration(text);
+  const ns = durationNs(text, PROMETHEUS_DURATION);
   if (ns === undefined) throw badData(`invalid parameter "${name}": cannot parse "${text}" to a valid duration`);
   return Number(ns / 1_000_000n);
 }

@@ -7,9 +7,9 @@
  */
 import type { Table } from "apache-arrow";
 import type { Context, Hono } from "hono";
-import { promqlReadRange } from "../../../../shared/query/promql-read-range.ts";
+import { promqlReadRange } from "../../../../shared/query/index.ts";
 import { DEFAULT_LOOKBACK_DELTA_MS, parsePromQL, type Expr, type PromErrorType } from "../../../../shared/query/promql/index.ts";
-import type { LabelMatcher } from "../../../../shared/series/types.ts";
+import type { LabelMatcher } from "../../../../shared/series/index.ts";
 import { strings } from "../arrow-values.ts";
 import type { RouterEnv } from "../env.ts";
 import type { RunQuery } from "../run-query.ts";

@@ -1,0 +1,89 @@
+/**
+ * What the querier answers each ticket kind with: the Arrow schema of every built-in result,
+ * the names of its columns and the constants both sides must agree on. The querier builds
+ * these schemas; the router reads the columns through these names, never through literals.
+ * Beside the tickets (tickets.ts), this is the whole router ↔ querier contract.
+ */
+import { Field, Int64, Schema, Utf8 } from "apache-arrow";
+import { tracesSchema } from "../tables/index.ts";
+
+/** `search`: one row per matching trace, newest first. */
+export const SEARCH_COLUMNS = {
+  traceId: "trace_id",
+  rootServiceName: "root_service_name",
+  rootTraceName: "root_trace_name",
+  startTimeUnixNano: "start_time_unix_nano",
+  durationNano: "duration_nano",
+  /** JSON array of SpanSet. */
+  spanSets: "span_sets",
+} as const;
+
+export const searchResultSchema = new Schema([
+  new Field(SEARCH_COLUMNS.traceId, new Utf8(), false),
+  new Field(SEARCH_COLUMNS.rootServiceName, new Utf8(), false),
+  new Field(SEARCH_COLUMNS.rootTraceName, new Utf8(), false),
+  new Field(SEARCH_COLUMNS.startTimeUnixNano, new Int64(), false),
+  new Field(SEARCH_COLUMNS.durationNano, new Int64(), false),
+  new Field(SEARCH_COLUMNS.spanSets, new Utf8(), false),
+]);
+
+/** Optional schema metadata of a search result; absent, the router counts the rows. */
+export const SEARCH_METADATA = { inspectedTraces: "inspected_traces", inspectedBytes: "inspected_bytes" } as const;
+
+/** `root_service_name` of a trace whose root span has not arrived (Tempo's wording). */
+export const ROOT_SPAN_NOT_YET_RECEIVED = "<root span not yet received>";
+
+/** One span of a span set in `span_sets`, as Tempo's search answer carries it. */
+export interface SpanSetSpan {
+  spanID: string;
+  name?: string;
+  startTimeUnixNano: string;
+  durationNanos: string;
+  /** OTLP KeyValue JSON. */
+  attributes?: unknown[];
+}
+
+export interface SpanSet {
+  spans: SpanSetSpan[];
+  /** Spans that matched, of which at most `spss` are listed. */
+  matched: number;
+}
+
+/** `trace_by_id`: every span of the trace, exactly the traces table's columns. */
+export const traceByIdSchema = tracesSchema;
+
+/** Most rows a tag-values or label-values answer holds. */
+export const TAG_VALUES_CAP = 1000;
+
+/** `tag_names`: attribute names with their TraceQL scope (resource, span, intrinsic). */
+export const TAG_NAME_COLUMNS = { scope: "scope", name: "name" } as const;
+
+export const tagNamesSchema = new Schema([
+  new Field(TAG_NAME_COLUMNS.scope, new Utf8(), false),
+  new Field(TAG_NAME_COLUMNS.name, new Utf8(), false),
+]);
+
+/** `tag_values`: distinct values of one tag, each with its TraceQL type. */
+export const TAG_VALUE_COLUMNS = { type: "type", value: "value" } as const;
+
+export const tagValuesSchema = new Schema([
+  new Field(TAG_VALUE_COLUMNS.type, new Utf8(), false),
+  new Field(TAG_VALUE_COLUMNS.value, new Utf8(), false),
+]);
+
+/** `logs`: one row per log line; `labels` is the stream's labels as a JSON object. */
+export const LOG_COLUMNS = { labels: "labels", timeUnixNano: "time_unix_nano", line: "line" } as const;
+
+export const logsResultSchema = new Schema([
+  new Field(LOG_COLUMNS.labels, new Utf8(), false),
+  new Field(LOG_COLUMNS.timeUnixNano, new Int64(), false),
+  new Field(LOG_COLUMNS.line, new Utf8(), false),
+]);
+
+/** `log_labels`: label names. */
+export const LOG_LABEL_COLUMNS = { name: "name" } as const;
+export const logLabelsSchema = new Schema([new Field(LOG_LABEL_COLUMNS.name, new Utf8(), false)]);
+
+/** `log_label_values`: the values of one label. */
+export const LOG_LABEL_VALUE_COLUMNS = { value: "value" } as const;
+export const logLabelValuesSchema = new Schema([new Field(LOG_LABEL_VALUE_COLUMNS.value, new Utf8(), false)]);
