@@ -27,10 +27,10 @@ export interface MatchRules {
 class OutputSeries {
   private readonly byKey = new Map<string, StepSeries>();
   constructor(private readonly count: number) {}
-  add(labels: Labels, step: number, value: number): void {
-    const key = labelsKey(labels);
+  add(labels: Labels, key: string, step: number, value: number): void {
     let series = this.byKey.get(key);
     if (!series) this.byKey.set(key, (series = emptyStepSeries(labels, this.count)));
+    if (series.present[step]) throw new SeriesEngineError("vector cannot contain metrics with the same labelset");
     series.values[step] = value;
     series.present[step] = 1;
   }
@@ -56,50 +56,55 @@ export function matchVectors(
   const [many, one] = oneToMany ? [rhs, lhs] : [lhs, rhs];
   const manySigs = many.map((s) => rules.signature(s.labels));
   const oneSigs = one.map((s) => rules.signature(s.labels));
-  const resultCache = new Map<string, Labels>();
+  // Result labels depend only on the pair matched; pairs repeat from step to step.
+  const results = new Map<number, { labels: Labels; key: string }>();
   const out = new OutputSeries(count);
   for (let step = 0; step < count; step++) {
-    const oneBySig = new Map<string, StepSeries>();
+    const oneBySig = new Map<string, number>();
     for (let i = 0; i < one.length; i++) {
       const s = one[i];
       if (!s.present[step]) continue;
       const dup = oneBySig.get(oneSigs[i]);
-      if (dup) {
+      if (dup !== undefined) {
         throw new SeriesEngineError(
-          `found duplicate series for the match group ${formatLabels(rules.matchedLabels(s.labels))} on the ${oneToMany ? "left" : "right"} hand-side of the operation: [${formatLabels(s.labels)}, ${formatLabels(dup.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+          `found duplicate series for the match group ${formatLabels(rules.matchedLabels(s.labels))} on the ${oneToMany ? "left" : "right"} hand-side of the operation: [${formatLabels(s.labels)}, ${formatLabels(one[dup].labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,
         );
       }
-      oneBySig.set(oneSigs[i], s);
+      oneBySig.set(oneSigs[i], i);
     }
     const matched = new Map<string, Set<string> | null>();
     for (let i = 0; i < many.length; i++) {
       const ms = many[i];
       if (!ms.present[step]) continue;
       const sig = manySigs[i];
-      const os = oneBySig.get(sig);
-      if (!os) continue;
+      const oi = oneBySig.get(sig);
+      if (oi === undefined) continue;
+      const os = one[oi];
       const [left, right] = oneToMany ? [os.values[step], ms.values[step]] : [ms.values[step], os.values[step]];
       let { value, keep } = op(left, right);
       if (returnBool) {
         value = keep ? 1 : 0;
       } else if (!keep) continue;
-      const cacheKey = `${i}\x00${labelsKey(os.labels)}`;
-      let labels = resultCache.get(cacheKey);
-      if (!labels) resultCache.set(cacheKey, (labels = rules.resultLabels(ms.labels, os.labels)));
+      const pair = i * one.length + oi;
+      let result = results.get(pair);
+      if (!result) {
+        const labels = rules.resultLabels(ms.labels, os.labels);
+        results.set(pair, (result = { labels, key: labelsKey(labels) }));
+      }
       const seen = matched.get(sig);
       if (rules.cardinality === "one-to-one") {
         if (seen !== undefined) {
           throw new SeriesEngineError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
         }
         matched.set(sig, null);
+      } else if (!seen) {
+        matched.set(sig, new Set([result.key]));
+      } else if (seen.has(result.key)) {
+        throw new SeriesEngineError("multiple matches for matching labels: grouping labels must ensure unique matches");
       } else {
-        const key = labelsKey(labels);
-        if (!seen) matched.set(sig, new Set([key]));
-        else if (seen.has(key)) {
-          throw new SeriesEngineError("multiple matches for matching labels: grouping labels must ensure unique matches");
-        } else seen.add(key);
+        seen.add(result.key);
       }
-      out.add(labels, step, value);
+      out.add(result.labels, result.key, step, value);
     }
   }
   return out.list();

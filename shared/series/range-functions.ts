@@ -41,9 +41,9 @@ export function extrapolatedChange(opts: { counter: boolean; perSecond: boolean 
     let extrapolateTo = sampledInterval;
     extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2;
     extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2;
-    result = result * (extrapolateTo / sampledInterval);
-    if (opts.perSecond) result = result / (w.rangeMs / 1000);
-    return result;
+    let factor = extrapolateTo / sampledInterval;
+    if (opts.perSecond) factor /= w.rangeMs / 1000;
+    return result * factor;
   };
 }
 

@@ -18,9 +18,16 @@ export function selectInstant(
   const present = new Uint8Array(count);
   const sampleTimesMs = new Float64Array(count);
   let any = false;
+  const ts = series.timestampsMs;
+  let at = -1;
   for (let i = 0; i < count; i++) {
     const ref = refTimesMs[i];
-    const at = lastAtOrBefore(series.timestampsMs, ref);
+    // Reference times usually rise step by step: walk forward, search only when they do not.
+    if (i > 0 && ref >= refTimesMs[i - 1]) {
+      while (at + 1 < ts.length && ts[at + 1] <= ref) at++;
+    } else {
+      at = lastAtOrBefore(ts, ref);
+    }
     if (at < 0) continue;
     const t = series.timestampsMs[at];
     if (t < ref - lookbackMs) continue;

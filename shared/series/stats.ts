@@ -9,6 +9,13 @@ export function kahanAdd(value: number, sum: number, c: number): [number, number
   return [t, c];
 }
 
+/** Ascending order with NaN below every number, as Prometheus orders sample values. */
+export function nanFirst(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : -1;
+  if (Number.isNaN(b)) return 1;
+  return a - b;
+}
+
 /**
  * The φ-quantile of `values` (sorted in place), interpolating linearly between neighbours;
  * φ < 0 gives -Inf, φ > 1 gives +Inf, as Prometheus defines it.
@@ -17,7 +24,7 @@ export function quantileOf(q: number, values: number[]): number {
   if (values.length === 0 || Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
-  values.sort((a, b) => a - b);
+  values.sort(nanFirst);
   const n = values.length;
   const rank = q * (n - 1);
   const lower = Math.max(0, Math.floor(rank));

@@ -167,14 +167,24 @@ function timestamps(vector: VectorValue, frame: Frame, fromSamples: boolean, res
   return result(mergeSteps(out));
 }
 
+/**
+ * sort / sort_desc of an instant vector (a range result is ordered by labels anyway), NaN last
+ * either way. Prometheus sorts with "b is NaN or b comes after a" as its less-than, which makes
+ * NaNs trade places; small vectors go through the same insertion sort as Go's sort.Sort so they
+ * come out in the same order.
+ */
 function sortByValue(series: StepSeries[], count: number, descending: boolean): StepSeries[] {
   if (count !== 1) return series;
-  const less = (a: number, b: number) => Number.isNaN(a) || (descending ? a > b : a < b);
-  return series.slice().sort((x, y) => {
-    const a = x.values[0];
-    const b = y.values[0];
-    return less(a, b) ? -1 : less(b, a) ? 1 : 0;
-  });
+  const less = (a: StepSeries, b: StepSeries) =>
+    Number.isNaN(b.values[0]) || (descending ? b.values[0] < a.values[0] : b.values[0] > a.values[0]);
+  const out = series.slice();
+  if (out.length <= 12) {
+    for (let i = 1; i < out.length; i++) {
+      for (let j = i; j > 0 && less(out[j], out[j - 1]); j--) [out[j], out[j - 1]] = [out[j - 1], out[j]];
+    }
+    return out;
+  }
+  return out.sort((x, y) => (less(x, y) ? -1 : less(y, x) ? 1 : 0));
 }
 
 /** Labels `absent` gives its answer: the selector's equality matchers, except ambiguous ones. */

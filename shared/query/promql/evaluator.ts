@@ -1,7 +1,7 @@
 import { evalWindows, selectInstant, windowSeries } from "../../series/select.ts";
 import { compareLabels, labelsKey, normalizeLabels } from "../../series/labels.ts";
 import { SeriesEngineError } from "../../series/errors.ts";
-import type { SelectHints, SeriesSource } from "../../series/types.ts";
+import type { Labels, SelectHints, SeriesSource } from "../../series/types.ts";
 import { presentCount, type StepSeries } from "../../series/grid.ts";
 import type { AtModifier, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from "./ast.ts";
 import { PromQLError, tooManySamples } from "./errors.ts";
@@ -259,15 +259,29 @@ export function instantResult(v: Value, timeMs: number, keepOrder: boolean): Que
 /** The API answer of a range query: every series with its points, in label order. */
 export function rangeResult(v: ScalarValue | VectorValue, times: Float64Array): QueryData {
   const series = v.kind === "scalar" ? [{ labels: {}, values: v.values, present: new Uint8Array(times.length).fill(1) }] : v.series;
-  const byKey = new Map<string, { metric: Record<string, string>; values: SamplePair[] }>();
+  const byKey = new Map<string, { labels: Labels; present: Uint8Array; values: Float64Array }>();
   for (const s of series) {
     const key = labelsKey(s.labels);
-    let entry = byKey.get(key);
-    if (!entry) byKey.set(key, (entry = { metric: normalizeLabels(s.labels) as Record<string, string>, values: [] }));
-    for (let i = 0; i < times.length; i++) if (s.present[i]) entry.values.push(pair(times[i], s.values[i]));
+    const prior = byKey.get(key);
+    if (!prior) {
+      byKey.set(key, s);
+      continue;
+    }
+    // Series that became equal after the engine merged (none expected): later steps win.
+    const merged = { labels: prior.labels, present: prior.present.slice(), values: prior.values.slice() };
+    for (let i = 0; i < times.length; i++) {
+      if (!s.present[i]) continue;
+      merged.present[i] = 1;
+      merged.values[i] = s.values[i];
+    }
+    byKey.set(key, merged);
   }
-  const result = [...byKey.values()].filter((s) => s.values.length > 0);
-  for (const s of result) s.values.sort((a, b) => a[0] - b[0]);
+  const result: { metric: Labels; values: SamplePair[] }[] = [];
+  for (const s of byKey.values()) {
+    const values: SamplePair[] = [];
+    for (let i = 0; i < times.length; i++) if (s.present[i]) values.push(pair(times[i], s.values[i]));
+    if (values.length > 0) result.push({ metric: normalizeLabels(s.labels), values });
+  }
   result.sort((a, b) => compareLabels(a.metric, b.metric));
   return { resultType: "matrix", result };
 }

@@ -1,0 +1,48 @@
+/**
+ * The PromQL conformance corpus (test/fixtures/promql/queries.yaml), expanded: every template
+ * with its `{{.variant}}` placeholders replaced by each combination of variant values.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+export interface CorpusQuery {
+  query: string;
+  /** Both engines must refuse it (the error class is compared). */
+  shouldFail: boolean;
+  /** A deliberate difference: Prometheus 2.42 refuses what Signalbox answers, and why. */
+  differs?: { kind: "prometheus_fails"; reason: string };
+}
+
+interface CorpusFile {
+  variants: Record<string, string[]>;
+  queries: { query: string; variant_args?: string[]; should_fail?: boolean; differs?: "prometheus_fails"; reason?: string }[];
+}
+
+export const CORPUS_PATH = join(import.meta.dir, "../fixtures/promql/queries.yaml");
+
+function expand(template: string, args: readonly string[], variants: Record<string, string[]>): string[] {
+  if (args.length === 0) return [template];
+  const [first, ...rest] = args;
+  const values = variants[first];
+  if (!values) throw new Error(`corpus: unknown variant ${first}`);
+  return values.flatMap((v) => expand(template.replaceAll(`{{.${first}}}`, v), rest, variants));
+}
+
+export function loadPromQLCorpus(path = CORPUS_PATH): CorpusQuery[] {
+  const file = parse(readFileSync(path, "utf8")) as CorpusFile;
+  const out: CorpusQuery[] = [];
+  const seen = new Set<string>();
+  for (const entry of file.queries) {
+    for (const query of expand(entry.query, entry.variant_args ?? [], file.variants)) {
+      if (seen.has(query)) throw new Error(`corpus: duplicate query ${query}`);
+      seen.add(query);
+      out.push({
+        query,
+        shouldFail: entry.should_fail === true,
+        differs: entry.differs ? { kind: entry.differs, reason: entry.reason ?? "" } : undefined,
+      });
+    }
+  }
+  return out;
+}
