@@ -42,6 +42,8 @@ interface Building {
 
 export class SeriesCollector {
   private readonly series = new Map<string, Building>();
+  /** Series by the texts of the rows that feed them; null: the selector does not match it. */
+  private readonly byRowKey = new Map<string, Building | null>();
   private readonly pointLabels = new Map<string, Record<string, string>>();
   private readonly resources = new Map<string, ResourceLabels>();
   private readonly test: (labels: Labels) => boolean;
@@ -70,10 +72,19 @@ export class SeriesCollector {
   add(row: StoredMetricRow): void {
     const { family, base } = this.selection(row);
     if (base === null) return;
-    const common = this.commonLabels(row, family.shape === "remote_write");
+    const asSent = family.shape === "remote_write";
+    // Rows of one series repeat the same attribute texts: the series is found by them, and its
+    // labels are built and matched once.
+    const rowKey = `${base}\u0000${row.attributes}\u0000${asSent ? "" : row.resourceAttributes}`;
     expandRow(family, row, (suffix, extra, value) => {
-      const labels: Record<string, string> = { ...common, ...extra, [METRIC_NAME_LABEL]: base + suffix };
-      this.push(labels, row.timeMs, value);
+      const seriesKey = extra === null ? `${suffix}\u0000${rowKey}` : `${suffix}\u0000${extra.le ?? ""}\u0000${extra.quantile ?? ""}\u0000${rowKey}`;
+      let series = this.byRowKey.get(seriesKey);
+      if (series === undefined) {
+        const labels: Record<string, string> = { ...this.commonLabels(row, asSent), ...extra, [METRIC_NAME_LABEL]: base + suffix };
+        series = this.test(labels) ? this.seriesOf(labels) : null;
+        this.byRowKey.set(seriesKey, series);
+      }
+      if (series !== null) this.append(series, row.timeMs, value);
     });
   }
 
@@ -128,13 +139,20 @@ export class SeriesCollector {
   }
 
   private push(labels: Labels, timeMs: number, value: number | typeof STALE): void {
-    if (!this.test(labels)) return;
+    if (this.test(labels)) this.append(this.seriesOf(labels), timeMs, value);
+  }
+
+  private seriesOf(labels: Labels): Building {
     const key = labelsKey(labels);
     let s = this.series.get(key);
     if (!s) {
       s = { labels, times: [], values: [] };
       this.series.set(key, s);
     }
+    return s;
+  }
+
+  private append(s: Building, timeMs: number, value: number | typeof STALE): void {
     s.times.push(timeMs);
     s.values.push(value === STALE ? null : value);
     this.samples++;
