@@ -40,8 +40,9 @@ interface MetricInfo {
   monotonic: boolean;
 }
 
-export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema): DecodedRows {
-  const c = {
+/** One builder per column of the metrics table (shared with the remote write decoder). */
+export function metricsColumnBuilders() {
+  return {
     batch_id: new RepeatedUtf8Column(),
     metric_name: new Utf8Column(),
     metric_description: new Utf8Column(),
@@ -64,6 +65,10 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
     attributes: new Utf8Column(),
     ...contextColumns(),
   };
+}
+
+export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema): DecodedRows {
+  const c = metricsColumnBuilders();
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
   let accepted = 0;

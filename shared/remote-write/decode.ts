@@ -15,8 +15,9 @@
  */
 import type { Schema } from "apache-arrow";
 import { doubleJson } from "../otlp/anyvalue-json.ts";
-import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, Utf8Column } from "../otlp/columns.ts";
-import { contextColumns, pushContext } from "../otlp/context-columns.ts";
+import { buildRecordBatch } from "../otlp/columns.ts";
+import { pushContext } from "../otlp/context-columns.ts";
+import { metricsColumnBuilders } from "../otlp/decode-metrics.ts";
 import { EMPTY_SCOPE, type ResourceContext } from "../otlp/context.ts";
 import { OtlpDecodeError } from "../otlp/errors.ts";
 import { Rejections } from "../otlp/rejections.ts";
@@ -42,29 +43,7 @@ interface Series {
 }
 
 export function decodeRemoteWriteProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, nowMs = Date.now()): DecodedRows {
-  const c = {
-    batch_id: new RepeatedUtf8Column(),
-    metric_name: new Utf8Column(),
-    metric_description: new Utf8Column(),
-    metric_unit: new Utf8Column(),
-    metric_type: new Utf8Column(),
-    metric_metadata: new Utf8Column(),
-    aggregation_temporality: new Int32Builder(),
-    is_monotonic: new BoolBuilder(),
-    start_time_unix_nano: new Int64Builder(),
-    time_unix_nano: new Int64Builder(),
-    value_double: new Float64Builder(),
-    value_int: new Int64Builder(),
-    count: new Int64Builder(),
-    sum: new Float64Builder(),
-    min: new Float64Builder(),
-    max: new Float64Builder(),
-    distribution: new Utf8Column(),
-    exemplars: new Utf8Column(),
-    flags: new Int64Builder(),
-    attributes: new Utf8Column(),
-    ...contextColumns(),
-  };
+  const c = metricsColumnBuilders();
   const encoder = new TextEncoder();
   const batchIdBytes = encoder.encode(batchId);
   const sampleType = REMOTE_WRITE_SAMPLE_TYPE;

@@ -1,7 +1,7 @@
 /**
- * Encodes a Prometheus remote write 1.0 WriteRequest (protobuf, then snappy) the way
- * Prometheus's own sender does, for tests and the bench: series with labels, samples (stale
- * markers as their exact bits), exemplars; metadata.
+ * Encodes a Prometheus remote write 1.0 WriteRequest (protobuf, then snappy) from label sets,
+ * for tests of what the acceptor stores: samples (stale markers as their exact bits),
+ * exemplars and metadata. Whole RawSeries in time order: promql-remote-write.ts.
  */
 import { snappyCompress } from "../../shared/remote-write/index.ts";
 
@@ -103,8 +103,4 @@ export function remoteWriteBody(series: RwSeries[], metadata: RwMetadata[] = [])
   return snappyCompress(encodeWriteRequest(series, metadata));
 }
 
-export const REMOTE_WRITE_HEADERS = {
-  "content-type": "application/x-protobuf",
-  "content-encoding": "snappy",
-  "x-prometheus-remote-write-version": "0.1.0",
-};
+export { REMOTE_WRITE_HEADERS } from "./promql-remote-write.ts";
