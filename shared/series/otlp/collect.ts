@@ -89,6 +89,27 @@ export class SeriesCollector {
   }
 
   /**
+   * Every sample of one number-shaped series at once (gauges, sums, remote write): what the
+   * source reads grouped by series, so labels are built and matched once, not per sample.
+   * `flags[i]` & 1 marks a stale marker; a null value (an exemplar-only row) is skipped.
+   */
+  addNumberSeries(
+    identity: MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">,
+    times: readonly number[], values: readonly (number | null)[], flags: readonly number[],
+  ): void {
+    const { family, base } = this.selection(identity);
+    if (base === null) return;
+    if (family.shape !== "number" && family.shape !== "remote_write") throw new Error(`addNumberSeries: ${family.shape} has several series per point`);
+    const labels: Record<string, string> = { ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base };
+    if (!this.test(labels)) return;
+    const series = this.seriesOf(labels);
+    for (let i = 0; i < times.length; i++) {
+      if ((flags[i]! & 1) !== 0) this.append(series, times[i]!, STALE);
+      else if (values[i] !== null) this.append(series, times[i]!, values[i]!);
+    }
+  }
+
+  /**
    * The label set of the series an exemplar of `row` belongs to, or null when the row is not
    * selected: a histogram's exemplar goes to the bucket it falls in (Prometheus's rule).
    */

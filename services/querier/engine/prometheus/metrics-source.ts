@@ -7,7 +7,7 @@
  * each equality matcher whose value must appear in the row's attribute text. Every matcher
  * is then applied exactly to the mapped labels.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBListValue } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import { compileMatcher, METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
@@ -21,6 +21,8 @@ export interface MetricsSourceOptions {
 
 /** Labels whose value is not in the attribute text as written (built from several, or from the point's shape). */
 const NOT_IN_TEXT = new Set([METRIC_NAME_LABEL, "le", "quantile", "job"]);
+/** Metric types with one sample per row: read grouped by series. */
+const NUMBER_TYPES: ReadonlySet<string> = new Set(["gauge", "sum", REMOTE_WRITE_SAMPLE_TYPE]);
 const PLAIN_VALUE = /^[A-Za-z0-9_.:\-/ @]+$/;
 
 
@@ -37,17 +39,39 @@ export class DuckDBMetricsSource implements SeriesSource {
     const identities = await this.families(range);
     stopIfAborted(signal);
     const selected = identities.filter((id) => collector.selection(id).base !== null);
-    if (selected.length > 0) {
-      const where = [range, `metric_name IN (${[...new Set(selected.map((s) => s.name))].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers)];
+    const names = (ids: MetricIdentity[]) => [...new Set(ids.map((s) => s.name))].map(quoteLiteral).join(", ");
+    const numbers = selected.filter((id) => NUMBER_TYPES.has(id.type));
+    const distributions = selected.filter((id) => !NUMBER_TYPES.has(id.type));
+    if (numbers.length > 0) {
+      // Grouped by series in DuckDB: each series' attribute texts cross into JavaScript once.
+      const where = [range, `metric_name IN (${names(numbers)})`, `metric_type IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers)];
+      const reader = await this.connection.runAndReadAll(
+        `SELECT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality, attributes, resource_attributes,
+                list((time_unix_nano // 1000000)::DOUBLE ORDER BY time_unix_nano),
+                list(coalesce(value_double, value_int::DOUBLE) ORDER BY time_unix_nano),
+                list(flags::INTEGER ORDER BY time_unix_nano)
+         FROM ${this.view} WHERE ${where.join(" AND ")} GROUP BY ALL`,
+      );
+      stopIfAborted(signal);
+      for (const r of reader.getRows()) {
+        const times = (r[7] as DuckDBListValue).items as number[];
+        collector.addNumberSeries(
+          { name: r[0] as string, unit: r[1] as string, type: r[2] as string, monotonic: r[3] as boolean, temporality: r[4] as number, attributes: r[5] as string, resourceAttributes: r[6] as string },
+          times, (r[8] as DuckDBListValue).items as (number | null)[], (r[9] as DuckDBListValue).items as number[],
+        );
+        if (collector.samples > this.options.maxSamples) throw tooManySamples();
+      }
+    }
+    if (distributions.length > 0) {
+      const where = [range, `metric_name IN (${names(distributions)})`, ...prefilters(request.matchers)];
       const reader = await this.connection.runAndReadAll(
         `SELECT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality,
                 (time_unix_nano // 1000000)::DOUBLE, coalesce(value_double, value_int::DOUBLE), count::DOUBLE, sum,
                 distribution, flags::INTEGER, attributes, resource_attributes
-         FROM ${this.view} WHERE ${where.join(" AND ")}`,
+         FROM ${this.view} WHERE ${where.join(" AND ")} AND metric_type NOT IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`,
       );
       stopIfAborted(signal);
-      const rows = reader.getRows();
-      for (const r of rows) {
+      for (const r of reader.getRows()) {
         collector.add({
           name: r[0] as string, unit: r[1] as string, type: r[2] as string, monotonic: r[3] as boolean, temporality: r[4] as number,
           timeMs: r[5] as number, value: r[6] as number | null, count: r[7] as number | null, sum: r[8] as number | null,
