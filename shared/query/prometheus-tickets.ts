@@ -1,10 +1,8 @@
 /**
  * Tickets of the Prometheus HTTP API (`/prometheus/api/v1/...`) and their result columns.
  * The router parses `match[]` selectors and PromQL before a ticket leaves it; selectors travel
- * as label matchers (shared/series/types.ts). Answers are Arrow tables (columns below); label
- * sets are JSON objects in Utf8 columns.
+ * as label matchers (shared/series/types.ts). Their answers' columns are in results.ts.
  */
-import { Field, Schema, Utf8 } from "apache-arrow";
 import { z } from "zod";
 
 const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
@@ -67,25 +65,3 @@ export const PROMETHEUS_TICKET_SCHEMAS = [
 ] as const;
 
 export const PROMETHEUS_TICKET_KINDS: ReadonlySet<string> = new Set(["prom_series", "prom_labels", "prom_label_values", "prom_metadata", "prom_exemplars", "promql"]);
-
-const utf8 = (name: string) => new Field(name, new Utf8(), false);
-
-/** Result columns of each Prometheus ticket. */
-export const PROMETHEUS_RESULT_SCHEMAS = {
-  /** One row per series, sorted by labels: `labels` = JSON object. */
-  prom_series: new Schema([utf8("labels")]),
-  /** Sorted label names. */
-  prom_labels: new Schema([utf8("name")]),
-  /** Sorted values. */
-  prom_label_values: new Schema([utf8("value")]),
-  /** One row per metric family and distinct (type, help, unit). */
-  prom_metadata: new Schema([utf8("metric"), utf8("type"), utf8("help"), utf8("unit")]),
-  /** One row per series with exemplars: `exemplars` = JSON `[{"labels":{…},"value":"…","timestamp":s}]`. */
-  prom_exemplars: new Schema([utf8("labels"), utf8("exemplars")]),
-  /**
-   * One row: `result_type` and `result` (the JSON of Prometheus's `data.result`), or
-   * `error_type` (bad_data, execution, timeout, ...) and `error` when evaluation failed —
-   * carried as data so the class survives Flight, whose status codes cannot tell them apart.
-   */
-  promql: new Schema([utf8("result_type"), utf8("result"), utf8("error_type"), utf8("error")]),
-} as const;

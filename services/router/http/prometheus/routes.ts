@@ -7,7 +7,7 @@
  */
 import type { Table } from "apache-arrow";
 import type { Context, Hono } from "hono";
-import { promqlReadRange } from "../../../../shared/query/index.ts";
+import { PROM_COLUMNS, promqlReadRange } from "../../../../shared/query/index.ts";
 import { DEFAULT_LOOKBACK_DELTA_MS, parsePromQL, type Expr, type PromErrorType } from "../../../../shared/query/promql/index.ts";
 import type { LabelMatcher } from "../../../../shared/series/index.ts";
 import { strings } from "../arrow-values.ts";
@@ -111,13 +111,13 @@ export function registerPrometheusRoutes(app: Hono<RouterEnv>, deps: PrometheusR
     if (match.length === 0) throw badData("no match[] parameter provided");
     const { range, limit, ask } = listing(params);
     const table = await deps.run({ kind: "prom_series", ...tenant(c), ...range, match, limit: ask }, c.req.raw.signal);
-    return truncated(column(table, "labels").map((l) => JSON.parse(l) as Record<string, string>), limit);
+    return truncated(column(table, PROM_COLUMNS.labels).map((l) => JSON.parse(l) as Record<string, string>), limit);
   });
 
   route("/labels", async (c, params) => {
     const { range, limit, ask } = listing(params);
     const table = await deps.run({ kind: "prom_labels", ...tenant(c), ...range, match: matchParams(params), limit: ask }, c.req.raw.signal);
-    return truncated(column(table, "name"), limit);
+    return truncated(column(table, PROM_COLUMNS.name), limit);
   });
 
   route(
@@ -127,7 +127,7 @@ export function registerPrometheusRoutes(app: Hono<RouterEnv>, deps: PrometheusR
       if (name === "" || name.length > 1024) throw badData(`invalid label name: ${JSON.stringify(name)}`);
       const { range, limit, ask } = listing(params);
       const table = await deps.run({ kind: "prom_label_values", ...tenant(c), ...range, name, match: matchParams(params), limit: ask }, c.req.raw.signal);
-      return truncated(column(table, "value"), limit);
+      return truncated(column(table, PROM_COLUMNS.value), limit);
     },
     ["GET"],
   );
@@ -140,7 +140,7 @@ export function registerPrometheusRoutes(app: Hono<RouterEnv>, deps: PrometheusR
       const metric = params.get("metric") ?? undefined;
       const table = await deps.run({ kind: "prom_metadata", ...tenant(c), ...(metric ? { metric } : {}), limit: limit > 0 ? limit : 0 }, c.req.raw.signal);
       const data: Record<string, { type: string; help: string; unit: string }[]> = {};
-      const [names, types, helps, units] = ["metric", "type", "help", "unit"].map((n) => column(table, n));
+      const [names, types, helps, units] = [PROM_COLUMNS.metric, PROM_COLUMNS.type, PROM_COLUMNS.help, PROM_COLUMNS.unit].map((n) => column(table, n));
       names!.forEach((name, i) => {
         const list = (data[name] ??= []);
         if (perMetric <= 0 || list.length < perMetric) list.push({ type: types![i]!, help: helps![i]!, unit: units![i]! });
@@ -159,8 +159,8 @@ export function registerPrometheusRoutes(app: Hono<RouterEnv>, deps: PrometheusR
     if (match.length === 0) return promSuccess([]);
     const range = { startNs: ns(Math.max(0, startMs)), endNs: ns(Math.max(0, endMs)) };
     const table = await deps.run({ kind: "prom_exemplars", ...tenant(c), ...range, match }, c.req.raw.signal);
-    const labels = column(table, "labels");
-    const exemplars = column(table, "exemplars");
+    const labels = column(table, PROM_COLUMNS.labels);
+    const exemplars = column(table, PROM_COLUMNS.exemplars);
     return promSuccess(labels.map((l, i) => ({ seriesLabels: JSON.parse(l), exemplars: JSON.parse(exemplars[i]!) })));
   });
 
@@ -171,13 +171,13 @@ export function registerPrometheusRoutes(app: Hono<RouterEnv>, deps: PrometheusR
 
 /** The promql ticket's row → Prometheus's answer (the result JSON is passed through as text). */
 function promqlAnswer(table: Table): Response {
-  const [errorType] = column(table, "error_type");
+  const [errorType] = column(table, PROM_COLUMNS.errorType);
   if (errorType) {
-    const [error] = column(table, "error");
+    const [error] = column(table, PROM_COLUMNS.error);
     return promError(errorType as PromErrorType, error ?? "", ERROR_STATUS[errorType] ?? 500);
   }
-  const [resultType] = column(table, "result_type");
-  const [result] = column(table, "result");
+  const [resultType] = column(table, PROM_COLUMNS.resultType);
+  const [result] = column(table, PROM_COLUMNS.result);
   return new Response(`{"status":"success","data":{"resultType":${JSON.stringify(resultType)},"result":${result}}}`, {
     headers: { "content-type": "application/json" },
   });
