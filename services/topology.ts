@@ -6,19 +6,17 @@
  * Exit codes: 0 printed; 1 the registry could not be read; 2 bad configuration, or a
  * configuration under which nothing can be seen (in-memory catalog without NATS).
  */
-import { ConfigError, loadConfig, parseDuration, type Config } from "../shared/config/index.ts";
+import { parseDuration } from "../shared/config/index.ts";
 import { openCatalog } from "../shared/catalog/index.ts";
 import { createResolver, formatTopologyTable, topologyRows } from "../shared/discovery/index.ts";
 import { createLogger } from "../shared/log/index.ts";
+import { command } from "./command.ts";
 
 const USAGE = `usage: bun run topology [--config FILE] [--json] [--wait DURATION]
   --json           print a JSON array of {id, role, address, last_seen, age_ms, capabilities, sources}
   --wait DURATION  how long to listen for NATS heartbeats before printing (default 2 x discovery.nats.heartbeat_interval + 100ms)`;
 
-function fail(code: number, message: string): never {
-  process.stderr.write(`topology: ${message}\n`);
-  process.exit(code);
-}
+const { fail, loadConfig } = command("topology");
 
 /** Flags of this command; they are not configuration keys, so loadConfig ignores them. */
 function ownFlags(argv: string[]): { json: boolean; help: boolean; waitMs?: number; rest: string[] } {
@@ -45,13 +43,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE + "\n");
     return;
   }
-  let config: Config;
-  try {
-    config = await loadConfig({ argv: flags.rest });
-  } catch (err) {
-    if (err instanceof ConfigError) fail(2, `invalid configuration:\n  ${err.problems.join("\n  ")}`);
-    throw err;
-  }
+  const config = await loadConfig(flags.rest);
   if (config.discovery.catalog.dsn === "sqlite::memory:" && config.discovery.nats.url === undefined) {
     fail(
       2,

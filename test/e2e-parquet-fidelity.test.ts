@@ -20,7 +20,7 @@ import type { RecordBatch } from "apache-arrow";
 import { openDuckDB } from "../shared/duckdb/index.ts";
 import { FlightClient } from "../shared/flight/index.ts";
 import { decodeExport } from "../shared/otlp/index.ts";
-import { TABLE_SCHEMAS, type TableName } from "../shared/tables/tables.ts";
+import { TABLE_SCHEMAS, type TableName } from "../shared/tables/index.ts";
 import { exportOnce, expectSuccess, makeLogRecords, makeMetrics, makeSpans } from "./helpers/acceptor-otel.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
 

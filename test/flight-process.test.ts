@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RecordBatch } from "apache-arrow";
-import { tracesSchema } from "../shared/tables/tables.ts";
+import { tracesSchema } from "../shared/tables/index.ts";
 import { FlightClient, FlightClientPool, FlightError, grpcToHttpStatus } from "../shared/flight/index.ts";
 import { allTypesSchema, makeBatch, rowsOf } from "./helpers/flight-batches.ts";
 import { spawnFlightEchoServer, type EchoServerProcess } from "./helpers/flight-process.ts";

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
 import { withSchema } from "../shared/flight/index.ts";
-import { tracesSchema } from "../shared/tables/tables.ts";
+import { tracesSchema } from "../shared/tables/index.ts";
 import { liveBatchId, type LiveTicket } from "../shared/writepath/index.ts";
 import { localFileSource } from "../services/querier/file-cache-source.ts";
 import { LiveBatchCache } from "../services/querier/live-cache.ts";
@@ -18,6 +18,11 @@ import { LiveBuffer } from "../services/writer/live-buffer.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 import { startStandInWriter, type StandInWriter } from "./helpers/stand-in-writer.ts";
 import { sid, spansBatch, tid } from "./helpers/query-fixtures.ts";
+import { validate } from "../shared/config/index.ts";
+import { LimitHits, TenantLimitsTable } from "../shared/limits/index.ts";
+
+/** The default limits: generous, never hit here. */
+const defaultScanLimits = { table: new TenantLimitsTable(validate({}).limits), hits: new LimitHits(undefined) };
 
 const log = quietLog();
 const buffer = new LiveBuffer();
@@ -45,7 +50,7 @@ beforeAll(async () => {
 afterAll(() => writer.close());
 
 const deps = (): SourceDeps => ({
-  files: localFileSource("/nonexistent"), manifest: new ManifestCache(writer.catalog), resolver: writer.resolver, pool: writer.pool, log, liveCache: cache,
+  files: localFileSource("/nonexistent"), manifest: new ManifestCache(writer.catalog), resolver: writer.resolver, pool: writer.pool, log, scanLimits: defaultScanLimits, liveCache: cache,
 });
 const live = async () => (await fetchLive(deps(), { org: "acme", bucket: "default", table: "traces" }, Date.now() + 10_000)).batches;
 const ids = (batches: RecordBatch[]) => batches.map((b) => liveBatchId(b));

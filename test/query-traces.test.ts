@@ -1,6 +1,6 @@
 /** Trace by id, tag names and tag values over Parquet + live rows. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { tracesSchema } from "../shared/tables/tables.ts";
+import { tracesSchema } from "../shared/tables/index.ts";
 import { tagNamesSchema, tagValuesSchema } from "../shared/query/index.ts";
 import { openHarness, type QueryHarness } from "./helpers/query-engine.ts";
 import { sid, tid } from "./helpers/query-fixtures.ts";

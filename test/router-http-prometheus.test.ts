@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Hono } from "hono";
+import { validate } from "../shared/config/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { QueryEngine, type QuerySources } from "../services/querier/engine/index.ts";
 import { createRouterApp } from "../services/router/http/app.ts";
@@ -28,7 +29,7 @@ function appOver(on: QueryEngine, sources: QuerySources) {
   return createRouterApp({
     backend: new EngineBackend(on, sources),
     log: createLogger({ level: "error", sink: () => {} }),
-    config: { query: { timeout: 10_000, max_result_rows: 10_000 }, auth: { tokens: [] } },
+    config: { query: { timeout: 10_000, max_result_rows: 10_000 }, auth: { tokens: [] }, limits: validate({}).limits },
   });
 }
 

@@ -31,8 +31,7 @@ async function putBlob(key: string, bytes: number): Promise<void> {
 
 const openCache = async (name: string, maxBytes: number, metrics = new MetricsRegistry()) =>
   ({ cache: await FileCache.open({ dir: join(dir, name), maxBytes, store, log, metrics }), metrics });
-const count = (metrics: MetricsRegistry, name: string, labels: Record<string, string>) =>
-  (metrics.counter(name, "") as { get(l: Record<string, string>): number }).get(labels);
+const count = (metrics: MetricsRegistry, name: string, labels: Record<string, string>) => metrics.counter(name, "").get(labels);
 
 beforeAll(async () => {
   s3 = await startS3Server();
@@ -47,11 +46,11 @@ describe("FileCache", () => {
     const paths = await Promise.all(Array.from({ length: 5 }, () => cache.acquireFile("o/b/traces/a.bin", 1000)));
     expect(new Set(paths).size).toBe(1);
     expect((await Bun.file(paths[0]!).bytes()).byteLength).toBe(1000);
-    expect(count(metrics, "signalbox_querier_cache_misses_total", { kind: "file" })).toBe(1);
-    expect(count(metrics, "signalbox_querier_cache_fetched_bytes_total", { kind: "file" })).toBe(1000);
+    expect(await count(metrics, "signalbox_querier_cache_misses_total", { kind: "file" })).toBe(1);
+    expect(await count(metrics, "signalbox_querier_cache_fetched_bytes_total", { kind: "file" })).toBe(1000);
     await cache.acquireFile("o/b/traces/a.bin", 1000);
-    expect(count(metrics, "signalbox_querier_cache_hits_total", { kind: "file" })).toBe(1);
-    expect(metrics.render()).toContain("signalbox_querier_cache_bytes 1000");
+    expect(await count(metrics, "signalbox_querier_cache_hits_total", { kind: "file" })).toBe(1);
+    expect(await metrics.render()).toContain("signalbox_querier_cache_bytes 1000");
   });
 
   test("a fill whose size does not match the manifest fails and leaves nothing behind", async () => {
@@ -117,9 +116,9 @@ describe("cold trace-by-id through the cache", () => {
         const rows = await duck.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${lease.paths[0]}') WHERE trace_id = '${target}'`);
         expect(rows.getRowObjectsJS()).toEqual([{ n: 1 }]);
         lease.release();
-        expect(count(metrics, "signalbox_querier_cache_misses_total", { kind: "footer" })).toBe(4);
-        expect(count(metrics, "signalbox_querier_cache_misses_total", { kind: "file" })).toBe(1);
-        expect(count(metrics, "signalbox_querier_files_pruned_total", { table: "traces" })).toBe(3);
+        expect(await count(metrics, "signalbox_querier_cache_misses_total", { kind: "footer" })).toBe(4);
+        expect(await count(metrics, "signalbox_querier_cache_misses_total", { kind: "file" })).toBe(1);
+        expect(await count(metrics, "signalbox_querier_files_pruned_total", { table: "traces" })).toBe(3);
         // The spanning file is kept for a trace it holds (its bloom filter admits it).
         const inWide = (await duck.connection.runAndReadAll(`SELECT md5('7') AS t`)).getRowObjectsJS()[0]!.t as string;
         const wide = await source.acquire(files, { traceId: inWide });
@@ -128,8 +127,8 @@ describe("cold trace-by-id through the cache", () => {
         // Warm: footers and the file come from the cache.
         const again = await source.acquire(files, { traceId: target });
         again.release();
-        expect(count(metrics, "signalbox_querier_cache_misses_total", { kind: "footer" })).toBe(4);
-        expect(count(metrics, "signalbox_querier_cache_hits_total", { kind: "file" })).toBeGreaterThanOrEqual(1);
+        expect(await count(metrics, "signalbox_querier_cache_misses_total", { kind: "footer" })).toBe(4);
+        expect(await count(metrics, "signalbox_querier_cache_hits_total", { kind: "file" })).toBeGreaterThanOrEqual(1);
         // Other queries (no trace id) take every file the manifest chose.
         const all = await source.acquire(files);
         expect(all.paths.length).toBe(4);

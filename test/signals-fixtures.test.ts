@@ -4,9 +4,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
-import { type TableName } from "../shared/tables/index.ts";
+import { TABLE_SCHEMAS, type TableName } from "../shared/tables/index.ts";
 import { decodeExport, exportRequestType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
-import { TABLE_SCHEMAS } from "../shared/tables/tables.ts";
 import trace from "./fixtures/otlp/trace.json";
 import logs from "./fixtures/otlp/logs.json";
 import metrics from "./fixtures/otlp/metrics.json";

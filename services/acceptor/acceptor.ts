@@ -4,6 +4,7 @@
  */
 import { FlightClientPool } from "../../shared/flight/index.ts";
 import { VERSION, startRoleDiscovery, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { trackLiveShare, type LiveShare } from "../../shared/limits/index.ts";
 import { ReplicatedWriter } from "../../shared/writepath/index.ts";
 import { startAcceptor } from "./server.ts";
 import { WriterSink } from "./writer-sink.ts";
@@ -14,7 +15,14 @@ export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> 
   // Listeners bind first (their bound addresses register); until discovery is up the sink
   // answers 503, which OTLP clients retry.
   let writer: ReplicatedWriter | undefined;
-  const acceptor = await startAcceptor({ config, log, metrics, sink: new WriterSink(() => writer) });
+  let share: LiveShare | undefined;
+  const acceptor = await startAcceptor({
+    config,
+    log,
+    metrics,
+    sink: new WriterSink(() => writer),
+    ingestShare: () => share?.count() ?? 1,
+  });
   const discovery = await startRoleDiscovery(ctx, {
     role: "acceptor",
     capabilities: ["ingest"],
@@ -22,6 +30,7 @@ export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> 
     meta: { version: VERSION, http: acceptor.httpAddress, grpc: acceptor.grpcAddress },
   });
   writer = new ReplicatedWriter({ config, resolver: discovery.resolver, pool, log });
+  share = trackLiveShare(discovery.resolver, "acceptor", (err) => log.warn("acceptor.limits.share_failed", { error: err }));
   acceptor.setReady(true);
   log.info("acceptor.started", { http: acceptor.httpAddress, grpc: acceptor.grpcAddress });
 
@@ -33,6 +42,7 @@ export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> 
       // Nothing dials an acceptor, so it leaves discovery at once; clients finish in-flight
       // exports (bounded by the shutdown timeout) while load balancers see /ready go false.
       acceptor.setReady(false);
+      share?.stop();
       await discovery.stop();
       await acceptor.stop(config.shutdown_timeout);
       pool.closeAll();

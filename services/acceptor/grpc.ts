@@ -7,8 +7,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { TABLE_NAMES, type TableName } from "../../shared/tables/index.ts";
-import { OTLP_GRPC_EXPORT_PATHS } from "../../shared/otlp/index.ts";
-import { asIngestError, type IngestPipeline } from "./ingest.ts";
+import { encodeStatus, OTLP_GRPC_EXPORT_PATHS } from "../../shared/otlp/index.ts";
+import { asIngestError, type IngestError, type IngestPipeline } from "./ingest.ts";
 
 export interface OtlpGrpcOptions {
   pipeline: IngestPipeline;
@@ -67,10 +67,18 @@ function exportHandler(signal: TableName, options: OtlpGrpcOptions): grpc.handle
       (err: unknown) => {
         const error = asIngestError(err);
         pipeline.recordFailure(signal, "grpc", error);
-        callback({ code: error.grpcCode, details: error.message });
+        callback({ code: error.grpcCode, details: error.message, metadata: statusDetails(error) });
       },
     );
   };
+}
+
+/** RetryInfo in `grpc-status-details-bin`: how OTLP/gRPC tells a client when to retry. */
+function statusDetails(error: IngestError): grpc.Metadata | undefined {
+  if (error.retryAfterMs === undefined) return undefined;
+  const metadata = new grpc.Metadata();
+  metadata.set("grpc-status-details-bin", toBuffer(encodeStatus(error.grpcCode, error.message, "protobuf", error.retryAfterMs)));
+  return metadata;
 }
 
 function firstString(metadata: grpc.Metadata, key: string): string | undefined {

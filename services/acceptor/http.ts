@@ -11,7 +11,7 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { opsResponse } from "../../shared/lifecycle/index.ts";
 import { MetricsRegistry } from "../../shared/metrics/index.ts";
-import { type TableName } from "../../shared/tables/index.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import { encodeStatus, type OtlpFormat } from "../../shared/otlp/index.ts";
 import { BUCKET_HEADER, ORG_HEADER } from "../../shared/tenancy/index.ts";
 import {
@@ -143,7 +143,7 @@ export function parseFormat(contentType: string | null): OtlpFormat | undefined 
 function errorResponse(error: IngestError, format: OtlpFormat): Response {
   const headers: Record<string, string> = { "content-type": CONTENT_TYPES[format] };
   if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
-  return new Response(encodeStatus(error.grpcCode, error.message, format), { status: error.httpStatus, headers });
+  return new Response(encodeStatus(error.grpcCode, error.message, format, error.retryAfterMs), { status: error.httpStatus, headers });
 }
 
 function methodNotAllowed(method: string, allow: string): Response {

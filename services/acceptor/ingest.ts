@@ -7,12 +7,13 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
-import { type TableName } from "../../shared/tables/index.ts";
+import type { TableName } from "../../shared/tables/index.ts";
 import {
-  decodeExport, encodeExportResponse, OtlpDecodeError, type DecodedExport, type DecodeOptions, type OtlpFormat,
+  decodeExport, encodeExportResponse, OtlpDecodeError, type AttributeLimits, type DecodedExport, type DecodeOptions, type OtlpFormat,
 } from "../../shared/otlp/index.ts";
 import { SnappyTooLargeError } from "../../shared/remote-write/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/index.ts";
+import { IngestLimits, LimitExceededError, retryAfterSeconds } from "../../shared/limits/index.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
 import { requestBatchId } from "./batch-id.ts";
 import { SinkRejectedError, SinkUnavailableError, type BatchSink } from "./sink.ts";
@@ -21,17 +22,21 @@ import type { AcceptorStats, IngestOutcome, Transport } from "./stats.ts";
 export class IngestError extends Error {
   override readonly name = "IngestError";
   readonly httpStatus: number;
-  /** Set for retryable failures (HTTP Retry-After). */
-  readonly retryAfterSeconds?: number;
+  /** Set for retryable failures: HTTP Retry-After (whole seconds), gRPC RetryInfo (this). */
+  readonly retryAfterMs?: number;
   constructor(
     readonly outcome: Exclude<IngestOutcome, "ok" | "partial">,
     readonly grpcCode: GrpcStatus,
     message: string,
-    options: { httpStatus?: number; retryAfterSeconds?: number; cause?: unknown } = {},
+    options: { httpStatus?: number; retryAfterMs?: number; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.httpStatus = options.httpStatus ?? grpcToHttpStatus(grpcCode);
-    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  get retryAfterSeconds(): number | undefined {
+    return this.retryAfterMs === undefined ? undefined : retryAfterSeconds(this.retryAfterMs);
   }
 }
 
@@ -81,6 +86,8 @@ export interface IngestPipeline {
 
 export interface IngestPipelineOptions {
   sink: BatchSink;
+  /** Request size and ingest rate per org, checked before a byte is decoded. */
+  limits: IngestLimits;
   resolveTenant: TenantResolver;
   stats: AcceptorStats;
   log: Logger;
@@ -124,16 +131,22 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
 
     async ingest(req) {
       const { signal, transport, tenant } = req;
+      admit(options.limits, tenant.orgId, req.body.byteLength);
       const batchId = requestBatchId(tenant.orgId, tenant.bucket, signal, req.body);
-      const decoded = decode(req, batchId);
+      const attributeLimits = options.limits.attributeLimits(tenant.orgId);
+      const decoded = decode(req, batchId, attributeLimits);
       if (decoded instanceof IngestError) throw decoded;
+      options.limits.recordAttributeRefusals(tenant.orgId, attributeLimits);
       stats.decoded(signal, req.body.byteLength, decoded.rejected);
 
       if (decoded.batch && decoded.accepted > 0) {
         try {
           await sink.write({ ...tenant, table: signal, batchId, batch: decoded.batch, deadline: req.deadline });
         } catch (err) {
-          throw sinkFailure(err);
+          const failure = sinkFailure(err);
+          // Our outage, not the client's traffic: its retry must not find the org throttled.
+          if (failure.outcome === "unavailable") options.limits.refund(tenant.orgId, req.body.byteLength);
+          throw failure;
         }
         stats.stored(signal, decoded.accepted);
       }
@@ -156,10 +169,12 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
  */
 export const ACCEPTOR_DECODE: DecodeOptions = { wireForm: true, dedicated: true };
 
-function decode(req: IngestRequest, batchId: string) {
+function decode(req: IngestRequest, batchId: string, attributeLimits: AttributeLimits) {
   try {
     // The Flight wire form: the writers take it as it is, and it is a third smaller to send.
-    return req.decode ? req.decode(req.body, batchId) : decodeExport(req.signal, req.body, req.format, batchId, ACCEPTOR_DECODE);
+    return req.decode
+      ? req.decode(req.body, batchId)
+      : decodeExport(req.signal, req.body, req.format, batchId, { ...ACCEPTOR_DECODE, attributeLimits });
   } catch (err) {
     if (err instanceof OtlpDecodeError) {
       return new IngestError("invalid", GrpcStatus.INVALID_ARGUMENT, err.message, { cause: err });
@@ -171,10 +186,24 @@ function decode(req: IngestRequest, batchId: string) {
   }
 }
 
+function admit(limits: IngestLimits, orgId: string, bytes: number): void {
+  try {
+    limits.admit(orgId, bytes);
+  } catch (err) {
+    if (!(err instanceof LimitExceededError)) throw err;
+    // OTLP: 429 / RESOURCE_EXHAUSTED with RetryInfo is retried after the delay; without
+    // RetryInfo (a request that can never fit) RESOURCE_EXHAUSTED is final, like 413.
+    if (err.retryAfterMs === undefined) {
+      throw new IngestError("too_large", GrpcStatus.RESOURCE_EXHAUSTED, err.message, { httpStatus: 413, cause: err });
+    }
+    throw new IngestError("throttled", GrpcStatus.RESOURCE_EXHAUSTED, err.message, { retryAfterMs: err.retryAfterMs, cause: err });
+  }
+}
+
 function sinkFailure(err: unknown): IngestError {
   if (err instanceof SinkUnavailableError) {
     return new IngestError("unavailable", GrpcStatus.UNAVAILABLE, `storage unavailable: ${err.message}`, {
-      retryAfterSeconds: err.retryAfterSeconds,
+      retryAfterMs: err.retryAfterSeconds * 1000,
       cause: err,
     });
   }

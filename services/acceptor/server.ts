@@ -7,6 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Config } from "../../shared/config/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
+import { IngestLimits, LimitHits, TenantLimitsTable } from "../../shared/limits/index.ts";
 import { createTenantResolver } from "../../shared/tenancy/index.ts";
 import { settlesWithin } from "../../shared/timeout/index.ts";
 import { compressedLimit } from "./body.ts";
@@ -22,6 +23,8 @@ export interface AcceptorOptions {
   sink: BatchSink;
   /** When given, ingest counters are also exported as Prometheus metrics. */
   metrics?: MetricsRegistry;
+  /** Live acceptors sharing each org's ingest rate (limits.ingest_rate_strategy = global); 1 when omitted. */
+  ingestShare?: () => number;
 }
 
 export interface Acceptor {
@@ -46,7 +49,13 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
 
   let ready = false;
   const stats = new AcceptorStats(options.metrics);
-  const pipeline = createIngestPipeline({ sink, stats, log, resolveTenant: createTenantResolver(config.auth.tokens) });
+  const limits = new IngestLimits({
+    table: new TenantLimitsTable(config.limits),
+    hits: new LimitHits(options.metrics),
+    metrics: options.metrics && { registry: options.metrics, shareGauge: "signalbox_acceptor_ingest_share" },
+    share: options.ingestShare ?? (() => 1),
+  });
+  const pipeline = createIngestPipeline({ sink, stats, log, limits, resolveTenant: createTenantResolver(config.auth.tokens) });
 
   const grpcServer = createOtlpGrpcServer({ pipeline, maxBodyBytes, writeTimeoutMs });
   const grpcPort = await bindGrpc(grpcServer, host, config.acceptor.grpc_port);

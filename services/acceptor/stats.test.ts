@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { AcceptorStats } from "./stats.ts";
 
-test("counts by signal and outcome, and mirrors into Prometheus", () => {
+test("counts by signal and outcome, and mirrors into Prometheus", async () => {
   const registry = new MetricsRegistry();
   const stats = new AcceptorStats(registry);
   stats.decoded("traces", 1000, 2);
@@ -21,7 +21,7 @@ test("counts by signal and outcome, and mirrors into Prometheus", () => {
   });
   expect(snapshot.logs.requests).toEqual({ unavailable: 1 });
 
-  const text = registry.render();
+  const text = await registry.render();
   expect(text).toContain('signalbox_acceptor_requests_total{outcome="partial",signal="traces",transport="http"} 1');
   expect(text).toContain('signalbox_acceptor_rows_total{signal="traces",status="accepted"} 8');
   expect(text).toContain('signalbox_acceptor_rows_total{signal="traces",status="rejected"} 2');

@@ -16,6 +16,7 @@ export type IngestOutcome =
   | "unauthenticated"
   | "forbidden"
   | "too_large"
+  | "throttled"
   | "unsupported"
   | "unavailable"
   | "rejected"
@@ -55,10 +56,10 @@ export class AcceptorStats {
   constructor(registry?: MetricsRegistry) {
     if (registry) {
       this.prometheus = {
-        requests: registry.counter("signalbox_acceptor_requests_total", "OTLP export requests by signal, transport and outcome"),
-        rows: registry.counter("signalbox_acceptor_rows_total", "spans, log records and data points by signal and status"),
-        bytes: registry.counter("signalbox_acceptor_bytes_total", "OTLP request bytes after decompression, by signal"),
-        batches: registry.counter("signalbox_acceptor_batches_total", "batches acknowledged by the sink, by signal"),
+        requests: registry.counter("signalbox_acceptor_requests_total", "OTLP export requests by signal, transport and outcome", ["outcome", "signal", "transport"]),
+        rows: registry.counter("signalbox_acceptor_rows_total", "spans, log records and data points by signal and status", ["signal", "status"]),
+        bytes: registry.counter("signalbox_acceptor_bytes_total", "OTLP request bytes after decompression, by signal", ["signal"]),
+        batches: registry.counter("signalbox_acceptor_batches_total", "batches acknowledged by the sink, by signal", ["signal"]),
       };
     }
   }

@@ -60,7 +60,7 @@ export class CachedFileSource implements ParquetFileSource {
     private readonly log: Logger,
     metrics: MetricsRegistry,
   ) {
-    this.pruned = metrics.counter("signalbox_querier_files_pruned_total", "remote Parquet files a trace-by-id skipped by footer statistics");
+    this.pruned = metrics.counter("signalbox_querier_files_pruned_total", "remote Parquet files a trace-by-id skipped by footer statistics", ["table"]);
   }
 
   async acquire(files: readonly FileRef[], hint: AcquireHint = {}): Promise<FileLease> {

@@ -60,12 +60,12 @@ export class FileCache {
 
   private constructor(private readonly opts: FileCacheOptions) {
     const m = opts.metrics;
-    this.hits = m.counter("signalbox_querier_cache_hits_total", "Parquet cache lookups served locally, by kind (file, footer)");
-    this.misses = m.counter("signalbox_querier_cache_misses_total", "Parquet cache lookups that fetched from storage, by kind (file, footer)");
-    this.evictions = m.counter("signalbox_querier_cache_evictions_total", "Parquet cache entries evicted (LRU), by kind");
-    this.fetched = m.counter("signalbox_querier_cache_fetched_bytes_total", "bytes fetched from remote storage into the cache, by kind");
-    m.gauge("signalbox_querier_cache_bytes", "bytes held by the Parquet cache", () => [[undefined, this.total]]);
-    m.gauge("signalbox_querier_cache_max_bytes", "Parquet cache budget (querier.cache_max_bytes)", () => [[undefined, this.opts.maxBytes]]);
+    this.hits = m.counter("signalbox_querier_cache_hits_total", "Parquet cache lookups served locally, by kind (file, footer)", ["kind", "shared"]);
+    this.misses = m.counter("signalbox_querier_cache_misses_total", "Parquet cache lookups that fetched from storage, by kind (file, footer)", ["kind"]);
+    this.evictions = m.counter("signalbox_querier_cache_evictions_total", "Parquet cache entries evicted (LRU), by kind", ["kind"]);
+    this.fetched = m.counter("signalbox_querier_cache_fetched_bytes_total", "bytes fetched from remote storage into the cache, by kind", ["kind"]);
+    m.gauge("signalbox_querier_cache_bytes", "bytes held by the Parquet cache", [], () => [[undefined, this.total]]);
+    m.gauge("signalbox_querier_cache_max_bytes", "Parquet cache budget (querier.cache_max_bytes)", [], () => [[undefined, this.opts.maxBytes]]);
   }
 
   /** Opens the cache folder, sweeping crash leftovers and adopting complete entries (oldest first). */

@@ -16,6 +16,7 @@ import type { Logger } from "../../shared/log/index.ts";
 import type { TableName } from "../../shared/tables/index.ts";
 import { LIVE_BATCH_IDS_KEY, liveBatchId, type LiveTicket } from "../../shared/writepath/index.ts";
 import type { ParquetFileSource } from "./file-cache-source.ts";
+import type { ScanBudget, ScanLimits } from "./scan-budget.ts";
 import type { LiveBatchCache } from "./live-cache.ts";
 import type { ManifestCache } from "./manifest-cache.ts";
 
@@ -48,11 +49,15 @@ export interface SourceDeps {
   log: Logger;
   /** Live batches kept between queries (absent: every query fetches them all). */
   liveCache?: LiveBatchCache;
+  /** Per-org limits on what a query may read (scan-budget.ts). */
+  scanLimits: ScanLimits;
 }
 
-export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadline: number): Promise<GatheredSources> {
+/** `budget`: what the query may still read; undefined for a trace by id (scan-budget.ts). */
+export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadline: number, budget: ScanBudget | undefined): Promise<GatheredSources> {
   const { batches, unreachable } = await fetchLive(deps, scope, deadline);
   const chosen = await listFiles(deps, scope);
+  budget?.charge(chosen.reduce((sum, file) => sum + file.bytes, 0));
   const local = await deps.files.acquire(chosen, { traceId: scope.traceId });
   return { files: local.paths, release: local.release, live: liveNotIn(batches, chosen), unreachable };
 }

@@ -5,9 +5,12 @@
 import type { Table } from "apache-arrow";
 import { ticketTables, type Ticket } from "../../shared/query/index.ts";
 import type { QueryEngine } from "./engine/index.ts";
+import { ScanBudget } from "./scan-budget.ts";
 import { gatherSources, type SourceDeps } from "./gather-sources.ts";
 
 export async function runGatheredQuery(deps: SourceDeps, engine: QueryEngine, ticket: Ticket, deadline: number): Promise<Table> {
+  // One budget for every table the query reads.
+  const budget = ticket.kind === "trace_by_id" ? undefined : new ScanBudget(deps.scanLimits, ticket.org);
   // Settled, not all: a table that fails must not leave another's files pinned.
   const settled = await Promise.allSettled(
     ticketTables(ticket).map(async (table) => {
@@ -15,7 +18,7 @@ export async function runGatheredQuery(deps: SourceDeps, engine: QueryEngine, ti
         org: ticket.org, bucket: ticket.bucket, table, startNs: ticket.startNs, endNs: ticket.endNs,
         traceId: ticket.kind === "trace_by_id" ? ticket.traceId : undefined,
       };
-      return [table, await gatherSources(deps, scope, deadline)] as const;
+      return [table, await gatherSources(deps, scope, deadline, budget)] as const;
     }),
   );
   const gathered = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));

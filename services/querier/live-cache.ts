@@ -7,8 +7,8 @@
  * Bounded: scopes not asked for in IDLE_MS are dropped (at the next query or sweep), and past
  * `maxBytes` the least recently used scopes go first — but not one asked for in the last
  * RECENT_MS: dropping the scope queries are using saves nothing while they hold its batches,
- * and makes every next query fetch them all again (half a million live spans, over the cap:
- * 2.3–2.5 s a search instead of 0.3–0.5 s). What a querier holds is in any case at most what the writers buffer
+ * and makes every next query fetch them all again (with many live spans over the cap, a
+ * search became several times slower: bench/query-live.ts). What a querier holds is in any case at most what the writers buffer
  * (`writer.max_buffer_bytes` each). The bytes are those of the received batches; what the
  * engine adds to a batch (dedicated columns, row numbers) comes on top.
  */

@@ -3,7 +3,7 @@
  * asks the catalog only what changed since the generation held (catalog `manifestSince`):
  * one row lookup when nothing did, the new files when some were recorded, everything again
  * after a removal. Listing the whole manifest on every query cost time in proportion to
- * the files kept (~2 µs each, twice per trace lookup), which only grows.
+ * the files kept (twice per trace lookup), which only grows.
  *
  * The answer holds exactly the files `catalog.listDataFiles` gives for the same query: those
  * overlapping [fromNs, toNs], ordered by minTime then path (by code unit: a PostgreSQL

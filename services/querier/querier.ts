@@ -5,6 +5,7 @@
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightClientPool, FlightError, startFlightServer } from "../../shared/flight/index.ts";
 import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { LimitHits, TenantLimitsTable } from "../../shared/limits/index.ts";
 import { parseTicket, QueryError } from "../../shared/query/index.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
@@ -26,12 +27,13 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
   const manifest = new ManifestCache(catalog);
+  const scanLimits = { table: new TenantLimitsTable(config.limits), hits: new LimitHits(metrics) };
   // Idle scopes go even when no query comes to drop them.
   const sweeper = setInterval(() => liveCache.sweep(), 30_000);
   sweeper.unref();
-  metrics.gauge("signalbox_querier_live_cache_bytes", "live batches kept from the writers between queries", () => [[undefined, liveCache.bytes]]);
-  const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind");
-  const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code");
+  metrics.gauge("signalbox_querier_live_cache_bytes", "live batches kept from the writers between queries", [], () => [[undefined, liveCache.bytes]]);
+  const queryLatency = metrics.histogram("signalbox_querier_query_seconds", "query execution time by kind", ["kind"]);
+  const queryErrors = metrics.counter("signalbox_querier_query_errors_total", "failed queries by kind and code", ["kind", "code"]);
   // Discovery starts after the Flight port is bound (its address is what registers), but
   // queries need the resolver: hold it here once discovery is up.
   let resolver: Resolver | undefined;
@@ -52,7 +54,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
           const deadline = callCtx.deadline ?? Date.now() + config.query.timeout;
-          const deps = { files, manifest, resolver, pool, log, liveCache };
+          const deps = { files, manifest, resolver, pool, log, liveCache, scanLimits };
           const result =
             ticket.kind === "trace_by_id"
               ? await runTraceById(deps, engine, ticket, deadline)

@@ -9,7 +9,7 @@ import type { RecordBatch } from "apache-arrow";
 import type { DataFile } from "../../shared/catalog/index.ts";
 import { withSchema } from "../../shared/flight/index.ts";
 import { parseTicket, type TraceByIdTicket } from "../../shared/query/index.ts";
-import { tracesSchema } from "../../shared/tables/tables.ts";
+import { tracesSchema } from "../../shared/tables/index.ts";
 import { quietLog } from "../../test/helpers/query-engine.ts";
 import { startStandInWriter, type StandInWriter } from "../../test/helpers/stand-in-writer.ts";
 import { sid, spansBatch, tempDir, tid, writeParquet, type SpanSpec } from "../../test/helpers/query-fixtures.ts";
@@ -18,6 +18,11 @@ import { localFileSource } from "./file-cache-source.ts";
 import { ManifestCache } from "./manifest-cache.ts";
 import type { SourceDeps } from "./gather-sources.ts";
 import { runTraceById } from "./run-trace-by-id.ts";
+import { validate } from "../../shared/config/index.ts";
+import { LimitHits, TenantLimitsTable } from "../../shared/limits/index.ts";
+
+/** The default limits: generous, never hit here. */
+const defaultScanLimits = { table: new TenantLimitsTable(validate({}).limits), hits: new LimitHits(undefined) };
 
 const T0 = 1_700_000_000_000_000_000n;
 const TRACE = tid(0xabc);
@@ -48,7 +53,7 @@ afterAll(async () => {
   cleanup();
 });
 
-const deps = (): SourceDeps => ({ files: localFileSource(dir), manifest: new ManifestCache(writer.catalog), resolver: writer.resolver, pool: writer.pool, log });
+const deps = (): SourceDeps => ({ files: localFileSource(dir), manifest: new ManifestCache(writer.catalog), resolver: writer.resolver, pool: writer.pool, log, scanLimits: defaultScanLimits });
 const ticket = () => parseTicket({ kind: "trace_by_id", org: "acme", bucket: "default", traceId: TRACE }) as TraceByIdTicket;
 const spanIds = async () => {
   const table = await runTraceById(deps(), engine, ticket(), Date.now() + 10_000);

@@ -6,6 +6,7 @@ import type { RecordBatch } from "apache-arrow";
 import { z } from "zod";
 import { FlightError, type FlightHandlers } from "../../shared/flight/index.ts";
 import { TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/tables/index.ts";
+import { IngestLimits, LimitExceededError } from "../../shared/limits/index.ts";
 import { WriteUnavailableError, type ReplicatedWriter } from "../../shared/writepath/index.ts";
 
 const ingestDescriptor = z.object({
@@ -29,7 +30,14 @@ function uniformBatchId(batch: RecordBatch): string {
   return first;
 }
 
-export function routerIngestHandlers(deps: { writer: () => ReplicatedWriter | undefined; writeTimeoutMs: number }): FlightHandlers {
+export interface RouterIngestDeps {
+  writer: () => ReplicatedWriter | undefined;
+  writeTimeoutMs: number;
+  /** The org's ingest rate and request size, charged with each batch's Arrow buffer bytes. */
+  limits: IngestLimits;
+}
+
+export function routerIngestHandlers(deps: RouterIngestDeps): FlightHandlers {
   return {
     async doPut(raw, batches, ctx) {
       const writer = deps.writer();
@@ -45,10 +53,15 @@ export function routerIngestHandlers(deps: { writer: () => ReplicatedWriter | un
           throw new FlightError("INVALID_ARGUMENT", `batch columns do not match table ${d.table}`);
         }
         const batchId = uniformBatchId(batch);
+        const bytes = batch.data.byteLength;
+        admit(deps.limits, d.org_id, bytes);
         try {
           await writer.write({ orgId: d.org_id, bucket: d.bucket, table: d.table, batchId, batch, deadline });
         } catch (err) {
-          if (err instanceof WriteUnavailableError) throw new FlightError("UNAVAILABLE", err.message);
+          if (err instanceof WriteUnavailableError) {
+            deps.limits.refund(d.org_id, bytes); // our outage: the retry must not find the org throttled
+            throw new FlightError("UNAVAILABLE", err.message);
+          }
           throw err;
         }
         batchIds.push(batchId);
@@ -56,4 +69,14 @@ export function routerIngestHandlers(deps: { writer: () => ReplicatedWriter | un
       return { batch_ids: batchIds, durable: true };
     },
   };
+}
+
+/** Over the rate: RESOURCE_EXHAUSTED with RetryInfo; a batch that can never fit: without. */
+function admit(limits: IngestLimits, orgId: string, bytes: number): void {
+  try {
+    limits.admit(orgId, bytes);
+  } catch (err) {
+    if (!(err instanceof LimitExceededError)) throw err;
+    throw new FlightError("RESOURCE_EXHAUSTED", err.message, { retryAfterMs: err.retryAfterMs });
+  }
 }

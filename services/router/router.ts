@@ -5,6 +5,7 @@
  */
 import { FlightClientPool, startFlightServer } from "../../shared/flight/index.ts";
 import { VERSION, startRoleDiscovery, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
+import { IngestLimits, LimitHits, TenantLimitsTable, trackLiveShare, type LiveShare } from "../../shared/limits/index.ts";
 import { ReplicatedWriter } from "../../shared/writepath/index.ts";
 import { FlightQueryBackend } from "./flight-backend.ts";
 import { routerIngestHandlers } from "./flight-ingest.ts";
@@ -24,13 +25,20 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   });
   const httpAddress = `${config.server.host}:${http.port}`;
   let writer: ReplicatedWriter | undefined;
+  let share: LiveShare | undefined;
+  const ingestLimits = new IngestLimits({
+    table: new TenantLimitsTable(config.limits),
+    hits: new LimitHits(metrics),
+    metrics: { registry: metrics, shareGauge: "signalbox_router_ingest_share" },
+    share: () => share?.count() ?? 1,
+  });
   const flight = await startFlightServer({
     host: config.server.host,
     port: config.router.flight_port,
     secret: config.cluster.secret,
     log,
     metrics,
-    handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.write.timeout }),
+    handlers: routerIngestHandlers({ writer: () => writer, writeTimeoutMs: config.write.timeout, limits: ingestLimits }),
   });
   const discovery = await startRoleDiscovery(ctx, {
     role: "router",
@@ -41,6 +49,8 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   const { resolver } = discovery;
   const backend = new FlightQueryBackend({ resolver, pool, catalog, log, metrics });
   writer = new ReplicatedWriter({ config, resolver, pool, log });
+  // Arrow clients' DoPut has its own per-org bucket; routers share it as acceptors share OTLP's.
+  share = trackLiveShare(resolver, "router", (err) => log.warn("router.limits.share_failed", { error: err }));
   app = createRouterApp({ backend, config, log, metrics });
   log.info("router.started", { http: httpAddress, flight: flight.address });
 
@@ -50,6 +60,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     readiness: () => backend.ready(),
     async stop() {
       backend.markStopping();
+      share?.stop();
       await discovery.stop();
       await http.stop(false);
       await flight.close(config.shutdown_timeout);

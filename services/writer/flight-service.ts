@@ -36,7 +36,7 @@ function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
 
 export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
   const walSeconds = deps.metrics.histogram("signalbox_writer_wal_append_seconds", "WAL append including fsync");
-  const putRows = deps.metrics.counter("signalbox_writer_rows_total", "rows acknowledged durable");
+  const putRows = deps.metrics.counter("signalbox_writer_rows_total", "rows acknowledged durable", ["table"]);
   return {
     async doPut(descriptor, batches) {
       const d = parse(writeDescriptor, descriptor, "write descriptor");

@@ -36,7 +36,7 @@ export interface FlusherDeps {
   isPrimary: (shardId: number) => boolean;
 }
 
-/** 64 MiB: ~50k spans of the wire form per flush; DuckDB's flush of them peaks at several times that. */
+/** 64 MiB of received batches per flush; DuckDB's flush of them peaks at several times that. */
 export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 
 export class Flusher {
@@ -49,9 +49,9 @@ export class Flusher {
   private readonly flushedBytes;
 
   constructor(private readonly deps: FlusherDeps) {
-    this.flushSeconds = deps.metrics.histogram("signalbox_writer_flush_seconds", "time to write one Parquet file and record it");
-    this.flushedRows = deps.metrics.counter("signalbox_writer_flushed_rows_total", "rows written to Parquet");
-    this.flushedBytes = deps.metrics.counter("signalbox_writer_flushed_bytes_total", "Parquet bytes written (file sizes)");
+    this.flushSeconds = deps.metrics.histogram("signalbox_writer_flush_seconds", "time to write one Parquet file and record it", ["table"]);
+    this.flushedRows = deps.metrics.counter("signalbox_writer_flushed_rows_total", "rows written to Parquet", ["table"]);
+    this.flushedBytes = deps.metrics.counter("signalbox_writer_flushed_bytes_total", "Parquet bytes written (file sizes)", ["table"]);
   }
 
   start(): void {

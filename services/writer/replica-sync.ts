@@ -57,10 +57,10 @@ export class ReplicaSync {
   private readonly released;
 
   constructor(private readonly deps: ReplicaSyncDeps) {
-    deps.metrics.gauge("signalbox_writer_replication_pending", "batch copies this writer still owes to replicas of the current map", () => [
+    deps.metrics.gauge("signalbox_writer_replication_pending", "batch copies this writer still owes to replicas of the current map", [], () => [
       [undefined, this.pending],
     ]);
-    this.copies = deps.metrics.counter("signalbox_writer_replica_copies_total", "batches copied to another writer, by result");
+    this.copies = deps.metrics.counter("signalbox_writer_replica_copies_total", "batches copied to another writer, by result", ["result"]);
     this.released = deps.metrics.counter("signalbox_writer_replica_released_total", "replica batches released after the primary persisted them");
   }
 

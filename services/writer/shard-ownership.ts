@@ -46,11 +46,11 @@ export class ShardOwnership {
 
   constructor(private readonly deps: ShardOwnershipDeps) {
     const rf = deps.config.sharding.replication_factor;
-    deps.metrics.gauge("signalbox_shard_map_epoch", "epoch of the shard map this writer routes by", () => [[undefined, this.epoch]]);
-    deps.metrics.gauge("signalbox_shards_under_replicated", "shards with fewer replicas than sharding.replication_factor in the map", () => [
+    deps.metrics.gauge("signalbox_shard_map_epoch", "epoch of the shard map this writer routes by", [], () => [[undefined, this.epoch]]);
+    deps.metrics.gauge("signalbox_shards_under_replicated", "shards with fewer replicas than sharding.replication_factor in the map", [], () => [
       [undefined, this.map?.underReplicated(rf) ?? 0],
     ]);
-    deps.metrics.gauge("signalbox_writer_shards", "shards this writer holds, by rank", () => {
+    deps.metrics.gauge("signalbox_writer_shards", "shards this writer holds, by rank", ["rank"], () => {
       const own = this.map?.countsByWriter()[deps.name];
       return [
         [{ rank: "primary" }, own?.primary ?? 0],

@@ -43,7 +43,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   });
   const buffer = new LiveBuffer();
   await replayWal({ wal, buffer, catalog, log });
-  metrics.gauge("signalbox_writer_live_rows", "rows acknowledged but not yet in Parquet", () => [[undefined, buffer.rows]]);
+  metrics.gauge("signalbox_writer_live_rows", "rows acknowledged but not yet in Parquet", [], () => [[undefined, buffer.rows]]);
 
   // Map upkeep and replica sync run at the pace of discovery: they react to what it sees.
   const syncMs = Math.max(100, Math.min(1_000, config.discovery.heartbeat_interval));

@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, getTableColumns, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import { type CatalogDb, type CatalogDriver, type CatalogTables, run } from "./catalog-driver.ts";
-import type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
+import type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ManifestSummary, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
 import type { CatalogRepository } from "./repository.ts";
 import { checkEpoch, checkShards, chunks, normalizeDataFile, normalizeQuery } from "./validate.ts";
 
@@ -161,6 +161,25 @@ export class DrizzleCatalogRepository implements CatalogRepository {
       .from(f)
       .where(and(...conditions))
       .orderBy(asc(f.minTime), asc(f.path));
+  }
+
+  async manifestSummary(): Promise<ManifestSummary[]> {
+    const { db, tables } = this.driver;
+    const f = tables.dataFiles;
+    return db
+      .select({
+        orgId: f.orgId,
+        bucket: f.bucket,
+        table: f.table,
+        files: sql<number>`count(*)`.mapWith(Number),
+        bytes: sql<number>`sum(${f.bytes})`.mapWith(Number),
+        rows: sql<number>`sum(${f.rows})`.mapWith(Number),
+        minTime: sql<string>`min(${f.minTime})`.mapWith(f.minTime),
+        maxTime: sql<string>`max(${f.maxTime})`.mapWith(f.maxTime),
+      })
+      .from(f)
+      .groupBy(f.orgId, f.bucket, f.table)
+      .orderBy(asc(f.orgId), asc(f.bucket), asc(f.table));
   }
 
   async manifestSince(scope: ManifestScope, since: number): Promise<ManifestDelta> {

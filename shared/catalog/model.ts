@@ -44,6 +44,19 @@ export interface DataFile {
   createdAt: number;
 }
 
+/** What the manifest holds for one (org, bucket, table): `bun run storage`'s row. */
+export interface ManifestSummary {
+  orgId: string;
+  bucket: string;
+  table: string;
+  files: number;
+  bytes: number;
+  rows: number;
+  /** Oldest and newest data (not file) time, ns decimal strings. */
+  minTime: string;
+  maxTime: string;
+}
+
 /** The files of one table of one org and bucket: what a manifest generation counts. */
 export interface ManifestScope {
   orgId: string;

@@ -3,7 +3,7 @@
  * Each method is a single statement or a short transaction: bun:sqlite transactions are
  * synchronous, so nothing here awaits inside one.
  */
-import type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
+import type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ManifestSummary, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
 
 export interface CatalogRepository {
   readonly dialect: "sqlite" | "postgres";
@@ -36,6 +36,8 @@ export interface CatalogRepository {
    */
   addDataFile(file: DataFile): Promise<void>;
   listDataFiles(query: DataFileQuery): Promise<DataFile[]>;
+  /** Files, bytes, rows and data time range of every (org, bucket, table) in the manifest, in that order. */
+  manifestSummary(): Promise<ManifestSummary[]>;
   /**
    * A scope's files relative to `since`, a generation this method returned before (0 =
    * none held): everything when nothing is held, when a file was removed since, or when

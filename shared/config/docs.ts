@@ -47,6 +47,8 @@ export function exampleToml(): string {
     lines.push(`# ${key.description}`);
     if (key.path === "auth.tokens") {
       lines.push('# tokens = [{ token = "s3cr3t-token", org = "acme", scopes = ["ingest", "query"] }]');
+    } else if (key.path === "limits.overrides") {
+      lines.push("# overrides = { acme = { ingest_rate_bytes = 1048576, max_concurrent_queries = 4 } }");
     } else if (key.fallback === undefined || key.path === "discovery.ttl") {
       lines.push(`# ${name} = ${key.path === "discovery.ttl" ? '"90s"' : '"..."'}`);
     } else {

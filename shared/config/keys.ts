@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { envName } from "./renamed-keys.ts";
 import { configSchema } from "./schema.ts";
 
-export type LeafKind = "string" | "number" | "boolean" | "enum" | "duration" | "list";
+export type LeafKind = "string" | "number" | "boolean" | "enum" | "duration" | "list" | "table";
 
 export interface ConfigKey {
   /** Dotted path, e.g. `discovery.catalog.dsn`. */
@@ -70,7 +70,9 @@ function walk(schema: AnySchema, prefix: string[], out: ConfigKey[]): void {
           ? "enum"
           : def.type === "array"
             ? "list"
-            : "string";
+            : def.type === "record"
+              ? "table"
+              : "string";
   const path = prefix.join(".");
   out.push({
     path,
@@ -101,6 +103,7 @@ export function coerce(key: ConfigKey, text: string): unknown {
     case "boolean":
       return text === "true" ? true : text === "false" ? false : text;
     case "list":
+    case "table":
       try {
         return JSON.parse(text);
       } catch {

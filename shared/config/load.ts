@@ -91,7 +91,13 @@ export function parseFlags(argv: string[]): { configPath?: string; values: Tree;
     }
     const key = findKey(renamedFrom(name)?.to ?? name);
     if (!key) {
-      if (name.includes(".")) problems.push(`--${name}: unknown configuration key`);
+      // A key inside a table-valued key, e.g. --limits.overrides.acme.ingest_rate_bytes=1048576.
+      const table = CONFIG_KEYS.find((k) => k.kind === "table" && name.startsWith(`${k.path}.`));
+      if (table) {
+        const text = takeValue();
+        if (text === undefined) problems.push(`--${name}: missing value`);
+        else setPath(values, name, numberOrText(text));
+      } else if (name.includes(".")) problems.push(`--${name}: unknown configuration key`);
       continue;
     }
     const text = takeValue();
@@ -99,6 +105,12 @@ export function parseFlags(argv: string[]): { configPath?: string; values: Tree;
     else setPath(values, name, coerce(key, text)); // an old name stays old until moveRenamedKeys
   }
   return { configPath, values, problems };
+}
+
+/** Inside a table the schema says what each value must be; flags can only tell numbers from text. */
+function numberOrText(text: string): unknown {
+  const n = Number(text);
+  return text.trim() !== "" && !Number.isNaN(n) ? n : text;
 }
 
 function fromEnv(env: Record<string, string | undefined>): Tree {

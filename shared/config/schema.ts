@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseDuration } from "./duration.ts";
+import { limitsSchema } from "./limits-schema.ts";
 
 const duration = (fallback: string) =>
   z
@@ -171,6 +172,7 @@ export const configSchema = z.strictObject({
       cache_max_bytes: positiveInt(2 * 1024 * 1024 * 1024).describe("size of the Parquet file cache"),
     })
     .prefault({}),
+  limits: limitsSchema,
 });
 
 /** The parsed configuration: durations in milliseconds, every default filled in. */

@@ -1,5 +1,5 @@
 /**
- * Service discovery: how a role registers itself and finds its peers (DESIGN.md §5).
+ * Service discovery: how a role registers itself and finds its peers (docs/architecture.md §1, README.md here).
  *
  *   const discovery = await startDiscovery({ config, role, capabilities, address, catalog, log });
  *   const queriers = await discovery.resolver.live({ role: "querier" });

@@ -4,8 +4,8 @@
  *
  * DuckDB pulls 2,048-row chunks and each is gathered straight from the batches' buffers (see
  * column-gather.ts), so nothing is first appended into a table: for the writer's flush the
- * appender's copy into table storage and the table scan that followed it cost ~4× what this
- * costs, and a RowOrder makes the rows come out sorted without DuckDB's ORDER BY.
+ * appender's copy into table storage and the table scan that followed it cost several times
+ * what this costs, and a RowOrder makes the rows come out sorted without DuckDB's ORDER BY.
  *
  * Utf8 columns may arrive as Dictionary<Int32, Utf8> (the Flight wire form): rows point at
  * their dictionary entry. String values point into the Arrow buffers, which stay referenced

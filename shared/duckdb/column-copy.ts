@@ -68,8 +68,8 @@ export function copyColumnSlice(
  * - longer ones are u32 length + 4-byte prefix + a pointer into Arrow's own UTF-8 buffer.
  *   The appender copies string bytes into its own storage during appendDataChunk (DuckDB's
  *   ColumnDataCollection heap), so the pointer only has to stay valid for that call: the
- *   Arrow buffer is referenced by the batch the caller holds. This removed ~10 native calls
- *   per span (ids, names, attribute JSON) — the bulk of appendArrow's time.
+ *   Arrow buffer is referenced by the batch the caller holds. This removed several native
+ *   calls per span (ids, names, attribute JSON), which were the bulk of appendArrow's time.
  * - a NOT NULL slice whose rows are all the same string (batch_id, scope name ...) becomes
  *   a DuckDB constant vector: one call for the whole chunk.
  * Like DuckDB's `unsafe` string assignment this does not re-validate UTF-8: Arrow Utf8

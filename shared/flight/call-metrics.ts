@@ -10,8 +10,8 @@ export class FlightCallMetrics {
   private readonly errors: Counter;
 
   constructor(registry: MetricsRegistry, side: "server" | "client") {
-    this.seconds = registry.histogram(`signalbox_flight_${side}_call_seconds`, `Flight ${side} call latency by method`);
-    this.errors = registry.counter(`signalbox_flight_${side}_errors_total`, `failed Flight ${side} calls by method and gRPC status`);
+    this.seconds = registry.histogram(`signalbox_flight_${side}_call_seconds`, `Flight ${side} call latency by method`, ["method"]);
+    this.errors = registry.counter(`signalbox_flight_${side}_errors_total`, `failed Flight ${side} calls by method and gRPC status`, ["code", "method"]);
   }
 
   async time<T>(method: string, call: () => Promise<T>): Promise<T> {

@@ -34,8 +34,12 @@ export class FlightError extends Error {
    */
   readonly facts: Readonly<Record<string, string>>;
 
-  constructor(code: number | string, message: string, options?: { cause?: unknown; facts?: Record<string, string> }) {
+  /** When waiting helps (a rate limit): sent to the client as google.rpc.RetryInfo. */
+  readonly retryAfterMs?: number;
+
+  constructor(code: number | string, message: string, options?: { cause?: unknown; facts?: Record<string, string>; retryAfterMs?: number }) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
     this.name = "FlightError";
     this.code = statusCode(code);
     this.codeName = statusName(this.code);

@@ -1,9 +1,9 @@
 /**
  * FlightData protobuf (de)serialisation for grpc-js, by hand, for the bulk path.
  *
- * Why not protobufjs: it copies a multi-MiB `data_body` into its output once more after
- * Arrow has already joined the batch's buffers into one (a second full copy), and on the
- * way in hands out bodies at whatever offset they landed. Here:
+ * Why not protobufjs: it needs the body as one byte array (Arrow joining the batch's buffers:
+ * a full copy) and copies it into its output once more, and on the way in hands out bodies
+ * at whatever offset they landed. Here:
  * - sending writes header and the batch's own column buffers straight into the one output
  *   buffer (a single copy), and pads `data_header` with zero bytes (the IPC stream format
  *   pads metadata the same way; flatbuffer readers ignore the tail) so that the body lands

@@ -1,4 +1,4 @@
-/** Arrow Flight transport between Signalbox roles (DESIGN §7). */
+/** Arrow Flight transport between Signalbox roles (docs/architecture.md §3). */
 export { startFlightServer } from "./server.ts";
 export type { FlightServer, FlightServerOptions } from "./server.ts";
 export { withSchema } from "./handlers.ts";

@@ -1,6 +1,6 @@
 /**
  * Descriptors, tickets, action bodies and PutResult metadata are small UTF-8 JSON documents
- * (DESIGN §7). Malformed JSON from a peer is the peer's fault: INVALID_ARGUMENT.
+ * (docs/architecture.md §3). Malformed JSON from a peer is the peer's fault: INVALID_ARGUMENT.
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { FlightError } from "./errors.ts";

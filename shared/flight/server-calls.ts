@@ -18,6 +18,7 @@ import { decodeJson, encodeJson } from "./json.ts";
 import type {
   ActionMessage, FlightDataMessage, FlightDescriptorMessage, HandshakeMessage, PutResultMessage, ResultMessage, TicketMessage,
 } from "./proto.ts";
+import { encodeStatus } from "../otlp/responses.ts";
 import { SECRET_METADATA_KEY, secretMatches } from "./secret.ts";
 import { abortable, prepend, writeWithBackpressure, yieldToEventLoop } from "./streams.ts";
 
@@ -43,7 +44,7 @@ export function flightServiceImplementation(opts: ServiceOptions): grpc.UntypedS
     else log.debug("flight.call.rejected", fields);
     // A cancelled call already has its status; writing another would only raise "write after end".
     if (call.cancelled) return;
-    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: factsMetadata(error) });
+    call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: trailingMetadata(error) });
   };
 
   const authorize = (method: string, call: { metadata: grpc.Metadata; getPeer(): string }) => {
@@ -150,9 +151,16 @@ async function sendBatches(call: grpc.ServerWritableStream<unknown, FlightDataMe
   }
 }
 
-/** A FlightError's facts as the trailing metadata the client reads them back from. */
-function factsMetadata(error: FlightError): grpc.Metadata {
+/**
+ * A FlightError's facts as the trailing metadata the client reads them back from, and its
+ * RetryInfo in `grpc-status-details-bin`, where gRPC clients look for it.
+ */
+function trailingMetadata(error: FlightError): grpc.Metadata {
   const metadata = new grpc.Metadata();
   for (const [key, value] of Object.entries(error.facts)) if (FACT_KEY.test(key)) metadata.set(key, value);
+  if (error.retryAfterMs !== undefined) {
+    const status = encodeStatus(error.code, error.message, "protobuf", error.retryAfterMs) as Uint8Array;
+    metadata.set("grpc-status-details-bin", Buffer.from(status));
+  }
   return metadata;
 }

@@ -4,7 +4,7 @@ import { FlightError, statusCode, statusName } from "./errors.ts";
 import { grpcToHttpStatus } from "./status.ts";
 
 describe("grpc status → HTTP", () => {
-  test("the DESIGN §7 contract", () => {
+  test("the contract of docs/architecture.md §3", () => {
     expect(grpcToHttpStatus(status.INVALID_ARGUMENT)).toBe(400);
     expect(grpcToHttpStatus(status.UNAUTHENTICATED)).toBe(401);
     expect(grpcToHttpStatus(status.PERMISSION_DENIED)).toBe(403);

@@ -1,6 +1,6 @@
 /**
  * gRPC status → HTTP status, for the router's JSON errors and the acceptor's OTLP/HTTP
- * answers (DESIGN §7). The listed codes are the contract; the rest follow the canonical
+ * answers (docs/architecture.md §3). The listed codes are the contract; the rest follow the canonical
  * google.rpc.Code mapping (also grpc-gateway's):
  * - FAILED_PRECONDITION → 400, not 409: the request cannot succeed as sent (OTLP/HTTP clients
  *   treat 400 as final and do not retry); conflicts proper are ALREADY_EXISTS / ABORTED → 409.

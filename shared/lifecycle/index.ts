@@ -1,6 +1,6 @@
 export type { RoleContext, RoleName, RoleStarter, RunningRole, Readiness } from "./role.ts";
 export { ROLE_NAMES } from "./role.ts";
-export { startOpsServer, opsResponse, OPS_PATHS, METRICS_CONTENT_TYPE } from "./ops-server.ts";
+export { startOpsServer, opsResponse, OPS_PATHS } from "./ops-server.ts";
 export type { OpsServer } from "./ops-server.ts";
 export { onShutdown } from "./shutdown.ts";
 export { runRoles, VERSION } from "./run.ts";

@@ -23,9 +23,7 @@ export interface OpsServer {
 
 export const OPS_PATHS = ["/healthz", "/ready", "/metrics"] as const;
 
-export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
-export function opsResponse(path: string, metrics: MetricsRegistry, readiness: () => Readiness): Response | undefined {
+export function opsResponse(path: string, metrics: MetricsRegistry, readiness: () => Readiness): Response | Promise<Response> | undefined {
   switch (path) {
     case "/healthz":
       return Response.json({ status: "ok" });
@@ -34,7 +32,7 @@ export function opsResponse(path: string, metrics: MetricsRegistry, readiness: (
       return Response.json({ ready, degraded, ...(detail ? { detail } : {}) }, { status: ready ? 200 : 503 });
     }
     case "/metrics":
-      return new Response(metrics.render(), { headers: { "content-type": METRICS_CONTENT_TYPE } });
+      return metrics.render().then((text) => new Response(text, { headers: { "content-type": metrics.contentType } }));
     default:
       return undefined;
   }

@@ -38,12 +38,12 @@ export async function startRoleDiscovery(
     if (event.type === "up") roleOf.set(event.instance.id, event.instance.role);
     else roleOf.delete(event.instance.id);
   });
-  ctx.metrics.gauge("signalbox_discovery_live_instances", "live instances this instance's resolver sees, by role", () => {
+  ctx.metrics.gauge("signalbox_discovery_live_instances", "live instances this instance's resolver sees, by role", ["role"], () => {
     const counts = new Map<string, number>();
     for (const role of roleOf.values()) counts.set(role, (counts.get(role) ?? 0) + 1);
     return [...counts].map(([role, n]) => [{ role }, n]);
   });
-  ctx.metrics.gauge("signalbox_discovery_degraded", "1 while the resolver serves its last good view (catalog or NATS unreachable)", () => [
+  ctx.metrics.gauge("signalbox_discovery_degraded", "1 while the resolver serves its last good view (catalog or NATS unreachable)", [], () => [
     [undefined, resolver.status().degraded ? 1 : 0],
   ]);
   return discovery;

@@ -1,112 +1,114 @@
 /**
- * A small Prometheus text-format registry. Each role owns one registry; the ops endpoint
- * renders it. Only what Signalbox needs: counters, gauges (set or sampled) and histograms.
+ * Each role's metrics, on prom-client: one registry per role, rendered in the Prometheus text
+ * format by the ops endpoint. Besides Signalbox's own series every registry carries
+ * prom-client's default ones — `process_*` (CPU, memory, file descriptors, start time) and
+ * the runtime's `nodejs_*` (event-loop lag, heap) — which Prometheus users expect of any
+ * target. A metric declares its label names; label pairs are written in name order.
  */
-type Labels = Record<string, string>;
+import client from "prom-client";
+
+export type Labels = Record<string, string>;
 
 const DEFAULT_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-function labelKey(labels: Labels | undefined): string {
-  if (!labels) return "";
-  const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(",");
+/** A copy with the keys in name order: prom-client writes label pairs in key order. */
+function inNameOrder(labels: Labels): Labels {
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+function sameLabels(a: Partial<Record<string, string | number>>, b: Labels): boolean {
+  const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+  return keys.length === Object.keys(b).length && keys.every((k) => String(a[k]) === b[k]);
 }
 
-function series(name: string, key: string, value: number): string {
-  return `${name}${key ? `{${key}}` : ""} ${Number.isFinite(value) ? value : value > 0 ? "+Inf" : "-Inf"}`;
+/** The current value of the series with exactly `labels` (0 when it has none yet). */
+async function valueOf(metric: client.Metric<string>, labels: Labels = {}): Promise<number> {
+  const { values } = await metric.get();
+  return values.find((v) => sameLabels(v.labels, labels))?.value ?? 0;
 }
 
-interface Metric {
-  readonly name: string;
-  render(): string[];
-}
-
-export class Counter implements Metric {
-  private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+export class Counter {
+  constructor(private readonly metric: client.Counter<string>) {}
   inc(labels?: Labels, by = 1): void {
-    const key = labelKey(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
+    if (labels) this.metric.inc(inNameOrder(labels), by);
+    else this.metric.inc(by);
   }
-  get(labels?: Labels): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [key, value] of this.values) lines.push(series(this.name, key, value));
-    return lines;
+  get(labels?: Labels): Promise<number> {
+    return valueOf(this.metric, labels);
   }
 }
 
-export class Gauge implements Metric {
-  private readonly values = new Map<string, number>();
-  /** A gauge can also be sampled at render time (e.g. live-buffer rows). */
-  constructor(readonly name: string, readonly help: string, private readonly sample?: () => Array<[Labels | undefined, number]>) {}
+export class Gauge {
+  constructor(private readonly metric: client.Gauge<string>) {}
   set(value: number, labels?: Labels): void {
-    this.values.set(labelKey(labels), value);
+    if (labels) this.metric.set(inNameOrder(labels), value);
+    else this.metric.set(value);
   }
-  get(labels?: Labels): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
-    const entries = this.sample ? this.sample().map(([l, v]) => [labelKey(l), v] as const) : [...this.values];
-    for (const [key, value] of entries) lines.push(series(this.name, key, value));
-    return lines;
+  get(labels?: Labels): Promise<number> {
+    return valueOf(this.metric, labels);
   }
 }
 
-export class Histogram implements Metric {
-  private readonly data = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: number[] = DEFAULT_BUCKETS_SECONDS) {}
+export class Histogram {
+  constructor(private readonly metric: client.Histogram<string>) {}
   observe(value: number, labels?: Labels): void {
-    const key = labelKey(labels);
-    let entry = this.data.get(key);
-    if (!entry) this.data.set(key, (entry = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) entry.counts[i]!++;
-    entry.sum += value;
-    entry.count++;
+    if (labels) this.metric.observe(inNameOrder(labels), value);
+    else this.metric.observe(value);
   }
   /** Observe the seconds since `startMs` (from performance.now()). */
   since(startMs: number, labels?: Labels): void {
     this.observe((performance.now() - startMs) / 1000, labels);
   }
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [key, entry] of this.data) {
-      const sep = key ? "," : "";
-      this.buckets.forEach((le, i) => lines.push(`${this.name}_bucket{${key}${sep}le="${le}"} ${entry.counts[i]}`));
-      lines.push(`${this.name}_bucket{${key}${sep}le="+Inf"} ${entry.count}`);
-      lines.push(series(`${this.name}_sum`, key, entry.sum));
-      lines.push(series(`${this.name}_count`, key, entry.count));
-    }
-    return lines;
-  }
 }
 
-export class MetricsRegistry {
-  private readonly metrics = new Map<string, Metric>();
+/** A gauge's values read when it is scraped (e.g. live-buffer rows). */
+export type GaugeSample = () => Array<[Labels | undefined, number]>;
 
-  counter(name: string, help: string): Counter {
-    return this.register(name, () => new Counter(name, help));
+type Wrapped = Counter | Gauge | Histogram;
+
+export class MetricsRegistry {
+  private readonly registry = new client.Registry();
+  private readonly metrics = new Map<string, Wrapped>();
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry });
   }
-  gauge(name: string, help: string, sample?: () => Array<[Labels | undefined, number]>): Gauge {
-    return this.register(name, () => new Gauge(name, help, sample));
+
+  /** The Content-Type of `render()`'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
-  histogram(name: string, help: string, buckets?: number[]): Histogram {
-    return this.register(name, () => new Histogram(name, help, buckets));
+
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+    return this.register(name, () => new Counter(new client.Counter({ name, help, labelNames, registers: [this.registry] })));
+  }
+
+  gauge(name: string, help: string, labelNames: readonly string[] = [], sample?: GaugeSample): Gauge {
+    return this.register(name, () => {
+      const collect = sample
+        ? function (this: client.Gauge<string>) {
+            this.reset();
+            for (const [labels, value] of sample()) {
+              if (labels) this.set(inNameOrder(labels), value);
+              else this.set(value);
+            }
+          }
+        : undefined;
+      return new Gauge(new client.Gauge({ name, help, labelNames, registers: [this.registry], collect }));
+    });
+  }
+
+  histogram(name: string, help: string, labelNames: readonly string[] = [], buckets: number[] = DEFAULT_BUCKETS_SECONDS): Histogram {
+    return this.register(name, () => new Histogram(new client.Histogram({ name, help, labelNames, buckets, registers: [this.registry] })));
   }
 
   /** Prometheus text exposition format (version 0.0.4). */
-  render(): string {
-    return [...this.metrics.values()].flatMap((m) => m.render()).join("\n") + "\n";
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 
-  private register<M extends Metric>(name: string, make: () => M): M {
+  /** The same name returns the metric registered first (its help and labels stand). */
+  private register<M extends Wrapped>(name: string, make: () => M): M {
     const existing = this.metrics.get(name);
     if (existing) return existing as M;
     const metric = make();

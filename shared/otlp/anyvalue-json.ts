@@ -131,6 +131,8 @@ export interface WrittenKeyValue {
   keyEnd: number;
   valueStart: number;
   valueEnd: number;
+  /** The value's size in the request (its AnyValue encoding; 0 when absent): what attribute limits measure. */
+  valueBytes: number;
 }
 
 /**
@@ -170,6 +172,7 @@ export function writeKeyValue(r: WireReader, end: number, out: ByteSink, written
     written.keyEnd = keyEnd;
     written.valueStart = jsonStart;
     written.valueEnd = out.pos;
+    written.valueBytes = valueStart < 0 ? 0 : valueEnd - valueStart;
   }
   out.byte(0x7d);
 }
@@ -190,10 +193,14 @@ export function appendKeyValue(r: WireReader, out: ByteSink, first: boolean, wri
  */
 export class KeyValueListText {
   private readonly sink = new ByteSink(256);
-  private count = 0;
+  private readonly written: WrittenKeyValue = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, valueBytes: 0 };
+  count = 0;
+  /** The largest value's size in the request (attribute-limits.ts). */
+  largestValue = 0;
 
   add(r: WireReader): void {
-    appendKeyValue(r, this.sink, this.count++ === 0);
+    appendKeyValue(r, this.sink, this.count++ === 0, this.written);
+    if (this.written.valueBytes > this.largestValue) this.largestValue = this.written.valueBytes;
   }
 
   text(): string {

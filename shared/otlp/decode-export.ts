@@ -9,9 +9,10 @@ import { OtlpDecodeError } from "./errors.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
 import { TABLE_SCHEMAS, wireSchema, withDedicatedSchema, type TableName } from "../tables/index.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
 
-const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema) => DecodedRows> = {
+const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema, limits?: AttributeLimits) => DecodedRows> = {
   traces: decodeTracesProtobuf,
   logs: decodeLogsProtobuf,
   metrics: decodeMetricsProtobuf,
@@ -35,6 +36,8 @@ export interface DecodeOptions {
    * attribute JSON again wherever they are needed (the writer's flush, the querier's live rows).
    */
   dedicated?: boolean;
+  /** Refuse records over these attribute limits (counted in partial success); none when absent. */
+  attributeLimits?: AttributeLimits;
 }
 
 /**
@@ -46,7 +49,7 @@ export function decodeExport(signal: TableName, body: Uint8Array, format: OtlpFo
   const wire = format === "json" ? jsonBodyToProtobuf(signal, body) : body;
   const table = options.wireForm ? wireSchema(signal) : TABLE_SCHEMAS[signal];
   const schema = options.dedicated && signal === "traces" ? withDedicatedSchema(table) : table;
-  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema);
+  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema, options.attributeLimits);
   const rejectReason = rejected.message(UNIT[signal]);
   return rejectReason === undefined
     ? { batch, accepted, rejected: rejected.count }

@@ -1,7 +1,8 @@
 /**
  * ExportLogsServiceRequest (protobuf wire bytes) → rows of the `logs` table.
  */
-import { appendKeyValue, writeAnyValue } from "./anyvalue-json.ts";
+import { appendKeyValue, writeAnyValue, type WrittenKeyValue } from "./anyvalue-json.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
@@ -29,7 +30,7 @@ function writeIdHex(out: Utf8Column, buf: Uint8Array, start: number, end: number
   out.endRow();
 }
 
-export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Schema = logsSchema): DecodedRows {
+export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Schema = logsSchema, limits?: AttributeLimits): DecodedRows {
   const c = {
     batch_id: new RepeatedUtf8Column(),
     time_unix_nano: new Int64Builder(),
@@ -47,6 +48,7 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Sc
   };
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
+  const written: WrittenKeyValue = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, valueBytes: 0 };
   let accepted = 0;
 
   const visitLogRecord = (r: WireReader, end: number, res: ResourceContext, scope: ScopeContext): void => {
@@ -61,6 +63,7 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Sc
     const attrsMark = c.attributes.pos;
     c.attributes.byte(0x5b);
     let nAttrs = 0;
+    let largestValue = 0;
     while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
@@ -69,7 +72,10 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Sc
         case (2 << 3) | WIRE_VARINT: severityNumber = r.uint32() | 0; break;
         case (3 << 3) | WIRE_LEN: sevEnd = r.delimitedEnd(); sevStart = r.pos; r.pos = sevEnd; break;
         case (5 << 3) | WIRE_LEN: bodyEnd = r.delimitedEnd(); bodyStart = r.pos; r.pos = bodyEnd; break;
-        case (6 << 3) | WIRE_LEN: appendKeyValue(r, c.attributes, nAttrs++ === 0); break;
+        case (6 << 3) | WIRE_LEN:
+          appendKeyValue(r, c.attributes, nAttrs++ === 0, written);
+          if (written.valueBytes > largestValue) largestValue = written.valueBytes;
+          break;
         case (7 << 3) | WIRE_VARINT: droppedAttrs = r.uint32(); break;
         case (8 << 3) | WIRE_I32: flags = r.fixed32(); break;
         case (9 << 3) | WIRE_LEN: t1 = r.delimitedEnd(); t0 = r.pos; r.pos = t1; break;
@@ -78,7 +84,7 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Sc
         default: r.skip(tag & 7);
       }
     }
-    const problem = logIdProblem(t1 - t0, s1 - s0);
+    const problem = logIdProblem(t1 - t0, s1 - s0) ?? limits?.problem(nAttrs, largestValue);
     if (problem !== undefined) {
       c.attributes.pos = attrsMark;
       rejected.add(problem);

@@ -3,6 +3,7 @@
  * per data point of every gauge, sum, histogram, exponential histogram and summary.
  */
 import { KeyValueListText } from "./anyvalue-json.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
 import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
@@ -67,7 +68,7 @@ export function metricsColumnBuilders() {
   };
 }
 
-export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema): DecodedRows {
+export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, limits?: AttributeLimits): DecodedRows {
   const c = metricsColumnBuilders();
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
@@ -135,6 +136,11 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
       r.pos = points[i];
       const p = readPoint(r, points[i + 1]);
       r.expectEnd(points[i + 1]);
+      const problem = limits?.problem(p.attributeCount, p.largestAttributeValue);
+      if (problem !== undefined) {
+        rejected.add(problem);
+        continue;
+      }
       pushPoint(m, p, res, scope);
     }
     r.pos = end;

@@ -4,6 +4,7 @@
  * the Arrow columns (see byte-sink.ts); a span found invalid after reading is rolled back.
  */
 import { appendKeyValue, type WrittenKeyValue } from "./anyvalue-json.ts";
+import type { AttributeLimits } from "./attribute-limits.ts";
 import type { ByteSink } from "./byte-sink.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
@@ -61,10 +62,10 @@ function newColumns(textBytes: number) {
  * `schema`: the table's, its wire form, or either with the dedicated attribute columns
  * (withDedicatedSchema), which are then filled from each span's attributes as they are written.
  */
-export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: Schema = tracesSchema): DecodedRows {
+export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: Schema = tracesSchema, limits?: AttributeLimits): DecodedRows {
   const c = newColumns(body.length * 2 + 4096);
   const dedicated = hasDedicatedColumns(schema) ? new DedicatedValues() : undefined;
-  const written: WrittenKeyValue = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0 };
+  const written: WrittenKeyValue = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, valueBytes: 0 };
   const batchIdBytes = utf8(batchId);
   const rejected = new Rejections();
   let accepted = 0;
@@ -86,6 +87,7 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
     c.events.byte(0x5b);
     c.links.byte(0x5b);
     let nAttrs = 0, nEvents = 0, nLinks = 0;
+    let largestValue = 0;
     dedicated?.beginRow();
     while (r.pos < end) {
       const tag = r.uint32();
@@ -101,6 +103,7 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
         case (8 << 3) | WIRE_I64: r.fixed64(); endLo = r.lo; endHi = r.hi; break;
         case (9 << 3) | WIRE_LEN:
           appendKeyValue(r, c.attributes, nAttrs++ === 0, written);
+          if (written.valueBytes > largestValue) largestValue = written.valueBytes;
           dedicated?.offer(buf, written.keyStart, written.keyEnd, c.attributes.buf, written.valueStart, written.valueEnd);
           break;
         case (10 << 3) | WIRE_VARINT: droppedAttrs = r.uint32(); break;
@@ -132,7 +135,7 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
         default: r.skip(tag & 7);
       }
     }
-    const problem = spanIdProblem(buf, t0, t1, s0, s1, p0, p1);
+    const problem = spanIdProblem(buf, t0, t1, s0, s1, p0, p1) ?? limits?.problem(nAttrs, largestValue);
     if (problem !== undefined) {
       c.attributes.pos = attrsMark;
       c.events.pos = eventsMark;

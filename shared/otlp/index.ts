@@ -24,3 +24,4 @@ export {
 } from "./otlp-json.ts";
 export { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 export { exportRequestType, exportResponseType, OTLP_GRPC_EXPORT_PATHS, OTLP_PROTO_SOURCES, otlpRoot } from "./proto.ts";
+export { AttributeLimits } from "./attribute-limits.ts";

@@ -9,6 +9,9 @@ import { int64ToDecimal, uint64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, type 
 
 export interface MetricPoint {
   attributes: string;
+  /** How many attributes, and the largest value's size in the request (attribute-limits.ts). */
+  attributeCount: number;
+  largestAttributeValue: number;
   startLo: number;
   startHi: number;
   timeLo: number;
@@ -29,9 +32,15 @@ export interface MetricPoint {
   flags: number;
 }
 
+function setAttributes(p: MetricPoint, attrs: KeyValueListText): void {
+  p.attributes = attrs.text();
+  p.attributeCount = attrs.count;
+  p.largestAttributeValue = attrs.largestValue;
+}
+
 function newPoint(): MetricPoint {
   return {
-    attributes: "[]", startLo: 0, startHi: 0, timeLo: 0, timeHi: 0,
+    attributes: "[]", attributeCount: 0, largestAttributeValue: 0, startLo: 0, startHi: 0, timeLo: 0, timeHi: 0,
     valueDouble: undefined, hasValueInt: false, valueIntLo: 0, valueIntHi: 0,
     hasCount: false, countLo: 0, countHi: 0,
     sum: undefined, min: undefined, max: undefined, distribution: "", exemplars: "[]", flags: 0,
@@ -75,7 +84,7 @@ export function readNumberPoint(r: WireReader, end: number): MetricPoint {
       default: r.skip(tag & 7);
     }
   }
-  p.attributes = attrs.text();
+  setAttributes(p, attrs);
   p.exemplars = `[${exemplars}]`;
   return p;
 }
@@ -105,7 +114,7 @@ export function readHistogramPoint(r: WireReader, end: number): MetricPoint {
     }
   }
   p.hasCount = true;
-  p.attributes = attrs.text();
+  setAttributes(p, attrs);
   p.exemplars = `[${exemplars}]`;
   p.distribution = `{"bucketCounts":[${buckets.join(",")}],"explicitBounds":[${bounds.join(",")}]}`;
   return p;
@@ -140,7 +149,7 @@ export function readExponentialHistogramPoint(r: WireReader, end: number): Metri
     }
   }
   p.hasCount = true;
-  p.attributes = attrs.text();
+  setAttributes(p, attrs);
   p.exemplars = `[${exemplars}]`;
   p.distribution =
     `{"scale":${scale},"zeroCount":"${zeroCount}","zeroThreshold":${doubleJson(zeroThreshold)},` +
@@ -183,7 +192,7 @@ export function readSummaryPoint(r: WireReader, end: number): MetricPoint {
   }
   p.hasCount = true;
   p.sum = sum; // a plain proto3 double: always present
-  p.attributes = attrs.text();
+  setAttributes(p, attrs);
   p.distribution = `{"quantileValues":[${quantiles.join(",")}]}`;
   return p;
 }

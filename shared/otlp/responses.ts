@@ -40,13 +40,39 @@ export function encodeExportResponse(signal: TableName, outcome: ExportOutcome, 
 }
 
 /**
- * google.rpc.Status { int32 code = 1; string message = 2; } — the OTLP/HTTP error body.
- * Written by hand: two fields do not justify embedding google/rpc/status.proto.
+ * google.rpc.Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }
+ * — the OTLP/HTTP error body, and (protobuf) gRPC's `grpc-status-details-bin` trailer.
+ * `retryDelayMs` adds a google.rpc.RetryInfo detail: OTLP clients retry RESOURCE_EXHAUSTED only
+ * when it is there, after the delay it names. Written by hand: three small messages do not
+ * justify embedding google/rpc/status.proto.
  */
-export function encodeStatus(code: number, message: string, format: OtlpFormat): Uint8Array<ArrayBuffer> | string {
-  if (format === "json") return JSON.stringify({ code, message });
+export function encodeStatus(code: number, message: string, format: OtlpFormat, retryDelayMs?: number): Uint8Array<ArrayBuffer> | string {
+  if (format === "json") {
+    if (retryDelayMs === undefined) return JSON.stringify({ code, message });
+    return JSON.stringify({ code, message, details: [{ "@type": RETRY_INFO_TYPE, retryDelay: `${retryDelayMs / 1000}s` }] });
+  }
   const w = protobuf.Writer.create();
   if (code !== 0) w.uint32((1 << 3) | 0).int32(code);
   if (message !== "") w.uint32((2 << 3) | 2).string(message);
+  if (retryDelayMs !== undefined) w.uint32((3 << 3) | 2).bytes(retryInfoAny(retryDelayMs));
   return w.finish() as Uint8Array<ArrayBuffer>;
+}
+
+const RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo";
+
+/** Any { type_url, value: RetryInfo { retry_delay: Duration { seconds, nanos } } }. */
+function retryInfoAny(delayMs: number): Uint8Array {
+  const ms = Math.max(0, Math.ceil(delayMs));
+  const duration = protobuf.Writer.create();
+  const seconds = Math.floor(ms / 1000);
+  const nanos = (ms % 1000) * 1_000_000;
+  if (seconds !== 0) duration.uint32((1 << 3) | 0).int64(seconds);
+  if (nanos !== 0) duration.uint32((2 << 3) | 0).int32(nanos);
+  const retryInfo = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(duration.finish()).finish();
+  return protobuf.Writer.create()
+    .uint32((1 << 3) | 2)
+    .string(RETRY_INFO_TYPE)
+    .uint32((2 << 3) | 2)
+    .bytes(retryInfo)
+    .finish();
 }

@@ -9,8 +9,14 @@ import type { Labels } from "./types.ts";
  * result is called) passed in as functions.
  */
 
-/** Result of one element operation: the value and whether the element is kept. */
-export type ElementOp = (left: number, right: number) => { value: number; keep: boolean };
+/**
+ * One element operation: the value it yields and, for a filter (a comparison), whether the
+ * element is kept. Two functions rather than one returning a pair: they run per element per step.
+ */
+export interface ElementOp {
+  value: (left: number, right: number) => number;
+  keep?: (left: number, right: number) => boolean;
+}
 
 export type Cardinality = "one-to-one" | "many-to-one" | "one-to-many";
 
@@ -24,13 +30,24 @@ export interface MatchRules {
   resultLabels: (left: Labels, right: Labels) => Labels;
 }
 
+/** A result series of a matched pair: its labels, their key, and where its values go. */
+interface PairResult {
+  labels: Labels;
+  key: string;
+  series?: StepSeries;
+}
+
 class OutputSeries {
   private readonly byKey = new Map<string, StepSeries>();
   constructor(private readonly count: number) {}
-  add(labels: Labels, key: string, step: number, value: number): void {
-    let series = this.byKey.get(key);
-    if (!series) this.byKey.set(key, (series = emptyStepSeries(labels, this.count)));
-    if (series.present[step]) throw new SeriesEngineError("vector cannot contain metrics with the same labelset");
+  add(result: PairResult, step: number, value: number, duplicateMessage: string): void {
+    let series = result.series;
+    if (!series) {
+      series = this.byKey.get(result.key);
+      if (!series) this.byKey.set(result.key, (series = emptyStepSeries(result.labels, this.count)));
+      result.series = series;
+    }
+    if (series.present[step]) throw new SeriesEngineError(duplicateMessage);
     series.values[step] = value;
     series.present[step] = 1;
   }
@@ -54,57 +71,65 @@ export function matchVectors(
 ): StepSeries[] {
   const oneToMany = rules.cardinality === "one-to-many";
   const [many, one] = oneToMany ? [rhs, lhs] : [lhs, rhs];
-  const manySigs = many.map((s) => rules.signature(s.labels));
-  const oneSigs = one.map((s) => rules.signature(s.labels));
+  // Signatures become small integers once, so each step works on arrays instead of string maps.
+  const sigIds = new Map<string, number>();
+  const idOf = (labels: Labels) => {
+    const sig = rules.signature(labels);
+    let id = sigIds.get(sig);
+    if (id === undefined) sigIds.set(sig, (id = sigIds.size));
+    return id;
+  };
+  const manyIds = many.map((s) => idOf(s.labels));
+  const oneIds = one.map((s) => idOf(s.labels));
+  const holder = new Int32Array(sigIds.size);
+  const heldAt = new Int32Array(sigIds.size).fill(-1);
+  const matchedAt = new Int32Array(sigIds.size).fill(-1);
   // Result labels depend only on the pair matched; pairs repeat from step to step.
-  const results = new Map<number, { labels: Labels; key: string }>();
+  const results = new Map<number, PairResult>();
   const out = new OutputSeries(count);
   for (let step = 0; step < count; step++) {
-    const oneBySig = new Map<string, number>();
     for (let i = 0; i < one.length; i++) {
       const s = one[i];
       if (!s.present[step]) continue;
-      const dup = oneBySig.get(oneSigs[i]);
-      if (dup !== undefined) {
+      const id = oneIds[i];
+      if (heldAt[id] === step) {
+        const dup = one[holder[id]];
         throw new SeriesEngineError(
-          `found duplicate series for the match group ${formatLabels(rules.matchedLabels(s.labels))} on the ${oneToMany ? "left" : "right"} hand-side of the operation: [${formatLabels(s.labels)}, ${formatLabels(one[dup].labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+          `found duplicate series for the match group ${formatLabels(rules.matchedLabels(s.labels))} on the ${oneToMany ? "left" : "right"} hand-side of the operation: [${formatLabels(s.labels)}, ${formatLabels(dup.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,
         );
       }
-      oneBySig.set(oneSigs[i], i);
+      heldAt[id] = step;
+      holder[id] = i;
     }
-    const matched = new Map<string, Set<string> | null>();
     for (let i = 0; i < many.length; i++) {
       const ms = many[i];
       if (!ms.present[step]) continue;
-      const sig = manySigs[i];
-      const oi = oneBySig.get(sig);
-      if (oi === undefined) continue;
+      const id = manyIds[i];
+      if (heldAt[id] !== step) continue;
+      const oi = holder[id];
       const os = one[oi];
-      const [left, right] = oneToMany ? [os.values[step], ms.values[step]] : [ms.values[step], os.values[step]];
-      let { value, keep } = op(left, right);
-      if (returnBool) {
-        value = keep ? 1 : 0;
-      } else if (!keep) continue;
+      const left = oneToMany ? os.values[step] : ms.values[step];
+      const right = oneToMany ? ms.values[step] : os.values[step];
+      const keep = op.keep === undefined || op.keep(left, right);
+      let value: number;
+      if (returnBool) value = keep ? 1 : 0;
+      else if (!keep) continue;
+      else value = op.value(left, right);
       const pair = i * one.length + oi;
       let result = results.get(pair);
       if (!result) {
         const labels = rules.resultLabels(ms.labels, os.labels);
         results.set(pair, (result = { labels, key: labelsKey(labels) }));
       }
-      const seen = matched.get(sig);
       if (rules.cardinality === "one-to-one") {
-        if (seen !== undefined) {
+        if (matchedAt[id] === step) {
           throw new SeriesEngineError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
         }
-        matched.set(sig, null);
-      } else if (!seen) {
-        matched.set(sig, new Set([result.key]));
-      } else if (seen.has(result.key)) {
-        throw new SeriesEngineError("multiple matches for matching labels: grouping labels must ensure unique matches");
-      } else {
-        seen.add(result.key);
+        matchedAt[id] = step;
       }
-      out.add(result.labels, result.key, step, value);
+      // Two matches giving one result series at one step share a signature (the result keeps
+      // the labels the signature is made of), so this is the grouping labels' fault.
+      out.add(result, step, value, "multiple matches for matching labels: grouping labels must ensure unique matches");
     }
   }
   return out.list();

@@ -100,7 +100,7 @@ describe("aggregation and matching", () => {
       matchedLabels: byJob,
       resultLabels: (l: Record<string, string>) => l,
     };
-    const op = (l: number, r: number) => ({ value: l + r, keep: true });
+    const op = { value: (l: number, r: number) => l + r };
     expect(() => matchVectors([v[2]], v.slice(0, 2), 2, rules, op, false)).toThrow(/duplicate series/);
   });
 

@@ -92,11 +92,22 @@ export function evalWindows(
     evalMs: 0,
     step: 0,
   };
+  const ts = series.timestampsMs;
+  let from = 0;
+  let to = 0;
   for (let i = 0; i < count; i++) {
     const end = windowEndsMs[i];
     const start = end - rangeMs;
-    window.from = firstAtOrAfter(series.timestampsMs, start);
-    window.to = lastAtOrBefore(series.timestampsMs, end) + 1;
+    // Windows usually move forward step by step: advance both edges, search only when they do not.
+    if (i > 0 && end >= windowEndsMs[i - 1]) {
+      while (from < ts.length && ts[from] < start) from++;
+      while (to < ts.length && ts[to] <= end) to++;
+    } else {
+      from = firstAtOrAfter(ts, start);
+      to = lastAtOrBefore(ts, end) + 1;
+    }
+    window.from = from;
+    window.to = to;
     window.startMs = start;
     window.endMs = end;
     window.evalMs = evalTimesMs[i];

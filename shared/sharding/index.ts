@@ -1,5 +1,5 @@
 /**
- * Sharding (DESIGN.md §6): which writers hold which data.
+ * Sharding (docs/architecture.md §6): which writers hold which data.
  *
  * - shard_id = FNV-1a 64(org \x00 bucket \x00 table) mod sharding.shard_count (hash.ts).
  * - Each shard has sharding.replication_factor replicas named by the writers' stable NAMES
@@ -20,7 +20,7 @@
  *   of their resolver and every heartbeat interval; senders (acceptor, router) ask the writers
  *   for it (Flight DoAction `shard-map`) on writer up/down events, when their copy is older
  *   than 1 s, and whenever a write fails. A write carries its sender's epoch and a writer
- *   refuses (FAILED_PRECONDITION, naming its epoch) a batch for a shard it does not hold at
+ *   refuses (FAILED_PRECONDITION, its epoch as the fact signalbox-writer-epoch) a batch for a shard it does not hold at
  *   exactly that epoch, so stale maps are corrected, never obeyed.
  */
 export { fnv1a64, shardOf } from "./hash.ts";

@@ -1,7 +1,7 @@
 /**
  * Tempo-style dedicated attribute columns for spans: the most searched span attributes, each
  * in its own small VARCHAR column, so search scans a few dictionary-encoded bytes per span
- * instead of decompressing and parsing ~1 KB of attribute JSON.
+ * instead of decompressing and parsing the span's whole attribute JSON.
  *
  * A dedicated column holds the key's first value as one type letter + its text, the text
  * exactly as `json_extract_string` gives the OTLP member: `s` string, `i` int, `d` double,

@@ -5,7 +5,7 @@
  *   and nothing downstream parses the attribute JSON for them;
  * - `withDedicatedColumns`, from the attribute JSON bytes of a batch that came without them
  *   (an older acceptor, a Flight client, an old WAL record): a scan that only looks at
- *   structure and keys, instead of DuckDB parsing every span's ~1 KB of JSON into structs.
+ *   structure and keys, instead of DuckDB parsing every span's JSON into structs.
  *
  * Both give exactly the values `dedicatedColumnsOnTheFlySql` computes for the querier: the
  * key's first value as a type letter + its text, read from the attribute JSON by the same

@@ -3,8 +3,8 @@
  * per ResourceX / ScopeX message, copied onto every row under it) and `batch_id` (one value
  * per request). Rows record the index of their value, not its bytes.
  *
- * Why: `resource_attributes` alone is ~600 B per span; copied per row it was a third of the
- * Arrow batch, and every later copy (Flight serialize, HTTP/2, WAL) paid for it again. As
+ * Why: `resource_attributes` alone is hundreds of bytes per span; copied per row it was a
+ * large share of the Arrow batch, and every later copy (Flight serialize, HTTP/2, WAL) paid for it again. As
  * an Arrow Dictionary (the Flight wire form) a row costs 4 bytes; as plain Utf8 (the table
  * contract) the bytes are laid out once at the end, one memcpy per row.
  *

@@ -10,13 +10,18 @@ export interface CorpusQuery {
   query: string;
   /** Both engines must refuse it (the error class is compared). */
   shouldFail: boolean;
-  /** A deliberate difference: Prometheus 2.42 refuses what Signalbox answers, and why. */
-  differs?: { kind: "prometheus_fails"; reason: string };
+  /**
+   * A deliberate difference and why: Prometheus 2.42 refuses what Signalbox answers
+   * (`prometheus_fails`), or both answer with different values (`values_differ`).
+   */
+  differs?: { kind: DifferenceKind; reason: string };
 }
+
+export type DifferenceKind = "prometheus_fails" | "values_differ";
 
 interface CorpusFile {
   variants: Record<string, string[]>;
-  queries: { query: string; variant_args?: string[]; should_fail?: boolean; differs?: "prometheus_fails"; reason?: string }[];
+  queries: { query: string; variant_args?: string[]; should_fail?: boolean; differs?: DifferenceKind; reason?: string }[];
 }
 
 export const CORPUS_PATH = join(import.meta.dir, "../fixtures/promql/queries.yaml");

@@ -5,6 +5,7 @@
  * gauges, classic histograms with `le` buckets, NaN and infinite values, a target that goes down
  * (stale markers on all its series, then a gap) and a metric that comes and goes.
  */
+import { prng } from "../../bench/lib/prng.ts";
 import { writeStaleMarker } from "../../shared/series/samples.ts";
 import type { RawSeries } from "../../shared/series/types.ts";
 
@@ -25,18 +26,6 @@ export interface PromQLDataOptions {
 export const INSTANCES = ["demo.promlabs.com:10000", "demo.promlabs.com:10001", "demo.promlabs.com:10002"];
 const JOB = "demo";
 const BUCKETS = ["0.0002", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "+Inf"];
-
-/** mulberry32: a small seeded PRNG, so every run writes the same values. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Builder {
   labels: Record<string, string>;

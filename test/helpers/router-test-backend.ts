@@ -6,6 +6,7 @@
  */
 import { Field, Int32, Int64, Schema, Table, Utf8, makeVector, vectorFromArray, type DataType, type Vector } from "apache-arrow";
 import type { Ticket, TicketKind } from "../../shared/query/index.ts";
+import { validate, type ConfigInput } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
 import { createRouterApp, type RouterHttpConfig } from "../../services/router/http/app.ts";
@@ -97,6 +98,7 @@ export interface TestAppOptions {
   tokens?: RouterHttpConfig["auth"]["tokens"];
   queryTimeoutMs?: number;
   maxResultRows?: number;
+  limits?: ConfigInput["limits"];
 }
 
 /** The router app over a fresh TestBackend, with its log lines captured. */
@@ -111,6 +113,7 @@ export function createTestApp(options: TestAppOptions = {}) {
     config: {
       query: { timeout: options.queryTimeoutMs ?? 5_000, max_result_rows: options.maxResultRows ?? 10_000 },
       auth: { tokens: options.tokens ?? [] },
+      limits: validate({ limits: options.limits }).limits,
     },
   });
   return { app, backend, logLines };

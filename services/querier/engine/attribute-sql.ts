@@ -10,7 +10,7 @@ export type AttributeColumn = "attributes" | "resource_attributes";
 /**
  * Cheap necessary condition: `text` as JSON.stringify writes it (quotes included) occurs in the
  * column. Attribute columns are always written with JSON.stringify escaping (shared/otlp),
- * and a substring search is 3–5× cheaper than parsing the JSON, so guards skip most rows.
+ * and a substring search is much cheaper than parsing the JSON, so guards skip most rows.
  */
 export function containsJsonSql(column: AttributeColumn, text: string): string {
   return `(strpos(${column}, ${quoteLiteral(JSON.stringify(text))}) > 0)`;

@@ -62,8 +62,8 @@ export class QueryEngine {
   static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
     const handle = await openDuckDB(":memory:", { config: opts.duckdbConfig });
     // Parquet files are immutable (a new file gets a new name): their footers can be cached
-    // across queries, which saves re-reading and re-parsing every footer on every query
-    // (~5 ms a file here). GLOBAL: a plain SET holds only for the connection it runs on, and
+    // across queries, which saves re-reading and re-parsing every footer on every query.
+    // GLOBAL: a plain SET holds only for the connection it runs on, and
     // every query gets a fresh connection.
     await handle.connection.run("SET GLOBAL parquet_metadata_cache = true");
     return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, opts.duckdbConfig, opts.maxSamples ?? 50_000_000);

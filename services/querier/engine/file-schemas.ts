@@ -1,7 +1,8 @@
 /**
  * Each Parquet file's columns, read once per process from its footer (footer-cache.ts). Used
- * to tell which files carry the dedicated attribute columns, and which files share one schema — a scan over files of one schema needs no
- * `union_by_name`, whose binding opens every file again on every query (~1 ms a file).
+ * to tell which files carry the dedicated attribute columns, and which files share one
+ * schema — a scan over files of one schema needs no `union_by_name`, whose binding opens
+ * every file again on every query.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";

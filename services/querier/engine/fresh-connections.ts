@@ -1,7 +1,6 @@
 /**
  * Every built-in query runs on a connection of its own, so its temp views and tables are
- * private and vanish with it. Opening one costs ~0.7 ms and closing one ~0.1 ms, both on
- * every query's path: here a used connection is closed, and the next one opened, after the
+ * private and vanish with it. Opening and closing one are both on every query's path: here a used connection is closed, and the next one opened, after the
  * query's answer has left. Connections are never reused.
  */
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";

@@ -1,8 +1,8 @@
 /**
  * The writers' live rows as a query reads them: read in place from the Arrow batches by a
- * table function (shared/duckdb scanArrow), not copied into a DuckDB table first — a copy
- * cost ~1 s per 200k spans on every query, while the scan costs ~65 ms per statement that
- * reads them.
+ * table function (shared/duckdb scanArrow), not copied into a DuckDB table first: the copy
+ * cost far more on every query than the scan costs per statement that reads them
+ * (bench/query-live.ts).
  *
  * What a view needs beyond the table's columns is added to each batch once and kept with it
  * (the querier keeps the batches of a writer's buffer between queries: live-cache.ts):

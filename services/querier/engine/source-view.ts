@@ -61,7 +61,7 @@ export async function createSourceView(
   sources: QuerySources,
   options: SourceViewOptions = {},
 ): Promise<string | null> {
-  // Without live rows there is no table to create (~1–2 ms), unless nothing else would give
+  // Without live rows there is no table to create (each costs time), unless nothing else would give
   // the view its columns.
   const shape = { dedicated: options.dedicated === true, needed: sources.files.length === 0 };
   const live = await createLiveTable(connection, table, liveTableOf(viewName), sources.live, shape);

@@ -9,8 +9,8 @@
  *    DuckDB rewrites into a SELECT before preparing) and by the prepared statement's type, so
  *    ATTACH / COPY / SET / PRAGMA / INSTALL / LOAD / CREATE / INSERT never run;
  * 4. rows capped, time capped (the connection is interrupted).
- * A separate instance per query costs ~10–15 ms and makes the locked configuration and the
- * views die with the query.
+ * A separate instance per query costs an instance's start-up, and makes the locked
+ * configuration and the views die with the query.
  */
 import { StatementType } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";

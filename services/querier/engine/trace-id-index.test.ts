@@ -87,7 +87,7 @@ describe("trace-id index", () => {
     expect(await index.filesHolding(db.connection, files, [wanted])).toEqual([files[3]!]);
   });
 
-  test("past its size bound it starts over and still answers right", async () => {
+  test("past its size bound it evicts the least recently used files and still answers right", async () => {
     const index = new TraceIdIndex(120);
     for (let round = 0; round < 2; round++) {
       for (let f = 0; f < files.length; f++) {

@@ -9,29 +9,33 @@
  * 64-bit Jaeger / Zipkin ids arrive left-padded with zeros; W3C ids are random throughout.
  *
  * A file with a trace id that is not hex (the acceptor always writes 32 hex digits) is not
- * indexed and always read. Memory is bounded: past `maxIds` ids the index starts over. One
+ * indexed and always read. Memory is bounded: past `maxIds` ids the least recently used
+ * files' lists go (lru-cache, sized by ids), so the files queries keep touching stay. One
  * call indexes at most `maxBuildPerCall` new files (the rest are read unpruned this time), so
  * a first query over a long range does not pay for indexing all of it at once.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { LRUCache } from "lru-cache";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
 
-/** 8 bytes each: 16M ids ≈ 128 MiB, about 450M spans' worth at the bench's 27 spans a trace. */
+/** 8 bytes each: 16M ids ≈ 128 MiB. */
 const DEFAULT_MAX_IDS = 16_000_000;
-/** About 20–40 ms of trace_id column reading per 200k-span file. */
+/** Each costs a read of a file's trace_id column. */
 const DEFAULT_MAX_BUILD_PER_CALL = 64;
 
 /** Sorted id keys of one file; null when the file cannot be indexed (always read). */
 type Entry = BigUint64Array | null;
 
 export class TraceIdIndex {
-  private readonly entries = new Map<string, Entry>();
-  private ids = 0;
+  /** Boxed: lru-cache stores no null. Each file counts its ids (at least 1) against `maxIds`. */
+  private readonly entries: LRUCache<string, { entry: Entry }>;
 
   constructor(
-    private readonly maxIds = DEFAULT_MAX_IDS,
+    maxIds = DEFAULT_MAX_IDS,
     private readonly maxBuildPerCall = DEFAULT_MAX_BUILD_PER_CALL,
-  ) {}
+  ) {
+    this.entries = new LRUCache({ maxSize: maxIds, sizeCalculation: ({ entry }) => Math.max(1, entry?.length ?? 0) });
+  }
 
   /** The files (in the given order) that may hold at least one of `traceIds`. */
   async filesHolding(connection: DuckDBConnection, files: readonly string[], traceIds: readonly string[]): Promise<string[]> {
@@ -49,22 +53,18 @@ export class TraceIdIndex {
     const out = new Map<string, Entry>();
     const unknown: string[] = [];
     for (const f of new Set(files)) {
-      const entry = this.entries.get(f);
-      if (entry === undefined) unknown.push(f);
-      else out.set(f, entry);
+      const hit = this.entries.get(f);
+      if (hit === undefined) unknown.push(f);
+      else out.set(f, hit.entry);
     }
     if (unknown.length === 0) return out;
     const built = await readEntries(connection, unknown.slice(0, this.maxBuildPerCall));
-    const added = [...built.values()].reduce((n, e) => n + (e?.length ?? 0), 0);
-    if (this.ids + added > this.maxIds) {
-      this.entries.clear();
-      this.ids = 0;
-    }
+    // Evictions drop the least recently used lists, never this call's answers. A list larger
+    // than the whole bound is not kept (lru-cache refuses it) and is read again next time.
     for (const [f, entry] of built) {
-      this.entries.set(f, entry);
+      this.entries.set(f, { entry });
       out.set(f, entry);
     }
-    this.ids += added;
     // Files left for a later call: absent from `out`, so kept.
     return out;
   }

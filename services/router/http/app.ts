@@ -6,12 +6,14 @@
 import { Hono } from "hono";
 import type { Config } from "../../../shared/config/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
+import { LimitHits, TenantLimitsTable } from "../../../shared/limits/index.ts";
 import { MetricsRegistry } from "../../../shared/metrics/index.ts";
 import type { QueryBackend } from "./backend.ts";
 import type { RouterEnv } from "./env.ts";
 import { classifyError, errorResponse } from "./errors.ts";
 import { httpMetricsMiddleware } from "./http-metrics.ts";
 import { registerLokiRoutes } from "./loki.ts";
+import { QueryLimits } from "./query-limits.ts";
 import { registerOpsRoutes, registerTopologyRoute } from "./ops.ts";
 import type { RouteDeps } from "./route-deps.ts";
 import { createQueryRunner } from "./run-query.ts";
@@ -24,6 +26,7 @@ import { tenancyMiddleware } from "./tenancy.ts";
 export interface RouterHttpConfig {
   query: Pick<Config["query"], "timeout" | "max_result_rows">;
   auth: Pick<Config["auth"], "tokens">;
+  limits: Config["limits"];
 }
 
 /** The router waits this much past query.timeout for PromQL, so the querier's own timeout answer (503) arrives first. */
@@ -62,8 +65,10 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   });
   app.notFound((c) => errorResponse(404, `no route ${c.req.method} ${c.req.path}`));
 
+  const limits = new QueryLimits(new TenantLimitsTable(config.limits), new LimitHits(registry));
   const deps: RouteDeps = {
-    run: createQueryRunner(backend, config.query.timeout),
+    run: createQueryRunner(backend, config.query.timeout, limits),
+    limits,
     maxResultRows: config.query.max_result_rows,
     guard: tenancyMiddleware(config.auth.tokens, "query"),
   };
@@ -77,7 +82,7 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   const promqlTimeout = config.query.timeout;
   const { version: _tempoVersion, ...buildInfo } = { ...defaultBuildInfo(), ...options.buildInfo };
   registerPrometheusRoutes(app, {
-    run: createQueryRunner(backend, promqlTimeout + PROMQL_DEADLINE_MARGIN_MS),
+    run: createQueryRunner(backend, promqlTimeout + PROMQL_DEADLINE_MARGIN_MS, limits),
     guard: deps.guard,
     queryTimeoutMs: promqlTimeout,
     maxResultRows: config.query.max_result_rows,

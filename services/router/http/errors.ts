@@ -1,6 +1,6 @@
 /**
  * Every failure the query API reports is JSON `{ "error": "<what was wrong>", "status": N }`
- * (DESIGN §9). Handlers throw HttpError; everything else thrown below them (backend, Flight,
+ * (docs/architecture.md §3). Handlers throw HttpError; everything else thrown below them (backend, Flight,
  * tenancy) is classified here, and what cannot be classified is a 500.
  */
 import { FlightError, grpcToHttpStatus } from "../../../shared/flight/index.ts";

@@ -7,10 +7,11 @@ import { matchedRoutes } from "hono/route";
 import type { MetricsRegistry } from "../../../shared/metrics/index.ts";
 
 export function httpMetricsMiddleware(registry: MetricsRegistry): MiddlewareHandler {
-  const requests = registry.counter("signalbox_router_http_requests_total", "HTTP requests answered, by route, method and status");
+  const requests = registry.counter("signalbox_router_http_requests_total", "HTTP requests answered, by route, method and status", ["method", "route", "status"]);
   const latency = registry.histogram(
     "signalbox_router_http_request_duration_seconds",
     "HTTP request latency in seconds, by route and method",
+    ["method", "route"],
   );
   return async (c, next) => {
     const start = performance.now();

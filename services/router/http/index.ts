@@ -1,4 +1,4 @@
-/** The router's HTTP query API (DESIGN §9): build the app, hand it a QueryBackend. */
+/** The router's HTTP query API (docs/architecture.md §3, README.md here): build the app, hand it a QueryBackend. */
 export { createRouterApp } from "./app.ts";
 export type { RouterAppOptions, RouterHttpConfig } from "./app.ts";
 export { QueryBackendError } from "./backend.ts";

@@ -74,7 +74,9 @@ export function registerLokiRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void 
       { kind: "logs", org: orgId, bucket, ...timeRange(p, QUERY_RANGE_DEFAULT_SINCE_NS), query: p.query, limit: p.limit, direction: p.direction },
       c.req.raw.signal,
     );
-    return c.json({ status: "success", data: { resultType: "streams", result: streamsOf(table), stats: {} } });
+    const result = streamsOf(table);
+    deps.limits.checkSeries(orgId, result.length, "log streams");
+    return c.json({ status: "success", data: { resultType: "streams", result, stats: {} } });
   };
   app.get("/loki/api/v1/query_range", deps.guard, (c) => queryRange(c, queryParams(c)));
   // Loki also takes an x-www-form-urlencoded body (long queries); URL parameters fill gaps.

@@ -7,6 +7,7 @@ import type { Table } from "apache-arrow";
 import { parseTicket, type TicketInput } from "../../../shared/query/index.ts";
 import type { QueryBackend } from "./backend.ts";
 import { HttpError } from "./errors.ts";
+import type { QueryLimits } from "./query-limits.ts";
 
 /**
  * Runs a ticket. Route modules build `TicketInput`s from validated parameters; `parseTicket`
@@ -15,9 +16,10 @@ import { HttpError } from "./errors.ts";
  */
 export type RunQuery = (ticket: TicketInput, clientSignal?: AbortSignal) => Promise<Table>;
 
-export function createQueryRunner(backend: QueryBackend, timeoutMs: number): RunQuery {
+export function createQueryRunner(backend: QueryBackend, timeoutMs: number, limits: QueryLimits): RunQuery {
   return async (input, clientSignal) => {
     const ticket = parseTicket(input);
+    const release = limits.acquire(ticket.org);
     const deadline = Date.now() + timeoutMs;
     const controller = new AbortController();
     const timeout = new HttpError(504, `query did not finish within ${timeoutMs} ms (query.timeout)`);
@@ -37,6 +39,7 @@ export function createQueryRunner(backend: QueryBackend, timeoutMs: number): Run
       if (controller.signal.reason === timeout) throw timeout;
       throw err;
     } finally {
+      release();
       clearTimeout(timer);
       clientSignal?.removeEventListener("abort", onClientGone);
     }

@@ -1,6 +1,6 @@
 /**
  * The facts a Parquet file carries about itself in its footer key/value metadata, so an
- * empty catalog can be rebuilt from storage alone (DESIGN §4). Keys are `signalbox.*`;
+ * empty catalog can be rebuilt from storage alone (docs/architecture.md §6). Keys are `signalbox.*`;
  * values are strings (times as decimal ns, batch ids as a JSON array).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";

@@ -23,9 +23,9 @@ import { timeRange } from "./time-range.ts";
 /**
  * Rows per Parquet row group: the unit DuckDB prunes by min/max (and bloom filters) and must
  * decompress whole. Files are sorted by trace_id, so a trace lives in one row group per file,
- * and a query touching one trace pays for the whole row group's attribute JSON (~1 KB a
- * span): 4k rows make that ~2.5× cheaper than 20k (trace by id, a search's span sets, which
- * touch one row group per trace), at ~4% more bytes (measured on the query bench's spans).
+ * and a query touching one trace pays for the whole row group's attribute JSON: 4k rows make
+ * that much cheaper than 20k (trace by id, a search's span sets, which touch one row group
+ * per trace) for a few percent more bytes (measured on the query bench's spans).
  */
 export const ROW_GROUP_SIZE = 4_096;
 

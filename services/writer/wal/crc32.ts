@@ -1,6 +1,6 @@
 /**
  * CRC-32 (IEEE 802.3, the zlib/PNG polynomial) of the record payload. Bun ships a native
- * one (`Bun.hash.crc32`, ~4 GB/s here); the table version is the fallback for runtimes
+ * one (`Bun.hash.crc32`, far faster); the table version is the fallback for runtimes
  * without it and the reference the test checks the native one against.
  */
 const TABLE = (() => {

@@ -117,6 +117,7 @@ export class Evaluation {
     const series: StepSeries[] = [];
     let points = 0;
     for (const s of raw) {
+      this.checkAborted();
       const selected = selectInstant(s, refs, this.lookbackMs);
       if (!selected) continue;
       series.push(selected);
@@ -144,9 +145,12 @@ export class Evaluation {
     const innerStart = Math.ceil((min(ends) - e.rangeMs) / step) * step;
     const innerEnd = max(ends);
     const count = innerEnd >= innerStart ? Math.floor((innerEnd - innerStart) / step) + 1 : 0;
+    // The inner grid's steps count against the limit before anything is allocated for them.
+    this.hold(count);
     const times = new Float64Array(count);
     for (let i = 0; i < count; i++) times[i] = innerStart + i * step;
     const inner = count > 0 ? await this.eval(e.expr, { times }) : ({ kind: "vector", series: [] } as VectorValue);
+    this.release(count);
     const vector = inner.kind === "scalar" ? [{ labels: {}, values: inner.values, present: new Uint8Array(count).fill(1) }] : (inner as VectorValue).series;
     const series = vector.map((s) => {
       const n = presentCount(s);

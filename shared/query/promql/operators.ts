@@ -38,13 +38,10 @@ function comparison(op: BinaryOp): (l: number, r: number) => boolean {
   }
 }
 
+/** A comparison filters and keeps the left value; arithmetic computes a new one. */
 function elementOp(op: BinaryOp): ElementOp {
-  if (COMPARISON_OPS.includes(op)) {
-    const cmp = comparison(op);
-    return (l, r) => ({ value: l, keep: cmp(l, r) });
-  }
-  const f = arithmetic(op);
-  return (l, r) => ({ value: f(l, r), keep: true });
+  if (COMPARISON_OPS.includes(op)) return { value: (l) => l, keep: comparison(op) };
+  return { value: arithmetic(op) };
 }
 
 /** Prometheus drops the metric name for these operators (atan2 keeps it, as in 2.x). */
@@ -87,21 +84,21 @@ function vectorScalar(
   op: BinaryOp, vector: VectorValue, scalar: ScalarValue, swap: boolean, returnBool: boolean, dropsName: boolean, count: number,
 ): StepSeries[] {
   const f = elementOp(op);
-  const isComparison = COMPARISON_OPS.includes(op);
   const out: StepSeries[] = [];
   for (const s of vector.series) {
     const r = emptyStepSeries(dropsName ? dropName(s.labels) : s.labels, count);
     let any = false;
     for (let i = 0; i < count; i++) {
       if (!s.present[i]) continue;
-      const [l, rr] = swap ? [scalar.values[i], s.values[i]] : [s.values[i], scalar.values[i]];
-      let { value, keep } = f(l, rr);
-      if (isComparison && swap) value = rr;
-      if (returnBool) {
-        value = keep ? 1 : 0;
-        keep = true;
-      }
-      if (!keep) continue;
+      const element = s.values[i];
+      const l = swap ? scalar.values[i] : element;
+      const rr = swap ? element : scalar.values[i];
+      const keep = f.keep === undefined || f.keep(l, rr);
+      let value: number;
+      // A comparison keeps the vector's element, on whichever side it stands.
+      if (returnBool) value = keep ? 1 : 0;
+      else if (!keep) continue;
+      else value = f.keep ? element : f.value(l, rr);
       r.values[i] = value;
       r.present[i] = 1;
       any = true;

@@ -95,10 +95,21 @@ describe("evaluation", () => {
     expect(src.selects.map((s) => [s.startMs, s.endMs])).toEqual([[700_000, 1_960_000], [640_000, 1_900_000]]);
   });
 
+  test("the lookback delta decides how old a sample an instant selector still sees", async () => {
+    const at = 600_000 + 14_000;
+    expect(await evaluateInstant(source, "count(up)", at)).toMatchObject({ result: [{ value: [614, "2"] }] });
+    expect(await evaluateInstant(source, "count(up)", at, { lookbackDeltaMs: 10_000 })).toMatchObject({ result: [] });
+  });
+
   test("the sample limit fails the query with an execution error", async () => {
     const e = await errorOf(evaluateRange(source, "req_total", 0, 600_000, 15_000, { maxSamples: 50 }));
     expect(e.errorType).toBe("execution");
     expect(e.httpStatus).toBe(422);
+  });
+
+  test("a subquery whose grid alone passes the limit fails before it is built", async () => {
+    const e = await errorOf(evaluateInstant(source, "max_over_time(up[1y:1s])", 600_000, { maxSamples: 1_000_000 }));
+    expect(e.errorType).toBe("execution");
   });
 
   test("an aborted query answers timeout", async () => {
@@ -122,4 +133,27 @@ test("values print as Go's strconv 'f' -1", () => {
   expect([1e21, 1e-7, 0.1, -0, 123456789012345680000, Infinity, -Infinity, NaN, 1.5].map(formatValue)).toEqual([
     "1000000000000000000000", "0.0000001", "0.1", "-0", "123456789012345680000", "+Inf", "-Inf", "NaN", "1.5",
   ]);
+});
+
+describe("literals and templates", () => {
+  test("numbers and durations read as Prometheus 2.x reads them", async () => {
+    const { parseNumber, parseDuration } = await import("./literals.ts");
+    expect([parseNumber("0x3d"), parseNumber("010"), parseNumber(".5e1"), parseNumber("INF"), parseNumber("1_0")]).toEqual([61, 8, 5, Infinity, undefined]);
+    expect([parseDuration("1h30m"), parseDuration("1y"), parseDuration("90"), parseDuration("1m1h")]).toEqual([5_400_000, 31_536_000_000, undefined, undefined]);
+  });
+
+  test("strings unquote Go escapes; raw strings keep backslashes", async () => {
+    const { unquote } = await import("./literals.ts");
+    expect(unquote('"a\\tb\\u00e9\\x41"')).toEqual({ value: "a\tbéA" });
+    expect(unquote("`a\\d`")).toEqual({ value: "a\\d" });
+    expect(unquote('"open')).toEqual({ error: "unterminated quoted string" });
+  });
+
+  test("label_replace templates expand as Go's regexp.Expand", async () => {
+    const { expandTemplate } = await import("./template.ts");
+    const m = /^(?<host>[a-z]+):(\d+)$/.exec("web:8080")!;
+    expect(expandTemplate("$1-$2", m)).toBe("web-8080");
+    expect(expandTemplate("${host}x $hostx $$ $", m)).toBe("webx  $ $");
+    expect(expandTemplate("$1x", m)).toBe("");
+  });
 });

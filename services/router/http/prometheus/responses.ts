@@ -23,7 +23,7 @@ export function promErrorResponse(err: unknown): Response | undefined {
   if (known.status === 504) return promError("timeout", known.message, 503);
   if (known.status === 401) return promError("unauthorized", known.message, 401, known.headers);
   if (known.status === 403) return promError("forbidden", known.message, 403);
-  if (known.status === 503) return promError("unavailable", known.message, 503, known.headers);
+  if (known.status === 503 || known.status === 429) return promError("unavailable", known.message, known.status, known.headers);
   if (known.status < 500) return promError("bad_data", known.message, 400);
   return promError("internal", known.message, 500);
 }

@@ -1,0 +1,46 @@
+/**
+ * limits.max_concurrent_queries at the router: an org running its limit of queries gets 429
+ * with Retry-After for the next one (refused, not queued) while another org's queries run,
+ * and is admitted again once one of its queries has finished (or failed).
+ */
+import { expect, test } from "bun:test";
+import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
+
+const logs = () => tableOf({ labels: ["utf8", ['{"service_name":"api"}']], time_unix_nano: ["int64", [1_700_000_000_000_000_000n]], line: ["utf8", ["hi"]] });
+const QUERY = "/loki/api/v1/query_range?query=" + encodeURIComponent('{service_name="api"}');
+
+test("the org's next query past its limit is 429 with Retry-After; others run; a slot frees when a query ends", async () => {
+  const { app, backend } = createTestApp({ limits: { overrides: { busy: { max_concurrent_queries: 2 } } } });
+  const held: Array<() => void> = [];
+  backend.on("logs", (ticket) => (ticket.org === "busy" ? new Promise((resolve) => held.push(() => resolve(logs()))) : logs()));
+  const as = (org: string) => app.request(QUERY, { headers: { "X-Scope-OrgID": org } });
+
+  const running = [as("busy"), as("busy")];
+  while (held.length < 2) await Bun.sleep(1);
+
+  const refused = await as("busy");
+  expect(refused.status).toBe(429);
+  expect(refused.headers.get("retry-after")).toBe("1");
+  expect(((await refused.json()) as { error: string }).error).toContain("limits.max_concurrent_queries");
+  expect((await as("other")).status).toBe(200);
+
+  held.shift()!();
+  expect((await running[0]!).status).toBe(200);
+  const admitted = as("busy");
+  while (held.length < 2) await Bun.sleep(1);
+  for (const release of held) release();
+  expect((await admitted).status).toBe(200);
+  expect((await running[1]!).status).toBe(200);
+});
+
+test("a failed query gives its slot back", async () => {
+  const { app, backend } = createTestApp({ limits: { max_concurrent_queries: 1 } });
+  let fail = true;
+  backend.on("logs", () => {
+    if (fail) throw new Error("boom");
+    return logs();
+  });
+  expect((await app.request(QUERY)).status).toBe(500);
+  fail = false;
+  expect((await app.request(QUERY)).status).toBe(200);
+});
