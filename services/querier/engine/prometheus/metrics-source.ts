@@ -40,6 +40,12 @@ export class DuckDBMetricsSource implements SeriesSource {
     stopIfAborted(signal);
     const selected = identities.filter((id) => collector.selection(id).base !== null);
     const names = (ids: MetricIdentity[]) => [...new Set(ids.map((s) => s.name))].map(quoteLiteral).join(", ");
+    if (selected.length > 0) {
+      // Every row is at least one sample: a selection past the limit is refused before its rows are read into memory.
+      const where = [range, `metric_name IN (${names(selected)})`, ...prefilters(request.matchers)];
+      const counted = await this.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${this.view} WHERE ${where.join(" AND ")}`);
+      if ((counted.getRows()[0]?.[0] as number) > this.options.maxSamples) throw tooManySamples();
+    }
     const numbers = selected.filter((id) => NUMBER_TYPES.has(id.type));
     const distributions = selected.filter((id) => !NUMBER_TYPES.has(id.type));
     if (numbers.length > 0) {
