@@ -9,7 +9,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
 import type { TableName } from "../../shared/tables/index.ts";
 import {
-  decodeExport, encodeExportResponse, OtlpDecodeError, type AttributeLimits, type DecodedExport, type DecodeOptions, type OtlpFormat,
+  decodeExport, encodeExportResponse, OtlpDecodeError, timeWindowAround, type DecodedExport, type DecodeOptions, type OtlpFormat,
 } from "../../shared/otlp/index.ts";
 import { SnappyTooLargeError } from "../../shared/remote-write/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/index.ts";
@@ -91,6 +91,12 @@ export interface IngestPipelineOptions {
   resolveTenant: TenantResolver;
   stats: AcceptorStats;
   log: Logger;
+  /**
+   * How far record times may lie before / after the acceptor's clock (ms; 0 = only the
+   * int64 range bounds that side): `acceptor.max_time_age` / `acceptor.max_time_ahead`.
+   */
+  maxTimeAgeMs?: number;
+  maxTimeAheadMs?: number;
 }
 
 const TENANCY_STATUS = {
@@ -134,7 +140,8 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
       admit(options.limits, tenant.orgId, req.body.byteLength);
       const batchId = requestBatchId(tenant.orgId, tenant.bucket, signal, req.body);
       const attributeLimits = options.limits.attributeLimits(tenant.orgId);
-      const decoded = decode(req, batchId, attributeLimits);
+      const timeWindow = timeWindowAround(Date.now(), options.maxTimeAgeMs ?? 0, options.maxTimeAheadMs ?? 0, TIME_KEYS);
+      const decoded = decode(req, batchId, { ...ACCEPTOR_DECODE, attributeLimits, timeWindow });
       if (decoded instanceof IngestError) throw decoded;
       options.limits.recordAttributeRefusals(tenant.orgId, attributeLimits);
       stats.decoded(signal, req.body.byteLength, decoded.rejected);
@@ -169,12 +176,13 @@ export function createIngestPipeline(options: IngestPipelineOptions): IngestPipe
  */
 export const ACCEPTOR_DECODE: DecodeOptions = { wireForm: true, dedicated: true };
 
-function decode(req: IngestRequest, batchId: string, attributeLimits: AttributeLimits) {
+/** How rejections name the keys that set the window. */
+const TIME_KEYS = { age: "acceptor.max_time_age", ahead: "acceptor.max_time_ahead" };
+
+function decode(req: IngestRequest, batchId: string, options: DecodeOptions) {
   try {
     // The Flight wire form: the writers take it as it is, and it is a third smaller to send.
-    return req.decode
-      ? req.decode(req.body, batchId)
-      : decodeExport(req.signal, req.body, req.format, batchId, { ...ACCEPTOR_DECODE, attributeLimits });
+    return req.decode ? req.decode(req.body, batchId) : decodeExport(req.signal, req.body, req.format, batchId, options);
   } catch (err) {
     if (err instanceof OtlpDecodeError) {
       return new IngestError("invalid", GrpcStatus.INVALID_ARGUMENT, err.message, { cause: err });

@@ -55,7 +55,15 @@ export async function startAcceptor(options: AcceptorOptions): Promise<Acceptor>
     metrics: options.metrics && { registry: options.metrics, shareGauge: "signalbox_acceptor_ingest_share" },
     share: options.ingestShare ?? (() => 1),
   });
-  const pipeline = createIngestPipeline({ sink, stats, log, limits, resolveTenant: createTenantResolver(config.auth.tokens) });
+  const pipeline = createIngestPipeline({
+    sink,
+    stats,
+    log,
+    limits,
+    resolveTenant: createTenantResolver(config.auth.tokens),
+    maxTimeAgeMs: config.acceptor.max_time_age,
+    maxTimeAheadMs: config.acceptor.max_time_ahead,
+  });
 
   const grpcServer = createOtlpGrpcServer({ pipeline, maxBodyBytes, writeTimeoutMs });
   const grpcPort = await bindGrpc(grpcServer, host, config.acceptor.grpc_port);

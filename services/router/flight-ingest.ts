@@ -1,11 +1,12 @@
 /**
  * The router's Flight DoPut, for clients that already have Arrow: the batch is validated
- * against its table's schema and written through the same replicated write path as OTLP.
+ * against its table's schema and its times against what a file can record (as the acceptor
+ * validates OTLP), and written through the same replicated write path as OTLP.
  */
 import type { RecordBatch } from "apache-arrow";
 import { z } from "zod";
 import { FlightError, type FlightHandlers } from "../../shared/flight/index.ts";
-import { TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/tables/index.ts";
+import { storedTimeProblem, TABLE_NAMES, TABLE_SCHEMAS, type TableName } from "../../shared/tables/index.ts";
 import { IngestLimits, LimitExceededError } from "../../shared/limits/index.ts";
 import { WriteUnavailableError, type ReplicatedWriter } from "../../shared/writepath/index.ts";
 
@@ -53,6 +54,8 @@ export function routerIngestHandlers(deps: RouterIngestDeps): FlightHandlers {
           throw new FlightError("INVALID_ARGUMENT", `batch columns do not match table ${d.table}`);
         }
         const batchId = uniformBatchId(batch);
+        const timeProblem = storedTimeProblem(batch, d.table);
+        if (timeProblem) throw new FlightError("INVALID_ARGUMENT", `batch ${batchId} refused: ${timeProblem}`);
         const bytes = batch.data.byteLength;
         admit(deps.limits, d.org_id, bytes);
         try {

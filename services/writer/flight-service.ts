@@ -3,7 +3,7 @@
  * plain or in the wire form (shared/tables/wire-form.ts) —
  * only for a shard this writer holds at the sender's map epoch; DoGet serves the live
  * (unflushed) rows of one org/bucket/table; DoAction runs control actions (`flush`,
- * `health`, `shard-map`).
+ * `health`, `shard-map`, `sync`, `quarantine`).
  */
 import type { RecordBatch } from "apache-arrow";
 import { FlightError, receivedIpcOf, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
@@ -14,6 +14,7 @@ import { liveTicket, SHARD_MAP_ACTION, writeDescriptor, type ShardMapDocument, t
 import type { Flusher } from "./flusher.ts";
 import { liveAnswer } from "./live-answer.ts";
 import type { LiveBuffer } from "./live-buffer.ts";
+import type { Quarantine } from "./quarantine.ts";
 import type { ReplicaSync } from "./replica-sync.ts";
 import type { ShardOwnership } from "./shard-ownership.ts";
 import type { WriteAheadLog } from "./wal/index.ts";
@@ -22,6 +23,7 @@ export interface WriterServiceDeps {
   buffer: LiveBuffer;
   wal: WriteAheadLog;
   flusher: Flusher;
+  quarantine: Quarantine;
   log: Logger;
   metrics: MetricsRegistry;
   ownership: ShardOwnership;
@@ -47,7 +49,9 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       const batch = received[0]!;
       const problem = wireSchemaProblem(batch.schema, d.table);
       if (problem) throw new FlightError("INVALID_ARGUMENT", problem);
-      if (deps.buffer.has(d.org_id, d.bucket, d.table, d.batch_id) || deps.buffer.wasFlushed(d.batch_id)) {
+      // Already held, persisted, or quarantined (a replica's copy of a batch this writer set
+      // aside must not bring it back): durable either way.
+      if (deps.buffer.has(d.org_id, d.bucket, d.table, d.batch_id) || deps.buffer.wasFlushed(d.batch_id) || deps.quarantine.has(d.batch_id)) {
         return { batch_id: d.batch_id, durable: true, duplicate: true } satisfies WriteAck;
       }
       // The batch stays in the form it arrived in (usually the wire form, with dictionaries):
@@ -82,6 +86,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
             epoch: deps.ownership.epoch,
             replication_pending: deps.sync.pendingCopies,
             synced_epoch: deps.sync.syncedEpoch,
+            quarantined_batches: deps.quarantine.list().length,
           };
         case SHARD_MAP_ACTION: {
           const map = deps.ownership.current;
@@ -91,8 +96,10 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
           await deps.sync.runOnce();
           return { replication_pending: deps.sync.pendingCopies, live_batches: deps.buffer.batches };
         }
+        case "quarantine":
+          return { dir: deps.quarantine.dir, batches: deps.quarantine.list() };
         default:
-          throw new FlightError("INVALID_ARGUMENT", `unknown action ${JSON.stringify(type)} (flush, health, shard-map, sync)`);
+          throw new FlightError("INVALID_ARGUMENT", `unknown action ${JSON.stringify(type)} (flush, health, shard-map, sync, quarantine)`);
       }
     },
 
@@ -101,6 +108,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       { type: "health", description: "liveness, live-buffer size, map epoch, copies owed to replicas" },
       { type: SHARD_MAP_ACTION, description: "the shard map this writer routes by ({epoch, shards})" },
       { type: "sync", description: "release persisted replica batches and copy owed ones now" },
+      { type: "quarantine", description: "batches set aside because no Parquet file can hold them (id, org, table, reason, Arrow file)" },
     ],
   };
 }

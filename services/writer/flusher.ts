@@ -3,16 +3,24 @@
  * (org, bucket, table) per flush, recorded in the manifest, and only then dropped from the
  * live buffer and released from the WAL — so at every moment a row is in the WAL, the live
  * buffer or a recorded file (queries dedupe the overlap by batch id).
+ *
+ * One group's trouble is its own: a batch no file can hold (a time past int64, which only a
+ * Flight client bypassing the acceptor can send) is quarantined (quarantine.ts) before the
+ * write; any other failure leaves the group buffered and retries it after a growing pause,
+ * while every other group keeps flushing. A group that keeps failing is then flushed batch
+ * by batch, and a batch that fails alone while its siblings flush is quarantined too.
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { CatalogRepository, DataFile } from "../../shared/catalog/index.ts";
+import { CatalogError, type CatalogRepository, type DataFile } from "../../shared/catalog/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
+import { storedTimeProblem } from "../../shared/tables/index.ts";
 import { parquetPath, type BlobStore } from "../../shared/storage/index.ts";
 import type { LiveBuffer, LiveEntry } from "./live-buffer.ts";
 import { footerMetadata, writeParquet } from "./parquet/index.ts";
+import type { Quarantine } from "./quarantine.ts";
 import type { WriteAheadLog } from "./wal/index.ts";
 
 export interface FlusherDeps {
@@ -34,7 +42,23 @@ export interface FlusherDeps {
   maxBufferBytes?: number;
   /** Only the primary of a shard flushes it; replicas keep their copies until it is persisted. */
   isPrimary: (shardId: number) => boolean;
+  quarantine: Quarantine;
 }
+
+/** A group whose last flushes failed: not tried again before `until` (epoch ms). */
+interface GroupBackoff {
+  failures: number;
+  until: number;
+}
+
+/** The longest pause between two tries of a failing group. */
+export const MAX_FLUSH_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Failed tries of a group after which its batches are flushed one by one: a batch that
+ * still fails while others of its group flush is the one at fault, and is quarantined.
+ */
+export const ISOLATE_AFTER_FAILURES = 3;
 
 /** 64 MiB of received batches per flush; DuckDB's flush of them peaks at several times that. */
 export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
@@ -47,11 +71,15 @@ export class Flusher {
   private readonly flushSeconds;
   private readonly flushedRows;
   private readonly flushedBytes;
+  private readonly groupFailures;
+  private readonly backoff = new Map<string, GroupBackoff>();
 
   constructor(private readonly deps: FlusherDeps) {
     this.flushSeconds = deps.metrics.histogram("signalbox_writer_flush_seconds", "time to write one Parquet file and record it", ["table"]);
     this.flushedRows = deps.metrics.counter("signalbox_writer_flushed_rows_total", "rows written to Parquet", ["table"]);
     this.flushedBytes = deps.metrics.counter("signalbox_writer_flushed_bytes_total", "Parquet bytes written (file sizes)", ["table"]);
+    this.groupFailures = deps.metrics.counter("signalbox_writer_flush_failures_total", "failed flushes of one (org, bucket, table) group", ["table"]);
+    deps.metrics.gauge("signalbox_writer_flush_backoff_groups", "groups waiting to retry a failed flush", [], () => [[undefined, this.backoff.size]]);
   }
 
   start(): void {
@@ -86,10 +114,34 @@ export class Flusher {
 
   private async flushAll(reason: string): Promise<DataFile[]> {
     const files: DataFile[] = [];
+    // An operator's flush (action) or a shutdown tries every group now; timed and
+    // buffer-full flushes leave failing groups to their pause.
+    const honourBackoff = reason === "interval" || reason === "buffer_full";
+    const now = Date.now();
     for (const group of this.deps.buffer.groups()) {
-      if (!this.deps.isPrimary(group[0]!.shardId)) continue;
-      const missing = await this.dropPersisted(group);
-      if (missing.length > 0) files.push(await this.flushGroup(missing));
+      const first = group[0]!;
+      if (!this.deps.isPrimary(first.shardId)) continue;
+      const key = groupKey(first);
+      const backoff = this.backoff.get(key);
+      if (honourBackoff && backoff && now < backoff.until) continue;
+      try {
+        const missing = await this.dropPersisted(group);
+        const storable = await this.quarantineUnstorable(missing);
+        if (storable.length > 1 && (backoff?.failures ?? 0) >= ISOLATE_AFTER_FAILURES) files.push(...(await this.flushOneByOne(storable)));
+        else if (storable.length > 0) files.push(await this.flushGroup(storable));
+        if (backoff) {
+          this.backoff.delete(key);
+          this.deps.log.info("flush.group_recovered", { org: first.orgId, bucket: first.bucket, table: first.table, failures: backoff.failures });
+        }
+      } catch (err) {
+        const failures = (backoff?.failures ?? 0) + 1;
+        const pauseMs = Math.min(this.deps.intervalMs * 2 ** (failures - 1), MAX_FLUSH_BACKOFF_MS);
+        this.backoff.set(key, { failures, until: Date.now() + pauseMs });
+        this.groupFailures.inc({ table: first.table });
+        this.deps.log.error("flush.group_failed", {
+          org: first.orgId, bucket: first.bucket, table: first.table, batches: group.length, failures, retry_in_ms: pauseMs, err,
+        });
+      }
     }
     if (files.length > 0) {
       this.deps.log.info("flush.done", { reason, files: files.length, rows: files.reduce((n, f) => n + f.rows, 0) });
@@ -108,6 +160,47 @@ export class Flusher {
     await this.deps.wal.release(persisted);
     this.deps.log.info("flush.skipped_persisted", { batches: persisted.size });
     return group.filter((e) => !persisted.has(e.batchId));
+  }
+
+  /** Sets aside the batches whose times no file can record. Returns the others. */
+  private async quarantineUnstorable(entries: LiveEntry[]): Promise<LiveEntry[]> {
+    const storable: LiveEntry[] = [];
+    for (const entry of entries) {
+      const problem = storedTimeProblem(entry.stored, entry.table);
+      if (problem === undefined) storable.push(entry);
+      else await this.setAside(entry, problem);
+    }
+    return storable;
+  }
+
+  /**
+   * One file per batch, for a group whose flushes keep failing. If none flushes the trouble
+   * is not a batch's (storage, catalog): the first error is thrown and the group waits again.
+   * Otherwise the batches that failed alone are quarantined.
+   */
+  private async flushOneByOne(entries: LiveEntry[]): Promise<DataFile[]> {
+    const files: DataFile[] = [];
+    const failed: Array<{ entry: LiveEntry; err: unknown }> = [];
+    for (const entry of entries) {
+      try {
+        files.push(await this.flushGroup([entry]));
+      } catch (err) {
+        failed.push({ entry, err });
+      }
+    }
+    if (files.length === 0) throw failed[0]!.err;
+    for (const { entry, err } of failed) {
+      const message = err instanceof Error ? err.message : String(err);
+      await this.setAside(entry, `its flush failed alone while ${files.length} other batches of its group flushed: ${message}`);
+    }
+    return files;
+  }
+
+  /** Quarantined first (durable there), then dropped from the buffer and released from the WAL. */
+  private async setAside(entry: LiveEntry, reason: string): Promise<void> {
+    await this.deps.quarantine.add(entry, reason);
+    this.deps.buffer.remove([entry]);
+    await this.deps.wal.release([entry.batchId]);
   }
 
   private async flushGroup(entries: LiveEntry[]): Promise<DataFile> {
@@ -142,7 +235,12 @@ export class Flusher {
       batchIds,
       createdAt: Date.now(),
     };
-    await this.deps.catalog.addDataFile(file);
+    await this.deps.catalog.addDataFile(file).catch(async (err) => {
+      // Refused outright (nothing recorded): the file would be an orphan. Any other failure
+      // may have recorded it; then it stays, and a restart's manifest rebuild adopts it.
+      if (err instanceof CatalogError && err.code === "invalid_argument") await this.deps.store.remove(key);
+      throw err;
+    });
     this.deps.buffer.remove(entries);
     await this.deps.wal.release(batchIds);
     this.flushSeconds.since(started, { table: first.table });
@@ -151,3 +249,5 @@ export class Flusher {
     return file;
   }
 }
+
+const groupKey = (e: LiveEntry) => `${e.orgId}\x00${e.bucket}\x00${e.table}`;

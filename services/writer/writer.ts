@@ -12,11 +12,14 @@ import { startOpsServer, startRoleDiscovery, VERSION, type RoleContext, type Run
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { writersByName } from "../../shared/sharding/index.ts";
 import { openBlobStore } from "../../shared/storage/index.ts";
+import { RetentionPolicy } from "../../shared/retention/index.ts";
+import { Compactor } from "./compaction/compactor.ts";
 import { Flusher } from "./flusher.ts";
 import { writerHandlers } from "./flight-service.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 import { rebuildManifest } from "./manifest-rebuild.ts";
 import { replayWal } from "./wal-replay.ts";
+import { Quarantine } from "./quarantine.ts";
 import { ReplicaSync } from "./replica-sync.ts";
 import { ShardOwnership } from "./shard-ownership.ts";
 import { WriteAheadLog } from "./wal/index.ts";
@@ -42,7 +45,8 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     onSync: (info) => fsyncSeconds.observe(info.durationMs / 1000),
   });
   const buffer = new LiveBuffer();
-  await replayWal({ wal, buffer, catalog, log });
+  const quarantine = await Quarantine.open(join(root, "quarantine", config.writer.name), log, metrics);
+  await replayWal({ wal, buffer, catalog, quarantine, log });
   metrics.gauge("signalbox_writer_live_rows", "rows acknowledged but not yet in Parquet", [], () => [[undefined, buffer.rows]]);
 
   // Map upkeep and replica sync run at the pace of discovery: they react to what it sees.
@@ -64,6 +68,21 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     maxBufferRows: config.writer.max_buffer_rows,
     maxBufferBytes: config.writer.max_buffer_bytes,
     isPrimary: (shardId) => ownership.isPrimary(shardId),
+    quarantine,
+  });
+
+  const compactor = await Compactor.open({
+    catalog, store, scratchDir, log, metrics,
+    retention: RetentionPolicy.fromConfig(config),
+    isPrimary: (shardId) => ownership.isPrimary(shardId),
+    options: {
+      intervalMs: config.compaction.interval,
+      targetFileBytes: config.compaction.target_file_bytes,
+      minFiles: config.compaction.min_files,
+      concurrency: config.compaction.concurrency,
+      memoryLimit: config.compaction.memory_limit,
+      deleteGraceMs: config.compaction.delete_grace,
+    },
   });
 
   const flight = await startFlightServer({
@@ -72,7 +91,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     secret: config.cluster.secret,
     log,
     metrics,
-    handlers: writerHandlers({ buffer, wal, flusher, log, metrics, ownership, sync }),
+    handlers: writerHandlers({ buffer, wal, flusher, quarantine, log, metrics, ownership, sync }),
   });
   const ops = startOpsServer({
     host: config.server.host,
@@ -91,6 +110,8 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   resolver = discovery.resolver;
   await ownership.start(discovery.resolver);
   sync.start();
+  // After the shard map is known: a writer compacts only the shards it is primary of.
+  compactor.start();
   ready = true;
   const own = ownership.current?.countsByWriter()[config.writer.name];
   log.info("writer.started", {
@@ -112,6 +133,8 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
       ownership.stop();
       await sync.stop();
       await discovery.stop();
+      // After leaving discovery; a merge under way is interrupted (its output is only an orphan).
+      await compactor.stop();
       await flight.close(config.shutdown_timeout);
       await flusher.stop();
       pool.closeAll();

@@ -1,7 +1,7 @@
 /** DuckDB for every role: open it without downloads, and load or scan Arrow batches fast. */
 export { openDuckDB, type DuckDBHandle, type OpenDuckDBOptions } from "./open.ts";
 export { appendArrow, type AppendArrowOptions } from "./append-arrow.ts";
-export { SchemaMismatchError } from "./errors.ts";
+export { NulInSqlTextError, SchemaMismatchError } from "./errors.ts";
 export { NullInNotNullColumnError } from "./column-copy.ts";
 export { identityRowOrder, sortRowOrder, type RowOrder } from "./row-order.ts";
 export { isDirectlyScannable, scanArrow, type ScanArrowOptions } from "./arrow-scan.ts";

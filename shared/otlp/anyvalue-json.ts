@@ -8,6 +8,7 @@
  */
 import { ByteSink } from "./byte-sink.ts";
 import { bytesToBase64 } from "./hex.ts";
+import { MAX_ANYVALUE_DEPTH } from "./limits.ts";
 import { int64ToDecimal, type WireReader } from "./wire-reader.ts";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -40,8 +41,13 @@ const ARRAY = (5 << 3) | 2;
 const KVLIST = (6 << 3) | 2;
 const BYTES = (7 << 3) | 2;
 
-/** Writes the AnyValue whose body is r.buf[r.pos, end). */
-export function writeAnyValue(r: WireReader, end: number, out: ByteSink): void {
+/**
+ * Writes the AnyValue whose body is r.buf[r.pos, end). `depth` is its nesting level (1 for
+ * an attribute's or a body's value); past MAX_ANYVALUE_DEPTH the whole request is refused,
+ * at the same depth whatever the stack has left.
+ */
+export function writeAnyValue(r: WireReader, end: number, out: ByteSink, depth = 1): void {
+  if (depth > MAX_ANYVALUE_DEPTH) r.fail(`value nested deeper than ${MAX_ANYVALUE_DEPTH} levels`);
   // Oneof: the last member on the wire wins, as in every protobuf decoder.
   let member = 0;
   let start = 0;
@@ -96,7 +102,7 @@ export function writeAnyValue(r: WireReader, end: number, out: ByteSink): void {
     case KVLIST:
       out.raw(member === ARRAY ? ARRAY_OPEN : KVLIST_OPEN);
       r.pos = start;
-      writeValues(r, stop, out, member === ARRAY ? writeAnyValue : writeKeyValue);
+      writeValues(r, stop, out, depth + 1, member === ARRAY ? writeAnyValue : writeNestedKeyValue);
       r.pos = end;
       out.raw(LIST_CLOSE);
       return;
@@ -111,7 +117,7 @@ export function writeAnyValue(r: WireReader, end: number, out: ByteSink): void {
 }
 
 /** The `values` (field 1) of an ArrayValue / KeyValueList, comma-separated. */
-function writeValues(r: WireReader, end: number, out: ByteSink, item: (r: WireReader, end: number, out: ByteSink) => void): void {
+function writeValues(r: WireReader, end: number, out: ByteSink, depth: number, item: (r: WireReader, end: number, out: ByteSink, depth: number) => void): void {
   let first = true;
   while (r.pos < end) {
     const tag = r.uint32();
@@ -119,7 +125,7 @@ function writeValues(r: WireReader, end: number, out: ByteSink, item: (r: WireRe
       const e = r.delimitedEnd();
       if (!first) out.byte(0x2c);
       first = false;
-      item(r, e, out);
+      item(r, e, out, depth);
     } else r.skip(tag & 7);
   }
   r.expectEnd(end);
@@ -135,11 +141,15 @@ export interface WrittenKeyValue {
   valueBytes: number;
 }
 
+function writeNestedKeyValue(r: WireReader, end: number, out: ByteSink, depth: number): void {
+  writeKeyValue(r, end, out, undefined, depth);
+}
+
 /**
  * Writes the KeyValue whose body is r.buf[r.pos, end). A missing value is `{}`. `written`,
- * when given, is told where its key and value JSON lie.
+ * when given, is told where its key and value JSON lie. `depth`: that of its value.
  */
-export function writeKeyValue(r: WireReader, end: number, out: ByteSink, written?: WrittenKeyValue): void {
+export function writeKeyValue(r: WireReader, end: number, out: ByteSink, written?: WrittenKeyValue, depth = 1): void {
   let keyStart = 0;
   let keyEnd = 0;
   let valueStart = -1;
@@ -164,7 +174,7 @@ export function writeKeyValue(r: WireReader, end: number, out: ByteSink, written
   if (valueStart < 0) out.raw(EMPTY_VALUE);
   else {
     r.pos = valueStart;
-    writeAnyValue(r, valueEnd, out);
+    writeAnyValue(r, valueEnd, out, depth);
     r.pos = end;
   }
   if (written) {

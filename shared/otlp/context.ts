@@ -3,6 +3,7 @@
  * ResourceX / ScopeX message, kept as UTF-8 bytes, and copied onto each of its rows.
  */
 import { KeyValueListText } from "./anyvalue-json.ts";
+import { int32CountProblem } from "./limits.ts";
 import { WIRE_LEN, WIRE_VARINT, type WireReader } from "./wire-reader.ts";
 
 export interface ResourceContext {
@@ -27,6 +28,14 @@ const EMPTY_LIST = encoder.encode("[]");
 export const EMPTY_RESOURCE: ResourceContext = { attributes: EMPTY_LIST, droppedAttributesCount: 0, schemaUrl: NO_BYTES, serviceName: NO_BYTES };
 
 export const EMPTY_SCOPE: ScopeContext = { name: NO_BYTES, version: NO_BYTES, attributes: EMPTY_LIST, droppedAttributesCount: 0, schemaUrl: NO_BYTES };
+
+/** Why the resource or scope makes its items unstorable (counts beyond their Int32 columns), or undefined. */
+export function contextProblem(res: ResourceContext, scope: ScopeContext): string | undefined {
+  return (
+    int32CountProblem("resource dropped_attributes_count", res.droppedAttributesCount) ??
+    int32CountProblem("scope dropped_attributes_count", scope.droppedAttributesCount)
+  );
+}
 
 /** Reads a Resource body (`end` exclusive). `schemaUrl` belongs to the enclosing message. */
 export function readResource(r: WireReader, end: number): ResourceContext {

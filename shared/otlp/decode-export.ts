@@ -6,13 +6,14 @@ import { decodeLogsProtobuf } from "./decode-logs.ts";
 import { decodeMetricsProtobuf } from "./decode-metrics.ts";
 import { decodeTracesProtobuf } from "./decode-traces.ts";
 import { OtlpDecodeError } from "./errors.ts";
+import { INT64_TIME_WINDOW, TimeCheck, type TimeWindow } from "./limits.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { exportRequestType } from "./proto.ts";
 import { TABLE_SCHEMAS, wireSchema, withDedicatedSchema, type TableName } from "../tables/index.ts";
 import type { AttributeLimits } from "./attribute-limits.ts";
 import type { DecodedExport, DecodedRows, OtlpFormat } from "./types.ts";
 
-const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema, limits?: AttributeLimits) => DecodedRows> = {
+const DECODERS: Record<TableName, (body: Uint8Array, batchId: string, schema: Schema, times: TimeCheck, limits?: AttributeLimits) => DecodedRows> = {
   traces: decodeTracesProtobuf,
   logs: decodeLogsProtobuf,
   metrics: decodeMetricsProtobuf,
@@ -36,6 +37,11 @@ export interface DecodeOptions {
    * attribute JSON again wherever they are needed (the writer's flush, the querier's live rows).
    */
   dedicated?: boolean;
+  /**
+   * Where the times of stored records must lie (limits.ts); records outside are rejected
+   * (partial success). Default: any non-negative int64, i.e. what the columns can hold.
+   */
+  timeWindow?: TimeWindow;
   /** Refuse records over these attribute limits (counted in partial success); none when absent. */
   attributeLimits?: AttributeLimits;
 }
@@ -43,13 +49,16 @@ export interface DecodeOptions {
 /**
  * Decodes an ExportTraceServiceRequest / ExportLogsServiceRequest /
  * ExportMetricsServiceRequest body. Throws OtlpDecodeError when the body is undecodable
- * (→ HTTP 400 / gRPC INVALID_ARGUMENT); invalid records are dropped and counted instead.
+ * (→ HTTP 400 / gRPC INVALID_ARGUMENT): malformed, integers outside their type's range in
+ * JSON, values nested too deep. Records that decode but cannot be stored (bad ids, times
+ * outside the window, counts beyond their column) are dropped and counted instead.
  */
 export function decodeExport(signal: TableName, body: Uint8Array, format: OtlpFormat, batchId: string, options: DecodeOptions = {}): DecodedExport {
   const wire = format === "json" ? jsonBodyToProtobuf(signal, body) : body;
   const table = options.wireForm ? wireSchema(signal) : TABLE_SCHEMAS[signal];
   const schema = options.dedicated && signal === "traces" ? withDedicatedSchema(table) : table;
-  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema, options.attributeLimits);
+  const times = new TimeCheck(options.timeWindow ?? INT64_TIME_WINDOW);
+  const { batch, accepted, rejected } = DECODERS[signal](wire, batchId, schema, times, options.attributeLimits);
   const rejectReason = rejected.message(UNIT[signal]);
   return rejectReason === undefined
     ? { batch, accepted, rejected: rejected.count }

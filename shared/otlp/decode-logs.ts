@@ -5,7 +5,8 @@ import { appendKeyValue, writeAnyValue, type WrittenKeyValue } from "./anyvalue-
 import type { AttributeLimits } from "./attribute-limits.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
-import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { contextProblem, forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { int32CountProblem, TimeCheck } from "./limits.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
 import { logsSchema } from "../tables/index.ts";
@@ -30,7 +31,8 @@ function writeIdHex(out: Utf8Column, buf: Uint8Array, start: number, end: number
   out.endRow();
 }
 
-export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Schema = logsSchema, limits?: AttributeLimits): DecodedRows {
+/** `times`: the window record times must lie in (limits.ts). */
+export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Schema = logsSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
   const c = {
     batch_id: new RepeatedUtf8Column(),
     time_unix_nano: new Int64Builder(),
@@ -84,7 +86,13 @@ export function decodeLogsProtobuf(body: Uint8Array, batchId: string, schema: Sc
         default: r.skip(tag & 7);
       }
     }
-    const problem = logIdProblem(t1 - t0, s1 - s0) ?? limits?.problem(nAttrs, largestValue);
+    const problem =
+      logIdProblem(t1 - t0, s1 - s0) ??
+      times.problem("time_unix_nano", timeLo, timeHi) ??
+      times.problem("observed_time_unix_nano", observedLo, observedHi) ??
+      int32CountProblem("dropped_attributes_count", droppedAttrs) ??
+      contextProblem(res, scope) ??
+      limits?.problem(nAttrs, largestValue);
     if (problem !== undefined) {
       c.attributes.pos = attrsMark;
       rejected.add(problem);

@@ -6,7 +6,8 @@ import { KeyValueListText } from "./anyvalue-json.ts";
 import type { AttributeLimits } from "./attribute-limits.ts";
 import { BoolBuilder, buildRecordBatch, Float64Builder, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
-import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { contextProblem, forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { int64CountProblem, TimeCheck } from "./limits.ts";
 import {
   readExponentialHistogramPoint,
   readHistogramPoint,
@@ -68,7 +69,8 @@ export function metricsColumnBuilders() {
   };
 }
 
-export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, limits?: AttributeLimits): DecodedRows {
+/** `times`: the window data point times must lie in (limits.ts). */
+export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
   const c = metricsColumnBuilders();
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
@@ -136,12 +138,14 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
       r.pos = points[i];
       const p = readPoint(r, points[i + 1]);
       r.expectEnd(points[i + 1]);
-      const problem = limits?.problem(p.attributeCount, p.largestAttributeValue);
-      if (problem !== undefined) {
-        rejected.add(problem);
-        continue;
-      }
-      pushPoint(m, p, res, scope);
+      const problem =
+        times.problem("start_time_unix_nano", p.startLo, p.startHi) ??
+        times.problem("time_unix_nano", p.timeLo, p.timeHi) ??
+        (p.hasCount ? int64CountProblem("count", p.countHi) : undefined) ??
+        contextProblem(res, scope) ??
+        limits?.problem(p.attributeCount, p.largestAttributeValue);
+      if (problem !== undefined) rejected.add(problem);
+      else pushPoint(m, p, res, scope);
     }
     r.pos = end;
   };

@@ -9,7 +9,8 @@ import type { ByteSink } from "./byte-sink.ts";
 import { buildRecordBatch, Int32Builder, Int64Builder, RepeatedUtf8Column, Utf8Column } from "./columns.ts";
 import { contextColumns, pushContext } from "./context-columns.ts";
 import { DedicatedValues, hasDedicatedColumns, tracesSchema } from "../tables/index.ts";
-import { forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { contextProblem, forEachItem, type ResourceContext, type ScopeContext } from "./context.ts";
+import { int32CountProblem, TimeCheck } from "./limits.ts";
 import { Rejections } from "./rejections.ts";
 import type { Schema } from "apache-arrow";
 import type { DecodedRows } from "./types.ts";
@@ -61,8 +62,9 @@ function newColumns(textBytes: number) {
 /**
  * `schema`: the table's, its wire form, or either with the dedicated attribute columns
  * (withDedicatedSchema), which are then filled from each span's attributes as they are written.
+ * `times`: the window span and event times must lie in (limits.ts).
  */
-export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: Schema = tracesSchema, limits?: AttributeLimits): DecodedRows {
+export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: Schema = tracesSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
   const c = newColumns(body.length * 2 + 4096);
   const dedicated = hasDedicatedColumns(schema) ? new DedicatedValues() : undefined;
   const written: WrittenKeyValue = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, valueBytes: 0 };
@@ -87,6 +89,7 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
     c.events.byte(0x5b);
     c.links.byte(0x5b);
     let nAttrs = 0, nEvents = 0, nLinks = 0;
+    let eventProblem: string | undefined;
     let largestValue = 0;
     dedicated?.beginRow();
     while (r.pos < end) {
@@ -110,7 +113,7 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
         case (11 << 3) | WIRE_LEN: {
           const e = r.delimitedEnd();
           if (nEvents++ > 0) c.events.byte(0x2c);
-          writeEvent(r, e, c.events);
+          eventProblem ??= writeEvent(r, e, c.events, times);
           break;
         }
         case (12 << 3) | WIRE_VARINT: droppedEvents = r.uint32(); break;
@@ -135,7 +138,16 @@ export function decodeTracesProtobuf(body: Uint8Array, batchId: string, schema: 
         default: r.skip(tag & 7);
       }
     }
-    const problem = spanIdProblem(buf, t0, t1, s0, s1, p0, p1) ?? limits?.problem(nAttrs, largestValue);
+    const problem =
+      spanIdProblem(buf, t0, t1, s0, s1, p0, p1) ??
+      times.problem("start_time_unix_nano", startLo, startHi) ??
+      times.problem("end_time_unix_nano", endLo, endHi) ??
+      eventProblem ??
+      int32CountProblem("dropped_attributes_count", droppedAttrs) ??
+      int32CountProblem("dropped_events_count", droppedEvents) ??
+      int32CountProblem("dropped_links_count", droppedLinks) ??
+      contextProblem(res, scope) ??
+      limits?.problem(nAttrs, largestValue);
     if (problem !== undefined) {
       c.attributes.pos = attrsMark;
       c.events.pos = eventsMark;
@@ -188,8 +200,11 @@ const EVENT_NAME = utf8('","name":');
 const ATTRIBUTES_OPEN = utf8(',"attributes":[');
 const DROPPED = utf8(',"droppedAttributesCount":');
 
-/** Span.Event → `{"timeUnixNano":"…","name":"…","attributes":[…](,"droppedAttributesCount":n)}`. */
-function writeEvent(r: WireReader, end: number, out: ByteSink): void {
+/**
+ * Span.Event → `{"timeUnixNano":"…","name":"…","attributes":[…](,"droppedAttributesCount":n)}`.
+ * Returns why its time is unacceptable (the span is then rejected), or undefined.
+ */
+function writeEvent(r: WireReader, end: number, out: ByteSink, times: TimeCheck): string | undefined {
   const start = r.pos;
   let timeLo = 0, timeHi = 0, nameStart = 0, nameEnd = 0, dropped = 0;
   while (r.pos < end) {
@@ -210,6 +225,7 @@ function writeEvent(r: WireReader, end: number, out: ByteSink): void {
     out.ascii(String(dropped));
   }
   out.byte(0x7d);
+  return times.problem("event time_unix_nano", timeLo, timeHi);
 }
 
 const LINK_TRACE = utf8('{"traceId":"');

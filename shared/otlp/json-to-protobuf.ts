@@ -12,6 +12,7 @@
 import protobuf from "protobufjs";
 import { OtlpDecodeError } from "./errors.ts";
 import { base64ToBytes, hexToBytes } from "./hex.ts";
+import { MAX_ANYVALUE_DEPTH } from "./limits.ts";
 
 /** Fields whose bytes are hex in OTLP/JSON (span, link, log record and exemplar ids). */
 const HEX_ID_FIELDS = new Set(["trace_id", "span_id", "parent_span_id"]);
@@ -45,14 +46,20 @@ function fieldsByJsonKey(type: protobuf.Type): Map<string, protobuf.Field> {
 /** Encodes `doc` (an OTLP/JSON value of message `type`) as protobuf. */
 export function otlpJsonToProtobuf(type: protobuf.Type, doc: unknown): Uint8Array<ArrayBuffer> {
   const w = protobuf.Writer.create();
-  writeMessage(w, type, doc, type.name);
+  writeMessage(w, type, doc, type.name, 0);
   // Backed by an ordinary ArrayBuffer (possibly a pooled Buffer slab), never a SharedArrayBuffer.
   return w.finish() as Uint8Array<ArrayBuffer>;
 }
 
-function writeMessage(w: protobuf.Writer, type: protobuf.Type, value: unknown, path: string): void {
+/**
+ * `anyValueDepth`: how many AnyValues enclose this message (AnyValue is the only recursive
+ * OTLP type), capped as the protobuf decoder caps it so both formats refuse the same depth.
+ */
+function writeMessage(w: protobuf.Writer, type: protobuf.Type, value: unknown, path: string, anyValueDepth: number): void {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new OtlpDecodeError(`${path}: expected a JSON object`);
+  const depth = type.name === "AnyValue" ? anyValueDepth + 1 : anyValueDepth;
+  if (depth > MAX_ANYVALUE_DEPTH) throw new OtlpDecodeError(`${path}: value nested deeper than ${MAX_ANYVALUE_DEPTH} levels`);
   const fields = fieldsByJsonKey(type);
   for (const key in value) {
     const field = fields.get(key);
@@ -67,17 +74,17 @@ function writeMessage(w: protobuf.Writer, type: protobuf.Type, value: unknown, p
         for (let i = 0; i < v.length; i++) writeScalar(w, field, v[i], `${p}[${i}]`);
         w.ldelim();
       } else {
-        for (let i = 0; i < v.length; i++) writeField(w, field, v[i], `${p}[${i}]`);
+        for (let i = 0; i < v.length; i++) writeField(w, field, v[i], `${p}[${i}]`, depth);
       }
-    } else writeField(w, field, v, p);
+    } else writeField(w, field, v, p, depth);
   }
 }
 
-function writeField(w: protobuf.Writer, field: protobuf.Field, v: unknown, path: string): void {
+function writeField(w: protobuf.Writer, field: protobuf.Field, v: unknown, path: string, anyValueDepth: number): void {
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
     w.uint32((field.id << 3) | 2).fork();
-    writeMessage(w, resolved, v, path);
+    writeMessage(w, resolved, v, path, anyValueDepth);
     w.ldelim();
     return;
   }
@@ -92,7 +99,7 @@ function writeField(w: protobuf.Writer, field: protobuf.Field, v: unknown, path:
 }
 
 function enumNumber(e: protobuf.Enum, v: unknown, path: string): number {
-  if (typeof v === "number" && Number.isInteger(v)) return v;
+  if (typeof v === "number" && Number.isInteger(v)) return toInt32(v, path, INT32);
   if (typeof v === "string" && e.values[v] !== undefined) return e.values[v];
   throw new OtlpDecodeError(`${path}: ${JSON.stringify(v)} is not a value of ${e.name}`);
 }
@@ -119,30 +126,34 @@ function writeScalar(w: protobuf.Writer, field: protobuf.Field, v: unknown, path
       w.float(toDouble(v, path));
       return;
     case "int32":
-      w.int32(toInt32(v, path));
+      w.int32(toInt32(v, path, INT32));
       return;
     case "sint32":
-      w.sint32(toInt32(v, path));
+      w.sint32(toInt32(v, path, INT32));
       return;
     case "sfixed32":
-      w.sfixed32(toInt32(v, path));
+      w.sfixed32(toInt32(v, path, INT32));
       return;
     case "uint32":
-      w.uint32(toInt32(v, path) >>> 0);
+      w.uint32(toInt32(v, path, UINT32));
       return;
     case "fixed32":
-      w.fixed32(toInt32(v, path) >>> 0);
+      w.fixed32(toInt32(v, path, UINT32));
       return;
     case "int64":
+      w.uint64(toLongBits(v, path, INT64));
+      return;
     case "uint64":
-      w.uint64(toLongBits(v, path));
+      w.uint64(toLongBits(v, path, UINT64));
       return;
     case "sint64":
-      w.sint64(toLongBits(v, path));
+      w.sint64(toLongBits(v, path, INT64));
       return;
     case "fixed64":
+      w.fixed64(toLongBits(v, path, UINT64));
+      return;
     case "sfixed64":
-      w.fixed64(toLongBits(v, path));
+      w.fixed64(toLongBits(v, path, INT64));
       return;
     default:
       throw new OtlpDecodeError(`${path}: unsupported field type ${field.type}`);
@@ -161,9 +172,26 @@ function toDouble(v: unknown, path: string): number {
   throw new OtlpDecodeError(`${path}: expected a number`);
 }
 
-function toInt32(v: unknown, path: string): number {
+/** An integer type's inclusive range and its name in error messages. */
+interface IntRange {
+  name: string;
+  min: bigint;
+  max: bigint;
+}
+const INT32: IntRange = { name: "int32", min: -(1n << 31n), max: (1n << 31n) - 1n };
+const UINT32: IntRange = { name: "uint32", min: 0n, max: (1n << 32n) - 1n };
+const INT64: IntRange = { name: "int64", min: -(1n << 63n), max: (1n << 63n) - 1n };
+const UINT64: IntRange = { name: "uint64", min: 0n, max: (1n << 64n) - 1n };
+
+/** Out-of-range integers are refused, never wrapped: `"-5"` is no uint64, `2^64 + 1` no 1. */
+function checkRange(n: bigint, range: IntRange, path: string): void {
+  if (n < range.min || n > range.max) throw new OtlpDecodeError(`${path}: ${n} is outside the ${range.name} range`);
+}
+
+function toInt32(v: unknown, path: string, range: IntRange): number {
   const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
   if (typeof n !== "number" || !Number.isInteger(n)) throw new OtlpDecodeError(`${path}: expected an integer`);
+  checkRange(BigInt(n), range, path);
   return n;
 }
 
@@ -174,7 +202,7 @@ type WriterLong = Parameters<protobuf.Writer["fixed64"]>[0];
  * int64 as decimal string or JSON number → `{low, high}` words. protobufjs' writers accept
  * any object with low/high (LongBits.from), which keeps all 64 bits without a Long library.
  */
-function toLongBits(v: unknown, path: string): WriterLong {
+function toLongBits(v: unknown, path: string, range: IntRange): WriterLong {
   let big: bigint;
   try {
     if (typeof v === "string" && /^-?\d+$/.test(v)) big = BigInt(v);
@@ -183,6 +211,7 @@ function toLongBits(v: unknown, path: string): WriterLong {
   } catch {
     throw new OtlpDecodeError(`${path}: expected a 64-bit integer (decimal string or number)`);
   }
+  checkRange(big, range, path);
   const u = BigInt.asUintN(64, big);
   return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 } as unknown as WriterLong;
 }

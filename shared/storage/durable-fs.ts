@@ -3,7 +3,7 @@
  * renamed into place, and the directory fsynced after a name appears or disappears (else
  * the rename itself can be lost on power failure).
  */
-import { open, rename, mkdir } from "node:fs/promises";
+import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 export async function fsyncFile(path: string): Promise<void> {
@@ -29,6 +29,18 @@ export async function durableRename(tmpPath: string, destPath: string): Promise<
   await fsyncFile(tmpPath);
   await rename(tmpPath, destPath);
   await fsyncDir(dirname(destPath));
+}
+
+/** Writes `data` at `path` all or nothing: a temp file beside it, fsynced, renamed into place. */
+export async function writeFileDurably(path: string, data: Uint8Array): Promise<void> {
+  const tmp = tempPathFor(path);
+  try {
+    await writeFile(tmp, data);
+    await durableRename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**

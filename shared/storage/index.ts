@@ -15,5 +15,5 @@ export {
   type FooterStub,
 } from "./s3-footer-stub.ts";
 export { InvalidStorageUrlError, openBlobStore, parseStorageUrl, type OpenBlobStoreOptions, type StorageLocation } from "./open-blob-store.ts";
-export { durableRename, ensureDirDurable, fsyncDir, fsyncFile, isTempName, tempPathFor } from "./durable-fs.ts";
+export { durableRename, ensureDirDurable, fsyncDir, fsyncFile, isTempName, tempPathFor, writeFileDurably } from "./durable-fs.ts";
 export { InvalidBlobKeyError, InvalidPathSegmentError, NotAParquetPathError } from "./errors.ts";

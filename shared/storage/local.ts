@@ -4,10 +4,10 @@
  * half-written file and an acknowledged write survives a crash. Temp leftovers of a crash
  * are named `.tmp-*` and are invisible to `list`.
  */
-import { copyFile, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { copyFile, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BlobNotFoundError, type BlobInfo, type BlobStore } from "./blob-store.ts";
-import { durableRename, ensureDirDurable, fsyncDir, isTempName, tempPathFor } from "./durable-fs.ts";
+import { durableRename, ensureDirDurable, fsyncDir, isTempName, tempPathFor, writeFileDurably } from "./durable-fs.ts";
 import { InvalidBlobKeyError } from "./errors.ts";
 
 export class LocalBlobStore implements BlobStore {
@@ -21,14 +21,7 @@ export class LocalBlobStore implements BlobStore {
   async put(key: string, data: Uint8Array): Promise<void> {
     const dest = this.localPath(key);
     await ensureDirDurable(dirname(dest));
-    const tmp = tempPathFor(dest);
-    try {
-      await writeFile(tmp, data);
-      await durableRename(tmp, dest);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileDurably(dest, data);
   }
 
   async putFile(key: string, localPath: string): Promise<void> {

@@ -2,6 +2,7 @@
  * DuckDB failures → QueryError. DuckDB names its error class at the start of the message
  * ("Binder Error: ..."), which is the only structured signal the node API exposes.
  */
+import { NulInSqlTextError } from "../../../shared/duckdb/index.ts";
 import { QueryError } from "../../../shared/query/index.ts";
 
 export interface ErrorContext {
@@ -25,6 +26,7 @@ const USER_ERROR_CLASSES = [
 
 export function toQueryError(err: unknown, ctx: ErrorContext): QueryError {
   if (err instanceof QueryError) return err;
+  if (err instanceof NulInSqlTextError) return QueryError.invalid(err.message, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
   if (ctx.timedOut || /^INTERRUPT Error/i.test(message)) {
     return new QueryError("DEADLINE_EXCEEDED", `query exceeded its time limit of ${ctx.timeoutMs} ms`, { cause: err });

@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "apache-arrow";
-import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { NulInSqlTextError, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import {
   logsResultSchema, PROMETHEUS_TICKET_KINDS, QueryError, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket,
@@ -90,7 +90,10 @@ export class QueryEngine {
       });
       return table;
     } catch (err) {
-      const qe = err instanceof QueryError ? err : new QueryError("INTERNAL", `query failed: ${(err as Error).message}`, { cause: err });
+      const qe =
+        err instanceof QueryError ? err
+        : err instanceof NulInSqlTextError ? QueryError.invalid(err.message, { cause: err })
+        : new QueryError("INTERNAL", `query failed: ${(err as Error).message}`, { cause: err });
       this.log.warn("query.failed", { kind: ticket.kind, org: ticket.org, code: qe.code, error: qe.message });
       throw qe;
     }
@@ -127,10 +130,10 @@ export class QueryEngine {
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
         const search = ticket.kind === "search";
-        const { files, live } = tableSources;
+        const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated: search, needed: files.length === 0 }, async (liveSource) => {
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search });
-          return this.runBuiltIn(connection, ticket, files, liveSource);
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search, notBeforeNs });
+          return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs);
         });
       });
     } finally {
@@ -143,10 +146,11 @@ export class QueryEngine {
     ticket: Exclude<Ticket, { kind: "sql" }>,
     files: readonly string[],
     liveSource: string | null,
+    notBeforeNs: bigint | undefined,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds), this.maxRows);
+    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
     const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);

@@ -1,3 +1,4 @@
 export type { LabelMatcher, LineFilter, LineFilterOp, LogQuery, MatcherOp } from "./ast.ts";
 export { parseLogQL } from "./parser.ts";
 export { LogQLError } from "./errors.ts";
+export { EMPTY_COMPATIBLE_SELECTOR, requireNarrowingMatcher } from "./selector-rule.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { LogQLError, parseLogQL } from "./index.ts";
+import { EMPTY_COMPATIBLE_SELECTOR, LogQLError, parseLogQL, requireNarrowingMatcher } from "./index.ts";
 
 function errorOf(q: string): LogQLError {
   try {
@@ -47,4 +47,17 @@ describe("LogQL parser", () => {
     expect(errorOf('{a="b}').message).toContain("closing");
     expect(errorOf('{a="b"} |').status).toBe(400);
   });
+});
+
+describe("Loki's selector rule", () => {
+  const refused = (q: string) => {
+    try {
+      requireNarrowingMatcher(parseLogQL(q).matchers);
+      return false;
+    } catch (err) {
+      return (err as Error).message === EMPTY_COMPATIBLE_SELECTOR;
+    }
+  };
+  test.each(["{}", '{a!="x"}', '{a!~"x|y"}', '{a=~".*"}', '{a=""}', '{a=~"x?"}', '{a!=""}'])("refuses %s", (q) => expect(refused(q)).toBe(true));
+  test.each(['{a="x"}', '{a=~".+"}', '{a=~"x|y", b!="z"}', '{a="", b=~"v"}'])("takes %s", (q) => expect(refused(q)).toBe(false));
 });

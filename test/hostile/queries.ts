@@ -1,0 +1,99 @@
+/**
+ * Hostile query texts per query language: seed queries mutated character by character
+ * (NUL, quotes, braces, escapes, unicode), token soups and very long texts, each sent the
+ * way a client would. To add a language (PromQL, when `/api/v1/query` lands), append an
+ * entry to QUERY_LANGUAGES: its seeds and how one text becomes a request.
+ */
+import { HOSTILE_TEXTS, Random } from "./random.ts";
+
+export interface QueryLanguage {
+  name: string;
+  seeds: readonly string[];
+  /** Tokens a mutation may splice in. */
+  tokens: readonly string[];
+  /** How many texts a run sends (SQL opens a DuckDB per query: fewer). */
+  count: number;
+  /** The HTTP request carrying `text` (path relative to the router, and init); URLs carry UTF-8, so lone surrogates become U+FFFD. */
+  request(text: string): { path: string; init?: RequestInit };
+}
+
+const get = (path: string) => ({ path });
+
+export const QUERY_LANGUAGES: readonly QueryLanguage[] = [
+  {
+    name: "TraceQL",
+    count: 100,
+    seeds: [
+      "{}",
+      '{ .service.name = "my.service" }',
+      '{ resource.service.name != "a" && span.http.status_code >= 500 }',
+      '{ name =~ "I.*" } || { duration > 1ms }',
+      "{ status = error } && { kind = server }",
+      '{ .a = 1.5 && .b = true && .c != nil }',
+    ],
+    tokens: ["{", "}", "(", ")", "&&", "||", "=~", "!~", ">=", ".", "resource.", "span.", "duration", "1ms", "nil", '"', "\\", "status", "~"],
+    request: (text) => get(`/api/search?q=${encodeURIComponent(text.toWellFormed())}&limit=5`),
+  },
+  {
+    name: "Tempo tags",
+    count: 60,
+    seeds: ["service.name=my.service", "http.status_code=500 name=x", "a=b"],
+    tokens: ["=", " ", '"', "%", ".", "service.name", "\u0000"],
+    request: (text) => get(`/api/search?tags=${encodeURIComponent(text.toWellFormed())}&limit=5`),
+  },
+  {
+    name: "Tempo tag name",
+    count: 60,
+    seeds: ["service.name", ".service.name", "resource.service.name", "span.http.method"],
+    tokens: [".", "/", "..", "%2F", "\u0000", '"', "'"],
+    request: (text) => get(`/api/v2/search/tag/${encodeURIComponent(text.toWellFormed())}/values`),
+  },
+  {
+    name: "LogQL",
+    count: 150,
+    seeds: [
+      '{service_name="my.service"}',
+      '{service_name=~"my.+"} |= "Example" != "x" |~ "rec\\\\w+"',
+      '{service_name="my.service", level!="debug"} !~ `a|b`',
+      '{service_name=~".+"}',
+    ],
+    tokens: ["{", "}", "=", "=~", "!=", "!~", "|=", "|~", '"', "`", ",", "\\", "| json", "[5m]", "rate("],
+    request: (text) => get(`/loki/api/v1/query_range?query=${encodeURIComponent(text.toWellFormed())}&limit=5`),
+  },
+  {
+    name: "SQL",
+    count: 40,
+    seeds: [
+      "select count(*) from traces",
+      "select name, count(*) as n from traces group by 1 order by 2 desc limit 10",
+      "select body, attributes from logs where body like '%Example%' limit 5",
+      "select metric_name, avg(value_double) from metrics group by 1",
+      "select service_name, max(duration_nano) from traces where start_time_unix_nano > 0 group by all",
+    ],
+    tokens: ["'", '"', ";", "--", "/*", "(", ")", "select", "from", "where", "union all", "pragma", "attach", "copy", "read_parquet(", "*", "::", "$1"],
+    request: (text) => ({
+      path: "/api/v1/sql",
+      init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sql: text }) },
+    }),
+  },
+  // PromQL: the engine is in shared/query/promql; append its entry here (seeds, tokens, and a
+  // request to `/api/v1/query` or `/api/v1/query_range`) once the router serves those routes.
+];
+
+/** Text `i` of the run seeded `seed` for a language. */
+export function mutatedQuery(language: QueryLanguage, seed: number, i: number): string {
+  const rng = new Random(seed * 7_919 + i);
+  let text = rng.pick(language.seeds);
+  if (i % 10 === 0) return Array.from({ length: 1 + rng.int(30) }, () => rng.pick([...language.tokens, ...HOSTILE_TEXTS])).join(rng.pick(["", " "]));
+  if (i % 25 === 1) return text + rng.pick(language.tokens).repeat(1 + rng.int(5_000));
+  for (let k = 1 + rng.int(4); k > 0; k--) {
+    const at = rng.int(text.length + 1);
+    switch (rng.int(4)) {
+      case 0: text = text.slice(0, at) + rng.pick(HOSTILE_TEXTS) + text.slice(at); break;
+      case 1: text = text.slice(0, at) + text.slice(at + 1 + rng.int(4)); break;
+      case 2: text = text.slice(0, at) + rng.pick(language.tokens) + text.slice(at); break;
+      default: text = text.slice(0, at) + String.fromCharCode(rng.int(0x80)) + text.slice(at);
+    }
+  }
+  return text;
+}
