@@ -19,7 +19,12 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
   // storage.url: local Parquet files are read in place; S3 objects through the local file cache.
   const files = await openParquetFileSource({ config, log, metrics });
-  const engine = await QueryEngine.open({ log, maxRows: config.query.max_result_rows, timeoutMs: config.query.timeout });
+  const engine = await QueryEngine.open({
+    log,
+    maxRows: config.query.max_result_rows,
+    timeoutMs: config.query.timeout,
+    maxSamples: config.query.max_samples,
+  });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
   // Queries that listed a file before it was compacted away keep their pinned copy; later ones never ask for it.

@@ -131,6 +131,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       timeout: duration("30s").describe("deadline of one query, router and querier alike (504 past it; was router.query_timeout)"),
       max_result_rows: positiveInt(100_000).describe("most rows a query may return (was router.max_result_rows)"),
+      max_samples: positiveInt(50_000_000).describe(
+        "most samples one PromQL query (or Prometheus API call) may load; past it the query fails with 422 execution",
+      ),
     })
     .prefault({}),
   acceptor: z

@@ -9,11 +9,14 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "apache-arrow";
 import { NulInSqlTextError, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
-import { logsResultSchema, QueryError, ticketTables, type LogsTicket, type Ticket } from "../../../shared/query/index.ts";
+import {
+  logsResultSchema, PROMETHEUS_TICKET_KINDS, QueryError, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket,
+} from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
-import { builtInSql } from "./built-in-sql.ts";
+import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
+import { runPrometheusTicket } from "./prometheus/answers.ts";
 import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
@@ -31,6 +34,8 @@ export interface QueryEngineOptions {
   maxRows?: number;
   /** Per-query time limit. Default 30 s. */
   timeoutMs?: number;
+  /** Most samples a Prometheus ticket may load (`query.max_samples`). Default 50,000,000. */
+  maxSamples?: number;
   /** DuckDB settings (threads, memory_limit) for the shared and the sandbox instances. */
   duckdbConfig?: Record<string, string>;
 }
@@ -49,6 +54,7 @@ export class QueryEngine {
     readonly maxRows: number,
     readonly timeoutMs: number,
     private readonly duckdbConfig: Record<string, string> | undefined,
+    readonly maxSamples: number,
   ) {
     this.connections = new FreshConnections(handle.instance);
   }
@@ -60,7 +66,7 @@ export class QueryEngine {
     // GLOBAL: a plain SET holds only for the connection it runs on, and
     // every query gets a fresh connection.
     await handle.connection.run("SET GLOBAL parquet_metadata_cache = true");
-    return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, opts.duckdbConfig);
+    return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, opts.duckdbConfig, opts.maxSamples ?? 50_000_000);
   }
 
   /**
@@ -142,9 +148,10 @@ export class QueryEngine {
     liveSource: string | null,
     notBeforeNs: bigint | undefined,
   ): Promise<Table> {
+    if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
     if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
-    const { sql, schema } = builtInSql(ticket, VIEW, this.maxRows);
+    const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);
   }
