@@ -23,6 +23,7 @@ import { openDuckDB } from "../shared/duckdb/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { parseTicket, type Ticket } from "../shared/query/index.ts";
 import { builtInSql, createSourceView, QueryEngine, runSearch, searchScope, TraceIdIndex } from "../services/querier/engine/index.ts";
+import type { BuiltInTicket } from "../services/querier/engine/built-in-sql.ts";
 import { roleEnv, startRoleProcess, type RoleProcess } from "../test/helpers/role-process.ts";
 import { BUCKET, ensureDataset, ORG, type Dataset } from "./lib/query-dataset.ts";
 import { runFlushBench } from "./lib/query-flush.ts";
@@ -140,7 +141,7 @@ async function runSql(ticket: Ticket): Promise<number> {
     const liveTable = await createSourceView(connection, "traces", "src", { files, live: [] }, { dedicated: search, locate: search });
     // Search runs several statements (newest-first plan): the same ones, straight in DuckDB.
     if (ticket.kind === "search") return (await runSearch(connection, ticket, searchScope(connection, "src", liveTable, files, rawTraceIds), 100_000)).numRows;
-    const reader = await connection.runAndReadAll(builtInSql(ticket, "src", 100_000).sql);
+    const reader = await connection.runAndReadAll(builtInSql(ticket as BuiltInTicket, "src", 100_000).sql);
     return reader.currentRowCount;
   } finally {
     connection.closeSync();

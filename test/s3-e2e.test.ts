@@ -86,6 +86,8 @@ beforeAll(async () => {
     SIGNALBOX_DISCOVERY_NATS_URL: process.env.SIGNALBOX_TEST_NATS ?? "nats://127.0.0.1:4222",
     SIGNALBOX_DISCOVERY_NATS_KV_BUCKET: `sb_s3e2e_${crypto.randomUUID().slice(0, 8)}`,
     SIGNALBOX_WRITER_FLUSH_INTERVAL: "1s",
+    // The bucket's objects are counted directly: no compaction may leave merged inputs there.
+    SIGNALBOX_COMPACTION_INTERVAL: "1h",
     SIGNALBOX_WRITE_TIMEOUT: "2s",
   };
   roles.writer = await startRoleProcess("writer", envFor("writer", shared));

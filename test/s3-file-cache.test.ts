@@ -53,6 +53,22 @@ describe("FileCache", () => {
     expect(await metrics.render()).toContain("signalbox_querier_cache_bytes 1000");
   });
 
+  test("a file that left the manifest is dropped now, or when the last query holding it lets go", async () => {
+    const { cache, metrics } = await openCache("c-forget", 1 << 20);
+    const idle = await cache.acquireFile("o/b/traces/c.bin", 1000);
+    cache.release("o/b/traces/c.bin", "file");
+    const held = await cache.acquireFile("o/b/traces/d.bin", 1000);
+    await cache.forget(["o/b/traces/c.bin", "o/b/traces/d.bin"]);
+    expect(existsSync(idle)).toBe(false);
+    // A query still reading it keeps it until it is done.
+    expect(existsSync(held)).toBe(true);
+    cache.release("o/b/traces/d.bin", "file");
+    await Bun.sleep(20);
+    expect(existsSync(held)).toBe(false);
+    expect(cache.size).toBe(0);
+    expect(await count(metrics, "signalbox_querier_cache_forgotten_total", { kind: "file" })).toBe(2);
+  });
+
   test("a fill whose size does not match the manifest fails and leaves nothing behind", async () => {
     const { cache } = await openCache("c2", 1 << 20);
     await expect(cache.acquireFile("o/b/traces/b.bin", 999)).rejects.toThrow(CacheFillError);

@@ -1,5 +1,6 @@
 /**
  * OTLP/HTTP (https://opentelemetry.io/docs/specs/otlp/#otlphttp): POST /v1/{traces,logs,metrics}
+ * (and Prometheus remote write on the same port: remote-write.ts)
  * with a protobuf or JSON body, optionally gzip. Failures answer with a google.rpc.Status body
  * in the request's format, and the status codes OTLP clients act on: 400 is final, 429/503
  * are retried (503 carries Retry-After).
@@ -24,6 +25,7 @@ import {
   type BodyEncoding,
 } from "./body.ts";
 import { asIngestError, IngestError, type IngestPipeline } from "./ingest.ts";
+import { createRemoteWriteHandler, REMOTE_WRITE_PATHS } from "./remote-write.ts";
 
 const ROUTES: Record<string, TableName> = { "/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics" };
 
@@ -81,8 +83,14 @@ export function createOtlpHttpHandler(options: OtlpHttpOptions): (request: Reque
     }
   };
 
+  const remoteWrite = createRemoteWriteHandler(options);
+
   return async (request) => {
     const path = new URL(request.url).pathname;
+    if (REMOTE_WRITE_PATHS.has(path)) {
+      if (request.method !== "POST") return methodNotAllowed(request.method, "POST");
+      return remoteWrite(request);
+    }
     const signal = ROUTES[path];
     if (signal) {
       if (request.method !== "POST") return methodNotAllowed(request.method, "POST");

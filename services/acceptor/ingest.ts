@@ -9,8 +9,9 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "../../shared/log/index.ts";
 import type { TableName } from "../../shared/tables/index.ts";
 import {
-  decodeExport, encodeExportResponse, OtlpDecodeError, timeWindowAround, type DecodeOptions, type OtlpFormat,
+  decodeExport, encodeExportResponse, OtlpDecodeError, timeWindowAround, type DecodedExport, type DecodeOptions, type OtlpFormat,
 } from "../../shared/otlp/index.ts";
+import { SnappyTooLargeError } from "../../shared/remote-write/index.ts";
 import { grpcToHttpStatus } from "../../shared/flight/index.ts";
 import { IngestLimits, LimitExceededError, retryAfterSeconds } from "../../shared/limits/index.ts";
 import { TenancyError, type Tenant, type TenantCredentials, type TenantResolver } from "../../shared/tenancy/index.ts";
@@ -56,6 +57,11 @@ export interface IngestRequest {
   /** Epoch ms by which the batch must be durable. */
   deadline: number;
   transport: Transport;
+  /**
+   * Decodes a body that is not an OTLP export request (Prometheus remote write); throws
+   * OtlpDecodeError for a body it cannot read. Absent: the OTLP decoder for `signal`/`format`.
+   */
+  decode?: (body: Uint8Array, batchId: string) => DecodedExport;
 }
 
 export interface IngestResult {
@@ -176,10 +182,13 @@ const TIME_KEYS = { age: "acceptor.max_time_age", ahead: "acceptor.max_time_ahea
 function decode(req: IngestRequest, batchId: string, options: DecodeOptions) {
   try {
     // The Flight wire form: the writers take it as it is, and it is a third smaller to send.
-    return decodeExport(req.signal, req.body, req.format, batchId, options);
+    return req.decode ? req.decode(req.body, batchId) : decodeExport(req.signal, req.body, req.format, batchId, options);
   } catch (err) {
     if (err instanceof OtlpDecodeError) {
       return new IngestError("invalid", GrpcStatus.INVALID_ARGUMENT, err.message, { cause: err });
+    }
+    if (err instanceof SnappyTooLargeError) {
+      return new IngestError("too_large", GrpcStatus.RESOURCE_EXHAUSTED, err.message, { httpStatus: 413, cause: err });
     }
     throw err;
   }

@@ -29,6 +29,8 @@ export interface AcquireHint {
 
 export interface ParquetFileSource {
   acquire(files: readonly Pick<DataFile, "path" | "bytes" | "table">[], hint?: AcquireHint): Promise<FileLease>;
+  /** Files that left the manifest (compacted away, expired): local copies may go. */
+  forget(paths: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,8 @@ export function localFileSource(root: string): ParquetFileSource {
     async acquire(files) {
       return { paths: files.map((f) => prefix + f.path), release: NOTHING_HELD };
     },
+    // The writers delete them after the grace; nothing is copied here.
+    async forget() {},
     async close() {},
   };
 }
@@ -61,6 +65,10 @@ export class CachedFileSource implements ParquetFileSource {
     metrics: MetricsRegistry,
   ) {
     this.pruned = metrics.counter("signalbox_querier_files_pruned_total", "remote Parquet files a trace-by-id skipped by footer statistics", ["table"]);
+  }
+
+  forget(paths: readonly string[]): Promise<void> {
+    return this.cache.forget(paths);
   }
 
   async acquire(files: readonly FileRef[], hint: AcquireHint = {}): Promise<FileLease> {

@@ -33,6 +33,8 @@ interface Entry {
   /** Bytes the entry occupies (for stubs: the bytes actually fetched, not the sparse size). */
   bytes: number;
   pins: number;
+  /** The object left the manifest (compacted away, expired): dropped once no query holds it. */
+  forgotten?: boolean;
 }
 
 export interface FileCacheOptions {
@@ -57,12 +59,18 @@ export class FileCache {
   private readonly misses;
   private readonly evictions;
   private readonly fetched;
+  private readonly forgotten;
 
   private constructor(private readonly opts: FileCacheOptions) {
     const m = opts.metrics;
     this.hits = m.counter("signalbox_querier_cache_hits_total", "Parquet cache lookups served locally, by kind (file, footer)", ["kind", "shared"]);
     this.misses = m.counter("signalbox_querier_cache_misses_total", "Parquet cache lookups that fetched from storage, by kind (file, footer)", ["kind"]);
     this.evictions = m.counter("signalbox_querier_cache_evictions_total", "Parquet cache entries evicted (LRU), by kind", ["kind"]);
+    this.forgotten = m.counter(
+      "signalbox_querier_cache_forgotten_total",
+      "Parquet cache entries dropped because their file left the manifest (compaction, retention), by kind",
+      ["kind"],
+    );
     this.fetched = m.counter("signalbox_querier_cache_fetched_bytes_total", "bytes fetched from remote storage into the cache, by kind", ["kind"]);
     m.gauge("signalbox_querier_cache_bytes", "bytes held by the Parquet cache", [], () => [[undefined, this.total]]);
     m.gauge("signalbox_querier_cache_max_bytes", "Parquet cache budget (querier.cache_max_bytes)", [], () => [[undefined, this.opts.maxBytes]]);
@@ -118,10 +126,38 @@ export class FileCache {
   }
 
   release(key: string, kind: CacheKind): void {
-    const entry = this.entries.get(entryId(kind, key));
+    const id = entryId(kind, key);
+    const entry = this.entries.get(id);
     if (!entry || entry.pins === 0) return;
     entry.pins--;
-    if (entry.pins === 0 && this.total > this.opts.maxBytes) void this.evict().catch((err) => this.opts.log.error("cache.evict_failed", { err }));
+    if (entry.pins === 0 && entry.forgotten) void this.drop(id, entry).catch((err) => this.opts.log.error("cache.drop_failed", { err }));
+    else if (entry.pins === 0 && this.total > this.opts.maxBytes) void this.evict().catch((err) => this.opts.log.error("cache.evict_failed", { err }));
+  }
+
+  /**
+   * Objects that left the manifest will not be asked for again: their entries (file and
+   * footer) go now, or when the last query holding them releases them.
+   */
+  async forget(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      for (const kind of ["file", "footer"] as const) {
+        const id = entryId(kind, key);
+        const entry = this.entries.get(id);
+        if (!entry) continue;
+        if (entry.pins > 0) entry.forgotten = true;
+        else await this.drop(id, entry);
+      }
+    }
+  }
+
+  private async drop(id: string, entry: Entry): Promise<void> {
+    if (this.entries.get(id) !== entry) return;
+    this.entries.delete(id);
+    this.total -= entry.bytes;
+    this.forgotten.inc({ kind: id.startsWith("file:") ? "file" : "footer" });
+    await unlink(entry.path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
   }
 
   private async lookup(kind: CacheKind, key: string, fill: (tmp: string) => Promise<number>): Promise<Entry> {

@@ -13,6 +13,7 @@ import type { DataFile } from "../../shared/catalog/index.ts";
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { FlightError, type FlightClientPool } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
+import type { RetentionPolicy } from "../../shared/retention/index.ts";
 import type { TableName } from "../../shared/tables/index.ts";
 import { LIVE_BATCH_IDS_KEY, liveBatchId, type LiveTicket } from "../../shared/writepath/index.ts";
 import type { ParquetFileSource } from "./file-cache-source.ts";
@@ -28,6 +29,8 @@ export interface SourceScope {
   endNs?: string;
   /** Trace-by-id: remote files whose footers rule the trace out are not downloaded. */
   traceId?: string;
+  /** Retention: rows before this are expired (withRetention sets it). */
+  notBeforeNs?: bigint;
 }
 
 export interface GatheredSources {
@@ -37,6 +40,8 @@ export interface GatheredSources {
   live: RecordBatch[];
   /** Writers whose live rows could not be read (the answer may miss their newest rows). */
   unreachable: string[];
+  /** Rows before this are past retention (the engine leaves them out). */
+  notBeforeNs?: bigint;
 }
 
 export interface SourceDeps {
@@ -49,17 +54,32 @@ export interface SourceDeps {
   log: Logger;
   /** Live batches kept between queries (absent: every query fetches them all). */
   liveCache?: LiveBatchCache;
+  /** How long rows are kept (absent: forever). */
+  retention?: RetentionPolicy;
   /** Per-org limits on what a query may read (scan-budget.ts). */
   scanLimits: ScanLimits;
 }
 
 /** `budget`: what the query may still read; undefined for a trace by id (scan-budget.ts). */
-export async function gatherSources(deps: SourceDeps, scope: SourceScope, deadline: number, budget: ScanBudget | undefined): Promise<GatheredSources> {
+export async function gatherSources(deps: SourceDeps, asked: SourceScope, deadline: number, budget: ScanBudget | undefined): Promise<GatheredSources> {
+  const scope = withRetention(deps, asked);
   const { batches, unreachable } = await fetchLive(deps, scope, deadline);
   const chosen = await listFiles(deps, scope);
   budget?.charge(chosen.reduce((sum, file) => sum + file.bytes, 0));
   const local = await deps.files.acquire(chosen, { traceId: scope.traceId });
-  return { files: local.paths, release: local.release, live: liveNotIn(batches, chosen), unreachable };
+  return { files: local.paths, release: local.release, live: liveNotIn(batches, chosen), unreachable, notBeforeNs: scope.notBeforeNs };
+}
+
+/**
+ * The scope as retention allows it, at the time of asking: files that end before the
+ * cutoff are not listed, and the engine hides older rows of the files that straddle it —
+ * so expired rows leave every answer at once, whether or not their files are deleted yet.
+ */
+export function withRetention(deps: Pick<SourceDeps, "retention">, scope: SourceScope): SourceScope {
+  const cutoff = deps.retention?.cutoffNs({ orgId: scope.org, bucket: scope.bucket, table: scope.table }, Date.now());
+  if (cutoff === undefined) return scope;
+  const startNs = scope.startNs === undefined || BigInt(scope.startNs) < cutoff ? (cutoff > 0n ? cutoff.toString() : scope.startNs) : scope.startNs;
+  return { ...scope, startNs, notBeforeNs: cutoff };
 }
 
 export interface LiveRows {

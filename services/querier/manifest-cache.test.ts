@@ -92,3 +92,14 @@ describe("ManifestCache", () => {
     }
   });
 });
+
+test("files that leave the manifest (a compaction's inputs) are reported once, so cached copies can go", async () => {
+  const removed: string[][] = [];
+  const reporting = new ManifestCache(catalog, undefined, (paths) => removed.push(paths.sort()));
+  for (const p of ["in1", "in2", "keep"]) await catalog.addDataFile(dataFile(p));
+  expect(await reporting.listDataFiles(scope)).toHaveLength(3);
+  await catalog.replaceDataFiles({ remove: ["in1", "in2"], add: dataFile("out"), reason: "compacted", at: 1 });
+  expect((await reporting.listDataFiles(scope)).map((f) => f.path).sort()).toEqual(["keep", "out"]);
+  await reporting.listDataFiles(scope);
+  expect(removed).toEqual([["in1", "in2"]]);
+});

@@ -37,6 +37,8 @@ export class ManifestCache {
   constructor(
     private readonly catalog: CatalogRepository,
     private readonly maxScopes = DEFAULT_MAX_SCOPES,
+    /** Told the paths a listing no longer has (compacted away, expired), e.g. to drop cached copies. */
+    private readonly onRemoved?: (paths: string[]) => void,
   ) {}
 
   /**
@@ -85,6 +87,7 @@ export class ManifestCache {
 
   private async catchUp(key: ManifestScope, scope: ScopeFiles): Promise<void> {
     const delta = await this.catalog.manifestSince(key, scope.generation);
+    const before = delta.complete && this.onRemoved ? new Set(scope.byPath.keys()) : undefined;
     if (delta.complete) scope.byPath.clear();
     else if (delta.files.length === 0) {
       scope.generation = delta.generation;
@@ -94,6 +97,10 @@ export class ManifestCache {
     for (const file of delta.files) scope.byPath.set(file.path, { file, min: BigInt(file.minTime), max: BigInt(file.maxTime) });
     scope.ordered = [...scope.byPath.values()].sort(byListingOrder);
     scope.generation = delta.generation;
+    if (before) {
+      for (const path of scope.byPath.keys()) before.delete(path);
+      if (before.size > 0) this.onRemoved!([...before]);
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { FlightClientPool, FlightError, startFlightServer } from "../../shared/f
 import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type RunningRole } from "../../shared/lifecycle/index.ts";
 import { LimitHits, TenantLimitsTable } from "../../shared/limits/index.ts";
 import { parseTicket, QueryError } from "../../shared/query/index.ts";
+import { RetentionPolicy } from "../../shared/retention/index.ts";
 import { QueryEngine } from "./engine/index.ts";
 import { queryLimits } from "./query-limits.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
@@ -34,11 +35,14 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
     log,
     maxRows: config.query.max_result_rows,
     timeoutMs: config.query.timeout,
+    maxSamples: config.query.max_samples,
     ...queryLimits(config),
   });
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
-  const manifest = new ManifestCache(catalog);
+  // Queries that listed a file before it was compacted away keep their pinned copy; later ones never ask for it.
+  const manifest = new ManifestCache(catalog, undefined, (paths) => void files.forget(paths).catch((err) => log.warn("cache.forget_failed", { err })));
+  const retention = RetentionPolicy.fromConfig(config);
   const scanLimits = { table: new TenantLimitsTable(config.limits), hits: new LimitHits(metrics) };
   // Idle scopes go even when no query comes to drop them.
   const sweeper = setInterval(() => liveCache.sweep(), 30_000);
@@ -66,7 +70,7 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
           kind = ticket.kind;
           if (!resolver) throw new FlightError("UNAVAILABLE", "querier is starting");
           const deadline = callCtx.deadline ?? Date.now() + config.query.timeout;
-          const deps = { files, manifest, resolver, pool, log, liveCache, scanLimits };
+          const deps = { files, manifest, resolver, pool, log, liveCache, scanLimits, retention };
           const result =
             ticket.kind === "trace_by_id"
               ? await runTraceById(deps, engine, ticket, deadline)

@@ -13,12 +13,13 @@ import type { DataFile } from "../../shared/catalog/index.ts";
 import type { TraceByIdTicket } from "../../shared/query/index.ts";
 import type { QueryEngine } from "./engine/index.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
-import { fetchLive, listFiles, liveNotIn, type SourceDeps, type SourceScope } from "./gather-sources.ts";
+import { fetchLive, listFiles, liveNotIn, withRetention, type SourceDeps, type SourceScope } from "./gather-sources.ts";
 
 export async function runTraceById(deps: SourceDeps, engine: QueryEngine, ticket: TraceByIdTicket, deadline: number): Promise<Table> {
-  const scope: SourceScope = {
+  const scope: SourceScope = withRetention(deps, {
     org: ticket.org, bucket: ticket.bucket, table: "traces", startNs: ticket.startNs, endNs: ticket.endNs, traceId: ticket.traceId,
-  };
+  });
+  const notBeforeNs = scope.notBeforeNs;
   const live = fetchLive(deps, scope, deadline);
   // The manifest as of after the live rows: listed as soon as they arrive, usually while
   // DuckDB still reads the files.
@@ -29,7 +30,7 @@ export async function runTraceById(deps: SourceDeps, engine: QueryEngine, ticket
   const earlyLease = await deps.files.acquire(early, { traceId: ticket.traceId });
   let fromFiles: Table;
   try {
-    fromFiles = await engine.execute(ticket, { files: earlyLease.paths, live: [] });
+    fromFiles = await engine.execute(ticket, { files: earlyLease.paths, live: [], notBeforeNs });
   } finally {
     earlyLease.release();
   }
@@ -45,7 +46,7 @@ export async function runTraceById(deps: SourceDeps, engine: QueryEngine, ticket
   // The second pass sorts and limits the union exactly as one query over everything would.
   const lease = await deps.files.acquire(added, { traceId: ticket.traceId });
   try {
-    return await engine.execute(ticket, { files: lease.paths, live: [...fromFiles.batches, ...newLive] });
+    return await engine.execute(ticket, { files: lease.paths, live: [...fromFiles.batches, ...newLive], notBeforeNs });
   } finally {
     lease.release();
   }

@@ -5,7 +5,9 @@
  *
  * A file whose batches are already recorded in ANOTHER file is not recorded: it is the
  * leftover of a writer that died between writing a file and recording it, after which the
- * shard's next primary flushed the same batches again. Recording it would return them twice.
+ * shard's next primary flushed the same batches again (or compaction merged them into a
+ * file that was recorded). Recording it would return them twice. Retired files (compacted
+ * away or past retention, awaiting deletion) are not recorded again either.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CatalogRepository } from "../../shared/catalog/index.ts";
@@ -24,7 +26,9 @@ export async function rebuildManifest(deps: {
   log: Logger;
 }): Promise<number> {
   const started = performance.now();
-  const blobs = (await deps.store.list("")).filter((b) => b.key.endsWith(".parquet"));
+  const listed = (await deps.store.list("")).filter((b) => b.key.endsWith(".parquet"));
+  const untracked = await deps.catalog.untrackedPaths(listed.map((b) => b.key));
+  const blobs = listed.filter((b) => untracked.has(b.key));
   const known = new Map<string, RecordedScope>();
   let recorded = 0;
   let duplicates = 0;
@@ -41,7 +45,6 @@ export async function rebuildManifest(deps: {
       scope = await recordedScope(deps.catalog, location);
       known.set(scopeKey, scope);
     }
-    if (scope.paths.has(blob.key)) continue;
     try {
       // A remote (S3) file's footer is read from a stub fetched by ranged GETs, not the whole file.
       const meta = await withFooterFile(deps.store, blob, join(deps.root, ".scratch"), (path) => readParquetFooter(deps.db, path));
@@ -66,7 +69,6 @@ export async function rebuildManifest(deps: {
         createdAt: blob.modifiedAt,
       });
       recorded++;
-      scope.paths.add(blob.key);
       for (const id of footer.batchIds) scope.batches.add(id);
     } catch (err) {
       deps.log.error("manifest.rebuild.bad_file", { path: blob.key, err });
@@ -78,11 +80,10 @@ export async function rebuildManifest(deps: {
 }
 
 interface RecordedScope {
-  paths: Set<string>;
   batches: Set<string>;
 }
 
 async function recordedScope(catalog: CatalogRepository, location: ParquetLocation): Promise<RecordedScope> {
   const files = await catalog.listDataFiles({ orgId: location.orgId, bucket: location.bucket, table: location.table });
-  return { paths: new Set(files.map((f) => f.path)), batches: new Set(files.flatMap((f) => f.batchIds)) };
+  return { batches: new Set(files.flatMap((f) => f.batchIds)) };
 }

@@ -12,6 +12,8 @@ import { startOpsServer, startRoleDiscovery, VERSION, type Readiness, type RoleC
 import type { Resolver } from "../../shared/discovery/index.ts";
 import { writersByName } from "../../shared/sharding/index.ts";
 import { openBlobStore } from "../../shared/storage/index.ts";
+import { RetentionPolicy } from "../../shared/retention/index.ts";
+import { Compactor } from "./compaction/compactor.ts";
 import { Flusher } from "./flusher.ts";
 import { writerHandlers } from "./flight-service.ts";
 import { LiveBuffer } from "./live-buffer.ts";
@@ -69,6 +71,20 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     quarantine,
   });
 
+  const compactor = await Compactor.open({
+    catalog, store, scratchDir, log, metrics,
+    retention: RetentionPolicy.fromConfig(config),
+    isPrimary: (shardId) => ownership.isPrimary(shardId),
+    options: {
+      intervalMs: config.compaction.interval,
+      targetFileBytes: config.compaction.target_file_bytes,
+      minFiles: config.compaction.min_files,
+      concurrency: config.compaction.concurrency,
+      memoryLimit: config.compaction.memory_limit,
+      deleteGraceMs: config.compaction.delete_grace,
+    },
+  });
+
   const flight = await startFlightServer({
     host: config.server.host,
     port: config.writer.flight_port,
@@ -109,6 +125,8 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   resolver = discovery.resolver;
   await ownership.start(discovery.resolver);
   sync.start();
+  // After the shard map is known: a writer compacts only the shards it is primary of.
+  compactor.start();
   ready = true;
   const own = ownership.current?.countsByWriter()[config.writer.name];
   log.info("writer.started", {
@@ -130,6 +148,8 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
       ownership.stop();
       await sync.stop();
       await discovery.stop();
+      // After leaving discovery; a merge under way is interrupted (its output is only an orphan).
+      await compactor.stop();
       await flight.close(config.shutdown_timeout);
       await flusher.stop();
       pool.closeAll();

@@ -4,7 +4,10 @@
  */
 import { and, asc, eq, getTableColumns, gt, gte, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
 import { type CatalogDb, type CatalogDriver, type CatalogTables, run } from "./catalog-driver.ts";
-import type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ManifestSummary, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
+import { CatalogError } from "./errors.ts";
+import type {
+  DataFile, DataFileQuery, ManifestDelta, ManifestReplacement, ManifestScope, ManifestSummary, RetiredFile, ServiceInstance, ShardAssignment, ShardMap,
+} from "./model.ts";
 import type { CatalogRepository } from "./repository.ts";
 import { checkEpoch, checkShards, chunks, normalizeDataFile, normalizeQuery } from "./validate.ts";
 
@@ -126,24 +129,74 @@ export class DrizzleCatalogRepository implements CatalogRepository {
   async addDataFile(file: DataFile): Promise<void> {
     const row = normalizeDataFile(file);
     const tables = this.driver.tables;
-    const { dataFiles: f, persistedBatches: b } = tables;
-    await this.driver.atomically(function* (db) {
-      const added = yield* run(db.insert(f).values(row).onConflictDoNothing({ target: f.path }).returning({ path: f.path }));
-      // Already recorded: the file row and its batches were committed together, so nothing to do.
-      if (added.length === 0) return;
-      for (const part of chunks(row.batchIds)) {
-        yield* run(
-          db
-            .insert(b)
-            .values(part.map((batchId) => ({ batchId, path: row.path })))
-            .onConflictDoNothing(),
-        );
-      }
-      // Last: the scope row's lock (held to commit) then orders concurrent recorders'
-      // generations as their commits, so a reader that sees generation g sees every file up to g.
-      const generation = yield* raiseGeneration(db, tables, row, false);
-      yield* run(db.update(f).set({ generation }).where(eq(f.path, row.path)));
-    });
+    await this.driver.atomically((db) => recordFile(db, tables, row));
+  }
+
+  async replaceDataFiles(change: ManifestReplacement): Promise<boolean> {
+    const output = change.add === null ? null : normalizeDataFile(change.add);
+    const remove = [...new Set(change.remove)];
+    if (remove.length === 0) throw new CatalogError("invalid_argument", "replaceDataFiles: nothing to remove");
+    const tables = this.driver.tables;
+    const { dataFiles: f, persistedBatches: b, retiredFiles: r } = tables;
+    try {
+      await this.driver.atomically(function* (db) {
+        const gone: Array<{ path: string; orgId: string; bucket: string; table: string; bytes: number }> = [];
+        for (const part of chunks(remove)) {
+          yield* run(db.delete(b).where(inArray(b.path, part)));
+          gone.push(
+            ...(yield* run(
+              db.delete(f).where(inArray(f.path, part)).returning({ path: f.path, orgId: f.orgId, bucket: f.bucket, table: f.table, bytes: f.bytes }),
+            )),
+          );
+        }
+        // Another compactor, or retention, changed these files first: this change is void.
+        if (gone.length !== remove.length) throw new StaleReplacement();
+        for (const part of chunks(gone)) {
+          yield* run(db.insert(r).values(part.map((g) => ({ ...g, retiredAt: change.at, reason: change.reason }))).onConflictDoNothing());
+        }
+        for (const scope of distinctScopes(gone)) {
+          // Raised before the new file is recorded, so its generation is above the removal's.
+          if (output === null || !sameScope(scope, output)) yield* raiseGeneration(db, tables, scope, true);
+        }
+        if (output !== null) yield* recordFile(db, tables, output, sameScopeIn(gone, output));
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof StaleReplacement) return false;
+      throw error;
+    }
+  }
+
+  async retiredFiles(before: number, limit = 1_000): Promise<RetiredFile[]> {
+    const { db, tables } = this.driver;
+    const r = tables.retiredFiles;
+    return db.select().from(r).where(lte(r.retiredAt, before)).orderBy(asc(r.retiredAt), asc(r.path)).limit(limit);
+  }
+
+  async forgetRetiredFiles(paths: string[]): Promise<void> {
+    const { db, tables } = this.driver;
+    const r = tables.retiredFiles;
+    for (const part of chunks([...new Set(paths)])) await db.delete(r).where(inArray(r.path, part));
+  }
+
+  async untrackedPaths(paths: string[]): Promise<Set<string>> {
+    const { db, tables } = this.driver;
+    const { dataFiles: f, retiredFiles: r } = tables;
+    const untracked = new Set(paths);
+    for (const part of chunks([...untracked])) {
+      for (const { path } of await db.select({ path: f.path }).from(f).where(inArray(f.path, part))) untracked.delete(path);
+      for (const { path } of await db.select({ path: r.path }).from(r).where(inArray(r.path, part))) untracked.delete(path);
+    }
+    return untracked;
+  }
+
+  async listManifestScopes(): Promise<ManifestScope[]> {
+    const { db, tables } = this.driver;
+    const m = tables.manifestScopes;
+    return db
+      .select({ orgId: m.orgId, bucket: m.bucket, table: m.table })
+      .from(m)
+      .orderBy(asc(m.orgId), asc(m.bucket), asc(m.table));
   }
 
   async listDataFiles(query: DataFileQuery): Promise<DataFile[]> {
@@ -231,6 +284,47 @@ export class DrizzleCatalogRepository implements CatalogRepository {
 function dataFileColumns(tables: CatalogTables) {
   const { generation: _, ...columns } = getTableColumns(tables.dataFiles);
   return columns;
+}
+
+/** Thrown inside a replacement transaction to roll it back: its inputs are no longer all recorded. */
+class StaleReplacement extends Error {}
+
+/**
+ * Records a file and its batch ids and raises its scope's generation (with `removal`, as a
+ * removal too: a compaction's output lands in the scope its inputs left); recording a path
+ * already recorded is a no-op.
+ */
+function* recordFile(db: CatalogDb, tables: CatalogTables, row: DataFile, removal = false) {
+  const { dataFiles: f, persistedBatches: b } = tables;
+  const added = yield* run(db.insert(f).values(row).onConflictDoNothing({ target: f.path }).returning({ path: f.path }));
+  // Already recorded: the file row and its batches were committed together, so nothing to do.
+  if (added.length === 0) return;
+  for (const part of chunks(row.batchIds)) {
+    yield* run(
+      db
+        .insert(b)
+        .values(part.map((batchId) => ({ batchId, path: row.path })))
+        .onConflictDoNothing(),
+    );
+  }
+  // Last: the scope row's lock (held to commit) then orders concurrent recorders'
+  // generations as their commits, so a reader that sees generation g sees every file up to g.
+  const generation = yield* raiseGeneration(db, tables, row, removal);
+  yield* run(db.update(f).set({ generation }).where(eq(f.path, row.path)));
+}
+
+function sameScope(a: ManifestScope, b: ManifestScope): boolean {
+  return a.orgId === b.orgId && a.bucket === b.bucket && a.table === b.table;
+}
+
+function sameScopeIn(scopes: readonly ManifestScope[], scope: ManifestScope): boolean {
+  return scopes.some((s) => sameScope(s, scope));
+}
+
+function distinctScopes(scopes: readonly ManifestScope[]): ManifestScope[] {
+  const out: ManifestScope[] = [];
+  for (const s of scopes) if (!sameScopeIn(out, s)) out.push({ orgId: s.orgId, bucket: s.bucket, table: s.table });
+  return out;
 }
 
 /** Raises a scope's manifest generation by one (its first file: 1) and returns it. */

@@ -3,4 +3,7 @@ export { openCatalog, type OpenCatalogOptions } from "./open.ts";
 export { CatalogError, type CatalogErrorCode } from "./errors.ts";
 export { parseCatalogDsn, redactDsn, type CatalogTarget } from "./dsn.ts";
 export type { CatalogRepository } from "./repository.ts";
-export type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ManifestSummary, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
+export type {
+  DataFile, DataFileQuery, ManifestDelta, ManifestReplacement, ManifestScope, ManifestSummary, RetiredFile, RetireReason, ServiceInstance, ShardAssignment,
+  ShardMap,
+} from "./model.ts";

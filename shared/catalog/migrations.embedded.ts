@@ -8,17 +8,19 @@ import { createHash } from "node:crypto";
 import pgJournal from "../../drizzle/pg/meta/_journal.json";
 import pg0000 from "../../drizzle/pg/0000_init.sql" with { type: "text" };
 import pg0001 from "../../drizzle/pg/0001_manifest_generations.sql" with { type: "text" };
+import pg0002 from "../../drizzle/pg/0002_retired_files.sql" with { type: "text" };
 import sqliteJournal from "../../drizzle/sqlite/meta/_journal.json";
 import sqlite0000 from "../../drizzle/sqlite/0000_init.sql" with { type: "text" };
 import sqlite0001 from "../../drizzle/sqlite/0001_manifest_generations.sql" with { type: "text" };
+import sqlite0002 from "../../drizzle/sqlite/0002_retired_files.sql" with { type: "text" };
 import { CatalogError } from "./errors.ts";
 
 export type MigrationDialect = "sqlite" | "postgres";
 
 /** drizzle-kit migration file name without `.sql` → its text. */
 export const EMBEDDED_MIGRATION_SQL: Record<MigrationDialect, Record<string, string>> = {
-  sqlite: { "0000_init": sqlite0000, "0001_manifest_generations": sqlite0001 },
-  postgres: { "0000_init": pg0000, "0001_manifest_generations": pg0001 },
+  sqlite: { "0000_init": sqlite0000, "0001_manifest_generations": sqlite0001, "0002_retired_files": sqlite0002 },
+  postgres: { "0000_init": pg0000, "0001_manifest_generations": pg0001, "0002_retired_files": pg0002 },
 };
 
 interface Journal {

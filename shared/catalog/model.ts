@@ -44,6 +44,33 @@ export interface DataFile {
   createdAt: number;
 }
 
+/** Why a file left the manifest. */
+export type RetireReason = "compacted" | "expired";
+
+/** A file out of the manifest whose storage object is kept until the delete grace has passed. */
+export interface RetiredFile {
+  path: string;
+  orgId: string;
+  bucket: string;
+  table: string;
+  bytes: number;
+  /** When it left the manifest, epoch ms. */
+  retiredAt: number;
+  reason: string;
+}
+
+/**
+ * One manifest change, applied in one transaction: `remove` leave the manifest (and are
+ * kept as retired files), `add` (the compacted file, if any) enters it.
+ */
+export interface ManifestReplacement {
+  remove: string[];
+  add: DataFile | null;
+  reason: RetireReason;
+  /** epoch ms */
+  at: number;
+}
+
 /** What the manifest holds for one (org, bucket, table): `bun run storage`'s row. */
 export interface ManifestSummary {
   orgId: string;

@@ -3,7 +3,9 @@
  * Each method is a single statement or a short transaction: bun:sqlite transactions are
  * synchronous, so nothing here awaits inside one.
  */
-import type { DataFile, DataFileQuery, ManifestDelta, ManifestScope, ManifestSummary, ServiceInstance, ShardAssignment, ShardMap } from "./model.ts";
+import type {
+  DataFile, DataFileQuery, ManifestDelta, ManifestReplacement, ManifestScope, ManifestSummary, RetiredFile, ServiceInstance, ShardAssignment, ShardMap,
+} from "./model.ts";
 
 export interface CatalogRepository {
   readonly dialect: "sqlite" | "postgres";
@@ -50,6 +52,22 @@ export interface CatalogRepository {
   persistedBatches(batchIds: string[]): Promise<Set<string>>;
   /** Remove a file and its batch ids, and mark its scope's generation as a removal. */
   removeDataFile(path: string): Promise<void>;
+
+  /**
+   * One transaction: the files of `remove` leave the manifest (with their batch ids) and are
+   * kept as retired files, `add` (a compacted file, or null) is recorded, and the scopes'
+   * generations are raised as a removal. False, with nothing changed, when one of `remove`
+   * is no longer recorded (another compactor or retention got there first).
+   */
+  replaceDataFiles(change: ManifestReplacement): Promise<boolean>;
+  /** Retired files whose retiredAt <= `before`, oldest first, at most `limit`. */
+  retiredFiles(before: number, limit?: number): Promise<RetiredFile[]>;
+  /** Forget retired files once their storage objects are deleted. */
+  forgetRetiredFiles(paths: string[]): Promise<void>;
+  /** Of `paths`, those neither in the manifest nor retired: storage objects nobody tracks. */
+  untrackedPaths(paths: string[]): Promise<Set<string>>;
+  /** Every (org, bucket, table) that has had a file. */
+  listManifestScopes(): Promise<ManifestScope[]>;
 
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * Nothing in this file runs.
  */
 import type { InferInsertModel, InferSelectModel } from "drizzle-orm";
-import type { DataFile, ServiceInstance } from "./model.ts";
+import type { DataFile, RetiredFile, ServiceInstance } from "./model.ts";
 import * as pg from "./schema.pg.ts";
 import * as sqlite from "./schema.sqlite.ts";
 
@@ -31,9 +31,12 @@ export type SchemaCheck = [
   Expect<Same<"dataFiles">>,
   Expect<Same<"persistedBatches">>,
   Expect<Same<"manifestScopes">>,
+  Expect<Same<"retiredFiles">>,
   // And the rows are the model (a file row also keeps the generation it was recorded at).
   Expect<Equal<Plain<InferSelectModel<typeof pg.serviceInstances>>, Plain<ServiceInstance>>>,
   Expect<Equal<Plain<Omit<InferSelectModel<typeof pg.dataFiles>, "generation">>, Plain<DataFile>>>,
+  Expect<Equal<Plain<InferSelectModel<typeof pg.retiredFiles>>, Plain<RetiredFile>>>,
   Expect<Equal<Plain<InferSelectModel<typeof sqlite.serviceInstances>>, Plain<ServiceInstance>>>,
+  Expect<Equal<Plain<InferSelectModel<typeof sqlite.retiredFiles>>, Plain<RetiredFile>>>,
   Expect<Equal<Plain<Omit<InferSelectModel<typeof sqlite.dataFiles>, "generation">>, Plain<DataFile>>>,
 ];

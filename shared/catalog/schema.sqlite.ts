@@ -120,3 +120,25 @@ export const persistedBatches = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.batchId, t.path] }), index("persisted_batches_path_idx").on(t.path)],
 );
+
+/**
+ * Files taken out of the manifest (compacted into another, or past retention) whose storage
+ * objects are still there: queries that listed the manifest before keep reading them until
+ * `compaction.delete_grace` has passed, then the writer deletes them and the row. Recorded
+ * in the same transaction that removes the data_files row, so a file is always either in
+ * the manifest, here, or an orphan the sweep may delete.
+ */
+export const retiredFiles = sqliteTable(
+  "retired_files",
+  {
+    path: text("path").primaryKey(),
+    orgId: text("org_id").notNull(),
+    bucket: text("bucket").notNull(),
+    table: text("table").notNull(),
+    bytes: integer("bytes").notNull(),
+    retiredAt: integer("retired_at").notNull(),
+    /** compacted | expired */
+    reason: text("reason").notNull(),
+  },
+  (t) => [index("retired_files_retired_at_idx").on(t.retiredAt)],
+);

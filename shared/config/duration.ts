@@ -1,4 +1,4 @@
-/** Durations are written as strings ("250ms", "30s", "5m", "1h") and used as milliseconds. */
+/** Durations are written as strings ("250ms", "30s", "5m", "1h", "14d") and used as milliseconds. */
 import { CONFIG_DURATION, durationNs } from "../duration/index.ts";
 
 export function parseDuration(text: string): number | undefined {

@@ -18,6 +18,13 @@ const duration = (fallback: string) =>
 const port = (fallback: number) =>
   z.number({ error: "expected a port number (0 picks a free port)" }).int().min(0).max(65535).default(fallback);
 
+/** A DuckDB memory_limit value: "512MB", "1GiB". */
+const duckdbMemory = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { error: 'expected a size such as "512MB" or "1GiB"' })
+    .default(fallback);
+
 const positiveInt = (fallback: number) => z.number({ error: "expected a whole number" }).int().positive().default(fallback);
 
 const size = (fallback: string) =>
@@ -131,6 +138,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       timeout: duration("30s").describe("deadline of one query, router and querier alike (504 past it; was router.query_timeout)"),
       max_result_rows: positiveInt(100_000).describe("most rows a query may return (was router.max_result_rows)"),
+      max_samples: positiveInt(50_000_000).describe(
+        "most samples one PromQL query (or Prometheus API call) may load; past it the query fails with 422 execution",
+      ),
       max_memory: size("512MiB").describe(
         "memory one SQL query may use: it runs in its own process, stopped beyond this (HTTP 422)",
       ),
@@ -170,15 +180,50 @@ export const configSchema = z.strictObject({
       http_port: port(9061).describe("writer /healthz, /ready, /metrics"),
       flush_interval: duration("10s").describe("how often the live buffer is written to Parquet"),
       max_buffer_rows: positiveInt(200_000).describe("live-buffer rows that trigger a flush"),
-      flush_memory_limit: z
-        .string()
-        .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, { error: 'expected a size such as "512MB" or "1GiB"' })
-        .default("512MB")
-        .describe("memory DuckDB may use while writing Parquet (it spills to disk beyond it)"),
+      flush_memory_limit: duckdbMemory("512MB").describe("memory DuckDB may use while writing Parquet (it spills to disk beyond it)"),
       flush_threads: positiveInt(1).describe(
         "DuckDB threads for writing Parquet; 1 leaves the other cores to ingest (more threads cost more CPU per row)",
       ),
       max_buffer_bytes: positiveInt(64 * 1024 * 1024).describe("live-buffer bytes that trigger a flush (bounds writer memory whatever the row size)"),
+    })
+    .prefault({}),
+  compaction: z
+    .strictObject({
+      interval: duration("5m").describe(
+        "how often each writer compacts its primary shards' partitions, applies retention and deletes retired files",
+      ),
+      target_file_bytes: positiveInt(256 * 1024 * 1024).describe(
+        "size a compacted file grows to: files of one (org, bucket, table, hour) are merged until they reach it",
+      ),
+      min_files: positiveInt(4).describe("small files a partition must hold before it is compacted"),
+      concurrency: positiveInt(1).describe("partitions one writer compacts at once (each on one DuckDB thread)"),
+      memory_limit: duckdbMemory("512MB").describe("memory DuckDB may use to sort a partition being compacted (it spills to disk beyond it)"),
+      delete_grace: duration("10m").describe(
+        "how long compacted or expired files stay in storage after leaving the manifest (queries in flight still read them); also the age an unknown file must reach before the orphan sweep deletes it",
+      ),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      default: duration("0s").describe(
+        "how long rows are kept, by their own time (e.g. \"14d\"); older rows leave every query at once and storage within a compaction interval; 0 = forever",
+      ),
+      overrides: z
+        .array(
+          z.strictObject({
+            org: z.string().min(1),
+            bucket: z.string().min(1).optional(),
+            table: z.enum(["traces", "logs", "metrics"]).optional(),
+            period: z
+              .string({ error: 'expected a duration such as "30d"' })
+              .refine((s) => parseDuration(s) !== undefined, { error: 'expected a duration such as "30d"' })
+              .transform((s) => parseDuration(s)!),
+          }),
+        )
+        .default([])
+        .describe(
+          "per org, bucket or table retention, e.g. [{ org = \"acme\", table = \"logs\", period = \"7d\" }]; the most specific match wins (org+bucket+table, org+bucket, org+table, org); period 0 = forever",
+        ),
     })
     .prefault({}),
   router: z

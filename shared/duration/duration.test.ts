@@ -60,6 +60,7 @@ describe("configuration durations", () => {
     ["1.5s", 1_500_000_000n],
     ["5m", 300_000_000_000n],
     [" 2h ", 7_200_000_000_000n],
+    ["14d", 1_209_600_000_000_000n],
   ])("%p", (text, ns) => expect(durationNs(text, CONFIG_DURATION)).toBe(ns));
 
   test.each(["", "30", "1h30m", "10us", "soon", ".5s"])("refuses %p", (text) => {

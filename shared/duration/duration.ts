@@ -29,8 +29,8 @@ export interface DurationSyntax {
   bareZero?: boolean;
 }
 
-/** Configuration values: "250ms", "30s", "5m", "1.5h". */
-export const CONFIG_DURATION: DurationSyntax = { units: { ms: MS, s: S, m: M, h: H }, compound: false, fraction: "rounded" };
+/** Configuration values: "250ms", "30s", "5m", "1.5h", "14d" (retention periods are days). */
+export const CONFIG_DURATION: DurationSyntax = { units: { ms: MS, s: S, m: M, h: H, d: D }, compound: false, fraction: "rounded" };
 
 /** Go's time.ParseDuration, without a sign. */
 export const GO_DURATION: DurationSyntax = {

@@ -33,11 +33,16 @@ test("a sampled gauge shows what the sample says at each scrape, series that wen
   expect(text).not.toContain('role="querier"');
 });
 
-test("process and runtime series every Prometheus target has", async () => {
-  const text = await new MetricsRegistry().render();
-  for (const name of ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds", "process_open_fds", "nodejs_eventloop_lag_seconds", "nodejs_heap_size_used_bytes"]) {
-    expect(text).toContain(`\n${name} `);
+test("process and runtime series every Prometheus target has, in every registry of the process", async () => {
+  const first = new MetricsRegistry();
+  const second = new MetricsRegistry();
+  second.counter("signalbox_only_here_total", "x").inc();
+  for (const text of [await first.render(), await second.render()]) {
+    for (const name of ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds", "process_open_fds", "nodejs_eventloop_lag_seconds", "nodejs_heap_size_used_bytes"]) {
+      expect(text).toContain(`\n${name} `);
+    }
   }
+  expect(await first.render()).not.toContain("signalbox_only_here_total");
 });
 
 test("the same name returns the same metric; a label not declared is refused", () => {

@@ -1,9 +1,12 @@
 /**
  * Each role's metrics, on prom-client: one registry per role, rendered in the Prometheus text
- * format by the ops endpoint. Besides Signalbox's own series every registry carries
+ * format by the ops endpoint. Besides Signalbox's own series every rendering carries
  * prom-client's default ones — `process_*` (CPU, memory, file descriptors, start time) and
  * the runtime's `nodejs_*` (event-loop lag, heap) — which Prometheus users expect of any
- * target. A metric declares its label names; label pairs are written in name order.
+ * target. They describe the process, so one set of collectors serves every registry in it
+ * (the monolith's four roles), started at the first scrape: a registry never rendered (tests,
+ * tools) costs no event-loop monitor. A metric declares its label names; label pairs are
+ * written in name order.
  */
 import client from "prom-client";
 
@@ -66,13 +69,20 @@ export type GaugeSample = () => Array<[Labels | undefined, number]>;
 
 type Wrapped = Counter | Gauge | Histogram;
 
+let processRegistry: client.Registry | undefined;
+
+/** The process-wide default series, collected from the first call on. */
+function processMetrics(): client.Registry {
+  if (!processRegistry) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export class MetricsRegistry {
   private readonly registry = new client.Registry();
   private readonly metrics = new Map<string, Wrapped>();
-
-  constructor() {
-    client.collectDefaultMetrics({ register: this.registry });
-  }
 
   /** The Content-Type of `render()`'s text. */
   get contentType(): string {
@@ -102,9 +112,9 @@ export class MetricsRegistry {
     return this.register(name, () => new Histogram(new client.Histogram({ name, help, labelNames, buckets, registers: [this.registry] })));
   }
 
-  /** Prometheus text exposition format (version 0.0.4). */
+  /** Prometheus text exposition format (version 0.0.4): this registry's series, then the process's. */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return client.Registry.merge([this.registry, processMetrics()]).metrics();
   }
 
   /** The same name returns the metric registered first (its help and labels stand). */

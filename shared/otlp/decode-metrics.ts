@@ -42,9 +42,9 @@ interface MetricInfo {
   monotonic: boolean;
 }
 
-/** `times`: the window data point times must lie in (limits.ts). */
-export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
-  const c = {
+/** One builder per column of the metrics table (shared with the remote write decoder). */
+export function metricsColumnBuilders() {
+  return {
     batch_id: new RepeatedUtf8Column(),
     metric_name: new Utf8Column(),
     metric_description: new Utf8Column(),
@@ -67,6 +67,11 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
     attributes: new Utf8Column(),
     ...contextColumns(),
   };
+}
+
+/** `times`: the window data point times must lie in (limits.ts). */
+export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
+  const c = metricsColumnBuilders();
   const batchIdBytes = new TextEncoder().encode(batchId);
   const rejected = new Rejections();
   let accepted = 0;

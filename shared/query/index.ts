@@ -5,3 +5,5 @@ export * as logql from "./logql/index.ts";
 export { parseTraceQL, TraceQLError } from "./traceql/index.ts";
 export { parseLogQL, LogQLError } from "./logql/index.ts";
 export * from "./results.ts";
+export * from "./prometheus-tickets.ts";
+export { promqlReadRange, type ReadRange } from "./promql-read-range.ts";

@@ -87,3 +87,43 @@ export const logLabelsSchema = new Schema([new Field(LOG_LABEL_COLUMNS.name, new
 /** `log_label_values`: the values of one label. */
 export const LOG_LABEL_VALUE_COLUMNS = { value: "value" } as const;
 export const logLabelValuesSchema = new Schema([new Field(LOG_LABEL_VALUE_COLUMNS.value, new Utf8(), false)]);
+
+/** Column names of the Prometheus tickets' answers (label sets are JSON objects in Utf8). */
+export const PROM_COLUMNS = {
+  labels: "labels",
+  name: "name",
+  value: "value",
+  metric: "metric",
+  type: "type",
+  help: "help",
+  unit: "unit",
+  /** JSON `[{"labels":{…},"value":"…","timestamp":s}]`. */
+  exemplars: "exemplars",
+  resultType: "result_type",
+  /** JSON of Prometheus's `data.result`. */
+  result: "result",
+  errorType: "error_type",
+  error: "error",
+} as const;
+
+const promUtf8 = (name: string) => new Field(name, new Utf8(), false);
+
+/** Result columns of each Prometheus ticket. */
+export const PROMETHEUS_RESULT_SCHEMAS = {
+  /** One row per series, sorted by labels. */
+  prom_series: new Schema([promUtf8(PROM_COLUMNS.labels)]),
+  /** Sorted label names. */
+  prom_labels: new Schema([promUtf8(PROM_COLUMNS.name)]),
+  /** Sorted values. */
+  prom_label_values: new Schema([promUtf8(PROM_COLUMNS.value)]),
+  /** One row per metric family and distinct (type, help, unit). */
+  prom_metadata: new Schema([PROM_COLUMNS.metric, PROM_COLUMNS.type, PROM_COLUMNS.help, PROM_COLUMNS.unit].map(promUtf8)),
+  /** One row per series with exemplars. */
+  prom_exemplars: new Schema([promUtf8(PROM_COLUMNS.labels), promUtf8(PROM_COLUMNS.exemplars)]),
+  /**
+   * One row: `result_type` and `result`, or `error_type` (bad_data, execution, timeout, ...)
+   * and `error` when evaluation failed — carried as data so the class survives Flight, whose
+   * status codes cannot tell them apart.
+   */
+  promql: new Schema([PROM_COLUMNS.resultType, PROM_COLUMNS.result, PROM_COLUMNS.errorType, PROM_COLUMNS.error].map(promUtf8)),
+} as const;

@@ -9,6 +9,8 @@ import type { TableName } from "../tables/index.ts";
 import { QueryError } from "./errors.ts";
 import { parseLogQL } from "./logql/index.ts";
 import { parseTraceQL } from "./traceql/index.ts";
+import { PROMETHEUS_TICKET_SCHEMAS } from "./prometheus-tickets.ts";
+import { parsePromQL } from "./promql/parser.ts";
 
 /** Nanoseconds since the epoch as a decimal string (Int64 does not fit a JSON number). */
 const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
@@ -80,6 +82,7 @@ export const TicketSchema = z.discriminatedUnion("kind", [
   LogLabelsTicketSchema,
   LogLabelValuesTicketSchema,
   SqlTicketSchema,
+  ...PROMETHEUS_TICKET_SCHEMAS,
 ]);
 
 export type Ticket = z.output<typeof TicketSchema>;
@@ -95,6 +98,13 @@ export type LogsTicket = TicketOf<"logs">;
 export type LogLabelsTicket = TicketOf<"log_labels">;
 export type LogLabelValuesTicket = TicketOf<"log_label_values">;
 export type SqlTicket = TicketOf<"sql">;
+export type PromSeriesTicket = TicketOf<"prom_series">;
+export type PromLabelsTicket = TicketOf<"prom_labels">;
+export type PromLabelValuesTicket = TicketOf<"prom_label_values">;
+export type PromMetadataTicket = TicketOf<"prom_metadata">;
+export type PromExemplarsTicket = TicketOf<"prom_exemplars">;
+export type PromQLTicket = TicketOf<"promql">;
+export type PrometheusTicket = PromSeriesTicket | PromLabelsTicket | PromLabelValuesTicket | PromMetadataTicket | PromExemplarsTicket | PromQLTicket;
 
 /** Arrow schema metadata key, "true" on an `sql` result cut at its row limit. */
 export const SQL_TRUNCATED_METADATA = "signalbox.truncated";
@@ -122,6 +132,7 @@ export function parseTicket(json: unknown): Ticket {
     }
   }
   if (ticket.kind === "logs") parseLogQL(ticket.query);
+  if (ticket.kind === "promql") parsePromQL(ticket.query);
   return ticket;
 }
 
@@ -144,6 +155,13 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
       return ["logs"];
     case "sql":
       return ["traces", "logs", "metrics"];
+    case "prom_series":
+    case "prom_labels":
+    case "prom_label_values":
+    case "prom_metadata":
+    case "prom_exemplars":
+    case "promql":
+      return ["metrics"];
   }
 }
 

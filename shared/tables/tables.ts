@@ -79,6 +79,11 @@ export const logsSchema = new Schema([
  * distribution types fill count/sum/min/max and keep their shape in `distribution`
  * (OTLP/JSON of bucketCounts + explicitBounds, scale + zeroCount + positive + negative, or
  * quantileValues).
+ *
+ * Rows written by Prometheus remote write have `metric_type` REMOTE_WRITE_SAMPLE_TYPE (a
+ * sample: name and labels as sent, in `metric_name` and `attributes`) or
+ * REMOTE_WRITE_METADATA_TYPE (a metric family's type, help and unit; no sample):
+ * shared/remote-write/decode.ts.
  */
 export const metricsSchema = new Schema([
   col("batch_id", new Utf8()),
@@ -111,6 +116,9 @@ export const metricsSchema = new Schema([
   col("scope_dropped_attributes_count", new Int32()),
   col("scope_schema_url", new Utf8()),
 ]);
+
+export const REMOTE_WRITE_SAMPLE_TYPE = "prometheus";
+export const REMOTE_WRITE_METADATA_TYPE = "prometheus_metadata";
 
 export const TABLE_SCHEMAS: Record<TableName, Schema> = {
   traces: tracesSchema,

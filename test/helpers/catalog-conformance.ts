@@ -218,6 +218,44 @@ export function describeCatalogConformance(name: string, factory: () => Promise<
         expect(await repo.persistedBatches(["a", "shared"])).toEqual(new Set(["shared"]));
       });
 
+      test("replaceDataFiles: the output in, the inputs retired, one generation change a reader sees as a removal", async () => {
+        await repo.addDataFile(dataFile("in1", { batchIds: ["a", "b"], bytes: 10 }));
+        await repo.addDataFile(dataFile("in2", { batchIds: ["b", "c"], bytes: 20 }));
+        await repo.addDataFile(dataFile("keep", { batchIds: ["d"] }));
+        const before = await repo.manifestSince(scope, 0);
+        const out = dataFile("out", { batchIds: ["a", "b", "c"] });
+        expect(await repo.replaceDataFiles({ remove: ["in1", "in2"], add: out, reason: "compacted", at: 5_000 })).toBe(true);
+        expect((await repo.listDataFiles(scope)).map((f) => f.path).sort()).toEqual(["keep", "out"]);
+        expect(await repo.persistedBatches(["a", "b", "c", "d"])).toEqual(new Set(["a", "b", "c", "d"]));
+        const after = await repo.manifestSince(scope, before.generation);
+        expect(after.complete).toBe(true);
+        expect(after.generation).toBeGreaterThan(before.generation);
+        const retired = await repo.retiredFiles(5_000);
+        expect(retired.map((r) => [r.path, r.bytes, r.reason, r.retiredAt])).toEqual([
+          ["in1", 10, "compacted", 5_000],
+          ["in2", 20, "compacted", 5_000],
+        ]);
+        expect(await repo.retiredFiles(4_999)).toEqual([]);
+        expect(await repo.untrackedPaths(["in1", "out", "keep", "stray"])).toEqual(new Set(["stray"]));
+        await repo.forgetRetiredFiles(["in1"]);
+        expect(await repo.untrackedPaths(["in1", "in2"])).toEqual(new Set(["in1"]));
+        expect(await repo.listManifestScopes()).toEqual([scope]);
+      });
+
+      test("replaceDataFiles is void when an input is no longer recorded: nothing changes", async () => {
+        await repo.addDataFile(dataFile("in1", { batchIds: ["a"] }));
+        await repo.addDataFile(dataFile("in2", { batchIds: ["b"] }));
+        expect(await repo.replaceDataFiles({ remove: ["in1"], add: null, reason: "expired", at: 1 })).toBe(true);
+        const generation = (await repo.manifestSince(scope, 0)).generation;
+        // A second compactor that planned with in1 loses: its output is not recorded, in2 stays.
+        const late = await repo.replaceDataFiles({ remove: ["in1", "in2"], add: dataFile("out", { batchIds: ["a", "b"] }), reason: "compacted", at: 2 });
+        expect(late).toBe(false);
+        expect((await repo.listDataFiles(scope)).map((f) => f.path)).toEqual(["in2"]);
+        expect(await repo.persistedBatches(["a", "b"])).toEqual(new Set(["b"]));
+        expect((await repo.manifestSince(scope, 0)).generation).toBe(generation);
+        expect((await repo.retiredFiles(10)).map((r) => r.path)).toEqual(["in1"]);
+      });
+
       test("thousands of batch ids are stored and looked up", async () => {
         const ids = Array.from({ length: 2500 }, (_, i) => `batch-${i}`);
         await repo.addDataFile(dataFile("big", { batchIds: ids }));

@@ -14,6 +14,9 @@ export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? "/usr/bin/prom
 export interface PrometheusProcess {
   url: string;
   version: string;
+  /** Its process id and TSDB folder (what the benchmark charges CPU and disk to). */
+  pid: number;
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -66,6 +69,8 @@ export async function startPrometheus(options: { evaluationIntervalMs?: number }
           return {
             url,
             version,
+            pid: proc.pid,
+            dataDir: join(dir, "data"),
             async stop() {
               proc.kill("SIGTERM");
               await proc.exited;

@@ -5,7 +5,8 @@
  */
 import type { Schema } from "apache-arrow";
 import {
-  logLabelsSchema, logLabelValuesSchema, logsResultSchema, searchResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema, type Ticket,
+  logLabelsSchema, logLabelValuesSchema, logsResultSchema, searchResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
+  type PrometheusTicket, type Ticket,
 } from "../../../shared/query/index.ts";
 import { logLabelsSql, logLabelValuesSql, logsSql } from "./logs.ts";
 import { searchSql } from "./search.ts";
@@ -18,7 +19,10 @@ export interface BuiltInQuery {
   schema: Schema;
 }
 
-export function builtInSql(ticket: Exclude<Ticket, { kind: "sql" }>, view: string, maxRows: number): BuiltInQuery {
+/** The tickets answered by one SQL statement (the Prometheus tickets have their own module). */
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket>;
+
+export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {
     case "trace_by_id":
       return { sql: traceByIdSql(ticket, view, maxRows), schema: traceByIdSchema };

@@ -9,11 +9,14 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "apache-arrow";
 import { NulInSqlTextError, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
-import { logsResultSchema, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type LogsTicket, type Ticket } from "../../../shared/query/index.ts";
+import {
+  logsResultSchema, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket,
+} from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
-import { builtInSql } from "./built-in-sql.ts";
+import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
+import { runPrometheusTicket } from "./prometheus/answers.ts";
 import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
@@ -31,6 +34,8 @@ export interface QueryEngineOptions {
   maxRows?: number;
   /** Per-query time limit. Default 30 s. */
   timeoutMs?: number;
+  /** Most samples a Prometheus ticket may load (`query.max_samples`). Default 50,000,000. */
+  maxSamples?: number;
   /** DuckDB settings (threads, memory_limit, temp_directory) for the shared instance. */
   duckdbConfig?: Record<string, string>;
   /** Bounds of user SQL (memory, concurrency, result size, spill); defaults: DEFAULT_SQL_LIMITS. */
@@ -52,6 +57,7 @@ export class QueryEngine {
     readonly maxRows: number,
     readonly timeoutMs: number,
     sqlLimits: SqlSandboxLimits,
+    readonly maxSamples: number,
   ) {
     this.connections = new FreshConnections(handle.instance);
     this.sandboxes = new SqlSandboxes(sqlLimits, log);
@@ -65,7 +71,7 @@ export class QueryEngine {
     // every query gets a fresh connection.
     await handle.connection.run("SET GLOBAL parquet_metadata_cache = true");
     const sqlLimits = { ...DEFAULT_SQL_LIMITS, ...opts.sql };
-    return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits);
+    return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);
   }
 
   /**
@@ -129,10 +135,10 @@ export class QueryEngine {
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
         const search = ticket.kind === "search";
-        const { files, live } = tableSources;
+        const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated: search, needed: files.length === 0 }, async (liveSource) => {
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search });
-          return this.runBuiltIn(connection, ticket, files, liveSource);
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search, notBeforeNs });
+          return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs);
         });
       });
     } finally {
@@ -145,10 +151,12 @@ export class QueryEngine {
     ticket: Exclude<Ticket, { kind: "sql" }>,
     files: readonly string[],
     liveSource: string | null,
+    notBeforeNs: bigint | undefined,
   ): Promise<Table> {
+    if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds), this.maxRows);
-    const { sql, schema } = builtInSql(ticket, VIEW, this.maxRows);
+    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
+    const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);
   }

@@ -36,6 +36,8 @@ export function searchScope(
   live: string | null,
   files: readonly string[],
   index: TraceIdIndex,
+  /** Retention: rows before it are not part of any view (sources.ts). */
+  notBeforeNs?: bigint,
 ): SearchScope {
   const narrowed = `${view}_traces`;
   const step = `${view}_newest`;
@@ -46,7 +48,7 @@ export function searchScope(
       // Nothing to leave out: the whole view is as narrow. No source at all (no candidates,
       // no live rows): a view needs one, and over no ids the whole view reads nothing.
       if (held.length === files.length || (held.length === 0 && live === null)) return view;
-      await createFilesView(connection, "traces", narrowed, live, held, { dedicated: true, locate: true });
+      await createFilesView(connection, "traces", narrowed, live, held, { dedicated: true, locate: true, notBeforeNs });
       return narrowed;
     },
     async newestCandidates(candidateSql, k) {
@@ -57,7 +59,7 @@ export function searchScope(
       for (let size = 1; ; size *= WALK_GROWTH) {
         const group = order.slice(next, next + size);
         // The live rows are the newest: they go with the first step.
-        await createFilesView(connection, "traces", step, next === 0 ? live : null, group, { dedicated: true });
+        await createFilesView(connection, "traces", step, next === 0 ? live : null, group, { dedicated: true, notBeforeNs });
         next += group.length;
         const rows = (await connection.runAndReadAll(candidateSql(step))).getRows() as Array<[string, bigint]>;
         found = [...found, ...rows].sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0)).slice(0, k);

@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { DEDICATED_COLUMNS, TABLE_SCHEMAS, type TableName } from "../../../shared/tables/index.ts";
+import { DEDICATED_COLUMNS, TABLE_SCHEMAS, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { haveOneSchema } from "./file-schemas.ts";
@@ -17,6 +17,8 @@ export interface QuerySources {
   files: string[];
   /** Unflushed rows from the writers, shaped like the table's schema. */
   live: RecordBatch[];
+  /** Rows whose time (the table's TIME_COLUMN) is below this are past retention: never shown. */
+  notBeforeNs?: bigint;
 }
 
 /** Per-table sources, for tickets that read several tables (SQL). */
@@ -39,6 +41,8 @@ export interface SourceViewOptions {
    * only the pages holding them (search-span-sets.ts). Built-in queries only.
    */
   locate?: boolean;
+  /** Leave out rows whose time is below this (retention): files may still hold them. */
+  notBeforeNs?: bigint;
 }
 
 /**
@@ -65,7 +69,7 @@ export async function createSourceView(
   // the view its columns.
   const shape = { dedicated: options.dedicated === true, needed: sources.files.length === 0 };
   const live = await createLiveTable(connection, table, liveTableOf(viewName), sources.live, shape);
-  await createFilesView(connection, table, viewName, live, sources.files, options);
+  await createFilesView(connection, table, viewName, live, sources.files, { ...options, notBeforeNs: sources.notBeforeNs });
   return live;
 }
 
@@ -100,10 +104,11 @@ export async function createFilesView(
   const withStored = dedicated ? await filesWithDedicatedColumns(connection, files) : new Set(files);
   const storedFiles = files.filter((f) => withStored.has(f));
   const olderFiles = files.filter((f) => !withStored.has(f));
+  const retained = options.notBeforeNs === undefined ? "" : ` WHERE ${quoteIdent(TIME_COLUMN[table])} >= ${options.notBeforeNs}`;
   const parts: string[] = [];
-  if (storedFiles.length > 0) parts.push(`SELECT ${columns}${stored}${fileLocation} FROM ${await scan(storedFiles)}`);
-  if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}`);
-  if (live !== null) parts.push(`SELECT ${columns}${stored}${liveLocation} FROM ${live}`);
+  if (storedFiles.length > 0) parts.push(`SELECT ${columns}${stored}${fileLocation} FROM ${await scan(storedFiles)}${retained}`);
+  if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}${retained}`);
+  if (live !== null) parts.push(`SELECT ${columns}${stored}${liveLocation} FROM ${live}${retained}`);
   // The live rows (even none) are what give a view without files its columns.
   if (parts.length === 0) throw new Error(`source view ${viewName}: no files and no live rows`);
   await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);

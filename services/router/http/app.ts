@@ -17,6 +17,7 @@ import { QueryLimits } from "./query-limits.ts";
 import { registerOpsRoutes, registerTopologyRoute } from "./ops.ts";
 import type { RouteDeps } from "./route-deps.ts";
 import { createQueryRunner } from "./run-query.ts";
+import { registerPrometheusRoutes } from "./prometheus/routes.ts";
 import { registerSqlRoute } from "./sql.ts";
 import { defaultBuildInfo, registerTempoPublicRoutes, registerTempoQueryRoutes, type BuildInfo } from "./tempo.ts";
 import { tenancyMiddleware } from "./tenancy.ts";
@@ -27,6 +28,9 @@ export interface RouterHttpConfig {
   auth: Pick<Config["auth"], "tokens">;
   limits: Config["limits"];
 }
+
+/** The router waits this much past query.timeout for PromQL, so the querier's own timeout answer (503) arrives first. */
+const PROMQL_DEADLINE_MARGIN_MS = 5_000;
 
 export interface RouterAppOptions {
   backend: QueryBackend;
@@ -75,5 +79,14 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   registerTempoQueryRoutes(app, deps);
   registerLokiRoutes(app, deps);
   registerSqlRoute(app, deps);
+  const promqlTimeout = config.query.timeout;
+  const { version: _tempoVersion, ...buildInfo } = { ...defaultBuildInfo(), ...options.buildInfo };
+  registerPrometheusRoutes(app, {
+    run: createQueryRunner(backend, promqlTimeout + PROMQL_DEADLINE_MARGIN_MS, limits),
+    guard: deps.guard,
+    queryTimeoutMs: promqlTimeout,
+    maxResultRows: config.query.max_result_rows,
+    buildInfo,
+  });
   return app;
 }

@@ -49,6 +49,25 @@ export function footerMetadata(args: { orgId: string; bucket: string; shardId: n
   };
 }
 
+/** The footer facts computed from the rows themselves; they win over anything a caller passed. */
+export function footerFacts(args: { table: TableName; rows: number; minTimeNs: bigint; maxTimeNs: bigint }): Record<string, string> {
+  return {
+    [FOOTER_KEYS.formatVersion]: FOOTER_FORMAT_VERSION,
+    [FOOTER_KEYS.table]: args.table,
+    [FOOTER_KEYS.rows]: String(args.rows),
+    [FOOTER_KEYS.minTimeNs]: String(args.minTimeNs),
+    [FOOTER_KEYS.maxTimeNs]: String(args.maxTimeNs),
+  };
+}
+
+/** Footer key/values as DuckDB's COPY option: `KV_METADATA {k: v, ...}`. */
+export function kvMetadataSql(metadata: Record<string, string>): string {
+  const kv = Object.entries(metadata)
+    .map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`)
+    .join(", ");
+  return `KV_METADATA {${kv}}`;
+}
+
 /** The raw key/value metadata of a Parquet file's footer. */
 export async function readParquetFooter(db: DuckDBConnection, path: string): Promise<Record<string, string>> {
   const reader = await db.runAndReadAll(

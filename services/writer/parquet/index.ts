@@ -1,9 +1,11 @@
 /** The writer's Parquet path: Arrow batches → sorted zstd Parquet with self-describing footers. */
-export { writeParquet, EmptyParquetWriteError, ROW_GROUP_SIZE, type WriteParquetArgs, type WriteParquetResult } from "./write.ts";
+export { writeParquet, EmptyParquetWriteError, PARQUET_OPTIONS, ROW_GROUP_SIZE, type WriteParquetArgs, type WriteParquetResult } from "./write.ts";
 export {
   readParquetFooter,
   parseFooter,
   footerMetadata,
+  footerFacts,
+  kvMetadataSql,
   FOOTER_KEYS,
   FOOTER_FORMAT_VERSION,
   InvalidFooterError,

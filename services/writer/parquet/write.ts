@@ -17,7 +17,7 @@ import {
 } from "../../../shared/duckdb/index.ts";
 import { SORT_ORDER, TABLE_SCHEMAS, withDedicatedColumns, withDedicatedSchema, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
-import { FOOTER_FORMAT_VERSION, FOOTER_KEYS } from "./footer.ts";
+import { footerFacts, kvMetadataSql } from "./footer.ts";
 import { timeRange } from "./time-range.ts";
 
 /**
@@ -28,6 +28,9 @@ import { timeRange } from "./time-range.ts";
  * per trace) for a few percent more bytes (measured on the query bench's spans).
  */
 export const ROW_GROUP_SIZE = 4_096;
+
+/** How every Signalbox Parquet file is encoded (flushed or compacted alike). */
+export const PARQUET_OPTIONS = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}`;
 
 /** The columns of a file: the table's, and for spans the dedicated attribute columns after them. */
 const FILE_SCHEMAS: Record<TableName, Schema> = {
@@ -67,15 +70,8 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
   const rows = batches.reduce((n, b) => n + b.numRows, 0);
   if (rows === 0) throw new EmptyParquetWriteError(table);
   const { minTimeNs, maxTimeNs } = timeRange(table, batches);
-  const metadata: Record<string, string> = {
-    ...args.metadata,
-    // Computed facts win over anything the caller passed under the same key.
-    [FOOTER_KEYS.formatVersion]: FOOTER_FORMAT_VERSION,
-    [FOOTER_KEYS.table]: table,
-    [FOOTER_KEYS.rows]: String(rows),
-    [FOOTER_KEYS.minTimeNs]: String(minTimeNs),
-    [FOOTER_KEYS.maxTimeNs]: String(maxTimeNs),
-  };
+  // Computed facts win over anything the caller passed under the same key.
+  const metadata: Record<string, string> = { ...args.metadata, ...footerFacts({ table, rows, minTimeNs, maxTimeNs }) };
 
   await ensureDirDurable(dirname(destPath));
   const tmpPath = tempPathFor(destPath);
@@ -97,11 +93,5 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
 }
 
 function copySql(source: string, path: string, metadata: Record<string, string>): string {
-  const kv = Object.entries(metadata)
-    .map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`)
-    .join(", ");
-  return (
-    `COPY (FROM ${source}) TO ${quoteLiteral(path)} ` +
-    `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}, KV_METADATA {${kv}})`
-  );
+  return `COPY (FROM ${source}) TO ${quoteLiteral(path)} (${PARQUET_OPTIONS}, ${kvMetadataSql(metadata)})`;
 }

@@ -1,0 +1,145 @@
+/**
+ * Compaction benchmark (issue #20): the ingest bench's spans flushed as many small files
+ * spread over simulated hours (timestamps shifted), then compacted by the writer's
+ * Compactor, side by side in one run:
+ *   - CPU seconds per million spans: compaction vs the in-process ingest work that made the
+ *     files (OTLP decode + the flush's sort and Parquet write; the real ingest path also pays
+ *     for HTTP, Flight and the WAL, so the ratio printed is conservative);
+ *   - bytes per span before and after;
+ *   - trace-by-id and tag search p50/p99 through the querier's engine over the small files
+ *     vs the compacted ones (timed in turns, so both see the same machine load).
+ *
+ *   bun bench/compaction.ts [--files 1000] [--spans 1024] [--hours 6] [--iterations 200] [--warmup 20]
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { RecordBatch } from "apache-arrow";
+import { openCatalog, type DataFile } from "../shared/catalog/index.ts";
+import { openDuckDB } from "../shared/duckdb/index.ts";
+import { createLogger } from "../shared/log/index.ts";
+import { MetricsRegistry } from "../shared/metrics/index.ts";
+import { parseTicket } from "../shared/query/index.ts";
+import { RetentionPolicy } from "../shared/retention/index.ts";
+import { decodeExport } from "../shared/otlp/index.ts";
+import { LocalBlobStore } from "../shared/storage/index.ts";
+import { QueryEngine } from "../services/querier/engine/index.ts";
+import { Compactor } from "../services/writer/compaction/compactor.ts";
+import { flushFile, SCOPE } from "../test/helpers/compaction-fixtures.ts";
+import { makeTracePayloads } from "./lib/otlp-traces.ts";
+import { load1, lpad, measureInTurns, ms, pad } from "./lib/query-timing.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    files: { type: "string", default: "1000" },
+    spans: { type: "string", default: "1024" },
+    hours: { type: "string", default: "6" },
+    iterations: { type: "string", default: "200" },
+    warmup: { type: "string", default: "20" },
+  },
+});
+const files = Number(args.files);
+const spansPerFile = Number(args.spans);
+const hours = Number(args.hours);
+const HOUR_NS = 3_600_000_000_000n;
+const log = (line: string) => console.log(line);
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+log(`compaction bench: ${files} flushed files of ${spansPerFile} spans over ${hours} h, ${cpus().length} cores, load ${load1()}`);
+const dir = mkdtempSync(join(tmpdir(), "sb-bench-compaction-"));
+const root = join(dir, "data");
+mkdirSync(join(root, ".scratch"), { recursive: true });
+const quiet = createLogger({ level: "error", sink: () => {} });
+const catalog = await openCatalog("sqlite::memory:", { log: quiet });
+const store = new LocalBlobStore(root);
+const duck = await openDuckDB(":memory:", { config: { threads: "1" } });
+
+// Distinct request bodies, reused with shifted timestamps (the decoder's cost does not depend on them).
+const payloads = makeTracePayloads(Math.min(files, 64), spansPerFile);
+const traceIds: string[] = [];
+let ingestCpu = 0;
+const startNs = BigInt(Date.now()) * 1_000_000n - BigInt(hours) * HOUR_NS;
+for (let i = 0; i < files; i++) {
+  const c0 = cpu();
+  const { batch } = decodeExport("traces", payloads.bodies[i % payloads.bodies.length]!, "protobuf", `bench-${i}`);
+  shiftTimes(batch!, startNs + (BigInt(i) * BigInt(hours) * HOUR_NS) / BigInt(files) - BigInt(Date.now()) * 1_000_000n);
+  if (i % 10 === 0) traceIds.push(String(batch!.getChild("trace_id")!.get(0)));
+  await flushFile({ catalog, store, db: duck.connection, scratchDir: join(root, ".scratch") }, "traces", [batch!], [`bench-${i}`]);
+  ingestCpu += cpu() - c0;
+  if ((i + 1) % 100 === 0) log(`  flushed ${i + 1}/${files} files`);
+}
+const spans = files * spansPerFile;
+const small = await catalog.listDataFiles({ ...SCOPE, table: "traces" });
+const smallBytes = small.reduce((n, f) => n + f.bytes, 0);
+
+const compactor = await Compactor.open({
+  catalog, store, log: quiet, scratchDir: join(root, ".scratch"), metrics: new MetricsRegistry(),
+  retention: new RetentionPolicy(0), isPrimary: () => true,
+  options: { intervalMs: 3_600_000, targetFileBytes: 256 * 1024 * 1024, minFiles: 4, concurrency: 1, memoryLimit: "512MB", deleteGraceMs: 3_600_000 },
+});
+const c0 = cpu();
+const t0 = performance.now();
+let passes = 0;
+while ((await compactor.runOnce()).compacted > 0) passes++;
+const compactCpu = cpu() - c0;
+const compactWall = (performance.now() - t0) / 1000;
+await compactor.stop();
+const compacted = await catalog.listDataFiles({ ...SCOPE, table: "traces" });
+const compactedBytes = compacted.reduce((n, f) => n + f.bytes, 0);
+log(`compacted ${small.length} files into ${compacted.length} in ${passes} pass(es), ${compactWall.toFixed(1)} s wall`);
+
+// Generous: a search over a thousand small files on a loaded machine takes long, and that is what is measured.
+const engine = await QueryEngine.open({ log: quiet, maxRows: 100_000, timeoutMs: 600_000 });
+const paths = (list: DataFile[]) => list.map((f) => store.localPath(f.path)!);
+const smallPaths = paths(small);
+const compactedPaths = paths(compacted);
+const range = { startNs: String(startNs - HOUR_NS), endNs: String(startNs + BigInt(hours + 1) * HOUR_NS) };
+const byId = (i: number) => parseTicket({ kind: "trace_by_id", org: SCOPE.orgId, bucket: SCOPE.bucket, traceId: traceIds[(i * 7919) % traceIds.length]! });
+const search = () => parseTicket({ kind: "search", org: SCOPE.orgId, bucket: SCOPE.bucket, ...range, tags: { "service.name": "checkout", "http.response.status_code": "500" }, limit: 20 });
+const iterations = Number(args.iterations);
+const warmup = Number(args.warmup);
+const traceTimes = await measureInTurns(iterations, warmup, {
+  small: { run: (i) => engine.execute(byId(i), { files: smallPaths, live: [] }) },
+  compacted: { run: (i) => engine.execute(byId(i), { files: compactedPaths, live: [] }) },
+});
+const searchTimes = await measureInTurns(Math.max(10, iterations / 4), Math.min(warmup, 5), {
+  small: { run: () => engine.execute(search(), { files: smallPaths, live: [] }) },
+  compacted: { run: () => engine.execute(search(), { files: compactedPaths, live: [] }) },
+});
+// Same answers both ways: compaction changed the layout, not the data.
+for (let i = 0; i < 5; i++) {
+  const a = (await engine.execute(byId(i), { files: smallPaths, live: [] })).numRows;
+  const b = (await engine.execute(byId(i), { files: compactedPaths, live: [] })).numRows;
+  if (a !== b || a === 0) throw new Error(`trace ${i}: ${a} spans over small files, ${b} compacted`);
+}
+await engine.close();
+
+const perM = (seconds: number) => (seconds / spans) * 1e6;
+log("");
+log(`| ${pad("", 34)} | ${lpad("small files", 12)} | ${lpad("compacted", 12)} |`);
+log(`|${"-".repeat(36)}|${"-".repeat(14)}|${"-".repeat(14)}|`);
+log(`| ${pad("files", 34)} | ${lpad(String(small.length), 12)} | ${lpad(String(compacted.length), 12)} |`);
+log(`| ${pad("bytes per span", 34)} | ${lpad((smallBytes / spans).toFixed(1), 12)} | ${lpad((compactedBytes / spans).toFixed(1), 12)} |`);
+log(`| ${pad("CPU s per million spans", 34)} | ${lpad(perM(ingestCpu).toFixed(2) + " ingest", 12)} | ${lpad(perM(compactCpu).toFixed(2), 12)} |`);
+log(`| ${pad("trace by id p50 / p99 ms", 34)} | ${lpad(`${ms(traceTimes.small.p50)} / ${ms(traceTimes.small.p99)}`, 12)} | ${lpad(`${ms(traceTimes.compacted.p50)} / ${ms(traceTimes.compacted.p99)}`, 12)} |`);
+log(`| ${pad("tag search p50 / p99 ms", 34)} | ${lpad(`${ms(searchTimes.small.p50)} / ${ms(searchTimes.small.p99)}`, 12)} | ${lpad(`${ms(searchTimes.compacted.p50)} / ${ms(searchTimes.compacted.p99)}`, 12)} |`);
+log("");
+log(`compaction CPU / ingest CPU per span: ${(compactCpu / ingestCpu).toFixed(2)} (target ≤ 0.5); ` +
+  `trace by id ${(traceTimes.small.p50 / traceTimes.compacted.p50).toFixed(1)}× and search ${(searchTimes.small.p50 / searchTimes.compacted.p50).toFixed(1)}× faster compacted (target ≥ 2); load ${load1()}`);
+duck.close();
+await catalog.close();
+rmSync(dir, { recursive: true, force: true });
+
+/** Moves every start and end time of a traces batch by `deltaNs` (in place). */
+function shiftTimes(batch: RecordBatch, deltaNs: bigint): void {
+  for (const column of ["start_time_unix_nano", "end_time_unix_nano"]) {
+    for (const data of batch.getChild(column)!.data) {
+      const values = data.values as BigInt64Array;
+      for (let i = 0; i < data.length; i++) values[i] = values[i]! + deltaNs;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Several Parquet files of one partition → one, the way a flush writes them: the table's
+ * sort order (traces by trace_id then start, so trace-by-id pruning and the querier's
+ * trace-id index work on the result), the same row groups and compression, and a footer
+ * whose batch ids are the union of the inputs' (live-row dedupe and manifest rebuild read
+ * them). A batch two inputs both hold (flushed twice after a failover) is kept from the
+ * first input only. Written to a temp file, fsynced and renamed: all or nothing.
+ */
+import { rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DataFile } from "../../../shared/catalog/index.ts";
+import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { SORT_ORDER, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
+import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
+import { footerFacts, footerMetadata, kvMetadataSql, PARQUET_OPTIONS } from "../parquet/index.ts";
+
+export interface MergeInput {
+  file: DataFile;
+  /** Where DuckDB reads it (the store's own path, or a downloaded copy). */
+  localPath: string;
+}
+
+export interface MergeResult {
+  rows: number;
+  bytes: number;
+  minTimeNs: bigint;
+  maxTimeNs: bigint;
+  batchIds: string[];
+  /** Rows left out because an earlier input held the same batch. */
+  duplicateRows: number;
+}
+
+/**
+ * `inputs` in the order their batches are preferred (oldest first); all of one table, org,
+ * bucket and shard. With `notBeforeNs`, rows older than it (past retention) are left out.
+ */
+export async function mergeParquet(
+  db: DuckDBConnection,
+  table: TableName,
+  inputs: readonly MergeInput[],
+  destPath: string,
+  notBeforeNs?: bigint,
+): Promise<MergeResult> {
+  const first = inputs[0]!.file;
+  const { batchIds, dropped } = batchOwnership(inputs);
+  const paths = inputs.map((i) => i.localPath);
+  const columns = await sharedColumns(db, paths);
+  const list = `[${paths.map(quoteLiteral).join(", ")}]`;
+  let source = `read_parquet(${list}, hive_partitioning = false)`;
+  let facts = {
+    rows: inputs.reduce((n, i) => n + i.file.rows, 0),
+    minTimeNs: inputs.reduce((m, i) => (BigInt(i.file.minTime) < m ? BigInt(i.file.minTime) : m), BigInt(first.minTime)),
+    maxTimeNs: inputs.reduce((m, i) => (BigInt(i.file.maxTime) > m ? BigInt(i.file.maxTime) : m), BigInt(first.maxTime)),
+  };
+  if (dropped.length > 0) {
+    await db.run("CREATE OR REPLACE TEMP TABLE compaction_dropped (filename VARCHAR, batch_id VARCHAR)");
+    const values = dropped.map(([path, id]) => `(${quoteLiteral(path)}, ${quoteLiteral(id)})`);
+    for (let i = 0; i < values.length; i += 1_000) await db.run(`INSERT INTO compaction_dropped VALUES ${values.slice(i, i + 1_000).join(", ")}`);
+    source =
+      `(SELECT s.* EXCLUDE (filename) FROM read_parquet(${list}, hive_partitioning = false, filename = true) s ` +
+      `ANTI JOIN compaction_dropped d ON s.filename = d.filename AND s.batch_id = d.batch_id)`;
+  }
+  const time = quoteIdent(TIME_COLUMN[table]);
+  if (notBeforeNs !== undefined) source = `(SELECT * FROM ${source} WHERE ${time} >= ${notBeforeNs})`;
+  if (dropped.length > 0 || notBeforeNs !== undefined) {
+    const counted = await db.runAndReadAll(`SELECT count(*) AS n, min(${time}) AS lo, max(${time}) AS hi FROM ${source}`);
+    const [n, lo, hi] = counted.getRows()[0] as [bigint, bigint, bigint];
+    facts = { rows: Number(n), minTimeNs: lo, maxTimeNs: hi };
+  }
+  const metadata = {
+    ...footerMetadata({ orgId: first.orgId, bucket: first.bucket, shardId: first.shardId, batchIds }),
+    ...footerFacts({ table, ...facts }),
+  };
+  const select = columns.map(quoteIdent).join(", ");
+  const order = SORT_ORDER[table].map(quoteIdent).join(", ");
+  await ensureDirDurable(dirname(destPath));
+  const tmpPath = tempPathFor(destPath);
+  try {
+    await db.run(
+      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${PARQUET_OPTIONS}, ${kvMetadataSql(metadata)})`,
+    );
+    await durableRename(tmpPath, destPath);
+  } catch (err) {
+    await rm(tmpPath, { force: true });
+    throw err;
+  } finally {
+    if (dropped.length > 0) await db.run("DROP TABLE IF EXISTS compaction_dropped");
+  }
+  const { size } = await stat(destPath);
+  const duplicateRows = inputs.reduce((n, i) => n + i.file.rows, 0) - facts.rows;
+  return { ...facts, bytes: size, batchIds, duplicateRows };
+}
+
+/** Each batch id's first holder; the (path, batch) pairs of later holders are dropped. */
+function batchOwnership(inputs: readonly MergeInput[]): { batchIds: string[]; dropped: Array<[string, string]> } {
+  const owner = new Map<string, string>();
+  const dropped: Array<[string, string]> = [];
+  for (const { file, localPath } of inputs) {
+    for (const id of file.batchIds) {
+      if (!owner.has(id)) owner.set(id, localPath);
+      else if (owner.get(id) !== localPath) dropped.push([localPath, id]);
+    }
+  }
+  return { batchIds: [...owner.keys()], dropped };
+}
+
+/** The columns every input has, in the first input's order (inputs are grouped by schema, so that is all of them). */
+async function sharedColumns(db: DuckDBConnection, paths: readonly string[]): Promise<string[]> {
+  const rows = (await db.runAndReadAll(fileColumnsSql(paths))).getRows() as Array<[string, string]>;
+  const byFile = new Map(rows.map(([file, cols]) => [file, cols.split("\u0001")]));
+  const firstColumns = byFile.get(paths[0]!) ?? [];
+  const differing = paths.filter((p) => (byFile.get(p) ?? []).join("\u0001") !== firstColumns.join("\u0001"));
+  if (differing.length > 0) throw new Error(`cannot merge files of different columns: ${differing.join(", ")}`);
+  return firstColumns;
+}
+
+/** One row per file: its leaf column names in file order, joined by U+0001. */
+export function fileColumnsSql(paths: readonly string[]): string {
+  return (
+    `SELECT file_name, string_agg(name, chr(1) ORDER BY rn) FROM ` +
+    `(SELECT file_name, name, num_children, row_number() OVER () AS rn FROM parquet_schema([${paths.map(quoteLiteral).join(", ")}])) ` +
+    `WHERE num_children IS NULL GROUP BY file_name`
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * Builds the RawSeries a selector asks for out of stored `metrics` rows: each row's family
+ * decides its series (family.ts), its samples come from expand.ts, its labels from the point
+ * attributes and the resource (attributes.ts); rows written by remote write keep their labels.
+ * Samples of one series are put in time order; two samples at one millisecond keep the last.
+ */
+import { writeStaleMarker } from "../samples.ts";
+import { METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries } from "../types.ts";
+import { attributeEntries, attributeLabels, resourceLabels, type ResourceLabels } from "./attributes.ts";
+import { expandRow, formatBound, STALE, type MetricRow } from "./expand.ts";
+import { metricFamily, seriesNames, type MetricFamily, type MetricIdentity } from "./family.ts";
+import { labelsKey } from "../labels.ts";
+import { compileMatcher, matchesAll } from "../matchers.ts";
+
+/** A stored row: identity, point and the attribute texts. */
+export interface StoredMetricRow extends MetricIdentity, MetricRow {
+  attributes: string;
+  resourceAttributes: string;
+}
+
+export const TARGET_INFO = "target_info";
+
+/**
+ * Which name a family answers to under the selector's `__name__` matchers: its Prometheus
+ * name, else its OTLP name (UTF-8 names), else none. Returns the base to build series names on.
+ */
+export function selectedBase(family: MetricFamily, nameMatchers: readonly LabelMatcher[]): string | null {
+  if (family.refused !== undefined) return null;
+  const tests = nameMatchers.map(compileMatcher);
+  const matches = (base: string) => seriesNames(family, base).some((n) => matchesAll(tests, { [METRIC_NAME_LABEL]: n }));
+  if (matches(family.name)) return family.name;
+  if (family.otlpName !== undefined && matches(family.otlpName)) return family.otlpName;
+  return null;
+}
+
+interface Building {
+  labels: Labels;
+  times: number[];
+  /** null for a stale marker. */
+  values: (number | null)[];
+}
+
+export class SeriesCollector {
+  private readonly series = new Map<string, Building>();
+  /** Series by the texts of the rows that feed them; null: the selector does not match it. */
+  private readonly byRowKey = new Map<string, Building | null>();
+  private readonly pointLabels = new Map<string, Record<string, string>>();
+  private readonly resources = new Map<string, ResourceLabels>();
+  private readonly test: (labels: Labels) => boolean;
+  private readonly families = new Map<string, { family: MetricFamily; base: string | null }>();
+  private readonly nameMatchers: LabelMatcher[];
+  samples = 0;
+
+  constructor(matchers: readonly LabelMatcher[]) {
+    const compiled = matchers.map(compileMatcher);
+    this.test = (labels) => matchesAll(compiled, labels);
+    this.nameMatchers = matchers.filter((m) => m.name === METRIC_NAME_LABEL);
+  }
+
+  /** The family of an identity and the base name it is selected under (null: not selected). */
+  selection(identity: MetricIdentity): { family: MetricFamily; base: string | null } {
+    const key = `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
+    let found = this.families.get(key);
+    if (!found) {
+      const family = metricFamily(identity);
+      found = { family, base: selectedBase(family, this.nameMatchers) };
+      this.families.set(key, found);
+    }
+    return found;
+  }
+
+  add(row: StoredMetricRow): void {
+    const { family, base } = this.selection(row);
+    if (base === null) return;
+    const asSent = family.shape === "remote_write";
+    // Rows of one series repeat the same attribute texts: the series is found by them, and its
+    // labels are built and matched once.
+    const rowKey = `${base}\u0000${row.attributes}\u0000${asSent ? "" : row.resourceAttributes}`;
+    expandRow(family, row, (suffix, extra, value) => {
+      const seriesKey = extra === null ? `${suffix}\u0000${rowKey}` : `${suffix}\u0000${extra.le ?? ""}\u0000${extra.quantile ?? ""}\u0000${rowKey}`;
+      let series = this.byRowKey.get(seriesKey);
+      if (series === undefined) {
+        const labels: Record<string, string> = { ...this.commonLabels(row, asSent), ...extra, [METRIC_NAME_LABEL]: base + suffix };
+        series = this.test(labels) ? this.seriesOf(labels) : null;
+        this.byRowKey.set(seriesKey, series);
+      }
+      if (series !== null) this.append(series, row.timeMs, value);
+    });
+  }
+
+  /**
+   * Every sample of one number-shaped series at once (gauges, sums, remote write): what the
+   * source reads grouped by series, so labels are built and matched once, not per sample.
+   * `flags[i]` & 1 marks a stale marker; a null value (an exemplar-only row) is skipped.
+   */
+  addNumberSeries(
+    identity: MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">,
+    times: readonly number[], values: readonly (number | null)[], flags: readonly number[],
+  ): void {
+    const { family, base } = this.selection(identity);
+    if (base === null) return;
+    if (family.shape !== "number" && family.shape !== "remote_write") throw new Error(`addNumberSeries: ${family.shape} has several series per point`);
+    const labels: Record<string, string> = { ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base };
+    if (!this.test(labels)) return;
+    const series = this.seriesOf(labels);
+    for (let i = 0; i < times.length; i++) {
+      if ((flags[i]! & 1) !== 0) this.append(series, times[i]!, STALE);
+      else if (values[i] !== null) this.append(series, times[i]!, values[i]!);
+    }
+  }
+
+  /**
+   * The label set of the series an exemplar of `row` belongs to, or null when the row is not
+   * selected: a histogram's exemplar goes to the bucket it falls in (Prometheus's rule).
+   */
+  exemplarSeries(row: StoredMetricRow, value: number): Labels | null {
+    const { family, base } = this.selection(row);
+    if (base === null || family.shape === "summary") return null;
+    const labels: Record<string, string> = { ...this.commonLabels(row, family.shape === "remote_write") };
+    if (family.shape === "histogram") {
+      const bounds = (JSON.parse(row.distribution || "{}") as { explicitBounds?: number[] }).explicitBounds ?? [];
+      const bound = bounds.find((b) => value <= b);
+      labels.le = bound === undefined ? "+Inf" : formatBound(bound);
+      labels[METRIC_NAME_LABEL] = `${base}_bucket`;
+    } else labels[METRIC_NAME_LABEL] = base;
+    return this.test(labels) ? labels : null;
+  }
+
+  /** A `target_info` sample (value 1) for the row's resource, when it has attributes beyond job/instance. */
+  addTargetInfo(resourceAttributes: string, timeMs: number): void {
+    const resource = this.resource(resourceAttributes);
+    if (Object.keys(resource.info).length === 0) return;
+    this.push({ ...resource.info, ...resource.identity, [METRIC_NAME_LABEL]: TARGET_INFO }, timeMs, 1);
+  }
+
+  /** The labels of a row's series before the name and the le / quantile label. */
+  commonLabels(row: Pick<StoredMetricRow, "attributes" | "resourceAttributes">, asSent: boolean): Record<string, string> {
+    const point = this.point(row.attributes, asSent);
+    if (asSent) return point;
+    return { ...point, ...this.resource(row.resourceAttributes).identity };
+  }
+
+  private point(attributes: string, asSent: boolean): Record<string, string> {
+    let labels = this.pointLabels.get(attributes);
+    if (!labels) {
+      const entries = attributeEntries(attributes);
+      labels = asSent ? Object.fromEntries(entries.filter((e) => e[1] !== "")) : attributeLabels(entries);
+      this.pointLabels.set(attributes, labels);
+    }
+    return labels;
+  }
+
+  private resource(json: string): ResourceLabels {
+    let found = this.resources.get(json);
+    if (!found) {
+      found = resourceLabels(json);
+      this.resources.set(json, found);
+    }
+    return found;
+  }
+
+  private push(labels: Labels, timeMs: number, value: number | typeof STALE): void {
+    if (this.test(labels)) this.append(this.seriesOf(labels), timeMs, value);
+  }
+
+  private seriesOf(labels: Labels): Building {
+    const key = labelsKey(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels, times: [], values: [] };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  private append(s: Building, timeMs: number, value: number | typeof STALE): void {
+    s.times.push(timeMs);
+    s.values.push(value === STALE ? null : value);
+    this.samples++;
+  }
+
+  /** The series, sorted by their labels, each in time order. */
+  finish(): RawSeries[] {
+    const out: RawSeries[] = [];
+    for (const key of [...this.series.keys()].sort()) {
+      const s = this.series.get(key)!;
+      out.push(inTimeOrder(s));
+    }
+    return out;
+  }
+}
+
+function inTimeOrder(s: Building): RawSeries {
+  const n = s.times.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = s.times[i - 1]! <= s.times[i]!;
+  if (!sorted) order.sort((a, b) => s.times[a]! - s.times[b]! || a - b);
+  const times: number[] = [];
+  const values: (number | null)[] = [];
+  for (const i of order) {
+    const t = s.times[i]!;
+    if (times.length > 0 && times[times.length - 1] === t) values[values.length - 1] = s.values[i]!;
+    else {
+      times.push(t);
+      values.push(s.values[i]!);
+    }
+  }
+  const out = new Float64Array(values.length);
+  values.forEach((v, i) => {
+    if (v === null) writeStaleMarker(out, i);
+    else out[i] = v;
+  });
+  return { labels: s.labels, timestampsMs: Float64Array.from(times), values: out };
+}
