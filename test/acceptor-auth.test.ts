@@ -1,10 +1,13 @@
 /** Bearer-token tenancy on both OTLP transports: who may write, and into which org. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ProtobufLogsSerializer } from "@opentelemetry/otlp-transformer";
 import { makeLogRecords } from "./helpers/acceptor-otel.ts";
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
 import { decodeStatusProto, grpcExport } from "./helpers/acceptor-wire.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const INGEST = "ingest-token-acme-0001";
 const QUERY_ONLY = "query-token-acme-0001";

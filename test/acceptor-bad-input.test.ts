@@ -2,7 +2,7 @@
  * Every way an OTLP request can go wrong, over HTTP and gRPC: the status code, the message,
  * and (for the gzip bomb) that memory stays bounded.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { gzipSync } from "node:zlib";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
@@ -11,6 +11,9 @@ import { SinkRejectedError, SinkUnavailableError } from "../services/acceptor/si
 import { makeSpans } from "./helpers/acceptor-otel.ts";
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
 import { decodeStatusProto, grpcExport } from "./helpers/acceptor-wire.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const MiB = 1024 * 1024;
 const PROTOBUF = { "content-type": "application/x-protobuf" };

@@ -1,5 +1,5 @@
 /** Graceful stop: in-flight exports finish, new ones are refused, a stuck one is cut at the grace limit. */
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { validate } from "../shared/config/index.ts";
@@ -8,6 +8,9 @@ import { startAcceptor } from "../services/acceptor/server.ts";
 import type { BatchSink, SinkWriteRequest } from "../services/acceptor/sink.ts";
 import { makeSpans } from "./helpers/acceptor-otel.ts";
 import { grpcExport } from "./helpers/acceptor-wire.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 /** A sink whose writes wait until the test releases them. */
 class GatedSink implements BatchSink {

@@ -2,7 +2,7 @@
  * The real OpenTelemetry JS exporters (gRPC, HTTP/protobuf, HTTP/JSON; plain and gzip) send
  * traces, logs and metrics to the acceptor; every item must reach the sink with its columns.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Metadata } from "@grpc/grpc-js";
 import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
 import { OTLPTraceExporter as TraceGrpc } from "@opentelemetry/exporter-trace-otlp-grpc";
@@ -25,6 +25,9 @@ import {
   SERVICE_NAME,
 } from "./helpers/acceptor-otel.ts";
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 type Transport = "grpc" | "proto" | "json";
 const TRANSPORTS: Transport[] = ["grpc", "proto", "json"];

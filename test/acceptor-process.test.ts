@@ -1,7 +1,10 @@
 /** The acceptor in its own process, fed by the OTLP/HTTP exporter of the OpenTelemetry SDK. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { exportOnce, expectSuccess, makeSpans } from "./helpers/acceptor-otel.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let child: ReturnType<typeof Bun.spawn<"ignore", "pipe", "pipe">>;
 const lines: string[] = [];

@@ -3,11 +3,14 @@
  * markers, exemplars and metadata, and every way a sender's request can be refused (with the
  * status code that decides whether Prometheus retries).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { snappyCompress } from "../shared/remote-write/index.ts";
 import { SinkUnavailableError } from "../services/acceptor/sink.ts";
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, remoteWriteBody } from "./helpers/remote-write-encode.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let t: TestAcceptor;
 beforeAll(async () => {

@@ -7,13 +7,16 @@
  *
  * All five binaries are built once (≈ 7–20 s; `--outdir` keeps the repository's dist/ alone).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { FlightClient } from "../shared/flight/index.ts";
 import { canonicalTrace } from "./helpers/otlp-compare.ts";
 import { sendTrace } from "./helpers/otel-trace.ts";
 import { REPO_ROOT, roleEnv, startProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const BINARIES = ["signalbox", "signalbox-acceptor", "signalbox-writer", "signalbox-router", "signalbox-querier"] as const;
 

@@ -4,7 +4,7 @@
  * registration lands, and exactly one process wins the first shard map. Also: four processes
  * heartbeating one SQLite file never see SQLITE_BUSY.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,9 @@ import { openCatalog } from "../shared/catalog/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { createFreshPgDatabase } from "./helpers/catalog-pg.ts";
 import { type ChildOutcome, runTogether } from "./helpers/catalog-processes.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const PROCESSES = 4;
 const ROUNDS = 20;

@@ -1,4 +1,5 @@
 /** The repository conformance suite on every supported catalog: bun:sqlite (memory, file) and PostgreSQL. */
+import { setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +7,9 @@ import { createLogger } from "../shared/log/index.ts";
 import { openCatalog } from "../shared/catalog/index.ts";
 import { describeCatalogConformance } from "./helpers/catalog-conformance.ts";
 import { createFreshPgDatabase } from "./helpers/catalog-pg.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const log = createLogger({ level: "warn" });
 

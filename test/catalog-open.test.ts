@@ -1,6 +1,6 @@
 /** openCatalog: DSN handling, SQLite file settings, migrations applied once, errors typed. */
 import { Database } from "bun:sqlite";
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,9 @@ import { CatalogError, openCatalog } from "../shared/catalog/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { instance } from "./helpers/catalog-fixtures.ts";
 import { createFreshPgDatabase } from "./helpers/catalog-pg.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 function capturingLog() {
   const lines: { event: string; [k: string]: unknown }[] = [];

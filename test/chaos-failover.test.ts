@@ -4,9 +4,12 @@
  * one writer, kill another once the map settled, restart both — then every acknowledged
  * span is returned by the query API exactly once.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, test, setDefaultTimeout } from "bun:test";
 import { bucketNames, compareIds, querySpanIds, startIngest } from "./helpers/cluster-ingest.ts";
 import { TestCluster } from "./helpers/cluster-processes.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let cluster: TestCluster | undefined;
 

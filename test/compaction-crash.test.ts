@@ -4,7 +4,7 @@
  * interrupted compaction, never both, never neither), and after a restart and the grace
  * period no file the manifest does not know is left in storage.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { openCatalog } from "../shared/catalog/index.ts";
@@ -14,6 +14,9 @@ import { LocalBlobStore, parseParquetPath } from "../shared/storage/index.ts";
 import { flushFile, rowsPerBatch, SCOPE } from "./helpers/compaction-fixtures.ts";
 import { tempDir } from "./helpers/role-process.ts";
 import { makeSpanBatch } from "./helpers/wal-batches.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const ROUNDS = 10;
 const FILES_PER_ROUND = 8;

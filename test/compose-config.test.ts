@@ -3,7 +3,7 @@
  * parsed, and every Signalbox service's command and environment go through the same checks
  * the roles run at start). The checker is also fed broken copies to prove it notices.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -11,6 +11,9 @@ import { CONFIG_KEYS, ConfigError, loadConfig, type Config } from "../shared/con
 import { assertCanDiscoverPeers } from "../shared/discovery/index.ts";
 import { ROLE_NAMES, type RoleName } from "../shared/lifecycle/index.ts";
 import { REPO_ROOT } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 type Json = Record<string, any>;
 

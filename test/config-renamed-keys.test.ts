@@ -2,9 +2,12 @@
  * A key's old name (kept when keys moved to neutral sections) still configures a running
  * process, and the process says once, at start, which name to use instead.
  */
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { roleEnv, startRoleProcess, tempDir } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 test("an old key name works and logs one config.key_renamed line naming the new key", async () => {
   const dir = tempDir("renamed-keys");

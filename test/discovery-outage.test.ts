@@ -3,10 +3,13 @@
  * PostgreSQL and NATS servers keep running for everyone else): the resolver keeps answering
  * from its last view, reports itself degraded, logs the outage once, and recovers by itself.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { spawnInstance, waitUntil } from "./helpers/discovery-env.ts";
 import { countEvents, createScenario, type Scenario } from "./helpers/discovery-observer.ts";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 /** How long each registry is cut off: 10 s, as the issue asks. */
 const PG_CUT_MS = 10_000;

@@ -4,9 +4,12 @@
  * a graceful stop is seen at once, a kill -9 within ttl (catalog) or stale_after (NATS), and
  * the crashed row is reaped.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { runTopology, spawnInstance, waitUntil } from "./helpers/discovery-env.ts";
 import { createScenario, type Scenario, type ScenarioOptions } from "./helpers/discovery-observer.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const ROLES = ["acceptor", "writer", "router", "querier"] as const;
 /** Slack for a busy 2-core machine on top of each bound the design states. */

@@ -3,10 +3,13 @@
  * in this process through startDiscovery: round-robin, suspects, change events, the cache,
  * and NATS pushing registrations and deregistrations past the cache.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { startDiscovery, type ChangeEvent, type Discovery } from "../shared/discovery/index.ts";
 import { waitUntil } from "./helpers/discovery-env.ts";
 import { createScenario, type Scenario, type ScenarioOptions } from "./helpers/discovery-observer.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let scenario: Scenario | undefined;
 const running: Discovery[] = [];

@@ -4,13 +4,16 @@
  * trace-by-id and search queries run, ends with one file per partition and every
  * acknowledged span, log record and metric point returned exactly once.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { openCatalog, type CatalogRepository } from "../shared/catalog/index.ts";
 import { FlightClient } from "../shared/flight/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { logsRequest, metricsRequest, postOtlp, traceIdOf, tracesRequest } from "./helpers/otlp-shifted.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const HOURS = 6;
 const FLUSHES = 30; // per table; bench/compaction.ts runs the full-size simulation

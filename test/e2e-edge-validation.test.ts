@@ -5,7 +5,7 @@
  * reaching Parquet. And the deepest value ingest accepts reads back through Tempo's
  * protobuf and JSON trace-by-id, while a deeper one is a clear 400 at ingest.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { FlightClient } from "../shared/flight/index.ts";
@@ -14,6 +14,9 @@ import type { TableName } from "../shared/tables/index.ts";
 import { grpcExport } from "./helpers/acceptor-wire.ts";
 import { deepAnyValue, deepAnyValueJson, exportRequest, gaugeMetric, hex, idBytes, keyValue, logRecord, span } from "./helpers/otlp-wire.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const POISON = 1n << 63n;
 let cluster: RoleProcess;

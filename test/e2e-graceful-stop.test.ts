@@ -2,10 +2,13 @@
  * SIGTERM during continuous ingest: the stopped writer leaves every resolver at once, no
  * acknowledged span is lost or stored twice, and ingest resumes when it is back.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { randomTracePayload } from "./helpers/otlp-json.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const dir = tempDir("graceful");
 const env = roleEnv({

@@ -4,7 +4,7 @@
  * through the running system, are flushed, and every row read back from the Parquet files
  * with DuckDB equals the decoded request — every column, attribute types included.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { OTLPLogExporter as LogsGrpc } from "@opentelemetry/exporter-logs-otlp-grpc";
 import { OTLPLogExporter as LogsJson } from "@opentelemetry/exporter-logs-otlp-http";
@@ -23,6 +23,9 @@ import { decodeExport } from "../shared/otlp/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../shared/tables/index.ts";
 import { exportOnce, expectSuccess, makeLogRecords, makeMetrics, makeSpans } from "./helpers/acceptor-otel.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const dir = tempDir("fidelity");
 const storage = join(dir, "data");

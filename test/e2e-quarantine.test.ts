@@ -6,7 +6,7 @@
  * not retried in a loop, and a restart that replays its WAL record does not bring it back.
  * The router's client-facing Flight DoPut refuses such a batch outright.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tableFromIPC, type RecordBatch } from "apache-arrow";
@@ -16,6 +16,9 @@ import type { TableName } from "../shared/tables/index.ts";
 import type { ShardMapDocument } from "../shared/writepath/index.ts";
 import { exportRequest, gaugeMetric, idBytes, logRecord, span } from "./helpers/otlp-wire.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const dir = tempDir("quarantine");
 const storage = join(dir, "data");

@@ -3,10 +3,13 @@
  * costs the client nothing — the router marks the dead querier suspect and retries on the
  * other before the heartbeat timeout would notice.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { sendTrace } from "./helpers/otel-trace.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const dir = tempDir("querier-failover");
 const env = roleEnv({

@@ -3,7 +3,7 @@
  * vanish from every query API at once, and from storage within a compaction interval (and
  * the delete grace); younger rows are untouched; an org's override keeps its old rows.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { openCatalog, type CatalogRepository } from "../shared/catalog/index.ts";
 import { FlightClient } from "../shared/flight/index.ts";
@@ -12,6 +12,9 @@ import { LocalBlobStore, S3BlobStore, type BlobStore } from "../shared/storage/i
 import { logsRequest, metricsRequest, postOtlp, traceIdOf, tracesRequest } from "./helpers/otlp-shifted.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from "./helpers/s3-server.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const HOUR_NS = 3_600_000_000_000n;
 const SERVICE = "retention-e2e";

@@ -2,11 +2,14 @@
  * An exporter that retries an export it got no answer for sends the same bytes again. The
  * batch id comes from the request, so the retry is stored once — before and after a flush.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { FlightClient } from "../shared/flight/index.ts";
 import { randomTracePayload } from "./helpers/otlp-json.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let cluster: RoleProcess;
 

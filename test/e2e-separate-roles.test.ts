@@ -3,13 +3,16 @@
  * catalog file — or PostgreSQL with NATS — a trace sent through the real OpenTelemetry exporter and read back from the
  * Tempo API — before any flush, after a flush, and after the writer restarts.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { FlightClient } from "../shared/flight/index.ts";
 import { canonicalTrace } from "./helpers/otlp-compare.ts";
 import { sendTrace } from "./helpers/otel-trace.ts";
 import { createFreshPgDatabase } from "./helpers/catalog-pg.ts";
 import { REPO_ROOT, roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 function describeCluster(
   name: string,

@@ -5,7 +5,7 @@
  * Parquet files the manifest records (compaction may leave the files it merged in storage
  * for the delete grace, out of the manifest).
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { openCatalog } from "../shared/catalog/index.ts";
 import { openDuckDB, quoteLiteral } from "../shared/duckdb/index.ts";
@@ -13,6 +13,9 @@ import { FlightClient } from "../shared/flight/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { randomTracePayload } from "./helpers/otlp-json.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const KILLS = 10;
 const dir = tempDir("writer-crash");

@@ -6,11 +6,14 @@
  * acceptor `/ready` say degraded. After the heal: queries answer again within 30 s, without
  * a restart (connections stuck on the dead link are recycled, not waited on forever).
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { FlightClient } from "../shared/flight/index.ts";
 import { createFreshPgDatabase, type FreshPgDatabase } from "./helpers/catalog-pg.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const BLACKHOLE_MS = 45_000;
 const RECOVERY_MS = 30_000;

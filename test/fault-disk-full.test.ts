@@ -5,11 +5,14 @@
  * writes again by itself — no restart — every acknowledged and every retried trace is read
  * back, and flushed WAL segments are gone from the disk.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { roleEnv, startRoleProcess, type RoleProcess } from "./helpers/role-process.ts";
 import { mountTmpfs, type Tmpfs } from "./helpers/tmpfs.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let disk: Tmpfs;
 let cluster: RoleProcess;

@@ -4,9 +4,12 @@
  * start — each in its own process, as an operator runs it. With the secret set, the same
  * configuration starts and its Flight ports refuse a caller without the secret.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { FlightClient } from "../shared/flight/index.ts";
 import { REPO_ROOT, roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const TOKENS = JSON.stringify([{ token: "acme-token-123", org: "acme", scopes: ["ingest", "query", "admin"] }]);
 

@@ -2,12 +2,15 @@
  * Flight across processes: the server runs in its own Bun process (test/helpers/flight-echo-server.ts).
  * Covers auth, error-code propagation, deadlines, and a peer that dies mid-call.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { RecordBatch } from "apache-arrow";
 import { tracesSchema } from "../shared/tables/index.ts";
 import { FlightClient, FlightClientPool, FlightError, grpcToHttpStatus } from "../shared/flight/index.ts";
 import { allTypesSchema, makeBatch, rowsOf } from "./helpers/flight-batches.ts";
 import { spawnFlightEchoServer, type EchoServerProcess } from "./helpers/flight-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const SECRET = `secret-${crypto.randomUUID()}`;
 let echo: EchoServerProcess;

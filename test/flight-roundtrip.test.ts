@@ -1,5 +1,5 @@
 /** Flight server and client in one process: data fidelity through real gRPC on loopback. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { RecordBatch, Table } from "apache-arrow";
 import { createLogger } from "../shared/log/index.ts";
 import { tracesSchema, logsSchema } from "../shared/tables/index.ts";
@@ -8,6 +8,9 @@ import {
   FlightClient, FlightError, startFlightServer, withSchema, type CallContext, type FlightServer,
 } from "../shared/flight/index.ts";
 import { allTypesSchema, makeBatch, rowsOf, BASE_NS } from "./helpers/flight-batches.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const stored = new Map<string, RecordBatch[]>();
 const seenSignals: AbortSignal[] = [];

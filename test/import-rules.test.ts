@@ -7,8 +7,11 @@
  * - shared/ never imports services/;
  * - code under services/ (tests aside) reaches a shared folder through its index.ts.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { dirname, join, normalize, relative } from "node:path";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const REPO = normalize(join(import.meta.dir, ".."));
 const ROLES = ["acceptor", "writer", "router", "querier"] as const;

@@ -4,12 +4,15 @@
  * limits.max_attribute_value_bytes, is refused — the request still answers 200, its OTLP
  * partial success counts the refused records and names the limit — and the rest are stored.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { MetricsRegistry } from "../shared/metrics/index.ts";
 import { exportRequestType, exportResponseType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
 import { grpcExport } from "./helpers/acceptor-wire.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const MAX_ATTRIBUTES = 3;
 const MAX_VALUE = 100;

@@ -3,13 +3,16 @@
  * RESOURCE_EXHAUSTED with RetryInfo while another org's puts are stored, through the
  * monolith process.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { FlightClient, FlightError } from "../shared/flight/index.ts";
 import { decodeExport, exportRequestType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
 import { decodeRetryDelayMs } from "./helpers/acceptor-wire.ts";
 import { randomTracePayload } from "./helpers/otlp-json.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let cluster: RoleProcess;
 let client: FlightClient;

@@ -4,9 +4,12 @@
  * org's rate, an org over it gets 429 + Retry-After while another org's writes all succeed,
  * and the acceptor's /metrics counts the hits by org and limit.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, test, setDefaultTimeout } from "bun:test";
 import { TestCluster } from "./helpers/cluster-processes.ts";
 import { randomTracePayload } from "./helpers/otlp-json.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let cluster: TestCluster | undefined;
 afterAll(async () => {

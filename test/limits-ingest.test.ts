@@ -4,7 +4,7 @@
  * delay, while another org's writes all succeed; a request that can never fit is refused
  * for good (413 / RESOURCE_EXHAUSTED without RetryInfo).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { OTLPTraceExporter as TraceProto } from "@opentelemetry/exporter-trace-otlp-proto";
 import { SinkUnavailableError } from "../services/acceptor/sink.ts";
@@ -14,6 +14,9 @@ import { exportOnce, expectSuccess, makeSpans } from "./helpers/acceptor-otel.ts
 import { startTestAcceptor, type TestAcceptor } from "./helpers/acceptor-start.ts";
 import { decodeRetryDelayMs, decodeStatusProto, grpcExport } from "./helpers/acceptor-wire.ts";
 import { randomTracePayload } from "./helpers/otlp-json.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const NOISY_RATE = 4_000;
 const NOISY_BURST = 40_000;

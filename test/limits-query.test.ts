@@ -4,11 +4,14 @@
  * answer (400), each only for the org whose override sets it, and counted on /metrics.
  * Concurrency is tested in services/router/http (it needs queries held open).
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { FlightClient } from "../shared/flight/index.ts";
 import { sendTrace } from "./helpers/otel-trace.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let cluster: RoleProcess;
 let router: string;

@@ -4,7 +4,7 @@
  * real catalog: a flushed batch disappears from the answer, a new one arrives once, a kept one
  * is the very object received before, and a writer that ignores `have` still answers right.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
 import { withSchema } from "../shared/flight/index.ts";
 import { tracesSchema } from "../shared/tables/index.ts";
@@ -20,6 +20,9 @@ import { startStandInWriter, type StandInWriter } from "./helpers/stand-in-write
 import { sid, spansBatch, tid } from "./helpers/query-fixtures.ts";
 import { validate } from "../shared/config/index.ts";
 import { LimitHits, TenantLimitsTable } from "../shared/limits/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 /** The default limits: generous, never hit here. */
 const defaultScanLimits = { table: new TenantLimitsTable(validate({}).limits), hits: new LimitHits(undefined) };

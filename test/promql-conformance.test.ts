@@ -4,7 +4,7 @@
  * instant and range, and the answers must be equal — same series and labels, values within
  * 1e-9 relative (1e-12 absolute near zero), the same error class where both refuse a query.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { MemorySeriesSource } from "../shared/series/matchers.ts";
 import { evaluateInstant, evaluateRange, PromQLError, type QueryData } from "../shared/query/promql/index.ts";
 import { type CorpusQuery, loadPromQLCorpus } from "./helpers/promql-corpus.ts";
@@ -12,6 +12,9 @@ import { generatePromQLData } from "./helpers/promql-data.ts";
 import { type PrometheusProcess, startPrometheus } from "./helpers/prometheus-process.ts";
 import { remoteWriteInTimeOrder } from "./helpers/promql-remote-write.ts";
 import { compareOutcomes, type Outcome } from "./helpers/promql-compare.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const data = generatePromQLData();
 const source = new MemorySeriesSource(data.series);

@@ -9,7 +9,7 @@
  * The full corpus × two orgs is several thousand HTTP queries; by default every 8th query runs
  * (an instant and a range query each), SIGNALBOX_PROMQL_E2E_ALL=1 runs all of them.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { FlightClient } from "../shared/flight/index.ts";
 import { staleFlags } from "../shared/series/index.ts";
@@ -21,6 +21,9 @@ import { generatePromQLData } from "./helpers/promql-data.ts";
 import { remoteWriteInTimeOrder } from "./helpers/promql-remote-write.ts";
 import { startPrometheus, type PrometheusProcess } from "./helpers/prometheus-process.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const data = generatePromQLData();
 const MINUTE = 60_000;

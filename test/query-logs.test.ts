@@ -1,10 +1,13 @@
 /** Loki-style log queries: selectors, line filters, direction, limit, time range, labels. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { QueryEngine, type QuerySources } from "../services/querier/engine/index.ts";
 import { logsResultSchema } from "../shared/query/index.ts";
 import { parseTicket, type TicketInput } from "../shared/query/index.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 import { logsBatch, tempDir, writeParquet, type LogSpec } from "./helpers/query-fixtures.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T0 = 1_700_000_000_000_000_000n;
 const SEC = 1_000_000_000n;

@@ -5,9 +5,12 @@
  * In a running monolith with `query.max_memory = 256MiB` it gets a clear 422 while the
  * process tree stays within its budget, and other queries keep being answered meanwhile.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { treeResidentBytes } from "./helpers/process-tree.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const MiB = 1024 * 1024;
 const MAX_MEMORY = 256 * MiB;

@@ -2,12 +2,15 @@
  * The Prometheus metadata tickets over Parquet files and live rows, OTLP and remote write
  * data side by side: series, label names and values, metadata, exemplars.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { QueryEngine, type QuerySources } from "../services/querier/engine/index.ts";
 import { parseTicket, type TicketInput } from "../shared/query/index.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 import { tempDir, writeParquet } from "./helpers/query-fixtures.ts";
 import { otlpMetricsBatch, remoteWriteBatch } from "./helpers/metrics-fixtures.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T = 1_700_000_000_000;
 const RESOURCE = { "service.name": "checkout", "service.namespace": "shop", "service.instance.id": "pod-1", "host.name": "node-7" };

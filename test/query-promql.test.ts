@@ -3,12 +3,15 @@
  * counter written once by remote write and once over OTLP giving the same answers, the sample
  * limit and bad queries.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { QueryEngine, type QuerySources } from "../services/querier/engine/index.ts";
 import { parseTicket, type TicketInput } from "../shared/query/index.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 import { tempDir, writeParquet } from "./helpers/query-fixtures.ts";
 import { otlpMetricsBatch, remoteWriteBatch } from "./helpers/metrics-fixtures.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T = 1_700_000_000_000;
 const STEPS = Array.from({ length: 21 }, (_, i) => T + i * 15_000);

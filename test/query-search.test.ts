@@ -1,10 +1,13 @@
 /** Tempo search: every TraceQL operator and intrinsic, spanset operators, legacy parameters. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { searchResultSchema } from "../shared/query/index.ts";
 import { QueryError } from "../shared/query/index.ts";
 import { openHarness, type QueryHarness } from "./helpers/query-engine.ts";
 import { sid, tid } from "./helpers/query-fixtures.ts";
 import { MS, SEC, T0 } from "./helpers/query-trace-data.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let h: QueryHarness;
 beforeAll(async () => {

@@ -1,10 +1,13 @@
 /** Trace by id, tag names and tag values over Parquet + live rows. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { tracesSchema } from "../shared/tables/index.ts";
 import { tagNamesSchema, tagValuesSchema } from "../shared/query/index.ts";
 import { openHarness, type QueryHarness } from "./helpers/query-engine.ts";
 import { sid, tid } from "./helpers/query-fixtures.ts";
 import { T0, SEC } from "./helpers/query-trace-data.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let h: QueryHarness;
 beforeAll(async () => {

@@ -1,7 +1,10 @@
 /** The Loki subset of the router's HTTP API, against a test backend that returns Arrow tables. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createTestApp, resultOf, tableOf } from "./helpers/router-test-backend.ts";
 import { logLabelValuesSchema, logLabelsSchema, logsResultSchema } from "../shared/query/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const logsTable = () =>
   resultOf(logsResultSchema, {

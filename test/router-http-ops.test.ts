@@ -1,5 +1,5 @@
 /** SQL, operations, tenancy/auth, deadlines and error handling of the router's HTTP API. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Bool, Float64, Table, Utf8, makeVector, vectorFromArray } from "apache-arrow";
 import { QueryError } from "../shared/query/index.ts";
 import { FlightError } from "../shared/flight/errors.ts";
@@ -7,6 +7,9 @@ import { QueryBackendError } from "../services/router/http/index.ts";
 import { createTestApp, resultOf } from "./helpers/router-test-backend.ts";
 import { tagNamesSchema } from "../shared/query/index.ts";
 import { MetricsRegistry } from "../shared/metrics/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const TOKENS = [
   { token: "query-token-acme", org: "acme", scopes: ["query" as const] },

@@ -3,7 +3,7 @@
  * engine on OTLP and remote write data): the flows Grafana runs, answered in Prometheus's
  * shapes, and bad input answered with Prometheus's error classes and status codes.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { Hono } from "hono";
 import { validate } from "../shared/config/index.ts";
 import { createLogger } from "../shared/log/index.ts";
@@ -14,6 +14,9 @@ import { EngineBackend } from "./helpers/engine-backend.ts";
 import { otlpMetricsBatch, remoteWriteBatch } from "./helpers/metrics-fixtures.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 import { tempDir, writeParquet } from "./helpers/query-fixtures.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T = 1_700_000_000_000;
 const STEPS = Array.from({ length: 41 }, (_, i) => T + i * 15_000);

@@ -3,8 +3,11 @@
  * with Retry-After for the next one (refused, not queued) while another org's queries run,
  * and is admitted again once one of its queries has finished (or failed).
  */
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { createTestApp, tableOf } from "./helpers/router-test-backend.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const logs = () => tableOf({ labels: ["utf8", ['{"service_name":"api"}']], time_unix_nano: ["int64", [1_700_000_000_000_000_000n]], line: ["utf8", ["hi"]] });
 const QUERY = "/loki/api/v1/query_range?query=" + encodeURIComponent('{service_name="api"}');

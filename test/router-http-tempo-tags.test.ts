@@ -1,7 +1,10 @@
 /** Tempo tag discovery endpoints (v1 and v2) of the router's HTTP API, against a test backend. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createTestApp, resultOf } from "./helpers/router-test-backend.ts";
 import { tagNamesSchema, tagValuesSchema } from "../shared/query/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const TAG_NAMES = resultOf(tagNamesSchema, {
   scope: ["resource", "span", "span", "intrinsic", "intrinsic", "resource"],

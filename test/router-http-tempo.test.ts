@@ -2,12 +2,15 @@
  * The Tempo-compatible endpoints of the router's HTTP API, against a test backend returning
  * Arrow tables. Shapes are checked against Tempo's documented answers (api_docs/_index.md).
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { RecordBatch, Schema, Table } from "apache-arrow";
 import { decodeExport, tracesToOtlp } from "../shared/otlp/index.ts";
 import { TEMPO_COMPATIBLE_VERSION } from "../services/router/http/index.ts";
 import { createTestApp, resultOf } from "./helpers/router-test-backend.ts";
 import { searchResultSchema } from "../shared/query/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 /** An OTLP/JSON export as an exporter sends it (from the OTLP reference example). */
 const OTLP_TRACE = {

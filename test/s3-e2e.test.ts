@@ -6,7 +6,7 @@
  * away for 10 s during ingest: no acknowledged span is lost (the WAL holds them; the writer
  * retries and catches up). Finally the manifest is rebuilt from S3 alone.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { openCatalog } from "../shared/catalog/index.ts";
@@ -22,6 +22,9 @@ import { sendTrace } from "./helpers/otel-trace.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
 import { startFaultyProxy, type FaultyProxy } from "./helpers/s3-faulty-proxy.ts";
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from "./helpers/s3-server.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const OUTAGE_MS = 10_000;
 const PREFIX = `e2e-${crypto.randomUUID().slice(0, 8)}`;

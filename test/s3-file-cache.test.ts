@@ -4,7 +4,7 @@
  * takes a file a query holds, a restart adopts what is on disk — and a cold trace-by-id
  * downloads only the files whose footers (row-group min/max, bloom filters) can hold it.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { openDuckDB } from "../shared/duckdb/index.ts";
@@ -16,6 +16,9 @@ import { CachedFileSource } from "../services/querier/file-cache-source.ts";
 import { TraceFilePruner } from "../services/querier/trace-file-pruner.ts";
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from "./helpers/s3-server.ts";
 import { tempDir } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const log = createLogger({ level: "warn", bindings: { role: "test" } });
 let s3: TestS3Server;

@@ -3,7 +3,7 @@
  * visibility of uploads, listing for the manifest rebuild, footer stubs by ranged GET, and a
  * server that dies in the middle of an upload.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -23,6 +23,9 @@ import {
 import { startFaultyProxy } from "./helpers/s3-faulty-proxy.ts";
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from "./helpers/s3-server.ts";
 import { tempDir } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let s3: TestS3Server;
 const dir = tempDir("s3-store");

@@ -1,6 +1,9 @@
 /** A batch flushed twice (a failover) is read from one file only. */
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { chooseFiles } from "../services/querier/gather-sources.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const file = (path: string, createdAt: number, batchIds: string[]) => ({ path, createdAt, batchIds });
 

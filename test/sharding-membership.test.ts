@@ -8,9 +8,12 @@
  * The 4th writer is "w25": plain rendezvous over w1, w2, w3, w25 would have moved 42 replicas
  * on its join; the map computed from the previous one is bounded whatever the names.
  */
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, test, setDefaultTimeout } from "bun:test";
 import { bucketNames, compareIds, querySpanIds, startIngest } from "./helpers/cluster-ingest.ts";
 import { TestCluster, type ShardMapView } from "./helpers/cluster-processes.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let cluster: TestCluster | undefined;
 

@@ -2,8 +2,11 @@
  * Undecodable bodies, invalid records, empty requests, exact nanoseconds, and the bodies
  * the acceptor answers with.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { decodeExport, encodeExportResponse, encodeStatus, exportRequestType, exportResponseType, logsToOtlp, OtlpDecodeError, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const TRACE = "5b8efff798038103d269b633813fc60c";

@@ -4,11 +4,14 @@
  * (partial success, the reason named); an integer outside its JSON type's range, or a value
  * nested too deep, refuses the request; nothing is ever wrapped mod 2^64.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { decodeExport, exportRequestType, MAX_ANYVALUE_DEPTH, OtlpDecodeError, otlpJsonToProtobuf, timeWindowAround } from "../shared/otlp/index.ts";
 import {
   concat, deepAnyValue, deepAnyValueJson, exportRequest, fixed64Field, gaugeMetric, idBytes, keyValue, lenField, logRecord, span, stringField, varintField,
 } from "./helpers/otlp-wire.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const T = 1_700_000_000_000_000_000n;

@@ -2,13 +2,16 @@
  * The reference OTLP/JSON examples (test/fixtures/otlp) decode to rows whose every column
  * matches the file, and the same documents sent as protobuf decode to identical rows.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
 import { TABLE_SCHEMAS, type TableName } from "../shared/tables/index.ts";
 import { decodeExport, exportRequestType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
 import trace from "./fixtures/otlp/trace.json";
 import logs from "./fixtures/otlp/logs.json";
 import metrics from "./fixtures/otlp/metrics.json";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const json = (doc: unknown) => new TextEncoder().encode(JSON.stringify(doc));
 const describeField = (f: { name: string; type: unknown; nullable: boolean }) => `${f.name}: ${String(f.type)}${f.nullable ? " (nullable)" : ""}`;

@@ -2,8 +2,11 @@
  * Metric shapes beyond the reference example: summaries, int sums with exemplars, metric
  * metadata, negative exponential buckets, optional histogram fields, data point flags.
  */
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { decodeExport, exportRequestType, otlpJsonToProtobuf } from "../shared/otlp/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const doc = {
   resourceMetrics: [{

@@ -4,13 +4,16 @@
  * serializer's document, up to what OTLP/JSON allows to differ (omitted default values,
  * int64 as number or string, hex case).
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { RecordBatch } from "apache-arrow";
 import { decodeExport, encodeTracesProtobuf, tracesToOtlp } from "../shared/otlp/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 function recordSpans() {
   const exporter = new InMemorySpanExporter();

@@ -3,9 +3,12 @@
  * cleanly on Ctrl-C; a bad config exits 2 naming the key; a role alone on an in-memory
  * catalog refuses to start.
  */
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { REPO_ROOT, startRoleProcess, tempDir } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 test("bun run start: all roles on the default ports within 5 s, Ctrl-C exits 0", async () => {
   const dir = tempDir("start");

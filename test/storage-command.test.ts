@@ -3,13 +3,16 @@
  * that hold a manifest: per org/bucket/table the files, bytes, rows and data time range, as
  * a table or as JSON; a clear message and exit 1 when the catalog is unreachable.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { openCatalog, type CatalogRepository } from "../shared/catalog/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { dataFile } from "./helpers/catalog-fixtures.ts";
 import { createFreshPgDatabase, type FreshPgDatabase } from "./helpers/catalog-pg.ts";
 import { REPO_ROOT, tempDir } from "./helpers/role-process.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 async function storage(env: Record<string, string>, ...args: string[]) {
   const proc = Bun.spawn(["bun", "run", "services/storage.ts", ...args], {

@@ -4,12 +4,15 @@
  * recovery), restart it, and finally replay: every acknowledged, unreleased batch is there
  * exactly once, no batch appears twice, and recovery never reports corruption.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../shared/log/index.ts";
 import { WriteAheadLog } from "../services/writer/wal/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const APPENDER = join(import.meta.dir, "helpers", "wal-appender.ts");
 const ROUNDS = 12;

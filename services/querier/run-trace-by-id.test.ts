@@ -3,7 +3,7 @@
  * file in the real catalog at the moment it is asked for its live rows — after the querier's
  * early listing. Every span of the trace must come back exactly once.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { basename } from "node:path";
 import type { RecordBatch } from "apache-arrow";
 import type { DataFile } from "../../shared/catalog/index.ts";
@@ -20,6 +20,9 @@ import type { SourceDeps } from "./gather-sources.ts";
 import { runTraceById } from "./run-trace-by-id.ts";
 import { validate } from "../../shared/config/index.ts";
 import { LimitHits, TenantLimitsTable } from "../../shared/limits/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 /** The default limits: generous, never hit here. */
 const defaultScanLimits = { table: new TenantLimitsTable(validate({}).limits), hits: new LimitHits(undefined) };

@@ -4,7 +4,7 @@
  * every flush, and never keeps the other groups from reaching Parquet; a group that keeps
  * failing is tried batch by batch, and the batch at fault is quarantined.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,9 @@ import { Flusher, ISOLATE_AFTER_FAILURES } from "./flusher.ts";
 import { LiveBuffer } from "./live-buffer.ts";
 import { Quarantine } from "./quarantine.ts";
 import { WriteAheadLog } from "./wal/index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let root: string;
 let db: DuckDBHandle;

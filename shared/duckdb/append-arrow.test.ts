@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Field, Int64, Schema, Utf8, Float64, Struct, makeData, RecordBatch, vectorFromArray } from "apache-arrow";
 import { appendArrow, openDuckDB, type DuckDBHandle } from "./index.ts";
 import { TABLE_NAMES, TABLE_SCHEMAS } from "../tables/tables.ts";
 import { batchRows, makeGenericBatch, makeSpanBatch } from "../../test/helpers/wal-batches.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let db: DuckDBHandle;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { batchOf } from "../../test/helpers/query-fixtures.ts";
@@ -6,6 +6,9 @@ import { batchRows, makeGenericBatch, makeSpanBatch } from "../../test/helpers/w
 import { decodeExport } from "../otlp/index.ts";
 import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS } from "../tables/tables.ts";
 import { appendArrow, openDuckDB, scanArrow, sortRowOrder, type DuckDBHandle } from "./index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let db: DuckDBHandle;
 beforeAll(async () => {

@@ -7,7 +7,7 @@
  * Deterministic: SIGNALBOX_HOSTILE_SEED picks another run (the default is fixed); a failure
  * names the transport, signal and request index, which regenerate the same bytes.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -20,6 +20,9 @@ import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "../helpers
 import { fixtureJson, mutatedJson } from "./otlp-json.ts";
 import { fixtureProtobuf, mutatedProtobuf } from "./otlp-protobuf.ts";
 import { mutatedQuery, QUERY_LANGUAGES } from "./queries.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const SEED = Number(process.env.SIGNALBOX_HOSTILE_SEED ?? 15_2026);
 const REQUESTS_PER_SIGNAL_AND_TRANSPORT = 500;

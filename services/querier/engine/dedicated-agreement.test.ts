@@ -2,12 +2,15 @@
  * The writer computes the dedicated columns in JS; the querier computes them in SQL for older
  * files and live rows. Both must agree on every attribute text, canonical or not.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { batchOf, sid, spanRow, tid } from "../../../test/helpers/query-fixtures.ts";
 import { makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
 import { appendArrow, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { DEDICATED_COLUMNS, tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../../shared/tables/index.ts";
 import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const kv = (key: string, value: unknown) => ({ key, value });
 const ATTRIBUTE_TEXTS: string[] = [

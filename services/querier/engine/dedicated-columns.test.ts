@@ -4,7 +4,7 @@
  * give the same answer, including awkward attributes (duplicate keys, nested kvlists, number
  * forms such as exponents, unicode, empty attribute text), for dedicated and other keys.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import type { RecordBatch } from "apache-arrow";
 import { appendArrow, openDuckDB, quoteLiteral } from "../../../shared/duckdb/index.ts";
@@ -14,6 +14,9 @@ import { parseTicket } from "../../../shared/query/index.ts";
 import { batchOf, sid, spanRow, tempDir, tid, writeParquet, type SpanSpec } from "../../../test/helpers/query-fixtures.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { QueryEngine, type QuerySources } from "./index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T0 = 1_740_787_200_000_000_000n;
 const kv = (key: string, value: Record<string, unknown>) => ({ key, value });

@@ -3,7 +3,7 @@
  * schemas (an older file without the dedicated columns next to a newer one, or columns in
  * another order) must still be read by column name, whichever view reads them.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { appendArrow, openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { createLogger } from "../../../shared/log/index.ts";
@@ -12,6 +12,9 @@ import { tracesSchema, withDedicatedColumns, withDedicatedSchema } from "../../.
 import { sid, spansBatch, tempDir, tid, writeParquet } from "../../../test/helpers/query-fixtures.ts";
 import { fileColumns, haveOneSchema } from "./file-schemas.ts";
 import { QueryEngine } from "./index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T0 = 1_740_787_200_000_000_000n;
 const tmp = tempDir("sbx-file-schemas-");

@@ -3,13 +3,16 @@
  * here the newest matching SPANS belong to an old, long trace, so the first candidate round
  * is not enough and the plan has to widen; and the hive `date` / `hour` folders never show.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../../../shared/log/index.ts";
 import { parseTicket } from "../../../shared/query/index.ts";
 import { spansBatch, tempDir, writeParquet, type SpanSpec } from "../../../test/helpers/query-fixtures.ts";
 import { QueryEngine } from "./index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T0 = 1_740_787_200_000_000_000n;
 const SEC = 1_000_000_000n;

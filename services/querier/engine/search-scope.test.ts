@@ -4,7 +4,7 @@
  * root, start, duration, matched count and span sets — and files holding none of the
  * candidates must not change the answer.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
 import { createLogger } from "../../../shared/log/index.ts";
 import { parseTicket } from "../../../shared/query/index.ts";
@@ -12,6 +12,9 @@ import { spansBatch, tempDir, writeParquet, type SpanSpec } from "../../../test/
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { createSourceView, QueryEngine, searchScope, TraceIdIndex } from "./index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T0 = 1_740_787_200_000_000_000n;
 const SEC = 1_000_000_000n;

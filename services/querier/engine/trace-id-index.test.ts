@@ -2,13 +2,16 @@
  * The trace-id index decides which files a trace by id / search evaluation opens: it must
  * never leave out a file that holds a wanted trace, and should leave out the others.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { createLogger } from "../../../shared/log/index.ts";
 import { parseTicket } from "../../../shared/query/index.ts";
 import { spansBatch, tempDir, writeParquet, type SpanSpec } from "../../../test/helpers/query-fixtures.ts";
 import { QueryEngine } from "./index.ts";
 import { idKey, TraceIdIndex } from "./trace-id-index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T0 = 1_740_787_200_000_000_000n;
 const sid = (n: number) => n.toString(16).padStart(16, "0");

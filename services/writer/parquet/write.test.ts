@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -9,6 +9,9 @@ import { batchRows, makeGenericBatch, makeSpanBatch } from "../../../test/helper
 import { readFileSync } from "node:fs";
 import { decodeExport } from "../../../shared/otlp/index.ts";
 import { EmptyParquetWriteError, footerMetadata, parseFooter, readParquetFooter, writeParquet } from "./index.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 let db: DuckDBHandle;
 let root: string;
