@@ -10,8 +10,14 @@ import { createLogger } from "../shared/log/index.ts";
 import { instance } from "./helpers/catalog-fixtures.ts";
 import { createFreshPgDatabase } from "./helpers/catalog-pg.ts";
 import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+import pgJournal from "../drizzle/pg/meta/_journal.json";
+import sqliteJournal from "../drizzle/sqlite/meta/_journal.json";
 
 setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
+
+/** Every migration drizzle-kit generated, in order: what a fresh catalog must have applied. */
+const journalTags = (dialect: "sqlite" | "pg"): string[] =>
+  (dialect === "sqlite" ? sqliteJournal : pgJournal).entries.map((e) => e.tag);
 
 function capturingLog() {
   const lines: { event: string; [k: string]: unknown }[] = [];
@@ -50,7 +56,7 @@ describe("openCatalog", () => {
     const repo = await openCatalog(`sqlite:${path}`, { log: first.log });
     await repo.register(instance("a"));
     await repo.close();
-    expect(first.lines.filter((l) => l.event === "catalog.migration.applied").map((l) => l.tag)).toEqual(["0000_init", "0001_manifest_generations"]);
+    expect(first.lines.filter((l) => l.event === "catalog.migration.applied").map((l) => l.tag)).toEqual(journalTags("sqlite"));
 
     const second = capturingLog();
     const again = await openCatalog(`sqlite:${path}`, { log: second.log });
@@ -61,7 +67,7 @@ describe("openCatalog", () => {
 
     const raw = new Database(path, { readonly: true });
     expect(raw.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
-    expect(raw.query("SELECT tag FROM __signalbox_migrations ORDER BY tag").all()).toEqual([{ tag: "0000_init" }, { tag: "0001_manifest_generations" }]);
+    expect(raw.query("SELECT tag FROM __signalbox_migrations ORDER BY tag").all()).toEqual(journalTags("sqlite").map((tag) => ({ tag })));
     raw.close();
   });
 
@@ -78,7 +84,7 @@ describe("openCatalog", () => {
 
       const sql = postgres(database.dsn, { max: 1 });
       try {
-        expect(await sql`SELECT tag FROM __signalbox_migrations ORDER BY tag`).toEqual([{ tag: "0000_init" }, { tag: "0001_manifest_generations" }] as never);
+        expect(await sql`SELECT tag FROM __signalbox_migrations ORDER BY tag`).toEqual(journalTags("pg").map((tag) => ({ tag })) as never);
         const [row] = await sql`SELECT jsonb_typeof(meta) AS meta, jsonb_typeof(capabilities) AS caps, meta->>'pid' AS pid FROM service_instances`;
         expect(row).toEqual({ meta: "object", caps: "array", pid: "7" });
       } finally {
