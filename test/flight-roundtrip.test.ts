@@ -157,7 +157,7 @@ describe("Flight round-trip (in-process)", () => {
     expect(refused).toBeInstanceOf(FlightError);
     expect(refused!.codeName).toBe("FAILED_PRECONDITION");
     expect(refused!.message).toBe("writer writer-a at epoch 7: not a replica of shard 3");
-    expect(refused!.facts).toEqual({ "signalbox-writer-epoch": "7" });
+    expect(refused!.facts).toMatchObject({ "signalbox-writer-epoch": "7" });
     expect(writerEpochOf(refused!)).toBe(7);
     // Other refusals carry no epoch.
     const notFound = await client.getTable({ key: "nope" }).then(() => undefined, (e: FlightError) => e);
