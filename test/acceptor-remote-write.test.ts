@@ -64,6 +64,26 @@ describe("stored rows", () => {
 });
 
 describe("refusals", () => {
+  test("a sample whose time does not fit the table (past 2262, before 1970) → 400 naming it; the rest stored", async () => {
+    const body = remoteWriteBody([
+      {
+        labels: { __name__: "poison_time", job: "api" },
+        samples: [
+          { value: 1, timestampMs: 1_700_000_000_000 },
+          { value: 2, timestampMs: 9_000_000_000_000_000 },
+          { value: 3, timestampMs: -5 },
+        ],
+      },
+    ]);
+    const res = await post("/api/v1/write", body, REMOTE_WRITE_HEADERS, "poison");
+    expect(res.status).toBe(400);
+    const reason = await res.text();
+    expect(reason).toContain("sample timestamp does not fit int64 nanoseconds");
+    expect(reason).toContain("sample timestamp is before 1970");
+    const rows = t.sink.rows("metrics", "poison") as Record<string, any>[];
+    expect(rows.map((r) => r.value_double)).toEqual([1]);
+  });
+
   test("garbage that is not snappy → 400 naming snappy, nothing stored", async () => {
     const res = await post("/api/v1/write", new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), REMOTE_WRITE_HEADERS, "bad1");
     expect(res.status).toBe(400);

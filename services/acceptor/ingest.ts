@@ -61,7 +61,7 @@ export interface IngestRequest {
    * Decodes a body that is not an OTLP export request (Prometheus remote write); throws
    * OtlpDecodeError for a body it cannot read. Absent: the OTLP decoder for `signal`/`format`.
    */
-  decode?: (body: Uint8Array, batchId: string) => DecodedExport;
+  decode?: (body: Uint8Array, batchId: string, options: DecodeOptions) => DecodedExport;
 }
 
 export interface IngestResult {
@@ -182,7 +182,7 @@ const TIME_KEYS = { age: "acceptor.max_time_age", ahead: "acceptor.max_time_ahea
 function decode(req: IngestRequest, batchId: string, options: DecodeOptions) {
   try {
     // The Flight wire form: the writers take it as it is, and it is a third smaller to send.
-    return req.decode ? req.decode(req.body, batchId) : decodeExport(req.signal, req.body, req.format, batchId, options);
+    return req.decode ? req.decode(req.body, batchId, options) : decodeExport(req.signal, req.body, req.format, batchId, options);
   } catch (err) {
     if (err instanceof OtlpDecodeError) {
       return new IngestError("invalid", GrpcStatus.INVALID_ARGUMENT, err.message, { cause: err });

@@ -40,7 +40,7 @@ export function createRemoteWriteHandler(options: RemoteWriteOptions): (request:
         body,
         deadline: Date.now() + options.writeTimeoutMs,
         transport: "http",
-        decode: (compressed, batchId) => decodeRemoteWrite(compressed, batchId, maxBodyBytes, { wireForm: true }),
+        decode: (compressed, batchId, { timeWindow }) => decodeRemoteWrite(compressed, batchId, maxBodyBytes, { wireForm: true, timeWindow }),
       });
       if (result.rejected > 0) return text(400, result.rejectReason ?? `rejected ${result.rejected} samples`);
       return new Response(null, { status: 204 });

@@ -9,7 +9,7 @@
  */
 export { decodeExport, type DecodeOptions } from "./decode-export.ts";
 export { OtlpDecodeError } from "./errors.ts";
-export { INT64_TIME_WINDOW, MAX_ANYVALUE_DEPTH, timeWindowAround, type TimeWindow } from "./limits.ts";
+export { INT64_TIME_WINDOW, MAX_ANYVALUE_DEPTH, timeNsProblem, timeWindowAround, type TimeWindow } from "./limits.ts";
 export type { DecodedExport, OtlpFormat } from "./types.ts";
 export { encodeExportResponse, encodeStatus, type ExportOutcome } from "./responses.ts";
 export {

@@ -92,6 +92,13 @@ export class TimeCheck {
   }
 }
 
+/** Why a time already in nanoseconds (remote write's milliseconds × 10^6) lies outside `window`. */
+export function timeNsProblem(field: string, ns: bigint, window: TimeWindow = INT64_TIME_WINDOW): string | undefined {
+  if (ns > window.maxNs) return ns > INT64_MAX ? `${field} does not fit int64 nanoseconds` : `${field} ${window.tooNew}`;
+  if (ns < window.minNs) return `${field} ${window.tooOld}`;
+  return undefined;
+}
+
 /** Why an unsigned 32-bit count cannot go into its Int32 column, or undefined. */
 export function int32CountProblem(field: string, value: number): string | undefined {
   return value > INT32_MAX ? `${field} does not fit int32` : undefined;

@@ -11,7 +11,10 @@
  *   `filteredAttributes`); a series with exemplars and no sample gets a row whose value is null;
  * - metadata is a row with `metric_type` = "prometheus_metadata", `metric_description` = help,
  *   `metric_unit` = unit and the type as `prometheus.type` in `metric_metadata`.
- * Native histograms and invalid series are refused (counted, with the reason).
+ * Native histograms, invalid series and samples whose time lies outside the acceptor's time
+ * window (docs/operations.md, "What ingest and queries refuse") are refused (counted, with the
+ * reason), exactly as OTLP points are: a time that does not fit the Int64 nanosecond column
+ * would otherwise fail every later flush.
  */
 import type { Schema } from "apache-arrow";
 import { doubleJson } from "../otlp/anyvalue-json.ts";
@@ -20,6 +23,7 @@ import { pushContext } from "../otlp/context-columns.ts";
 import { metricsColumnBuilders } from "../otlp/decode-metrics.ts";
 import { EMPTY_SCOPE, type ResourceContext } from "../otlp/context.ts";
 import { OtlpDecodeError } from "../otlp/errors.ts";
+import { INT64_TIME_WINDOW, timeNsProblem, type TimeWindow } from "../otlp/limits.ts";
 import { Rejections } from "../otlp/rejections.ts";
 import type { DecodedExport, DecodedRows } from "../otlp/types.ts";
 import { int64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "../otlp/wire-reader.ts";
@@ -42,7 +46,9 @@ interface Series {
   histograms: number;
 }
 
-export function decodeRemoteWriteProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, nowMs = Date.now()): DecodedRows {
+export function decodeRemoteWriteProtobuf(
+  body: Uint8Array, batchId: string, schema: Schema = metricsSchema, nowMs = Date.now(), timeWindow: TimeWindow = INT64_TIME_WINDOW,
+): DecodedRows {
   const c = metricsColumnBuilders();
   const encoder = new TextEncoder();
   const batchIdBytes = encoder.encode(batchId);
@@ -106,12 +112,22 @@ export function decodeRemoteWriteProtobuf(body: Uint8Array, batchId: string, sch
       const attributes = labelsJson(series.labels.filter((l) => l[0] !== "__name__"));
       const exemplars = `[${series.exemplars.join(",")}]`;
       const resource = resourceOf(job);
+      let exemplarsKept = false;
       for (let i = 0; i < series.values.length; i++) {
+        const timeProblem = timeNsProblem("sample timestamp", series.times[i]!, timeWindow);
+        if (timeProblem !== undefined) {
+          rejected.add(timeProblem);
+          continue;
+        }
         const stale = series.stale[i]!;
-        pushRow(sampleType, name, series.times[i]!, series.values[i], stale ? NO_RECORDED_VALUE : 0, attributes, i === 0 ? exemplars : "[]", resource);
+        pushRow(sampleType, name, series.times[i]!, series.values[i], stale ? NO_RECORDED_VALUE : 0, attributes, exemplarsKept ? "[]" : exemplars, resource);
+        exemplarsKept = true;
       }
-      if (series.values.length === 0 && series.exemplars.length > 0) {
-        pushRow(sampleType, name, exemplarTime(series.exemplars), undefined, 0, attributes, exemplars, resource);
+      if (!exemplarsKept && series.exemplars.length > 0) {
+        const time = exemplarTime(series.exemplars);
+        const timeProblem = timeNsProblem("exemplar timestamp", time, timeWindow);
+        if (timeProblem !== undefined) rejected.add(timeProblem);
+        else pushRow(sampleType, name, time, undefined, 0, attributes, exemplars, resource);
       }
     } else if (tag === ((3 << 3) | WIRE_LEN)) {
       const meta = readMetadata(r, r.delimitedEnd());
@@ -242,7 +258,9 @@ function wordsToDouble(lo: number, hi: number): number {
  * is not snappy or not a WriteRequest throws OtlpDecodeError (→ 400); one that inflates past
  * `maxBytes` throws SnappyTooLargeError (→ 413).
  */
-export function decodeRemoteWrite(compressed: Uint8Array, batchId: string, maxBytes: number, options: { wireForm?: boolean } = {}): DecodedExport {
+export function decodeRemoteWrite(
+  compressed: Uint8Array, batchId: string, maxBytes: number, options: { wireForm?: boolean; timeWindow?: TimeWindow } = {},
+): DecodedExport {
   let body: Uint8Array;
   try {
     body = snappyUncompress(compressed, maxBytes);
@@ -250,7 +268,7 @@ export function decodeRemoteWrite(compressed: Uint8Array, batchId: string, maxBy
     if (err instanceof SnappyError) throw new OtlpDecodeError(err.message);
     throw err;
   }
-  const { batch, accepted, rejected } = decodeRemoteWriteProtobuf(body, batchId, options.wireForm ? wireSchema("metrics") : metricsSchema);
+  const { batch, accepted, rejected } = decodeRemoteWriteProtobuf(body, batchId, options.wireForm ? wireSchema("metrics") : metricsSchema, Date.now(), options.timeWindow);
   const rejectReason = rejected.message("samples");
   return rejectReason === undefined ? { batch, accepted, rejected: rejected.count } : { batch, accepted, rejected: rejected.count, rejectReason };
 }
