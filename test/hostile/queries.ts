@@ -1,8 +1,8 @@
 /**
  * Hostile query texts per query language: seed queries mutated character by character
  * (NUL, quotes, braces, escapes, unicode), token soups and very long texts, each sent the
- * way a client would. To add a language (PromQL, when `/api/v1/query` lands), append an
- * entry to QUERY_LANGUAGES: its seeds and how one text becomes a request.
+ * way a client would. To add a language, append an entry to QUERY_LANGUAGES: its seeds and
+ * how one text becomes a request.
  */
 import { HOSTILE_TEXTS, Random } from "./random.ts";
 
@@ -76,8 +76,27 @@ export const QUERY_LANGUAGES: readonly QueryLanguage[] = [
       init: { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sql: text }) },
     }),
   },
-  // PromQL: the engine is in shared/query/promql; append its entry here (seeds, tokens, and a
-  // request to `/api/v1/query` or `/api/v1/query_range`) once the router serves those routes.
+  {
+    name: "PromQL",
+    count: 120,
+    seeds: [
+      "up",
+      'sum by (job) (rate(http_requests_total{job=~"api|web"}[5m]))',
+      "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+      'topk(3, max_over_time(process_cpu_seconds_total{instance!=""}[1h] offset 5m))',
+      "rate(x_total[5m:30s]) * on(instance) group_left(version) build_info",
+      'label_replace(up, "host", "$1", "instance", "(.*):.*") @ end()',
+    ],
+    tokens: ["(", ")", "{", "}", "[", "]", ":", "=~", "!~", "by", "without", "on(", "group_left", "offset", "@", "1y", "0s", "-1", "1e308", "NaN", '"', "\\", "sum(", "rate(", "quantile("],
+    // Alternately instant and range queries over the last hour at a 1 m step.
+    request: (text) => {
+      const q = encodeURIComponent(text.toWellFormed());
+      const end = Math.floor(Date.now() / 1000);
+      return text.length % 2 === 0
+        ? get(`/prometheus/api/v1/query?query=${q}&time=${end}`)
+        : get(`/prometheus/api/v1/query_range?query=${q}&start=${end - 3600}&end=${end}&step=60`);
+    },
+  },
 ];
 
 /** Text `i` of the run seeded `seed` for a language. */
