@@ -32,11 +32,12 @@ const DATA_FIELDS: Record<number, { type: MetricType; readPoint: (r: WireReader,
   11: { type: "summary", readPoint: readSummaryPoint },
 };
 
-interface MetricInfo {
+/** What every row of one metric shares; `type` is an OTLP data type or a remote-write row kind. */
+export interface MetricInfo {
   name: string;
   description: string;
   unit: string;
-  type: MetricType;
+  type: MetricType | string;
   metadata: string;
   temporality: number;
   monotonic: boolean;
@@ -69,6 +70,37 @@ export function metricsColumnBuilders() {
   };
 }
 
+export type MetricsColumns = ReturnType<typeof metricsColumnBuilders>;
+
+/** One row of the metrics table: a metric's facts, one data point, its resource and scope. */
+export function pushMetricRow(
+  c: MetricsColumns, batchIdBytes: Uint8Array, m: MetricInfo, p: MetricPoint, res: ResourceContext, scope: ScopeContext,
+): void {
+  c.batch_id.pushBytes(batchIdBytes);
+  c.metric_name.push(m.name);
+  c.metric_description.push(m.description);
+  c.metric_unit.push(m.unit);
+  c.metric_type.push(m.type);
+  c.metric_metadata.push(m.metadata);
+  c.aggregation_temporality.push(m.temporality);
+  c.is_monotonic.push(m.monotonic);
+  c.start_time_unix_nano.pushWords(p.startLo, p.startHi);
+  c.time_unix_nano.pushWords(p.timeLo, p.timeHi);
+  c.value_double.pushMaybe(p.valueDouble);
+  if (p.hasValueInt) c.value_int.pushWords(p.valueIntLo, p.valueIntHi);
+  else c.value_int.pushNull();
+  if (p.hasCount) c.count.pushWords(p.countLo, p.countHi);
+  else c.count.pushNull();
+  c.sum.pushMaybe(p.sum);
+  c.min.pushMaybe(p.min);
+  c.max.pushMaybe(p.max);
+  c.distribution.push(p.distribution);
+  c.exemplars.push(p.exemplars);
+  c.flags.pushWords(p.flags, 0);
+  c.attributes.push(p.attributes);
+  pushContext(c, res, scope);
+}
+
 /** `times`: the window data point times must lie in (limits.ts). */
 export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema: Schema = metricsSchema, times = new TimeCheck(), limits?: AttributeLimits): DecodedRows {
   const c = metricsColumnBuilders();
@@ -78,29 +110,7 @@ export function decodeMetricsProtobuf(body: Uint8Array, batchId: string, schema:
 
   const pushPoint = (m: MetricInfo, p: MetricPoint, res: ResourceContext, scope: ScopeContext): void => {
     accepted++;
-    c.batch_id.pushBytes(batchIdBytes);
-    c.metric_name.push(m.name);
-    c.metric_description.push(m.description);
-    c.metric_unit.push(m.unit);
-    c.metric_type.push(m.type);
-    c.metric_metadata.push(m.metadata);
-    c.aggregation_temporality.push(m.temporality);
-    c.is_monotonic.push(m.monotonic);
-    c.start_time_unix_nano.pushWords(p.startLo, p.startHi);
-    c.time_unix_nano.pushWords(p.timeLo, p.timeHi);
-    c.value_double.pushMaybe(p.valueDouble);
-    if (p.hasValueInt) c.value_int.pushWords(p.valueIntLo, p.valueIntHi);
-    else c.value_int.pushNull();
-    if (p.hasCount) c.count.pushWords(p.countLo, p.countHi);
-    else c.count.pushNull();
-    c.sum.pushMaybe(p.sum);
-    c.min.pushMaybe(p.min);
-    c.max.pushMaybe(p.max);
-    c.distribution.push(p.distribution);
-    c.exemplars.push(p.exemplars);
-    c.flags.pushWords(p.flags, 0);
-    c.attributes.push(p.attributes);
-    pushContext(c, res, scope);
+    pushMetricRow(c, batchIdBytes, m, p, res, scope);
   };
 
   const visitMetric = (r: WireReader, end: number, res: ResourceContext, scope: ScopeContext): void => {

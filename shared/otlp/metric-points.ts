@@ -38,7 +38,8 @@ function setAttributes(p: MetricPoint, attrs: KeyValueListText): void {
   p.largestAttributeValue = attrs.largestValue;
 }
 
-function newPoint(): MetricPoint {
+/** A point with every field unset (no value, no count, empty JSON lists). */
+export function newPoint(): MetricPoint {
   return {
     attributes: "[]", attributeCount: 0, largestAttributeValue: 0, startLo: 0, startHi: 0, timeLo: 0, timeHi: 0,
     valueDouble: undefined, hasValueInt: false, valueIntLo: 0, valueIntHi: 0,

@@ -19,8 +19,8 @@
 import type { Schema } from "apache-arrow";
 import { doubleJson } from "../otlp/anyvalue-json.ts";
 import { buildRecordBatch } from "../otlp/columns.ts";
-import { pushContext } from "../otlp/context-columns.ts";
-import { metricsColumnBuilders } from "../otlp/decode-metrics.ts";
+import { metricsColumnBuilders, pushMetricRow } from "../otlp/decode-metrics.ts";
+import { newPoint } from "../otlp/metric-points.ts";
 import { EMPTY_SCOPE, type ResourceContext } from "../otlp/context.ts";
 import { OtlpDecodeError } from "../otlp/errors.ts";
 import { INT64_TIME_WINDOW, timeNsProblem, type TimeWindow } from "../otlp/limits.ts";
@@ -62,27 +62,20 @@ export function decodeRemoteWriteProtobuf(
     attributes: string, exemplars: string, resource: ResourceContext, meta?: { help: string; unit: string; type: string },
   ): void => {
     accepted++;
-    c.batch_id.pushBytes(batchIdBytes);
-    c.metric_name.push(name);
-    c.metric_description.push(meta?.help ?? "");
-    c.metric_unit.push(meta?.unit ?? "");
-    c.metric_type.push(type);
-    c.metric_metadata.push(meta ? `[{"key":"prometheus.type","value":{"stringValue":${JSON.stringify(meta.type)}}}]` : "[]");
-    c.aggregation_temporality.push(0);
-    c.is_monotonic.push(false);
-    c.start_time_unix_nano.pushWords(0, 0);
-    c.time_unix_nano.pushBigInt(time);
-    c.value_double.pushMaybe(value);
-    c.value_int.pushNull();
-    c.count.pushNull();
-    c.sum.pushNull();
-    c.min.pushNull();
-    c.max.pushNull();
-    c.distribution.push("");
-    c.exemplars.push(exemplars);
-    c.flags.pushWords(flags, 0);
-    c.attributes.push(attributes);
-    pushContext(c, resource, EMPTY_SCOPE);
+    const metric = {
+      name, type, temporality: 0, monotonic: false,
+      description: meta?.help ?? "",
+      unit: meta?.unit ?? "",
+      metadata: meta ? `[{"key":"prometheus.type","value":{"stringValue":${JSON.stringify(meta.type)}}}]` : "[]",
+    };
+    const point = newPoint();
+    point.timeLo = Number(time & 0xffffffffn);
+    point.timeHi = Number(time >> 32n);
+    point.valueDouble = value;
+    point.flags = flags;
+    point.attributes = attributes;
+    point.exemplars = exemplars;
+    pushMetricRow(c, batchIdBytes, metric, point, resource, EMPTY_SCOPE);
   };
 
   const jobResources = new Map<string, ResourceContext>();
