@@ -1,0 +1,81 @@
+/**
+ * The seam between LogQL evaluation and storage. The evaluator (this folder) asks a
+ * `LogSource` for the entries of the streams a selector matches; the querier implements it
+ * over Parquet files and live rows, tests over memory. Everything after the selector — line
+ * filters, parsers, label filters, formatting, metric functions — is the evaluator's job;
+ * a source may push the hinted line filters down, never anything else.
+ *
+ * Times are nanoseconds since the epoch as bigint (Loki's resolution).
+ */
+import type { LabelMatcher, Labels } from "../../series/index.ts";
+
+/** One log line as stored: its stream labels and structured metadata (Loki's OTLP model). */
+export interface LogEntry {
+  timestampNs: bigint;
+  line: string;
+  /** Structured metadata: non-indexed attributes, trace_id, span_id, severity, scope… */
+  metadata: Labels;
+}
+
+export interface LogStream {
+  /** The indexed stream labels (service_name, …). */
+  labels: Labels;
+  /** Entries in the requested direction's order. */
+  entries: LogEntry[];
+}
+
+/** A line filter the source may apply before handing entries out (an exact hint). */
+export interface LineFilterHint {
+  op: "|=" | "!=" | "|~" | "!~";
+  value: string;
+}
+
+export interface LogSelectRequest {
+  matchers: readonly LabelMatcher[];
+  /** Half-open [startNs, endNs), as Loki reads it. */
+  startNs: bigint;
+  endNs: bigint;
+  direction: "forward" | "backward";
+  /** Line filters that precede every parser stage: the source must apply them (pushed down to SQL, or with the evaluator's own matcher when it cannot). */
+  lineFilters?: readonly LineFilterHint[];
+  /** Entries beyond this many (in `direction` order, over all streams) are never needed; absent when stages after the selector may drop entries. */
+  limit?: number;
+}
+
+export interface LogSource {
+  select(request: LogSelectRequest, signal?: AbortSignal): Promise<LogStream[]>;
+}
+
+/**
+ * What evaluating a LogQL query answers (`evaluateLogQL` in this folder). Log queries give
+ * entries with their labels in Loki's three categories, so the router can answer both the
+ * plain form (all labels merged into the stream) and `categorize-labels`; metric queries give
+ * Prometheus-shaped data from the shared series engine, which Loki's API also uses.
+ */
+export interface LogResultEntry {
+  timestampNs: bigint;
+  line: string;
+  /** Stream labels after the pipeline (label_format, drop and keep may change them). */
+  stream: Labels;
+  structuredMetadata: Labels;
+  /** Labels the pipeline's parsers and label_format added, `__error__` included. */
+  parsed: Labels;
+}
+
+export type LogQLResult =
+  | { resultType: "streams"; entries: LogResultEntry[] }
+  | import("../promql/result.ts").QueryData;
+
+export interface LogQLParams {
+  /** Range query: [startNs, endNs] evaluated every stepNs; log queries read [startNs, endNs). */
+  startNs: bigint;
+  endNs: bigint;
+  /** Absent for an instant query (evaluated at endNs). */
+  stepNs?: bigint;
+  /** Log queries: entries returned at most, in `direction` order. */
+  limit: number;
+  direction: "forward" | "backward";
+  /** Most samples a metric query may hold (the series engine's bound). */
+  maxSamples?: number;
+  signal?: AbortSignal;
+}
