@@ -17,6 +17,7 @@ import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
 import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
+import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
@@ -135,9 +136,10 @@ export class QueryEngine {
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
         const search = ticket.kind === "search";
+        const metrics = ticket.kind === "traceql_metrics";
         const { files, live, notBeforeNs } = tableSources;
-        return withLiveScan(connection, tableName, live, { dedicated: search, needed: files.length === 0 }, async (liveSource) => {
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search, notBeforeNs });
+        return withLiveScan(connection, tableName, live, { dedicated: search || metrics, needed: files.length === 0 }, async (liveSource) => {
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search || metrics, locate: search, notBeforeNs });
           return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs);
         });
       });
@@ -154,6 +156,7 @@ export class QueryEngine {
     notBeforeNs: bigint | undefined,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
+    if (ticket.kind === "traceql_metrics") return runTraceQLMetrics(connection, VIEW, ticket, await bytesOf(files));
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
     if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
     const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);
@@ -179,6 +182,13 @@ export class QueryEngine {
     const struct = makeData({ type: new Struct(logsResultSchema.fields), length, nullCount: 0, children });
     return new ArrowTable([new RecordBatch(logsResultSchema, struct)]);
   }
+}
+
+/** Size of the Parquet files a query reads (Tempo's inspectedBytes counts the blocks' bytes read). */
+async function bytesOf(files: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const f of files) total += Bun.file(f).size;
+  return total;
 }
 
 function isSingle(sources: QuerySources | TableSources): sources is QuerySources {
