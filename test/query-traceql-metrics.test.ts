@@ -171,6 +171,14 @@ describe("each metrics function", () => {
     expect(values(nil)).toEqual(seq(0, 1, 1, 2));
   });
 
+  test("spanset operators and root fields: the trace decides", async () => {
+    // Spans matching either side, in traces that have both: the three checkout traces, not GET /cart.
+    const both = await series('{ name = "POST /checkout" } && { span.db.system = "postgresql" } | count_over_time()');
+    expect(values(both[0])).toEqual(seq(0, 2, 2, 3));
+    const byRoot = await series("{} | count_over_time() by (rootServiceName)");
+    expect(byRoot.map((s) => [s.promLabels, values(s)])).toEqual([['{rootServiceName="checkout"}', seq(0, 2, 2, 4)]]);
+  });
+
   test("topk and bottomk keep, at each step, the k highest / lowest series", async () => {
     const top = await series("{} | count_over_time() by (name) | topk(1)");
     const last = top.filter((s) => s.samples.some((x) => x.timestampMs === TIMES[3]));
