@@ -13,6 +13,10 @@ import { QueryEngine } from "../services/querier/engine/index.ts";
 import { decodeExport } from "../shared/otlp/index.ts";
 import { parseTicket, parseTraceQL, QueryError, type TicketInput } from "../shared/query/index.ts";
 import { toPlainBatch, tracesSchema } from "../shared/tables/index.ts";
+import { validate } from "../shared/config/index.ts";
+import { createLogger } from "../shared/log/index.ts";
+import { createRouterApp } from "../services/router/http/app.ts";
+import { EngineBackend } from "./helpers/engine-backend.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 
 const T0 = Date.now() - 10 * 60_000;
@@ -203,5 +207,29 @@ describe("Tempo's documentation examples", () => {
     const err = await search("{ } | by(name) | { kind = client } > { }").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueryError);
     expect((err as QueryError).message).toContain("coalesce()");
+  });
+});
+
+describe("Tempo's parser examples on /api/search (router over this engine)", () => {
+  const corpus = Bun.YAML.parse(require("node:fs").readFileSync(new URL("./fixtures/tempo-traceql-examples.yaml", import.meta.url), "utf8")) as Record<string, string[]>;
+
+  test("valid non-metrics queries answer 200, every invalid one 400", async () => {
+    const app = createRouterApp({
+      backend: new EngineBackend(engine, { files: [], live }),
+      log: createLogger({ level: "error", sink: () => {} }),
+      config: { query: { timeout: 10_000, max_result_rows: 10_000 }, auth: { tokens: [] }, limits: validate({}).limits },
+    });
+    const status = async (q: string) => (await app.request(`/api/search?q=${encodeURIComponent(q)}`)).status;
+    const wrong: string[] = [];
+    for (const q of corpus.valid!) {
+      if (parseTraceQL(q).kind === "metrics") continue; // answered by /api/metrics/query_range
+      const s = await status(q);
+      if (s !== 200) wrong.push(`${s} ${q}`);
+    }
+    for (const q of [...corpus.parse_fails!, ...corpus.validate_fails!, ...corpus.unsupported!]) {
+      const s = await status(q);
+      if (s !== 400) wrong.push(`${s} ${q}`);
+    }
+    expect(wrong).toEqual([]);
   });
 });
