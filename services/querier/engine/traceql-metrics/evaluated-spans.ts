@@ -17,8 +17,8 @@ import { entryFilters, filterSql } from "../traceql-sql.ts";
 import { windowSql } from "./matched-spans.ts";
 import { TRACE_COLUMNS } from "./span-values.ts";
 
-const TRACES_PER_CHUNK = 2_000;
 export const EVALUATED_TABLE = "_metrics_matched";
+const CANDIDATE_TRACES = "_metrics_candidate_traces";
 
 /** Fills EVALUATED_TABLE; answers the `FROM` text of the matched spans with the trace columns. */
 export async function evaluatedSpansSql(connection: DuckDBConnection, view: string, spanset: SpansetExpr, window: traceqlMetrics.MetricsWindow): Promise<string> {
@@ -26,38 +26,36 @@ export async function evaluatedSpansSql(connection: DuckDBConnection, view: stri
   const entries = entryFilters(spanset);
   const candidate = entries === null ? "TRUE" : entries.map((f) => `(${filterSql(f, [], { rootServiceName: null, rootName: null, relaxed: true })})`).join(" OR ");
   // A trace is evaluated when it has a span in the window and a span that may start a match.
-  const ids = (
-    (await connection.runAndReadAll(
-      `SELECT DISTINCT trace_id FROM ${src} WHERE ${windowSql(window)} INTERSECT SELECT DISTINCT trace_id FROM ${src} WHERE ${candidate}`,
-    )).getRows() as Array<[string]>
-  ).map(([id]) => id);
+  await connection.run(
+    `CREATE TEMP TABLE ${CANDIDATE_TRACES} AS SELECT DISTINCT trace_id FROM ${src} WHERE ${windowSql(window)} INTERSECT SELECT DISTINCT trace_id FROM ${src} WHERE ${candidate}`,
+  );
+  const inCandidates = `trace_id IN (SELECT trace_id FROM ${CANDIDATE_TRACES})`;
+  const counted = (await connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${src} WHERE ${inCandidates}`)).getRows()[0]![0] as number;
+  if (counted > MAX_EVALUATED_SPANS) throw tooManySpans(MAX_EVALUATED_SPANS);
+  const ids = ((await connection.runAndReadAll(`SELECT trace_id FROM ${CANDIDATE_TRACES}`)).getRows() as Array<[string]>).map(([id]) => id);
   await connection.run(
     `CREATE TEMP TABLE ${EVALUATED_TABLE} (trace_id VARCHAR, span_id VARCHAR, ${TRACE_COLUMNS.rootServiceName} VARCHAR, ${TRACE_COLUMNS.rootName} VARCHAR, ${TRACE_COLUMNS.traceDuration} BIGINT)`,
   );
   const appender = await connection.createAppender(EVALUATED_TABLE);
-  let loaded = 0;
-  for (let i = 0; i < ids.length; i += TRACES_PER_CHUNK) {
-    const rows = (await connection.runAndReadAll(traceSpansSql(view, ids.slice(i, i + TRACES_PER_CHUNK), []))).getRowObjectsJS() as unknown as SpanRow[];
-    loaded += rows.length;
-    if (loaded > MAX_EVALUATED_SPANS) throw tooManySpans(MAX_EVALUATED_SPANS);
-    for (const [traceId, spans] of Map.groupBy(rows, (r) => r.trace_id)) {
-      const trace = new EvalTrace(traceId, spans);
-      const matched = new Set(evaluateSpansets(spanset, [{ spans: trace.spans, attributes: [] }], false).flatMap((s) => s.spans));
-      for (const span of matched) {
-        const start = span.row.start_time_unix_nano;
-        if (start <= window.startNs || start > window.endNs) continue;
-        appender.appendVarchar(traceId);
-        appender.appendVarchar(span.row.span_id);
-        if (trace.root) {
-          appender.appendVarchar(trace.root.row.service_name ?? "");
-          appender.appendVarchar(trace.root.row.name);
-        } else {
-          appender.appendNull();
-          appender.appendNull();
-        }
-        appender.appendBigInt(trace.end - trace.start);
-        appender.endRow();
+  // One scan for all candidate traces (the span budget bounds what it loads).
+  const rows = ids.length === 0 ? [] : ((await connection.runAndReadAll(traceSpansSql(view, ids, []))).getRowObjectsJS() as unknown as SpanRow[]);
+  for (const [traceId, spans] of Map.groupBy(rows, (r) => r.trace_id)) {
+    const trace = new EvalTrace(traceId, spans);
+    const matched = new Set(evaluateSpansets(spanset, [{ spans: trace.spans, attributes: [] }], false).flatMap((s) => s.spans));
+    for (const span of matched) {
+      const start = span.row.start_time_unix_nano;
+      if (start <= window.startNs || start > window.endNs) continue;
+      appender.appendVarchar(traceId);
+      appender.appendVarchar(span.row.span_id);
+      if (trace.root) {
+        appender.appendVarchar(trace.root.row.service_name ?? "");
+        appender.appendVarchar(trace.root.row.name);
+      } else {
+        appender.appendNull();
+        appender.appendNull();
       }
+      appender.appendBigInt(trace.end - trace.start);
+      appender.endRow();
     }
   }
   appender.closeSync();
