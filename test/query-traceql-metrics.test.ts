@@ -133,6 +133,8 @@ describe("the Traces Drilldown landing queries", () => {
     expect(values(find("selection_total", "name", null))).toEqual(seq(0, 0, 1, 0));
     expect(values(find("baseline_total", "name", null))).toEqual(seq(0, 2, 1, 4));
     expect(find("selection", "name", "POST /checkout")).toBeUndefined();
+    expect(values(find("selection", "rootServiceName", "checkout"))).toEqual(seq(0, 0, 1, 0));
+    expect(values(find("selection", "statusMessage", "failed"))).toEqual(seq(0, 0, 1, 0));
   });
 });
 

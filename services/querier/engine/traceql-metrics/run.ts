@@ -19,7 +19,8 @@ export async function runTraceQLMetrics(connection: DuckDBConnection, view: stri
   const query = traceqlMetrics.parseMetricsQuery(ticket.query);
   const window: traceqlMetrics.MetricsWindow = { startNs: BigInt(ticket.startNs), endNs: BigInt(ticket.endNs), stepNs: BigInt(ticket.stepNs), instant: ticket.instant };
   const { stage } = query;
-  const needTrace = [stage.attribute, ...stage.by].some(needsTrace);
+  // compare() lists each span's root fields among its attributes, as Tempo does.
+  const needTrace = stage.fn === "compare" || [stage.attribute, ...stage.by].some(needsTrace);
   const spans = sqlCanMatch(query.spanset) ? matchedSpansSql(view, query.spanset, window, needTrace) : await evaluatedSpansSql(connection, view, query.spanset, window);
   let series: traceqlMetrics.MetricsSeries[];
   let inspectedSpans = 0;
