@@ -41,7 +41,7 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
   const evaluation = new SearchEvaluation(expr, bounded, extra.length > 0);
   const evaluate = async (traceIds: string[], budget: { spans: number }) => {
     const view = await scope.narrowTo(traceIds);
-    const rows = (await connection.runAndReadAll(traceSpansSql(view, traceIds, extra))).getRowObjectsJS() as unknown as SpanRow[];
+    const rows = (await connection.runAndReadAll(traceSpansSql(view, traceIds, extra, evaluation.jsonColumns))).getRowObjectsJS() as unknown as SpanRow[];
     budget.spans += rows.length;
     if (budget.spans > MAX_EVALUATED_SPANS) throw tooManySpans(MAX_EVALUATED_SPANS);
     return evaluation.evaluate(rows);

@@ -1,8 +1,8 @@
 /**
  * Tempo search (`/api/search`): TraceQL `q` and/or legacy `tags` + min/max duration → one row
- * per matching trace, newest first. Two passes keep the expensive part small: first the ids of
- * traces having any candidate span (a filter pushed into the Parquet scan), then the full
- * per-trace evaluation (roots, spanset operators, time range) over those traces only.
+ * per matching trace, newest first. This module is the SQL side: the relaxed per-span
+ * candidate predicate pushed into the Parquet scan, the legacy conditions, and the SQL
+ * ceiling of the old subset; the spansets are evaluated in JS (search-plan.ts, traceql/).
  */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { DEDICATED_COLUMNS } from "../../../shared/tables/index.ts";
@@ -17,14 +17,6 @@ const PLAIN_SPAN_COLUMNS = [
   "end_time_unix_nano", "duration_nano", "service_name",
 ];
 const ATTRIBUTE_JSON_COLUMNS = ["attributes", "resource_attributes"];
-/** Where a span is (source-view.ts `locate`): the lean pass hands them to search-span-sets.ts. */
-const LOCATION_COLUMNS = ["_file", "_row"];
-/**
- * The span attribute JSON is most of a span's bytes; resource attributes are a handful of
- * distinct values per file (dictionary-encoded), cheap enough to read in a lean pass.
- */
-const USES_SPAN_ATTRIBUTE_JSON = /\battributes\b/;
-const USES_RESOURCE_ATTRIBUTE_JSON = /\bresource_attributes\b/;
 
 const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null, relaxed: true };
 const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name", relaxed: false };
@@ -61,22 +53,11 @@ export function searchCandidatesSql(ticket: SearchTicket, view: string, k: numbe
 }
 
 /**
- * True when no predicate of the search reads the span attribute JSON (only plain, dedicated
- * and resource attribute columns): then the per-trace evaluation can skip it, and it is
- * fetched afterwards for the few spans that go into `span_sets` (search-span-sets.ts).
+ * The `&&` / `||` subset of search as one SQL statement: the query benchmark's DuckDB ceiling
+ * (built-in-sql.ts). The querier itself evaluates every query in JS over the candidate
+ * traces (search-plan.ts, traceql/); a query outside the subset is a 400 here.
  */
-export function searchIsLean(ticket: SearchTicket): boolean {
-  const { expr, extra } = compileSearch(ticket);
-  const compiled = compileSpanset(expr);
-  return compiled.filters.every((f) => !USES_SPAN_ATTRIBUTE_JSON.test(filterSql(f, extra, FULL_PASS)));
-}
-
-/**
- * The search answer. With `traceIds`, only those traces are evaluated (all their spans, in
- * every source): the caller took them from searchCandidatesSql and checks that nothing older
- * could have made the top `limit` (search-plan.ts).
- */
-export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonly string[], options: { lean?: boolean } = {}): string {
+export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonly string[]): string {
   const { expr, extra, candidate } = compileSearch(ticket);
   const compiled = compileSpanset(expr);
   const flags = compiled.filters.map((f, i) => `(${filterSql(f, extra, FULL_PASS)}) AS _m${i}`);
@@ -89,18 +70,7 @@ export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonl
     ticket.startNs !== undefined ? `_end >= ${bigintSql(BigInt(ticket.startNs))}` : null,
   ].filter((x) => x !== null);
 
-  const lean = options.lean === true;
-  // Lean: only the dedicated columns the filters use (for older files the view computes them
-  // from the JSON, so an unused one is not free), and the resource attributes only when a
-  // filter reads them.
-  const spanColumns = lean
-    ? [
-        ...PLAIN_SPAN_COLUMNS,
-        ...DEDICATED_COLUMNS.filter((c) => flags.some((f) => f.includes(quoteIdent(c)))),
-        ...(flags.some((f) => USES_RESOURCE_ATTRIBUTE_JSON.test(f)) ? ["resource_attributes"] : []),
-        ...LOCATION_COLUMNS,
-      ]
-    : [...PLAIN_SPAN_COLUMNS, ...DEDICATED_COLUMNS, ...ATTRIBUTE_JSON_COLUMNS];
+  const spanColumns = [...PLAIN_SPAN_COLUMNS, ...DEDICATED_COLUMNS, ...ATTRIBUTE_JSON_COLUMNS];
   const spanJson =
     "json_object('spanID', span_id, 'name', name, " +
     "'startTimeUnixNano', CAST(start_time_unix_nano AS VARCHAR), 'durationNanos', CAST(duration_nano AS VARCHAR), " +
@@ -145,7 +115,7 @@ SELECT trace_id,
        coalesce(any_value(_root_name), '') AS root_trace_name,
        any_value(_trace_start) AS start_time_unix_nano,
        any_value(_trace_end) - any_value(_trace_start) AS duration_nano,
-       ${lean ? leanSpanSets(ticket.spss) : fullSpanSets(spanJson, ticket.spss)}
+       ${fullSpanSets(spanJson, ticket.spss)}
 FROM chosen
 GROUP BY trace_id
 ORDER BY start_time_unix_nano DESC, trace_id`;
@@ -156,16 +126,6 @@ function fullSpanSets(spanJson: string, spss: number): string {
          'spans', coalesce(to_json(list(${spanJson} ORDER BY start_time_unix_nano, span_id) FILTER (WHERE _rn <= ${spss})), '[]'),
          'matched', count(*)
        )) AS VARCHAR) AS span_sets`;
-}
-
-/** Lean pass: which spans go into `span_sets` (ids, starts and locations, in order) and the matched count. */
-function leanSpanSets(spss: number): string {
-  const picked = (column: string) =>
-    `coalesce(list(${column} ORDER BY start_time_unix_nano, span_id) FILTER (WHERE _rn <= ${spss}), [])`;
-  return (
-    `count(*) AS matched, ${picked("span_id")} AS span_ids, ${picked("start_time_unix_nano")} AS span_starts, ` +
-    `${picked("_file")} AS span_files, ${picked("_row")} AS span_rows`
-  );
 }
 
 /** `tags` (span or resource attribute, compared as text; `name`, `status`, `service.name` special) and min/max span duration. */

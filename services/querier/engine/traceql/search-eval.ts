@@ -14,17 +14,39 @@ import { evaluateSpansets, type Spanset } from "./spanset-eval.ts";
 import { EvalTrace, type EvalSpan, type SpanRow } from "./trace-model.ts";
 import { toAnyValue } from "./values.ts";
 
-const SPAN_COLUMNS = [
+const PLAIN_COLUMNS = [
   "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "status_message", "start_time_unix_nano",
-  "end_time_unix_nano", "duration_nano", "service_name", "attributes", "resource_attributes", "events", "links",
-  "scope_name", "scope_version", "scope_attributes",
+  "end_time_unix_nano", "duration_nano", "service_name", "scope_name", "scope_version",
 ];
+/** The JSON columns, read only when the query names a field that lives there (most of a span's bytes). */
+export type JsonColumn = "attributes" | "resource_attributes" | "events" | "links" | "scope_attributes";
+const JSON_COLUMNS: readonly JsonColumn[] = ["attributes", "resource_attributes", "events", "links", "scope_attributes"];
 
 /** Every span of `traceIds` in `view`, with the legacy conditions as the `_legacy` flag. */
-export function traceSpansSql(view: string, traceIds: readonly string[], legacy: readonly string[]): string {
+export function traceSpansSql(view: string, traceIds: readonly string[], legacy: readonly string[], json: ReadonlySet<JsonColumn>): string {
   const ids = traceIds.length ? traceIds.map(quoteLiteral).join(", ") : "NULL";
   const flag = legacy.length ? legacy.join(" AND ") : "TRUE";
-  return `SELECT ${SPAN_COLUMNS.join(", ")}, coalesce(${flag}, FALSE) AS _legacy FROM ${quoteIdent(view)} WHERE trace_id IN (${ids})`;
+  const columns = [...PLAIN_COLUMNS, ...JSON_COLUMNS.map((c) => (json.has(c) ? c : `CAST(NULL AS VARCHAR) AS ${c}`))];
+  return `SELECT ${columns.join(", ")}, coalesce(${flag}, FALSE) AS _legacy FROM ${quoteIdent(view)} WHERE trace_id IN (${ids})`;
+}
+
+/** Which JSON columns the fields a query names live in (`service.name` has a column of its own). */
+function jsonColumnsOf(refs: readonly FieldRef[]): Set<JsonColumn> {
+  const out = new Set<JsonColumn>();
+  for (const r of refs) {
+    if (r.type === "intrinsic") {
+      if (r.name.startsWith("event:")) out.add("events");
+      if (r.name.startsWith("link:")) out.add("links");
+      continue;
+    }
+    if (r.scope === "span" || r.scope === "unscoped") out.add("attributes");
+    if ((r.scope === "resource" || r.scope === "unscoped") && r.name !== "service.name") out.add("resource_attributes");
+    if (r.scope === "unscoped" && r.name === "service.name") out.add("resource_attributes");
+    if (r.scope === "event") out.add("events");
+    if (r.scope === "link") out.add("links");
+    if (r.scope === "instrumentation") out.add("scope_attributes");
+  }
+  return out;
 }
 
 /** Intrinsics Tempo leaves out of a span's attributes in results (they have fields of their own). */
@@ -44,6 +66,8 @@ export interface SearchHit {
 export class SearchEvaluation {
   /** The attributes result spans carry: every field the query names. */
   private readonly shown: FieldRef[];
+  /** The JSON columns the evaluation reads. */
+  readonly jsonColumns: ReadonlySet<JsonColumn>;
 
   constructor(
     private readonly expr: SpansetExpr,
@@ -53,6 +77,7 @@ export class SearchEvaluation {
     const refs = new Map<string, FieldRef>();
     collectRefs(expr, (r) => refs.set(refKey(r), r));
     this.shown = [...refs.values()].filter((r) => r.type === "attribute" || !NOT_AN_ATTRIBUTE.has(r.name));
+    this.jsonColumns = jsonColumnsOf([...refs.values()]);
   }
 
   /** The hits among these rows' traces (rows: every span of each trace), newest first. */
