@@ -84,7 +84,7 @@ async function search(q: string, extra: Record<string, unknown> = {}): Promise<H
 async function matches(q: string, extra: Record<string, unknown> = {}): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const h of await search(q, extra)) {
-    const sets = JSON.parse(h.span_sets) as Array<{ spans: Array<{ name: string }> }>;
+    const sets = (h.span_sets === "" ? [] : JSON.parse(h.span_sets)) as Array<{ spans: Array<{ name: string }> }>;
     out[h.root_trace_name] = sets.flatMap((s) => s.spans.map((x) => x.name)).sort();
   }
   return out;
@@ -182,9 +182,10 @@ describe("pipelines", () => {
     expect(JSON.parse(arr!.span_sets)[0].spans[0].attributes).toEqual([{ key: "tags", value: { arrayValue: { values: [{ stringValue: "a" }, { stringValue: "b" }] } } }]);
   });
 
-  test("legacy tags= match as text on span or resource attributes, ANDed into each filter", async () => {
-    expect(await matches("", { tags: { "http.status_code": "500" } })).toEqual({ [PAY]: [PAY] });
-    expect(await matches("{ kind = client }", { tags: { "service.name": "db-client", "db.system": "redis" } })).toEqual({ [CHECKOUT]: ["cache get"] });
+  test("legacy tags= without q match the trace as Tempo's block search does (no span sets)", async () => {
+    expect(await matches("", { tags: { "http.status_code": "500" } })).toEqual({ [PAY]: [] });
+    expect(await matches("", { tags: { "service.name": "db", "db.system": "redis" } })).toEqual({ [CHECKOUT]: [] });
+    expect(await matches("", { tags: { "root.name": "checkout", "status.code": "error" }, minDurationNs: String(850_000_000n) })).toEqual({ [CHECKOUT]: [] });
   });
 });
 

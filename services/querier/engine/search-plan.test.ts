@@ -68,7 +68,7 @@ describe("newest-first search", () => {
   });
 
   test("all matches, exact start / duration / matched count over every span", async () => {
-    const rows = await search({ tags: { hit: "yes" }, limit: 20 });
+    const rows = await search({ q: '{ span.hit = "yes" }', limit: 20 });
     expect(rows.map((r) => r.trace_id)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(tid));
     const t1 = rows.at(-1)!;
     expect(t1.start_time_unix_nano).toBe(T0);

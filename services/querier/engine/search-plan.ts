@@ -37,8 +37,8 @@ const TRACES_PER_CHUNK = 2_000;
 export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
   const limit = Math.min(ticket.limit, maxRows);
   const bounded = { ...ticket, limit };
-  const { expr, extra } = compileSearch(bounded);
-  const evaluation = new SearchEvaluation(expr, bounded, extra.length > 0);
+  const { expr, extra, legacy } = compileSearch(bounded);
+  const evaluation = new SearchEvaluation(expr, bounded, { perSpan: extra.length > 0, legacy });
   const evaluate = async (traceIds: string[], budget: { spans: number }) => {
     const view = await scope.narrowTo(traceIds);
     const rows = (await connection.runAndReadAll(traceSpansSql(view, traceIds, extra, evaluation.jsonColumns))).getRowObjectsJS() as unknown as SpanRow[];

@@ -11,6 +11,7 @@ import { parseTraceQLSearch, STATUS_CODE, type SpansetExpr } from "../../../shar
 import { attributeValueSql, containsScalarTextSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
 import { dedicatedColumn, scalarTextEqualsSql } from "./dedicated-sql.ts";
 import { bigintSql, compileSpanset, entryFilters, filterSql, type ConditionContext } from "./traceql-sql.ts";
+import { isLegacySearch, legacyCandidateSql } from "./traceql/legacy-search.ts";
 
 const PLAIN_SPAN_COLUMNS = [
   "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "start_time_unix_nano",
@@ -21,14 +22,19 @@ const ATTRIBUTE_JSON_COLUMNS = ["attributes", "resource_attributes"];
 const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null, relaxed: true };
 const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name", relaxed: false };
 
-/** The query, the legacy conditions as SQL, and the relaxed candidate predicates (one per entry filter). */
+/**
+ * The query, the per-span conditions ANDed into its filters (min/max duration beside `q`),
+ * the relaxed candidate predicates (one per entry filter), and whether this is Tempo's
+ * search without `q` (tags, min/max duration: traceql/legacy-search.ts).
+ */
 export function compileSearch(ticket: SearchTicket) {
-  const expr: SpansetExpr =
-    ticket.q !== undefined && ticket.q.trim() !== "" ? parseTraceQLSearch(ticket.q) : { type: "filter", expr: { type: "bool", value: true, pos: 0 }, pos: 0 };
-  const extra = legacyConditions(ticket);
+  const hasQuery = ticket.q !== undefined && ticket.q.trim() !== "";
+  const expr: SpansetExpr = hasQuery ? parseTraceQLSearch(ticket.q!) : { type: "filter", expr: { type: "bool", value: true, pos: 0 }, pos: 0 };
+  const legacy = isLegacySearch(ticket);
+  const extra = hasQuery ? durationConditions(ticket) : [];
   const entry = entryFilters(expr);
-  const candidate = (entry ?? [null]).map((f) => `(${filterSql(f, extra, CANDIDATE_PASS)})`);
-  return { expr, extra, candidate };
+  const candidate = legacy ? [`(${legacyCandidateSql(ticket)})`] : (entry ?? [null]).map((f) => `(${filterSql(f, extra, CANDIDATE_PASS)})`);
+  return { expr, extra, candidate, legacy };
 }
 
 /** The ids of every trace with a candidate span (the plan's last resort). */
@@ -58,7 +64,8 @@ export function searchCandidatesSql(ticket: SearchTicket, view: string, k: numbe
  * traces (search-plan.ts, traceql/); a query outside the subset is a 400 here.
  */
 export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonly string[]): string {
-  const { expr, extra, candidate } = compileSearch(ticket);
+  const { expr, candidate } = compileSearch(ticket);
+  const extra = legacyConditions(ticket);
   const compiled = compileSpanset(expr);
   const flags = compiled.filters.map((f, i) => `(${filterSql(f, extra, FULL_PASS)}) AS _m${i}`);
   const traceFlags = compiled.filters.map((_, i) => `bool_or(_m${i}) AS _t${i}`);
@@ -128,13 +135,17 @@ function fullSpanSets(spanJson: string, spss: number): string {
        )) AS VARCHAR) AS span_sets`;
 }
 
-/** `tags` (span or resource attribute, compared as text; `name`, `status`, `service.name` special) and min/max span duration. */
-function legacyConditions(ticket: SearchTicket): string[] {
+/** min/max duration beside `q`: per span, like writing them inside each `{ }`. */
+function durationConditions(ticket: SearchTicket): string[] {
   const out: string[] = [];
-  for (const [key, value] of Object.entries(ticket.tags ?? {})) out.push(tagSql(key, value));
   if (ticket.minDurationNs !== undefined) out.push(`duration_nano >= ${bigintSql(BigInt(ticket.minDurationNs))}`);
   if (ticket.maxDurationNs !== undefined) out.push(`duration_nano <= ${bigintSql(BigInt(ticket.maxDurationNs))}`);
   return out;
+}
+
+/** The SQL ceiling's approximation of the search without `q`: every tag on one span, as text. */
+function legacyConditions(ticket: SearchTicket): string[] {
+  return [...Object.entries(ticket.tags ?? {}).map(([key, value]) => tagSql(key, value)), ...durationConditions(ticket)];
 }
 
 const STATUS_ALIASES: Record<string, number> = {

@@ -10,6 +10,7 @@ import { QueryError, ROOT_SPAN_NOT_YET_RECEIVED, searchResultSchema, type Search
 import type { FieldExpr, FieldRef, Intrinsic, PipelineStage, ScalarExpr, SpansetExpr } from "../../../../shared/query/traceql/index.ts";
 import { int64Data, utf8Data } from "../arrow-columns.ts";
 import { lookup } from "./field-eval.ts";
+import { legacyMatches } from "./legacy-search.ts";
 import { evaluateSpansets, type Spanset } from "./spanset-eval.ts";
 import { EvalTrace, type EvalSpan, type SpanRow } from "./trace-model.ts";
 import { toAnyValue } from "./values.ts";
@@ -72,12 +73,16 @@ export class SearchEvaluation {
   constructor(
     private readonly expr: SpansetExpr,
     private readonly ticket: SearchTicket,
-    private readonly legacy: boolean,
+    /** perSpan: the `_legacy` flag narrows every filter; legacy: Tempo's search without q (legacy-search.ts). */
+    private readonly mode: { perSpan: boolean; legacy: boolean },
   ) {
     const refs = new Map<string, FieldRef>();
     collectRefs(expr, (r) => refs.set(refKey(r), r));
     this.shown = [...refs.values()].filter((r) => r.type === "attribute" || !NOT_AN_ATTRIBUTE.has(r.name));
-    this.jsonColumns = jsonColumnsOf([...refs.values()]);
+    const json = jsonColumnsOf([...refs.values()]);
+    // The search without q reads span and resource attributes by the tags' keys.
+    if (mode.legacy && Object.keys(ticket.tags ?? {}).length > 0) (json.add("attributes"), json.add("resource_attributes"));
+    this.jsonColumns = json;
   }
 
   /** The hits among these rows' traces (rows: every span of each trace), newest first. */
@@ -89,15 +94,21 @@ export class SearchEvaluation {
       const trace = new EvalTrace(traceId, spans);
       if (endNs !== undefined && trace.start > BigInt(endNs)) continue;
       if (startNs !== undefined && trace.end < BigInt(startNs)) continue;
-      const sets = evaluateSpansets(this.expr, [{ spans: trace.spans, attributes: [] }], this.legacy).filter((s) => s.spans.length > 0);
-      if (sets.length === 0) continue;
+      let sets: Spanset[] = [];
+      if (this.mode.legacy) {
+        if (!legacyMatches(this.ticket, trace)) continue;
+      } else {
+        sets = evaluateSpansets(this.expr, [{ spans: trace.spans, attributes: [] }], this.mode.perSpan).filter((s) => s.spans.length > 0);
+        if (sets.length === 0) continue;
+      }
       hits.push({
         traceId,
         rootServiceName: trace.root ? (trace.root.row.service_name ?? "") : ROOT_SPAN_NOT_YET_RECEIVED,
         rootTraceName: trace.root ? trace.root.row.name : "",
         start: trace.start,
         duration: trace.end - trace.start,
-        spanSets: JSON.stringify(sets.map((s) => this.spanSetJson(s))),
+        // Tempo's search without q answers no span sets.
+        spanSets: this.mode.legacy ? "" : JSON.stringify(sets.map((s) => this.spanSetJson(s))),
       });
     }
     return hits.sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.traceId < b.traceId ? -1 : 1)).slice(0, this.ticket.limit);
