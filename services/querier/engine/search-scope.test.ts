@@ -72,6 +72,8 @@ describe("search over the files that hold the candidates", () => {
       const t1 = rows[1]!;
       expect(t1).toMatchObject({ root_service_name: "gateway", root_trace_name: "GET /root", start_time_unix_nano: T0 });
       expect(t1.duration_nano).toBe(125n * SEC);
+      // Tempo answers no span sets for a search without q.
+      if (!("q" in params)) return expect(t1.span_sets).toBe("");
       const sets = JSON.parse(t1.span_sets as string) as { spans: { spanID: string }[]; matched: number }[];
       expect(sets[0]!.matched).toBe(2);
       expect(sets[0]!.spans.map((s) => s.spanID)).toEqual([sid(2), sid(5)]);

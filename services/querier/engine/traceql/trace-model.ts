@@ -168,6 +168,9 @@ function attributeMap(text: string | null): AttributeMap {
 
 function kvMap(list: unknown): AttributeMap {
   const map: AttributeMap = new Map();
-  if (Array.isArray(list)) for (const kv of list as Array<{ key?: unknown; value?: unknown }>) if (typeof kv?.key === "string") map.set(kv.key, kv.value);
+  // A key sent twice: the first counts, as in the SQL paths (attribute-sql.ts, dedicated columns).
+  if (Array.isArray(list)) {
+    for (const kv of list as Array<{ key?: unknown; value?: unknown }>) if (typeof kv?.key === "string" && !map.has(kv.key)) map.set(kv.key, kv.value);
+  }
   return map;
 }
