@@ -40,7 +40,7 @@ async function makeDataSet(): Promise<ReadableSpan[]> {
     return { s, end: () => s.end(at(end)) };
   };
   // Trace "checkout": GET root → checkout → SELECT (error, event, link) and cache get.
-  const root = span(web, "GET /checkout", null, 0, 900, { kind: SpanKind.SERVER, attributes: { "http.method": "GET", "http.status_code": 200, tags: ["a", "b"] } });
+  const root = span(web, "GET /checkout", null, 0, 900, { kind: SpanKind.SERVER, attributes: { "http.method": "GET", "http.status_code": 200, tags: ["a", "b"], "http.route": ["/checkout", "/cart"] } });
   const checkout = span(web, "checkout", root.s, 10, 800, { kind: SpanKind.INTERNAL, attributes: { "cart.items": 3 } });
   const select = span(db, "SELECT orders", checkout.s, 20, 520, {
     kind: SpanKind.CLIENT,
@@ -103,6 +103,9 @@ describe("spanset filters: operators, intrinsics, scopes", () => {
     ['{ span.db.system !~ "post.*" }', { [CHECKOUT]: ["cache get"], [PAY]: ["charge"] }],
     ['{ span.tags = "b" }', { [CHECKOUT]: [CHECKOUT] }],
     ['{ .tags = "c" }', { [PAY]: [PAY] }],
+    // An array under a key with a dedicated column (its JSON is fetched for such spans).
+    ['{ span.http.route = "/cart" && span.http.method = "GET" }', { [CHECKOUT]: [CHECKOUT] }],
+    ['{ span.http.route =~ "/check.*" }', { [CHECKOUT]: [CHECKOUT] }],
     ['{ resource.service.name = "db-client" && span.db.system = "mysql" }', { [PAY]: ["charge"] }],
     ['{ .service.name = "frontend" && kind = server }', { [CHECKOUT]: [CHECKOUT], [PAY]: [PAY] }],
     ["{ status = error }", { [CHECKOUT]: ["SELECT orders"], [PAY]: [PAY] }],
@@ -202,6 +205,19 @@ describe("Tempo's documentation examples", () => {
     }
     expect(failures).toEqual([]);
     expect(examples.length).toBeGreaterThan(50);
+  });
+
+  test("a search that would evaluate more spans than the limit is refused with 422, naming it", async () => {
+    const small = await QueryEngine.open({ log: quietLog(), maxEvaluatedSpans: 3 });
+    try {
+      const ticket = parseTicket({ org: "acme", bucket: "default", kind: "search", q: "{ } >> { kind = client }" } as TicketInput);
+      const err = await small.execute(ticket, { files: [], live }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(QueryError);
+      expect((err as QueryError).status).toBe(422);
+      expect((err as QueryError).message).toContain("more than 3 spans");
+    } finally {
+      await small.close();
+    }
   });
 
   test("a structural query on multiple spansets asks for coalesce()", async () => {

@@ -23,13 +23,17 @@ const FLIPPED: Record<ComparisonOp, ComparisonOp> = { "=": "=", "!=": "!=", ">":
 const COMPARISONS = new Set<string>(["=", "!=", ">", ">=", "<", "<=", "=~", "!~"]);
 
 /**
- * The filters a matching trace must have a span for: every spanset a query answers starts
- * from the spans of its first stage's filters. Null: any span may start one (a pipeline
- * opening with by(), select() or a scalar filter).
+ * Filters a matching trace must have a span for (any one of them): every spanset a query
+ * answers starts from the spans of its first stage. `A || B`: a span of either; every other
+ * spanset operator needs its right-hand side non-empty (`&&` and the structural ones both
+ * sides, the negated ones at least the right), so the right side alone is a necessary
+ * condition — and usually the rarer one (`{ http } >> { db }`). Null: any span may start one
+ * (a pipeline opening with by(), select() or a scalar filter).
  */
 export function entryFilters(expr: SpansetExpr): FieldExpr[] | null {
   if (expr.type === "filter") return [expr.expr];
   if (expr.type === "spanset_op") {
+    if (expr.op !== "||") return entryFilters(expr.right);
     const l = entryFilters(expr.left);
     const r = entryFilters(expr.right);
     return l === null || r === null ? null : [...l, ...r];
@@ -109,7 +113,12 @@ function comparisonSql(field: FieldRef, op: ComparisonOp, value: Literal): strin
       ? stringCompare("NULLIF(service_name, '')", op, value)
       : attributeCompare("resource_attributes", field.name, op, value);
   // Arrays match element-wise (evaluated in JS); the SQL only keeps spans that hold one.
-  const arraySide = (column: AttributeColumn) => ` OR (strpos(${column}, ${quoteLiteral(`"key":${JSON.stringify(field.name)},"value":{"arrayValue"`)}) > 0)`;
+  // A dedicated column marks a non-scalar first value with the letter x (no JSON read).
+  const arraySide = (column: AttributeColumn) => {
+    const dedicated = dedicatedColumn(column, field.name);
+    if (dedicated !== undefined) return ` OR starts_with(${dedicated}, 'x')`;
+    return ` OR (strpos(${column}, ${quoteLiteral(`"key":${JSON.stringify(field.name)},"value":{"arrayValue"`)}) > 0)`;
+  };
   switch (field.scope) {
     case "span":
       return `(${spanSide()}${arraySide("attributes")})`;

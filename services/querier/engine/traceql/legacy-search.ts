@@ -12,6 +12,8 @@
  * trace's duration. Tempo answers no span sets for such a search.
  */
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
+import { containsKeyValueSql, type AttributeColumn } from "../attribute-sql.ts";
+import { dedicatedColumn, memberText, stringEqualsSql } from "../dedicated-sql.ts";
 import type { SearchTicket } from "../../../../shared/query/index.ts";
 import type { EvalSpan, EvalTrace } from "./trace-model.ts";
 
@@ -34,23 +36,41 @@ export function isLegacySearch(ticket: SearchTicket): boolean {
 }
 
 /**
- * A necessary condition on one span of a matching trace, as SQL: the first tag's value occurs
- * in the span's row (name, service, attribute JSON: every form above leaves it there), and
- * no span is longer than maxDuration.
+ * A necessary condition on one span of a matching trace, as SQL: one tag's condition (each
+ * must hold on some span; an exact one is preferred, it keeps the fewest candidates), and no
+ * span longer than maxDuration.
  */
 export function legacyCandidateSql(ticket: SearchTicket): string {
   const parts: string[] = [];
-  const first = Object.entries(ticket.tags ?? {})[0];
-  if (first !== undefined && first[0] !== "status.code") {
-    const raw = quoteLiteral(first[1]);
-    const escaped = quoteLiteral(JSON.stringify(first[1]).slice(1, -1));
-    parts.push(
-      `(strpos(name, ${raw}) > 0 OR strpos(coalesce(service_name, ''), ${raw}) > 0 OR ` +
-        `strpos(coalesce(attributes, ''), ${escaped}) > 0 OR strpos(coalesce(resource_attributes, ''), ${escaped}) > 0)`,
-    );
-  }
+  const tags = Object.entries(ticket.tags ?? {}).map(([key, value]) => ({ key, value, sql: tagCandidateSql(key, value) }));
+  const best = tags.sort((a, b) => a.sql.rank - b.sql.rank)[0];
+  if (best !== undefined) parts.push(best.sql.sql);
   if (ticket.maxDurationNs !== undefined) parts.push(`(duration_nano <= CAST(${BigInt(ticket.maxDurationNs)} AS BIGINT))`);
   return parts.length ? parts.join(" AND ") : "TRUE";
+}
+
+/** One tag's span-level necessary condition; rank 0 exact, 1 substring, 2 weak. */
+function tagCandidateSql(key: string, value: string): { sql: string; rank: number } {
+  const raw = quoteLiteral(value);
+  const escaped = quoteLiteral(JSON.stringify(value).slice(1, -1));
+  const keyed = (column: AttributeColumn) =>
+    `(strpos(coalesce(${column}, ''), ${quoteLiteral(`"key":${JSON.stringify(key)},"value":{"stringValue":"`)}) > 0 AND strpos(${column}, ${escaped}) > 0)`;
+  if (key === "root.name" || key === "name") return { sql: `(strpos(name, ${raw}) > 0)`, rank: 1 };
+  if (key === "root.service.name" || key === "service.name") return { sql: `(strpos(coalesce(service_name, ''), ${raw}) > 0)`, rank: 1 };
+  if (RESOURCE_SUBSTRING_KEYS.has(key)) return { sql: keyed("resource_attributes"), rank: 1 };
+  if (key in SPAN_SUBSTRING) {
+    const dedicated = dedicatedColumn("attributes", key);
+    return { sql: dedicated ? `(strpos(coalesce(${memberText(dedicated, "s")}, ''), ${raw}) > 0)` : keyed("attributes"), rank: 1 };
+  }
+  if (key === "http.status_code" && /^-?\d+$/.test(value)) {
+    const dedicated = dedicatedColumn("attributes", key);
+    const sql = dedicated ? `(${dedicated} = ${quoteLiteral("i" + BigInt(value))})` : containsKeyValueSql("attributes", key, "intValue", JSON.stringify(String(BigInt(value))));
+    return { sql, rank: 0 };
+  }
+  if (key === "status.code") return { sql: `(status_code = ${STATUS_CODES[value] ?? 0})`, rank: 2 };
+  const dedicated = dedicatedColumn("attributes", key);
+  const span = dedicated ? stringEqualsSql(dedicated, value) : containsKeyValueSql("attributes", key, "stringValue", JSON.stringify(value));
+  return { sql: `(${span} OR ${containsKeyValueSql("resource_attributes", key, "stringValue", JSON.stringify(value))})`, rank: 0 };
 }
 
 export function legacyMatches(ticket: SearchTicket, trace: EvalTrace): boolean {

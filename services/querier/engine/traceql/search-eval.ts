@@ -8,6 +8,7 @@ import { makeData, RecordBatch, Struct, Table } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { QueryError, ROOT_SPAN_NOT_YET_RECEIVED, searchResultSchema, type SearchTicket } from "../../../../shared/query/index.ts";
 import type { FieldExpr, FieldRef, Intrinsic, PipelineStage, ScalarExpr, SpansetExpr } from "../../../../shared/query/traceql/index.ts";
+import { DEDICATED_SPAN_ATTRIBUTES } from "../../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "../arrow-columns.ts";
 import { lookup } from "./field-eval.ts";
 import { legacyMatches } from "./legacy-search.ts";
@@ -23,31 +24,61 @@ const PLAIN_COLUMNS = [
 export type JsonColumn = "attributes" | "resource_attributes" | "events" | "links" | "scope_attributes";
 const JSON_COLUMNS: readonly JsonColumn[] = ["attributes", "resource_attributes", "events", "links", "scope_attributes"];
 
-/** Every span of `traceIds` in `view`, with the legacy conditions as the `_legacy` flag. */
-export function traceSpansSql(view: string, traceIds: readonly string[], legacy: readonly string[], json: ReadonlySet<JsonColumn>): string {
-  const ids = traceIds.length ? traceIds.map(quoteLiteral).join(", ") : "NULL";
-  const flag = legacy.length ? legacy.join(" AND ") : "TRUE";
-  const columns = [...PLAIN_COLUMNS, ...JSON_COLUMNS.map((c) => (json.has(c) ? c : `CAST(NULL AS VARCHAR) AS ${c}`))];
-  return `SELECT ${columns.join(", ")}, coalesce(${flag}, FALSE) AS _legacy FROM ${quoteIdent(view)} WHERE trace_id IN (${ids})`;
+/** What the evaluation reads of each span beyond the plain columns. */
+export interface SpanColumns {
+  json: ReadonlySet<JsonColumn>;
+  /**
+   * Dedicated columns read instead of the span attribute JSON when every span attribute the
+   * query names has one (trace-model.ts rebuilds the attributes from them); empty otherwise.
+   */
+  dedicated: readonly string[];
 }
 
-/** Which JSON columns the fields a query names live in (`service.name` has a column of its own). */
-function jsonColumnsOf(refs: readonly FieldRef[]): Set<JsonColumn> {
+const ids = (traceIds: readonly string[]) => (traceIds.length ? traceIds.map(quoteLiteral).join(", ") : "NULL");
+
+/** Every span of `traceIds` in `view`, with the legacy conditions as the `_legacy` flag. */
+export function traceSpansSql(view: string, traceIds: readonly string[], legacy: readonly string[], read: SpanColumns): string {
+  const flag = legacy.length ? legacy.join(" AND ") : "TRUE";
+  const columns = [
+    ...PLAIN_COLUMNS,
+    ...JSON_COLUMNS.map((c) => (read.json.has(c) ? c : `CAST(NULL AS VARCHAR) AS ${c}`)),
+    ...read.dedicated.map(quoteIdent),
+  ];
+  return `SELECT ${columns.join(", ")}, coalesce(${flag}, FALSE) AS _legacy FROM ${quoteIdent(view)} WHERE trace_id IN (${ids(traceIds)})`;
+}
+
+/**
+ * The attribute JSON of the spans whose dedicated value is not a scalar (letter x: an array,
+ * a kvlist): the dedicated columns cannot rebuild those, and they are rare.
+ */
+export function nonScalarSpansSql(view: string, traceIds: readonly string[], dedicated: readonly string[]): string {
+  const any = dedicated.map((c) => `starts_with(${quoteIdent(c)}, 'x')`).join(" OR ");
+  return `SELECT trace_id, span_id, attributes FROM ${quoteIdent(view)} WHERE trace_id IN (${ids(traceIds)}) AND (${any})`;
+}
+
+/** Which columns hold the fields a query names (`service.name` has a column of its own). */
+function columnsOf(refs: readonly FieldRef[]): SpanColumns {
   const out = new Set<JsonColumn>();
+  const spanKeys = new Set<string>();
+  for (const r of refs) {
+    if (r.type === "attribute" && (r.scope === "span" || r.scope === "unscoped")) spanKeys.add(r.name);
+  }
+  const dedicated = [...spanKeys].map((k) => (Object.hasOwn(DEDICATED_SPAN_ATTRIBUTES, k) ? DEDICATED_SPAN_ATTRIBUTES[k]! : null));
+  const useDedicated = dedicated.length > 0 && dedicated.every((c) => c !== null);
   for (const r of refs) {
     if (r.type === "intrinsic") {
       if (r.name.startsWith("event:")) out.add("events");
       if (r.name.startsWith("link:")) out.add("links");
       continue;
     }
-    if (r.scope === "span" || r.scope === "unscoped") out.add("attributes");
+    if ((r.scope === "span" || r.scope === "unscoped") && !useDedicated) out.add("attributes");
     if ((r.scope === "resource" || r.scope === "unscoped") && r.name !== "service.name") out.add("resource_attributes");
     if (r.scope === "unscoped" && r.name === "service.name") out.add("resource_attributes");
     if (r.scope === "event") out.add("events");
     if (r.scope === "link") out.add("links");
     if (r.scope === "instrumentation") out.add("scope_attributes");
   }
-  return out;
+  return { json: out, dedicated: useDedicated ? (dedicated as string[]) : [] };
 }
 
 /** Intrinsics Tempo leaves out of a span's attributes in results (they have fields of their own). */
@@ -67,8 +98,8 @@ export interface SearchHit {
 export class SearchEvaluation {
   /** The attributes result spans carry: every field the query names. */
   private readonly shown: FieldRef[];
-  /** The JSON columns the evaluation reads. */
-  readonly jsonColumns: ReadonlySet<JsonColumn>;
+  /** The columns the evaluation reads beyond the plain ones. */
+  readonly columns: SpanColumns;
 
   constructor(
     private readonly expr: SpansetExpr,
@@ -79,10 +110,12 @@ export class SearchEvaluation {
     const refs = new Map<string, FieldRef>();
     collectRefs(expr, (r) => refs.set(refKey(r), r));
     this.shown = [...refs.values()].filter((r) => r.type === "attribute" || !NOT_AN_ATTRIBUTE.has(r.name));
-    const json = jsonColumnsOf([...refs.values()]);
+    const read = columnsOf([...refs.values()]);
     // The search without q reads span and resource attributes by the tags' keys.
-    if (mode.legacy && Object.keys(ticket.tags ?? {}).length > 0) (json.add("attributes"), json.add("resource_attributes"));
-    this.jsonColumns = json;
+    this.columns =
+      mode.legacy && Object.keys(ticket.tags ?? {}).length > 0
+        ? { json: new Set<JsonColumn>([...read.json, "attributes", "resource_attributes"]), dedicated: [] }
+        : read;
   }
 
   /** The hits among these rows' traces (rows: every span of each trace), newest first. */
