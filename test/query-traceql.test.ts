@@ -207,6 +207,17 @@ describe("Tempo's documentation examples", () => {
     expect(examples.length).toBeGreaterThan(50);
   });
 
+  test("Grafana's search builder and Traces Drilldown forms", async () => {
+    expect(await matches("{traceDuration>850ms}")).toEqual({ [CHECKOUT]: [CHECKOUT, "SELECT orders", "cache get", "checkout"] });
+    expect(
+      await matches('{resource.service.name="frontend" && name="GET /checkout" && span.http.status_code=200 && duration>100ms && status!=error}'),
+    ).toEqual({ [CHECKOUT]: [CHECKOUT] });
+    expect(await matches('{resource.service.name=~"front.*|db-client" && span:kind=server}')).toEqual({ [CHECKOUT]: [CHECKOUT], [PAY]: [PAY] });
+    // Drilldown's root spans: nestedSetParent < 0.
+    expect(await matches("{nestedSetParent<0 && true} | select(resource.service.name)")).toEqual({ [CHECKOUT]: [CHECKOUT], [PAY]: [PAY] });
+    expect(await matches("{nestedSetParent<0 && status = error}")).toEqual({ [PAY]: [PAY] });
+  });
+
   test("a search that would evaluate more spans than the limit is refused with 422, naming it", async () => {
     const small = await QueryEngine.open({ log: quietLog(), maxEvaluatedSpans: 3 });
     try {
