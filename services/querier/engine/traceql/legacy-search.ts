@@ -11,7 +11,7 @@
  * each condition may hold on a different span of the trace; min/max duration bound the
  * trace's duration. Tempo answers no span sets for such a search.
  */
-import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
+import { NulInSqlTextError, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { containsKeyValueSql, type AttributeColumn } from "../attribute-sql.ts";
 import { dedicatedColumn, memberText, stringEqualsSql } from "../dedicated-sql.ts";
 import type { SearchTicket } from "../../../../shared/query/index.ts";
@@ -41,6 +41,10 @@ export function isLegacySearch(ticket: SearchTicket): boolean {
  * span longer than maxDuration.
  */
 export function legacyCandidateSql(ticket: SearchTicket): string {
+  // No stored text holds a NUL; refused like any NUL spliced into SQL (the asker's mistake).
+  for (const [key, value] of Object.entries(ticket.tags ?? {})) {
+    if (key.includes("\u0000") || value.includes("\u0000")) throw new NulInSqlTextError(`the tag ${JSON.stringify(key)}`);
+  }
   const parts: string[] = [];
   const tags = Object.entries(ticket.tags ?? {}).map(([key, value]) => ({ key, value, sql: tagCandidateSql(key, value) }));
   const best = tags.sort((a, b) => a.sql.rank - b.sql.rank)[0];
