@@ -40,7 +40,7 @@ async function makeDataSet(): Promise<ReadableSpan[]> {
     return { s, end: () => s.end(at(end)) };
   };
   // Trace "checkout": GET root → checkout → SELECT (error, event, link) and cache get.
-  const root = span(web, "GET /checkout", null, 0, 900, { kind: SpanKind.SERVER, attributes: { "http.method": "GET", "http.status_code": 200, tags: ["a", "b"] } });
+  const root = span(web, "GET /checkout", null, 0, 900, { kind: SpanKind.SERVER, attributes: { "http.method": "GET", "http.status_code": 200, tags: ["a", "b"], "http.route": ["/checkout", "/cart"] } });
   const checkout = span(web, "checkout", root.s, 10, 800, { kind: SpanKind.INTERNAL, attributes: { "cart.items": 3 } });
   const select = span(db, "SELECT orders", checkout.s, 20, 520, {
     kind: SpanKind.CLIENT,
@@ -84,7 +84,7 @@ async function search(q: string, extra: Record<string, unknown> = {}): Promise<H
 async function matches(q: string, extra: Record<string, unknown> = {}): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const h of await search(q, extra)) {
-    const sets = JSON.parse(h.span_sets) as Array<{ spans: Array<{ name: string }> }>;
+    const sets = (h.span_sets === "" ? [] : JSON.parse(h.span_sets)) as Array<{ spans: Array<{ name: string }> }>;
     out[h.root_trace_name] = sets.flatMap((s) => s.spans.map((x) => x.name)).sort();
   }
   return out;
@@ -103,6 +103,9 @@ describe("spanset filters: operators, intrinsics, scopes", () => {
     ['{ span.db.system !~ "post.*" }', { [CHECKOUT]: ["cache get"], [PAY]: ["charge"] }],
     ['{ span.tags = "b" }', { [CHECKOUT]: [CHECKOUT] }],
     ['{ .tags = "c" }', { [PAY]: [PAY] }],
+    // An array under a key with a dedicated column (its JSON is fetched for such spans).
+    ['{ span.http.route = "/cart" && span.http.method = "GET" }', { [CHECKOUT]: [CHECKOUT] }],
+    ['{ span.http.route =~ "/check.*" }', { [CHECKOUT]: [CHECKOUT] }],
     ['{ resource.service.name = "db-client" && span.db.system = "mysql" }', { [PAY]: ["charge"] }],
     ['{ .service.name = "frontend" && kind = server }', { [CHECKOUT]: [CHECKOUT], [PAY]: [PAY] }],
     ["{ status = error }", { [CHECKOUT]: ["SELECT orders"], [PAY]: [PAY] }],
@@ -182,9 +185,10 @@ describe("pipelines", () => {
     expect(JSON.parse(arr!.span_sets)[0].spans[0].attributes).toEqual([{ key: "tags", value: { arrayValue: { values: [{ stringValue: "a" }, { stringValue: "b" }] } } }]);
   });
 
-  test("legacy tags= match as text on span or resource attributes, ANDed into each filter", async () => {
-    expect(await matches("", { tags: { "http.status_code": "500" } })).toEqual({ [PAY]: [PAY] });
-    expect(await matches("{ kind = client }", { tags: { "service.name": "db-client", "db.system": "redis" } })).toEqual({ [CHECKOUT]: ["cache get"] });
+  test("legacy tags= without q match the trace as Tempo's block search does (no span sets)", async () => {
+    expect(await matches("", { tags: { "http.status_code": "500" } })).toEqual({ [PAY]: [] });
+    expect(await matches("", { tags: { "service.name": "db", "db.system": "redis" } })).toEqual({ [CHECKOUT]: [] });
+    expect(await matches("", { tags: { "root.name": "checkout", "status.code": "error" }, minDurationNs: String(850_000_000n) })).toEqual({ [CHECKOUT]: [] });
   });
 });
 
@@ -201,6 +205,30 @@ describe("Tempo's documentation examples", () => {
     }
     expect(failures).toEqual([]);
     expect(examples.length).toBeGreaterThan(50);
+  });
+
+  test("Grafana's search builder and Traces Drilldown forms", async () => {
+    expect(await matches("{traceDuration>850ms}")).toEqual({ [CHECKOUT]: [CHECKOUT, "SELECT orders", "cache get", "checkout"] });
+    expect(
+      await matches('{resource.service.name="frontend" && name="GET /checkout" && span.http.status_code=200 && duration>100ms && status!=error}'),
+    ).toEqual({ [CHECKOUT]: [CHECKOUT] });
+    expect(await matches('{resource.service.name=~"front.*|db-client" && span:kind=server}')).toEqual({ [CHECKOUT]: [CHECKOUT], [PAY]: [PAY] });
+    // Drilldown's root spans: nestedSetParent < 0.
+    expect(await matches("{nestedSetParent<0 && true} | select(resource.service.name)")).toEqual({ [CHECKOUT]: [CHECKOUT], [PAY]: [PAY] });
+    expect(await matches("{nestedSetParent<0 && status = error}")).toEqual({ [PAY]: [PAY] });
+  });
+
+  test("a search that would evaluate more spans than the limit is refused with 422, naming it", async () => {
+    const small = await QueryEngine.open({ log: quietLog(), maxEvaluatedSpans: 3 });
+    try {
+      const ticket = parseTicket({ org: "acme", bucket: "default", kind: "search", q: "{ } >> { kind = client }" } as TicketInput);
+      const err = await small.execute(ticket, { files: [], live }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(QueryError);
+      expect((err as QueryError).status).toBe(422);
+      expect((err as QueryError).message).toContain("more than 3 spans");
+    } finally {
+      await small.close();
+    }
   });
 
   test("a structural query on multiple spansets asks for coalesce()", async () => {

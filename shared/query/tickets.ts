@@ -129,7 +129,11 @@ export function parseTicket(json: unknown): Ticket {
     throw QueryError.invalid("invalid query ticket: startNs is after endNs");
   }
   if (ticket.kind === "search") {
-    if (ticket.q !== undefined && ticket.q.trim() !== "") parseTraceQLSearch(ticket.q);
+    if (ticket.q !== undefined && ticket.q.trim() !== "") {
+      // Tempo: "tags and traceQL API are mutually exclusive".
+      if (Object.keys(ticket.tags ?? {}).length > 0) throw QueryError.invalid("invalid request: can't specify tags and q in the same query");
+      parseTraceQLSearch(ticket.q);
+    }
     const { minDurationNs: min, maxDurationNs: max } = ticket;
     if (min !== undefined && max !== undefined && BigInt(min) > BigInt(max)) {
       throw QueryError.invalid("invalid query ticket: minDurationNs is greater than maxDurationNs");

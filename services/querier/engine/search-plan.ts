@@ -19,7 +19,7 @@ import type { Table } from "apache-arrow";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { candidateTracesSql, compileSearch, searchCandidatesSql } from "./search.ts";
 import type { SearchScope } from "./search-scope.ts";
-import { hitsTable, SearchEvaluation, traceSpansSql, tooManySpans, type SearchHit } from "./traceql/search-eval.ts";
+import { hitsTable, nonScalarSpansSql, SearchEvaluation, traceSpansSql, tooManySpans, type SearchHit } from "./traceql/search-eval.ts";
 import type { SpanRow } from "./traceql/trace-model.ts";
 
 const FIRST_K_PER_RESULT = 4;
@@ -34,16 +34,23 @@ export const MAX_EVALUATED_SPANS = 1_000_000;
 /** Traces loaded per statement when every candidate trace must be evaluated. */
 const TRACES_PER_CHUNK = 2_000;
 
-export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
+export async function runSearch(
+  connection: DuckDBConnection,
+  ticket: SearchTicket,
+  scope: SearchScope,
+  maxRows: number,
+  maxSpans = MAX_EVALUATED_SPANS,
+): Promise<Table> {
   const limit = Math.min(ticket.limit, maxRows);
   const bounded = { ...ticket, limit };
-  const { expr, extra } = compileSearch(bounded);
-  const evaluation = new SearchEvaluation(expr, bounded, extra.length > 0);
+  const { expr, extra, legacy } = compileSearch(bounded);
+  const evaluation = new SearchEvaluation(expr, bounded, { perSpan: extra.length > 0, legacy });
   const evaluate = async (traceIds: string[], budget: { spans: number }) => {
     const view = await scope.narrowTo(traceIds);
-    const rows = (await connection.runAndReadAll(traceSpansSql(view, traceIds, extra))).getRowObjectsJS() as unknown as SpanRow[];
+    const rows = (await connection.runAndReadAll(traceSpansSql(view, traceIds, extra, evaluation.columns))).getRowObjectsJS() as unknown as SpanRow[];
+    await withNonScalarAttributes(connection, view, traceIds, rows, evaluation.columns.dedicated);
     budget.spans += rows.length;
-    if (budget.spans > MAX_EVALUATED_SPANS) throw tooManySpans(MAX_EVALUATED_SPANS);
+    if (budget.spans > maxSpans) throw tooManySpans(maxSpans);
     return evaluation.evaluate(rows);
   };
   const exact = await newestFirst(scope, bounded, async (traceIds) => {
@@ -61,6 +68,19 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
       .slice(0, limit);
   }
   return hitsTable(hits);
+}
+
+/** Spans read through dedicated columns whose value there is not a scalar get their attribute JSON. */
+async function withNonScalarAttributes(connection: DuckDBConnection, view: string, traceIds: string[], rows: SpanRow[], dedicated: readonly string[]) {
+  if (dedicated.length === 0) return;
+  const values = rows as unknown as Array<Record<string, unknown>>;
+  if (!values.some((r) => dedicated.some((c) => typeof r[c] === "string" && (r[c] as string).startsWith("x")))) return;
+  const found = (await connection.runAndReadAll(nonScalarSpansSql(view, traceIds, dedicated))).getRowObjectsJS() as Array<{ trace_id: string; span_id: string; attributes: string }>;
+  const json = new Map(found.map((f) => [`${f.trace_id}/${f.span_id}`, f.attributes]));
+  for (const r of rows) {
+    const text = json.get(`${r.trace_id}/${r.span_id}`);
+    if (text !== undefined) r.attributes = text;
+  }
 }
 
 interface Evaluated<T> {

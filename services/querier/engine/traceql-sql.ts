@@ -1,12 +1,11 @@
 /**
- * TraceQL AST → SQL predicates over span rows. A spanset expression becomes:
- * - one span-level boolean per spanset filter (`_m0`, `_m1`, ...),
- * - trace-level flags `_t{i}` = bool_or(`_m{i}`) over the trace,
- * - `traceMatch` (does the trace match?) and `spanMatch` (is this span in the result spanset?)
- *   combining them: `A && B` keeps the spans of both when both exist; `A || B` the union.
+ * TraceQL → the candidate pass's SQL: a relaxed per-span predicate, a necessary condition of a
+ * filter matching the span. Comparisons of a field with a literal that SQL can say exactly
+ * (plain columns, dedicated columns, attribute JSON) become SQL; everything else — trace-level
+ * intrinsics, events, links, arithmetic, negation — relaxes to TRUE. The spansets themselves
+ * are evaluated in JS over the candidate traces (traceql/).
  */
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { QueryError } from "../../../shared/query/index.ts";
 import {
   KIND_CODE,
   STATUS_CODE,
@@ -20,62 +19,21 @@ import {
 import { boolCompareSql, dedicatedColumn, memberText, numericCompareSql, stringEqualsSql } from "./dedicated-sql.ts";
 import { attributeValueSql, boolOf, containsKeyValueSql, doubleOf, intOf, stringOf, withValue, type AttributeColumn } from "./attribute-sql.ts";
 
-export interface ConditionContext {
-  /**
-   * SQL of the trace's root service / root span name; null in the candidate pass, where
-   * comparisons on them relax to TRUE.
-   */
-  rootServiceName: string | null;
-  rootName: string | null;
-  /**
-   * Relaxed (candidate pass): what SQL cannot say exactly becomes TRUE, so the predicate is a
-   * necessary condition of the filter. Strict: it is refused.
-   */
-  relaxed: boolean;
-}
-
-export interface CompiledSpanset {
-  /** One span-level condition per spanset filter (`_m{i}` order). */
-  filters: FieldExpr[];
-  /** Over `_m{i}` and `_t{i}`: the span belongs to the matched spanset. */
-  spanMatch: string;
-  /** Over `_t{i}`: the trace matches. */
-  traceMatch: string;
-}
-
 const FLIPPED: Record<ComparisonOp, ComparisonOp> = { "=": "=", "!=": "!=", ">": "<", ">=": "<=", "<": ">", "<=": ">=", "=~": "=~", "!~": "!~" };
 const COMPARISONS = new Set<string>(["=", "!=", ">", ">=", "<", "<=", "=~", "!~"]);
 
-/** Flattens a spanset expression of filters, `&&` and `||` into its filters and match expressions. */
-export function compileSpanset(expr: SpansetExpr): CompiledSpanset {
-  const filters: FieldExpr[] = [];
-  const walk = (e: SpansetExpr): { span: string; trace: string } => {
-    if (e.type === "filter") {
-      const i = filters.length;
-      filters.push(e.expr);
-      return { span: `_m${i}`, trace: `_t${i}` };
-    }
-    if (e.type === "pipeline" || (e.op !== "&&" && e.op !== "||")) {
-      throw QueryError.invalid("TraceQL: this query needs the spanset evaluator (pipelines, structural operators)");
-    }
-    const l = walk(e.left);
-    const r = walk(e.right);
-    if (e.op === "||") return { span: `(${l.span} OR ${r.span})`, trace: `(${l.trace} OR ${r.trace})` };
-    const trace = `(${l.trace} AND ${r.trace})`;
-    return { span: `(${trace} AND (${l.span} OR ${r.span}))`, trace };
-  };
-  const { span, trace } = walk(expr);
-  return { filters, spanMatch: span, traceMatch: trace };
-}
-
 /**
- * The filters a matching trace must have a span for: every spanset a query answers starts
- * from the spans of its first stage's filters. Null: any span may start one (a pipeline
- * opening with by(), select() or a scalar filter).
+ * Filters a matching trace must have a span for (any one of them): every spanset a query
+ * answers starts from the spans of its first stage. `A || B`: a span of either; every other
+ * spanset operator needs its right-hand side non-empty (`&&` and the structural ones both
+ * sides, the negated ones at least the right), so the right side alone is a necessary
+ * condition — and usually the rarer one (`{ http } >> { db }`). Null: any span may start one
+ * (a pipeline opening with by(), select() or a scalar filter).
  */
 export function entryFilters(expr: SpansetExpr): FieldExpr[] | null {
   if (expr.type === "filter") return [expr.expr];
   if (expr.type === "spanset_op") {
+    if (expr.op !== "||") return entryFilters(expr.right);
     const l = entryFilters(expr.left);
     const r = entryFilters(expr.right);
     return l === null || r === null ? null : [...l, ...r];
@@ -85,31 +43,30 @@ export function entryFilters(expr: SpansetExpr): FieldExpr[] | null {
 }
 
 /**
- * One filter's span predicate. `extra` predicates (legacy tags, min/max duration) are ANDed
- * in: they narrow which spans count, exactly like writing them inside each `{ }`.
+ * One filter's relaxed span predicate. `extra` predicates (min/max duration beside q) are
+ * ANDed in: they narrow which spans count, exactly like writing them inside each `{ }`.
  */
-export function filterSql(condition: FieldExpr | null, extra: readonly string[], ctx: ConditionContext): string {
-  const parts = [...(condition ? [conditionSql(condition, ctx)] : []), ...extra].filter((p) => p !== "TRUE");
+export function filterSql(condition: FieldExpr | null, extra: readonly string[]): string {
+  const parts = [...(condition ? [conditionSql(condition)] : []), ...extra].filter((p) => p !== "TRUE");
   return parts.length === 0 ? "TRUE" : parts.join(" AND ");
 }
 
-export function conditionSql(e: FieldExpr, ctx: ConditionContext): string {
+function conditionSql(e: FieldExpr): string {
   if (e.type === "bool") return e.value ? "TRUE" : "FALSE";
   if (e.type === "binary" && (e.op === "&&" || e.op === "||")) {
-    const l = conditionSql(e.left, ctx);
-    const r = conditionSql(e.right, ctx);
+    const l = conditionSql(e.left);
+    const r = conditionSql(e.right);
     return `(${l} ${e.op === "&&" ? "AND" : "OR"} ${r})`;
   }
   if (e.type === "binary" && COMPARISONS.has(e.op)) {
-    const sql = fieldComparison(e, ctx);
+    const sql = fieldComparison(e);
     if (sql !== null) return sql;
   }
-  if (ctx.relaxed) return "TRUE";
-  throw QueryError.invalid("TraceQL: this condition needs the spanset evaluator");
+  return "TRUE";
 }
 
 /** `field op literal` (either order) as SQL; null when SQL cannot say it exactly. */
-function fieldComparison(e: BinaryExpr, ctx: ConditionContext): string | null {
+function fieldComparison(e: BinaryExpr): string | null {
   const isLiteral = (x: FieldExpr): x is Literal =>
     x.type === "string" || x.type === "int" || x.type === "float" || x.type === "bool" || x.type === "duration" || x.type === "status" || x.type === "kind";
   const isRef = (x: FieldExpr): x is FieldRef => (x.type === "attribute" && !x.parent) || x.type === "intrinsic";
@@ -119,17 +76,17 @@ function fieldComparison(e: BinaryExpr, ctx: ConditionContext): string | null {
   if (isRef(e.left) && isLiteral(e.right)) [field, value] = [e.left, e.right];
   else if (isLiteral(e.left) && isRef(e.right)) [field, value, op] = [e.right, e.left, FLIPPED[op]];
   else return null;
-  return comparisonSql(field, op, value, ctx);
+  return comparisonSql(field, op, value);
 }
 
-function comparisonSql(field: FieldRef, op: ComparisonOp, value: Literal, ctx: ConditionContext): string | null {
+function comparisonSql(field: FieldRef, op: ComparisonOp, value: Literal): string | null {
   if ((op === "=~" || op === "!~") && value.type !== "string") return null;
   if (field.type === "intrinsic") {
     switch (field.name) {
       case "span:name":
         return value.type === "string" ? stringCompare("name", op, value) : null;
       case "span:statusMessage":
-        return value.type === "string" ? stringCompare("status_message", op, value) : null;
+        return value.type === "string" ? stringCompare("coalesce(status_message, '')", op, value) : null;
       case "span:id":
         return value.type === "string" ? stringCompare("span_id", op, value) : null;
       case "span:parentID":
@@ -144,12 +101,6 @@ function comparisonSql(field: FieldRef, op: ComparisonOp, value: Literal, ctx: C
         return value.type === "kind" && (op === "=" || op === "!=") ? `(kind ${sqlOp(op)} ${KIND_CODE[value.value]})` : null;
       case "span:duration":
         return value.type === "duration" || value.type === "int" ? `(duration_nano ${sqlOp(op)} ${bigintSql(value.value)})` : null;
-      case "trace:rootService":
-        if (value.type !== "string") return null;
-        return ctx.rootServiceName === null ? "TRUE" : stringCompare(ctx.rootServiceName, op, value);
-      case "trace:rootName":
-        if (value.type !== "string") return null;
-        return ctx.rootName === null ? "TRUE" : stringCompare(ctx.rootName, op, value);
       default:
         return null;
     }
@@ -162,8 +113,12 @@ function comparisonSql(field: FieldRef, op: ComparisonOp, value: Literal, ctx: C
       ? stringCompare("NULLIF(service_name, '')", op, value)
       : attributeCompare("resource_attributes", field.name, op, value);
   // Arrays match element-wise (evaluated in JS); the SQL only keeps spans that hold one.
-  const arraySide = (column: AttributeColumn) =>
-    ctx.relaxed ? ` OR (strpos(${column}, ${quoteLiteral(`"key":${JSON.stringify(field.name)},"value":{"arrayValue"`)}) > 0)` : "";
+  // A dedicated column marks a non-scalar first value with the letter x (no JSON read).
+  const arraySide = (column: AttributeColumn) => {
+    const dedicated = dedicatedColumn(column, field.name);
+    if (dedicated !== undefined) return ` OR starts_with(${dedicated}, 'x')`;
+    return ` OR (strpos(${column}, ${quoteLiteral(`"key":${JSON.stringify(field.name)},"value":{"arrayValue"`)}) > 0)`;
+  };
   switch (field.scope) {
     case "span":
       return `(${spanSide()}${arraySide("attributes")})`;

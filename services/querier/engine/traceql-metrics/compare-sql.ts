@@ -7,19 +7,24 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
-import type { traceqlMetrics } from "../../../../shared/query/index.ts";
+import { QueryError, type traceqlMetrics } from "../../../../shared/query/index.ts";
 import { attributeEntriesSql, type AttributeColumn } from "../attribute-sql.ts";
 import { typedValueSql } from "../dedicated-sql.ts";
-import { bigintSql, filterSql } from "../traceql-sql.ts";
+import { bigintSql } from "../traceql-sql.ts";
+import { exactSqlOf } from "./matched-spans.ts";
 import { TRACE_COLUMNS, typedSql, typedValueOf } from "./span-values.ts";
 
 const SCOPES: Record<AttributeColumn, string> = { attributes: "span.", resource_attributes: "resource." };
 
 export async function compareRows(
-  connection: DuckDBConnection, spans: string, query: traceqlMetrics.MetricsQuery, window: traceqlMetrics.MetricsWindow,
+  connection: DuckDBConnection, view: string, spans: string, query: traceqlMetrics.MetricsQuery, window: traceqlMetrics.MetricsWindow,
 ): Promise<{ rows: traceqlMetrics.CompareRow[]; spans: number }> {
   const compare = query.stage.compare!;
-  let selection = `coalesce(${filterSql(compare.filter.expr, [], { rootServiceName: null, rootName: null, relaxed: false })}, FALSE)`;
+  const exact = await exactSqlOf(connection, view, compare.filter.expr, window);
+  if (exact === null) {
+    throw QueryError.invalid("compare(): the selection filter must compare span fields with values (no trace-level fields, structure or array attributes)");
+  }
+  let selection = exact;
   if (compare.startNs !== undefined && compare.endNs !== undefined) {
     selection = `(start_time_unix_nano > ${bigintSql(compare.startNs)} AND start_time_unix_nano <= ${bigintSql(compare.endNs)} AND ${selection})`;
   }

@@ -1,6 +1,6 @@
 /**
- * The matched spans of spanset expressions SQL cannot say (structural operators, pipelines,
- * nil, arithmetic...): the traces that may match are loaded and run through the TraceQL
+ * The matched spans of spanset expressions SQL cannot say exactly (structural operators,
+ * pipelines, spanset operators, arithmetic, trace-level fields...): the traces that may match are loaded and run through the TraceQL
  * evaluator (../traceql/), as search runs them, within the same span budget. The matched
  * spans land in a temporary table with their trace's root fields and duration, so the
  * metrics SQL groups them as it groups the spans of a plain filter.
@@ -10,7 +10,7 @@ import { quoteIdent } from "../../../../shared/duckdb/index.ts";
 import type { traceqlMetrics } from "../../../../shared/query/index.ts";
 import type { SpansetExpr } from "../../../../shared/query/traceql/index.ts";
 import { MAX_EVALUATED_SPANS } from "../search-plan.ts";
-import { tooManySpans, traceSpansSql } from "../traceql/search-eval.ts";
+import { tooManySpans, traceSpansSql, type SpanColumns } from "../traceql/search-eval.ts";
 import { evaluateSpansets } from "../traceql/spanset-eval.ts";
 import { EvalTrace, type SpanRow } from "../traceql/trace-model.ts";
 import { entryFilters, filterSql } from "../traceql-sql.ts";
@@ -18,13 +18,15 @@ import { windowSql } from "./matched-spans.ts";
 import { TRACE_COLUMNS } from "./span-values.ts";
 
 export const EVALUATED_TABLE = "_metrics_matched";
+/** by(), the measured field and compare() may name any attribute: every JSON column is read. */
+const EVERY_COLUMN: SpanColumns = { json: new Set(["attributes", "resource_attributes", "events", "links", "scope_attributes"]), dedicated: [] };
 const CANDIDATE_TRACES = "_metrics_candidate_traces";
 
 /** Fills EVALUATED_TABLE; answers the `FROM` text of the matched spans with the trace columns. */
 export async function evaluatedSpansSql(connection: DuckDBConnection, view: string, spanset: SpansetExpr, window: traceqlMetrics.MetricsWindow): Promise<string> {
   const src = quoteIdent(view);
   const entries = entryFilters(spanset);
-  const candidate = entries === null ? "TRUE" : entries.map((f) => `(${filterSql(f, [], { rootServiceName: null, rootName: null, relaxed: true })})`).join(" OR ");
+  const candidate = entries === null ? "TRUE" : entries.map((f) => `(${filterSql(f, [])})`).join(" OR ");
   // A trace is evaluated when it has a span in the window and a span that may start a match.
   await connection.run(
     `CREATE TEMP TABLE ${CANDIDATE_TRACES} AS SELECT DISTINCT trace_id FROM ${src} WHERE ${windowSql(window)} INTERSECT SELECT DISTINCT trace_id FROM ${src} WHERE ${candidate}`,
@@ -38,7 +40,7 @@ export async function evaluatedSpansSql(connection: DuckDBConnection, view: stri
   );
   const appender = await connection.createAppender(EVALUATED_TABLE);
   // One scan for all candidate traces (the span budget bounds what it loads).
-  const rows = ids.length === 0 ? [] : ((await connection.runAndReadAll(traceSpansSql(view, ids, []))).getRowObjectsJS() as unknown as SpanRow[]);
+  const rows = ids.length === 0 ? [] : ((await connection.runAndReadAll(traceSpansSql(view, ids, [], EVERY_COLUMN))).getRowObjectsJS() as unknown as SpanRow[]);
   for (const [traceId, spans] of Map.groupBy(rows, (r) => r.trace_id)) {
     const trace = new EvalTrace(traceId, spans);
     const matched = new Set(evaluateSpansets(spanset, [{ spans: trace.spans, attributes: [] }], false).flatMap((s) => s.spans));

@@ -9,7 +9,7 @@ import { traceqlMetrics, traceqlMetricsResultSchema, type TraceQLMetricsTicket }
 import { utf8Data } from "../arrow-columns.ts";
 import { compareRows } from "./compare-sql.ts";
 import { evaluatedSpansSql } from "./evaluated-spans.ts";
-import { matchedSpansSql, sqlCanMatch } from "./matched-spans.ts";
+import { matchedSpansSql, sqlFilterOf } from "./matched-spans.ts";
 import { bucketSql, needsTrace, numericSql, typedSql, typedValueOf } from "./span-values.ts";
 
 type GroupRow = traceqlMetrics.GroupRow;
@@ -21,11 +21,12 @@ export async function runTraceQLMetrics(connection: DuckDBConnection, view: stri
   const { stage } = query;
   // compare() lists each span's root fields among its attributes, as Tempo does.
   const needTrace = stage.fn === "compare" || [stage.attribute, ...stage.by].some(needsTrace);
-  const spans = sqlCanMatch(query.spanset) ? matchedSpansSql(view, query.spanset, window, needTrace) : await evaluatedSpansSql(connection, view, query.spanset, window);
+  const filter = await sqlFilterOf(connection, view, query.spanset, window);
+  const spans = filter !== null ? matchedSpansSql(view, filter, window, needTrace) : await evaluatedSpansSql(connection, view, query.spanset, window);
   let series: traceqlMetrics.MetricsSeries[];
   let inspectedSpans = 0;
   if (stage.fn === "compare") {
-    const rows = await compareRows(connection, spans, query, window);
+    const rows = await compareRows(connection, view, spans, query, window);
     inspectedSpans = rows.spans;
     series = traceqlMetrics.compareSeries(stage.compare!.topN, window, rows.rows);
   } else {

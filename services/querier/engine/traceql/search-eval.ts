@@ -8,23 +8,77 @@ import { makeData, RecordBatch, Struct, Table } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { QueryError, ROOT_SPAN_NOT_YET_RECEIVED, searchResultSchema, type SearchTicket } from "../../../../shared/query/index.ts";
 import type { FieldExpr, FieldRef, Intrinsic, PipelineStage, ScalarExpr, SpansetExpr } from "../../../../shared/query/traceql/index.ts";
+import { DEDICATED_SPAN_ATTRIBUTES } from "../../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "../arrow-columns.ts";
 import { lookup } from "./field-eval.ts";
+import { legacyMatches } from "./legacy-search.ts";
 import { evaluateSpansets, type Spanset } from "./spanset-eval.ts";
 import { EvalTrace, type EvalSpan, type SpanRow } from "./trace-model.ts";
 import { toAnyValue } from "./values.ts";
 
-const SPAN_COLUMNS = [
+const PLAIN_COLUMNS = [
   "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "status_message", "start_time_unix_nano",
-  "end_time_unix_nano", "duration_nano", "service_name", "attributes", "resource_attributes", "events", "links",
-  "scope_name", "scope_version", "scope_attributes",
+  "end_time_unix_nano", "duration_nano", "service_name", "scope_name", "scope_version",
 ];
+/** The JSON columns, read only when the query names a field that lives there (most of a span's bytes). */
+export type JsonColumn = "attributes" | "resource_attributes" | "events" | "links" | "scope_attributes";
+const JSON_COLUMNS: readonly JsonColumn[] = ["attributes", "resource_attributes", "events", "links", "scope_attributes"];
+
+/** What the evaluation reads of each span beyond the plain columns. */
+export interface SpanColumns {
+  json: ReadonlySet<JsonColumn>;
+  /**
+   * Dedicated columns read instead of the span attribute JSON when every span attribute the
+   * query names has one (trace-model.ts rebuilds the attributes from them); empty otherwise.
+   */
+  dedicated: readonly string[];
+}
+
+const ids = (traceIds: readonly string[]) => (traceIds.length ? traceIds.map(quoteLiteral).join(", ") : "NULL");
 
 /** Every span of `traceIds` in `view`, with the legacy conditions as the `_legacy` flag. */
-export function traceSpansSql(view: string, traceIds: readonly string[], legacy: readonly string[]): string {
-  const ids = traceIds.length ? traceIds.map(quoteLiteral).join(", ") : "NULL";
+export function traceSpansSql(view: string, traceIds: readonly string[], legacy: readonly string[], read: SpanColumns): string {
   const flag = legacy.length ? legacy.join(" AND ") : "TRUE";
-  return `SELECT ${SPAN_COLUMNS.join(", ")}, coalesce(${flag}, FALSE) AS _legacy FROM ${quoteIdent(view)} WHERE trace_id IN (${ids})`;
+  const columns = [
+    ...PLAIN_COLUMNS,
+    ...JSON_COLUMNS.map((c) => (read.json.has(c) ? c : `CAST(NULL AS VARCHAR) AS ${c}`)),
+    ...read.dedicated.map(quoteIdent),
+  ];
+  return `SELECT ${columns.join(", ")}, coalesce(${flag}, FALSE) AS _legacy FROM ${quoteIdent(view)} WHERE trace_id IN (${ids(traceIds)})`;
+}
+
+/**
+ * The attribute JSON of the spans whose dedicated value is not a scalar (letter x: an array,
+ * a kvlist): the dedicated columns cannot rebuild those, and they are rare.
+ */
+export function nonScalarSpansSql(view: string, traceIds: readonly string[], dedicated: readonly string[]): string {
+  const any = dedicated.map((c) => `starts_with(${quoteIdent(c)}, 'x')`).join(" OR ");
+  return `SELECT trace_id, span_id, attributes FROM ${quoteIdent(view)} WHERE trace_id IN (${ids(traceIds)}) AND (${any})`;
+}
+
+/** Which columns hold the fields a query names (`service.name` has a column of its own). */
+function columnsOf(refs: readonly FieldRef[]): SpanColumns {
+  const out = new Set<JsonColumn>();
+  const spanKeys = new Set<string>();
+  for (const r of refs) {
+    if (r.type === "attribute" && (r.scope === "span" || r.scope === "unscoped")) spanKeys.add(r.name);
+  }
+  const dedicated = [...spanKeys].map((k) => (Object.hasOwn(DEDICATED_SPAN_ATTRIBUTES, k) ? DEDICATED_SPAN_ATTRIBUTES[k]! : null));
+  const useDedicated = dedicated.length > 0 && dedicated.every((c) => c !== null);
+  for (const r of refs) {
+    if (r.type === "intrinsic") {
+      if (r.name.startsWith("event:")) out.add("events");
+      if (r.name.startsWith("link:")) out.add("links");
+      continue;
+    }
+    if ((r.scope === "span" || r.scope === "unscoped") && !useDedicated) out.add("attributes");
+    if ((r.scope === "resource" || r.scope === "unscoped") && r.name !== "service.name") out.add("resource_attributes");
+    if (r.scope === "unscoped" && r.name === "service.name") out.add("resource_attributes");
+    if (r.scope === "event") out.add("events");
+    if (r.scope === "link") out.add("links");
+    if (r.scope === "instrumentation") out.add("scope_attributes");
+  }
+  return { json: out, dedicated: useDedicated ? (dedicated as string[]) : [] };
 }
 
 /** Intrinsics Tempo leaves out of a span's attributes in results (they have fields of their own). */
@@ -44,15 +98,24 @@ export interface SearchHit {
 export class SearchEvaluation {
   /** The attributes result spans carry: every field the query names. */
   private readonly shown: FieldRef[];
+  /** The columns the evaluation reads beyond the plain ones. */
+  readonly columns: SpanColumns;
 
   constructor(
     private readonly expr: SpansetExpr,
     private readonly ticket: SearchTicket,
-    private readonly legacy: boolean,
+    /** perSpan: the `_legacy` flag narrows every filter; legacy: Tempo's search without q (legacy-search.ts). */
+    private readonly mode: { perSpan: boolean; legacy: boolean },
   ) {
     const refs = new Map<string, FieldRef>();
     collectRefs(expr, (r) => refs.set(refKey(r), r));
     this.shown = [...refs.values()].filter((r) => r.type === "attribute" || !NOT_AN_ATTRIBUTE.has(r.name));
+    const read = columnsOf([...refs.values()]);
+    // The search without q reads span and resource attributes by the tags' keys.
+    this.columns =
+      mode.legacy && Object.keys(ticket.tags ?? {}).length > 0
+        ? { json: new Set<JsonColumn>([...read.json, "attributes", "resource_attributes"]), dedicated: [] }
+        : read;
   }
 
   /** The hits among these rows' traces (rows: every span of each trace), newest first. */
@@ -64,15 +127,21 @@ export class SearchEvaluation {
       const trace = new EvalTrace(traceId, spans);
       if (endNs !== undefined && trace.start > BigInt(endNs)) continue;
       if (startNs !== undefined && trace.end < BigInt(startNs)) continue;
-      const sets = evaluateSpansets(this.expr, [{ spans: trace.spans, attributes: [] }], this.legacy).filter((s) => s.spans.length > 0);
-      if (sets.length === 0) continue;
+      let sets: Spanset[] = [];
+      if (this.mode.legacy) {
+        if (!legacyMatches(this.ticket, trace)) continue;
+      } else {
+        sets = evaluateSpansets(this.expr, [{ spans: trace.spans, attributes: [] }], this.mode.perSpan).filter((s) => s.spans.length > 0);
+        if (sets.length === 0) continue;
+      }
       hits.push({
         traceId,
         rootServiceName: trace.root ? (trace.root.row.service_name ?? "") : ROOT_SPAN_NOT_YET_RECEIVED,
         rootTraceName: trace.root ? trace.root.row.name : "",
         start: trace.start,
         duration: trace.end - trace.start,
-        spanSets: JSON.stringify(sets.map((s) => this.spanSetJson(s))),
+        // Tempo's search without q answers no span sets.
+        spanSets: this.mode.legacy ? "" : JSON.stringify(sets.map((s) => this.spanSetJson(s))),
       });
     }
     return hits.sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.traceId < b.traceId ? -1 : 1)).slice(0, this.ticket.limit);

@@ -4,6 +4,7 @@
  * trace's tree (parent, children, nested-set numbers) for structural operators.
  */
 import { KIND_KEYWORDS, STATUS_KEYWORDS, type KindKeyword, type StatusKeyword } from "../../../../shared/query/traceql/index.ts";
+import { DEDICATED_SPAN_ATTRIBUTES } from "../../../../shared/tables/index.ts";
 
 /** One row of `traceSpansSql`. */
 export interface SpanRow {
@@ -69,7 +70,7 @@ export class EvalSpan {
     return KIND_KEYWORDS[this.row.kind] ?? "unspecified";
   }
   get attributes(): AttributeMap {
-    return (this.attrs ??= attributeMap(this.row.attributes));
+    return (this.attrs ??= this.row.attributes === null ? dedicatedMap(this.row) : attributeMap(this.row.attributes));
   }
   get resourceAttributes(): AttributeMap {
     if (this.resource === undefined) {
@@ -152,6 +153,26 @@ function numberNestedSets(spans: EvalSpan[]): void {
   for (const s of spans) if (s.parent === null) visit(s);
 }
 
+/**
+ * Span attributes rebuilt from the dedicated columns a search read instead of the JSON
+ * (search-eval.ts): type letter + text (shared/tables/dedicated-json.ts). Non-scalar values
+ * (x) never get here: their spans' JSON is fetched.
+ */
+function dedicatedMap(row: SpanRow): AttributeMap {
+  const map: AttributeMap = new Map();
+  const values = row as unknown as Record<string, unknown>;
+  for (const [key, column] of Object.entries(DEDICATED_SPAN_ATTRIBUTES)) {
+    const v = values[column];
+    if (typeof v !== "string" || v === "") continue;
+    const text = v.slice(1);
+    if (v[0] === "s") map.set(key, { stringValue: text });
+    else if (v[0] === "i") map.set(key, { intValue: text });
+    else if (v[0] === "d") map.set(key, { doubleValue: Number(text) });
+    else if (v[0] === "b") map.set(key, { boolValue: text === "true" });
+  }
+  return map;
+}
+
 function jsonList(text: string | null): Record<string, unknown>[] {
   if (!text) return [];
   try {
@@ -168,6 +189,9 @@ function attributeMap(text: string | null): AttributeMap {
 
 function kvMap(list: unknown): AttributeMap {
   const map: AttributeMap = new Map();
-  if (Array.isArray(list)) for (const kv of list as Array<{ key?: unknown; value?: unknown }>) if (typeof kv?.key === "string") map.set(kv.key, kv.value);
+  // A key sent twice: the first counts, as in the SQL paths (attribute-sql.ts, dedicated columns).
+  if (Array.isArray(list)) {
+    for (const kv of list as Array<{ key?: unknown; value?: unknown }>) if (typeof kv?.key === "string" && !map.has(kv.key)) map.set(kv.key, kv.value);
+  }
   return map;
 }
