@@ -11,11 +11,6 @@ export const METRICS_FUNCTIONS = [
 ] as const;
 export type MetricsFunction = (typeof METRICS_FUNCTIONS)[number];
 
-/** Functions over an attribute's value (the first argument). */
-export const VALUE_FUNCTIONS: ReadonlySet<MetricsFunction> = new Set([
-  "min_over_time", "max_over_time", "avg_over_time", "sum_over_time", "quantile_over_time", "histogram_over_time",
-]);
-
 /** Intrinsics a metrics stage can read or group by. */
 export const METRICS_INTRINSICS = [
   "duration", "name", "status", "kind", "statusMessage", "rootName", "rootServiceName", "traceDuration", "spanID", "traceID",

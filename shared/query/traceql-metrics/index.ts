@@ -5,7 +5,7 @@
  * (services/querier/engine/traceql-metrics/).
  */
 export * from "./ast.ts";
-export { isMetricsQuery, parseMetricsQuery } from "./parser.ts";
+export { parseMetricsQuery } from "./parser.ts";
 export * from "./request.ts";
 export * from "./rows.ts";
 export { buildSeries, compareSeries, type MetricsExemplar, type MetricsSeries } from "./series.ts";

@@ -17,15 +17,6 @@ const INTRINSIC_NAMES: Readonly<Record<string, MetricsIntrinsic>> = {
   "trace:duration": "traceDuration", "span:id": "spanID", "trace:id": "traceID",
 };
 
-/** True when the text parses as a metrics query (parse errors answer false). */
-export function isMetricsQuery(query: string): boolean {
-  try {
-    return parseTraceQL(query).kind === "metrics";
-  } catch {
-    return false;
-  }
-}
-
 export function parseMetricsQuery(query: string): MetricsQuery {
   const parsed = parseTraceQL(query);
   if (parsed.kind !== "metrics") {

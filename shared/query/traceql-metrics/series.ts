@@ -158,7 +158,8 @@ function attachExemplars(query: MetricsQuery, series: MetricsSeries[], rows: rea
     if (histogram) labels.push({ name: "__bucket", value: { type: "double", text: String(row.bucket) } });
     const candidates = index.get(JSON.stringify(labels.map((l) => [l.name, l.value.type, l.value.text])));
     if (!candidates) continue;
-    const value = row.value ?? NaN;
+    // Histogram series count spans: Tempo's exemplars there carry no value.
+    const value = histogram ? NaN : (row.value ?? NaN);
     let target = candidates[0]!;
     if (isQuantile) {
       let best = Infinity;

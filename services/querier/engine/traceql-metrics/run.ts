@@ -30,9 +30,11 @@ export async function runTraceQLMetrics(connection: DuckDBConnection, view: stri
     inspectedSpans = rows.spans;
     series = traceqlMetrics.compareSeries(stage.compare!.topN, window, rows.rows);
   } else {
-    const { groups, exemplars } = await groupRows(connection, spans, query, window, ticket.instant ? 0 : exemplarLimit(query, ticket.exemplars));
+    // Tempo's instant queries carry no exemplars.
+    const maxExemplars = ticket.instant ? 0 : exemplarLimit(query, ticket.exemplars);
+    const { groups, exemplars } = await groupRows(connection, spans, query, window, maxExemplars);
     for (const g of groups) inspectedSpans += g.count;
-    series = traceqlMetrics.buildSeries(query, window, groups, exemplars, ticket.instant ? 0 : exemplarLimit(query, ticket.exemplars));
+    series = traceqlMetrics.buildSeries(query, window, groups, exemplars, maxExemplars);
   }
   const response = traceqlMetrics.queryRangeResponse(series, window, { inspectedSpans, inspectedBytes });
   const children = [utf8Data([JSON.stringify(response)])];
