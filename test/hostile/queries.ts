@@ -35,6 +35,26 @@ export const QUERY_LANGUAGES: readonly QueryLanguage[] = [
     request: (text) => get(`/api/search?q=${encodeURIComponent(text.toWellFormed())}&limit=5`),
   },
   {
+    name: "TraceQL metrics",
+    count: 80,
+    seeds: [
+      "{} | rate() by (resource.service.name)",
+      "{ status = error } | count_over_time() by (span.http.route) | topk(3)",
+      "{ nestedSetParent < 0 && true } | quantile_over_time(duration, .5, .9, .99) with(sample=true)",
+      '{} | compare({ status = error }, 10)',
+      '{ span.a = "x" } >> { span.b != nil } | histogram_over_time(duration)',
+    ],
+    tokens: ["{", "}", "(", ")", "|", ",", "by", "rate()", "topk(", "quantile_over_time(", "1e308", "-1", "nil", '"', "\\", "with(", "compare("],
+    // Alternately range and instant queries over the last hour.
+    request: (text) => {
+      const q = encodeURIComponent(text.toWellFormed());
+      const end = Math.floor(Date.now() / 1000);
+      return text.length % 2 === 0
+        ? get(`/api/metrics/query_range?q=${q}&start=${end - 3600}&end=${end}&step=60s`)
+        : get(`/api/metrics/query?q=${q}&start=${end - 3600}&end=${end}`);
+    },
+  },
+  {
     name: "Tempo tags",
     count: 60,
     seeds: ["service.name=my.service", "http.status_code=500 name=x", "a=b"],
