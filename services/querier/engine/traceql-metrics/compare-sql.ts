@@ -12,12 +12,13 @@ import { attributeEntriesSql, type AttributeColumn } from "../attribute-sql.ts";
 import { typedValueSql } from "../dedicated-sql.ts";
 import { bigintSql } from "../traceql-sql.ts";
 import { exactSqlOf } from "./matched-spans.ts";
+import { tooManyGroups } from "./bounds.ts";
 import { TRACE_COLUMNS, typedSql, typedValueOf } from "./span-values.ts";
 
 const SCOPES: Record<AttributeColumn, string> = { attributes: "span.", resource_attributes: "resource." };
 
 export async function compareRows(
-  connection: DuckDBConnection, view: string, spans: string, query: traceqlMetrics.MetricsQuery, window: traceqlMetrics.MetricsWindow,
+  connection: DuckDBConnection, view: string, spans: string, query: traceqlMetrics.MetricsQuery, window: traceqlMetrics.MetricsWindow, maxRows: number,
 ): Promise<{ rows: traceqlMetrics.CompareRow[]; spans: number }> {
   const compare = query.stage.compare!;
   const exact = await exactSqlOf(connection, view, compare.filter.expr, window);
@@ -45,8 +46,10 @@ WITH m AS (
 SELECT _sel, _a, _v, _i, count(*)::DOUBLE FROM (
   ${["name", "status", "kind", "statusMessage", "rootServiceName", "rootName"].map((n) => intrinsic(n as Parameters<typeof intrinsic>[0])).join(" UNION ALL ")}
   UNION ALL ${entries("attributes")} UNION ALL ${entries("resource_attributes")}
-) WHERE _v IS NOT NULL GROUP BY ALL`;
+) WHERE _v IS NOT NULL GROUP BY ALL
+LIMIT ${maxRows + 1}`;
   const reader = await connection.runAndReadAll(sql);
+  if (reader.currentRowCount > maxRows) throw tooManyGroups(maxRows);
   const rows = reader.getRows().map((r) => ({
     selection: r[0] as boolean,
     attribute: r[1] as string,

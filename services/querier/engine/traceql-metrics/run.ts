@@ -7,6 +7,7 @@ import type { DuckDBConnection, DuckDBStructValue } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table } from "apache-arrow";
 import { traceqlMetrics, traceqlMetricsResultSchema, type TraceQLMetricsTicket } from "../../../../shared/query/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
+import { tooManyGroups } from "./bounds.ts";
 import { compareRows } from "./compare-sql.ts";
 import { evaluatedSpansSql } from "./evaluated-spans.ts";
 import { matchedSpansSql, sqlFilterOf } from "./matched-spans.ts";
@@ -15,7 +16,8 @@ import { bucketSql, needsTrace, numericSql, typedSql, typedValueOf } from "./spa
 type GroupRow = traceqlMetrics.GroupRow;
 type ExemplarRow = traceqlMetrics.ExemplarRow;
 
-export async function runTraceQLMetrics(connection: DuckDBConnection, view: string, ticket: TraceQLMetricsTicket, inspectedBytes: number): Promise<Table> {
+/** `maxRows`: most (series, step, bucket) groups the SQL may answer (the engine's row cap). */
+export async function runTraceQLMetrics(connection: DuckDBConnection, view: string, ticket: TraceQLMetricsTicket, inspectedBytes: number, maxRows = 100_000): Promise<Table> {
   const query = traceqlMetrics.parseMetricsQuery(ticket.query);
   const window: traceqlMetrics.MetricsWindow = { startNs: BigInt(ticket.startNs), endNs: BigInt(ticket.endNs), stepNs: BigInt(ticket.stepNs), instant: ticket.instant };
   const { stage } = query;
@@ -26,13 +28,13 @@ export async function runTraceQLMetrics(connection: DuckDBConnection, view: stri
   let series: traceqlMetrics.MetricsSeries[];
   let inspectedSpans = 0;
   if (stage.fn === "compare") {
-    const rows = await compareRows(connection, view, spans, query, window);
+    const rows = await compareRows(connection, view, spans, query, window, maxRows);
     inspectedSpans = rows.spans;
     series = traceqlMetrics.compareSeries(stage.compare!.topN, window, rows.rows);
   } else {
     // Tempo's instant queries carry no exemplars.
     const maxExemplars = ticket.instant ? 0 : exemplarLimit(query, ticket.exemplars);
-    const { groups, exemplars } = await groupRows(connection, spans, query, window, maxExemplars);
+    const { groups, exemplars } = await groupRows(connection, spans, query, window, maxExemplars, maxRows);
     for (const g of groups) inspectedSpans += g.count;
     series = traceqlMetrics.buildSeries(query, window, groups, exemplars, maxExemplars);
   }
@@ -56,7 +58,7 @@ function intervalSql(window: traceqlMetrics.MetricsWindow): string {
 }
 
 async function groupRows(
-  connection: DuckDBConnection, spans: string, query: traceqlMetrics.MetricsQuery, window: traceqlMetrics.MetricsWindow, exemplars: number,
+  connection: DuckDBConnection, spans: string, query: traceqlMetrics.MetricsQuery, window: traceqlMetrics.MetricsWindow, exemplars: number, maxRows: number,
 ): Promise<{ groups: GroupRow[]; exemplars: ExemplarRow[] }> {
   const { stage } = query;
   const bucketed = stage.fn === "quantile_over_time" || stage.fn === "histogram_over_time";
@@ -70,8 +72,10 @@ async function groupRows(
 SELECT ${[...keyNames, "_b", "_i"].join(", ")}, count(*)::DOUBLE, count(_v)::DOUBLE, sum(_v), min(_v), max(_v)${exemplar}
 FROM (SELECT ${[...keys, `${bucket} AS _b`, `${intervalSql(window)} AS _i`, `${value} AS _v`].join(", ")}, trace_id, span_id, start_time_unix_nano, duration_nano FROM ${spans})
 ${bucketed ? "WHERE _b IS NOT NULL" : ""}
-GROUP BY ${[...keyNames, "_b", "_i"].join(", ")}`;
+GROUP BY ${[...keyNames, "_b", "_i"].join(", ")}
+LIMIT ${maxRows + 1}`;
   const reader = await connection.runAndReadAll(sql);
+  if (reader.currentRowCount > maxRows) throw tooManyGroups(maxRows);
   const k = keyNames.length;
   const groups: GroupRow[] = [];
   const picked: ExemplarRow[] = [];
