@@ -1,7 +1,8 @@
 /**
  * Per-org query limits as an API client meets them, through the monolith's router:
  * bytes scanned (400 naming the limit; trace by id exempt), series (log streams) in an
- * answer (400), each only for the org whose override sets it, and counted on /metrics.
+ * answer (400), series a PromQL query fetches (422, Mimir's answer), each only for the org
+ * whose override sets it, and counted on /metrics.
  * Concurrency is tested in services/router/http (it needs queries held open).
  */
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
@@ -35,6 +36,22 @@ function logsBody(services: string[]): string {
   });
 }
 
+/** One gauge `queue_depth` with a series per queue, now. */
+function metricsBody(queues: string[]): string {
+  const now = String(BigInt(Date.now()) * 1_000_000n);
+  return JSON.stringify({
+    resourceMetrics: [{
+      resource: { attributes: [{ key: "service.name", value: { stringValue: "broker" } }] },
+      scopeMetrics: [{
+        metrics: [{
+          name: "queue_depth",
+          gauge: { dataPoints: queues.map((queue) => ({ timeUnixNano: now, asDouble: 3, attributes: [{ key: "queue", value: { stringValue: queue } }] })) },
+        }],
+      }],
+    }],
+  });
+}
+
 beforeAll(async () => {
   cluster = await startRoleProcess(
     "monolith",
@@ -54,6 +71,12 @@ beforeAll(async () => {
       body: logsBody(["api", "db"]),
     });
     expect(response.status).toBe(200);
+    const metrics = await fetch(`http://${acceptor}/v1/metrics`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-scope-orgid": org },
+      body: metricsBody(["orders", "mail"]),
+    });
+    expect(metrics.status).toBe(200);
   }
   // Into Parquet: bytes scanned are the manifest's files.
   await new FlightClient(cluster.addresses["writer.flight"]!).action("flush", {});
@@ -92,6 +115,18 @@ test("an answer with more log streams than the org may get: 400 naming the limit
   expect(one.status).toBe(200);
   expect(one.body.data.result).toHaveLength(1);
   expect((await get(STREAMS, "roomy")).body.data.result).toHaveLength(2);
+});
+
+test("a PromQL query fetching more series than the org may: 422 execution naming the limit", async () => {
+  const query = (q: string, org: string) => get(`/prometheus/api/v1/query?query=${encodeURIComponent(q)}`, org);
+  const refused = await query("sum(queue_depth)", "fewstreams");
+  expect(refused.status).toBe(422);
+  expect(refused.body).toMatchObject({ status: "error", errorType: "execution" });
+  expect(refused.body.error).toContain("limits.max_query_series");
+  const one = await query('queue_depth{queue="mail"}', "fewstreams");
+  expect(one.status).toBe(200);
+  expect(one.body.data.result).toHaveLength(1);
+  expect((await query("queue_depth", "roomy")).body.data.result).toHaveLength(2);
 });
 
 test("limit hits are counted by org and limit on /metrics (bytes scanned by the querier, series by the router)", async () => {

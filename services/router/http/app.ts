@@ -85,6 +85,7 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
     run: createQueryRunner(backend, promqlTimeout + PROMQL_DEADLINE_MARGIN_MS, limits),
     guard: deps.guard,
     queryTimeoutMs: promqlTimeout,
+    limits,
     maxResultRows: config.query.max_result_rows,
     buildInfo,
   });

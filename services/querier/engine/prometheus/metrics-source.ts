@@ -12,11 +12,13 @@ import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import { compileMatcher, METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
-import { PromQLError, tooManySamples } from "../../../../shared/query/promql/index.ts";
+import { PromQLError, tooManySamples, tooManySeries } from "../../../../shared/query/promql/index.ts";
 
 export interface MetricsSourceOptions {
   /** Most samples one select may return (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
   maxSamples: number;
+  /** Most series all selects of one query may fetch together (the org's `limits.max_query_series`). */
+  maxSeries?: number;
 }
 
 /** Labels whose value is not in the attribute text as written (built from several, or from the point's shape). */
@@ -27,6 +29,9 @@ const PLAIN_VALUE = /^[A-Za-z0-9_.:\-/ @]+$/;
 
 
 export class DuckDBMetricsSource implements SeriesSource {
+  /** Series fetched so far by this query's selects: the series limit bounds their sum. */
+  private fetchedSeries = 0;
+
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly view: string,
@@ -88,7 +93,10 @@ export class DuckDBMetricsSource implements SeriesSource {
     }
     if (mayMatchTargetInfo(request.matchers)) await this.targetInfo(collector, range);
     if (collector.samples > this.options.maxSamples) throw tooManySamples();
-    return collector.finish();
+    const series = collector.finish();
+    this.fetchedSeries += series.length;
+    if (this.options.maxSeries !== undefined && this.fetchedSeries > this.options.maxSeries) throw tooManySeries(this.options.maxSeries);
+    return series;
   }
 
   /**

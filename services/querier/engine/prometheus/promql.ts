@@ -12,7 +12,7 @@ import { utf8Data } from "../arrow-columns.ts";
 import { DuckDBMetricsSource } from "./metrics-source.ts";
 
 export async function runPromQL(connection: DuckDBConnection, view: string, ticket: PromQLTicket, maxSamples: number): Promise<Table> {
-  const source = new DuckDBMetricsSource(connection, view, { maxSamples });
+  const source = new DuckDBMetricsSource(connection, view, { maxSamples, ...(ticket.maxSeries ? { maxSeries: ticket.maxSeries } : {}) });
   const options = { maxSamples, signal: AbortSignal.timeout(ticket.timeoutMs), lookbackDeltaMs: ticket.lookbackDeltaMs };
   try {
     const data: QueryData = ticket.range
