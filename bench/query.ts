@@ -1,7 +1,7 @@
 /**
  * Query benchmark (issue #5): ≥ 5M realistic spans as the writer lays them out (Parquet files
- * + SQLite catalog, cached between runs), then p50/p99 of trace by id, a tag search and a
- * TraceQL search, three ways:
+ * + SQLite catalog, cached between runs), then p50/p99 of trace by id, a tag search and
+ * TraceQL searches (a filter, a structural one, a pipeline), three ways:
  *   sql    — the engine's own SQL statements straight in DuckDB over the same files (the
  *            ceiling; for search the statements of its newest-first plan);
  *   engine — QueryEngine.execute in this process (SQL + Arrow answer, no network);
@@ -78,6 +78,9 @@ const endS = secs(dataset.endNs, true) + 60n;
 const range = { startNs: String(startS * 1_000_000_000n), endNs: String(endS * 1_000_000_000n) };
 const TAGS = { "http.response.status_code": "500", "service.name": "checkout" };
 const TRACEQL = '{ resource.service.name = "payment" && span.http.response.status_code >= 500 && duration > 100ms }';
+// Issue #19's structural and pipeline searches, with the data set's attribute names.
+const TRACEQL_STRUCTURAL = '{ span.http.request.method = "GET" } >> { span.db.system = "postgresql" }';
+const TRACEQL_PIPELINE = "{ } | count() > 3";
 
 interface QueryCase {
   name: string;
@@ -99,11 +102,17 @@ const cases: QueryCase[] = [
       tags: Object.entries(TAGS).map(([k, v]) => `${k}=${v}`).join(" "), limit: "20", start: String(startS), end: String(endS),
     })}`,
   },
-  {
-    name: "TraceQL search",
-    ticket: () => parseTicket({ kind: "search", org: ORG, bucket: BUCKET, ...range, q: TRACEQL, limit: 20 }),
-    path: () => `/api/search?${new URLSearchParams({ q: TRACEQL, limit: "20", start: String(startS), end: String(endS) })}`,
-  },
+  ...(
+    [
+      ["TraceQL search", TRACEQL],
+      ["TraceQL structural search", TRACEQL_STRUCTURAL],
+      ["TraceQL pipeline search", TRACEQL_PIPELINE],
+    ] as const
+  ).map(([name, q]) => ({
+    name,
+    ticket: () => parseTicket({ kind: "search", org: ORG, bucket: BUCKET, ...range, q, limit: 20 }),
+    path: () => `/api/search?${new URLSearchParams({ q, limit: "20", start: String(startS), end: String(endS) })}`,
+  })),
 ];
 
 // ---------------------------------------------------------------- the three paths

@@ -30,23 +30,6 @@ export function containsKeyValueSql(column: AttributeColumn, key: string, member
 
 export type ScalarMember = "stringValue" | "intValue" | "doubleValue" | "boolValue";
 
-/** Guards for "the scalar value of `key`, as text, equals `value`" (legacy tag search). */
-export function containsScalarTextSql(column: AttributeColumn, key: string, value: string): string {
-  const forms = [containsKeyValueSql(column, key, "stringValue", JSON.stringify(value))];
-  if (/^-?\d+$/.test(value)) forms.push(containsKeyValueSql(column, key, "intValue", JSON.stringify(value)));
-  if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) forms.push(containsKeyValueSql(column, key, "doubleValue", value));
-  // Non-finite doubles are JSON strings in OTLP/JSON.
-  if (value === "NaN" || value === "Infinity" || value === "-Infinity") {
-    forms.push(containsKeyValueSql(column, key, "doubleValue", JSON.stringify(value)));
-  }
-  if (value === "true" || value === "false") forms.push(containsKeyValueSql(column, key, "boolValue", value));
-  if (forms.length === 1 || column !== "resource_attributes") return `(${forms.join(" OR ")})`;
-  // A resource rarely carries a span's key: one search for the key spares the others on most
-  // rows (files store resource attributes dictionary-encoded, live rows one string per span).
-  const keyText = `"key":${JSON.stringify(key)},"value":{`;
-  return `(strpos(${column}, ${quoteLiteral(keyText)}) > 0 AND (${forms.join(" OR ")}))`;
-}
-
 /**
  * The OTLP AnyValue (JSON) of `key` in `column`, or NULL when the key is absent. Two JSON
  * parses per row: the key list, then the value at the key's position (a list_filter over the

@@ -1,15 +1,14 @@
 /**
  * The one SQL statement (and result schema) each built-in ticket kind runs over the source
- * view. Also what the query benchmark runs directly in DuckDB as its ceiling, so the figures
+ * view (search aside: search-plan.ts). Also what the query benchmark runs directly in DuckDB as its ceiling, so the figures
  * compare the same SQL with and without the querier / router around it.
  */
 import type { Schema } from "apache-arrow";
 import {
-  logLabelsSchema, logLabelValuesSchema, logsResultSchema, searchResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
+  logLabelsSchema, logLabelValuesSchema, logsResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
   type PrometheusTicket, type Ticket,
 } from "../../../shared/query/index.ts";
 import { logLabelsSql, logLabelValuesSql, logsSql } from "./logs.ts";
-import { searchSql } from "./search.ts";
 import { tagNamesSql, tagValuesSql } from "./tags.ts";
 import { traceByIdSql } from "./trace-by-id-sql.ts";
 
@@ -19,15 +18,16 @@ export interface BuiltInQuery {
   schema: Schema;
 }
 
-/** The tickets answered by one SQL statement (the Prometheus tickets have their own module). */
-export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket>;
+/**
+ * The tickets answered by one SQL statement (the Prometheus tickets have their own module;
+ * search evaluates its spansets in JS: search-plan.ts).
+ */
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | { kind: "search" } | PrometheusTicket>;
 
 export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {
     case "trace_by_id":
       return { sql: traceByIdSql(ticket, view, maxRows), schema: traceByIdSchema };
-    case "search":
-      return { sql: searchSql({ ...ticket, limit: Math.min(ticket.limit, maxRows) }, view), schema: searchResultSchema };
     case "tag_names":
       return { sql: tagNamesSql(ticket, view), schema: tagNamesSchema };
     case "tag_values":

@@ -19,11 +19,6 @@ export function memberText(value: string, letter: "s" | "i" | "d" | "b"): string
   return `(CASE WHEN starts_with(${value}, '${letter}') THEN substr(${value}, 2) END)`;
 }
 
-/** Tempo's legacy tag comparison: the scalar value, whatever its type, as text equals `text`. */
-export function scalarTextEqualsSql(value: string, text: string): string {
-  return `(${value} IN (${["s", "i", "d", "b"].map((t) => quoteLiteral(t + text)).join(", ")}))`;
-}
-
 export function stringEqualsSql(value: string, text: string): string {
   return `(${value} = ${quoteLiteral("s" + text)})`;
 }

@@ -23,7 +23,7 @@ import { readerToTable } from "./result-to-arrow.ts";
 import { FreshConnections } from "./fresh-connections.ts";
 import { withLiveScan } from "./live-rows.ts";
 import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./source-view.ts";
-import { runSearch } from "./search-plan.ts";
+import { MAX_EVALUATED_SPANS, runSearch } from "./search-plan.ts";
 import { searchScope } from "./search-scope.ts";
 import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandbox-processes.ts";
 import { TraceIdIndex } from "./trace-id-index.ts";
@@ -36,6 +36,8 @@ export interface QueryEngineOptions {
   timeoutMs?: number;
   /** Most samples a Prometheus ticket may load (`query.max_samples`). Default 50,000,000. */
   maxSamples?: number;
+  /** Most spans one TraceQL search loads into its evaluator (search-plan.ts). Default MAX_EVALUATED_SPANS. */
+  maxEvaluatedSpans?: number;
   /** DuckDB settings (threads, memory_limit, temp_directory) for the shared instance. */
   duckdbConfig?: Record<string, string>;
   /** Bounds of user SQL (memory, concurrency, result size, spill); defaults: DEFAULT_SQL_LIMITS. */
@@ -50,6 +52,7 @@ export class QueryEngine {
   private readonly traceIds = new TraceIdIndex();
   private readonly connections: FreshConnections;
   private readonly sandboxes: SqlSandboxes;
+  private maxEvaluatedSpans = MAX_EVALUATED_SPANS;
 
   private constructor(
     private readonly handle: DuckDBHandle,
@@ -71,7 +74,9 @@ export class QueryEngine {
     // every query gets a fresh connection.
     await handle.connection.run("SET GLOBAL parquet_metadata_cache = true");
     const sqlLimits = { ...DEFAULT_SQL_LIMITS, ...opts.sql };
-    return new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);
+    const engine = new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);
+    engine.maxEvaluatedSpans = opts.maxEvaluatedSpans ?? MAX_EVALUATED_SPANS;
+    return engine;
   }
 
   /**
@@ -155,7 +160,7 @@ export class QueryEngine {
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
+    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows, this.maxEvaluatedSpans);
     const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);

@@ -68,7 +68,7 @@ describe("newest-first search", () => {
   });
 
   test("all matches, exact start / duration / matched count over every span", async () => {
-    const rows = await search({ tags: { hit: "yes" }, limit: 20 });
+    const rows = await search({ q: '{ span.hit = "yes" }', limit: 20 });
     expect(rows.map((r) => r.trace_id)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(tid));
     const t1 = rows.at(-1)!;
     expect(t1.start_time_unix_nano).toBe(T0);
@@ -77,7 +77,7 @@ describe("newest-first search", () => {
   });
 
   test("the first traces evaluated (newest candidate spans) start too early: more are evaluated, none is missed", async () => {
-    // Attribute JSON (full plan) and plain columns only (lean plan).
+    // Conditions on the attribute JSON, on the legacy tags, and on plain columns only.
     for (const extra of [{ q: '{ span.late = "yes" }' }, { tags: { late: "yes" } }, { q: '{ name = "step" && duration >= 1s }' }]) {
       const rows = await search({ ...extra, limit: 2 });
       expect(rows.map((r) => r.trace_id)).toEqual([tid(119), tid(118)]);

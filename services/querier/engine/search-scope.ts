@@ -13,7 +13,7 @@ import { createFilesView } from "./source-view.ts";
 import type { TraceIdIndex } from "./trace-id-index.ts";
 
 export interface SearchScope {
-  /** Every source of the search (a view made by createFilesView with `dedicated` and `locate`). */
+  /** Every source of the search (a view made by createFilesView with `dedicated`). */
   view: string;
   /** A view with every span of `traceIds` that `view` has (and maybe others). */
   narrowTo(traceIds: readonly string[]): Promise<string>;
@@ -48,7 +48,7 @@ export function searchScope(
       // Nothing to leave out: the whole view is as narrow. No source at all (no candidates,
       // no live rows): a view needs one, and over no ids the whole view reads nothing.
       if (held.length === files.length || (held.length === 0 && live === null)) return view;
-      await createFilesView(connection, "traces", narrowed, live, held, { dedicated: true, locate: true, notBeforeNs });
+      await createFilesView(connection, "traces", narrowed, live, held, { dedicated: true, notBeforeNs });
       return narrowed;
     },
     async newestCandidates(candidateSql, k) {

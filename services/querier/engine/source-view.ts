@@ -38,7 +38,7 @@ export interface SourceViewOptions {
    * Also expose where each row is: `_file` (the Parquet path) and `_row` (its row number in
    * the file); live rows get `_file` 'live:' + batch id and their row in that batch. A later statement can then
    * fetch exactly those rows again: `_row IN (...)` reaches the Parquet scan, which reads
-   * only the pages holding them (search-span-sets.ts). Built-in queries only.
+   * only the pages holding them. Built-in queries only.
    */
   locate?: boolean;
   /** Leave out rows whose time is below this (retention): files may still hold them. */
