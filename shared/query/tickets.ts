@@ -58,6 +58,24 @@ export const LogsTicketSchema = z.object({
   direction: z.enum(["forward", "backward"]).default("backward"),
 });
 
+/**
+ * A LogQL query (log or metric) run by the querier's evaluator over the logs source
+ * (shared/query/logql). A range query carries `stepNs`; an instant one is evaluated at
+ * `endNs`. `startNs`/`endNs` are required: they bound what is read. Answer: LOGQL_RESULT_SCHEMA.
+ */
+export const LogQLTicketSchema = z.object({
+  kind: z.literal("logql"),
+  ...common,
+  startNs: nsString,
+  endNs: nsString,
+  query: z.string().min(1),
+  stepNs: nsString.optional(),
+  limit: positiveInt(100_000).default(100),
+  direction: z.enum(["forward", "backward"]).default("backward"),
+  /** Evaluation's own deadline, so a slow query answers Loki's timeout instead of being cut off. */
+  timeoutMs: z.number().int().positive().max(24 * 3_600_000).default(120_000),
+});
+
 export const LogLabelsTicketSchema = z.object({ kind: z.literal("log_labels"), ...common });
 
 export const LogLabelValuesTicketSchema = z.object({
@@ -79,6 +97,7 @@ export const TicketSchema = z.discriminatedUnion("kind", [
   TagNamesTicketSchema,
   TagValuesTicketSchema,
   LogsTicketSchema,
+  LogQLTicketSchema,
   LogLabelsTicketSchema,
   LogLabelValuesTicketSchema,
   SqlTicketSchema,
@@ -95,6 +114,7 @@ export type SearchTicket = TicketOf<"search">;
 export type TagNamesTicket = TicketOf<"tag_names">;
 export type TagValuesTicket = TicketOf<"tag_values">;
 export type LogsTicket = TicketOf<"logs">;
+export type LogQLTicket = TicketOf<"logql">;
 export type LogLabelsTicket = TicketOf<"log_labels">;
 export type LogLabelValuesTicket = TicketOf<"log_label_values">;
 export type SqlTicket = TicketOf<"sql">;
@@ -150,6 +170,7 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
     case "tag_values":
       return ["traces"];
     case "logs":
+    case "logql":
     case "log_labels":
     case "log_label_values":
       return ["logs"];

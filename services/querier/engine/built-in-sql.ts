@@ -20,7 +20,7 @@ export interface BuiltInQuery {
 }
 
 /** The tickets answered by one SQL statement (the Prometheus tickets have their own module). */
-export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket>;
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | { kind: "logql" } | PrometheusTicket>;
 
 export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {
