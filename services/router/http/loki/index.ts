@@ -8,8 +8,10 @@ import type { RouterEnv } from "../env.ts";
 import type { RouteDeps } from "../route-deps.ts";
 import { registerLabelRoutes } from "./labels.ts";
 import { registerQueryRoutes } from "./query.ts";
+import { registerTailRoute } from "./tail.ts";
 
 export function registerLokiRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
   registerQueryRoutes(app, deps);
+  registerTailRoute(app, deps);
   registerLabelRoutes(app, deps);
 }

@@ -10,7 +10,7 @@
 import type { Table } from "apache-arrow";
 import type { Context, Hono } from "hono";
 import { LOGQL_COLUMNS, type LogQLStats, type LogQLStreamsJson } from "../../../../shared/query/index.ts";
-import { logQueriesOf, parseLogQL, requireNarrowingMatcher, type LogQLExpr } from "../../../../shared/query/logql/index.ts";
+import { logQueriesOf, longestRangeNs, parseLogQL, refuseLongRange, requireNarrowingMatcher, type LogQLExpr } from "../../../../shared/query/logql/index.ts";
 import { strings } from "../arrow-values.ts";
 import type { RouterEnv } from "../env.ts";
 import type { RouteDeps } from "../route-deps.ts";
@@ -18,9 +18,8 @@ import { tenantOf } from "../tenancy.ts";
 import { nowNs } from "../time-params.ts";
 import { lokiBadRequest, lokiErrorResponse } from "./errors.ts";
 import {
-  checkQueryLength, directionParam, goDuration, intervalParam, limitParam, lokiParams, MAX_QUERY_LENGTH_NS, rangeBounds, stepParam, timeParam,
+  checkQueryLength, directionParam, intervalParam, limitParam, lokiParams, MAX_QUERY_LENGTH_NS, rangeBounds, stepParam, timeParam,
 } from "./params.ts";
-import { isLogQuery, lookBehind } from "./query-shape.ts";
 import { lokiStats } from "./stats.ts";
 import { entryCount, lokiStreams } from "./streams.ts";
 
@@ -72,11 +71,8 @@ export interface LogQLRun {
 
 /** Sends a `logql` ticket over the range the query reads; refuses a range vector past Loki's max query length. */
 export async function runLogQL(c: Context<RouterEnv>, deps: RouteDeps, run: LogQLRun): Promise<Table> {
-  const behind = lookBehind(run.expr);
-  if (behind.rangeNs > MAX_QUERY_LENGTH_NS) {
-    throw lokiBadRequest(`the query range [${goDuration(behind.rangeNs)}] exceeds the limit of ${goDuration(MAX_QUERY_LENGTH_NS)} (max_query_length)`);
-  }
-  const readStart = run.evalStartNs - behind.readNs;
+  refuseLongRange(run.expr, MAX_QUERY_LENGTH_NS);
+  const readStart = run.evalStartNs - longestRangeNs(run.expr);
   const { orgId, bucket } = tenantOf(c);
   return deps.run(
     {
@@ -130,7 +126,7 @@ export function registerQueryRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void
     const stepNs = stepParam(params, startNs, endNs);
     const intervalNs = intervalParam(params);
     checkQueryLength(endNs - startNs);
-    const log = isLogQuery(expr);
+    const log = expr.kind === "log";
     const table = await runLogQL(c, deps, { query: text, expr, evalStartNs: startNs, evalEndNs: endNs, ...(log ? {} : { stepNs }), limit, direction });
     return answer(c, readAnswer(table), started, direction, log ? intervalNs : 0n);
   });
@@ -138,7 +134,7 @@ export function registerQueryRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void
   lokiRoute(app, deps, "/loki/api/v1/query", async (c, params) => {
     const started = performance.now();
     const { text, expr } = parseQuery(params);
-    if (isLogQuery(expr)) throw lokiBadRequest(INSTANT_LOG_QUERY);
+    if (expr.kind === "log") throw lokiBadRequest(INSTANT_LOG_QUERY);
     const time = timeParam(params, "time", nowNs());
     const limit = limitParam(params, deps.maxResultRows);
     const direction = directionParam(params);
