@@ -67,7 +67,9 @@ describe("Explore: a log query", () => {
     const r = await range('{service_name="checkout"}');
     expect(r.status).toBe(200);
     expect(r.body.data.resultType).toBe("streams");
-    const values = r.body.data.result.flatMap((s: any) => s.values);
+    // Lines whose metadata is the same share a stream; each stream is newest first.
+    for (const s of r.body.data.result) expect(s.values.map((v: any) => v[0])).toEqual(s.values.map((v: any) => v[0]).sort().reverse());
+    const values = r.body.data.result.flatMap((s: any) => s.values).sort((a: any, b: any) => (a[0] < b[0] ? 1 : -1));
     expect(values.map((v: any) => v[1])).toEqual(CHECKOUT_LINES.map((l) => l.body).reverse());
     const traced = r.body.data.result.find((s: any) => s.stream.trace_id === TRACE_ID);
     expect(traced.stream).toMatchObject({
