@@ -30,7 +30,9 @@ beforeAll(async () => {
   const live = batchOf(logsSchema, [
     { ...logRow({ timeNs: T0 + 3n * S, body: "live line", service: "db", severityText: "warn" }), flags: 1n, event_name: "db.slow", dropped_attributes_count: 2, scope_name: "db.driver" },
   ]);
-  sources = { files: [file], live: [live] };
+  // More contexts than the query lists inline: read through a joined table of them.
+  const many = logsBatch(Array.from({ length: 70 }, (_, i) => ({ timeNs: T0 + 5n * S + BigInt(i), body: `pod ${i}`, service: "many", resourceAttributes: { "k8s.pod.name": `p-${i}` } })));
+  sources = { files: [file], live: [live, many] };
   engine = await QueryEngine.open({ log: quietLog() });
 });
 
@@ -66,13 +68,20 @@ describe("logql over files and live rows", () => {
     expect(await lines('{k8s_pod_name="api-0"} |~ "(?i)get /B"')).toEqual(["GET /b 500"]);
   });
 
+  test("a selector matching many resources", async () => {
+    const { result } = await logql('{service_name="many", k8s_pod_name=~"p-.*"}', { limit: 1000, direction: "forward" });
+    expect(result).toHaveLength(70);
+    expect(result.map((g: any) => g.values[0][1])).toEqual(Array.from({ length: 70 }, (_, i) => `pod ${i}`));
+    expect(result[69].stream).toEqual({ k8s_pod_name: "p-69", service_name: "many" });
+  });
+
   test("limit and direction", async () => {
-    const { result } = await logql('{service_name=~".+"}', { limit: 2, direction: "forward" });
+    const { result } = await logql('{service_name=~"api|db"}', { limit: 2, direction: "forward" });
     expect(result.flatMap((g: any) => g.values.map((v: string[]) => v[1]))).toEqual(["GET /a 200", "GET /b 500"]);
   });
 
   test("a metric query over the same source", async () => {
-    const { type, result } = await logql('sum by (detected_level) (count_over_time({service_name=~".+"}[1m]))', { stepNs: String(10n * S), evalStartNs: String(T0 + 10n * S) });
+    const { type, result } = await logql('sum by (detected_level) (count_over_time({service_name=~"api|db"}[1m]))', { stepNs: String(10n * S), evalStartNs: String(T0 + 10n * S) });
     expect(type).toBe("matrix");
     expect(Object.fromEntries(result.map((s: any) => [s.metric.detected_level, s.values[0][1]]))).toEqual({ error: "1", info: "1", unknown: "1", warn: "1" });
   });

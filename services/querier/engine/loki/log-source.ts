@@ -29,6 +29,9 @@ const CONTEXT_COLUMNS = [
   "scope_dropped_attributes_count", "severity_text", "severity_number",
 ] as const;
 const CONTEXT_HASH_SQL = `hash(${CONTEXT_COLUMNS.join(", ")})`;
+/** Up to this many matching contexts are named in the query; more go to a temp table joined on. */
+const MAX_LISTED_CONTEXTS = 64;
+let contextTables = 0;
 /** The rarely set record fields, as one text (NULL when none is set). */
 const EXTRAS_SQL =
   "CASE WHEN dropped_attributes_count <> 0 OR flags <> 0 OR event_name <> '' " +
@@ -62,16 +65,28 @@ export class DuckDBLogSource implements LogSource {
     stopIfAborted(signal);
     if (contexts.length === 0) return [];
     const where = [time];
-    if (contexts.length < total) where.push(`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`);
+    let from = this.view;
+    let contextOf = "1";
+    if (contexts.length > MAX_LISTED_CONTEXTS) {
+      // Many contexts: a join on a table of them, not a list searched on every row.
+      const table = `_loki_contexts_${++contextTables}`;
+      await this.connection.run(
+        `CREATE TEMP TABLE ${table} AS SELECT * FROM (VALUES ${hashes.map((h, i) => `(${h}::UBIGINT, ${i + 1})`).join(", ")}) t(h, i)`,
+      );
+      from = `${this.view} JOIN ${table} ON ${table}.h = ${CONTEXT_HASH_SQL}`;
+      contextOf = `${table}.i`;
+    } else if (contexts.length > 1 || contexts.length < total) {
+      if (contexts.length < total) where.push(`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`);
+      if (contexts.length > 1) contextOf = `list_position([${hashes.join(", ")}]::UBIGINT[], ${CONTEXT_HASH_SQL})`;
+    }
     const filters = request.lineFilters ?? [];
     const pushed = lineFiltersSql(filters);
     if (pushed !== undefined) where.push(pushed);
     const cap = Math.min(request.limit ?? Number.POSITIVE_INFINITY, this.options.maxEntries + 1);
-    const contextOf = contexts.length === 1 ? "1" : `list_position([${hashes.join(", ")}]::UBIGINT[], ${CONTEXT_HASH_SQL})`;
     const reader = await this.connection.runAndReadAll(
       `SELECT ${contextOf}::INTEGER, ${LOKI_TIME_SQL}, CASE WHEN time_unix_nano <> 0 THEN observed_time_unix_nano ELSE 0 END,
               body, attributes, trace_id, span_id, ${EXTRAS_SQL}
-       FROM ${this.view} WHERE ${where.join(" AND ")}
+       FROM ${from} WHERE ${where.join(" AND ")}
        ORDER BY ${LOKI_TIME_SQL} ${request.direction === "forward" ? "ASC" : "DESC"}${Number.isFinite(cap) ? ` LIMIT ${cap}` : ""}`,
     );
     stopIfAborted(signal);
