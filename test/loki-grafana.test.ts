@@ -203,6 +203,14 @@ describe("Loki push", () => {
     expect((await range('{service_name="private"}')).body.data.result).toEqual([]);
   });
 
+  test("a gzip-compressed JSON push", async () => {
+    const at = ns(BASE_MS + 55_000);
+    const body = Bun.gzipSync(JSON.stringify({ streams: [{ stream: { service_name: "zipped" }, values: [[String(at), "compressed line"]] }] }));
+    const response = await fetch(`http://${acceptor}/loki/api/v1/push`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body });
+    expect(response.status).toBe(204);
+    expect((await range('{service_name="zipped"}')).body.data.result[0].values).toEqual([[String(at), "compressed line"]]);
+  });
+
   test("bad bodies are plain-text 400s, an unknown content type 415", async () => {
     const post = (body: string | Uint8Array, type: string) => fetch(`http://${acceptor}/loki/api/v1/push`, { method: "POST", headers: { "content-type": type }, body });
     const notJson = await post("{", "application/json");
