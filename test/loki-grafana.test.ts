@@ -192,6 +192,25 @@ describe("live tail", () => {
     expect(last.at(-1)).toEqual([String(fresh), "level=info msg=live"]);
     ws.close();
   });
+
+  test("categorised messages with the encoding header; bad tail requests are refused before the upgrade", async () => {
+    const params = new URLSearchParams({ query: '{service_name="billing"} | logfmt', start: START, limit: "2" });
+    // Bun's WebSocket takes request headers, as Grafana's backend sends them.
+    const ws = new WebSocket(`ws://${router}/loki/api/v1/tail?${params}`, { headers: CATEGORIZE } as unknown as string[]);
+    const message = await new Promise<any>((resolve, reject) => {
+      ws.addEventListener("message", (e) => resolve(JSON.parse(String(e.data))));
+      ws.addEventListener("close", (e) => reject(new Error(`tail closed: ${e.code} ${e.reason}`)));
+    });
+    ws.close();
+    expect(message.encodingFlags).toEqual(["categorize-labels"]);
+    expect(message.streams[0].stream).toEqual({ env: "prod", service_name: "billing" });
+    expect(message.streams[0].values[0][2].parsed).toMatchObject({ level: "info", msg: "charge 0", amount: "10" });
+    const metric = await get("/loki/api/v1/tail", { query: 'count_over_time({service_name="billing"}[1m])' }, { upgrade: "websocket" });
+    expect(metric.status).toBe(400);
+    expect(metric.body).toContain("tail queries must be log queries");
+    const delay = await get("/loki/api/v1/tail", { query: '{service_name="billing"}', delay_for: "6" }, { upgrade: "websocket" });
+    expect(delay.body).toBe("delay_for can't be greater than 5");
+  });
 });
 
 describe("Loki push", () => {
