@@ -20,9 +20,9 @@ export interface BuiltInQuery {
 
 /**
  * The tickets answered by one SQL statement (the Prometheus tickets have their own module;
- * search evaluates its spansets in JS: search-plan.ts).
+ * search evaluates its spansets in JS: search-plan.ts; LogQL runs its evaluator: loki/).
  */
-export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | { kind: "search" } | PrometheusTicket>;
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | { kind: "search" } | { kind: "logql" } | PrometheusTicket>;
 
 export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {
