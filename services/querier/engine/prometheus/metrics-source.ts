@@ -7,10 +7,10 @@
  * each equality matcher whose value must appear in the row's attribute text. Every matcher
  * is then applied exactly to the mapped labels.
  */
-import type { DuckDBConnection, DuckDBListValue } from "@duckdb/node-api";
-import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
+import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
+import { float64ListColumn, int32ListColumn, isValid, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
-import { compileMatcher, METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
+import { compileMatcher, METRIC_NAME_LABEL, writeStaleMarker, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
 import { PromQLError, tooManySamples, tooManySeries } from "../../../../shared/query/promql/index.ts";
 
@@ -54,22 +54,19 @@ export class DuckDBMetricsSource implements SeriesSource {
     const numbers = selected.filter((id) => NUMBER_TYPES.has(id.type));
     const distributions = selected.filter((id) => !NUMBER_TYPES.has(id.type));
     if (numbers.length > 0) {
-      // Grouped by series in DuckDB: each series' attribute texts cross into JavaScript once.
+      // Grouped by series in DuckDB: each series' attribute texts cross into JavaScript once,
+      // its samples as lists read straight from DuckDB's vectors (list-columns.ts).
       const where = [range, `metric_name IN (${names(numbers)})`, `metric_type IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers)];
-      const reader = await this.connection.runAndReadAll(
+      const result = await this.connection.stream(
         `SELECT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality, attributes, resource_attributes,
                 list((time_unix_nano // 1000000)::DOUBLE ORDER BY time_unix_nano),
                 list(coalesce(value_double, value_int::DOUBLE) ORDER BY time_unix_nano),
                 list(flags::INTEGER ORDER BY time_unix_nano)
          FROM ${this.view} WHERE ${where.join(" AND ")} GROUP BY ALL`,
       );
-      stopIfAborted(signal);
-      for (const r of reader.getRows()) {
-        const times = (r[7] as DuckDBListValue).items as number[];
-        collector.addNumberSeries(
-          { name: r[0] as string, unit: r[1] as string, type: r[2] as string, monotonic: r[3] as boolean, temporality: r[4] as number, attributes: r[5] as string, resourceAttributes: r[6] as string },
-          times, (r[8] as DuckDBListValue).items as (number | null)[], (r[9] as DuckDBListValue).items as number[],
-        );
+      for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        stopIfAborted(signal);
+        addNumberChunk(collector, chunk);
         if (collector.samples > this.options.maxSamples) throw tooManySamples();
       }
     }
@@ -145,6 +142,41 @@ export class DuckDBMetricsSource implements SeriesSource {
        WHERE ${range} AND metric_type NOT IN (${quoteLiteral(REMOTE_WRITE_SAMPLE_TYPE)}, ${quoteLiteral(REMOTE_WRITE_METADATA_TYPE)})`,
     );
     for (const r of reader.getRows()) collector.addTargetInfo(r[0] as string, r[1] as number);
+  }
+}
+
+/**
+ * One chunk of the grouped number read: per row a series' identity and attribute texts, and
+ * its times, values and flags as lists. Flag bit 1 is a stale marker; a null value (a row
+ * kept only for its exemplars) is no sample.
+ */
+function addNumberChunk(collector: SeriesCollector, chunk: DuckDBDataChunk): void {
+  const texts = [0, 1, 2, 3, 4, 5, 6].map((c) => chunk.getColumnVector(c));
+  const times = float64ListColumn(chunk, 7);
+  const values = float64ListColumn(chunk, 8);
+  const flags = int32ListColumn(chunk, 9);
+  for (let r = 0; r < chunk.rowCount; r++) {
+    const n = times.lengths[r]!;
+    const tOff = times.offsets[r]!;
+    const vOff = values.offsets[r]!;
+    const fOff = flags.offsets[r]!;
+    const outTimes = new Float64Array(n);
+    const outValues = new Float64Array(n);
+    let k = 0;
+    for (let j = 0; j < n; j++) {
+      if ((flags.values[fOff + j]! & 1) !== 0) writeStaleMarker(outValues, k);
+      else if (isValid(values.validity, vOff + j)) outValues[k] = values.values[vOff + j]!;
+      else continue;
+      outTimes[k++] = times.values[tOff + j]!;
+    }
+    collector.addNumberSeries(
+      {
+        name: texts[0]!.getItem(r) as string, unit: texts[1]!.getItem(r) as string, type: texts[2]!.getItem(r) as string,
+        monotonic: texts[3]!.getItem(r) as boolean, temporality: texts[4]!.getItem(r) as number,
+        attributes: texts[5]!.getItem(r) as string, resourceAttributes: texts[6]!.getItem(r) as string,
+      },
+      k === n ? outTimes : outTimes.slice(0, k), k === n ? outValues : outValues.slice(0, k),
+    );
   }
 }
 
