@@ -1,44 +1,39 @@
 /**
- * Reading LIST(DOUBLE) / LIST(INTEGER) result columns straight from DuckDB's vector memory:
- * each row's list is a range of one flat child vector, so a whole chunk's lists cross into
- * JavaScript as one typed-array copy (node-api's `getItem` builds a JS array and a value
- * object per element, which dominated reads of many samples).
+ * Reading a LIST(STRUCT(...)) result column of fixed-width fields straight from DuckDB's
+ * vector memory: each row's list is a range of one flat child vector, so a whole chunk's lists
+ * cross into JavaScript as one typed-array copy per field (node-api's `getItem` builds a JS
+ * array and a value object per element, which dominated reads of many samples). One list of
+ * structs, not one list per field, so a single ORDER BY sorts every field together.
  *
- * The ranges are DuckDB's list_entry_t { uint64 offset; uint64 length }; child validity is
- * its uint64 bitmask words (null when every element is valid).
+ * The ranges are DuckDB's list_entry_t { uint64 offset; uint64 length }; validity is its
+ * uint64 bitmask words (null when every element is valid).
  */
 import duckdb from "@duckdb/node-bindings";
 import type { DuckDBDataChunk } from "@duckdb/node-api";
 
-export interface FlatListColumn<T extends Float64Array | Int32Array> {
-  /** Row r's elements are values[offsets[r], offsets[r] + lengths[r]). */
-  offsets: Float64Array;
-  lengths: Float64Array;
-  values: T;
+type Vector = ReturnType<typeof duckdb.data_chunk_get_vector>;
+
+/** A struct field's type as read here: DOUBLE or INTEGER. */
+export type FieldKind = "float64" | "int32";
+
+export interface FlatField {
+  values: Float64Array | Int32Array;
   /** Bit i set: element i is valid; null: all valid. */
   validity: Uint8Array | null;
 }
 
-/** The LIST(DOUBLE) column `column` of `chunk`. */
-export function float64ListColumn(chunk: DuckDBDataChunk, column: number): FlatListColumn<Float64Array> {
-  return listColumn(chunk, column, 8, (bytes, n) => new Float64Array(copyAligned(bytes).buffer, 0, n));
+export interface StructListColumn {
+  /** Row r's elements are [offsets[r], offsets[r] + lengths[r]) of every field. */
+  offsets: Float64Array;
+  lengths: Float64Array;
+  fields: FlatField[];
 }
 
-/** The LIST(INTEGER) column `column` of `chunk`. */
-export function int32ListColumn(chunk: DuckDBDataChunk, column: number): FlatListColumn<Int32Array> {
-  return listColumn(chunk, column, 4, (bytes, n) => new Int32Array(copyAligned(bytes).buffer, 0, n));
-}
-
-export function isValid(validity: Uint8Array | null, index: number): boolean {
-  return validity === null || (validity[index >> 3]! & (1 << (index & 7))) !== 0;
-}
-
-function listColumn<T extends Float64Array | Int32Array>(
-  chunk: DuckDBDataChunk, column: number, width: number, view: (bytes: Uint8Array, n: number) => T,
-): FlatListColumn<T> {
+/** The LIST(STRUCT(f0, f1, …)) column `column` of `chunk`, field i read as `kinds[i]`. */
+export function structListColumn(chunk: DuckDBDataChunk, column: number, kinds: readonly FieldKind[]): StructListColumn {
   const rows = duckdb.data_chunk_get_size(chunk.chunk);
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
-  const entries = new Uint32Array(copyAligned(duckdb.vector_get_data(vector, rows * 16)).buffer, 0, rows * 4);
+  const entries = new Uint32Array(copied(duckdb.vector_get_data(vector, rows * 16)).buffer, 0, rows * 4);
   const offsets = new Float64Array(rows);
   const lengths = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -47,12 +42,24 @@ function listColumn<T extends Float64Array | Int32Array>(
   }
   const child = duckdb.list_vector_get_child(vector);
   const size = duckdb.list_vector_get_size(vector);
-  const values = view(size === 0 ? new Uint8Array(0) : duckdb.vector_get_data(child, size * width), size);
-  const mask = size === 0 ? null : duckdb.vector_get_validity(child, Math.ceil(size / 64) * 8);
-  return { offsets, lengths, values, validity: mask ? copyAligned(mask) : null };
+  const fields = kinds.map((kind, i) => flatField(duckdb.struct_vector_get_child(child, i), size, kind));
+  return { offsets, lengths, fields };
 }
 
-/** A copy of `bytes` in a buffer of its own (aligned for any typed view, and outliving the chunk). */
-function copyAligned(bytes: Uint8Array): Uint8Array {
+export function isValid(validity: Uint8Array | null, index: number): boolean {
+  return validity === null || (validity[index >> 3]! & (1 << (index & 7))) !== 0;
+}
+
+function flatField(vector: Vector, size: number, kind: FieldKind): FlatField {
+  if (size === 0) return { values: kind === "float64" ? new Float64Array(0) : new Int32Array(0), validity: null };
+  const width = kind === "float64" ? 8 : 4;
+  const bytes = copied(duckdb.vector_get_data(vector, size * width));
+  const values = kind === "float64" ? new Float64Array(bytes.buffer, 0, size) : new Int32Array(bytes.buffer, 0, size);
+  const mask = duckdb.vector_get_validity(vector, Math.ceil(size / 64) * 8);
+  return { values, validity: mask ? copied(mask) : null };
+}
+
+/** A copy of `bytes` in a buffer of its own: aligned for any typed view, and outliving the chunk. */
+function copied(bytes: Uint8Array): Uint8Array {
   return bytes.slice();
 }

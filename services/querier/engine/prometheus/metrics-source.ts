@@ -8,7 +8,7 @@
  * is then applied exactly to the mapped labels.
  */
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
-import { float64ListColumn, int32ListColumn, isValid, quoteLiteral } from "../../../../shared/duckdb/index.ts";
+import { isValid, quoteLiteral, structListColumn, type FlatField } from "../../../../shared/duckdb/index.ts";
 import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import { compileMatcher, METRIC_NAME_LABEL, writeStaleMarker, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
@@ -59,9 +59,7 @@ export class DuckDBMetricsSource implements SeriesSource {
       const where = [range, `metric_name IN (${names(numbers)})`, `metric_type IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers)];
       const result = await this.connection.stream(
         `SELECT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality, attributes, resource_attributes,
-                list((time_unix_nano // 1000000)::DOUBLE ORDER BY time_unix_nano),
-                list(coalesce(value_double, value_int::DOUBLE) ORDER BY time_unix_nano),
-                list(flags::INTEGER ORDER BY time_unix_nano)
+                list({ t: (time_unix_nano // 1000000)::DOUBLE, v: coalesce(value_double, value_int::DOUBLE), f: flags::INTEGER } ORDER BY time_unix_nano)
          FROM ${this.view} WHERE ${where.join(" AND ")} GROUP BY ALL`,
       );
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
@@ -147,27 +145,24 @@ export class DuckDBMetricsSource implements SeriesSource {
 
 /**
  * One chunk of the grouped number read: per row a series' identity and attribute texts, and
- * its times, values and flags as lists. Flag bit 1 is a stale marker; a null value (a row
+ * its samples as a list of (time, value, flags) in time order. Flag bit 1 is a stale marker; a null value (a row
  * kept only for its exemplars) is no sample.
  */
 function addNumberChunk(collector: SeriesCollector, chunk: DuckDBDataChunk): void {
   const texts = [0, 1, 2, 3, 4, 5, 6].map((c) => chunk.getColumnVector(c));
-  const times = float64ListColumn(chunk, 7);
-  const values = float64ListColumn(chunk, 8);
-  const flags = int32ListColumn(chunk, 9);
+  const samples = structListColumn(chunk, 7, ["float64", "float64", "int32"]);
+  const [times, values, flags] = samples.fields as [FlatField, FlatField, FlatField];
   for (let r = 0; r < chunk.rowCount; r++) {
-    const n = times.lengths[r]!;
-    const tOff = times.offsets[r]!;
-    const vOff = values.offsets[r]!;
-    const fOff = flags.offsets[r]!;
+    const n = samples.lengths[r]!;
+    const from = samples.offsets[r]!;
     const outTimes = new Float64Array(n);
     const outValues = new Float64Array(n);
     let k = 0;
-    for (let j = 0; j < n; j++) {
-      if ((flags.values[fOff + j]! & 1) !== 0) writeStaleMarker(outValues, k);
-      else if (isValid(values.validity, vOff + j)) outValues[k] = values.values[vOff + j]!;
+    for (let i = from; i < from + n; i++) {
+      if ((flags.values[i]! & 1) !== 0) writeStaleMarker(outValues, k);
+      else if (isValid(values.validity, i)) outValues[k] = values.values[i]!;
       else continue;
-      outTimes[k++] = times.values[tOff + j]!;
+      outTimes[k++] = times.values[i]!;
     }
     collector.addNumberSeries(
       {
