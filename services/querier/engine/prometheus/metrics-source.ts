@@ -13,12 +13,25 @@ import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow
 import { compileMatcher, METRIC_NAME_LABEL, writeStaleMarker, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
 import { PromQLError, tooManySamples, tooManySeries } from "../../../../shared/query/promql/index.ts";
+import { identityKey, type FileFamilies } from "./file-families.ts";
 
 export interface MetricsSourceOptions {
   /** Most samples one select may return (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
   maxSamples: number;
   /** Most series all selects of one query may fetch together (the org's `limits.max_query_series`). */
   maxSeries?: number;
+  /**
+   * Where the view's rows come from, so the families a selector may name are listed from the
+   * per-file cache plus the live rows instead of a scan of every row in the range.
+   */
+  sources?: MetricsSources;
+}
+
+/** The view's Parquet files and live-row source, and the per-file family cache. */
+export interface MetricsSources {
+  files: readonly string[];
+  live: string | null;
+  fileFamilies: FileFamilies;
 }
 
 /** Labels whose value is not in the attribute text as written (built from several, or from the point's shape). */
@@ -123,10 +136,23 @@ export class DuckDBMetricsSource implements SeriesSource {
     return collector.finish().map((s) => s.labels);
   }
 
-  /** The distinct metric identities with rows in the range (metadata rows aside). */
-  async families(range: string): Promise<MetricIdentity[]> {
+  /**
+   * The distinct metric identities with rows in the range (metadata rows aside). Unless
+   * `exact`, a superset may come back (the families of the files the range touches, from
+   * their cache): enough to choose which rows a selector reads.
+   */
+  async families(range: string, exact = false): Promise<MetricIdentity[]> {
+    const sources = this.options.sources;
+    if (exact || sources === undefined) return this.familiesOf(this.view, range);
+    const all = new Map<string, MetricIdentity>();
+    for (const id of await sources.fileFamilies.of(this.connection, sources.files)) all.set(identityKey(id), id);
+    if (sources.live !== null) for (const id of await this.familiesOf(sources.live, range)) all.set(identityKey(id), id);
+    return [...all.values()];
+  }
+
+  private async familiesOf(from: string, range: string): Promise<MetricIdentity[]> {
     const reader = await this.connection.runAndReadAll(
-      `SELECT DISTINCT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality FROM ${this.view}
+      `SELECT DISTINCT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality FROM ${from}
        WHERE ${range} AND metric_type <> ${quoteLiteral(REMOTE_WRITE_METADATA_TYPE)}`,
     );
     return reader.getRows().map((r) => ({ name: r[0] as string, unit: r[1] as string, type: r[2] as string, monotonic: r[3] as boolean, temporality: r[4] as number }));
