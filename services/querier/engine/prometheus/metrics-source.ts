@@ -7,13 +7,14 @@
  * each equality matcher whose value must appear in the row's attribute text. Every matcher
  * is then applied exactly to the mapped labels.
  */
-import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
-import { isValid, quoteLiteral, structListColumn, type FlatField } from "../../../../shared/duckdb/index.ts";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
-import { compileMatcher, METRIC_NAME_LABEL, writeStaleMarker, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
+import { compileMatcher, METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
 import { PromQLError, tooManySamples, tooManySeries } from "../../../../shared/query/promql/index.ts";
 import { identityKey, type FileFamilies } from "./file-families.ts";
+import { readNumberSeries } from "./number-series.ts";
 
 export interface MetricsSourceOptions {
   /** Most samples one select may return (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
@@ -58,28 +59,25 @@ export class DuckDBMetricsSource implements SeriesSource {
     stopIfAborted(signal);
     const selected = identities.filter((id) => collector.selection(id).base !== null);
     const names = (ids: MetricIdentity[]) => [...new Set(ids.map((s) => s.name))].map(quoteLiteral).join(", ");
-    if (selected.length > 0) {
+    const numbers = selected.filter((id) => NUMBER_TYPES.has(id.type));
+    const distributions = selected.filter((id) => !NUMBER_TYPES.has(id.type));
+    if (distributions.length > 0) {
       // Every row is at least one sample: a selection past the limit is refused before its rows are read into memory.
       const where = [range, `metric_name IN (${names(selected)})`, ...prefilters(request.matchers)];
       const counted = await this.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${this.view} WHERE ${where.join(" AND ")}`);
       if ((counted.getRows()[0]?.[0] as number) > this.options.maxSamples) throw tooManySamples();
     }
-    const numbers = selected.filter((id) => NUMBER_TYPES.has(id.type));
-    const distributions = selected.filter((id) => !NUMBER_TYPES.has(id.type));
     if (numbers.length > 0) {
-      // Grouped by series in DuckDB: each series' attribute texts cross into JavaScript once,
-      // its samples as lists read straight from DuckDB's vectors (list-columns.ts).
+      // Counted per series before any sample is read (number-series.ts).
       const where = [range, `metric_name IN (${names(numbers)})`, `metric_type IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers)];
-      const result = await this.connection.stream(
-        `SELECT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality, attributes, resource_attributes,
-                list({ t: (time_unix_nano // 1000000)::DOUBLE, v: coalesce(value_double, value_int::DOUBLE), f: flags::INTEGER } ORDER BY time_unix_nano)
-         FROM ${this.view} WHERE ${where.join(" AND ")} GROUP BY ALL`,
+      await readNumberSeries(
+        {
+          connection: this.connection, from: `FROM ${this.view} WHERE ${where.join(" AND ")}`,
+          maxSamples: this.options.maxSamples - collector.samples, tooManySamples, checkStopped: () => stopIfAborted(signal),
+        },
+        collector,
       );
-      for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        stopIfAborted(signal);
-        addNumberChunk(collector, chunk);
-        if (collector.samples > this.options.maxSamples) throw tooManySamples();
-      }
+      if (collector.samples > this.options.maxSamples) throw tooManySamples();
     }
     if (distributions.length > 0) {
       const where = [range, `metric_name IN (${names(distributions)})`, ...prefilters(request.matchers)];
@@ -166,38 +164,6 @@ export class DuckDBMetricsSource implements SeriesSource {
        WHERE ${range} AND metric_type NOT IN (${quoteLiteral(REMOTE_WRITE_SAMPLE_TYPE)}, ${quoteLiteral(REMOTE_WRITE_METADATA_TYPE)})`,
     );
     for (const r of reader.getRows()) collector.addTargetInfo(r[0] as string, r[1] as number);
-  }
-}
-
-/**
- * One chunk of the grouped number read: per row a series' identity and attribute texts, and
- * its samples as a list of (time, value, flags) in time order. Flag bit 1 is a stale marker; a null value (a row
- * kept only for its exemplars) is no sample.
- */
-function addNumberChunk(collector: SeriesCollector, chunk: DuckDBDataChunk): void {
-  const texts = [0, 1, 2, 3, 4, 5, 6].map((c) => chunk.getColumnVector(c));
-  const samples = structListColumn(chunk, 7, ["float64", "float64", "int32"]);
-  const [times, values, flags] = samples.fields as [FlatField, FlatField, FlatField];
-  for (let r = 0; r < chunk.rowCount; r++) {
-    const n = samples.lengths[r]!;
-    const from = samples.offsets[r]!;
-    const outTimes = new Float64Array(n);
-    const outValues = new Float64Array(n);
-    let k = 0;
-    for (let i = from; i < from + n; i++) {
-      if ((flags.values[i]! & 1) !== 0) writeStaleMarker(outValues, k);
-      else if (isValid(values.validity, i)) outValues[k] = values.values[i]!;
-      else continue;
-      outTimes[k++] = times.values[i]!;
-    }
-    collector.addNumberSeries(
-      {
-        name: texts[0]!.getItem(r) as string, unit: texts[1]!.getItem(r) as string, type: texts[2]!.getItem(r) as string,
-        monotonic: texts[3]!.getItem(r) as boolean, temporality: texts[4]!.getItem(r) as number,
-        attributes: texts[5]!.getItem(r) as string, resourceAttributes: texts[6]!.getItem(r) as string,
-      },
-      k === n ? outTimes : outTimes.slice(0, k), k === n ? outValues : outValues.slice(0, k),
-    );
   }
 }
 

@@ -1,0 +1,170 @@
+/**
+ * Reading number-shaped series (gauges, sums, remote write samples: one sample per row) out
+ * of the metrics view, in two statements instead of one grouped list aggregation (which
+ * DuckDB spends most of a dashboard query building):
+ * 1. the series: one row per distinct identity and attribute texts, with a 64-bit hash of
+ *    them and its sample count, so the sample limit is checked before any sample is read and
+ *    each series' arrays are allocated at their final size;
+ * 2. the samples: (hash, time, value, flags) rows in whatever order the scan yields, read
+ *    straight from DuckDB's vectors and placed into their series by hash; a series found out
+ *    of time order is sorted.
+ * Two identities sharing a hash (never seen, but possible) make the read fall back to the
+ * grouped lists (list-columns.ts), which need no hash.
+ */
+import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
+import { isValid, structListColumn, type FlatField } from "../../../../shared/duckdb/index.ts";
+import { writeStaleMarker } from "../../../../shared/series/index.ts";
+import type { MetricIdentity, SeriesCollector, StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
+
+type Identity = MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">;
+
+const IDENTITY = "metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality, attributes, resource_attributes";
+const HASH = `hash(${IDENTITY})`;
+const SAMPLE = "(time_unix_nano // 1000000)::DOUBLE, coalesce(value_double, value_int::DOUBLE), flags::INTEGER";
+
+interface Slot {
+  identity: Identity;
+  times: Float64Array;
+  values: Float64Array;
+  length: number;
+}
+
+export interface NumberRead {
+  connection: DuckDBConnection;
+  /** FROM … WHERE … of the rows to read. */
+  from: string;
+  maxSamples: number;
+  tooManySamples: () => Error;
+  /** Throws when the query was stopped. */
+  checkStopped: () => void;
+}
+
+export async function readNumberSeries(read: NumberRead, collector: SeriesCollector): Promise<void> {
+  const series = await read.connection.runAndReadAll(`SELECT ${HASH}, ${IDENTITY}, count(*)::DOUBLE ${read.from} GROUP BY ALL`);
+  read.checkStopped();
+  const rows = series.getRows();
+  let total = 0;
+  for (const r of rows) total += r[8] as number;
+  if (total > read.maxSamples) throw read.tooManySamples();
+  const slots = new Map<number, Slot>();
+  for (const r of rows) {
+    const key = hashKey(r[0] as bigint);
+    if (slots.has(key)) return readNumberLists(read, collector);
+    const count = r[8] as number;
+    slots.set(key, {
+      identity: {
+        name: r[1] as string, unit: r[2] as string, type: r[3] as string, monotonic: r[4] as boolean, temporality: r[5] as number,
+        attributes: r[6] as string, resourceAttributes: r[7] as string,
+      },
+      times: new Float64Array(count),
+      values: new Float64Array(count),
+      length: 0,
+    });
+  }
+  if (slots.size === 0) return;
+  const result = await read.connection.stream(`SELECT ${HASH}, ${SAMPLE} ${read.from}`);
+  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    read.checkStopped();
+    placeSamples(chunk, slots);
+  }
+  for (const slot of slots.values()) {
+    const { times, values } = inTimeOrder(slot.times.subarray(0, slot.length), slot.values.subarray(0, slot.length));
+    collector.addNumberSeries(slot.identity, times, values);
+  }
+}
+
+/** A UBIGINT hash as a Map key: its low 53 bits (a clash there also falls back to the lists). */
+function hashKey(hash: bigint): number {
+  return Number(hash & 0x1f_ffff_ffff_ffffn);
+}
+
+function placeSamples(chunk: DuckDBDataChunk, slots: Map<number, Slot>): void {
+  const rows = duckdb.data_chunk_get_size(chunk.chunk);
+  const hashes = new Uint32Array(fixedWidth(chunk, 0, rows, 8).buffer, 0, rows * 2);
+  const times = new Float64Array(fixedWidth(chunk, 1, rows, 8).buffer, 0, rows);
+  const values = new Float64Array(fixedWidth(chunk, 2, rows, 8).buffer, 0, rows);
+  const valueValidity = validityOf(chunk, 2, rows);
+  const flags = new Int32Array(fixedWidth(chunk, 3, rows, 4).buffer, 0, rows);
+  for (let i = 0; i < rows; i++) {
+    const slot = slots.get(hashes[2 * i]! + (hashes[2 * i + 1]! & 0x1fffff) * 4294967296);
+    // Rows cannot appear between the two statements (files are immutable, live rows a snapshot).
+    if (slot === undefined || slot.length === slot.times.length) throw new Error("metrics rows changed between the series and samples reads");
+    if ((flags[i]! & 1) !== 0) writeStaleMarker(slot.values, slot.length);
+    else if (isValid(valueValidity, i)) slot.values[slot.length] = values[i]!;
+    else continue;
+    slot.times[slot.length++] = times[i]!;
+  }
+}
+
+/** A copy of column `column`'s first `rows` values (`width` bytes each) of a flat chunk vector. */
+function fixedWidth(chunk: DuckDBDataChunk, column: number, rows: number, width: number): Uint8Array {
+  return duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, column), rows * width).slice();
+}
+
+function validityOf(chunk: DuckDBDataChunk, column: number, rows: number): Uint8Array | null {
+  const mask = duckdb.vector_get_validity(duckdb.data_chunk_get_vector(chunk.chunk, column), Math.ceil(rows / 64) * 8);
+  return mask ? mask.slice() : null;
+}
+
+/** The samples sorted by time (stable), when they are not already. */
+function inTimeOrder(times: Float64Array, values: Float64Array): { times: Float64Array; values: Float64Array } {
+  let sorted = true;
+  for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1]! <= times[i]!;
+  if (sorted) return { times, values };
+  const order = Uint32Array.from({ length: times.length }, (_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
+  const outTimes = new Float64Array(times.length);
+  const outValues = new Float64Array(times.length);
+  // Values are copied as their bits, so stale markers survive.
+  const from = new BigUint64Array(values.buffer, values.byteOffset, values.length);
+  const to = new BigUint64Array(outValues.buffer);
+  order.forEach((j, i) => {
+    outTimes[i] = times[j]!;
+    to[i] = from[j]!;
+  });
+  return { times: outTimes, values: outValues };
+}
+
+/**
+ * The grouped read: per row a series' identity and attribute texts, and its samples as one
+ * list of (time, value, flags) in time order.
+ */
+async function readNumberLists(read: NumberRead, collector: SeriesCollector): Promise<void> {
+  const result = await read.connection.stream(
+    `SELECT ${IDENTITY}, list({ t: (time_unix_nano // 1000000)::DOUBLE, v: coalesce(value_double, value_int::DOUBLE), f: flags::INTEGER } ORDER BY time_unix_nano)
+     ${read.from} GROUP BY ALL`,
+  );
+  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    read.checkStopped();
+    addListChunk(collector, chunk);
+    if (collector.samples > read.maxSamples) throw read.tooManySamples();
+  }
+}
+
+/** Flag bit 1 is a stale marker; a null value (a row kept only for its exemplars) is no sample. */
+function addListChunk(collector: SeriesCollector, chunk: DuckDBDataChunk): void {
+  const texts = [0, 1, 2, 3, 4, 5, 6].map((c) => chunk.getColumnVector(c));
+  const samples = structListColumn(chunk, 7, ["float64", "float64", "int32"]);
+  const [times, values, flags] = samples.fields as [FlatField, FlatField, FlatField];
+  for (let r = 0; r < chunk.rowCount; r++) {
+    const n = samples.lengths[r]!;
+    const from = samples.offsets[r]!;
+    const outTimes = new Float64Array(n);
+    const outValues = new Float64Array(n);
+    let k = 0;
+    for (let i = from; i < from + n; i++) {
+      if ((flags.values[i]! & 1) !== 0) writeStaleMarker(outValues, k);
+      else if (isValid(values.validity, i)) outValues[k] = values.values[i]!;
+      else continue;
+      outTimes[k++] = times.values[i]!;
+    }
+    collector.addNumberSeries(
+      {
+        name: texts[0]!.getItem(r) as string, unit: texts[1]!.getItem(r) as string, type: texts[2]!.getItem(r) as string,
+        monotonic: texts[3]!.getItem(r) as boolean, temporality: texts[4]!.getItem(r) as number,
+        attributes: texts[5]!.getItem(r) as string, resourceAttributes: texts[6]!.getItem(r) as string,
+      },
+      k === n ? outTimes : outTimes.slice(0, k), k === n ? outValues : outValues.slice(0, k),
+    );
+  }
+}
