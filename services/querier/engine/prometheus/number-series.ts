@@ -107,22 +107,62 @@ function validityOf(chunk: DuckDBDataChunk, column: number, rows: number): Uint8
   return mask ? mask.slice() : null;
 }
 
-/** The samples sorted by time (stable), when they are not already. */
+/**
+ * The samples sorted by time (stable), when they are not already. A scan yields each file's
+ * rows in time order and the files newest first, so a series usually arrives as a few sorted
+ * runs that do not overlap: those are only put back in order.
+ */
 function inTimeOrder(times: Float64Array, values: Float64Array): { times: Float64Array; values: Float64Array } {
-  let sorted = true;
-  for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1]! <= times[i]!;
-  if (sorted) return { times, values };
-  const order = Uint32Array.from({ length: times.length }, (_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
-  const outTimes = new Float64Array(times.length);
-  const outValues = new Float64Array(times.length);
-  // Values are copied as their bits, so stale markers survive.
-  const from = new BigUint64Array(values.buffer, values.byteOffset, values.length);
-  const to = new BigUint64Array(outValues.buffer);
-  order.forEach((j, i) => {
+  const n = times.length;
+  const starts = [0];
+  for (let i = 1; i < n; i++) if (times[i - 1]! > times[i]!) starts.push(i);
+  if (starts.length === 1) return { times, values };
+  const runs = starts.map((start, k) => ({ start, end: starts[k + 1] ?? n })).sort((a, b) => times[a.start]! - times[b.start]!);
+  let disjoint = true;
+  for (let k = 1; k < runs.length && disjoint; k++) disjoint = times[runs[k - 1]!.end - 1]! < times[runs[k]!.start]!;
+  const order = new Uint32Array(n);
+  if (disjoint) {
+    let at = 0;
+    for (const run of runs) for (let i = run.start; i < run.end; i++) order[at++] = i;
+  } else order.set(sortOrder(times));
+  const outTimes = new Float64Array(n);
+  const outValues = new Float64Array(n);
+  // Values are copied as their bits (two words each), so stale markers survive.
+  const from = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const to = new Uint32Array(outValues.buffer);
+  for (let i = 0; i < n; i++) {
+    const j = order[i]!;
     outTimes[i] = times[j]!;
-    to[i] = from[j]!;
-  });
+    to[2 * i] = from[2 * j]!;
+    to[2 * i + 1] = from[2 * j + 1]!;
+  }
   return { times: outTimes, values: outValues };
+}
+
+/**
+ * The indexes of `times` in stable time order. Each (time, index) is packed into one exact
+ * double — (time − min) · 2^bits + index — so a native numeric sort does the work; a span
+ * too wide to pack falls back to a comparator.
+ */
+function sortOrder(times: Float64Array): Uint32Array {
+  const n = times.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    min = Math.min(min, times[i]!);
+    max = Math.max(max, times[i]!);
+  }
+  const bits = Math.ceil(Math.log2(n + 1));
+  const scale = 2 ** bits;
+  if ((max - min + 1) * scale > Number.MAX_SAFE_INTEGER) {
+    return Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
+  }
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = (times[i]! - min) * scale + i;
+  packed.sort();
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = packed[i]! % scale;
+  return order;
 }
 
 /**
