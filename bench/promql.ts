@@ -153,7 +153,8 @@ async function main(): Promise<void> {
         signalbox: { run: () => ask(router, q.path, q.params) },
       });
       const cell = (l: { p50: number; p99: number }) => `${ms(l.p50)} / ${ms(l.p99)}`;
-      const engine = signalbox.lines.slice(logged).filter((l) => l.event === "query.executed" && l.kind === "promql").map((l) => l.ms as number);
+      // The first `warmup` executions logged are the untimed warmup runs.
+      const engine = signalbox.lines.slice(logged).filter((l) => l.event === "query.executed" && l.kind === "promql").map((l) => l.ms as number).slice(Number(args.warmup));
       console.log(`${pad(name, 18)}${lpad(cell(result.prometheus), 20)}${lpad(cell(result.signalbox), 20)}   (${ms(summarize(engine).p50)})   load ${load1()}`);
     }
   } finally {
