@@ -110,7 +110,9 @@ function validityOf(chunk: DuckDBDataChunk, column: number, rows: number): Uint8
 /**
  * The samples sorted by time (stable), when they are not already. A scan yields each file's
  * rows in time order and the files newest first, so a series usually arrives as a few sorted
- * runs that do not overlap: those are only put back in order.
+ * runs that do not overlap: those are only put back in order. DuckDB's threads may also
+ * interleave the row groups they scan: the series is then a few ascending sequences woven
+ * together, which are merged.
  */
 function inTimeOrder(times: Float64Array, values: Float64Array): { times: Float64Array; values: Float64Array } {
   const n = times.length;
@@ -124,7 +126,7 @@ function inTimeOrder(times: Float64Array, values: Float64Array): { times: Float6
   if (disjoint) {
     let at = 0;
     for (const run of runs) for (let i = run.start; i < run.end; i++) order[at++] = i;
-  } else order.set(sortOrder(times));
+  } else order.set(pileOrder(times) ?? sortOrder(times));
   const outTimes = new Float64Array(n);
   const outValues = new Float64Array(n);
   // Values are copied as their bits (two words each), so stale markers survive.
@@ -137,6 +139,48 @@ function inTimeOrder(times: Float64Array, values: Float64Array): { times: Float6
     to[2 * i + 1] = from[2 * j + 1]!;
   }
   return { times: outTimes, values: outValues };
+}
+
+/** Most ascending sequences pileOrder merges; a series woven from more is sorted instead. */
+const MAX_PILES = 8;
+
+/**
+ * The indexes of `times` in stable time order when they are a few ascending sequences woven
+ * together (each index goes to the first sequence it extends), merged by (time, index); null
+ * when more than MAX_PILES sequences would be needed.
+ */
+function pileOrder(times: Float64Array): Uint32Array | null {
+  const n = times.length;
+  const piles: number[][] = [];
+  const tails: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = times[i]!;
+    let p = 0;
+    while (p < piles.length && tails[p]! > t) p++;
+    if (p === piles.length) {
+      if (p === MAX_PILES) return null;
+      piles.push([]);
+    }
+    piles[p]!.push(i);
+    tails[p] = t;
+  }
+  const heads = new Array<number>(piles.length).fill(0);
+  const order = new Uint32Array(n);
+  for (let at = 0; at < n; at++) {
+    let best = -1;
+    let bestIndex = 0;
+    for (let p = 0; p < piles.length; p++) {
+      if (heads[p]! === piles[p]!.length) continue;
+      const j = piles[p]![heads[p]!]!;
+      if (best < 0 || times[j]! < times[bestIndex]! || (times[j] === times[bestIndex] && j < bestIndex)) {
+        best = p;
+        bestIndex = j;
+      }
+    }
+    order[at] = bestIndex;
+    heads[best]!++;
+  }
+  return order;
 }
 
 /**
