@@ -13,7 +13,7 @@ import type { DataFile } from "../../../shared/catalog/index.ts";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { SORT_ORDER, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
-import { footerFacts, footerMetadata, kvMetadataSql, PARQUET_OPTIONS } from "../parquet/index.ts";
+import { footerFacts, footerMetadata, kvMetadataSql, parquetOptions } from "../parquet/index.ts";
 
 export interface MergeInput {
   file: DataFile;
@@ -84,7 +84,7 @@ export async function mergeParquet(
   const tmpPath = tempPathFor(destPath);
   try {
     await db.run(
-      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${PARQUET_OPTIONS}, ${kvMetadataSql(metadata)})`,
+      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${parquetOptions(table)}, ${kvMetadataSql(metadata)})`,
     );
     await durableRename(tmpPath, destPath);
   } catch (err) {
