@@ -9,19 +9,22 @@
  * buckets (`bench_latency_seconds_bucket`, 10 buckets per group), one sample per series every
  * `--step`. Every figure is printed with the 1-minute load average: the machine is shared.
  *
- * usage: bun bench/promql.ts [--series 10000] [--hours 6] [--step 15] [--iterations 20] [--warmup 3]
+ * `--profile DIR` runs Signalbox under Bun's CPU profiler (markdown profile written to DIR when
+ * it stops): the profile covers ingest, flush and the queries.
+ *
+ * usage: bun bench/promql.ts [--series 10000] [--hours 6] [--step 15] [--iterations 20] [--warmup 3] [--profile DIR]
  */
 import { execSync } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { compress } from "snappyjs";
 import { FlightClient } from "../shared/flight/index.ts";
 import type { RawSeries } from "../shared/series/index.ts";
 import { startPrometheus } from "../test/helpers/prometheus-process.ts";
-import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from "../test/helpers/promql-remote-write.ts";
-import { roleEnv, startRoleProcess, tempDir } from "../test/helpers/role-process.ts";
+import { snappyCompress } from "../shared/remote-write/index.ts";
+import { encodeSeriesSlices, REMOTE_WRITE_HEADERS } from "../test/helpers/remote-write-encode.ts";
+import { REPO_ROOT, roleEnv, startProcess, tempDir } from "../test/helpers/role-process.ts";
 import { cpuSeconds } from "./lib/proc-stats.ts";
-import { load1, lpad, measureInTurns, ms, pad } from "./lib/query-timing.ts";
+import { load1, lpad, measureInTurns, ms, pad, summarize } from "./lib/query-timing.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     step: { type: "string", default: "15" },
     iterations: { type: "string", default: "20" },
     warmup: { type: "string", default: "3" },
+    profile: { type: "string" },
   },
 });
 const SERIES = Number(args.series);
@@ -69,7 +73,7 @@ async function writeAll(url: string, sets: Record<string, string>[], headers: Re
         const values = Float64Array.from(times, (t) => value(labels, index, (t - START_MS) / STEP_MS));
         return { series: { labels, timestampsMs: Float64Array.from(times), values }, from: 0, to: times.length };
       });
-      const response = await fetch(url, { method: "POST", headers: { ...REMOTE_WRITE_HEADERS, ...headers }, body: compress(encodeWriteRequest(parts)) });
+      const response = await fetch(url, { method: "POST", headers: { ...REMOTE_WRITE_HEADERS, ...headers }, body: snappyCompress(encodeSeriesSlices(parts)) });
       if (!response.ok) throw new Error(`remote write to ${url}: ${response.status} ${await response.text()}`);
       samples += parts.length * times.length;
     }
@@ -77,6 +81,11 @@ async function writeAll(url: string, sets: Record<string, string>[], headers: Re
   }
   process.stdout.write("\n");
   return samples;
+}
+
+function productionDiscovery(env: Record<string, string>): Record<string, string> {
+  const { SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: _, ...rest } = env;
+  return rest;
 }
 
 function du(path: string, exclude?: string): number {
@@ -89,7 +98,13 @@ async function main(): Promise<void> {
   console.log(`promql bench: ${SERIES} series × ${args.hours} h at ${args.step} s (${Math.round(((END_MS - START_MS) / STEP_MS) * SERIES / 1e6 * 10) / 10} M samples), load ${load1()}`);
   const storage = join(tempDir("promql-bench"), "data");
   const prometheus = await startPrometheus();
-  const signalbox = await startRoleProcess("monolith", roleEnv({ SIGNALBOX_STORAGE_PATH: storage, SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h", SIGNALBOX_QUERY_TIMEOUT: "5m" }));
+  const profiler = args.profile ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${args.profile}`] : [];
+  const signalbox = await startProcess("monolith", ["bun", ...profiler, "run", "services/monolith.ts"], {
+    cwd: REPO_ROOT,
+    // Discovery at its default period: the tests' fast heartbeats would bill catalog work to ingest.
+    env: { ...process.env, ...productionDiscovery(roleEnv({ SIGNALBOX_STORAGE_PATH: storage, SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h", SIGNALBOX_QUERY_TIMEOUT: "5m" })) },
+    startedEvent: "signalbox.started",
+  });
   try {
     const router = `http://${signalbox.addresses["router.http"]}/prometheus`;
     const acceptor = `http://${signalbox.addresses["acceptor.http"]}`;
@@ -102,7 +117,9 @@ async function main(): Promise<void> {
     };
     const prom = await ingest("prometheus", prometheus.pid, `${prometheus.url}/api/v1/write`);
     const sb = await ingest("signalbox", signalbox.proc.pid, `${acceptor}/api/v1/write`);
+    const flushCpu0 = cpuSeconds(signalbox.proc.pid);
     await new FlightClient(signalbox.addresses["writer.flight"]!).action("flush", {});
+    const flushCpu = cpuSeconds(signalbox.proc.pid) - flushCpu0;
 
     const promBytes = du(prometheus.dataDir);
     const sbParquet = du(storage, "wal");
@@ -113,6 +130,7 @@ async function main(): Promise<void> {
       const bytes = r.name === "prometheus" ? `${(promBytes / r.samples).toFixed(2)}` : `${(sbParquet / r.samples).toFixed(2)} (${(sbTotal / r.samples).toFixed(2)} w/ WAL)`;
       console.log(`${pad(r.name, 12)}${lpad((r.cpu / (r.samples / 1e6)).toFixed(2), 20)}${lpad(String(Math.round(r.samples / r.seconds)), 12)}    ${bytes}`);
     }
+    console.log(`${pad("", 12)}signalbox flush of the live rows to Parquet (not in the figure above): ${(flushCpu / (sb.samples / 1e6)).toFixed(2)} CPU s / M samples`);
 
     const range = { start: String(START_MS / 1000), end: String(END_MS / 1000), step: "60" };
     const dashboard: Record<string, { path: string; params: Record<string, string> }> = {
@@ -127,17 +145,22 @@ async function main(): Promise<void> {
       if (body.status !== "success") throw new Error(`${base} ${params.query}: ${body.error}`);
     };
     console.log(`\ndashboard queries, ms (p50 / p99 of ${args.iterations}, in turns; load ${load1()})`);
-    console.log(`${pad("", 18)}${lpad("prometheus", 20)}${lpad("signalbox", 20)}`);
+    console.log(`${pad("", 18)}${lpad("prometheus", 20)}${lpad("signalbox", 20)}   (signalbox's querier engine alone, p50, from its query.executed log)`);
     for (const [name, q] of Object.entries(dashboard)) {
+      const logged = signalbox.lines.length;
       const result = await measureInTurns(Number(args.iterations), Number(args.warmup), {
         prometheus: { run: () => ask(prometheus.url, q.path, q.params) },
         signalbox: { run: () => ask(router, q.path, q.params) },
       });
       const cell = (l: { p50: number; p99: number }) => `${ms(l.p50)} / ${ms(l.p99)}`;
-      console.log(`${pad(name, 18)}${lpad(cell(result.prometheus), 20)}${lpad(cell(result.signalbox), 20)}   load ${load1()}`);
+      // The first `warmup` executions logged are the untimed warmup runs.
+      const engine = signalbox.lines.slice(logged).filter((l) => l.event === "query.executed" && l.kind === "promql").map((l) => l.ms as number).slice(Number(args.warmup));
+      console.log(`${pad(name, 18)}${lpad(cell(result.prometheus), 20)}${lpad(cell(result.signalbox), 20)}   (${ms(summarize(engine).p50)})   load ${load1()}`);
     }
   } finally {
-    await signalbox.kill();
+    // A profiled process writes its profile on a clean exit only.
+    if (args.profile) await signalbox.stop();
+    else await signalbox.kill();
     await prometheus.stop();
   }
 }

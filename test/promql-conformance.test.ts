@@ -10,7 +10,7 @@ import { evaluateInstant, evaluateRange, PromQLError, type QueryData } from "../
 import { type CorpusQuery, loadPromQLCorpus } from "./helpers/promql-corpus.ts";
 import { generatePromQLData } from "./helpers/promql-data.ts";
 import { type PrometheusProcess, startPrometheus } from "./helpers/prometheus-process.ts";
-import { remoteWriteInTimeOrder } from "./helpers/promql-remote-write.ts";
+import { remoteWriteInTimeOrder } from "./helpers/remote-write-encode.ts";
 import { compareOutcomes, type Outcome } from "./helpers/promql-compare.ts";
 import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
 

@@ -18,7 +18,7 @@ import type { QueryData } from "../shared/query/promql/index.ts";
 import { compareOutcomes, type Outcome } from "./helpers/promql-compare.ts";
 import { loadPromQLCorpus } from "./helpers/promql-corpus.ts";
 import { generatePromQLData } from "./helpers/promql-data.ts";
-import { remoteWriteInTimeOrder } from "./helpers/promql-remote-write.ts";
+import { remoteWriteInTimeOrder } from "./helpers/remote-write-encode.ts";
 import { startPrometheus, type PrometheusProcess } from "./helpers/prometheus-process.ts";
 import { roleEnv, startRoleProcess, tempDir, type RoleProcess } from "./helpers/role-process.ts";
 import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";

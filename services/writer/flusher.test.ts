@@ -33,11 +33,17 @@ const log = createLogger({ level: "debug", sink: (line) => lines.push(JSON.parse
 class FlakyStore extends LocalBlobStore {
   broken = new Set<string>();
   attempts = new Map<string, number>();
+  /** Puts that fail before the broken set is consulted (storage flickering back). */
+  failNext = 0;
+  /** Puts that store the file and then fail, as an upload whose answer was lost. */
+  landThenFail = 0;
   override async putFile(key: string, localPath: string): Promise<void> {
     const org = key.split("/")[0]!;
     this.attempts.set(org, (this.attempts.get(org) ?? 0) + 1);
+    if (this.failNext > 0 && this.failNext--) throw new Error("connection reset");
     if (this.broken.has(org)) throw new Error(`disk of ${org} is on fire`);
-    return super.putFile(key, localPath);
+    await super.putFile(key, localPath);
+    if (this.landThenFail > 0 && this.landThenFail--) throw new Error("socket closed before the answer");
   }
 }
 
@@ -168,4 +174,46 @@ test("batch by batch, a group none of whose batches flushes keeps waiting: nothi
   for (let i = 0; i <= ISOLATE_AFTER_FAILURES + 1; i++) await flusher.flush("action");
   expect(quarantine.list()).toEqual([]);
   expect(buffer.rows).toBe(4);
+});
+
+test("storage failing for one batch while its siblings flush quarantines nothing: the batch waits", async () => {
+  const store = new FlakyStore(join(root, "store5"));
+  const metrics = new MetricsRegistry();
+  const buffer = new LiveBuffer();
+  const quarantine = await Quarantine.open(join(root, "quarantine5"), log, metrics);
+  const flusher = new Flusher({
+    buffer, wal, store, catalog, db: db.connection, scratchDir: join(root, "scratch"), log, metrics,
+    intervalMs: 60_000, maxBufferRows: 1_000_000, isPrimary: () => true, quarantine,
+  });
+  store.broken.add("flicker");
+  for (const id of ["f-1", "f-2", "f-3"]) buffer.add({ batchId: id, orgId: "flicker", bucket: "default", table: "logs", shardId: 0, batch: makeGenericBatch("logs", { batchId: id, rows: 2 }) });
+  for (let i = 0; i < ISOLATE_AFTER_FAILURES; i++) await flusher.flush("action");
+  // Storage comes back during the batch-by-batch try: the first put still fails.
+  store.broken.clear();
+  store.failNext = 1;
+  expect((await flusher.flush("action")).flatMap((f) => f.batchIds).sort()).toEqual(["f-2", "f-3"]);
+  expect(quarantine.list()).toEqual([]);
+  expect(buffer.entries("flicker", "default", "logs").map((e) => e.batchId)).toEqual(["f-1"]);
+  expect((await flusher.flush("action")).flatMap((f) => f.batchIds)).toEqual(["f-1"]);
+  expect(buffer.rows).toBe(0);
+});
+
+test("an upload that landed although it failed is removed once storage takes a file again", async () => {
+  const store = new FlakyStore(join(root, "store6"));
+  const metrics = new MetricsRegistry();
+  const buffer = new LiveBuffer();
+  const flusher = new Flusher({
+    buffer, wal, store, catalog, db: db.connection, scratchDir: join(root, "scratch"), log, metrics,
+    intervalMs: 60_000, maxBufferRows: 1_000_000, isPrimary: () => true,
+    quarantine: await Quarantine.open(join(root, "quarantine6"), log, metrics),
+  });
+  buffer.add({ batchId: "lost-answer", orgId: "landed", bucket: "default", table: "traces", shardId: 0, batch: makeGenericBatch("traces", { batchId: "lost-answer", rows: 3 }) });
+  const parquetKeys = async () => (await store.list("landed/")).filter((b) => b.key.endsWith(".parquet")).map((b) => b.key);
+  store.landThenFail = 1;
+  expect(await flusher.flush("action")).toEqual([]);
+  expect(await parquetKeys()).toHaveLength(1); // landed, unrecorded
+  expect(await metrics.render()).toContain("signalbox_writer_upload_litter_files 1");
+  const [file] = await flusher.flush("action");
+  expect(await parquetKeys()).toEqual([file!.path]);
+  expect(await metrics.render()).toContain("signalbox_writer_upload_litter_files 0");
 });

@@ -8,7 +8,14 @@
  * Flight client bypassing the acceptor can send) is quarantined (quarantine.ts) before the
  * write; any other failure leaves the group buffered and retries it after a growing pause,
  * while every other group keeps flushing. A group that keeps failing is then flushed batch
- * by batch, and a batch that fails alone while its siblings flush is quarantined too.
+ * by batch, and a batch that fails alone while its siblings flush is quarantined too — but
+ * only for a failure of its own (its file cannot be written, or the catalog refuses it):
+ * storage or a catalog link that fails while others succeed has just come back or is
+ * failing again, and quarantining then would hide healthy acknowledged rows.
+ *
+ * An upload that failed may still have landed (the connection broke after the body went
+ * out): its key is remembered and removed once storage answers again, so a recovered
+ * outage leaves no second copy of the rows for a manifest rebuild or a bucket scan to find.
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,6 +28,7 @@ import { parquetPath, type BlobStore } from "../../shared/storage/index.ts";
 import type { LiveBuffer, LiveEntry } from "./live-buffer.ts";
 import { footerMetadata, writeParquet } from "./parquet/index.ts";
 import type { Quarantine } from "./quarantine.ts";
+import { UploadLitter } from "./upload-litter.ts";
 import type { WriteAheadLog } from "./wal/index.ts";
 
 export interface FlusherDeps {
@@ -73,8 +81,10 @@ export class Flusher {
   private readonly flushedBytes;
   private readonly groupFailures;
   private readonly backoff = new Map<string, GroupBackoff>();
+  private readonly litter: UploadLitter;
 
   constructor(private readonly deps: FlusherDeps) {
+    this.litter = new UploadLitter(deps.store, deps.log, deps.metrics);
     this.flushSeconds = deps.metrics.histogram("signalbox_writer_flush_seconds", "time to write one Parquet file and record it", ["table"]);
     this.flushedRows = deps.metrics.counter("signalbox_writer_flushed_rows_total", "rows written to Parquet", ["table"]);
     this.flushedBytes = deps.metrics.counter("signalbox_writer_flushed_bytes_total", "Parquet bytes written (file sizes)", ["table"]);
@@ -127,8 +137,11 @@ export class Flusher {
       try {
         const missing = await this.dropPersisted(group);
         const storable = await this.quarantineUnstorable(missing);
-        if (storable.length > 1 && (backoff?.failures ?? 0) >= ISOLATE_AFTER_FAILURES) files.push(...(await this.flushOneByOne(storable)));
-        else if (storable.length > 0) files.push(await this.flushGroup(storable));
+        if (storable.length > 1 && (backoff?.failures ?? 0) >= ISOLATE_AFTER_FAILURES) {
+          const oneByOne = await this.flushOneByOne(storable);
+          files.push(...oneByOne.files);
+          if (oneByOne.waiting) throw oneByOne.waiting;
+        } else if (storable.length > 0) files.push(await this.flushGroup(storable));
         if (backoff) {
           this.backoff.delete(key);
           this.deps.log.info("flush.group_recovered", { org: first.orgId, bucket: first.bucket, table: first.table, failures: backoff.failures });
@@ -143,6 +156,8 @@ export class Flusher {
         });
       }
     }
+    // Storage took a file this round: it answers again, so the litter of failed uploads goes.
+    if (files.length > 0) await this.litter.sweep();
     if (files.length > 0) {
       this.deps.log.info("flush.done", { reason, files: files.length, rows: files.reduce((n, f) => n + f.rows, 0) });
     }
@@ -176,9 +191,10 @@ export class Flusher {
   /**
    * One file per batch, for a group whose flushes keep failing. If none flushes the trouble
    * is not a batch's (storage, catalog): the first error is thrown and the group waits again.
-   * Otherwise the batches that failed alone are quarantined.
+   * Otherwise the batches that failed alone for a reason of their own are quarantined; those
+   * that met storage or the catalog failing stay buffered, and `waiting` says why.
    */
-  private async flushOneByOne(entries: LiveEntry[]): Promise<DataFile[]> {
+  private async flushOneByOne(entries: LiveEntry[]): Promise<{ files: DataFile[]; waiting?: unknown }> {
     const files: DataFile[] = [];
     const failed: Array<{ entry: LiveEntry; err: unknown }> = [];
     for (const entry of entries) {
@@ -189,11 +205,15 @@ export class Flusher {
       }
     }
     if (files.length === 0) throw failed[0]!.err;
+    // Storage or the catalog link failing for some batches and not others is the environment
+    // flickering, not those batches: they wait for the group's next try.
+    const environmental = failed.find(({ err }) => err instanceof EnvironmentFlushError);
+    if (environmental) return { files, waiting: environmental.err };
     for (const { entry, err } of failed) {
       const message = err instanceof Error ? err.message : String(err);
       await this.setAside(entry, `its flush failed alone while ${files.length} other batches of its group flushed: ${message}`);
     }
-    return files;
+    return { files };
   }
 
   /** Quarantined first (durable there), then dropped from the buffer and released from the WAL. */
@@ -220,7 +240,8 @@ export class Flusher {
     // the WAL and the next flush writes a new file: this one is only litter.
     await this.deps.store.putFile(key, scratch).catch(async (err) => {
       await rm(scratch, { force: true });
-      throw err;
+      this.litter.add(key);
+      throw new EnvironmentFlushError(`storing ${key}`, err);
     });
     const file: DataFile = {
       path: key,
@@ -238,8 +259,11 @@ export class Flusher {
     await this.deps.catalog.addDataFile(file).catch(async (err) => {
       // Refused outright (nothing recorded): the file would be an orphan. Any other failure
       // may have recorded it; then it stays, and a restart's manifest rebuild adopts it.
-      if (err instanceof CatalogError && err.code === "invalid_argument") await this.deps.store.remove(key);
-      throw err;
+      if (err instanceof CatalogError && err.code === "invalid_argument") {
+        await this.deps.store.remove(key);
+        throw err;
+      }
+      throw new EnvironmentFlushError(`recording ${key} in the catalog`, err);
     });
     this.deps.buffer.remove(entries);
     await this.deps.wal.release(batchIds);
@@ -247,6 +271,14 @@ export class Flusher {
     this.flushedRows.inc({ table: first.table }, written.rows);
     this.flushedBytes.inc({ table: first.table }, written.bytes);
     return file;
+  }
+}
+
+/** A flush that failed because storage or the catalog did, not because of its batches. */
+export class EnvironmentFlushError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "EnvironmentFlushError";
   }
 }
 

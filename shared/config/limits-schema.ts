@@ -32,7 +32,7 @@ const perOrgShape = {
     "most Parquet bytes one query of one org may read (the manifest's file sizes, after pruning by time); past it the query is refused with 400",
   ),
   max_query_series: positive("expected a whole number").describe(
-    "most series (log streams) one query of one org may return; past it the query fails with 400 naming the limit",
+    "most series one query of one org may return (log streams: 400) or fetch (PromQL selectors, summed: 422 execution error, as Mimir); the answer names the limit",
   ),
   max_concurrent_queries: positive("expected a whole number").describe(
     "queries of one org a router runs at once; the next one is refused with 429 and Retry-After (not queued)",

@@ -52,6 +52,8 @@ export const PromQLTicketSchema = z
     range: z.object({ startMs: ms, endMs: ms, stepMs: z.number().positive() }).optional(),
     lookbackDeltaMs: z.number().int().positive().optional(),
     timeoutMs: z.number().int().positive().max(24 * 3_600_000).default(120_000),
+    /** The org's `limits.max_query_series`: the most series the query's selectors may fetch. */
+    maxSeries: z.number().int().positive().optional(),
   })
   .refine((t) => (t.timeMs === undefined) !== (t.range === undefined), { message: "exactly one of timeMs and range" });
 

@@ -129,3 +129,32 @@ export const PROMETHEUS_RESULT_SCHEMAS = {
    */
   promql: new Schema([PROM_COLUMNS.resultType, PROM_COLUMNS.result, PROM_COLUMNS.errorType, PROM_COLUMNS.error].map(promUtf8)),
 } as const;
+
+/**
+ * `logql`: one row — `result_type` (streams, vector, matrix, scalar), `result` and `stats`
+ * (JSON of LogQLStats). Metric results are Prometheus's `data.result`, which Loki's API
+ * shares; streams are LogQLStreamsJson. Evaluation failures travel as the Flight status of a
+ * QueryError (400 for the query, 422 for a limit, 504 for the deadline).
+ */
+export const LOGQL_COLUMNS = { resultType: PROM_COLUMNS.resultType, result: PROM_COLUMNS.result, stats: "stats" } as const;
+
+export const LOGQL_RESULT_SCHEMA = new Schema([LOGQL_COLUMNS.resultType, LOGQL_COLUMNS.result, LOGQL_COLUMNS.stats].map(promUtf8));
+
+/**
+ * A log query's entries grouped by their three label sets (Loki's categories), each group's
+ * values `[ns decimal string, line]` in the query's direction. The router merges the sets
+ * for Loki's plain answer or keeps them apart for `categorize-labels`.
+ */
+export type LogQLStreamsJson = Array<{
+  stream: Record<string, string>;
+  structuredMetadata: Record<string, string>;
+  parsed: Record<string, string>;
+  values: Array<[string, string]>;
+}>;
+
+/** What the querier measured while answering (Loki's `stats.summary` is built from it). */
+export interface LogQLStats {
+  linesProcessed: number;
+  bytesProcessed: number;
+  execTimeSeconds: number;
+}

@@ -60,6 +60,26 @@ export const LogsTicketSchema = z.object({
   direction: z.enum(["forward", "backward"]).default("backward"),
 });
 
+/**
+ * A LogQL query (log or metric) run by the querier's evaluator over the logs source
+ * (shared/query/logql). `evalStartNs`..`evalEndNs` every `stepNs` is what is evaluated (an
+ * instant query: both equal, no step; a log query reads [evalStartNs, evalEndNs)); the common
+ * `startNs`/`endNs` bound what is gathered, range vectors and offsets included.
+ * Answer: LOGQL_RESULT_SCHEMA.
+ */
+export const LogQLTicketSchema = z.object({
+  kind: z.literal("logql"),
+  ...common,
+  query: z.string().min(1),
+  evalStartNs: nsString,
+  evalEndNs: nsString,
+  stepNs: nsString.optional(),
+  limit: positiveInt(100_000).default(100),
+  direction: z.enum(["forward", "backward"]).default("backward"),
+  /** Evaluation's own deadline, so a slow query answers Loki's timeout instead of being cut off. */
+  timeoutMs: z.number().int().positive().max(24 * 3_600_000).default(120_000),
+});
+
 export const LogLabelsTicketSchema = z.object({ kind: z.literal("log_labels"), ...common });
 
 export const LogLabelValuesTicketSchema = z.object({
@@ -81,6 +101,7 @@ export const TicketSchema = z.discriminatedUnion("kind", [
   TagNamesTicketSchema,
   TagValuesTicketSchema,
   LogsTicketSchema,
+  LogQLTicketSchema,
   LogLabelsTicketSchema,
   LogLabelValuesTicketSchema,
   SqlTicketSchema,
@@ -98,6 +119,7 @@ export type SearchTicket = TicketOf<"search">;
 export type TagNamesTicket = TicketOf<"tag_names">;
 export type TagValuesTicket = TicketOf<"tag_values">;
 export type LogsTicket = TicketOf<"logs">;
+export type LogQLTicket = TicketOf<"logql">;
 export type LogLabelsTicket = TicketOf<"log_labels">;
 export type LogLabelValuesTicket = TicketOf<"log_label_values">;
 export type SqlTicket = TicketOf<"sql">;
@@ -145,6 +167,10 @@ export function parseTicket(json: unknown): Ticket {
     parseMetricsQuery(ticket.query);
     if (BigInt(ticket.stepNs) <= 0n) throw QueryError.invalid("invalid query ticket: stepNs must be positive");
   }
+  if (ticket.kind === "logql") {
+    parseLogQL(ticket.query);
+    if (BigInt(ticket.evalStartNs) > BigInt(ticket.evalEndNs)) throw QueryError.invalid("invalid query ticket: evalStartNs is after evalEndNs");
+  }
   return ticket;
 }
 
@@ -163,6 +189,7 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
     case "tag_values":
       return ["traces"];
     case "logs":
+    case "logql":
     case "log_labels":
     case "log_label_values":
       return ["logs"];

@@ -11,6 +11,9 @@
  *   `filteredAttributes`); a series with exemplars and no sample gets a row whose value is null;
  * - metadata is a row with `metric_type` = "prometheus_metadata", `metric_description` = help,
  *   `metric_unit` = unit and the type as `prometheus.type` in `metric_metadata`.
+ * In the wire form every column constant within a series (name, type, attributes, …) is a
+ * dictionary (seriesWireSchema): a sample costs its time, value, flags and one index per such
+ * column, on the wire and in the WAL.
  * Native histograms, invalid series and samples whose time lies outside the acceptor's time
  * window (docs/operations.md, "What ingest and queries refuse") are refused (counted, with the
  * reason), exactly as OTLP points are: a time that does not fit the Int64 nanosecond column
@@ -19,16 +22,17 @@
 import type { Schema } from "apache-arrow";
 import { doubleJson } from "../otlp/anyvalue-json.ts";
 import { buildRecordBatch } from "../otlp/columns.ts";
-import { metricsColumnBuilders, pushMetricRow } from "../otlp/decode-metrics.ts";
-import { newPoint } from "../otlp/metric-points.ts";
+import { metricsColumnBuilders } from "../otlp/decode-metrics.ts";
+import { pushContext } from "../otlp/context-columns.ts";
 import { EMPTY_SCOPE, type ResourceContext } from "../otlp/context.ts";
 import { OtlpDecodeError } from "../otlp/errors.ts";
 import { INT64_TIME_WINDOW, timeNsProblem, type TimeWindow } from "../otlp/limits.ts";
 import { Rejections } from "../otlp/rejections.ts";
 import type { DecodedExport, DecodedRows } from "../otlp/types.ts";
 import { int64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "../otlp/wire-reader.ts";
-import { metricsSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, RepeatedUtf8Column, wireSchema } from "../tables/index.ts";
+import { metricsSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, RepeatedUtf8Column, seriesWireSchema } from "../tables/index.ts";
 import { SnappyError, snappyUncompress } from "./snappy.ts";
+import { msWordsToNs, MsWindow, SampleScratch } from "./samples.ts";
 
 /** prometheus.MetricMetadata.MetricType, as the metadata API spells it. */
 const METADATA_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"];
@@ -36,53 +40,99 @@ const METADATA_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistog
 const NO_RECORDED_VALUE = 1;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/** One TimeSeries as read: labels, exemplars, and its samples in the decoder's scratch arrays. */
 interface Series {
   labels: [string, string][];
-  /** Per sample: value, stale marker or not, time in ns. */
-  values: number[];
-  stale: boolean[];
-  times: bigint[];
   exemplars: string[];
   histograms: number;
+}
+
+/** The bytes of the columns every row of one series (or one metadata entry) repeats. */
+interface SeriesBytes {
+  name: Uint8Array;
+  description: Uint8Array;
+  unit: Uint8Array;
+  type: Uint8Array;
+  metadata: Uint8Array;
+  attributes: Uint8Array;
+  resource: ResourceContext;
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_LIST_BYTES = new TextEncoder().encode("[]");
+
+/**
+ * The columns of the metrics table, those constant within a series kept as repeated values
+ * (dictionaries in the series wire form, seriesWireSchema): a sample row then costs its time,
+ * value and flags, and an index per repeated column.
+ */
+function seriesColumns() {
+  return {
+    ...metricsColumnBuilders(),
+    metric_name: new RepeatedUtf8Column(),
+    metric_description: new RepeatedUtf8Column(),
+    metric_unit: new RepeatedUtf8Column(),
+    metric_type: new RepeatedUtf8Column(),
+    metric_metadata: new RepeatedUtf8Column(),
+    distribution: new RepeatedUtf8Column(),
+    exemplars: new RepeatedUtf8Column(),
+    attributes: new RepeatedUtf8Column(),
+  };
 }
 
 export function decodeRemoteWriteProtobuf(
   body: Uint8Array, batchId: string, schema: Schema = metricsSchema, nowMs = Date.now(), timeWindow: TimeWindow = INT64_TIME_WINDOW,
 ): DecodedRows {
-  const c = metricsColumnBuilders();
+  const c = seriesColumns();
   const encoder = new TextEncoder();
   const batchIdBytes = encoder.encode(batchId);
-  const sampleType = REMOTE_WRITE_SAMPLE_TYPE;
-  const metadataType = REMOTE_WRITE_METADATA_TYPE;
   const rejected = new Rejections();
+  const window = new MsWindow(timeWindow);
+  const samples = new SampleScratch();
   let accepted = 0;
 
-  const pushRow = (
-    type: string, name: string, time: bigint, value: number | undefined, flags: number,
-    attributes: string, exemplars: string, resource: ResourceContext, meta?: { help: string; unit: string; type: string },
-  ): void => {
+  // Strings repeated across series (names, jobs, types) are encoded once per request.
+  const interned = new Map<string, Uint8Array>();
+  const bytesOf = (text: string): Uint8Array => {
+    let found = interned.get(text);
+    if (!found) {
+      found = encoder.encode(text);
+      interned.set(text, found);
+    }
+    return found;
+  };
+  const sampleType = bytesOf(REMOTE_WRITE_SAMPLE_TYPE);
+
+  const pushRow = (row: SeriesBytes, lo: number, hi: number, value: number | undefined, flags: number, exemplars: Uint8Array): void => {
     accepted++;
-    const metric = {
-      name, type, temporality: 0, monotonic: false,
-      description: meta?.help ?? "",
-      unit: meta?.unit ?? "",
-      metadata: meta ? `[{"key":"prometheus.type","value":{"stringValue":${JSON.stringify(meta.type)}}}]` : "[]",
-    };
-    const point = newPoint();
-    point.timeLo = Number(time & 0xffffffffn);
-    point.timeHi = Number(time >> 32n);
-    point.valueDouble = value;
-    point.flags = flags;
-    point.attributes = attributes;
-    point.exemplars = exemplars;
-    pushMetricRow(c, batchIdBytes, metric, point, resource, EMPTY_SCOPE);
+    c.batch_id.pushBytes(batchIdBytes);
+    c.metric_name.pushBytes(row.name);
+    c.metric_description.pushBytes(row.description);
+    c.metric_unit.pushBytes(row.unit);
+    c.metric_type.pushBytes(row.type);
+    c.metric_metadata.pushBytes(row.metadata);
+    c.aggregation_temporality.push(0);
+    c.is_monotonic.push(false);
+    c.start_time_unix_nano.pushWords(0, 0);
+    c.time_unix_nano.pushWords(lo, hi);
+    c.value_double.pushMaybe(value);
+    c.value_int.pushNull();
+    c.count.pushNull();
+    c.sum.pushNull();
+    c.min.pushNull();
+    c.max.pushNull();
+    c.distribution.pushBytes(EMPTY_BYTES);
+    c.exemplars.pushBytes(exemplars);
+    c.flags.pushWords(flags, 0);
+    c.attributes.pushBytes(row.attributes);
+    pushContext(c, row.resource, EMPTY_SCOPE);
   };
 
   const jobResources = new Map<string, ResourceContext>();
   const resourceOf = (job: string): ResourceContext => {
     let found = jobResources.get(job);
     if (!found) {
-      found = { attributes: encoder.encode("[]"), droppedAttributesCount: 0, schemaUrl: new Uint8Array(0), serviceName: encoder.encode(job) };
+      found = { attributes: EMPTY_LIST_BYTES, droppedAttributesCount: 0, schemaUrl: EMPTY_BYTES, serviceName: encoder.encode(job) };
       jobResources.set(job, found);
     }
     return found;
@@ -92,9 +142,10 @@ export function decodeRemoteWriteProtobuf(
   while (r.pos < r.buf.length) {
     const tag = r.uint32();
     if (tag === ((1 << 3) | WIRE_LEN)) {
-      const series = readSeries(r, r.delimitedEnd());
+      samples.length = 0;
+      const series = readSeries(r, r.delimitedEnd(), samples);
       const problem = seriesProblem(series);
-      const count = series.values.length + series.histograms;
+      const count = samples.length + series.histograms;
       if (problem !== undefined) {
         for (let i = 0; i < Math.max(count, 1); i++) rejected.add(problem);
         continue;
@@ -102,41 +153,52 @@ export function decodeRemoteWriteProtobuf(
       for (let i = 0; i < series.histograms; i++) rejected.add("native histogram samples are not supported");
       const name = series.labels.find((l) => l[0] === "__name__")![1];
       const job = series.labels.find((l) => l[0] === "job")?.[1] ?? "";
-      const attributes = labelsJson(series.labels.filter((l) => l[0] !== "__name__"));
-      const exemplars = `[${series.exemplars.join(",")}]`;
-      const resource = resourceOf(job);
+      const row: SeriesBytes = {
+        name: bytesOf(name), description: EMPTY_BYTES, unit: EMPTY_BYTES, type: sampleType, metadata: EMPTY_LIST_BYTES,
+        attributes: encoder.encode(labelsJson(series.labels.filter((l) => l[0] !== "__name__"))),
+        resource: resourceOf(job),
+      };
+      const exemplars = series.exemplars.length === 0 ? EMPTY_LIST_BYTES : encoder.encode(`[${series.exemplars.join(",")}]`);
       let exemplarsKept = false;
-      for (let i = 0; i < series.values.length; i++) {
-        const timeProblem = timeNsProblem("sample timestamp", series.times[i]!, timeWindow);
-        if (timeProblem !== undefined) {
-          rejected.add(timeProblem);
+      for (let i = 0; i < samples.length; i++) {
+        const ns = window.nsWords(samples.timeLo[i]!, samples.timeHi[i]!);
+        if (ns === null) {
+          rejected.add(timeNsProblem("sample timestamp", msWordsToNs(samples.timeLo[i]!, samples.timeHi[i]!), timeWindow) ?? "sample timestamp is out of range");
           continue;
         }
-        const stale = series.stale[i]!;
-        pushRow(sampleType, name, series.times[i]!, series.values[i], stale ? NO_RECORDED_VALUE : 0, attributes, exemplarsKept ? "[]" : exemplars, resource);
+        const stale = samples.stale[i] === 1;
+        pushRow(row, ns.lo, ns.hi, samples.values[i], stale ? NO_RECORDED_VALUE : 0, exemplarsKept ? EMPTY_LIST_BYTES : exemplars);
         exemplarsKept = true;
       }
       if (!exemplarsKept && series.exemplars.length > 0) {
         const time = exemplarTime(series.exemplars);
         const timeProblem = timeNsProblem("exemplar timestamp", time, timeWindow);
         if (timeProblem !== undefined) rejected.add(timeProblem);
-        else pushRow(sampleType, name, time, undefined, 0, attributes, exemplars, resource);
+        else pushRow(row, Number(time & 0xffffffffn), Number(time >> 32n), undefined, 0, exemplars);
       }
     } else if (tag === ((3 << 3) | WIRE_LEN)) {
       const meta = readMetadata(r, r.delimitedEnd());
       if (meta.name === "") rejected.add("metadata without metric_family_name");
-      else pushRow(metadataType, meta.name, BigInt(nowMs) * 1_000_000n, undefined, 0, "[]", "[]", resourceOf(""), meta);
+      else {
+        const time = BigInt(nowMs) * 1_000_000n;
+        const row: SeriesBytes = {
+          name: bytesOf(meta.name), description: encoder.encode(meta.help), unit: bytesOf(meta.unit), type: bytesOf(REMOTE_WRITE_METADATA_TYPE),
+          metadata: bytesOf(`[{"key":"prometheus.type","value":{"stringValue":${JSON.stringify(meta.type)}}}]`),
+          attributes: EMPTY_LIST_BYTES, resource: resourceOf(""),
+        };
+        pushRow(row, Number(time & 0xffffffffn), Number(time >> 32n), undefined, 0, EMPTY_LIST_BYTES);
+      }
     } else r.skip(tag & 7);
   }
   return { batch: accepted === 0 ? null : buildRecordBatch(schema, c), accepted, rejected };
 }
 
-function readSeries(r: WireReader, end: number): Series {
-  const s: Series = { labels: [], values: [], stale: [], times: [], exemplars: [], histograms: 0 };
+function readSeries(r: WireReader, end: number, samples: SampleScratch): Series {
+  const s: Series = { labels: [], exemplars: [], histograms: 0 };
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === ((1 << 3) | WIRE_LEN)) s.labels.push(readLabel(r, r.delimitedEnd()));
-    else if (tag === ((2 << 3) | WIRE_LEN)) readSample(r, r.delimitedEnd(), s);
+    else if (tag === ((2 << 3) | WIRE_LEN)) readSample(r, r.delimitedEnd(), samples);
     else if (tag === ((3 << 3) | WIRE_LEN)) s.exemplars.push(readExemplar(r, r.delimitedEnd()));
     else if (tag === ((4 << 3) | WIRE_LEN)) {
       r.pos = r.delimitedEnd();
@@ -161,10 +223,11 @@ function readLabel(r: WireReader, end: number): [string, string] {
 }
 
 /** Sample { double value = 1; int64 timestamp = 2; }: the value's bits decide staleness. */
-function readSample(r: WireReader, end: number, s: Series): void {
+function readSample(r: WireReader, end: number, samples: SampleScratch): void {
   let value = 0;
   let stale = false;
-  let time = 0n;
+  let lo = 0;
+  let hi = 0;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === ((1 << 3) | WIRE_I64)) {
@@ -173,13 +236,12 @@ function readSample(r: WireReader, end: number, s: Series): void {
       value = wordsToDouble(r.lo, r.hi);
     } else if (tag === ((2 << 3) | WIRE_VARINT)) {
       r.varint64();
-      time = BigInt(int64ToDecimal(r.lo, r.hi)) * 1_000_000n;
+      lo = r.lo;
+      hi = r.hi;
     } else r.skip(tag & 7);
   }
   r.expectEnd(end);
-  s.values.push(value);
-  s.stale.push(stale);
-  s.times.push(time);
+  samples.push(value, stale, lo, hi);
 }
 
 /** Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; } → OTLP/JSON. */
@@ -261,7 +323,7 @@ export function decodeRemoteWrite(
     if (err instanceof SnappyError) throw new OtlpDecodeError(err.message);
     throw err;
   }
-  const { batch, accepted, rejected } = decodeRemoteWriteProtobuf(body, batchId, options.wireForm ? wireSchema("metrics") : metricsSchema, Date.now(), options.timeWindow);
+  const { batch, accepted, rejected } = decodeRemoteWriteProtobuf(body, batchId, options.wireForm ? seriesWireSchema() : metricsSchema, Date.now(), options.timeWindow);
   const rejectReason = rejected.message("samples");
   return rejectReason === undefined ? { batch, accepted, rejected: rejected.count } : { batch, accepted, rejected: rejected.count, rejectReason };
 }

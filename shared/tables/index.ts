@@ -6,7 +6,7 @@
  */
 export * from "./tables.ts";
 export {
-  contractColumns, contractSchemaOf, hasDictionaryColumns, REPEATED_COLUMNS, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError,
+  contractColumns, contractSchemaOf, hasDictionaryColumns, REPEATED_COLUMNS, SERIES_COLUMNS, seriesWireSchema, toPlainBatch, wireSchema, wireSchemaProblem, WireFormError,
 } from "./wire-form.ts";
 export { expandUtf8, RepeatedUtf8Column, utf8Data } from "./repeated-column.ts";
 export { DEDICATED_COLUMNS, DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attributes.ts";

@@ -52,6 +52,38 @@ export function wireSchema(table: TableName): Schema {
   return schema;
 }
 
+/**
+ * Metrics columns constant within one series (remote write sends each series' samples
+ * together, so they repeat on every sample row of a request).
+ */
+export const SERIES_COLUMNS: ReadonlySet<string> = new Set([
+  "metric_name",
+  "metric_description",
+  "metric_unit",
+  "metric_type",
+  "metric_metadata",
+  "distribution",
+  "exemplars",
+  "attributes",
+]);
+
+let seriesSchema: Schema | undefined;
+
+/**
+ * The metrics wire schema with the SERIES_COLUMNS as dictionaries too: what a decoder that
+ * writes whole series at a time sends (one Schema object, as for wireSchema).
+ */
+export function seriesWireSchema(): Schema {
+  if (!seriesSchema) {
+    const wire = wireSchema("metrics");
+    seriesSchema = new Schema(
+      wire.fields.map((f, i) => (SERIES_COLUMNS.has(f.name) && DataType.isUtf8(f.type) ? new Field(f.name, new Dictionary(new Utf8(), new Int32(), i), f.nullable, f.metadata) : f)),
+      wire.metadata,
+    );
+  }
+  return seriesSchema;
+}
+
 /** True when some column of `batch` is dictionary-encoded. */
 export function hasDictionaryColumns(batch: RecordBatch): boolean {
   return batch.schema.fields.some((f) => DataType.isDictionary(f.type));

@@ -1,9 +1,12 @@
 /**
- * Encodes a Prometheus remote write 1.0 WriteRequest (protobuf, then snappy) from label sets,
- * for tests of what the acceptor stores: samples (stale markers as their exact bits),
- * exemplars and metadata. Whole RawSeries in time order: promql-remote-write.ts.
+ * A Prometheus remote write 1.0 client for tests and benches: WriteRequest protobuf encoded by
+ * hand, snappy block-compressed, posted with the headers Prometheus's own sender uses. Sample
+ * values are copied as their bits, so stale markers arrive as stale markers. Two inputs: label
+ * sets with sample, exemplar and metadata objects (what the acceptor tests store), or slices of
+ * whole RawSeries in time order (the PromQL tests and bench, where the volume is large).
  */
 import { snappyCompress } from "../../shared/remote-write/index.ts";
+import type { RawSeries } from "../../shared/series/types.ts";
 
 export interface RwSeries {
   labels: Record<string, string>;
@@ -18,44 +21,100 @@ export interface RwMetadata {
   unit?: string;
 }
 
-const TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"];
+export const REMOTE_WRITE_HEADERS = {
+  "content-type": "application/x-protobuf",
+  "content-encoding": "snappy",
+  "x-prometheus-remote-write-version": "0.1.0",
+};
 
+const TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"];
+const STALE_BITS = 0x7ff0000000000002n;
+const utf8 = new TextEncoder();
+
+/** A protobuf writer into one growable buffer; a nested message is written, then its length inserted. */
 class Writer {
-  bytes: number[] = [];
-  varint(v: bigint | number): void {
-    let n = BigInt.asUintN(64, BigInt(v));
-    while (n >= 0x80n) {
-      this.bytes.push(Number(n & 0x7fn) | 0x80);
-      n >>= 7n;
-    }
-    this.bytes.push(Number(n));
+  private buf = new Uint8Array(1024);
+  private view = new DataView(this.buf.buffer);
+  length = 0;
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + extra));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
   }
+
+  /** Varint of an integer within ±2^53 (a negative one as its 64-bit two's complement). */
+  varint(v: number): void {
+    this.ensure(10);
+    if (v < 0) {
+      let n = BigInt.asUintN(64, BigInt(v));
+      while (n >= 0x80n) {
+        this.buf[this.length++] = Number(n & 0x7fn) | 0x80;
+        n >>= 7n;
+      }
+      this.buf[this.length++] = Number(n);
+      return;
+    }
+    while (v >= 0x80) {
+      this.buf[this.length++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.length++] = v;
+  }
+
   tag(field: number, wire: number): void {
     this.varint((field << 3) | wire);
   }
+
   string(field: number, s: string): void {
-    this.message(field, (w) => w.bytes.push(...new TextEncoder().encode(s)));
-  }
-  fixed64(field: number, bits: bigint): void {
-    this.tag(field, 1);
-    for (let i = 0n; i < 8n; i++) this.bytes.push(Number((bits >> (i * 8n)) & 0xffn));
-  }
-  double(field: number, v: number | "stale"): void {
-    const view = new DataView(new ArrayBuffer(8));
-    if (v === "stale") view.setBigUint64(0, 0x7ff0000000000002n, true);
-    else view.setFloat64(0, v, true);
-    this.fixed64(field, view.getBigUint64(0, true));
-  }
-  message(field: number, body: (w: Writer) => void): void {
-    const inner = new Writer();
-    body(inner);
+    const bytes = utf8.encode(s);
     this.tag(field, 2);
-    this.varint(inner.bytes.length);
-    for (const b of inner.bytes) this.bytes.push(b);
+    this.varint(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  double(field: number, v: number | "stale"): void {
+    this.tag(field, 1);
+    this.ensure(8);
+    if (v === "stale") this.view.setBigUint64(this.length, STALE_BITS, true);
+    else this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+
+  /** The 8 bytes of a float64 exactly as held (a stale marker's NaN payload survives). */
+  doubleBits(field: number, values: Float64Array, index: number): void {
+    this.tag(field, 1);
+    this.ensure(8);
+    this.buf.set(new Uint8Array(values.buffer, values.byteOffset + index * 8, 8), this.length);
+    this.length += 8;
+  }
+
+  message(field: number, body: (w: Writer) => void): void {
+    this.tag(field, 2);
+    // Reserve the largest length prefix a request here needs, then close the gap.
+    const lengthAt = this.length;
+    this.ensure(5);
+    this.length += 5;
+    body(this);
+    const size = this.length - lengthAt - 5;
+    let prefix = 1;
+    for (let v = size; v >= 0x80; v = Math.floor(v / 0x80)) prefix++;
+    this.buf.copyWithin(lengthAt + prefix, lengthAt + 5, this.length);
+    this.length = lengthAt;
+    this.varint(size);
+    this.length += size;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
   }
 }
 
-function labels(w: Writer, field: number, set: Record<string, string>): void {
+function labels(w: Writer, field: number, set: Readonly<Record<string, string>>): void {
   for (const name of Object.keys(set).sort()) {
     w.message(field, (l) => {
       l.string(1, name);
@@ -95,7 +154,26 @@ export function encodeWriteRequest(series: RwSeries[], metadata: RwMetadata[] = 
       if (m.unit) mm.string(5, m.unit);
     });
   }
-  return Uint8Array.from(w.bytes);
+  return w.finish();
+}
+
+/** The samples of each series with from <= index < to, as one WriteRequest. */
+export function encodeSeriesSlices(parts: readonly { series: RawSeries; from: number; to: number }[]): Uint8Array {
+  const w = new Writer();
+  for (const { series, from, to } of parts) {
+    if (to <= from) continue;
+    w.message(1, (ts) => {
+      labels(ts, 1, series.labels);
+      for (let i = from; i < to; i++) {
+        ts.message(2, (m) => {
+          m.doubleBits(1, series.values, i);
+          m.tag(2, 0);
+          m.varint(series.timestampsMs[i]!);
+        });
+      }
+    });
+  }
+  return w.finish();
 }
 
 /** The body a Prometheus sender posts: the WriteRequest, snappy-compressed. */
@@ -103,4 +181,37 @@ export function remoteWriteBody(series: RwSeries[], metadata: RwMetadata[] = [])
   return snappyCompress(encodeWriteRequest(series, metadata));
 }
 
-export { REMOTE_WRITE_HEADERS } from "./promql-remote-write.ts";
+/**
+ * Writes all samples to a remote write endpoint in time order, `sliceMs` of every series per
+ * request: receivers such as Prometheus's TSDB refuse samples older than what they hold.
+ */
+export async function remoteWriteInTimeOrder(
+  url: string,
+  series: readonly RawSeries[],
+  sliceMs = 10 * 60_000,
+  headers: Record<string, string> = {},
+): Promise<number> {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of series) {
+    if (s.timestampsMs.length === 0) continue;
+    start = Math.min(start, s.timestampsMs[0]!);
+    end = Math.max(end, s.timestampsMs[s.timestampsMs.length - 1]!);
+  }
+  const cursor = series.map(() => 0);
+  let requests = 0;
+  for (let sliceEnd = start + sliceMs; sliceEnd - sliceMs <= end; sliceEnd += sliceMs) {
+    const parts = series.map((s, i) => {
+      const from = cursor[i]!;
+      let to = from;
+      while (to < s.timestampsMs.length && s.timestampsMs[to]! < sliceEnd) to++;
+      cursor[i] = to;
+      return { series: s, from, to };
+    });
+    const body = snappyCompress(encodeSeriesSlices(parts));
+    const response = await fetch(url, { method: "POST", headers: { ...REMOTE_WRITE_HEADERS, ...headers }, body });
+    if (!response.ok) throw new Error(`remote write to ${url}: ${response.status} ${await response.text()}`);
+    requests++;
+  }
+  return requests;
+}

@@ -20,9 +20,10 @@ export interface BuiltInQuery {
 
 /**
  * The tickets answered by one SQL statement (the Prometheus and TraceQL metrics tickets have
- * their own modules; search evaluates its spansets in JS: search-plan.ts).
+ * their own modules; search evaluates its spansets in JS: search-plan.ts; LogQL runs its
+ * evaluator: loki/).
  */
-export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | { kind: "search" } | PrometheusTicket | TraceQLMetricsTicket>;
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | { kind: "search" } | { kind: "logql" } | PrometheusTicket | TraceQLMetricsTicket>;
 
 export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {

@@ -17,6 +17,8 @@ import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
 import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
+import { runLogQLTicket } from "./loki/logql.ts";
+import { FileFamilies } from "./prometheus/file-families.ts";
 import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
@@ -51,6 +53,8 @@ export class QueryEngine {
   private closed = false;
   /** Which span files hold which trace ids: trace by id and search read only those files. */
   private readonly traceIds = new TraceIdIndex();
+  /** The metric families of each Parquet file, listed once (PromQL selectors choose rows by them). */
+  private readonly fileFamilies = new FileFamilies();
   private readonly connections: FreshConnections;
   private readonly sandboxes: SqlSandboxes;
   private maxEvaluatedSpans = MAX_EVALUATED_SPANS;
@@ -160,8 +164,11 @@ export class QueryEngine {
     liveSource: string | null,
     notBeforeNs: bigint | undefined,
   ): Promise<Table> {
-    if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
-    if (ticket.kind === "traceql_metrics") return runTraceQLMetrics(connection, VIEW, ticket, await bytesOf(files), this.maxRows);
+    if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) {
+      return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, { files, live: liveSource, fileFamilies: this.fileFamilies });
+    }
+    if (ticket.kind === "logql") return runLogQLTicket(connection, VIEW, ticket, this.maxSamples, this.maxRows);
+    if (ticket.kind === "traceql_metrics") return runTraceQLMetrics(connection, VIEW, ticket, await bytesOf(files), this.maxRows, this.maxEvaluatedSpans);
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
     if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows, this.maxEvaluatedSpans);
     const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);

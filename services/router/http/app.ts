@@ -12,7 +12,7 @@ import type { QueryBackend } from "./backend.ts";
 import type { RouterEnv } from "./env.ts";
 import { classifyError, errorResponse } from "./errors.ts";
 import { httpMetricsMiddleware } from "./http-metrics.ts";
-import { registerLokiRoutes } from "./loki.ts";
+import { registerLokiRoutes } from "./loki/index.ts";
 import { QueryLimits } from "./query-limits.ts";
 import { registerOpsRoutes, registerTopologyRoute } from "./ops.ts";
 import type { RouteDeps } from "./route-deps.ts";
@@ -71,6 +71,7 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
     limits,
     maxResultRows: config.query.max_result_rows,
     guard: tenancyMiddleware(config.auth.tokens, "query"),
+    queryTimeoutMs: config.query.timeout,
   };
 
   registerOpsRoutes(app, backend, registry);
@@ -85,6 +86,7 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
     run: createQueryRunner(backend, promqlTimeout + PROMQL_DEADLINE_MARGIN_MS, limits),
     guard: deps.guard,
     queryTimeoutMs: promqlTimeout,
+    limits,
     maxResultRows: config.query.max_result_rows,
     buildInfo,
   });

@@ -42,6 +42,16 @@ export class QueryLimits {
     };
   }
 
+  /** The org's `limits.max_query_series`, for engines that bound the series they fetch (PromQL). */
+  seriesLimit(orgId: string): number {
+    return this.table.for(orgId).max_query_series;
+  }
+
+  /** Counts a series-limit refusal an engine made on the org's behalf. */
+  seriesLimitHit(orgId: string): void {
+    this.hits.hit(orgId, "max_query_series");
+  }
+
   /** Throws HttpError 400 when an answer holds more series than the org may get. */
   checkSeries(orgId: string, series: number, what: string): void {
     const limit = this.table.for(orgId).max_query_series;

@@ -11,7 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CatalogRepository, DataFile } from "../../../shared/catalog/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
 import { isRemoteBlobStore, parquetPath, type BlobStore } from "../../../shared/storage/index.ts";
-import { fileColumnsSql, mergeParquet, type MergeInput, type MergeResult } from "./merge.ts";
+import { groupBySchema, mergeParquet, type MergeInput, type MergeResult, type SchemaGroup } from "./merge.ts";
 import type { CompactionJob } from "./plan.ts";
 
 export interface CompactDeps {
@@ -35,13 +35,14 @@ export async function compactPartition(deps: CompactDeps, job: CompactionJob): P
   await mkdir(deps.workDir, { recursive: true });
   try {
     const local = await localInputs(deps, job.inputs);
-    const inputs = await largestSchemaGroup(deps.db, local);
+    const group = largest(await groupBySchema(deps.db, local));
+    const inputs = group.inputs;
     // A retention rewrite is worth it for one file; a plain merge is not.
     if (inputs.length < (job.notBeforeNs === undefined ? 2 : 1)) return { kind: "skipped" };
     const first = inputs[0]!.file;
     const merged = join(deps.workDir, "out.parquet");
     const table = first.table as TableName;
-    const merge = await mergeParquet(deps.db, table, inputs, merged, job.notBeforeNs);
+    const merge = await mergeParquet(deps.db, table, group, merged, job.notBeforeNs);
     // Same folder as the inputs unless retention cut the earliest rows: then its new first hour.
     const key = parquetPath({ orgId: first.orgId, bucket: first.bucket, table, minTimeNs: merge.minTimeNs });
     await deps.store.putFile(key, merged);
@@ -93,18 +94,9 @@ async function localInputs(deps: CompactDeps, files: readonly DataFile[]): Promi
  * Files written before a column was added lack it: those of the most common column set are
  * merged now (the others wait for a run where they are the most common).
  */
-async function largestSchemaGroup(db: DuckDBConnection, inputs: MergeInput[]): Promise<MergeInput[]> {
-  const rows = (await db.runAndReadAll(fileColumnsSql(inputs.map((i) => i.localPath)))).getRows() as Array<[string, string]>;
-  const signature = new Map(rows.map(([file, cols]) => [file, cols]));
-  const groups = new Map<string, MergeInput[]>();
-  for (const input of inputs) {
-    const sig = signature.get(input.localPath) ?? "";
-    const group = groups.get(sig);
-    if (group) group.push(input);
-    else groups.set(sig, [input]);
-  }
-  let best: MergeInput[] = [];
-  for (const group of groups.values()) if (group.length > best.length) best = group;
+function largest(groups: readonly SchemaGroup[]): SchemaGroup {
+  let best: SchemaGroup = { columns: [], inputs: [] };
+  for (const group of groups) if (group.inputs.length > best.inputs.length) best = group;
   return best;
 }
 

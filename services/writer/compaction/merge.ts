@@ -13,12 +13,19 @@ import type { DataFile } from "../../../shared/catalog/index.ts";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { SORT_ORDER, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
-import { footerFacts, footerMetadata, kvMetadataSql, PARQUET_OPTIONS } from "../parquet/index.ts";
+import { footerFacts, footerMetadata, kvMetadataSql, parquetOptions } from "../parquet/index.ts";
 
 export interface MergeInput {
   file: DataFile;
   /** Where DuckDB reads it (the store's own path, or a downloaded copy). */
   localPath: string;
+}
+
+/** Inputs that share one schema, and its leaf columns in file order: what one merge reads. */
+export interface SchemaGroup {
+  columns: string[];
+  /** In the order their batches are preferred (oldest first). */
+  inputs: MergeInput[];
 }
 
 export interface MergeResult {
@@ -32,20 +39,19 @@ export interface MergeResult {
 }
 
 /**
- * `inputs` in the order their batches are preferred (oldest first); all of one table, org,
- * bucket and shard. With `notBeforeNs`, rows older than it (past retention) are left out.
+ * One group of `groupBySchema`: all of one table, org, bucket and shard. With `notBeforeNs`,
+ * rows older than it (past retention) are left out.
  */
 export async function mergeParquet(
   db: DuckDBConnection,
   table: TableName,
-  inputs: readonly MergeInput[],
+  { inputs, columns }: SchemaGroup,
   destPath: string,
   notBeforeNs?: bigint,
 ): Promise<MergeResult> {
   const first = inputs[0]!.file;
   const { batchIds, dropped } = batchOwnership(inputs);
   const paths = inputs.map((i) => i.localPath);
-  const columns = await sharedColumns(db, paths);
   const list = `[${paths.map(quoteLiteral).join(", ")}]`;
   let source = `read_parquet(${list}, hive_partitioning = false)`;
   let facts = {
@@ -78,7 +84,7 @@ export async function mergeParquet(
   const tmpPath = tempPathFor(destPath);
   try {
     await db.run(
-      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${PARQUET_OPTIONS}, ${kvMetadataSql(metadata)})`,
+      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${parquetOptions(table)}, ${kvMetadataSql(metadata)})`,
     );
     await durableRename(tmpPath, destPath);
   } catch (err) {
@@ -105,18 +111,26 @@ function batchOwnership(inputs: readonly MergeInput[]): { batchIds: string[]; dr
   return { batchIds: [...owner.keys()], dropped };
 }
 
-/** The columns every input has, in the first input's order (inputs are grouped by schema, so that is all of them). */
-async function sharedColumns(db: DuckDBConnection, paths: readonly string[]): Promise<string[]> {
-  const rows = (await db.runAndReadAll(fileColumnsSql(paths))).getRows() as Array<[string, string]>;
-  const byFile = new Map(rows.map(([file, cols]) => [file, cols.split("\u0001")]));
-  const firstColumns = byFile.get(paths[0]!) ?? [];
-  const differing = paths.filter((p) => (byFile.get(p) ?? []).join("\u0001") !== firstColumns.join("\u0001"));
-  if (differing.length > 0) throw new Error(`cannot merge files of different columns: ${differing.join(", ")}`);
-  return firstColumns;
+/**
+ * `inputs` grouped by schema (leaf column names in file order), each group in input order:
+ * files written before a column was added cannot be merged with files that have it. One
+ * footer read per input, shared by the choice of group and the merge's column list.
+ */
+export async function groupBySchema(db: DuckDBConnection, inputs: readonly MergeInput[]): Promise<SchemaGroup[]> {
+  const rows = (await db.runAndReadAll(fileColumnsSql(inputs.map((i) => i.localPath)))).getRows() as Array<[string, string]>;
+  const signature = new Map(rows.map(([file, cols]) => [file, cols]));
+  const groups = new Map<string, SchemaGroup>();
+  for (const input of inputs) {
+    const sig = signature.get(input.localPath) ?? "";
+    const group = groups.get(sig);
+    if (group) group.inputs.push(input);
+    else groups.set(sig, { columns: sig === "" ? [] : sig.split("\u0001"), inputs: [input] });
+  }
+  return [...groups.values()];
 }
 
 /** One row per file: its leaf column names in file order, joined by U+0001. */
-export function fileColumnsSql(paths: readonly string[]): string {
+function fileColumnsSql(paths: readonly string[]): string {
   return (
     `SELECT file_name, string_agg(name, chr(1) ORDER BY rn) FROM ` +
     `(SELECT file_name, name, num_children, row_number() OVER () AS rn FROM parquet_schema([${paths.map(quoteLiteral).join(", ")}])) ` +

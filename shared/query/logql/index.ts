@@ -1,4 +1,10 @@
-export type { LabelMatcher, LineFilter, LineFilterOp, LogQuery, MatcherOp } from "./ast.ts";
+export type * from "./ast.ts";
+export { COMPARISON_OPS, logQueriesOf, SET_OPS } from "./ast.ts";
 export { parseLogQL } from "./parser.ts";
-export { LogQLError } from "./errors.ts";
+export { LogQLError, LogQLLimitError } from "./errors.ts";
 export { EMPTY_COMPATIBLE_SELECTOR, requireNarrowingMatcher } from "./selector-rule.ts";
+export type * from "./source.ts";
+export { compileLineFilter, matchesLineFilters, splitLineFilterHints } from "./line-filters.ts";
+export { evaluateLogQL } from "./evaluate.ts";
+export { DEFAULT_MAX_SAMPLES, longestRangeNs, refuseLongRange } from "./bounds.ts";
+export { MemoryLogSource } from "./memory-source.ts";

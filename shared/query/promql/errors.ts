@@ -53,6 +53,14 @@ export function parseError(query: string, position: number, message: string): Pr
 }
 
 /** The sample limit: Prometheus's wording, answered 422. */
+/** Marks the series-limit refusal so the router can count the org's limit hit. */
+export const SERIES_LIMIT_KEY = "limits.max_query_series";
+
+/** Mimir's refusal of a query fetching more series than its tenant may (422, as an execution error). */
+export function tooManySeries(limit: number): PromQLError {
+  return new PromQLError("execution", `the query exceeded the maximum number of series (limit: ${limit}, ${SERIES_LIMIT_KEY}); narrow the selectors or the time range`);
+}
+
 export function tooManySamples(): PromQLError {
   return new PromQLError("execution", "query processing would load too many samples into memory in query execution");
 }

@@ -9,7 +9,7 @@ import { typeOf } from "./types.ts";
 import type { ScalarValue, VectorValue } from "./values.ts";
 
 export * from "./ast.ts";
-export { parseError, PromQLError, type PromErrorType, tooManySamples } from "./errors.ts";
+export { parseError, PromQLError, type PromErrorType, SERIES_LIMIT_KEY, tooManySamples, tooManySeries } from "./errors.ts";
 export { formatTime, formatValue } from "./format.ts";
 export { parsePromQL } from "./parser.ts";
 export { typeOf } from "./types.ts";

@@ -4,7 +4,7 @@
  * attributes and the resource (attributes.ts); rows written by remote write keep their labels.
  * Samples of one series are put in time order; two samples at one millisecond keep the last.
  */
-import { writeStaleMarker } from "../samples.ts";
+import { staleFlags, writeStaleMarker } from "../samples.ts";
 import { METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries } from "../types.ts";
 import { attributeEntries, attributeLabels, resourceLabels, type ResourceLabels } from "./attributes.ts";
 import { expandRow, formatBound, STALE, type MetricRow } from "./expand.ts";
@@ -38,6 +38,8 @@ interface Building {
   times: number[];
   /** null for a stale marker. */
   values: (number | null)[];
+  /** Whole runs of samples in time order, stale markers as their bits (addNumberSeries). */
+  runs: { timestampsMs: Float64Array; values: Float64Array }[];
 }
 
 export class SeriesCollector {
@@ -89,24 +91,21 @@ export class SeriesCollector {
   }
 
   /**
-   * Every sample of one number-shaped series at once (gauges, sums, remote write): what the
-   * source reads grouped by series, so labels are built and matched once, not per sample.
-   * `flags[i]` & 1 marks a stale marker; a null value (an exemplar-only row) is skipped.
+   * Every sample of one number-shaped series at once (gauges, sums, remote write), in time
+   * order, stale markers as their bits: what the source reads grouped by series, so labels
+   * are built and matched once, and the samples stay in typed arrays.
    */
   addNumberSeries(
     identity: MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">,
-    times: readonly number[], values: readonly (number | null)[], flags: readonly number[],
+    timestampsMs: Float64Array, values: Float64Array,
   ): void {
     const { family, base } = this.selection(identity);
     if (base === null) return;
     if (family.shape !== "number" && family.shape !== "remote_write") throw new Error(`addNumberSeries: ${family.shape} has several series per point`);
     const labels: Record<string, string> = { ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base };
     if (!this.test(labels)) return;
-    const series = this.seriesOf(labels);
-    for (let i = 0; i < times.length; i++) {
-      if ((flags[i]! & 1) !== 0) this.append(series, times[i]!, STALE);
-      else if (values[i] !== null) this.append(series, times[i]!, values[i]!);
-    }
+    this.seriesOf(labels).runs.push({ timestampsMs, values });
+    this.samples += timestampsMs.length;
   }
 
   /**
@@ -167,7 +166,7 @@ export class SeriesCollector {
     const key = labelsKey(labels);
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, times: [], values: [] };
+      s = { labels, times: [], values: [], runs: [] };
       this.series.set(key, s);
     }
     return s;
@@ -191,6 +190,14 @@ export class SeriesCollector {
 }
 
 function inTimeOrder(s: Building): RawSeries {
+  if (s.times.length === 0 && s.runs.length === 1) return { labels: s.labels, ...s.runs[0]! };
+  for (const run of s.runs) {
+    const stale = staleFlags(run.values);
+    for (let i = 0; i < run.timestampsMs.length; i++) {
+      s.times.push(run.timestampsMs[i]!);
+      s.values.push(stale?.[i] ? null : run.values[i]!);
+    }
+  }
   const n = s.times.length;
   const order = Array.from({ length: n }, (_, i) => i);
   let sorted = true;

@@ -16,13 +16,16 @@ import { REMOTE_WRITE_METADATA_TYPE } from "../../../../shared/tables/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
 import { DuckDBMetricsSource, timeRange } from "./metrics-source.ts";
 import { runPromQL } from "./promql.ts";
+import type { MetricsSources } from "./metrics-source.ts";
 
 /** Without start/end the APIs look at everything stored (Prometheus: its whole head and blocks). */
 const ALL_TIME = { startMs: -9_000_000_000_000, endMs: 9_000_000_000_000 };
 const ANY_METRIC: LabelMatcher[] = [{ name: "__name__", op: "=~", value: ".+" }];
 
-export async function runPrometheusTicket(connection: DuckDBConnection, view: string, ticket: PrometheusTicket, maxSamples: number, maxRows: number): Promise<Table> {
-  const source = new DuckDBMetricsSource(connection, view, { maxSamples });
+export async function runPrometheusTicket(
+  connection: DuckDBConnection, view: string, ticket: PrometheusTicket, maxSamples: number, maxRows: number, sources?: MetricsSources,
+): Promise<Table> {
+  const source = new DuckDBMetricsSource(connection, view, { maxSamples, ...(sources ? { sources } : {}) });
   const range = rangeOf(ticket);
   const limitOf = (limit: number) => Math.min(limit === 0 ? maxRows : limit, maxRows);
   switch (ticket.kind) {
@@ -37,7 +40,7 @@ export async function runPrometheusTicket(connection: DuckDBConnection, view: st
     case "prom_exemplars":
       return exemplars(connection, view, source, ticket, range, maxRows);
     case "promql":
-      return runPromQL(connection, view, ticket, maxSamples);
+      return runPromQL(connection, view, ticket, maxSamples, sources);
   }
 }
 
@@ -66,7 +69,7 @@ async function labelValues(source: DuckDBMetricsSource, ticket: PromLabelValuesT
   const values = new Set<string>();
   if (ticket.name === "__name__" && ticket.match.length === 0) {
     // Metric names alone: the families in the range, no attribute is read.
-    for (const identity of await source.families(timeRange(range.startMs, range.endMs))) {
+    for (const identity of await source.families(timeRange(range.startMs, range.endMs), true)) {
       const family = metricFamily(identity);
       if (family.refused === undefined) for (const name of seriesNames(family)) values.add(name);
     }

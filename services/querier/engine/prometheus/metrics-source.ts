@@ -7,16 +7,32 @@
  * each equality matcher whose value must appear in the row's attribute text. Every matcher
  * is then applied exactly to the mapped labels.
  */
-import type { DuckDBConnection, DuckDBListValue } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { SeriesCollector, TARGET_INFO, type MetricIdentity, type StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import { compileMatcher, METRIC_NAME_LABEL, type LabelMatcher, type Labels, type RawSeries, type SelectRequest, type SeriesSource } from "../../../../shared/series/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
-import { PromQLError, tooManySamples } from "../../../../shared/query/promql/index.ts";
+import { PromQLError, tooManySamples, tooManySeries } from "../../../../shared/query/promql/index.ts";
+import { identityKey, type FileFamilies } from "./file-families.ts";
+import { readNumberSeries } from "./number-series.ts";
 
 export interface MetricsSourceOptions {
   /** Most samples one select may return (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
   maxSamples: number;
+  /** Most series all selects of one query may fetch together (the org's `limits.max_query_series`). */
+  maxSeries?: number;
+  /**
+   * Where the view's rows come from, so the families a selector may name are listed from the
+   * per-file cache plus the live rows instead of a scan of every row in the range.
+   */
+  sources?: MetricsSources;
+}
+
+/** The view's Parquet files and live-row source, and the per-file family cache. */
+export interface MetricsSources {
+  files: readonly string[];
+  live: string | null;
+  fileFamilies: FileFamilies;
 }
 
 /** Labels whose value is not in the attribute text as written (built from several, or from the point's shape). */
@@ -27,6 +43,9 @@ const PLAIN_VALUE = /^[A-Za-z0-9_.:\-/ @]+$/;
 
 
 export class DuckDBMetricsSource implements SeriesSource {
+  /** Series fetched so far by this query's selects: the series limit bounds their sum. */
+  private fetchedSeries = 0;
+
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly view: string,
@@ -40,33 +59,25 @@ export class DuckDBMetricsSource implements SeriesSource {
     stopIfAborted(signal);
     const selected = identities.filter((id) => collector.selection(id).base !== null);
     const names = (ids: MetricIdentity[]) => [...new Set(ids.map((s) => s.name))].map(quoteLiteral).join(", ");
-    if (selected.length > 0) {
+    const numbers = selected.filter((id) => NUMBER_TYPES.has(id.type));
+    const distributions = selected.filter((id) => !NUMBER_TYPES.has(id.type));
+    if (distributions.length > 0) {
       // Every row is at least one sample: a selection past the limit is refused before its rows are read into memory.
       const where = [range, `metric_name IN (${names(selected)})`, ...prefilters(request.matchers)];
       const counted = await this.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${this.view} WHERE ${where.join(" AND ")}`);
       if ((counted.getRows()[0]?.[0] as number) > this.options.maxSamples) throw tooManySamples();
     }
-    const numbers = selected.filter((id) => NUMBER_TYPES.has(id.type));
-    const distributions = selected.filter((id) => !NUMBER_TYPES.has(id.type));
     if (numbers.length > 0) {
-      // Grouped by series in DuckDB: each series' attribute texts cross into JavaScript once.
+      // Counted per series before any sample is read (number-series.ts).
       const where = [range, `metric_name IN (${names(numbers)})`, `metric_type IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers)];
-      const reader = await this.connection.runAndReadAll(
-        `SELECT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality, attributes, resource_attributes,
-                list((time_unix_nano // 1000000)::DOUBLE ORDER BY time_unix_nano),
-                list(coalesce(value_double, value_int::DOUBLE) ORDER BY time_unix_nano),
-                list(flags::INTEGER ORDER BY time_unix_nano)
-         FROM ${this.view} WHERE ${where.join(" AND ")} GROUP BY ALL`,
+      await readNumberSeries(
+        {
+          connection: this.connection, from: `FROM ${this.view} WHERE ${where.join(" AND ")}`,
+          maxSamples: this.options.maxSamples - collector.samples, tooManySamples, checkStopped: () => stopIfAborted(signal),
+        },
+        collector,
       );
-      stopIfAborted(signal);
-      for (const r of reader.getRows()) {
-        const times = (r[7] as DuckDBListValue).items as number[];
-        collector.addNumberSeries(
-          { name: r[0] as string, unit: r[1] as string, type: r[2] as string, monotonic: r[3] as boolean, temporality: r[4] as number, attributes: r[5] as string, resourceAttributes: r[6] as string },
-          times, (r[8] as DuckDBListValue).items as (number | null)[], (r[9] as DuckDBListValue).items as number[],
-        );
-        if (collector.samples > this.options.maxSamples) throw tooManySamples();
-      }
+      if (collector.samples > this.options.maxSamples) throw tooManySamples();
     }
     if (distributions.length > 0) {
       const where = [range, `metric_name IN (${names(distributions)})`, ...prefilters(request.matchers)];
@@ -88,7 +99,10 @@ export class DuckDBMetricsSource implements SeriesSource {
     }
     if (mayMatchTargetInfo(request.matchers)) await this.targetInfo(collector, range);
     if (collector.samples > this.options.maxSamples) throw tooManySamples();
-    return collector.finish();
+    const series = collector.finish();
+    this.fetchedSeries += series.length;
+    if (this.options.maxSeries !== undefined && this.fetchedSeries > this.options.maxSeries) throw tooManySeries(this.options.maxSeries);
+    return series;
   }
 
   /**
@@ -120,10 +134,23 @@ export class DuckDBMetricsSource implements SeriesSource {
     return collector.finish().map((s) => s.labels);
   }
 
-  /** The distinct metric identities with rows in the range (metadata rows aside). */
-  async families(range: string): Promise<MetricIdentity[]> {
+  /**
+   * The distinct metric identities with rows in the range (metadata rows aside). Unless
+   * `exact`, a superset may come back (the families of the files the range touches, from
+   * their cache): enough to choose which rows a selector reads.
+   */
+  async families(range: string, exact = false): Promise<MetricIdentity[]> {
+    const sources = this.options.sources;
+    if (exact || sources === undefined) return this.familiesOf(this.view, range);
+    const all = new Map<string, MetricIdentity>();
+    for (const id of await sources.fileFamilies.of(this.connection, sources.files)) all.set(identityKey(id), id);
+    if (sources.live !== null) for (const id of await this.familiesOf(sources.live, range)) all.set(identityKey(id), id);
+    return [...all.values()];
+  }
+
+  private async familiesOf(from: string, range: string): Promise<MetricIdentity[]> {
     const reader = await this.connection.runAndReadAll(
-      `SELECT DISTINCT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality FROM ${this.view}
+      `SELECT DISTINCT metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality FROM ${from}
        WHERE ${range} AND metric_type <> ${quoteLiteral(REMOTE_WRITE_METADATA_TYPE)}`,
     );
     return reader.getRows().map((r) => ({ name: r[0] as string, unit: r[1] as string, type: r[2] as string, monotonic: r[3] as boolean, temporality: r[4] as number }));

@@ -9,10 +9,10 @@ import { makeData, RecordBatch, Struct, Table } from "apache-arrow";
 import { PROMETHEUS_RESULT_SCHEMAS, type PromQLTicket } from "../../../../shared/query/index.ts";
 import { evaluateInstant, evaluateRange, PromQLError, type QueryData } from "../../../../shared/query/promql/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
-import { DuckDBMetricsSource } from "./metrics-source.ts";
+import { DuckDBMetricsSource, type MetricsSources } from "./metrics-source.ts";
 
-export async function runPromQL(connection: DuckDBConnection, view: string, ticket: PromQLTicket, maxSamples: number): Promise<Table> {
-  const source = new DuckDBMetricsSource(connection, view, { maxSamples });
+export async function runPromQL(connection: DuckDBConnection, view: string, ticket: PromQLTicket, maxSamples: number, sources?: MetricsSources): Promise<Table> {
+  const source = new DuckDBMetricsSource(connection, view, { maxSamples, ...(ticket.maxSeries ? { maxSeries: ticket.maxSeries } : {}), ...(sources ? { sources } : {}) });
   const options = { maxSamples, signal: AbortSignal.timeout(ticket.timeoutMs), lookbackDeltaMs: ticket.lookbackDeltaMs };
   try {
     const data: QueryData = ticket.range

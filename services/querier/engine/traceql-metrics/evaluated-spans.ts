@@ -9,7 +9,6 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent } from "../../../../shared/duckdb/index.ts";
 import type { traceqlMetrics } from "../../../../shared/query/index.ts";
 import type { SpansetExpr } from "../../../../shared/query/traceql/index.ts";
-import { MAX_EVALUATED_SPANS } from "../search-plan.ts";
 import { tooManySpans, traceSpansSql, type SpanColumns } from "../traceql/search-eval.ts";
 import { evaluateSpansets } from "../traceql/spanset-eval.ts";
 import { EvalTrace, type SpanRow } from "../traceql/trace-model.ts";
@@ -23,7 +22,9 @@ const EVERY_COLUMN: SpanColumns = { json: new Set(["attributes", "resource_attri
 const CANDIDATE_TRACES = "_metrics_candidate_traces";
 
 /** Fills EVALUATED_TABLE; answers the `FROM` text of the matched spans with the trace columns. */
-export async function evaluatedSpansSql(connection: DuckDBConnection, view: string, spanset: SpansetExpr, window: traceqlMetrics.MetricsWindow): Promise<string> {
+export async function evaluatedSpansSql(
+  connection: DuckDBConnection, view: string, spanset: SpansetExpr, window: traceqlMetrics.MetricsWindow, maxSpans: number,
+): Promise<string> {
   const src = quoteIdent(view);
   const entries = entryFilters(spanset);
   const candidate = entries === null ? "TRUE" : entries.map((f) => `(${filterSql(f, [])})`).join(" OR ");
@@ -33,7 +34,7 @@ export async function evaluatedSpansSql(connection: DuckDBConnection, view: stri
   );
   const inCandidates = `trace_id IN (SELECT trace_id FROM ${CANDIDATE_TRACES})`;
   const counted = (await connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${src} WHERE ${inCandidates}`)).getRows()[0]![0] as number;
-  if (counted > MAX_EVALUATED_SPANS) throw tooManySpans(MAX_EVALUATED_SPANS);
+  if (counted > maxSpans) throw tooManySpans(maxSpans);
   const ids = ((await connection.runAndReadAll(`SELECT trace_id FROM ${CANDIDATE_TRACES}`)).getRows() as Array<[string]>).map(([id]) => id);
   await connection.run(
     `CREATE TEMP TABLE ${EVALUATED_TABLE} (trace_id VARCHAR, span_id VARCHAR, ${TRACE_COLUMNS.rootServiceName} VARCHAR, ${TRACE_COLUMNS.rootName} VARCHAR, ${TRACE_COLUMNS.traceDuration} BIGINT)`,

@@ -7,6 +7,7 @@ import type { DuckDBConnection, DuckDBStructValue } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table } from "apache-arrow";
 import { traceqlMetrics, traceqlMetricsResultSchema, type TraceQLMetricsTicket } from "../../../../shared/query/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
+import { MAX_EVALUATED_SPANS } from "../search-plan.ts";
 import { tooManyGroups } from "./bounds.ts";
 import { compareRows } from "./compare-sql.ts";
 import { evaluatedSpansSql } from "./evaluated-spans.ts";
@@ -16,15 +17,20 @@ import { bucketSql, needsTrace, numericSql, typedSql, typedValueOf } from "./spa
 type GroupRow = traceqlMetrics.GroupRow;
 type ExemplarRow = traceqlMetrics.ExemplarRow;
 
-/** `maxRows`: most (series, step, bucket) groups the SQL may answer (the engine's row cap). */
-export async function runTraceQLMetrics(connection: DuckDBConnection, view: string, ticket: TraceQLMetricsTicket, inspectedBytes: number, maxRows = 100_000): Promise<Table> {
+/**
+ * `maxRows`: most (series, step, bucket) groups the SQL may answer (the engine's row cap);
+ * `maxSpans`: most spans the TraceQL evaluator may load (search's budget).
+ */
+export async function runTraceQLMetrics(
+  connection: DuckDBConnection, view: string, ticket: TraceQLMetricsTicket, inspectedBytes: number, maxRows = 100_000, maxSpans = MAX_EVALUATED_SPANS,
+): Promise<Table> {
   const query = traceqlMetrics.parseMetricsQuery(ticket.query);
   const window: traceqlMetrics.MetricsWindow = { startNs: BigInt(ticket.startNs), endNs: BigInt(ticket.endNs), stepNs: BigInt(ticket.stepNs), instant: ticket.instant };
   const { stage } = query;
   // compare() lists each span's root fields among its attributes, as Tempo does.
   const needTrace = stage.fn === "compare" || [stage.attribute, ...stage.by].some(needsTrace);
   const filter = await sqlFilterOf(connection, view, query.spanset, window);
-  const spans = filter !== null ? matchedSpansSql(view, filter, window, needTrace) : await evaluatedSpansSql(connection, view, query.spanset, window);
+  const spans = filter !== null ? matchedSpansSql(view, filter, window, needTrace) : await evaluatedSpansSql(connection, view, query.spanset, window, maxSpans);
   let series: traceqlMetrics.MetricsSeries[];
   let inspectedSpans = 0;
   if (stage.fn === "compare") {

@@ -8,10 +8,11 @@
 import type { Table } from "apache-arrow";
 import type { Context, Hono } from "hono";
 import { PROM_COLUMNS, promqlReadRange } from "../../../../shared/query/index.ts";
-import { DEFAULT_LOOKBACK_DELTA_MS, parsePromQL, type Expr, type PromErrorType } from "../../../../shared/query/promql/index.ts";
+import { DEFAULT_LOOKBACK_DELTA_MS, parsePromQL, SERIES_LIMIT_KEY, type Expr, type PromErrorType } from "../../../../shared/query/promql/index.ts";
 import type { LabelMatcher } from "../../../../shared/series/index.ts";
 import { strings } from "../arrow-values.ts";
 import type { RouterEnv } from "../env.ts";
+import type { QueryLimits } from "../query-limits.ts";
 import type { RunQuery } from "../run-query.ts";
 import { tenantOf } from "../tenancy.ts";
 import type { MiddlewareHandler } from "hono";
@@ -29,6 +30,8 @@ export interface PrometheusRouteDeps {
   guard: MiddlewareHandler<RouterEnv>;
   /** `query.timeout`: the longest a PromQL evaluation may take (a smaller `timeout` parameter wins). */
   queryTimeoutMs: number;
+  /** Per-org limits: the series a PromQL query may fetch (`limits.max_query_series`). */
+  limits: Pick<QueryLimits, "seriesLimit" | "seriesLimitHit">;
   /** `router.max_result_rows`: the most series, names or values a listing answers. */
   maxResultRows: number;
   buildInfo: { revision: string; branch: string; buildUser: string; buildDate: string; goVersion: string };
@@ -64,14 +67,16 @@ export function registerPrometheusRoutes(app: Hono<RouterEnv>, deps: PrometheusR
     const lookbackDeltaMs = durationParam(params, "lookback_delta") ?? DEFAULT_LOOKBACK_DELTA_MS;
     const [from, to] = "timeMs" in at ? [at.timeMs, at.timeMs] : [at.range.startMs, at.range.endMs];
     const read = promqlReadRange(expr, from, to, lookbackDeltaMs);
+    const { org, bucket } = tenant(c);
     const table = await deps.run(
       {
-        kind: "promql", ...tenant(c), query: params.get("query")!, ...at, lookbackDeltaMs, timeoutMs: Math.max(1, timeout),
+        kind: "promql", org, bucket, query: params.get("query")!, ...at, lookbackDeltaMs, timeoutMs: Math.max(1, timeout),
+        maxSeries: deps.limits.seriesLimit(org),
         ...(read ? { startNs: ns(Math.max(0, read.startMs)), endNs: ns(Math.max(0, read.endMs)) } : {}),
       },
       c.req.raw.signal,
     );
-    return promqlAnswer(table);
+    return promqlAnswer(table, () => deps.limits.seriesLimitHit(org));
   };
 
   route("/query", async (c, params) => {
@@ -170,10 +175,11 @@ export function registerPrometheusRoutes(app: Hono<RouterEnv>, deps: PrometheusR
 }
 
 /** The promql ticket's row → Prometheus's answer (the result JSON is passed through as text). */
-function promqlAnswer(table: Table): Response {
+function promqlAnswer(table: Table, onSeriesLimit: () => void): Response {
   const [errorType] = column(table, PROM_COLUMNS.errorType);
   if (errorType) {
     const [error] = column(table, PROM_COLUMNS.error);
+    if (errorType === "execution" && error?.includes(SERIES_LIMIT_KEY)) onSeriesLimit();
     return promError(errorType as PromErrorType, error ?? "", ERROR_STATUS[errorType] ?? 500);
   }
   const [resultType] = column(table, PROM_COLUMNS.resultType);
