@@ -10,6 +10,7 @@ import { ReplicatedWriter } from "../../shared/writepath/index.ts";
 import { FlightQueryBackend } from "./flight-backend.ts";
 import { routerIngestHandlers } from "./flight-ingest.ts";
 import { createRouterApp } from "./http/index.ts";
+import { startTempoStreaming } from "./tempo-streaming/server.ts";
 
 export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
@@ -24,6 +25,15 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     fetch: (request) => app?.fetch(request) ?? Response.json({ error: "router is starting", status: 503 }, { status: 503 }),
   });
   const httpAddress = `${config.server.host}:${http.port}`;
+  // Plain HTTP on the streaming port is relayed to the listener above, over loopback when it binds every interface.
+  const relayHost = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
+  const streaming = await startTempoStreaming({
+    host: config.server.host,
+    port: config.router.grpc_port,
+    http: { host: relayHost, port: http.port! },
+    fetchLocal: () => app?.fetch,
+    log,
+  });
   let writer: ReplicatedWriter | undefined;
   let share: LiveShare | undefined;
   const ingestLimits = new IngestLimits({
@@ -44,7 +54,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     role: "router",
     capabilities: ["routing"],
     address: httpAddress,
-    meta: { version: VERSION, http: httpAddress, flight: flight.address },
+    meta: { version: VERSION, http: httpAddress, flight: flight.address, grpc: streaming.address },
   });
   const { resolver } = discovery;
   const backend = new FlightQueryBackend({ resolver, pool, catalog, log, metrics });
@@ -52,16 +62,17 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   // Arrow clients' DoPut has its own per-org bucket; routers share it as acceptors share OTLP's.
   share = trackLiveShare(resolver, "router", (err) => log.warn("router.limits.share_failed", { error: err }));
   app = createRouterApp({ backend, config, log, metrics });
-  log.info("router.started", { http: httpAddress, flight: flight.address });
+  log.info("router.started", { http: httpAddress, grpc: streaming.address, flight: flight.address });
 
   return {
     role: "router",
-    addresses: { http: httpAddress, flight: flight.address },
+    addresses: { http: httpAddress, grpc: streaming.address, flight: flight.address },
     readiness: () => backend.ready(),
     async stop() {
       backend.markStopping();
       share?.stop();
       await discovery.stop();
+      await streaming.close(config.shutdown_timeout);
       await http.stop(false);
       await flight.close(config.shutdown_timeout);
       pool.closeAll();
