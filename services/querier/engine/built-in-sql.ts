@@ -5,13 +5,14 @@
  */
 import type { Schema } from "apache-arrow";
 import {
-  logLabelsSchema, logLabelValuesSchema, logsResultSchema, searchResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
+  logLabelsSchema, logLabelValuesSchema, logsResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
   type PrometheusTicket, type Ticket,
 } from "../../../shared/query/index.ts";
 import { logLabelsSql, logLabelValuesSql, logsSql } from "./logs.ts";
 import { searchSql } from "./search.ts";
 import { tagNamesSql, tagValuesSql } from "./tags.ts";
 import { traceByIdSql } from "./trace-by-id-sql.ts";
+import { searchMatchesSchema } from "./search-envelope.ts";
 
 export interface BuiltInQuery {
   sql: string;
@@ -27,7 +28,7 @@ export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number)
     case "trace_by_id":
       return { sql: traceByIdSql(ticket, view, maxRows), schema: traceByIdSchema };
     case "search":
-      return { sql: searchSql({ ...ticket, limit: Math.min(ticket.limit, maxRows) }, view), schema: searchResultSchema };
+      return { sql: searchSql({ ...ticket, limit: Math.min(ticket.limit, maxRows) }, view), schema: searchMatchesSchema };
     case "tag_names":
       return { sql: tagNamesSql(ticket, view), schema: tagNamesSchema };
     case "tag_values":

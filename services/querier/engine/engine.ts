@@ -138,7 +138,7 @@ export class QueryEngine {
         const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated: search, needed: files.length === 0 }, async (liveSource) => {
           await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search, notBeforeNs });
-          return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs);
+          return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs, live.reduce((n, b) => n + b.data.byteLength, 0));
         });
       });
     } finally {
@@ -152,10 +152,14 @@ export class QueryEngine {
     files: readonly string[],
     liveSource: string | null,
     notBeforeNs: bigint | undefined,
+    liveBytes: number,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
+    if (ticket.kind === "search") {
+      const scope = searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs, liveBytes);
+      return runSearch(connection, ticket, scope, this.maxRows);
+    }
     const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);

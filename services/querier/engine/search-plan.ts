@@ -16,8 +16,9 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
-import { searchResultSchema, type SearchTicket } from "../../../shared/query/index.ts";
+import type { SearchTicket } from "../../../shared/query/index.ts";
 import { readerToTable } from "./result-to-arrow.ts";
+import { searchMatchesSchema, withSearchEnvelope } from "./search-envelope.ts";
 import { searchCandidatesSql, searchIsLean, searchSql } from "./search.ts";
 import type { SearchScope } from "./search-scope.ts";
 import { spanSetsSql, type LeanHit } from "./search-span-sets.ts";
@@ -30,8 +31,25 @@ const SPARE_TRACES = 8;
 export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
   const limit = Math.min(ticket.limit, maxRows);
   const bounded = { ...ticket, limit };
-  if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, scope, maxRows);
-  const evaluate = async (traceIds?: string[]) => runFull(connection, searchSql(bounded, await viewOf(scope, traceIds), traceIds), maxRows);
+  // The traces evaluated, for the answer's envelope (search-envelope.ts); undefined once every trace was.
+  let evaluated: Set<string> | undefined = new Set();
+  const record = (traceIds?: string[]) => {
+    if (traceIds === undefined) evaluated = undefined;
+    else for (const id of traceIds) evaluated?.add(id);
+  };
+  const matches = await runMatches(connection, bounded, scope, maxRows, record);
+  return withSearchEnvelope(connection, matches, scope, evaluated);
+}
+
+async function runMatches(
+  connection: DuckDBConnection,
+  bounded: SearchTicket,
+  scope: SearchScope,
+  maxRows: number,
+  record: (traceIds?: string[]) => void,
+): Promise<Table> {
+  if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, scope, maxRows, record);
+  const evaluate = async (traceIds?: string[]) => (record(traceIds), runFull(connection, searchSql(bounded, await viewOf(scope, traceIds), traceIds), maxRows));
   const exact = await newestFirst(scope, bounded, async (traceIds) => {
     const table = await evaluate(traceIds);
     return { rows: table.numRows, oldest: oldestOf(table.getChild("start_time_unix_nano")!.toArray() as BigInt64Array), result: table };
@@ -43,8 +61,15 @@ export async function runSearch(connection: DuckDBConnection, ticket: SearchTick
  * The same plan when no predicate needs the attribute JSON: candidates are evaluated on
  * plain columns only, and the JSON is read once at the end for the spans of `span_sets`.
  */
-async function runLeanSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
+async function runLeanSearch(
+  connection: DuckDBConnection,
+  ticket: SearchTicket,
+  scope: SearchScope,
+  maxRows: number,
+  record: (traceIds?: string[]) => void,
+): Promise<Table> {
   const evaluate = async (traceIds?: string[]) => {
+    record(traceIds);
     const sql = searchSql(ticket, await viewOf(scope, traceIds), traceIds, { lean: true });
     return (await connection.runAndReadAll(sql)).getRowObjectsJS() as unknown as LeanHit[];
   };
@@ -96,7 +121,7 @@ async function newestFirst<T>(
 }
 
 async function runFull(connection: DuckDBConnection, sql: string, maxRows: number): Promise<Table> {
-  return readerToTable(await connection.runAndReadAll(sql), searchResultSchema, maxRows);
+  return readerToTable(await connection.runAndReadAll(sql), searchMatchesSchema, maxRows);
 }
 
 /** Where to evaluate `traceIds`: a view narrowed to them, or every source (undefined). */
