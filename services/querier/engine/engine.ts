@@ -24,6 +24,7 @@ import { FreshConnections } from "./fresh-connections.ts";
 import { withLiveScan } from "./live-rows.ts";
 import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./source-view.ts";
 import { runSearch } from "./search-plan.ts";
+import { tagTicketFilters } from "./tags.ts";
 import { searchScope } from "./search-scope.ts";
 import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandbox-processes.ts";
 import { TraceIdIndex } from "./trace-id-index.ts";
@@ -133,11 +134,12 @@ export class QueryEngine {
           // Most files cannot hold the trace: leave them unopened (all their columns would be read).
           tableSources = { ...tableSources, files: await this.traceIds.filesHolding(connection, tableSources.files, [ticket.traceId]) };
         }
-        // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
+        // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts); so does a tag filter.
         const search = ticket.kind === "search";
+        const dedicated = search || ((ticket.kind === "tag_names" || ticket.kind === "tag_values") && tagTicketFilters(ticket));
         const { files, live, notBeforeNs } = tableSources;
-        return withLiveScan(connection, tableName, live, { dedicated: search, needed: files.length === 0 }, async (liveSource) => {
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search, locate: search, notBeforeNs });
+        return withLiveScan(connection, tableName, live, { dedicated, needed: files.length === 0 }, async (liveSource) => {
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated, locate: search, notBeforeNs });
           return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs, live.reduce((n, b) => n + b.data.byteLength, 0));
         });
       });
