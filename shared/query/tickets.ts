@@ -11,6 +11,8 @@ import { parseLogQL } from "./logql/index.ts";
 import { parseTraceQL } from "./traceql/index.ts";
 import { PROMETHEUS_TICKET_SCHEMAS } from "./prometheus-tickets.ts";
 import { parsePromQL } from "./promql/parser.ts";
+import { TraceQLMetricsTicketSchema } from "./traceql-metrics-ticket.ts";
+import { parseMetricsQuery } from "./traceql-metrics/parser.ts";
 
 /** Nanoseconds since the epoch as a decimal string (Int64 does not fit a JSON number). */
 const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
@@ -90,6 +92,7 @@ export const TicketSchema = z.discriminatedUnion("kind", [
   LogLabelValuesTicketSchema,
   SqlTicketSchema,
   ...PROMETHEUS_TICKET_SCHEMAS,
+  TraceQLMetricsTicketSchema,
 ]);
 
 export type Ticket = z.output<typeof TicketSchema>;
@@ -111,6 +114,7 @@ export type PromLabelValuesTicket = TicketOf<"prom_label_values">;
 export type PromMetadataTicket = TicketOf<"prom_metadata">;
 export type PromExemplarsTicket = TicketOf<"prom_exemplars">;
 export type PromQLTicket = TicketOf<"promql">;
+export type TraceQLMetricsTicket = TicketOf<"traceql_metrics">;
 export type PrometheusTicket = PromSeriesTicket | PromLabelsTicket | PromLabelValuesTicket | PromMetadataTicket | PromExemplarsTicket | PromQLTicket;
 
 /** Arrow schema metadata key, "true" on an `sql` result cut at its row limit. */
@@ -140,6 +144,10 @@ export function parseTicket(json: unknown): Ticket {
   }
   if (ticket.kind === "logs") parseLogQL(ticket.query);
   if (ticket.kind === "promql") parsePromQL(ticket.query);
+  if (ticket.kind === "traceql_metrics") {
+    parseMetricsQuery(ticket.query);
+    if (BigInt(ticket.stepNs) <= 0n) throw QueryError.invalid("invalid query ticket: stepNs must be positive");
+  }
   return ticket;
 }
 
@@ -153,6 +161,7 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
   switch (ticket.kind) {
     case "trace_by_id":
     case "search":
+    case "traceql_metrics":
     case "tag_names":
     case "tag_values":
       return ["traces"];

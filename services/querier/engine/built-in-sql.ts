@@ -6,7 +6,7 @@
 import type { Schema } from "apache-arrow";
 import {
   logLabelsSchema, logLabelValuesSchema, logsResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
-  type PrometheusTicket, type Ticket,
+  type PrometheusTicket, type Ticket, type TraceQLMetricsTicket,
 } from "../../../shared/query/index.ts";
 import { logLabelsSql, logLabelValuesSql, logsSql } from "./logs.ts";
 import { searchSql } from "./search.ts";
@@ -20,8 +20,8 @@ export interface BuiltInQuery {
   schema: Schema;
 }
 
-/** The tickets answered by one SQL statement (the Prometheus tickets have their own module). */
-export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket>;
+/** The tickets answered by one SQL statement (the Prometheus and TraceQL metrics tickets have their own modules). */
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket | TraceQLMetricsTicket>;
 
 export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {

@@ -56,11 +56,19 @@ export function dedicatedColumnsOnTheFlySql(): string {
       const doc = "NULLIF(attributes, '')";
       const pos = `list_position(json_extract_string(${doc}, '$[*].key'), ${quoteLiteral(key)})`;
       const value = `json_extract(${doc}, '$[' || (${pos} - 1) || '].value')`;
-      const typed =
-        `list_transform([json_extract_string(_v, ['$.stringValue', '$.intValue', '$.doubleValue', '$.boolValue'])], ` +
-        `lambda _m: coalesce('s' || _m[1], 'i' || _m[2], 'd' || _m[3], 'b' || _m[4], 'x'))[1]`;
       const guard = `strpos(attributes, ${quoteLiteral(`"key":${JSON.stringify(key)}`)}) > 0`;
-      return `(CASE WHEN ${guard} THEN TRY(list_transform([${value}], lambda _v: CASE WHEN _v IS NOT NULL THEN ${typed} END)[1]) END) AS ${quoteIdent(column)}`;
+      return `(CASE WHEN ${guard} THEN ${typedValueSql(value)} END) AS ${quoteIdent(column)}`;
     })
     .join(", ");
+}
+
+/**
+ * An OTLP AnyValue (JSON SQL) in the dedicated columns' typed text: type letter + text
+ * (`s`tring, `i`nt, `d`ouble, `b`ool; `x` for arrays and maps), NULL when the value is NULL.
+ */
+export function typedValueSql(valueJson: string): string {
+  const typed =
+    `list_transform([json_extract_string(_v, ['$.stringValue', '$.intValue', '$.doubleValue', '$.boolValue'])], ` +
+    `lambda _m: coalesce('s' || _m[1], 'i' || _m[2], 'd' || _m[3], 'b' || _m[4], 'x'))[1]`;
+  return `TRY(list_transform([${valueJson}], lambda _v: CASE WHEN _v IS NOT NULL THEN ${typed} END)[1])`;
 }

@@ -17,6 +17,7 @@ import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
 import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
+import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
@@ -136,7 +137,8 @@ export class QueryEngine {
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts); so does a tag filter.
         const search = ticket.kind === "search";
-        const dedicated = search || ((ticket.kind === "tag_names" || ticket.kind === "tag_values") && tagTicketFilters(ticket));
+        const metrics = ticket.kind === "traceql_metrics";
+        const dedicated = search || metrics || ((ticket.kind === "tag_names" || ticket.kind === "tag_values") && tagTicketFilters(ticket));
         const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated, needed: files.length === 0 }, async (liveSource) => {
           await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated, locate: search, notBeforeNs });
@@ -157,6 +159,7 @@ export class QueryEngine {
     liveBytes: number,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
+    if (ticket.kind === "traceql_metrics") return runTraceQLMetrics(connection, VIEW, ticket, await bytesOf(files));
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
     if (ticket.kind === "search") {
       const scope = searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs, liveBytes);
@@ -185,6 +188,13 @@ export class QueryEngine {
     const struct = makeData({ type: new Struct(logsResultSchema.fields), length, nullCount: 0, children });
     return new ArrowTable([new RecordBatch(logsResultSchema, struct)]);
   }
+}
+
+/** Size of the Parquet files a query reads (Tempo's inspectedBytes counts the blocks' bytes read). */
+async function bytesOf(files: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const f of files) total += Bun.file(f).size;
+  return total;
 }
 
 function isSingle(sources: QuerySources | TableSources): sources is QuerySources {

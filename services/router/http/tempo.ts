@@ -1,10 +1,11 @@
 /**
  * The Tempo-compatible surface, so Grafana's Tempo data source works unchanged against the
- * router: echo, build info, trace by id, search, and tag discovery.
+ * router: echo, build info, trace by id, search, tag discovery and TraceQL metrics.
  */
 import type { Hono } from "hono";
 import type { RouterEnv } from "./env.ts";
 import type { RouteDeps } from "./route-deps.ts";
+import { registerMetricsRoutes } from "./tempo-metrics.ts";
 import { registerSearchRoute } from "./tempo-search.ts";
 import { registerTagRoutes } from "./tempo-tags.ts";
 import { registerTraceRoutes } from "./tempo-traces.ts";
@@ -49,4 +50,5 @@ export function registerTempoQueryRoutes(app: Hono<RouterEnv>, deps: RouteDeps):
   registerTraceRoutes(app, deps);
   registerSearchRoute(app, deps);
   registerTagRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
 }
