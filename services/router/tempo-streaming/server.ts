@@ -1,5 +1,5 @@
 /**
- * Tempo's gRPC streaming API on `router.grpc_port` (README.md here): a grpc-js server fed by
+ * Tempo's gRPC streaming API on `router.grpc_port` (docs/traces-streaming.md): a grpc-js server fed by
  * the front port (front-port.ts), which also relays plain HTTP to the router's HTTP listener.
  */
 import * as grpc from "@grpc/grpc-js";
