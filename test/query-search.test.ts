@@ -185,7 +185,10 @@ describe("TraceQL logic", () => {
   });
 
   test("invalid regex → 400", async () => {
-    const err = await h.run({ kind: "search", q: '{ name =~ "a(" }' }).catch((e: unknown) => e);
+    // Refused while the ticket is read (the parser validates regexes, as Tempo does).
+    const err = await Promise.resolve()
+      .then(() => h.run({ kind: "search", q: '{ name =~ "a(" }' }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueryError);
     expect((err as QueryError).status).toBe(400);
   });

@@ -171,6 +171,14 @@ describe("each metrics function", () => {
     expect(values(nil)).toEqual(seq(0, 1, 1, 2));
   });
 
+  test("spanset operators and root fields: the trace decides", async () => {
+    // Spans matching either side, in traces that have both: the three checkout traces, not GET /cart.
+    const both = await series('{ name = "POST /checkout" } && { span.db.system = "postgresql" } | count_over_time()');
+    expect(values(both[0])).toEqual(seq(0, 2, 2, 3));
+    const byRoot = await series("{} | count_over_time() by (rootServiceName)");
+    expect(byRoot.map((s) => [s.promLabels, values(s)])).toEqual([['{rootServiceName="checkout"}', seq(0, 2, 2, 4)]]);
+  });
+
   test("topk and bottomk keep, at each step, the k highest / lowest series", async () => {
     const top = await series("{} | count_over_time() by (name) | topk(1)");
     const last = top.filter((s) => s.samples.some((x) => x.timestampMs === TIMES[3]));
@@ -221,13 +229,15 @@ describe("bad input is a 400 naming what is wrong", () => {
     ["no query", { q: "" }, /q/],
     ["a search query", { q: "{}" }, /not a metrics query/],
     ["a syntax error", { q: "{} | rate(" }, /position 10/],
-    ["an unknown function", { q: "{} | median()" }, /position 5.*metrics function/],
-    ["a quantile outside [0, 1]", { q: "{} | quantile_over_time(duration, 1.5)" }, /quantile must be between 0 and 1/],
+    ["an unknown function", { q: "{} | median()" }, /unexpected "median" at position 5/],
+    ["a quantile outside [0, 1]", { q: "{} | quantile_over_time(duration, 1.5)" }, /quantile 1.5 is not between 0 and 1/],
     ["a bad step", { q: "{} | rate()", step: "soon" }, /"step"/],
     ["a bad start", { q: "{} | rate()", start: "yesterday" }, /"start"/],
     ["start after end", { q: "{} | rate()", start: String(BASE_S + 100), end: String(BASE_S) }, /end must be greater than start/],
+    ["a metrics query's event attribute", { q: "{} | rate() by (event.name)" }, /event attributes are not supported in metrics/],
+    ["arithmetic between metrics", { q: "({} | rate()) / ({} | count_over_time())" }, /arithmetic between metrics queries is not supported/],
     ["too many intervals", { q: "{} | rate()", step: "1ms" }, /step of 1ms is too small/],
-    ["topk without a limit", { q: "{} | rate() | topk(0)" }, /limit must be greater than 0/],
+    ["topk without a limit", { q: "{} | rate() | topk(0)" }, /topk\(\) needs a limit greater than 0/],
   ];
   for (const [what, params, message] of cases) {
     test(what, async () => {

@@ -173,6 +173,11 @@ describe("autocomplete as Grafana sends it", () => {
     expect(await values("span.http.method", "{status=error}")).toEqual([]);
     // The TraceQL editor's text while the value is being typed.
     expect(await values("name", '{ kind = client && span.db.system = }')).toEqual(["string:SELECT orders"]);
+    expect(await values("resource.service.name", '{ span:name = "SELECT orders" && span:status = error && span.db.system =')).toEqual([
+      "string:billing",
+      "string:checkout",
+    ]);
+    expect(await values("span.db.system", '{ resource.service.name = "billing" || span.http.method = }')).toEqual(["string:postgresql"]);
     // A query that narrows nothing (Tempo: unparseable or not one spanset filter) → every value.
     expect(await values("resource.service.name", "{ .a = 1 } && { .b = 2 }")).toEqual(["string:billing", "string:checkout"]);
     expect(await values("resource.service.name", "{ nonsense")).toEqual(["string:billing", "string:checkout"]);

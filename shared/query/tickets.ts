@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { TableName } from "../tables/index.ts";
 import { QueryError } from "./errors.ts";
 import { parseLogQL } from "./logql/index.ts";
-import { parseTraceQL } from "./traceql/index.ts";
+import { parseTraceQLSearch } from "./traceql/index.ts";
 import { PROMETHEUS_TICKET_SCHEMAS } from "./prometheus-tickets.ts";
 import { parsePromQL } from "./promql/parser.ts";
 import { TraceQLMetricsTicketSchema } from "./traceql-metrics-ticket.ts";
@@ -136,7 +136,7 @@ export function parseTicket(json: unknown): Ticket {
     throw QueryError.invalid("invalid query ticket: startNs is after endNs");
   }
   if (ticket.kind === "search") {
-    if (ticket.q !== undefined && ticket.q.trim() !== "") parseTraceQL(ticket.q);
+    if (ticket.q !== undefined && ticket.q.trim() !== "") parseTraceQLSearch(ticket.q);
     const { minDurationNs: min, maxDurationNs: max } = ticket;
     if (min !== undefined && max !== undefined && BigInt(min) > BigInt(max)) {
       throw QueryError.invalid("invalid query ticket: minDurationNs is greater than maxDurationNs");

@@ -7,3 +7,4 @@ export { createSourceView, type SourceViewOptions } from "./source-view.ts";
 export { runSearch } from "./search-plan.ts";
 export { searchScope, type SearchScope } from "./search-scope.ts";
 export { TraceIdIndex } from "./trace-id-index.ts";
+export { runTraceQLMetrics } from "./traceql-metrics/run.ts";

@@ -7,7 +7,7 @@
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { DEDICATED_COLUMNS } from "../../../shared/tables/index.ts";
 import { ROOT_SPAN_NOT_YET_RECEIVED, type SearchTicket } from "../../../shared/query/index.ts";
-import { parseTraceQL, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
+import { parseTraceQLSearch, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
 import { attributeValueSql, containsScalarTextSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
 import { dedicatedColumn, scalarTextEqualsSql } from "./dedicated-sql.ts";
 import { bigintSql, compileSpanset, filterSql, type ConditionContext } from "./traceql-sql.ts";
@@ -26,12 +26,12 @@ const LOCATION_COLUMNS = ["_file", "_row"];
 const USES_SPAN_ATTRIBUTE_JSON = /\battributes\b/;
 const USES_RESOURCE_ATTRIBUTE_JSON = /\bresource_attributes\b/;
 
-const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null };
-const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name" };
+const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null, relaxed: true };
+const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name", relaxed: false };
 
 function compileSearch(ticket: SearchTicket) {
   const expr: SpansetExpr =
-    ticket.q !== undefined && ticket.q.trim() !== "" ? parseTraceQL(ticket.q) : { type: "filter", condition: null, pos: 0 };
+    ticket.q !== undefined && ticket.q.trim() !== "" ? parseTraceQLSearch(ticket.q) : { type: "filter", expr: { type: "bool", value: true, pos: 0 }, pos: 0 };
   const compiled = compileSpanset(expr);
   const extra = legacyConditions(ticket);
   const candidate = compiled.filters.map((f) => `(${filterSql(f, extra, CANDIDATE_PASS)})`);

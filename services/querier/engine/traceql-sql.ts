@@ -6,12 +6,14 @@
  *   combining them: `A && B` keeps the spans of both when both exist; `A || B` the union.
  */
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { QueryError } from "../../../shared/query/index.ts";
 import {
   KIND_CODE,
   STATUS_CODE,
-  type Comparison,
+  type BinaryExpr,
   type ComparisonOp,
-  type Condition,
+  type FieldExpr,
+  type FieldRef,
   type Literal,
   type SpansetExpr,
 } from "../../../shared/query/traceql/index.ts";
@@ -21,29 +23,40 @@ import { attributeValueSql, boolOf, containsKeyValueSql, doubleOf, intOf, string
 export interface ConditionContext {
   /**
    * SQL of the trace's root service / root span name; null in the candidate pass, where
-   * comparisons on them relax to TRUE (conditions have no negation, so relaxing only widens).
+   * comparisons on them relax to TRUE.
    */
   rootServiceName: string | null;
   rootName: string | null;
+  /**
+   * Relaxed (candidate pass): what SQL cannot say exactly becomes TRUE, so the predicate is a
+   * necessary condition of the filter. Strict: it is refused.
+   */
+  relaxed: boolean;
 }
 
 export interface CompiledSpanset {
-  /** One span-level condition per spanset filter (`_m{i}` order); null for `{}`. */
-  filters: (Condition | null)[];
+  /** One span-level condition per spanset filter (`_m{i}` order). */
+  filters: FieldExpr[];
   /** Over `_m{i}` and `_t{i}`: the span belongs to the matched spanset. */
   spanMatch: string;
   /** Over `_t{i}`: the trace matches. */
   traceMatch: string;
 }
 
-/** Flattens a spanset expression into its filters and the span / trace match expressions. */
+const FLIPPED: Record<ComparisonOp, ComparisonOp> = { "=": "=", "!=": "!=", ">": "<", ">=": "<=", "<": ">", "<=": ">=", "=~": "=~", "!~": "!~" };
+const COMPARISONS = new Set<string>(["=", "!=", ">", ">=", "<", "<=", "=~", "!~"]);
+
+/** Flattens a spanset expression of filters, `&&` and `||` into its filters and match expressions. */
 export function compileSpanset(expr: SpansetExpr): CompiledSpanset {
-  const filters: (Condition | null)[] = [];
+  const filters: FieldExpr[] = [];
   const walk = (e: SpansetExpr): { span: string; trace: string } => {
     if (e.type === "filter") {
       const i = filters.length;
-      filters.push(e.condition);
+      filters.push(e.expr);
       return { span: `_m${i}`, trace: `_t${i}` };
+    }
+    if (e.type === "pipeline" || (e.op !== "&&" && e.op !== "||")) {
+      throw QueryError.invalid("TraceQL: this query needs the spanset evaluator (pipelines, structural operators)");
     }
     const l = walk(e.left);
     const r = walk(e.right);
@@ -56,48 +69,111 @@ export function compileSpanset(expr: SpansetExpr): CompiledSpanset {
 }
 
 /**
+ * The filters a matching trace must have a span for: every spanset a query answers starts
+ * from the spans of its first stage's filters. Null: any span may start one (a pipeline
+ * opening with by(), select() or a scalar filter).
+ */
+export function entryFilters(expr: SpansetExpr): FieldExpr[] | null {
+  if (expr.type === "filter") return [expr.expr];
+  if (expr.type === "spanset_op") {
+    const l = entryFilters(expr.left);
+    const r = entryFilters(expr.right);
+    return l === null || r === null ? null : [...l, ...r];
+  }
+  const first = expr.stages[0]!;
+  return first.type === "filter" || first.type === "spanset_op" || first.type === "pipeline" ? entryFilters(first) : null;
+}
+
+/**
  * One filter's span predicate. `extra` predicates (legacy tags, min/max duration) are ANDed
  * in: they narrow which spans count, exactly like writing them inside each `{ }`.
  */
-export function filterSql(condition: Condition | null, extra: readonly string[], ctx: ConditionContext): string {
-  const parts = [...(condition ? [conditionSql(condition, ctx)] : []), ...extra];
+export function filterSql(condition: FieldExpr | null, extra: readonly string[], ctx: ConditionContext): string {
+  const parts = [...(condition ? [conditionSql(condition, ctx)] : []), ...extra].filter((p) => p !== "TRUE");
   return parts.length === 0 ? "TRUE" : parts.join(" AND ");
 }
 
-export function conditionSql(cond: Condition, ctx: ConditionContext): string {
-  if (cond.type === "logical") {
-    return `(${conditionSql(cond.left, ctx)} ${cond.op === "&&" ? "AND" : "OR"} ${conditionSql(cond.right, ctx)})`;
+export function conditionSql(e: FieldExpr, ctx: ConditionContext): string {
+  if (e.type === "bool") return e.value ? "TRUE" : "FALSE";
+  if (e.type === "binary" && (e.op === "&&" || e.op === "||")) {
+    const l = conditionSql(e.left, ctx);
+    const r = conditionSql(e.right, ctx);
+    return `(${l} ${e.op === "&&" ? "AND" : "OR"} ${r})`;
   }
-  return comparisonSql(cond, ctx);
+  if (e.type === "binary" && COMPARISONS.has(e.op)) {
+    const sql = fieldComparison(e, ctx);
+    if (sql !== null) return sql;
+  }
+  if (ctx.relaxed) return "TRUE";
+  throw QueryError.invalid("TraceQL: this condition needs the spanset evaluator");
 }
 
-function comparisonSql(c: Comparison, ctx: ConditionContext): string {
-  const { field, op, value } = c;
+/** `field op literal` (either order) as SQL; null when SQL cannot say it exactly. */
+function fieldComparison(e: BinaryExpr, ctx: ConditionContext): string | null {
+  const isLiteral = (x: FieldExpr): x is Literal =>
+    x.type === "string" || x.type === "int" || x.type === "float" || x.type === "bool" || x.type === "duration" || x.type === "status" || x.type === "kind";
+  const isRef = (x: FieldExpr): x is FieldRef => (x.type === "attribute" && !x.parent) || x.type === "intrinsic";
+  let field: FieldRef;
+  let value: Literal;
+  let op = e.op as ComparisonOp;
+  if (isRef(e.left) && isLiteral(e.right)) [field, value] = [e.left, e.right];
+  else if (isLiteral(e.left) && isRef(e.right)) [field, value, op] = [e.right, e.left, FLIPPED[op]];
+  else return null;
+  return comparisonSql(field, op, value, ctx);
+}
+
+function comparisonSql(field: FieldRef, op: ComparisonOp, value: Literal, ctx: ConditionContext): string | null {
+  if ((op === "=~" || op === "!~") && value.type !== "string") return null;
   if (field.type === "intrinsic") {
     switch (field.name) {
-      case "name":
-        return stringCompare("name", op, value);
-      case "status":
-        return `(status_code ${sqlOp(op)} ${STATUS_CODE[value.value as keyof typeof STATUS_CODE]})`;
-      case "kind":
-        return `(kind ${sqlOp(op)} ${KIND_CODE[value.value as keyof typeof KIND_CODE]})`;
-      case "duration":
-        return `(duration_nano ${sqlOp(op)} ${bigintSql(value.value as bigint)})`;
-      case "rootServiceName":
+      case "span:name":
+        return value.type === "string" ? stringCompare("name", op, value) : null;
+      case "span:statusMessage":
+        return value.type === "string" ? stringCompare("status_message", op, value) : null;
+      case "span:id":
+        return value.type === "string" ? stringCompare("span_id", op, value) : null;
+      case "span:parentID":
+        return value.type === "string" ? stringCompare("parent_span_id", op, value) : null;
+      case "instrumentation:name":
+        return value.type === "string" ? stringCompare("scope_name", op, value) : null;
+      case "instrumentation:version":
+        return value.type === "string" ? stringCompare("scope_version", op, value) : null;
+      case "span:status":
+        return value.type === "status" && (op === "=" || op === "!=") ? `(status_code ${sqlOp(op)} ${STATUS_CODE[value.value]})` : null;
+      case "span:kind":
+        return value.type === "kind" && (op === "=" || op === "!=") ? `(kind ${sqlOp(op)} ${KIND_CODE[value.value]})` : null;
+      case "span:duration":
+        return value.type === "duration" || value.type === "int" ? `(duration_nano ${sqlOp(op)} ${bigintSql(value.value)})` : null;
+      case "trace:rootService":
+        if (value.type !== "string") return null;
         return ctx.rootServiceName === null ? "TRUE" : stringCompare(ctx.rootServiceName, op, value);
-      case "rootName":
+      case "trace:rootName":
+        if (value.type !== "string") return null;
         return ctx.rootName === null ? "TRUE" : stringCompare(ctx.rootName, op, value);
+      default:
+        return null;
     }
   }
+  if (value.type === "status" || value.type === "kind") return null;
   const spanSide = () => attributeCompare("attributes", field.name, op, value);
   const resourceSide = () =>
     // service.name also lives in its own column: cheaper than parsing the JSON.
     field.name === "service.name" && value.type === "string"
       ? stringCompare("NULLIF(service_name, '')", op, value)
       : attributeCompare("resource_attributes", field.name, op, value);
-  if (field.scope === "span") return spanSide();
-  if (field.scope === "resource") return resourceSide();
-  return `(${spanSide()} OR ${resourceSide()})`;
+  // Arrays match element-wise (evaluated in JS); the SQL only keeps spans that hold one.
+  const arraySide = (column: AttributeColumn) =>
+    ctx.relaxed ? ` OR (strpos(${column}, ${quoteLiteral(`"key":${JSON.stringify(field.name)},"value":{"arrayValue"`)}) > 0)` : "";
+  switch (field.scope) {
+    case "span":
+      return `(${spanSide()}${arraySide("attributes")})`;
+    case "resource":
+      return `(${resourceSide()}${arraySide("resource_attributes")})`;
+    case "unscoped":
+      return `(${spanSide()} OR ${resourceSide()}${arraySide("attributes")}${arraySide("resource_attributes")})`;
+    default:
+      return null;
+  }
 }
 
 function attributeCompare(column: AttributeColumn, key: string, op: ComparisonOp, value: Literal): string {
@@ -132,7 +208,7 @@ function dedicatedCompare(column: string, op: ComparisonOp, value: Literal): str
     case "bool":
       return boolCompareSql(column, sqlOp(op), value.value as boolean);
     default:
-      throw new Error(`literal ${value.type} is not comparable with an attribute (parser should have refused it)`);
+      throw new Error(`literal ${value.type} is not comparable with an attribute (the caller filters it out)`);
   }
 }
 
@@ -149,12 +225,12 @@ function typedCompare(anyValue: string, op: ComparisonOp, value: Literal): strin
     case "bool":
       return `(${boolOf(anyValue)} ${sqlOp(op)} ${value.value ? "TRUE" : "FALSE"})`;
     default:
-      throw new Error(`literal ${value.type} is not comparable with an attribute (parser should have refused it)`);
+      throw new Error(`literal ${value.type} is not comparable with an attribute (the caller filters it out)`);
   }
 }
 
 export function stringCompare(sql: string, op: ComparisonOp, value: Literal): string {
-  const lit = quoteLiteral(String(value.value));
+  const lit = quoteLiteral(String((value as { value: unknown }).value));
   if (op === "=~") return `regexp_full_match(${sql}, ${lit})`;
   if (op === "!~") return `(NOT regexp_full_match(${sql}, ${lit}))`;
   return `(${sql} ${sqlOp(op)} ${lit})`;

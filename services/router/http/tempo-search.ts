@@ -9,7 +9,7 @@ import type { Table } from "apache-arrow";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { SEARCH_COLUMNS, SEARCH_METADATA, type SpanSet, type SpanSetSpan } from "../../../shared/query/index.ts";
-import { parseTraceQL } from "../../../shared/query/traceql/index.ts";
+import { parseTraceQLSearch } from "../../../shared/query/traceql/index.ts";
 import { decimalStrings, strings } from "./arrow-values.ts";
 import type { RouterEnv } from "./env.ts";
 import { HttpError, badRequest } from "./errors.ts";
@@ -70,7 +70,7 @@ export function registerSearchRoute(app: Hono<RouterEnv>, deps: RouteDeps): void
     if (p.minDuration !== undefined && p.maxDuration !== undefined && BigInt(p.maxDuration) < BigInt(p.minDuration)) {
       throw badRequest("invalid parameter \"maxDuration\": must not be less than minDuration");
     }
-    if (p.q !== undefined) parseTraceQL(p.q); // throws TraceQLError (400, with position)
+    if (p.q !== undefined) parseTraceQLSearch(p.q); // throws TraceQLError (400, with position)
     const { orgId, bucket } = tenantOf(c);
     const table = await deps.run(
       {

@@ -1,8 +1,7 @@
 /**
  * What the TraceQL metrics evaluator needs of a query: the spanset expression that selects
- * spans, the first (span → series) stage and an optional second (series → series) stage.
- * The parser of the whole language (shared/query/traceql) produces the spanset part; this
- * shape is the seam the metrics evaluator is written against.
+ * spans, the first (span → series) stage and the second (series → series) stages, read off
+ * the language's tree (shared/query/traceql) by parser.ts.
  */
 import type { SpansetExpr, SpansetFilter } from "../traceql/index.ts";
 
@@ -18,7 +17,9 @@ export const VALUE_FUNCTIONS: ReadonlySet<MetricsFunction> = new Set([
 ]);
 
 /** Intrinsics a metrics stage can read or group by. */
-export const METRICS_INTRINSICS = ["duration", "name", "status", "kind", "statusMessage", "rootName", "rootServiceName", "traceDuration"] as const;
+export const METRICS_INTRINSICS = [
+  "duration", "name", "status", "kind", "statusMessage", "rootName", "rootServiceName", "traceDuration", "spanID", "traceID",
+] as const;
 export type MetricsIntrinsic = (typeof METRICS_INTRINSICS)[number];
 
 /** An attribute as a metrics stage names it; `label` is how Tempo prints it (its series label). */
@@ -37,23 +38,18 @@ export interface MetricsStage {
   pos: number;
 }
 
-export interface SecondStage {
-  op: "topk" | "bottomk";
-  limit: number;
-  pos: number;
-}
+/** `| topk(n)`, `| bottomk(n)`, or a filter on the values (`> 10`). */
+export type SecondStage =
+  | { op: "topk" | "bottomk"; limit: number; pos: number }
+  | { op: "filter"; compare: "=" | "!=" | ">" | ">=" | "<" | "<="; value: number; pos: number };
 
 export type HintValue = string | number | boolean;
 
 export interface MetricsQuery {
   spanset: SpansetExpr;
   stage: MetricsStage;
-  second?: SecondStage;
+  second: SecondStage[];
   /** `with(...)` hints; only `exemplars` changes the answer. */
   hints: Record<string, HintValue>;
 }
 
-/** Tempo's limits: group-by attributes (one fewer for the bucket-based functions), compare's top-N. */
-export const MAX_GROUP_BYS = 5;
-export const MAX_COMPARE_TOP_N = 1000;
-export const DEFAULT_COMPARE_TOP_N = 10;

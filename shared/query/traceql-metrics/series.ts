@@ -13,7 +13,7 @@
  * - topk/bottomk pick, at each interval, the k highest / lowest series (all when ≤ k series).
  */
 import { emptyStepSeries, labelsKey, log2BucketQuantile, selectK, type StepSeries } from "../../series/index.ts";
-import type { MetricsQuery } from "./ast.ts";
+import type { MetricsQuery, SecondStage } from "./ast.ts";
 import { stringLabels } from "./labels.ts";
 import type { MetricsWindow } from "./request.ts";
 import { intervalCount } from "./request.ts";
@@ -40,7 +40,7 @@ export function buildSeries(query: MetricsQuery, window: MetricsWindow, rows: re
   const out = stage.fn === "quantile_over_time" ? quantileSeries(query, n, rows) : plainSeries(query, window, n, rows);
   for (const s of out) s.series.labels = stringLabels(s.labels);
   attachExemplars(query, out, exemplars, maxExemplars);
-  return query.second ? secondStage(query.second.op, query.second.limit, out, n) : out;
+  return query.second.reduce((series, stage) => (stage.op === "filter" ? valueFilter(stage, series) : secondStage(stage.op, stage.limit, series, n)), out);
 }
 
 /** Labels of a group: its non-nil by() values, or the first attribute with nil; `__name__` when ungrouped. */
@@ -192,6 +192,18 @@ function secondStage(op: "topk" | "bottomk", limit: number, input: MetricsSeries
     const source = owner.get(labelsKey(c.labels))!;
     return { labels: source.labels, series: c, exemplars: source.exemplars };
   });
+}
+
+/** `> 10` after a metrics function: keeps the samples whose value compares true. */
+function valueFilter(stage: Extract<SecondStage, { op: "filter" }>, input: MetricsSeries[]): MetricsSeries[] {
+  const keep: Record<typeof stage.compare, (v: number) => boolean> = {
+    "=": (v) => v === stage.value, "!=": (v) => v !== stage.value, ">": (v) => v > stage.value,
+    ">=": (v) => v >= stage.value, "<": (v) => v < stage.value, "<=": (v) => v <= stage.value,
+  };
+  for (const s of input) {
+    for (let i = 0; i < s.series.present.length; i++) if (s.series.present[i] && !keep[stage.compare](s.series.values[i]!)) s.series.present[i] = 0;
+  }
+  return input;
 }
 
 /**

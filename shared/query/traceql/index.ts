@@ -1,3 +1,5 @@
 export * from "./ast.ts";
-export { parseTraceQL } from "./parser.ts";
+export { parseTraceQL, parseTraceQLSearch } from "./parser.ts";
 export { TraceQLError } from "./errors.ts";
+export { traceqlRegex } from "./regex.ts";
+export { typeOf, referencesSpan } from "./validate.ts";

@@ -1,111 +1,113 @@
 import { describe, expect, test } from "bun:test";
-import { parseTraceQL, TraceQLError, type Comparison, type SpansetFilter } from "./index.ts";
+import { parseTraceQL, parseTraceQLSearch, TraceQLError, type FieldExpr, type SpansetFilter } from "./index.ts";
 
-const firstComparison = (q: string) => (parseTraceQL(q) as SpansetFilter).condition as Comparison;
+/** Tempo's own parser examples (grafana/tempo pkg/traceql/test_examples.yaml), verbatim. */
+const examples = Bun.YAML.parse(await Bun.file(new URL("../../../test/fixtures/tempo-traceql-examples.yaml", import.meta.url)).text()) as Record<
+  "valid" | "parse_fails" | "validate_fails" | "unsupported",
+  string[]
+>;
 
-function errorOf(q: string): TraceQLError {
-  try {
-    parseTraceQL(q);
-  } catch (err) {
-    if (err instanceof TraceQLError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${q} to fail`);
-}
+const filterOf = (q: string): FieldExpr => (parseTraceQLSearch(q) as SpansetFilter).expr;
+const strip = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (k === "pos" ? undefined : typeof x === "bigint" ? `${x}n` : x)));
 
-describe("TraceQL parser", () => {
-  test("{} matches all spans", () => {
-    expect(parseTraceQL("{}")).toEqual({ type: "filter", condition: null, pos: 0 });
-    expect(parseTraceQL("  { }  ")).toMatchObject({ type: "filter", condition: null });
-  });
-
-  test("scopes: resource., span., unscoped .", () => {
-    expect(firstComparison('{ resource.service.name = "api" }').field).toMatchObject({ type: "attribute", scope: "resource", name: "service.name" });
-    expect(firstComparison('{ span.http.method = "GET" }').field).toMatchObject({ scope: "span", name: "http.method" });
-    expect(firstComparison('{ .http.status_code = 200 }').field).toMatchObject({ scope: "unscoped", name: "http.status_code" });
-    expect(firstComparison('{ span."with space" = "x" }').field).toMatchObject({ scope: "span", name: "with space" });
-    expect(firstComparison('{ .a-b/c = "x" }').field).toMatchObject({ scope: "unscoped", name: "a-b/c" });
-  });
-
-  test("every comparison operator", () => {
-    for (const op of ["=", "!=", ">", ">=", "<", "<="]) expect(firstComparison(`{ .n ${op} 3 }`).op).toBe(op as Comparison["op"]);
-    expect(firstComparison('{ .s =~ "a.*" }').op).toBe("=~");
-    expect(firstComparison('{ .s !~ "a.*" }').op).toBe("!~");
-    expect(firstComparison("{.n>=3}").op).toBe(">=");
-  });
-
-  test("literals: strings, ints, floats, bools, durations, keywords", () => {
-    expect(firstComparison('{ .s = "a \\"q\\" \\\\ b" }').value).toMatchObject({ type: "string", value: 'a "q" \\ b' });
-    expect(firstComparison("{ .s =~ `\\d+` }").value).toMatchObject({ type: "string", value: "\\d+" });
-    expect(firstComparison('{ .s =~ "\\d+" }').value).toMatchObject({ type: "string", value: "\\d+" });
-    expect(firstComparison("{ .n = -42 }").value).toEqual({ type: "int", value: -42n, pos: 7 });
-    expect(firstComparison("{ .n > 1.25 }").value).toMatchObject({ type: "float", value: 1.25 });
-    expect(firstComparison("{ .b = true }").value).toMatchObject({ type: "bool", value: true });
-    expect(firstComparison("{ .b != false }").value).toMatchObject({ type: "bool", value: false });
-    expect(firstComparison("{ status = error }").value).toMatchObject({ type: "status", value: "error" });
-    expect(firstComparison("{ kind = server }").value).toMatchObject({ type: "kind", value: "server" });
-  });
-
-  test("intrinsics", () => {
-    for (const name of ["name", "rootServiceName", "rootName"]) {
-      expect(firstComparison(`{ ${name} = "x" }`).field).toEqual({ type: "intrinsic", name: name as "name", pos: 2 });
-    }
-    expect(firstComparison("{ duration > 100ms }")).toMatchObject({ field: { name: "duration" }, value: { value: 100_000_000n } });
-    for (const s of ["ok", "error", "unset"]) expect(firstComparison(`{ status != ${s} }`).value.value).toBe(s);
-    for (const k of ["server", "client", "producer", "consumer", "internal", "unspecified"]) {
-      expect(firstComparison(`{ kind = ${k} }`).value.value).toBe(k);
-    }
-  });
-
-  test("&& binds tighter than ||, parentheses override, inside a filter", () => {
-    const f = parseTraceQL('{ .a = 1 || .b = 2 && .c = 3 }') as SpansetFilter;
-    expect(f.condition).toMatchObject({ type: "logical", op: "||", right: { type: "logical", op: "&&" } });
-    const g = parseTraceQL('{ (.a = 1 || .b = 2) && .c = 3 }') as SpansetFilter;
-    expect(g.condition).toMatchObject({ type: "logical", op: "&&", left: { type: "logical", op: "||" } });
-  });
-
-  test("spanset operators and grouping", () => {
-    expect(parseTraceQL('{ .a = 1 } && { .b = 2 }')).toMatchObject({ type: "spanset_op", op: "&&" });
-    expect(parseTraceQL('{ .a = 1 } || { .b = 2 } && { .c = 3 }')).toMatchObject({
-      op: "||",
-      right: { type: "spanset_op", op: "&&" },
+describe("Tempo's conformance corpus", () => {
+  test("every valid example parses", () => {
+    const refused = examples.valid.filter((q) => {
+      try {
+        parseTraceQL(q);
+        return false;
+      } catch {
+        return true;
+      }
     });
-    expect(parseTraceQL('({ .a = 1 } || { .b = 2 }) && { .c = 3 }')).toMatchObject({
-      op: "&&",
-      left: { type: "spanset_op", op: "||" },
-    });
+    expect(refused).toEqual([]);
+    expect(examples.valid.length).toBeGreaterThan(250);
   });
 
-  test("errors carry position and what was expected", () => {
-    let e = errorOf('{ .a = "x" ');
-    expect(e.position).toBe(11);
-    expect(e.expected).toContain('"}"');
-    expect(e.status).toBe(400);
-    expect(e.code).toBe("INVALID_ARGUMENT");
+  test.each(["parse_fails", "validate_fails", "unsupported"] as const)("every %s example is a TraceQLError (400)", (group) => {
+    const accepted = examples[group].filter((q) => {
+      try {
+        parseTraceQL(q);
+        return true;
+      } catch (err) {
+        if (!(err instanceof TraceQLError)) throw err;
+        expect(err.status).toBe(400);
+        return false;
+      }
+    });
+    expect(accepted).toEqual([]);
+  });
+});
 
-    e = errorOf("{ .a 3 }");
-    expect(e.position).toBe(5);
-    expect(e.expected).toContain("comparison operator");
+describe("TraceQL tree", () => {
+  test("{} is { true }; scopes and intrinsics in both spellings", () => {
+    expect(strip(filterOf("{}"))).toEqual({ type: "bool", value: true });
+    expect(strip(filterOf("{ resource.service.name = `a` }"))).toMatchObject({ left: { type: "attribute", scope: "resource", name: "service.name" } });
+    for (const [text, name] of [
+      ["traceDuration", "trace:duration"], ["trace:duration", "trace:duration"], ["rootServiceName", "trace:rootService"],
+      ["trace:rootService", "trace:rootService"], ["statusMessage", "span:statusMessage"], ["event:timeSinceStart", "event:timeSinceStart"],
+      ["link:traceID", "link:traceID"], ["instrumentation:version", "instrumentation:version"], ["span:parentID", "span:parentID"],
+    ]) {
+      expect(strip(filterOf(`{ ${text} != nil }`))).toEqual({ type: "unary", op: "exists", operand: { type: "intrinsic", name, text } });
+    }
+    for (const scope of ["span", "resource", "event", "link", "instrumentation"]) {
+      expect(strip(filterOf(`{ ${scope}.x.y = 1 }`)).left).toEqual({ type: "attribute", scope, name: "x.y", parent: false });
+    }
+    expect(strip(filterOf('{ span."a b" = 1 }')).left.name).toBe("a b");
+  });
 
-    e = errorOf('{ foo = "x" }');
-    expect(e.position).toBe(2);
-    expect(e.expected).toContain("attribute");
+  test("&& and || are one level, left to right, below comparisons and arithmetic (Tempo's precedences)", () => {
+    const e = strip(filterOf("{ .a = 1 || .b + 2 * 3 > 4 && .c }"));
+    expect(e.op).toBe("&&");
+    expect(e.left.op).toBe("||");
+    expect(e.left.right).toMatchObject({ op: ">", left: { op: "+", right: { op: "*" } } });
+  });
 
-    e = errorOf("{ status = 3 }");
-    expect(e.position).toBe(11);
-    expect(e.expected).toContain("ok, error, unset");
+  test("structural operators bind tighter than && / ||; pipelines take stages", () => {
+    const q = strip(parseTraceQLSearch("{ .a } && { .b } >> { .c } | by(resource.service.name) | count() > 2 | select(span.x, name) | coalesce()"));
+    expect(q.type).toBe("pipeline");
+    expect(q.stages[0]).toMatchObject({ type: "spanset_op", op: "&&", right: { type: "spanset_op", op: ">>" } });
+    expect(q.stages.slice(1).map((s: { type: string }) => s.type)).toEqual(["by", "scalar_filter", "select", "coalesce"]);
+    for (const op of [">", "<", ">>", "<<", "~", "!>", "!<", "!>>", "!<<", "!~", "&>", "&<", "&>>", "&<<", "&~"]) {
+      expect(strip(parseTraceQLSearch(`{ .a } ${op} { .b }`)).op).toBe(op);
+    }
+  });
 
-    e = errorOf("{ duration > 5 }");
-    expect(e.expected).toContain("duration");
-    expect(errorOf("{ kind > server }").message).toContain("= or !=");
-    expect(errorOf("{ .a =~ 3 }").expected).toContain("regular expression");
-    expect(errorOf('{ name = 3 }').expected).toContain("a string");
-    expect(errorOf('{ .a = "x" } {').position).toBe(13);
-    expect(errorOf('{ .a = "unterminated }').message).toContain("unterminated string");
-    expect(errorOf("{ .a = 5xyz }").position).toBe(7);
-    expect(errorOf("").expected).toContain("spanset filter");
-    expect(errorOf("{ .a = 1 } &&").position).toBe(13);
-    expect(errorOf("{ . = 1 }").expected).toContain("attribute name");
-    expect(errorOf("{ .a = 1 # }").position).toBe(9);
+  test("metrics: first stage, by, second stages, arithmetic and hints", () => {
+    expect(strip(parseTraceQL("{ status = error } | quantile_over_time(duration, .5, .99) by (resource.service.name) | topk(3) > 1s with(sample=true)"))).toEqual({
+      kind: "metrics",
+      hints: { sample: { type: "bool", value: true } },
+      expr: {
+        type: "metrics_pipeline",
+        pipeline: { type: "filter", expr: { type: "binary", op: "=", left: { type: "intrinsic", name: "span:status", text: "status" }, right: { type: "status", value: "error" } } },
+        aggregation: {
+          type: "metrics_aggregation", fn: "quantile_over_time", attribute: { type: "intrinsic", name: "span:duration", text: "duration" },
+          quantiles: [0.5, 0.99], by: [{ type: "attribute", scope: "resource", name: "service.name", parent: false }],
+        },
+        stages: [{ type: "topk", limit: 3 }, { type: "metrics_filter", op: ">", value: 1 }],
+      },
+    });
+    expect(strip(parseTraceQL("{} | compare({ status = error }, 5)")).expr.aggregation).toMatchObject({ type: "compare", topN: 5, start: "0n", end: "0n" });
+    const math = strip(parseTraceQL("({ status = error } | rate()) / ({} | rate()) * 100"));
+    expect(math.expr).toMatchObject({ type: "metrics_scalar_math", op: "*", scalar: 100, scalarOnLeft: false, expr: { type: "metrics_math", op: "/" } });
+    expect(strip(parseTraceQL("{ } with(most_recent=true)"))).toMatchObject({ kind: "search", hints: { most_recent: { type: "bool", value: true } } });
+  });
+
+  test("errors name the position and what was expected", () => {
+    const err = (q: string) => {
+      try {
+        parseTraceQL(q);
+      } catch (e) {
+        return e as TraceQLError;
+      }
+      throw new Error(`accepted ${q}`);
+    };
+    expect(err("{ .a = }")).toMatchObject({ position: 7 });
+    expect(err("{ .a = }").message).toContain("at position 7");
+    expect(err('{ span:foo = "x" }').message).toContain('unknown intrinsic "span:foo"');
+    expect(err("{ status = 3 }").message).toContain("status and int");
+    expect(err('{ .a =~ "[" }').message).toContain("invalid regex");
+    expect(err("{} | topk(3)").message).toContain("metrics function");
+    expect(() => parseTraceQLSearch("{} | rate()")).toThrow("/api/metrics/query_range");
   });
 });

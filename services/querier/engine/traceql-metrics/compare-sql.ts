@@ -18,7 +18,7 @@ export async function compareRows(
   connection: DuckDBConnection, spans: string, query: traceqlMetrics.MetricsQuery, window: traceqlMetrics.MetricsWindow,
 ): Promise<{ rows: traceqlMetrics.CompareRow[]; spans: number }> {
   const compare = query.stage.compare!;
-  let selection = `coalesce(${filterSql(compare.filter.condition, [], { rootServiceName: null, rootName: null })}, FALSE)`;
+  let selection = `coalesce(${filterSql(compare.filter.expr, [], { rootServiceName: null, rootName: null, relaxed: false })}, FALSE)`;
   if (compare.startNs !== undefined && compare.endNs !== undefined) {
     selection = `(start_time_unix_nano > ${bigintSql(compare.startNs)} AND start_time_unix_nano <= ${bigintSql(compare.endNs)} AND ${selection})`;
   }

@@ -11,8 +11,8 @@ import type { SpansetExpr } from "../../../../shared/query/traceql/index.ts";
 import { bigintSql, compileSpanset, filterSql, type ConditionContext } from "../traceql-sql.ts";
 import { TRACE_COLUMNS } from "./span-values.ts";
 
-const CANDIDATE: ConditionContext = { rootServiceName: null, rootName: null };
-const FULL: ConditionContext = { rootServiceName: TRACE_COLUMNS.rootServiceName, rootName: TRACE_COLUMNS.rootName };
+const CANDIDATE: ConditionContext = { rootServiceName: null, rootName: null, relaxed: true };
+const FULL: ConditionContext = { rootServiceName: TRACE_COLUMNS.rootServiceName, rootName: TRACE_COLUMNS.rootName, relaxed: false };
 
 export function windowSql(window: traceqlMetrics.MetricsWindow): string {
   return `start_time_unix_nano > ${bigintSql(window.startNs)} AND start_time_unix_nano <= ${bigintSql(window.endNs)}`;

@@ -49,6 +49,10 @@ export function typedSql(a: MetricsAttribute): string {
         return `('s' || ${TRACE_COLUMNS.rootServiceName})`;
       case "traceDuration":
         return `('i' || ${TRACE_COLUMNS.traceDuration})`;
+      case "spanID":
+        return `('s' || span_id)`;
+      case "traceID":
+        return `('s' || trace_id)`;
     }
   }
   if (a.scope === "span") return attributeTyped("attributes", a.name);
