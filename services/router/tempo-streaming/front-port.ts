@@ -12,6 +12,8 @@ import net from "node:net";
 import type { Logger } from "../../../shared/log/index.ts";
 
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+/** How long a new connection may take to send the bytes that tell HTTP/2 from HTTP/1.1. */
+const FIRST_BYTES_TIMEOUT_MS = 30_000;
 
 export interface FrontPort {
   address: string;
@@ -32,6 +34,8 @@ export async function startFrontPort(options: {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
+    // A connection that never says which protocol it speaks is not kept.
+    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
@@ -40,13 +44,14 @@ export async function startFrontPort(options: {
       // Undecided until the preface is complete or a byte differs from it.
       if (isHttp2 && head.length < HTTP2_PREFACE.length) return;
       socket.off("data", onData);
+      socket.setTimeout(0);
       socket.pause();
       if (isHttp2) {
         socket.unshift(head);
         injector.injectConnection(socket);
         socket.resume();
       } else {
-        relay(socket, head, options.http);
+        relay(socket, head, options.http, options.log);
       }
     };
     socket.on("data", onData);
@@ -72,14 +77,20 @@ export async function startFrontPort(options: {
 }
 
 /** An HTTP/1.1 connection, relayed to the HTTP listener with the bytes already read. */
-function relay(socket: net.Socket, head: Buffer, http: { host: string; port: number }): void {
+function relay(socket: net.Socket, head: Buffer, http: { host: string; port: number }, log: Logger): void {
+  let connected = false;
   const upstream = net.connect(http.port, http.host, () => {
+    connected = true;
     upstream.write(head);
     socket.pipe(upstream);
     upstream.pipe(socket);
     socket.resume();
   });
-  upstream.on("error", () => socket.destroy());
+  upstream.on("error", (err) => {
+    // Once connected, an error is the connection's end, not news.
+    if (!connected) log.warn("streaming.http_relay_failed", { http: `${http.host}:${http.port}`, err });
+    socket.destroy();
+  });
   socket.on("close", () => upstream.destroy());
   upstream.on("close", () => socket.destroy());
 }

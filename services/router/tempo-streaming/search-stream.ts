@@ -10,6 +10,7 @@
  * first, so later ones could only add older traces. (A trace that overlaps two jobs is
  * found by the newer one and sent once.)
  */
+import { status as GrpcStatus } from "@grpc/grpc-js";
 import { StreamingError, streamingErrorOf } from "./grpc-status.ts";
 
 /** The newest job covers this much (Tempo's frontend searches the recent past first, then blocks). */
@@ -81,7 +82,7 @@ export function searchQuery(request: SearchRequestMessage): URLSearchParams {
 }
 
 function logfmtKey(key: string): string {
-  if (key === "" || /[\s="]/.test(key)) throw new StreamingError(3, `invalid tag name ${JSON.stringify(key)}: tags are logfmt keys (no spaces, '=' or '"')`);
+  if (key === "" || /[\s="]/.test(key)) throw new StreamingError(GrpcStatus.INVALID_ARGUMENT, `invalid tag name ${JSON.stringify(key)}: tags are logfmt keys (no spaces, '=' or '"')`);
   return key;
 }
 

@@ -1,10 +1,11 @@
 /**
  * The handlers of Tempo's `tempopb.StreamingQuerier` (Grafana's Tempo data source with
  * streaming on): `Search` streams progressive answers (search-stream.ts); the metrics calls
- * answer the matching HTTP route's response as one message, as Tempo's frontend does for
- * a query whose jobs finish together. Every call is answered by the router's HTTP app
- * in-process: the call's metadata (`x-scope-orgid`, `authorization`, the bucket) become the
- * request's headers, so tenancy and auth are the HTTP API's.
+ * answer one message, the `/api/metrics/query_range` / `/api/metrics/query` response
+ * (../http/tempo-metrics.ts `metricsQueryRange` / `metricsQueryInstant`) of the same
+ * parameters. Every call is answered by the router's HTTP app in-process: the call's metadata
+ * (`x-scope-orgid`, `authorization`, the bucket) become the request's headers, so tenancy,
+ * tokens, per-org limits and parameter checks are the HTTP API's, not a copy of them.
  */
 import type * as grpc from "@grpc/grpc-js";
 import { status as GrpcStatus } from "@grpc/grpc-js";
@@ -63,17 +64,9 @@ type QueryInstantRequestMessage = Omit<QueryRangeRequestMessage, "step" | "exemp
 
 async function metricsAnswer(fetchLocal: LocalFetch, path: string, headers: Headers, signal: AbortSignal): Promise<unknown> {
   const response = await fetchLocal(new Request(`http://router.local${path}`, { headers, signal }));
-  if (response.status === 404 && (await isMissingRoute(response.clone() as Response))) {
-    throw new StreamingError(GrpcStatus.UNIMPLEMENTED, `TraceQL metrics are not served by this router (no ${path.split("?")[0]} route)`);
-  }
   if (!response.ok) throw await streamingErrorOf(response);
   // Tempo's HTTP JSON is the message's proto3 JSON form: the field names are the same.
   return response.json();
-}
-
-async function isMissingRoute(response: Response): Promise<boolean> {
-  const body = (await response.json().catch(() => ({}))) as { error?: unknown };
-  return typeof body.error === "string" && body.error.startsWith("no route");
 }
 
 /** Runs one call: headers from metadata, cancellation, and every failure as a gRPC status. */
