@@ -170,8 +170,7 @@ async function runSql(ticket: Ticket): Promise<number> {
     const metrics = ticket.kind === "traceql_metrics";
     const liveTable = await createSourceView(connection, "traces", "src", { files, live: [] }, { dedicated: search || metrics, locate: search });
     if (metrics) {
-      const table = await runTraceQLMetrics(connection, "src", ticket, 0);
-      return (JSON.parse(table.getChild(TRACEQL_METRICS_COLUMNS.response)!.get(0) as string) as { series: unknown[] }).series.length;
+      return seriesCount(await runTraceQLMetrics(connection, "src", ticket, 0));
     }
     // Search runs several statements (newest-first plan): the same ones, straight in DuckDB.
     if (ticket.kind === "search") return (await runSearch(connection, ticket, searchScope(connection, "src", liveTable, files, rawTraceIds), 100_000)).numRows;
@@ -184,7 +183,12 @@ async function runSql(ticket: Ticket): Promise<number> {
 
 async function runEngine(ticket: Ticket): Promise<number> {
   const table = await engine.execute(ticket, { files: await filesFor(ticket), live: [] });
-  return table.numRows;
+  return ticket.kind === "traceql_metrics" ? seriesCount(table) : table.numRows;
+}
+
+/** A metrics answer is one row of JSON: count its series, as the other paths do. */
+function seriesCount(table: { getChild(name: string): { get(i: number): unknown } | null }): number {
+  return (JSON.parse(table.getChild(TRACEQL_METRICS_COLUMNS.response)!.get(0) as string) as { series: unknown[] }).series.length;
 }
 
 let roles = await startCluster(dataset);

@@ -133,6 +133,35 @@ describe("the Traces Drilldown landing queries", () => {
     expect(values(find("selection_total", "name", null))).toEqual(seq(0, 0, 1, 0));
     expect(values(find("baseline_total", "name", null))).toEqual(seq(0, 2, 1, 4));
     expect(find("selection", "name", "POST /checkout")).toBeUndefined();
+    expect(values(find("selection", "rootServiceName", "checkout"))).toEqual(seq(0, 0, 1, 0));
+    expect(values(find("selection", "statusMessage", "failed"))).toEqual(seq(0, 0, 1, 0));
+  });
+});
+
+describe("the Drilldown app's own forms (primary signal: root spans; filters `true`)", () => {
+  const ROOTS = "nestedSetParent<0 && true";
+
+  test("rate by service, errors, histogram and p90 over root spans", async () => {
+    const rate = await series(`{${ROOTS}} | rate() by(resource.service.name)`);
+    expect(rate.map((s) => [s.promLabels, values(s)])).toEqual([['{resource.service.name="checkout"}', seq(0, 1 / 60, 1 / 60, 2 / 60)]]);
+    expect(await series(`{${ROOTS} && status=error} | rate() `)).toEqual([]);
+    const histogram = await series(`{${ROOTS}} | histogram_over_time(duration) with(sample=true)`);
+    expect(histogram.map((s) => [s.labels[0]!.value.doubleValue, values(s)])).toEqual([[B50MS, seq(0, 0, 0, 1)], [B100MS, seq(0, 1, 1, 1)]]);
+    const p90 = await series(`{${ROOTS}} | quantile_over_time(duration, 0.9) `);
+    expect(values(p90[0])).toEqual(seq(0, B100MS, B100MS, B100MS));
+  });
+
+  test("the comparison tab: compare over the whole range in one step", async () => {
+    const start = String(BASE_S);
+    const end = String(BASE_S + 180);
+    const all = await series(`{true} | compare({status=error}, 10, ${start}000000000, ${end}000000000)`, { step: "180s" });
+    const selection = all.find((s) => s.promLabels === '{__meta_type="selection", name="charge"}');
+    expect(selection!.samples.reduce((n, x) => n + (x.value as number), 0)).toBe(1);
+  });
+
+  test("a structural query: payment spans below a POST", async () => {
+    const below = await series('{ span.http.method = "POST" } >> { span.db.system = "postgresql" } | count_over_time()');
+    expect(values(below[0])).toEqual(seq(0, 1, 1, 2));
   });
 });
 

@@ -57,6 +57,8 @@ export interface SpanSet {
   spans: SpanSetSpan[];
   /** Spans that matched, of which at most `spss` are listed. */
   matched: number;
+  /** OTLP KeyValue JSON: a TraceQL pipeline's by() groups and aggregates (`by(.x)`, `count()`). */
+  attributes?: unknown[];
 }
 
 /** `trace_by_id`: every span of the trace, exactly the traces table's columns. */

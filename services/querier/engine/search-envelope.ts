@@ -1,8 +1,8 @@
 /**
  * What Tempo's search answer carries besides the matches (the envelope): `serviceStats` per
  * trace (spans and error spans of each service, over every span of the trace) and the
- * `inspected*` metrics. The search's own SQL finds the matches (search.ts, search-plan.ts);
- * this adds the envelope from one more statement over the traces the search evaluated:
+ * `inspected*` metrics. The search finds the matches (search-plan.ts, traceql/); this adds
+ * the envelope from the spans of every trace it evaluated (it loads them all anyway):
  * - `service_stats` column: JSON `{ "<service>": { spanCount, errorCount? } }` (Tempo's JSON
  *   leaves a zero errorCount out);
  * - schema metadata (results.ts SEARCH_METADATA): `inspected_traces` (traces evaluated),
@@ -10,14 +10,12 @@
  *   whole, plus the live rows' Arrow bytes — what it read, not what it was allowed to).
  */
 import { statSync } from "node:fs";
-import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Schema, Struct, Table } from "apache-arrow";
-import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { SEARCH_COLUMNS, SEARCH_METADATA, searchResultSchema } from "../../../shared/query/index.ts";
 import { utf8Data } from "./arrow-columns.ts";
 import type { SearchScope } from "./search-scope.ts";
 
-/** The columns the search's SQL answers (searchResultSchema before the envelope's column). */
+/** The columns the search's evaluation answers (searchResultSchema before the envelope's column). */
 export const searchMatchesSchema = new Schema(searchResultSchema.fields.filter((f) => f.name !== SEARCH_COLUMNS.serviceStats));
 
 /** OTLP's STATUS_CODE_ERROR. */
@@ -48,51 +46,58 @@ function sizeOf(path: string): number {
   }
 }
 
-/**
- * `result` (the search's rows, searchResultSchema without service_stats) with the envelope.
- * `evaluated`: the trace ids the search evaluated; undefined when it evaluated every trace.
- */
-export async function withSearchEnvelope(
-  connection: DuckDBConnection,
-  result: Table,
-  scope: SearchScope,
-  evaluated: ReadonlySet<string> | undefined,
-): Promise<Table> {
-  const hits = (result.getChild(SEARCH_COLUMNS.traceId)?.toArray() ?? []) as string[];
-  const ids = evaluated === undefined ? undefined : [...new Set([...evaluated, ...hits])];
-  if (evaluated === undefined) scope.readEverySource();
-  const view = ids === undefined ? scope.view : await scope.narrowTo(ids);
-  const where = ids === undefined ? "" : `WHERE trace_id IN (${ids.length ? ids.map(quoteLiteral).join(", ") : "NULL"})`;
-  const hitSet = new Set(hits);
-  const rows = (
-    await connection.runAndReadAll(
-      `SELECT trace_id, service_name, count(*) AS spans, count(*) FILTER (WHERE status_code = ${STATUS_ERROR}) AS errors ` +
-        `FROM ${quoteIdent(view)} ${where} GROUP BY trace_id, service_name`,
-    )
-  ).getRows() as Array<[string, string | null, bigint, bigint]>;
-  const stats = new Map<string, Record<string, { spanCount: number; errorCount?: number }>>();
-  const traces = new Set<string>();
-  let spans = 0n;
-  for (const [traceId, service, spanCount, errors] of rows) {
-    traces.add(traceId);
-    spans += spanCount;
-    if (!hitSet.has(traceId)) continue;
-    const byService = stats.get(traceId) ?? {};
-    byService[service ?? ""] = { spanCount: Number(spanCount), ...(errors > 0n ? { errorCount: Number(errors) } : {}) };
-    stats.set(traceId, byService);
+/** Per trace evaluated: spans and error spans of each service (every span of the trace). */
+export class EvaluatedTraces {
+  private readonly traces = new Map<string, Map<string, { spans: number; errors: number }>>();
+
+  /** `rows`: every span of some traces (a trace evaluated again replaces its counts). */
+  add(rows: readonly { trace_id: string; service_name: string | null; status_code: number }[]): void {
+    const counted = new Map<string, Map<string, { spans: number; errors: number }>>();
+    for (const row of rows) {
+      let services = counted.get(row.trace_id);
+      if (!services) counted.set(row.trace_id, (services = new Map()));
+      const service = row.service_name ?? "";
+      const stats = services.get(service) ?? { spans: 0, errors: 0 };
+      stats.spans++;
+      if (Number(row.status_code) === STATUS_ERROR) stats.errors++;
+      services.set(service, stats);
+    }
+    for (const [traceId, services] of counted) this.traces.set(traceId, services);
   }
-  const statsJson = hits.map((id) => JSON.stringify(stats.get(id) ?? {}));
-  const matches = searchMatchesSchema.fields.map((f) => {
-    const chunks = result.getChild(f.name)?.data ?? [];
+
+  get traceCount(): number {
+    return this.traces.size;
+  }
+
+  get spanCount(): number {
+    let n = 0;
+    for (const services of this.traces.values()) for (const s of services.values()) n += s.spans;
+    return n;
+  }
+
+  /** Tempo's serviceStats JSON of one trace (`{}` when it was not evaluated). */
+  serviceStatsJson(traceId: string): string {
+    const out: Record<string, { spanCount: number; errorCount?: number }> = {};
+    for (const [service, s] of this.traces.get(traceId) ?? []) out[service] = { spanCount: s.spans, ...(s.errors > 0 ? { errorCount: s.errors } : {}) };
+    return JSON.stringify(out);
+  }
+}
+
+/** `matches` (the search's hits, searchMatchesSchema) with the envelope: the service_stats column and the inspected figures. */
+export function withSearchEnvelope(matches: Table, evaluated: EvaluatedTraces, scope: Pick<SearchScope, "inspectedBytes">): Table {
+  const hits = (matches.getChild(SEARCH_COLUMNS.traceId)?.toArray() ?? []) as string[];
+  const columns = searchMatchesSchema.fields.map((f) => {
+    const chunks = matches.getChild(f.name)?.data ?? [];
     if (chunks.length !== 1) throw new Error(`search result column ${f.name} has ${chunks.length} chunks, expected 1`);
     return chunks[0]!;
   });
   const metadata = new Map([
-    [SEARCH_METADATA.inspectedTraces, String(traces.size)],
-    [SEARCH_METADATA.inspectedSpans, spans.toString()],
+    [SEARCH_METADATA.inspectedTraces, String(evaluated.traceCount)],
+    [SEARCH_METADATA.inspectedSpans, String(evaluated.spanCount)],
     [SEARCH_METADATA.inspectedBytes, String(scope.inspectedBytes())],
   ]);
   const schema = new Schema(searchResultSchema.fields, metadata);
-  const struct = makeData({ type: new Struct(schema.fields), length: result.numRows, nullCount: 0, children: [...matches, utf8Data(statsJson)] });
+  const children = [...columns, utf8Data(hits.map((id) => evaluated.serviceStatsJson(id)))];
+  const struct = makeData({ type: new Struct(schema.fields), length: matches.numRows, nullCount: 0, children });
   return new Table([new RecordBatch(schema, struct)]);
 }

@@ -17,68 +17,55 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import type { SearchTicket } from "../../../shared/query/index.ts";
-import { readerToTable } from "./result-to-arrow.ts";
-import { searchMatchesSchema, withSearchEnvelope } from "./search-envelope.ts";
-import { searchCandidatesSql, searchIsLean, searchSql } from "./search.ts";
+import { candidateTracesSql, compileSearch, searchCandidatesSql } from "./search.ts";
 import type { SearchScope } from "./search-scope.ts";
-import { spanSetsSql, type LeanHit } from "./search-span-sets.ts";
+import { EvaluatedTraces, withSearchEnvelope } from "./search-envelope.ts";
+import { hitsTable, SearchEvaluation, traceSpansSql, tooManySpans, type SearchHit } from "./traceql/search-eval.ts";
+import type { SpanRow } from "./traceql/trace-model.ts";
 
 const FIRST_K_PER_RESULT = 4;
 const MAX_K = 200_000;
 /** Traces evaluated first beyond `limit`: a few spare for matches the candidates overstate. */
 const SPARE_TRACES = 8;
+/**
+ * Most spans one search loads into the evaluator (spansets are built in memory, traceql/):
+ * past it the search is refused with a clear error rather than exhausting the querier.
+ */
+export const MAX_EVALUATED_SPANS = 1_000_000;
+/** Traces loaded per statement when every candidate trace must be evaluated. */
+const TRACES_PER_CHUNK = 2_000;
 
 export async function runSearch(connection: DuckDBConnection, ticket: SearchTicket, scope: SearchScope, maxRows: number): Promise<Table> {
   const limit = Math.min(ticket.limit, maxRows);
   const bounded = { ...ticket, limit };
-  // The traces evaluated, for the answer's envelope (search-envelope.ts); undefined once every trace was.
-  let evaluated: Set<string> | undefined = new Set();
-  const record = (traceIds?: string[]) => {
-    if (traceIds === undefined) evaluated = undefined;
-    else for (const id of traceIds) evaluated?.add(id);
+  const { expr, extra } = compileSearch(bounded);
+  const evaluation = new SearchEvaluation(expr, bounded, extra.length > 0);
+  // Every trace evaluated, with its spans per service: the answer's envelope (search-envelope.ts).
+  const evaluated = new EvaluatedTraces();
+  const evaluate = async (traceIds: string[], budget: { spans: number }) => {
+    const view = await scope.narrowTo(traceIds);
+    const rows = (await connection.runAndReadAll(traceSpansSql(view, traceIds, extra))).getRowObjectsJS() as unknown as SpanRow[];
+    budget.spans += rows.length;
+    if (budget.spans > MAX_EVALUATED_SPANS) throw tooManySpans(MAX_EVALUATED_SPANS);
+    evaluated.add(rows);
+    return evaluation.evaluate(rows);
   };
-  const matches = await runMatches(connection, bounded, scope, maxRows, record);
-  return withSearchEnvelope(connection, matches, scope, evaluated);
-}
-
-async function runMatches(
-  connection: DuckDBConnection,
-  bounded: SearchTicket,
-  scope: SearchScope,
-  maxRows: number,
-  record: (traceIds?: string[]) => void,
-): Promise<Table> {
-  if (searchIsLean(bounded)) return runLeanSearch(connection, bounded, scope, maxRows, record);
-  const evaluate = async (traceIds?: string[]) => (record(traceIds), runFull(connection, searchSql(bounded, await viewOf(scope, traceIds), traceIds), maxRows));
   const exact = await newestFirst(scope, bounded, async (traceIds) => {
-    const table = await evaluate(traceIds);
-    return { rows: table.numRows, oldest: oldestOf(table.getChild("start_time_unix_nano")!.toArray() as BigInt64Array), result: table };
+    const hits = await evaluate(traceIds, { spans: 0 });
+    return { rows: hits.length, oldest: oldestOf(hits.map((h) => h.start)), result: hits };
   });
-  return exact ?? (await evaluate());
-}
-
-/**
- * The same plan when no predicate needs the attribute JSON: candidates are evaluated on
- * plain columns only, and the JSON is read once at the end for the spans of `span_sets`.
- */
-async function runLeanSearch(
-  connection: DuckDBConnection,
-  ticket: SearchTicket,
-  scope: SearchScope,
-  maxRows: number,
-  record: (traceIds?: string[]) => void,
-): Promise<Table> {
-  const evaluate = async (traceIds?: string[]) => {
-    record(traceIds);
-    const sql = searchSql(ticket, await viewOf(scope, traceIds), traceIds, { lean: true });
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS() as unknown as LeanHit[];
-  };
-  const exact = await newestFirst(scope, ticket, async (traceIds) => {
-    const found = await evaluate(traceIds);
-    return { rows: found.length, oldest: oldestOf(found.map((h) => h.start_time_unix_nano)), result: found };
-  });
-  const hits = exact ?? (await evaluate());
-  return runFull(connection, spanSetsSql(hits, await scope.narrowTo(hits.map((h) => h.trace_id))), maxRows);
+  if (exact !== undefined) return withSearchEnvelope(hitsTable(exact), evaluated, scope);
+  scope.readEverySource();
+  // Last resort: every trace with a candidate span, in chunks, within one span budget.
+  const ids = ((await connection.runAndReadAll(candidateTracesSql(bounded, scope.view))).getRows() as Array<[string]>).map(([id]) => id);
+  const budget = { spans: 0 };
+  let hits: SearchHit[] = [];
+  for (let i = 0; i < ids.length; i += TRACES_PER_CHUNK) {
+    hits = [...hits, ...(await evaluate(ids.slice(i, i + TRACES_PER_CHUNK), budget))]
+      .sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.traceId < b.traceId ? -1 : 1))
+      .slice(0, limit);
+  }
+  return withSearchEnvelope(hitsTable(hits), evaluated, scope);
 }
 
 interface Evaluated<T> {
@@ -118,15 +105,6 @@ async function newestFirst<T>(
     }
   }
   return undefined;
-}
-
-async function runFull(connection: DuckDBConnection, sql: string, maxRows: number): Promise<Table> {
-  return readerToTable(await connection.runAndReadAll(sql), searchMatchesSchema, maxRows);
-}
-
-/** Where to evaluate `traceIds`: a view narrowed to them, or every source (undefined). */
-async function viewOf(scope: SearchScope, traceIds: string[] | undefined): Promise<string> {
-  return traceIds === undefined ? scope.view : scope.narrowTo(traceIds);
 }
 
 /** The oldest of some trace starts (0 for none: no hits never make a full answer). */

@@ -10,7 +10,7 @@ import { ROOT_SPAN_NOT_YET_RECEIVED, type SearchTicket } from "../../../shared/q
 import { parseTraceQLSearch, STATUS_CODE, type SpansetExpr } from "../../../shared/query/traceql/index.ts";
 import { attributeValueSql, containsScalarTextSql, scalarTextOf, type AttributeColumn } from "./attribute-sql.ts";
 import { dedicatedColumn, scalarTextEqualsSql } from "./dedicated-sql.ts";
-import { bigintSql, compileSpanset, filterSql, type ConditionContext } from "./traceql-sql.ts";
+import { bigintSql, compileSpanset, entryFilters, filterSql, type ConditionContext } from "./traceql-sql.ts";
 
 const PLAIN_SPAN_COLUMNS = [
   "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "start_time_unix_nano",
@@ -29,13 +29,20 @@ const USES_RESOURCE_ATTRIBUTE_JSON = /\bresource_attributes\b/;
 const CANDIDATE_PASS: ConditionContext = { rootServiceName: null, rootName: null, relaxed: true };
 const FULL_PASS: ConditionContext = { rootServiceName: "_root_service", rootName: "_root_name", relaxed: false };
 
-function compileSearch(ticket: SearchTicket) {
+/** The query, the legacy conditions as SQL, and the relaxed candidate predicates (one per entry filter). */
+export function compileSearch(ticket: SearchTicket) {
   const expr: SpansetExpr =
     ticket.q !== undefined && ticket.q.trim() !== "" ? parseTraceQLSearch(ticket.q) : { type: "filter", expr: { type: "bool", value: true, pos: 0 }, pos: 0 };
-  const compiled = compileSpanset(expr);
   const extra = legacyConditions(ticket);
-  const candidate = compiled.filters.map((f) => `(${filterSql(f, extra, CANDIDATE_PASS)})`);
-  return { compiled, extra, candidate };
+  const entry = entryFilters(expr);
+  const candidate = (entry ?? [null]).map((f) => `(${filterSql(f, extra, CANDIDATE_PASS)})`);
+  return { expr, extra, candidate };
+}
+
+/** The ids of every trace with a candidate span (the plan's last resort). */
+export function candidateTracesSql(ticket: SearchTicket, view: string): string {
+  const { candidate } = compileSearch(ticket);
+  return `SELECT DISTINCT trace_id FROM ${quoteIdent(view)} WHERE ${candidate.join(" OR ")}`;
 }
 
 /**
@@ -59,7 +66,8 @@ export function searchCandidatesSql(ticket: SearchTicket, view: string, k: numbe
  * fetched afterwards for the few spans that go into `span_sets` (search-span-sets.ts).
  */
 export function searchIsLean(ticket: SearchTicket): boolean {
-  const { compiled, extra } = compileSearch(ticket);
+  const { expr, extra } = compileSearch(ticket);
+  const compiled = compileSpanset(expr);
   return compiled.filters.every((f) => !USES_SPAN_ATTRIBUTE_JSON.test(filterSql(f, extra, FULL_PASS)));
 }
 
@@ -69,7 +77,8 @@ export function searchIsLean(ticket: SearchTicket): boolean {
  * could have made the top `limit` (search-plan.ts).
  */
 export function searchSql(ticket: SearchTicket, view: string, traceIds?: readonly string[], options: { lean?: boolean } = {}): string {
-  const { compiled, extra, candidate } = compileSearch(ticket);
+  const { expr, extra, candidate } = compileSearch(ticket);
+  const compiled = compileSpanset(expr);
   const flags = compiled.filters.map((f, i) => `(${filterSql(f, extra, FULL_PASS)}) AS _m${i}`);
   const traceFlags = compiled.filters.map((_, i) => `bool_or(_m${i}) AS _t${i}`);
   const hitFlags = compiled.filters.map((_, i) => `h._t${i}`);

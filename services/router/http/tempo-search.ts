@@ -152,9 +152,11 @@ function parseSpanSets(text: string, traceId: string): TempoSpanSet[] {
     throw new HttpError(502, `query backend returned invalid span_sets JSON for trace ${traceId}`);
   }
   if (!Array.isArray(raw)) throw new HttpError(502, `query backend returned span_sets that is not an array for trace ${traceId}`);
-  return raw.map((set: { spans?: unknown[]; matched?: unknown }) => {
+  return raw.map((set: { spans?: unknown[]; matched?: unknown; attributes?: unknown }) => {
     const spans = (Array.isArray(set?.spans) ? set.spans : []).map(toTempoSpan);
-    return { spans, matched: typeof set?.matched === "number" ? set.matched : spans.length };
+    // Spanset attributes: by() groups and pipeline aggregates (TraceQL pipelines).
+    const attributes = Array.isArray(set?.attributes) && set.attributes.length > 0 ? { attributes: set.attributes } : {};
+    return { spans, matched: typeof set?.matched === "number" ? set.matched : spans.length, ...attributes };
   });
 }
 

@@ -2,7 +2,8 @@
  * compare(): every attribute value of every matched span counted per interval, split into
  * the selection (spans matching compare's filter, within its optional time range) and the
  * baseline (the others). Attributes as Tempo lists them for a span: the intrinsics name,
- * status and kind, and each span and resource attribute with a scalar value.
+ * status, kind, statusMessage (when set), rootServiceName and rootName, and each span and
+ * resource attribute with a scalar value.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
@@ -10,7 +11,7 @@ import type { traceqlMetrics } from "../../../../shared/query/index.ts";
 import { attributeEntriesSql, type AttributeColumn } from "../attribute-sql.ts";
 import { typedValueSql } from "../dedicated-sql.ts";
 import { bigintSql, filterSql } from "../traceql-sql.ts";
-import { typedSql, typedValueOf } from "./span-values.ts";
+import { TRACE_COLUMNS, typedSql, typedValueOf } from "./span-values.ts";
 
 const SCOPES: Record<AttributeColumn, string> = { attributes: "span.", resource_attributes: "resource." };
 
@@ -25,14 +26,19 @@ export async function compareRows(
   const interval = window.instant
     ? "0"
     : `((start_time_unix_nano - CAST(${window.startNs} AS BIGINT) - 1) // CAST(${window.stepNs} AS BIGINT))::INTEGER`;
-  const intrinsic = (name: "name" | "status" | "kind") => `SELECT _sel, _i, '${name}' AS _a, ${typedSql({ type: "intrinsic", name, label: name, pos: 0 })} AS _v FROM m`;
+  const intrinsic = (name: "name" | "status" | "kind" | "statusMessage" | "rootServiceName" | "rootName") =>
+    `SELECT _sel, _i, '${name}' AS _a, ${typedSql({ type: "intrinsic", name, label: name, pos: 0 })} AS _v FROM m`;
   const entries = (column: AttributeColumn) =>
     `SELECT _sel, _i, ${quoteLiteral(SCOPES[column])} || json_extract_string(_e, '$.key') AS _a, NULLIF(${typedValueSql("json_extract(_e, '$.value')")}, 'x') AS _v
      FROM (SELECT _sel, _i, unnest(${attributeEntriesSql(column)}) AS _e FROM m)`;
   const sql = `
-WITH m AS (SELECT ${selection} AS _sel, ${interval} AS _i, name, status_code, kind, service_name, attributes, resource_attributes FROM ${spans})
+WITH m AS (
+  SELECT ${selection} AS _sel, ${interval} AS _i, name, status_code, kind, NULLIF(status_message, '') AS status_message, service_name,
+         attributes, resource_attributes, ${TRACE_COLUMNS.rootServiceName}, ${TRACE_COLUMNS.rootName}
+  FROM ${spans}
+)
 SELECT _sel, _a, _v, _i, count(*)::DOUBLE FROM (
-  ${intrinsic("name")} UNION ALL ${intrinsic("status")} UNION ALL ${intrinsic("kind")}
+  ${["name", "status", "kind", "statusMessage", "rootServiceName", "rootName"].map((n) => intrinsic(n as Parameters<typeof intrinsic>[0])).join(" UNION ALL ")}
   UNION ALL ${entries("attributes")} UNION ALL ${entries("resource_attributes")}
 ) WHERE _v IS NOT NULL GROUP BY ALL`;
   const reader = await connection.runAndReadAll(sql);

@@ -4,15 +4,27 @@
  * window (start, end] — Tempo counts a span in the interval of its start. A single filter
  * reading only the span is a plain WHERE; spanset operators, root fields and trace duration
  * need the trace: flags per trace by window functions over the traces holding a candidate.
+ * What SQL cannot say (sqlCanMatch false) goes to the TraceQL evaluator (evaluated-spans.ts).
  */
 import { quoteIdent } from "../../../../shared/duckdb/index.ts";
-import type { traceqlMetrics } from "../../../../shared/query/index.ts";
+import { QueryError, type traceqlMetrics } from "../../../../shared/query/index.ts";
 import type { SpansetExpr } from "../../../../shared/query/traceql/index.ts";
 import { bigintSql, compileSpanset, filterSql, type ConditionContext } from "../traceql-sql.ts";
 import { TRACE_COLUMNS } from "./span-values.ts";
 
 const CANDIDATE: ConditionContext = { rootServiceName: null, rootName: null, relaxed: true };
 const FULL: ConditionContext = { rootServiceName: TRACE_COLUMNS.rootServiceName, rootName: TRACE_COLUMNS.rootName, relaxed: false };
+
+/** True when the spanset is filters, `&&` and `||` whose conditions SQL says exactly. */
+export function sqlCanMatch(spanset: SpansetExpr): boolean {
+  try {
+    for (const f of compileSpanset(spanset).filters) filterSql(f, [], FULL);
+    return true;
+  } catch (err) {
+    if (err instanceof QueryError) return false;
+    throw err;
+  }
+}
 
 export function windowSql(window: traceqlMetrics.MetricsWindow): string {
   return `start_time_unix_nano > ${bigintSql(window.startNs)} AND start_time_unix_nano <= ${bigintSql(window.endNs)}`;

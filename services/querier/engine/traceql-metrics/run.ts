@@ -8,7 +8,8 @@ import { makeData, RecordBatch, Struct, Table } from "apache-arrow";
 import { traceqlMetrics, traceqlMetricsResultSchema, type TraceQLMetricsTicket } from "../../../../shared/query/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
 import { compareRows } from "./compare-sql.ts";
-import { matchedSpansSql } from "./matched-spans.ts";
+import { evaluatedSpansSql } from "./evaluated-spans.ts";
+import { matchedSpansSql, sqlCanMatch } from "./matched-spans.ts";
 import { bucketSql, needsTrace, numericSql, typedSql, typedValueOf } from "./span-values.ts";
 
 type GroupRow = traceqlMetrics.GroupRow;
@@ -18,8 +19,9 @@ export async function runTraceQLMetrics(connection: DuckDBConnection, view: stri
   const query = traceqlMetrics.parseMetricsQuery(ticket.query);
   const window: traceqlMetrics.MetricsWindow = { startNs: BigInt(ticket.startNs), endNs: BigInt(ticket.endNs), stepNs: BigInt(ticket.stepNs), instant: ticket.instant };
   const { stage } = query;
-  const needTrace = [stage.attribute, ...stage.by].some(needsTrace);
-  const spans = matchedSpansSql(view, query.spanset, window, needTrace);
+  // compare() lists each span's root fields among its attributes, as Tempo does.
+  const needTrace = stage.fn === "compare" || [stage.attribute, ...stage.by].some(needsTrace);
+  const spans = sqlCanMatch(query.spanset) ? matchedSpansSql(view, query.spanset, window, needTrace) : await evaluatedSpansSql(connection, view, query.spanset, window);
   let series: traceqlMetrics.MetricsSeries[];
   let inspectedSpans = 0;
   if (stage.fn === "compare") {
