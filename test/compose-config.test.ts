@@ -76,7 +76,7 @@ function listeningPorts(role: RoleName, config: Config): number[] {
     case "writer":
       return [config.writer.flight_port, config.writer.http_port];
     case "router":
-      return [config.router.http_port, config.router.flight_port];
+      return [config.router.http_port, config.router.grpc_port, config.router.flight_port];
     case "querier":
       return [config.querier.flight_port, config.querier.http_port];
   }

@@ -91,7 +91,7 @@ describe("tag_values", () => {
   test("unscoped, span and resource tags with their types", async () => {
     expect(await values("http.method")).toEqual(["string:GET", "string:POST"]);
     expect(await values(".http.status_code")).toEqual(["int:200", "int:500"]);
-    expect(await values("span.ratio")).toEqual(["double:0.5"]);
+    expect(await values("span.ratio")).toEqual(["float:0.5"]);
     expect(await values("span.cached")).toEqual(["bool:false"]);
     expect(await values("resource.service.name")).toEqual(["string:auth", "string:db", "string:frontend", "string:worker"]);
     expect(await values("service.name")).toEqual(["string:auth", "string:db", "string:frontend", "string:worker"]);

@@ -51,16 +51,16 @@ describe("tag discovery", () => {
     });
   });
 
-  test("scopes Signalbox stores nothing in answer empty without a query; unknown scopes are 400", async () => {
+  test("the scope Signalbox stores nothing in answers empty without a query; unknown scopes are 400", async () => {
     const { app, backend } = createTestApp();
     backend.on("tag_names", TAG_NAMES);
-    expect(await (await app.request("/api/v2/search/tags?scope=event")).json()).toEqual({ scopes: [], metrics: {} });
-    expect(await (await app.request("/api/search/tags?scope=link")).json()).toEqual({ tagNames: [], metrics: {} });
+    expect(await (await app.request("/api/v2/search/tags?scope=instrumentation")).json()).toEqual({ scopes: [], metrics: {} });
+    expect(await (await app.request("/api/search/tags?scope=instrumentation")).json()).toEqual({ tagNames: [], metrics: {} });
     expect(backend.tickets).toHaveLength(0);
     const res = await app.request("/api/v2/search/tags?scope=galaxy");
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
-      error: 'invalid parameter "scope": expected one of all, resource, span, intrinsic, event, link, instrumentation',
+      error: 'invalid parameter "scope": expected one of all, resource, span, event, link, intrinsic, instrumentation',
       status: 400,
     });
   });

@@ -221,6 +221,7 @@ function searchTable(spanSets: string[] = [SPAN_SETS, ""]): Table {
     start_time_unix_nano: [1_684_778_327_699_392_724n, 1_634_727_903_545_000_000n],
     duration_nano: [557_123_456n, 611_999_999n],
     span_sets: spanSets,
+    service_stats: ['{"shop-backend":{"spanCount":3,"errorCount":1}}', '{"frontend":{"spanCount":1}}'],
   });
 }
 
@@ -252,6 +253,7 @@ describe("GET /api/search", () => {
           durationMs: 557,
           spanSet,
           spanSets: [spanSet],
+          serviceStats: { "shop-backend": { spanCount: 3, errorCount: 1 } },
         },
         {
           traceID: "d6e9329d67b6146a0000000000000001",
@@ -259,6 +261,7 @@ describe("GET /api/search", () => {
           rootTraceName: "/cart",
           startTimeUnixNano: "1634727903545000000",
           durationMs: 611,
+          serviceStats: { frontend: { spanCount: 1 } },
         },
       ],
       metrics: { inspectedTraces: 2, inspectedBytes: "0", completedJobs: 1, totalJobs: 1 },
@@ -296,6 +299,7 @@ describe("GET /api/search", () => {
       rootTraceName: "update-billing",
       startTimeUnixNano: "1684778327699392724",
       durationMs: 557,
+      serviceStats: { "shop-backend": { spanCount: 3, errorCount: 1 } },
     });
     expect(backend.lastTicket).toEqual({
       kind: "search",

@@ -10,13 +10,14 @@ import { ReplicatedWriter } from "../../shared/writepath/index.ts";
 import { FlightQueryBackend } from "./flight-backend.ts";
 import { routerIngestHandlers } from "./flight-ingest.ts";
 import { createRouterApp, websocket } from "./http/index.ts";
+import { startTempoStreaming } from "./tempo-streaming/server.ts";
 
 export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   // The listeners bind first because their bound addresses are what registers; until
   // discovery is up (a moment later) they answer 503 / UNAVAILABLE.
-  let app: { fetch(request: Request, server: Bun.Server<unknown>): Response | Promise<Response> } | undefined;
+  let app: { fetch(request: Request, server?: Bun.Server<unknown>): Response | Promise<Response> } | undefined;
   const http = Bun.serve({
     hostname: config.server.host,
     port: config.router.http_port,
@@ -26,6 +27,16 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     websocket,
   });
   const httpAddress = `${config.server.host}:${http.port}`;
+  // Plain HTTP on the streaming port is relayed to the listener above, over loopback when it binds every interface.
+  const relayHost = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
+  const streaming = await startTempoStreaming({
+    host: config.server.host,
+    port: config.router.grpc_port,
+    http: { host: relayHost, port: http.port! },
+    // In-process calls never upgrade to a WebSocket: the app needs no server for them.
+    fetchLocal: () => (app ? (request: Request) => app!.fetch(request) : undefined),
+    log,
+  });
   let writer: ReplicatedWriter | undefined;
   let share: LiveShare | undefined;
   const ingestLimits = new IngestLimits({
@@ -46,7 +57,7 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
     role: "router",
     capabilities: ["routing"],
     address: httpAddress,
-    meta: { version: VERSION, http: httpAddress, flight: flight.address },
+    meta: { version: VERSION, http: httpAddress, flight: flight.address, grpc: streaming.address },
   });
   const { resolver } = discovery;
   const backend = new FlightQueryBackend({ resolver, pool, catalog, log, metrics });
@@ -54,16 +65,17 @@ export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   // Arrow clients' DoPut has its own per-org bucket; routers share it as acceptors share OTLP's.
   share = trackLiveShare(resolver, "router", (err) => log.warn("router.limits.share_failed", { error: err }));
   app = createRouterApp({ backend, config, log, metrics });
-  log.info("router.started", { http: httpAddress, flight: flight.address });
+  log.info("router.started", { http: httpAddress, grpc: streaming.address, flight: flight.address });
 
   return {
     role: "router",
-    addresses: { http: httpAddress, flight: flight.address },
+    addresses: { http: httpAddress, grpc: streaming.address, flight: flight.address },
     readiness: () => backend.ready(),
     async stop() {
       backend.markStopping();
       share?.stop();
       await discovery.stop();
+      await streaming.close(config.shutdown_timeout);
       await http.stop(false);
       await flight.close(config.shutdown_timeout);
       pool.closeAll();

@@ -229,6 +229,9 @@ export const configSchema = z.strictObject({
   router: z
     .strictObject({
       http_port: port(3000).describe("HTTP query API"),
+      grpc_port: port(3200).describe(
+        "Tempo's gRPC streaming API (StreamingQuerier, h2c) and the HTTP query API on one port, as Tempo serves them: the URL of a Grafana Tempo data source with streaming on",
+      ),
       flight_port: port(50053).describe("router Flight"),
     })
     .prefault({}),

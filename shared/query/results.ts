@@ -16,6 +16,8 @@ export const SEARCH_COLUMNS = {
   durationNano: "duration_nano",
   /** JSON array of SpanSet. */
   spanSets: "span_sets",
+  /** JSON object: service name → `{ spanCount, errorCount? }` over every span of the trace (Tempo's serviceStats). */
+  serviceStats: "service_stats",
 } as const;
 
 export const searchResultSchema = new Schema([
@@ -25,10 +27,18 @@ export const searchResultSchema = new Schema([
   new Field(SEARCH_COLUMNS.startTimeUnixNano, new Int64(), false),
   new Field(SEARCH_COLUMNS.durationNano, new Int64(), false),
   new Field(SEARCH_COLUMNS.spanSets, new Utf8(), false),
+  new Field(SEARCH_COLUMNS.serviceStats, new Utf8(), false),
 ]);
 
-/** Optional schema metadata of a search result; absent, the router counts the rows. */
-export const SEARCH_METADATA = { inspectedTraces: "inspected_traces", inspectedBytes: "inspected_bytes" } as const;
+/**
+ * Schema metadata of a search result (decimal strings): traces and spans the search
+ * evaluated, bytes it read. Absent (an older querier), the router counts the rows.
+ */
+export const SEARCH_METADATA = {
+  inspectedTraces: "inspected_traces",
+  inspectedSpans: "inspected_spans",
+  inspectedBytes: "inspected_bytes",
+} as const;
 
 /** `root_service_name` of a trace whose root span has not arrived (Tempo's wording). */
 export const ROOT_SPAN_NOT_YET_RECEIVED = "<root span not yet received>";

@@ -44,13 +44,20 @@ export const SearchTicketSchema = z.object({
   q: z.string().optional(),
 });
 
+/**
+ * `q` on the tag tickets: Tempo's TraceQL filter narrowing tags / values to matching spans.
+ * Half-typed autocomplete text is normal: the querier drops what it cannot use, never refuses it.
+ */
+const tagFilter = z.string().max(16_384).optional();
+
 export const TagNamesTicketSchema = z.object({
   kind: z.literal("tag_names"),
   ...common,
-  scope: z.enum(["resource", "span", "intrinsic", "all"]).optional(),
+  scope: z.enum(["resource", "span", "event", "link", "intrinsic", "all"]).optional(),
+  q: tagFilter,
 });
 
-export const TagValuesTicketSchema = z.object({ kind: z.literal("tag_values"), ...common, tag: z.string().min(1) });
+export const TagValuesTicketSchema = z.object({ kind: z.literal("tag_values"), ...common, tag: z.string().min(1), q: tagFilter });
 
 export const LogsTicketSchema = z.object({
   kind: z.literal("logs"),

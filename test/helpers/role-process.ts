@@ -30,6 +30,7 @@ export function roleEnv(extra: Record<string, string> = {}): Record<string, stri
     SIGNALBOX_WRITER_FLIGHT_PORT: "0",
     SIGNALBOX_WRITER_HTTP_PORT: "0",
     SIGNALBOX_ROUTER_HTTP_PORT: "0",
+    SIGNALBOX_ROUTER_GRPC_PORT: "0",
     SIGNALBOX_ROUTER_FLIGHT_PORT: "0",
     SIGNALBOX_QUERIER_FLIGHT_PORT: "0",
     SIGNALBOX_QUERIER_HTTP_PORT: "0",

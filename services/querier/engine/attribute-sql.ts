@@ -65,7 +65,8 @@ export function scalarTypeOf(value: string): string {
   return (
     `CASE WHEN json_extract(${value}, '$.stringValue') IS NOT NULL THEN 'string' ` +
     `WHEN json_extract(${value}, '$.intValue') IS NOT NULL THEN 'int' ` +
-    `WHEN json_extract(${value}, '$.doubleValue') IS NOT NULL THEN 'double' ` +
+    // Tempo's type names: `float`, not OTLP's `double`.
+    `WHEN json_extract(${value}, '$.doubleValue') IS NOT NULL THEN 'float' ` +
     `WHEN json_extract(${value}, '$.boolValue') IS NOT NULL THEN 'bool' END`
   );
 }

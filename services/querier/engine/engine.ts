@@ -27,6 +27,7 @@ import { FreshConnections } from "./fresh-connections.ts";
 import { withLiveScan } from "./live-rows.ts";
 import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./source-view.ts";
 import { MAX_EVALUATED_SPANS, runSearch } from "./search-plan.ts";
+import { tagTicketFilters } from "./tags.ts";
 import { searchScope } from "./search-scope.ts";
 import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandbox-processes.ts";
 import { TraceIdIndex } from "./trace-id-index.ts";
@@ -143,13 +144,14 @@ export class QueryEngine {
           // Most files cannot hold the trace: leave them unopened (all their columns would be read).
           tableSources = { ...tableSources, files: await this.traceIds.filesHolding(connection, tableSources.files, [ticket.traceId]) };
         }
-        // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts).
+        // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts); so does a tag filter.
         const search = ticket.kind === "search";
         const metrics = ticket.kind === "traceql_metrics";
+        const dedicated = search || metrics || ((ticket.kind === "tag_names" || ticket.kind === "tag_values") && tagTicketFilters(ticket));
         const { files, live, notBeforeNs } = tableSources;
-        return withLiveScan(connection, tableName, live, { dedicated: search || metrics, needed: files.length === 0 }, async (liveSource) => {
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated: search || metrics, locate: search, notBeforeNs });
-          return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs);
+        return withLiveScan(connection, tableName, live, { dedicated, needed: files.length === 0 }, async (liveSource) => {
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated, locate: search, notBeforeNs });
+          return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs, live.reduce((n, b) => n + b.data.byteLength, 0));
         });
       });
     } finally {
@@ -163,6 +165,7 @@ export class QueryEngine {
     files: readonly string[],
     liveSource: string | null,
     notBeforeNs: bigint | undefined,
+    liveBytes: number,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) {
       return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, { files, live: liveSource, fileFamilies: this.fileFamilies });
@@ -170,7 +173,10 @@ export class QueryEngine {
     if (ticket.kind === "logql") return runLogQLTicket(connection, VIEW, ticket, this.maxSamples, this.maxRows);
     if (ticket.kind === "traceql_metrics") return runTraceQLMetrics(connection, VIEW, ticket, await bytesOf(files), this.maxRows, this.maxEvaluatedSpans);
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
-    if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows, this.maxEvaluatedSpans);
+    if (ticket.kind === "search") {
+      const scope = searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs, liveBytes);
+      return runSearch(connection, ticket, scope, this.maxRows, this.maxEvaluatedSpans);
+    }
     const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);
     const reader = await connection.runAndReadAll(sql);
     return readerToTable(reader, schema, this.maxRows);

@@ -19,6 +19,7 @@ import type { Table } from "apache-arrow";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { candidateTracesSql, compileSearch, searchCandidatesSql } from "./search.ts";
 import type { SearchScope } from "./search-scope.ts";
+import { EvaluatedTraces, withSearchEnvelope } from "./search-envelope.ts";
 import { hitsTable, nonScalarSpansSql, SearchEvaluation, traceSpansSql, tooManySpans, type SearchHit } from "./traceql/search-eval.ts";
 import type { SpanRow } from "./traceql/trace-model.ts";
 
@@ -45,19 +46,23 @@ export async function runSearch(
   const bounded = { ...ticket, limit };
   const { expr, extra, legacy } = compileSearch(bounded);
   const evaluation = new SearchEvaluation(expr, bounded, { perSpan: extra.length > 0, legacy });
+  // Every trace evaluated, with its spans per service: the answer's envelope (search-envelope.ts).
+  const evaluated = new EvaluatedTraces();
   const evaluate = async (traceIds: string[], budget: { spans: number }) => {
     const view = await scope.narrowTo(traceIds);
     const rows = (await connection.runAndReadAll(traceSpansSql(view, traceIds, extra, evaluation.columns))).getRowObjectsJS() as unknown as SpanRow[];
     await withNonScalarAttributes(connection, view, traceIds, rows, evaluation.columns.dedicated);
     budget.spans += rows.length;
     if (budget.spans > maxSpans) throw tooManySpans(maxSpans);
+    evaluated.add(rows);
     return evaluation.evaluate(rows);
   };
   const exact = await newestFirst(scope, bounded, async (traceIds) => {
     const hits = await evaluate(traceIds, { spans: 0 });
     return { rows: hits.length, oldest: oldestOf(hits.map((h) => h.start)), result: hits };
   });
-  if (exact !== undefined) return hitsTable(exact);
+  if (exact !== undefined) return withSearchEnvelope(hitsTable(exact), evaluated, scope);
+  scope.readEverySource();
   // Last resort: every trace with a candidate span, in chunks, within one span budget.
   const ids = ((await connection.runAndReadAll(candidateTracesSql(bounded, scope.view))).getRows() as Array<[string]>).map(([id]) => id);
   const budget = { spans: 0 };
@@ -67,7 +72,7 @@ export async function runSearch(
       .sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.traceId < b.traceId ? -1 : 1))
       .slice(0, limit);
   }
-  return hitsTable(hits);
+  return withSearchEnvelope(hitsTable(hits), evaluated, scope);
 }
 
 /** Spans read through dedicated columns whose value there is not a scalar get their attribute JSON. */

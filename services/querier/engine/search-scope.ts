@@ -8,6 +8,7 @@
  * read every file's trace_id column (random ids: no row group is skipped by its statistics).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { ReadFiles } from "./search-envelope.ts";
 import { newestStarts, type NewestStart } from "./file-newest-start.ts";
 import { createFilesView } from "./source-view.ts";
 import type { TraceIdIndex } from "./trace-id-index.ts";
@@ -24,6 +25,10 @@ export interface SearchScope {
    * newest first, LIMIT k.
    */
   newestCandidates(candidateSql: (view: string) => string, k: number): Promise<Array<[string, bigint]>>;
+  /** Bytes the search read so far: the Parquet files its views opened, plus the live rows (search-envelope.ts). */
+  inspectedBytes(): number;
+  /** Records that `view` itself (every source) was read. */
+  readEverySource(): void;
 }
 
 /** How many more files each step of the newest-first walk reads than the one before. */
@@ -38,13 +43,19 @@ export function searchScope(
   index: TraceIdIndex,
   /** Retention: rows before it are not part of any view (sources.ts). */
   notBeforeNs?: bigint,
+  /** Arrow bytes of the live rows (`live`). */
+  liveBytes = 0,
 ): SearchScope {
   const narrowed = `${view}_traces`;
   const step = `${view}_newest`;
+  const read = new ReadFiles(liveBytes);
   return {
     view,
+    inspectedBytes: () => read.bytes(),
+    readEverySource: () => read.add(files),
     async narrowTo(traceIds) {
       const held = await index.filesHolding(connection, files, traceIds);
+      read.add(held.length === files.length || (held.length === 0 && live === null) ? files : held);
       // Nothing to leave out: the whole view is as narrow. No source at all (no candidates,
       // no live rows): a view needs one, and over no ids the whole view reads nothing.
       if (held.length === files.length || (held.length === 0 && live === null)) return view;
@@ -58,6 +69,7 @@ export function searchScope(
       let next = 0;
       for (let size = 1; ; size *= WALK_GROWTH) {
         const group = order.slice(next, next + size);
+        read.add(group);
         // The live rows are the newest: they go with the first step.
         await createFilesView(connection, "traces", step, next === 0 ? live : null, group, { dedicated: true, notBeforeNs });
         next += group.length;

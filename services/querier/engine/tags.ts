@@ -1,28 +1,46 @@
 /**
- * Tempo tag discovery: attribute names by scope (`/api/v2/search/tags`) and the distinct values
- * of one tag with their types (`/api/v2/search/tag/{tag}/values`).
+ * Tempo tag discovery: attribute names by scope (`/api/v2/search/tags`: resource, span, event,
+ * link attributes and the intrinsics) and the distinct values of one tag with Tempo's type
+ * names (`/api/v2/search/tag/{tag}/values`), both narrowed by `q` (tag-filter.ts).
  */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { TAG_VALUES_CAP, type TagNamesTicket, type TagValuesTicket } from "../../../shared/query/index.ts";
 import { INTRINSICS, KIND_CODE, STATUS_CODE } from "../../../shared/query/traceql/index.ts";
 import { attributeEntriesSql, attributeKeysSql, scalarTextOf, scalarTypeOf, type AttributeColumn } from "./attribute-sql.ts";
+import { tagFilterSql } from "./tag-filter.ts";
 import { bigintSql } from "./traceql-sql.ts";
 
-function timeFilter(ticket: { startNs?: string; endNs?: string }, column: string): string {
+/** The spans whose tags count: those in the time range that match `q` (tag-filter.ts). */
+function spanFilter(ticket: { startNs?: string; endNs?: string; q?: string }, column: string): string {
   const parts = ["TRUE"];
   if (ticket.startNs !== undefined) parts.push(`${column} >= ${bigintSql(BigInt(ticket.startNs))}`);
   if (ticket.endNs !== undefined) parts.push(`${column} <= ${bigintSql(BigInt(ticket.endNs))}`);
+  const q = tagFilterSql(ticket.q);
+  if (q !== "TRUE") parts.push(q);
   return parts.join(" AND ");
+}
+
+/** Attributes of a span's events and links: lists of OTLP JSON objects, each with its `attributes`. */
+type NestedScope = "event" | "link";
+const NESTED_COLUMNS: Record<NestedScope, string> = { event: "events", link: "links" };
+const nestedKeysSql = (scope: NestedScope) => `json_extract_string(NULLIF(${NESTED_COLUMNS[scope]}, ''), '$[*].attributes[*].key')`;
+const nestedEntriesSql = (scope: NestedScope) => `json_extract(NULLIF(${NESTED_COLUMNS[scope]}, ''), '$[*].attributes[*]')`;
+
+/** True when the tag tickets' `q` narrows them: the view then needs the search's dedicated columns. */
+export function tagTicketFilters(ticket: { q?: string }): boolean {
+  return tagFilterSql(ticket.q) !== "TRUE";
 }
 
 export function tagNamesSql(ticket: TagNamesTicket, view: string): string {
   const scope = ticket.scope ?? "all";
-  const where = timeFilter(ticket, "start_time_unix_nano");
+  const where = spanFilter(ticket, "start_time_unix_nano");
   const parts: string[] = [];
-  const keysOf = (column: AttributeColumn, label: string) =>
-    `SELECT DISTINCT ${quoteLiteral(label)} AS scope, unnest(${attributeKeysSql(column)}) AS name FROM ${quoteIdent(view)} WHERE ${where}`;
-  if (scope === "all" || scope === "resource") parts.push(keysOf("resource_attributes", "resource"));
-  if (scope === "all" || scope === "span") parts.push(keysOf("attributes", "span"));
+  const keysOf = (keysSql: string, label: string) =>
+    `SELECT DISTINCT ${quoteLiteral(label)} AS scope, unnest(${keysSql}) AS name FROM ${quoteIdent(view)} WHERE ${where}`;
+  if (scope === "all" || scope === "resource") parts.push(keysOf(attributeKeysSql("resource_attributes"), "resource"));
+  if (scope === "all" || scope === "span") parts.push(keysOf(attributeKeysSql("attributes"), "span"));
+  if (scope === "all" || scope === "event") parts.push(keysOf(nestedKeysSql("event"), "event"));
+  if (scope === "all" || scope === "link") parts.push(keysOf(nestedKeysSql("link"), "link"));
   if (scope === "all" || scope === "intrinsic") {
     parts.push(`SELECT 'intrinsic' AS scope, unnest([${INTRINSICS.map(quoteLiteral).join(", ")}]) AS name`);
   }
@@ -31,10 +49,13 @@ export function tagNamesSql(ticket: TagNamesTicket, view: string): string {
 
 type TagTarget =
   | { kind: "attribute"; columns: AttributeColumn[]; key: string }
+  | { kind: "nested"; scope: NestedScope; key: string }
   | { kind: "intrinsic"; name: string };
 
-/** `resource.x`, `span.x`, `.x`, bare `x` (unscoped) or an intrinsic name. */
+/** `resource.x`, `span.x`, `event.x`, `link.x`, `.x`, bare `x` (unscoped) or an intrinsic name. */
 export function parseTagName(tag: string): TagTarget {
+  if (tag.startsWith("event.")) return { kind: "nested", scope: "event", key: tag.slice(6) };
+  if (tag.startsWith("link.")) return { kind: "nested", scope: "link", key: tag.slice(5) };
   if (tag.startsWith("resource.")) return { kind: "attribute", columns: ["resource_attributes"], key: tag.slice(9) };
   if (tag.startsWith("span.")) return { kind: "attribute", columns: ["attributes"], key: tag.slice(5) };
   if (tag.startsWith(".")) return { kind: "attribute", columns: ["attributes", "resource_attributes"], key: tag.slice(1) };
@@ -45,20 +66,18 @@ export function parseTagName(tag: string): TagTarget {
 export function tagValuesSql(ticket: TagValuesTicket, view: string): string {
   const target = parseTagName(ticket.tag);
   const src = quoteIdent(view);
-  const where = timeFilter(ticket, "start_time_unix_nano");
+  const where = spanFilter(ticket, "start_time_unix_nano");
+  const valuesOf = (entriesSql: string, key: string) =>
+    `SELECT ${scalarTypeOf("e.v")} AS type, ${scalarTextOf("e.v")} AS value FROM (` +
+    `SELECT json_extract(kv, '$.value') AS v FROM (SELECT unnest(${entriesSql}) AS kv FROM ${src} WHERE ${where}) ` +
+    `WHERE json_extract_string(kv, '$.key') = ${quoteLiteral(key)}) e`;
   let inner: string;
   if (target.kind === "intrinsic") {
     inner = intrinsicValuesSql(target.name, src, where);
+  } else if (target.kind === "nested") {
+    inner = valuesOf(nestedEntriesSql(target.scope), target.key);
   } else {
-    const key = quoteLiteral(target.key);
-    inner = target.columns
-      .map(
-        (column) =>
-          `SELECT ${scalarTypeOf("e.v")} AS type, ${scalarTextOf("e.v")} AS value FROM (` +
-          `SELECT json_extract(kv, '$.value') AS v FROM (SELECT unnest(${attributeEntriesSql(column)}) AS kv FROM ${src} WHERE ${where}) ` +
-          `WHERE json_extract_string(kv, '$.key') = ${key}) e`,
-      )
-      .join(" UNION ALL ");
+    inner = target.columns.map((column) => valuesOf(attributeEntriesSql(column), target.key)).join(" UNION ALL ");
   }
   return `SELECT DISTINCT type, value FROM (${inner}) WHERE type IS NOT NULL AND value IS NOT NULL ORDER BY value, type LIMIT ${TAG_VALUES_CAP}`;
 }

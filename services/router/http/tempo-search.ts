@@ -36,11 +36,13 @@ export interface TempoTraceSearchMetadata {
   /** Deprecated by Tempo in favour of spanSets, still read by older Grafana: the first set. */
   spanSet?: TempoSpanSet;
   spanSets?: TempoSpanSet[];
+  /** Spans and error spans of each service, over the whole trace (absent from an older querier). */
+  serviceStats?: Record<string, { spanCount: number; errorCount?: number }>;
 }
 
 export interface TempoSearchResponse {
   traces: TempoTraceSearchMetadata[];
-  metrics: { inspectedTraces: number; inspectedBytes: string; completedJobs: number; totalJobs: number };
+  metrics: { inspectedTraces: number; inspectedBytes: string; inspectedSpans?: string; completedJobs: number; totalJobs: number };
 }
 
 function searchParams(maxLimit: number) {
@@ -97,6 +99,7 @@ export function searchResponse(table: Table): TempoSearchResponse {
   const start = decimalStrings(table, SEARCH_COLUMNS.startTimeUnixNano);
   const duration = decimalStrings(table, SEARCH_COLUMNS.durationNano);
   const spanSetsText = table.getChild(SEARCH_COLUMNS.spanSets) ? strings(table, SEARCH_COLUMNS.spanSets) : () => "";
+  const serviceStatsText = table.getChild(SEARCH_COLUMNS.serviceStats) ? strings(table, SEARCH_COLUMNS.serviceStats) : undefined;
   const traces: TempoTraceSearchMetadata[] = [];
   for (let row = 0; row < table.numRows; row++) {
     const trace: TempoTraceSearchMetadata = {
@@ -112,18 +115,31 @@ export function searchResponse(table: Table): TempoSearchResponse {
       trace.spanSet = sets[0];
       trace.spanSets = sets;
     }
+    if (serviceStatsText) trace.serviceStats = parseJsonObject(serviceStatsText(row), "service_stats", trace.traceID);
     traces.push(trace);
   }
   const meta = table.schema.metadata;
+  const inspectedSpans = meta.get(SEARCH_METADATA.inspectedSpans);
   return {
     traces,
     metrics: {
       inspectedTraces: Number(meta.get(SEARCH_METADATA.inspectedTraces) ?? table.numRows),
       inspectedBytes: meta.get(SEARCH_METADATA.inspectedBytes) ?? "0",
+      ...(inspectedSpans !== undefined ? { inspectedSpans } : {}),
       completedJobs: 1,
       totalJobs: 1,
     },
   };
+}
+
+function parseJsonObject<T>(text: string, column: string, traceId: string): T {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as T;
+  } catch {
+    // answered below
+  }
+  throw new HttpError(502, `query backend returned invalid ${column} JSON for trace ${traceId}`);
 }
 
 /** The span_sets column: a JSON array of SpanSet (shared/query/results.ts). */

@@ -4,8 +4,9 @@
  * - `GET /api/v2/search/tags?scope=` → `{ scopes: [{ name, tags }], metrics: {} }` (no scope: all);
  * - `GET /api/search/tag/:tag/values` → `{ tagValues: ["..."], metrics: {} }`;
  * - `GET /api/v2/search/tag/:tag/values` → `{ tagValues: [{ type, value }], metrics: {} }`.
- * `start` / `end` (unix seconds) narrow the time range; `limit` caps the answer. Tempo's `q`
- * filter on tag endpoints is accepted and ignored (Tempo ignores an invalid one too).
+ * `start` / `end` (unix seconds) narrow the time range; `limit` caps the answer; `q` (TraceQL)
+ * keeps the tags / values of matching spans only, with Tempo's leniency: a half-typed query
+ * narrows by what is complete, one that does not parse narrows nothing.
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
@@ -19,9 +20,9 @@ import type { RouteDeps } from "./route-deps.ts";
 import { tenantOf } from "./tenancy.ts";
 
 /** Scopes Signalbox stores tags for. */
-const STORED_SCOPES = ["resource", "span", "intrinsic"] as const;
-/** Scopes Tempo knows but Signalbox has no tags in (events, links, instrumentation): empty answers. */
-const EMPTY_SCOPES = ["event", "link", "instrumentation"] as const;
+const STORED_SCOPES = ["resource", "span", "event", "link", "intrinsic"] as const;
+/** Scopes Tempo knows but Signalbox keeps no attributes of (instrumentation scope attributes): empty answers. */
+const EMPTY_SCOPES = ["instrumentation"] as const;
 const SCOPE_ORDER: readonly string[] = [...STORED_SCOPES, ...EMPTY_SCOPES];
 
 const MAX_TAG_LENGTH = 512;
@@ -32,6 +33,8 @@ function tagParams(maxLimit: number) {
     start: unixSeconds.optional(),
     end: unixSeconds.optional(),
     limit: countParam(maxLimit, maxLimit),
+    // TraceQL narrowing the answer to matching spans; half-typed text is normal (autocomplete).
+    q: z.string().optional(),
   });
 }
 
@@ -46,7 +49,7 @@ export function registerTagRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
     if ((EMPTY_SCOPES as readonly string[]).includes(scope)) return [];
     const { orgId, bucket } = tenantOf(c);
     const table = await deps.run(
-      { kind: "tag_names", org: orgId, bucket, startNs: p.start, endNs: p.end, scope: scope as "all" | (typeof STORED_SCOPES)[number] },
+      { kind: "tag_names", org: orgId, bucket, startNs: p.start, endNs: p.end, scope: scope as "all" | (typeof STORED_SCOPES)[number], q: p.q },
       c.req.raw.signal,
     );
     const scopeOf = strings(table, TAG_NAME_COLUMNS.scope);
@@ -85,7 +88,7 @@ export function registerTagRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
     const p = parseParams(schema, queryParams(c));
     checkRange(p.start, p.end);
     const { orgId, bucket } = tenantOf(c);
-    const table = await deps.run({ kind: "tag_values", org: orgId, bucket, startNs: p.start, endNs: p.end, tag }, c.req.raw.signal);
+    const table = await deps.run({ kind: "tag_values", org: orgId, bucket, startNs: p.start, endNs: p.end, tag, q: p.q }, c.req.raw.signal);
     const typeOf = strings(table, TAG_VALUE_COLUMNS.type);
     const valueOf = strings(table, TAG_VALUE_COLUMNS.value);
     const seen = new Set<string>();

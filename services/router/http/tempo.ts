@@ -11,9 +11,11 @@ import { registerTagRoutes } from "./tempo-tags.ts";
 import { registerTraceRoutes } from "./tempo-traces.ts";
 
 /**
- * What `/api/status/buildinfo` reports. Grafana reads `version` to decide which Tempo features
- * to use: 2.5.0 enables the v2 tag endpoints and TraceQL search, which Signalbox implements.
- * (Grafana's gRPC streaming search is not implemented: keep "streaming" off in the data source.)
+ * What `/api/status/buildinfo` reports. Grafana's Tempo data source reads `version` for its
+ * feature gates (`featuresToTempoVersion` in its datasource.ts): 2.2.0 allows streaming
+ * search, 2.7.0 streaming TraceQL metrics. Both are served (router.grpc_port,
+ * ../tempo-streaming), so Signalbox reports 2.7.0: with streaming on in the data source, Grafana
+ * streams search and metrics queries.
  */
 export interface BuildInfo {
   version: string;
@@ -24,7 +26,7 @@ export interface BuildInfo {
   goVersion: string;
 }
 
-export const TEMPO_COMPATIBLE_VERSION = "2.5.0";
+export const TEMPO_COMPATIBLE_VERSION = "2.7.0";
 
 export function defaultBuildInfo(): BuildInfo {
   return {

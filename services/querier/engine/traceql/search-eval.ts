@@ -6,7 +6,8 @@
  */
 import { makeData, RecordBatch, Struct, Table } from "apache-arrow";
 import { quoteIdent, quoteLiteral } from "../../../../shared/duckdb/index.ts";
-import { QueryError, ROOT_SPAN_NOT_YET_RECEIVED, searchResultSchema, type SearchTicket } from "../../../../shared/query/index.ts";
+import { QueryError, ROOT_SPAN_NOT_YET_RECEIVED, type SearchTicket } from "../../../../shared/query/index.ts";
+import { searchMatchesSchema } from "../search-envelope.ts";
 import type { FieldExpr, FieldRef, Intrinsic, PipelineStage, ScalarExpr, SpansetExpr } from "../../../../shared/query/traceql/index.ts";
 import { DEDICATED_SPAN_ATTRIBUTES } from "../../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "../arrow-columns.ts";
@@ -229,7 +230,7 @@ function collectRefs(e: SpansetExpr | PipelineStage, add: (r: FieldRef) => void)
   }
 }
 
-/** The hits as a search result table (searchResultSchema). */
+/** The hits as a search result table (searchMatchesSchema: search-envelope.ts adds its column after). */
 export function hitsTable(hits: readonly SearchHit[]): Table {
   const children = [
     utf8Data(hits.map((h) => h.traceId)),
@@ -239,8 +240,8 @@ export function hitsTable(hits: readonly SearchHit[]): Table {
     int64Data(hits.map((h) => h.duration)),
     utf8Data(hits.map((h) => h.spanSets)),
   ];
-  const data = makeData({ type: new Struct(searchResultSchema.fields), length: hits.length, nullCount: 0, children });
-  return new Table([new RecordBatch(searchResultSchema, data)]);
+  const data = makeData({ type: new Struct(searchMatchesSchema.fields), length: hits.length, nullCount: 0, children });
+  return new Table([new RecordBatch(searchMatchesSchema, data)]);
 }
 
 /** A search would load more spans than the evaluator may hold. */
