@@ -7,3 +7,5 @@ export { parseLogQL, LogQLError } from "./logql/index.ts";
 export * from "./results.ts";
 export * from "./prometheus-tickets.ts";
 export { promqlReadRange, type ReadRange } from "./promql-read-range.ts";
+export * from "./loki-meta-tickets.ts";
+export { parseStreamSelector } from "./loki-selector.ts";

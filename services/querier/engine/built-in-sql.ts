@@ -5,10 +5,10 @@
  */
 import type { Schema } from "apache-arrow";
 import {
-  logLabelsSchema, logLabelValuesSchema, logsResultSchema, searchResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
-  type PrometheusTicket, type Ticket,
+  logsResultSchema, searchResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
+  type LogLabelsTicket, type LogLabelValuesTicket, type LokiMetaTicket, type PrometheusTicket, type Ticket,
 } from "../../../shared/query/index.ts";
-import { logLabelsSql, logLabelValuesSql, logsSql } from "./logs.ts";
+import { logsSql } from "./logs.ts";
 import { searchSql } from "./search.ts";
 import { tagNamesSql, tagValuesSql } from "./tags.ts";
 import { traceByIdSql } from "./trace-by-id-sql.ts";
@@ -19,8 +19,8 @@ export interface BuiltInQuery {
   schema: Schema;
 }
 
-/** The tickets answered by one SQL statement (the Prometheus tickets have their own module). */
-export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket>;
+/** The tickets answered by one SQL statement (the Prometheus and Loki metadata tickets have their own modules). */
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket | LokiMetaTicket | LogLabelsTicket | LogLabelValuesTicket>;
 
 export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {
@@ -34,9 +34,5 @@ export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number)
       return { sql: tagValuesSql(ticket, view), schema: tagValuesSchema };
     case "logs":
       return { sql: logsSql({ ...ticket, limit: Math.min(ticket.limit, maxRows) }, view), schema: logsResultSchema };
-    case "log_labels":
-      return { sql: logLabelsSql(ticket, view), schema: logLabelsSchema };
-    case "log_label_values":
-      return { sql: logLabelValuesSql(ticket, view), schema: logLabelValuesSchema };
   }
 }

@@ -10,13 +10,14 @@ import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "
 import { NulInSqlTextError, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import {
-  logsResultSchema, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket,
+  logsResultSchema, LOKI_META_TICKET_KINDS, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket,
 } from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
 import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
+import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./log-meta-answers.ts";
 import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
@@ -154,6 +155,9 @@ export class QueryEngine {
     notBeforeNs: bigint | undefined,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
+    if (LOKI_META_TICKET_KINDS.has(ticket.kind) || ticket.kind === "log_labels" || ticket.kind === "log_label_values") {
+      return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows);
+    }
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
     if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
     const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);
