@@ -1,24 +1,27 @@
 /**
  * What Loki's index knows about streams, computed from the logs table: the streams of a time
- * range (by their label set, log-streams.ts), and per stream its entries, bytes and "chunks",
+ * range (by their label set, shared/loki's model), and per stream its entries, bytes and "chunks",
  * optionally per time bucket. The metadata endpoints (labels, series, index stats, volume,
  * detected labels) are all answers over these summaries, so they share one scan.
  *
- * Rows are grouped in SQL by the columns a stream's labels come from — few distinct values, a
- * cheap GROUP BY — and the labels are derived in JS once per group; selectors are matched on
+ * Rows are grouped in SQL by the columns a stream's labels come from (LokiResourceFields) — few
+ * distinct values, a cheap GROUP BY — and the labels are derived in JS once per group; selectors are matched on
  * those labels, with matchers on `service_name` also pushed into the SQL so the Parquet scan
  * can skip what they exclude (the files are sorted by service).
  *
- * Loki counts bytes of the uncompressed lines; Signalbox has no chunks, so a stream's rows in
- * one hour (the storage partition) count as one chunk.
+ * Loki counts bytes of the uncompressed lines (here: a string body's text, else the body's
+ * stored JSON); Signalbox has no chunks, so a stream's rows in one hour (the storage
+ * partition) count as one chunk.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { compileMatcher, labelsKey, matchesAll, type LabelMatcher, type Labels } from "../../../shared/series/index.ts";
-import { LOG_LINE_SQL, LOG_TIME_SQL, SERVICE_LABEL_SQL, streamLabels } from "./log-streams.ts";
+import { LOKI_LOG_COLUMNS, LOKI_TIME_SQL, ResourceSplitCache, SERVICE_NAME_SQL } from "../../../shared/loki/index.ts";
 import { bigintSql } from "./traceql-sql.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
+const LINE_BYTES_SQL = "strlen(coalesce(json_extract_string(NULLIF(body, ''), '$.stringValue'), body))";
+const KEY_COLUMNS = [LOKI_LOG_COLUMNS.serviceName, LOKI_LOG_COLUMNS.resourceAttributes, LOKI_LOG_COLUMNS.resourceSchemaUrl].join(", ");
 
 export interface StreamSummaryRequest {
   /** Half-open [startNs, endNs); absent bounds are open. */
@@ -50,18 +53,13 @@ export async function streamSummaries(connection: DuckDBConnection, view: string
   const reader = await connection.runAndReadAll(summarySql(view, request));
   const columns = reader.getColumns();
   const column = <T>(i: number) => (columns[i] ?? []) as T[];
-  const [service, severity, resource] = [column<string | null>(0), column<string | null>(1), column<string | null>(2)];
+  const [service, resource, schemaUrl] = [column<string | null>(0), column<string | null>(1), column<string | null>(2)];
   const [entries, bytes, chunks, bucket] = [column<bigint>(3), column<bigint>(4), column<bigint>(5), column<bigint | null>(6)];
   const compiled = request.selectors.map((s) => s.map(compileMatcher));
   const merged = new Map<string, StreamSummary>();
-  const labelCache = new Map<string, Labels>();
+  const resources = new ResourceSplitCache();
   for (let i = 0; i < service.length; i++) {
-    const cacheKey = `${service[i] ?? ""}\u0000${severity[i] ?? ""}\u0000${resource[i] ?? ""}`;
-    let labels = labelCache.get(cacheKey);
-    if (labels === undefined) {
-      labels = streamLabels({ serviceName: service[i] ?? "", severityText: severity[i] ?? "", resourceAttributes: resource[i] ?? "" });
-      labelCache.set(cacheKey, labels);
-    }
+    const { labels } = resources.split({ serviceName: service[i] ?? "", resourceAttributes: resource[i] ?? "", resourceSchemaUrl: schemaUrl[i] ?? "" });
     if (compiled.length > 0 && !compiled.some((m) => matchesAll(m, labels))) continue;
     const bucketStartNs = request.bucketNs !== undefined ? (bucket[i] ?? 0n) : undefined;
     const key = `${labelsKey(labels)}\u0000${bucketStartNs ?? ""}`;
@@ -79,19 +77,19 @@ export async function streamSummaries(connection: DuckDBConnection, view: string
 
 function summarySql(view: string, request: StreamSummaryRequest): string {
   const where = ["TRUE"];
-  if (request.startNs !== undefined) where.push(`(${LOG_TIME_SQL}) >= ${bigintSql(request.startNs)}`);
-  if (request.endNs !== undefined) where.push(`(${LOG_TIME_SQL}) < ${bigintSql(request.endNs)}`);
+  if (request.startNs !== undefined) where.push(`${LOKI_TIME_SQL} >= ${bigintSql(request.startNs)}`);
+  if (request.endNs !== undefined) where.push(`${LOKI_TIME_SQL} < ${bigintSql(request.endNs)}`);
   const pushed = serviceNamePushdown(request.selectors);
   if (pushed !== undefined) where.push(pushed);
-  const keys = "service_name, severity_text, resource_attributes";
+  const keys = KEY_COLUMNS;
   const bucketNs = request.bucketNs;
   const bucket = bucketNs !== undefined ? `(_t // ${bigintSql(bucketNs)}) * ${bigintSql(bucketNs)}` : "NULL::BIGINT";
   const counts = request.counts
-    ? `count(*)::BIGINT, sum(octet_length(${LOG_LINE_SQL}))::BIGINT, count(DISTINCT _t // ${bigintSql(HOUR_NS)})::BIGINT`
+    ? `count(*)::BIGINT, sum(${LINE_BYTES_SQL})::BIGINT, count(DISTINCT _t // ${bigintSql(HOUR_NS)})::BIGINT`
     : "0::BIGINT, 0::BIGINT, 0::BIGINT";
   return `
 SELECT ${keys}, ${counts}, ${bucket} AS _bucket
-FROM (SELECT *, ${LOG_TIME_SQL} AS _t FROM ${quoteIdent(view)} WHERE ${where.join(" AND ")})
+FROM (SELECT *, ${LOKI_TIME_SQL} AS _t FROM ${quoteIdent(view)} WHERE ${where.join(" AND ")})
 GROUP BY ${keys}, _bucket`;
 }
 
@@ -105,13 +103,13 @@ function serviceNamePushdown(selectors: readonly (readonly LabelMatcher[])[]): s
     const lit = quoteLiteral(m.value);
     switch (m.op) {
       case "=":
-        return `${SERVICE_LABEL_SQL} = ${lit}`;
+        return `${SERVICE_NAME_SQL} = ${lit}`;
       case "!=":
-        return `${SERVICE_LABEL_SQL} <> ${lit}`;
+        return `${SERVICE_NAME_SQL} <> ${lit}`;
       case "=~":
-        return `regexp_full_match(${SERVICE_LABEL_SQL}, ${lit})`;
+        return `regexp_full_match(${SERVICE_NAME_SQL}, ${lit})`;
       case "!~":
-        return `NOT regexp_full_match(${SERVICE_LABEL_SQL}, ${lit})`;
+        return `NOT regexp_full_match(${SERVICE_NAME_SQL}, ${lit})`;
     }
   });
   return parts.length > 0 ? parts.join(" AND ") : undefined;
