@@ -178,3 +178,33 @@ export const LOKI_META_RESULT_SCHEMAS = {
   /** One row per (pattern, level), most frequent first. */
   log_patterns: new Schema([utf8(L.pattern), utf8(L.level), utf8(L.samples)]),
 } as const;
+
+/**
+ * `logql`: one row, like `promql`'s — `result_type` (streams, vector, matrix, scalar) and
+ * `result`, or `error_type` and `error` — plus `stats` (JSON of LogQLStats). Metric results
+ * are Prometheus's `data.result`; streams are LogQLStreamsJson.
+ */
+export const LOGQL_COLUMNS = { ...PROM_COLUMNS, stats: "stats" } as const;
+
+export const LOGQL_RESULT_SCHEMA = new Schema(
+  [LOGQL_COLUMNS.resultType, LOGQL_COLUMNS.result, LOGQL_COLUMNS.errorType, LOGQL_COLUMNS.error, LOGQL_COLUMNS.stats].map(promUtf8),
+);
+
+/**
+ * A log query's entries grouped by their three label sets (Loki's categories), each group's
+ * values `[ns decimal string, line]` in the query's direction. The router merges the sets
+ * for Loki's plain answer or keeps them apart for `categorize-labels`.
+ */
+export type LogQLStreamsJson = Array<{
+  stream: Record<string, string>;
+  structuredMetadata: Record<string, string>;
+  parsed: Record<string, string>;
+  values: Array<[string, string]>;
+}>;
+
+/** What the querier measured while answering (Loki's `stats.summary` is built from it). */
+export interface LogQLStats {
+  linesProcessed: number;
+  bytesProcessed: number;
+  execTimeSeconds: number;
+}

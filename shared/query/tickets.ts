@@ -60,6 +60,25 @@ export const LogsTicketSchema = z.object({
   direction: z.enum(["forward", "backward"]).default("backward"),
 });
 
+/**
+ * A LogQL query (log or metric) run by the querier's evaluator over the logs source
+ * (shared/query/logql). A range query carries `stepNs`; an instant one is evaluated at
+ * `endNs`. `startNs`/`endNs` are required: they bound what is read. Answer: LOGQL_RESULT_SCHEMA.
+ */
+export const LogQLTicketSchema = z.object({
+  kind: z.literal("logql"),
+  ...common,
+  startNs: nsString,
+  endNs: nsString,
+  query: z.string().min(1),
+  stepNs: nsString.optional(),
+  limit: positiveInt(100_000).default(100),
+  direction: z.enum(["forward", "backward"]).default("backward"),
+  /** Evaluation's own deadline, so a slow query answers Loki's timeout instead of being cut off. */
+  timeoutMs: z.number().int().positive().max(24 * 3_600_000).default(120_000),
+});
+
+
 /** Loki's `query=` on the label endpoints: a stream selector narrowing the streams read. */
 const labelsQuery = z.string().max(64 * 1024).optional();
 
@@ -85,6 +104,7 @@ export const TicketSchema = z.discriminatedUnion("kind", [
   TagNamesTicketSchema,
   TagValuesTicketSchema,
   LogsTicketSchema,
+  LogQLTicketSchema,
   LogLabelsTicketSchema,
   LogLabelValuesTicketSchema,
   SqlTicketSchema,
@@ -102,6 +122,7 @@ export type SearchTicket = TicketOf<"search">;
 export type TagNamesTicket = TicketOf<"tag_names">;
 export type TagValuesTicket = TicketOf<"tag_values">;
 export type LogsTicket = TicketOf<"logs">;
+export type LogQLTicket = TicketOf<"logql">;
 export type LogLabelsTicket = TicketOf<"log_labels">;
 export type LogLabelValuesTicket = TicketOf<"log_label_values">;
 export type SqlTicket = TicketOf<"sql">;
@@ -167,6 +188,7 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
     case "tag_values":
       return ["traces"];
     case "logs":
+    case "logql":
     case "log_labels":
     case "log_label_values":
     case "log_series":

@@ -19,8 +19,8 @@ export interface BuiltInQuery {
   schema: Schema;
 }
 
-/** The tickets answered by one SQL statement (the Prometheus and Loki metadata tickets have their own modules). */
-export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | PrometheusTicket | LokiMetaTicket | LogLabelsTicket | LogLabelValuesTicket>;
+/** The tickets answered by one SQL statement (the Prometheus, LogQL and Loki metadata tickets have their own modules). */
+export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | { kind: "logql" } | PrometheusTicket | LokiMetaTicket | LogLabelsTicket | LogLabelValuesTicket>;
 
 export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {

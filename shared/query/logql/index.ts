@@ -2,3 +2,4 @@ export type { LabelMatcher, LineFilter, LineFilterOp, LogQuery, MatcherOp } from
 export { parseLogQL } from "./parser.ts";
 export { LogQLError } from "./errors.ts";
 export { EMPTY_COMPATIBLE_SELECTOR, requireNarrowingMatcher } from "./selector-rule.ts";
+export type { LogSource, LogSelectRequest, LogStream, LogEntry, LineFilterHint, LogQLResult, LogResultEntry, LogQLParams } from "./source.ts";
