@@ -8,4 +8,4 @@ export * from "./results.ts";
 export * from "./prometheus-tickets.ts";
 export { promqlReadRange, type ReadRange } from "./promql-read-range.ts";
 export * from "./loki-meta-tickets.ts";
-export { parseStreamSelector } from "./loki-selector.ts";
+export { parseStreamSelector, querySelectors } from "./loki-selector.ts";

@@ -14,3 +14,12 @@ export function parseStreamSelector(text: string): LabelMatcher[] {
   }
   return query.matchers.map(({ name, op, value }) => ({ name, op, value }));
 }
+
+/**
+ * The stream selectors of any LogQL query (log or metric), each as its matchers: what Loki's
+ * index endpoints (`/index/stats`, `/index/volume`) look at when handed a whole query.
+ */
+export function querySelectors(text: string): LabelMatcher[][] {
+  if (text.trim() === "" || text.replaceAll(/\s/g, "") === "{}") return [];
+  return [parseLogQL(text).matchers.map(({ name, op, value }) => ({ name, op, value }))];
+}

@@ -11,7 +11,7 @@ import { parseLogQL } from "./logql/index.ts";
 import { parseTraceQL } from "./traceql/index.ts";
 import { PROMETHEUS_TICKET_SCHEMAS } from "./prometheus-tickets.ts";
 import { LOKI_META_TICKET_SCHEMAS } from "./loki-meta-tickets.ts";
-import { parseStreamSelector } from "./loki-selector.ts";
+import { parseStreamSelector, querySelectors } from "./loki-selector.ts";
 import { parsePromQL } from "./promql/parser.ts";
 
 /** Nanoseconds since the epoch as a decimal string (Int64 does not fit a JSON number). */
@@ -216,10 +216,12 @@ function checkLokiSelectors(ticket: Ticket): void {
   switch (ticket.kind) {
     case "log_labels":
     case "log_label_values":
-    case "log_index_stats":
-    case "log_volume":
     case "log_detected_labels":
       if (ticket.query !== undefined) parseStreamSelector(ticket.query);
+      return;
+    case "log_index_stats":
+    case "log_volume":
+      querySelectors(ticket.query);
       return;
     case "log_series":
       for (const s of ticket.selectors) parseStreamSelector(s);

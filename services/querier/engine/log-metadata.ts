@@ -7,7 +7,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import {
-  LOKI_META_RESULT_SCHEMAS, logLabelsSchema, logLabelValuesSchema, parseStreamSelector, type LogDetectedLabelsTicket,
+  LOKI_META_RESULT_SCHEMAS, logLabelsSchema, logLabelValuesSchema, parseStreamSelector, querySelectors, type LogDetectedLabelsTicket,
   type LogIndexStatsTicket, type LogLabelsTicket, type LogLabelValuesTicket, type LogSeriesTicket, type LogVolumeTicket,
 } from "../../../shared/query/index.ts";
 import { compareLabels, keepLabels, labelsKey, type LabelMatcher, type Labels } from "../../../shared/series/index.ts";
@@ -64,7 +64,8 @@ export async function logSeries(connection: DuckDBConnection, view: string, tick
 
 /** `/index/stats` (Loki's ingester `getStats`): streams with entries in the range, and their totals. */
 export async function logIndexStats(connection: DuckDBConnection, view: string, ticket: LogIndexStatsTicket): Promise<Table> {
-  const streams = await streamSummaries(connection, view, { ...rangeOf(ticket), selectors: selectorsOf(ticket.query), counts: true });
+  const selectors = querySelectors(ticket.query);
+  const streams = await streamSummaries(connection, view, { ...rangeOf(ticket), selectors: selectors.some((s) => s.length === 0) ? [] : selectors, counts: true });
   const total = { streams: 0, chunks: 0, entries: 0, bytes: 0 };
   for (const s of streams) {
     if (s.entries === 0) continue;
@@ -88,7 +89,8 @@ export async function logIndexStats(connection: DuckDBConnection, view: string, 
  */
 export async function logVolume(connection: DuckDBConnection, view: string, ticket: LogVolumeTicket): Promise<Table> {
   const range = rangeOf(ticket);
-  const matchers: LabelMatcher[] = parseStreamSelector(ticket.query);
+  // Loki reads the selector of the query it is handed (Drilldown sends a bare selector).
+  const matchers: LabelMatcher[] = querySelectors(ticket.query)[0] ?? [];
   const targets = ticket.targetLabels;
   const groupBy = targets.length > 0 ? targets : [...new Set(matchers.map((m) => m.name))];
   for (const t of targets) if (!matchers.some((m) => m.name === t)) matchers.push({ name: t, op: "=~", value: ".+" });
