@@ -6,7 +6,7 @@
  */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import type { LogsTicket } from "../../../shared/query/index.ts";
-import { parseLogQL, type LabelMatcher, type LineFilter } from "../../../shared/query/logql/index.ts";
+import { LogQLError, parseLogQL, splitLineFilterHints, type LabelMatcher, type LineFilterHint } from "../../../shared/query/logql/index.ts";
 import { LOG_LINE_SQL, LOG_TIME_SQL, labelValueSql } from "./log-streams.ts";
 import { bigintSql } from "./traceql-sql.ts";
 
@@ -33,7 +33,7 @@ function matcherSql(m: LabelMatcher): string {
   }
 }
 
-function lineFilterSql(f: LineFilter, line: string): string {
+function lineFilterSql(f: LineFilterHint, line: string): string {
   const lit = quoteLiteral(f.value);
   switch (f.op) {
     case "|=":
@@ -50,11 +50,15 @@ function lineFilterSql(f: LineFilter, line: string): string {
 /** Columns: service_name, severity_text, resource_attributes (for labels in JS), time, line. */
 export function logsSql(ticket: LogsTicket, view: string): string {
   const query = parseLogQL(ticket.query);
+  // This SQL path serves a selector and plain line filters; the LogQL evaluator serves the rest.
+  if (query.kind !== "log") throw new LogQLError("metric queries are not served by this endpoint", 0);
+  const { hints, rest } = splitLineFilterHints(query.pipeline);
+  if (rest.length > 0) throw new LogQLError("pipeline stages other than plain line filters are not served by this endpoint", rest[0]!.pos);
   const where = [
     ...timeRangeSql(ticket),
     ...query.matchers.map(matcherSql),
   ];
-  const lineWhere = query.filters.map((f) => lineFilterSql(f, "_line"));
+  const lineWhere = hints.map((f) => lineFilterSql(f, "_line"));
   return `
 SELECT service_name, severity_text, resource_attributes, _time, _line FROM (
   SELECT service_name, severity_text, resource_attributes, ${LOG_TIME_SQL} AS _time, ${LOG_LINE_SQL} AS _line

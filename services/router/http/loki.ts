@@ -14,7 +14,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { durationNs, GO_DURATION, PROMETHEUS_DURATION } from "../../../shared/duration/index.ts";
 import { LOG_COLUMNS, LOG_LABEL_COLUMNS, LOG_LABEL_VALUE_COLUMNS } from "../../../shared/query/index.ts";
-import { parseLogQL, requireNarrowingMatcher } from "../../../shared/query/logql/index.ts";
+import { logQueriesOf, parseLogQL, requireNarrowingMatcher } from "../../../shared/query/logql/index.ts";
 import { decimalStrings, strings } from "./arrow-values.ts";
 import type { RouterEnv } from "./env.ts";
 import { HttpError, badRequest } from "./errors.ts";
@@ -70,7 +70,7 @@ export function registerLokiRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void 
     const p = parseParams(rangeSchema, input);
     // Both throw a 400 QueryError: a syntax error naming its position, or Loki's refusal of a
     // selector that narrows nothing.
-    requireNarrowingMatcher(parseLogQL(p.query).matchers);
+    for (const selector of logQueriesOf(parseLogQL(p.query))) requireNarrowingMatcher(selector.matchers);
     const { orgId, bucket } = tenantOf(c);
     const table = await deps.run(
       { kind: "logs", org: orgId, bucket, ...timeRange(p, QUERY_RANGE_DEFAULT_SINCE_NS), query: p.query, limit: p.limit, direction: p.direction },

@@ -1,5 +1,7 @@
-export type { LabelMatcher, LineFilter, LineFilterOp, LogQuery, MatcherOp } from "./ast.ts";
+export type * from "./ast.ts";
+export { COMPARISON_OPS, logQueriesOf, SET_OPS } from "./ast.ts";
 export { parseLogQL } from "./parser.ts";
-export { LogQLError } from "./errors.ts";
+export { LogQLError, LogQLLimitError } from "./errors.ts";
 export { EMPTY_COMPATIBLE_SELECTOR, requireNarrowingMatcher } from "./selector-rule.ts";
-export type { LogSource, LogSelectRequest, LogStream, LogEntry, LineFilterHint, LogQLResult, LogResultEntry, LogQLParams } from "./source.ts";
+export type * from "./source.ts";
+export { compileLineFilter, matchesLineFilters, splitLineFilterHints } from "./line-filters.ts";
