@@ -13,6 +13,8 @@ import type { RouterEnv } from "./env.ts";
 import { classifyError, errorResponse } from "./errors.ts";
 import { httpMetricsMiddleware } from "./http-metrics.ts";
 import { registerLokiRoutes } from "./loki.ts";
+import { registerLokiMetaRoutes } from "./loki/meta-routes.ts";
+import { registerLokiStatusRoutes } from "./loki/status.ts";
 import { QueryLimits } from "./query-limits.ts";
 import { registerOpsRoutes, registerTopologyRoute } from "./ops.ts";
 import type { RouteDeps } from "./route-deps.ts";
@@ -78,6 +80,8 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   registerTempoPublicRoutes(app, { ...defaultBuildInfo(), ...options.buildInfo });
   registerTempoQueryRoutes(app, deps);
   registerLokiRoutes(app, deps);
+  registerLokiMetaRoutes(app, deps);
+  registerLokiStatusRoutes(app, { ...defaultBuildInfo(), ...options.buildInfo });
   registerSqlRoute(app, deps);
   const promqlTimeout = config.query.timeout;
   const { version: _tempoVersion, ...buildInfo } = { ...defaultBuildInfo(), ...options.buildInfo };

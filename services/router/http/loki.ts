@@ -13,7 +13,7 @@ import type { Table } from "apache-arrow";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { durationNs, GO_DURATION, PROMETHEUS_DURATION } from "../../../shared/duration/index.ts";
-import { LOG_COLUMNS, LOG_LABEL_COLUMNS, LOG_LABEL_VALUE_COLUMNS } from "../../../shared/query/index.ts";
+import { LOG_COLUMNS } from "../../../shared/query/index.ts";
 import { logQueriesOf, parseLogQL, requireNarrowingMatcher } from "../../../shared/query/logql/index.ts";
 import { decimalStrings, strings } from "./arrow-values.ts";
 import type { RouterEnv } from "./env.ts";
@@ -26,7 +26,6 @@ import { nowNs } from "./time-params.ts";
 
 export const LOKI_DEFAULT_LIMIT = 100;
 const QUERY_RANGE_DEFAULT_SINCE_NS = 3_600_000_000_000n; // 1h
-const LABELS_DEFAULT_SINCE_NS = 6n * 3_600_000_000_000n; // 6h
 
 const since = z.string().transform((s, ctx) => {
   // Loki reads `since` as a Prometheus duration and, failing that, a Go one ("1.5h").
@@ -52,8 +51,6 @@ function queryRangeParams(maxLimit: number) {
     ...rangeFields,
   });
 }
-
-const labelParams = z.object(rangeFields);
 
 /** Loki's defaulting: end = now, start = end − since. Returned as ns decimal strings. */
 function timeRange(p: { start?: bigint; end?: bigint; since?: bigint }, defaultSince: bigint): { startNs: string; endNs: string } {
@@ -83,27 +80,6 @@ export function registerLokiRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void 
   app.get("/loki/api/v1/query_range", deps.guard, (c) => queryRange(c, queryParams(c)));
   // Loki also takes an x-www-form-urlencoded body (long queries); URL parameters fill gaps.
   app.post("/loki/api/v1/query_range", deps.guard, async (c) => queryRange(c, { ...queryParams(c), ...withoutEmpty(await formBody(c)) }));
-
-  const labels = async (c: Context<RouterEnv>) => {
-    const p = parseParams(labelParams, queryParams(c));
-    const { orgId, bucket } = tenantOf(c);
-    const table = await deps.run({ kind: "log_labels", org: orgId, bucket, ...timeRange(p, LABELS_DEFAULT_SINCE_NS) }, c.req.raw.signal);
-    return c.json({ status: "success", data: distinctColumn(table, LOG_LABEL_COLUMNS.name) });
-  };
-  app.get("/loki/api/v1/labels", deps.guard, labels);
-  app.get("/loki/api/v1/label", deps.guard, labels);
-
-  app.get("/loki/api/v1/label/:name/values", deps.guard, async (c) => {
-    const name = c.req.param("name") ?? "";
-    if (name === "" || name.length > 512) throw badRequest("invalid label name");
-    const p = parseParams(labelParams, queryParams(c));
-    const { orgId, bucket } = tenantOf(c);
-    const table = await deps.run(
-      { kind: "log_label_values", org: orgId, bucket, ...timeRange(p, LABELS_DEFAULT_SINCE_NS), name },
-      c.req.raw.signal,
-    );
-    return c.json({ status: "success", data: distinctColumn(table, LOG_LABEL_VALUE_COLUMNS.value) });
-  });
 }
 
 async function formBody(c: Context<RouterEnv>): Promise<Record<string, unknown>> {
@@ -160,11 +136,4 @@ function parseLabels(text: string): Record<string, string> {
 /** The same label set written in another key order is the same stream. */
 function canonicalKey(labels: Record<string, string>): string {
   return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
-}
-
-function distinctColumn(table: Table, name: string): string[] {
-  const get = strings(table, name);
-  const out = new Set<string>();
-  for (let i = 0; i < table.numRows; i++) out.add(get(i));
-  return [...out].sort();
 }
