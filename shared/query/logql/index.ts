@@ -5,3 +5,6 @@ export { LogQLError, LogQLLimitError } from "./errors.ts";
 export { EMPTY_COMPATIBLE_SELECTOR, requireNarrowingMatcher } from "./selector-rule.ts";
 export type * from "./source.ts";
 export { compileLineFilter, matchesLineFilters, splitLineFilterHints } from "./line-filters.ts";
+export { evaluateLogQL } from "./evaluate.ts";
+export { DEFAULT_MAX_SAMPLES, longestRangeNs, refuseLongRange } from "./bounds.ts";
+export { MemoryLogSource } from "./memory-source.ts";

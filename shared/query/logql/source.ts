@@ -77,5 +77,7 @@ export interface LogQLParams {
   direction: "forward" | "backward";
   /** Most samples a metric query may hold (the series engine's bound). */
   maxSamples?: number;
+  /** Longest range (plus offset) a range aggregation may read; longer ones fail with a 422 naming both. */
+  maxRangeNs?: bigint;
   signal?: AbortSignal;
 }

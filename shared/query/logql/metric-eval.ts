@@ -1,0 +1,213 @@
+/**
+ * Metric expressions over the step grid, on the shared series engine: range aggregations
+ * (samples.ts, range-aggregation.ts), vector aggregations, binary operators with vector
+ * matching, vector(), label_replace. Values are scalars (literals) or instant vectors.
+ */
+import { aggregate, selectK } from "../../series/aggregate.ts";
+import { type ElementOp, matchVectors, setOperation } from "../../series/binary.ts";
+import { SeriesEngineError } from "../../series/errors.ts";
+import { emptyStepSeries, type StepSeries } from "../../series/grid.ts";
+import { keepLabels, labelsKey, withoutLabels } from "../../series/labels.ts";
+import { mod, pow } from "../../series/math.ts";
+import type { Labels } from "../../series/types.ts";
+import { QueryError } from "../errors.ts";
+import { type BinaryOp, COMPARISON_OPS, type MetricExpr, SET_OPS } from "./ast.ts";
+import type { Bounds } from "./bounds.ts";
+import { compileRE2 } from "./re2.ts";
+import { absentSeries, evalRangeAggregation, type Steps } from "./range-aggregation.ts";
+import { collectSamples } from "./samples.ts";
+import type { LogSource } from "./source.ts";
+
+export type MetricValue = { kind: "scalar"; values: Float64Array } | { kind: "vector"; series: StepSeries[] };
+
+export interface MetricContext {
+  source: LogSource;
+  steps: Steps;
+  bounds: Bounds;
+  signal?: AbortSignal;
+}
+
+export async function evalMetric(ctx: MetricContext, e: MetricExpr): Promise<MetricValue> {
+  ctx.bounds.check();
+  const count = ctx.steps.ns.length;
+  switch (e.kind) {
+    case "literal":
+      return { kind: "scalar", values: new Float64Array(count).fill(e.value) };
+    case "vector": {
+      const s = emptyStepSeries({}, count);
+      s.values.fill(e.value);
+      s.present.fill(1);
+      return { kind: "vector", series: [s] };
+    }
+    case "range_aggregation": {
+      const first = ctx.steps.ns[0]!;
+      const last = ctx.steps.ns[count - 1]!;
+      const samples = await collectSamples(
+        ctx.source, e.op, e.range, e.grouping,
+        first - e.range.offsetNs - e.range.rangeNs, last - e.range.offsetNs, ctx.bounds, ctx.signal,
+      );
+      const series = evalRangeAggregation(samples, e.op, e.param, e.range.rangeNs, e.range.offsetNs, ctx.steps, ctx.bounds);
+      if (e.op === "absent_over_time") return { kind: "vector", series: absentSeries(series, e.range.query.matchers, count) };
+      ctx.bounds.hold(points(series));
+      return { kind: "vector", series };
+    }
+    case "vector_aggregation":
+      return vectorAggregation(ctx, e);
+    case "binary":
+      return binary(ctx, e);
+    case "label_replace": {
+      const inner = await evalMetric(ctx, e.expr);
+      if (inner.kind !== "vector") throw QueryError.invalid("label_replace expects a vector");
+      return { kind: "vector", series: labelReplace(inner.series, e) };
+    }
+  }
+}
+
+export function points(series: readonly StepSeries[]): number {
+  let n = 0;
+  for (const s of series) for (let i = 0; i < s.present.length; i++) n += s.present[i]!;
+  return n;
+}
+
+function groupOf(grouping: { without: boolean; labels: string[] } | undefined): (l: Labels) => Labels {
+  if (!grouping) return () => ({});
+  return grouping.without ? (l) => withoutLabels(l, grouping.labels) : (l) => keepLabels(l, grouping.labels);
+}
+
+async function vectorAggregation(ctx: MetricContext, e: Extract<MetricExpr, { kind: "vector_aggregation" }>): Promise<MetricValue> {
+  const inner = await evalMetric(ctx, e.expr);
+  const count = ctx.steps.ns.length;
+  const series = inner.kind === "vector" ? inner.series : [{ labels: {}, values: inner.values, present: new Uint8Array(count).fill(1) }];
+  const group = groupOf(e.grouping);
+  switch (e.op) {
+    case "topk":
+    case "bottomk":
+      return { kind: "vector", series: selectK(series, count, group, new Float64Array(count).fill(e.param!), e.op === "topk") };
+    case "sort":
+    case "sort_desc":
+      // The order is the result's (result.ts); the series themselves are unchanged.
+      return { kind: "vector", series };
+    default:
+      return { kind: "vector", series: aggregate(series, count, group, e.op) };
+  }
+}
+
+function arithmetic(op: BinaryOp): (l: number, r: number) => number {
+  switch (op) {
+    case "+": return (l, r) => l + r;
+    case "-": return (l, r) => l - r;
+    case "*": return (l, r) => l * r;
+    case "/": return (l, r) => l / r;
+    case "%": return mod;
+    case "^": return pow;
+    default: throw new Error(`not an arithmetic operator: ${op}`);
+  }
+}
+
+function comparison(op: BinaryOp): (l: number, r: number) => boolean {
+  switch (op) {
+    case "==": return (l, r) => l === r;
+    case "!=": return (l, r) => l !== r;
+    case ">": return (l, r) => l > r;
+    case ">=": return (l, r) => l >= r;
+    case "<": return (l, r) => l < r;
+    case "<=": return (l, r) => l <= r;
+    default: throw new Error(`not a comparison operator: ${op}`);
+  }
+}
+
+function elementOp(op: BinaryOp): ElementOp {
+  if (COMPARISON_OPS.includes(op)) return { value: (l) => l, keep: comparison(op) };
+  return { value: arithmetic(op) };
+}
+
+async function binary(ctx: MetricContext, e: Extract<MetricExpr, { kind: "binary" }>): Promise<MetricValue> {
+  const lhs = await evalMetric(ctx, e.lhs);
+  const rhs = await evalMetric(ctx, e.rhs);
+  const count = ctx.steps.ns.length;
+  const isComparison = COMPARISON_OPS.includes(e.op);
+  if (lhs.kind === "scalar" && rhs.kind === "scalar") {
+    const values = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      values[i] = isComparison ? (comparison(e.op)(lhs.values[i]!, rhs.values[i]!) ? 1 : 0) : arithmetic(e.op)(lhs.values[i]!, rhs.values[i]!);
+    }
+    return { kind: "scalar", values };
+  }
+  try {
+    if (lhs.kind === "vector" && rhs.kind === "vector") return { kind: "vector", series: vectorVector(e, lhs.series, rhs.series, count) };
+    const swap = lhs.kind === "scalar";
+    const vector = (swap ? rhs : lhs) as Extract<MetricValue, { kind: "vector" }>;
+    const scalar = (swap ? lhs : rhs) as Extract<MetricValue, { kind: "scalar" }>;
+    return { kind: "vector", series: vectorScalar(e.op, vector.series, scalar.values, swap, e.modifier.returnBool, count) };
+  } catch (err) {
+    if (err instanceof SeriesEngineError) throw QueryError.invalid(err.message);
+    throw err;
+  }
+}
+
+function vectorScalar(op: BinaryOp, vector: StepSeries[], scalar: Float64Array, swap: boolean, returnBool: boolean, count: number): StepSeries[] {
+  const f = elementOp(op);
+  const out: StepSeries[] = [];
+  for (const s of vector) {
+    const r = emptyStepSeries(s.labels, count);
+    let any = false;
+    for (let i = 0; i < count; i++) {
+      if (!s.present[i]) continue;
+      const element = s.values[i]!;
+      const l = swap ? scalar[i]! : element;
+      const rr = swap ? element : scalar[i]!;
+      const keep = f.keep === undefined || f.keep(l, rr);
+      let value: number;
+      if (returnBool) value = keep ? 1 : 0;
+      else if (!keep) continue;
+      else value = f.keep ? element : f.value(l, rr);
+      r.values[i] = value;
+      r.present[i] = 1;
+      any = true;
+    }
+    if (any) out.push(r);
+  }
+  return out;
+}
+
+function vectorVector(e: Extract<MetricExpr, { kind: "binary" }>, lhs: StepSeries[], rhs: StepSeries[], count: number): StepSeries[] {
+  const m = e.modifier.matching;
+  const signatureLabels = m?.on ? (l: Labels) => keepLabels(l, m.labels) : (l: Labels) => withoutLabels(l, m?.labels ?? []);
+  const signature = (l: Labels) => labelsKey(signatureLabels(l));
+  if (SET_OPS.includes(e.op)) return setOperation(lhs, rhs, count, e.op as "and" | "or" | "unless", signature);
+  const group = e.modifier.group;
+  const cardinality = group ? (group.side === "left" ? "many-to-one" : "one-to-many") : "one-to-one";
+  return matchVectors(lhs, rhs, count, {
+    cardinality,
+    signature,
+    matchedLabels: signatureLabels,
+    resultLabels: (left, right) => {
+      let out: Record<string, string> = { ...left };
+      if (cardinality === "one-to-one" && m) out = (m.on ? keepLabels(out, m.labels) : withoutLabels(out, m.labels)) as Record<string, string>;
+      for (const name of group?.include ?? []) {
+        const v = right[name];
+        if (v) out[name] = v;
+        else delete out[name];
+      }
+      return out;
+    },
+  }, elementOp(e.op), e.modifier.returnBool);
+}
+
+function labelReplace(series: StepSeries[], e: Extract<MetricExpr, { kind: "label_replace" }>): StepSeries[] {
+  const re = compileRE2(e.regex, true);
+  return series.map((s) => {
+    const m = re.exec(s.labels[e.src] ?? "");
+    if (!m) return s;
+    const value = e.replacement.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_all, whole: string, braced?: string, bare?: string) => {
+      if (whole === "$") return "$";
+      const name = braced ?? bare!;
+      if (/^\d+$/.test(name)) return m[Number(name)] ?? "";
+      return m.groups?.[name] ?? "";
+    });
+    const labels: Record<string, string> = { ...s.labels };
+    if (value === "") delete labels[e.dst];
+    else labels[e.dst] = value;
+    return { ...s, labels };
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * Samples of a range aggregation: each entry of the log range through its pipeline, turned
+ * into a value (1 per entry, its bytes, or the unwrapped label) and keyed by the entry's
+ * labels after the pipeline — one series per distinct label set, as Loki forms them.
+ */
+import { keepLabels, labelsKey, withoutLabels } from "../../series/labels.ts";
+import type { Labels } from "../../series/types.ts";
+import { QueryError } from "../errors.ts";
+import type { LogRange, RangeOp, UnwrapConversion } from "./ast.ts";
+import type { Bounds } from "./bounds.ts";
+import { compileLabelFilter, goParseFloat } from "./label-filters.ts";
+import { ERROR_LABEL, SAMPLE_EXTRACTION_ERROR } from "./labels-builder.ts";
+import { splitLineFilterHints } from "./line-filters.ts";
+import { compilePipeline } from "./pipeline.ts";
+import type { LogSource } from "./source.ts";
+import { goDurationSeconds, parseBytes } from "./units.ts";
+
+/** One series' samples in time order. */
+export interface SampleSeries {
+  labels: Labels;
+  timestampsNs: BigInt64Array;
+  values: Float64Array;
+}
+
+const BYTE_OPS = new Set<RangeOp>(["bytes_over_time", "bytes_rate"]);
+const encoder = new TextEncoder();
+
+function converter(conversion: UnwrapConversion | undefined): (text: string) => number | undefined {
+  switch (conversion) {
+    case "bytes":
+      return (v: string) => parseBytes(v);
+    case "duration":
+    case "duration_seconds":
+      return (v: string) => goDurationSeconds(v);
+    default:
+      return (v: string) => goParseFloat(v);
+  }
+}
+
+/** Loki's message for a metric series that kept an `__error__` label. */
+export function pipelineError(labels: Labels): QueryError {
+  const err = labels[ERROR_LABEL];
+  const shown = `{${Object.keys(labels).sort().map((k) => `${k}="${labels[k]}"`).join(", ")}}`;
+  return QueryError.invalid(
+    `pipeline error: '${err}' for series: '${shown}'.\n` +
+      `Use a label filter to intentionally skip this error. (e.g | __error__!="${err}").\n` +
+      `To skip all potential errors you can match empty errors.(e.g __error__="")\n` +
+      `The label filter can also be specified after unwrap. (e.g | unwrap latency | __error__="" )\n`,
+  );
+}
+
+interface Builder {
+  labels: Labels;
+  ts: bigint[];
+  values: number[];
+}
+
+/**
+ * Reads the entries with time in (startNs, endNs] — Loki's windows are left-open — and
+ * returns their series. `grouping` is the range aggregation's own `by`/`without`.
+ */
+export async function collectSamples(
+  source: LogSource,
+  op: RangeOp,
+  range: LogRange,
+  grouping: { without: boolean; labels: string[] } | undefined,
+  startNs: bigint,
+  endNs: bigint,
+  bounds: Bounds,
+  signal: AbortSignal | undefined,
+): Promise<SampleSeries[]> {
+  const { hints, rest } = splitLineFilterHints(range.query.pipeline);
+  const pipeline = compilePipeline(rest);
+  const unwrap = range.unwrap;
+  const convert = unwrap ? converter(unwrap.conversion) : undefined;
+  const postFilters = unwrap?.postFilters.map(compileLabelFilter) ?? [];
+  const byLabels = grouping && !grouping.without ? grouping.labels : undefined;
+  const dropLabels = [...(grouping?.without ? grouping.labels : []), ...(unwrap ? [unwrap.label] : [])];
+  const streams = await bounds.guard(() =>
+    source.select(
+      {
+        matchers: range.query.matchers.map(({ name, op: mop, value }) => ({ name, op: mop, value })),
+        startNs: startNs + 1n,
+        endNs: endNs + 1n,
+        direction: "forward",
+        ...(hints.length > 0 ? { lineFilters: hints } : {}),
+      },
+      signal,
+    ),
+  );
+  const bySeries = new Map<string, Builder>();
+  let pending = 0;
+  for (const stream of streams) {
+    for (const entry of stream.entries) {
+      bounds.tick();
+      if (entry.timestampNs <= startNs || entry.timestampNs > endNs) continue;
+      const processed = pipeline(stream.labels, entry.metadata, entry.line, entry.timestampNs);
+      if (!processed) continue;
+      const lbs = processed.labels;
+      let value = 1;
+      if (unwrap) {
+        const text = lbs.get(unwrap.label);
+        if (text === undefined || text === "") continue;
+        const v = convert!(text);
+        if (v === undefined) {
+          lbs.setError(SAMPLE_EXTRACTION_ERROR, `strconv.ParseFloat: parsing ${JSON.stringify(text)}: invalid syntax`);
+          value = 0;
+        } else value = v;
+        if (!postFilters.every((f) => f(lbs))) continue;
+      } else if (BYTE_OPS.has(op)) value = encoder.encode(processed.line).length;
+      const all = lbs.map();
+      const labels = byLabels ? keepLabels(all, byLabels) : dropLabels.length > 0 ? withoutLabels(all, dropLabels) : all;
+      const key = labelsKey(labels);
+      let series = bySeries.get(key);
+      if (!series) bySeries.set(key, (series = { labels, ts: [], values: [] }));
+      series.ts.push(entry.timestampNs);
+      series.values.push(value);
+      // Counted in batches: the bound stops a query before its samples exhaust memory.
+      if (++pending === 4096) {
+        bounds.hold(pending);
+        pending = 0;
+      }
+    }
+  }
+  bounds.hold(pending);
+  const out: SampleSeries[] = [];
+  for (const s of bySeries.values()) {
+    if (s.labels[ERROR_LABEL] && op !== "absent_over_time") throw pipelineError(s.labels);
+    // Streams merged into one series interleave: put the samples in time order.
+    const order = s.ts.map((_, i) => i);
+    let sorted = true;
+    for (let i = 1; i < s.ts.length; i++) if (s.ts[i]! < s.ts[i - 1]!) sorted = false;
+    if (!sorted) order.sort((a, b) => (s.ts[a]! < s.ts[b]! ? -1 : s.ts[a]! > s.ts[b]! ? 1 : 0));
+    out.push({
+      labels: s.labels,
+      timestampsNs: BigInt64Array.from(order.map((i) => s.ts[i]!)),
+      values: Float64Array.from(order.map((i) => s.values[i]!)),
+    });
+  }
+  return out;
+}
