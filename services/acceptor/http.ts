@@ -1,6 +1,6 @@
 /**
  * OTLP/HTTP (https://opentelemetry.io/docs/specs/otlp/#otlphttp): POST /v1/{traces,logs,metrics}
- * (and Prometheus remote write on the same port: remote-write.ts)
+ * (and Prometheus remote write and Loki push on the same port: remote-write.ts, loki-push.ts)
  * with a protobuf or JSON body, optionally gzip. Failures answer with a google.rpc.Status body
  * in the request's format, and the status codes OTLP clients act on: 400 is final, 429/503
  * are retried (503 carries Retry-After).
@@ -25,6 +25,7 @@ import {
   type BodyEncoding,
 } from "./body.ts";
 import { asIngestError, IngestError, type IngestPipeline } from "./ingest.ts";
+import { createLokiPushHandler, LOKI_PUSH_PATH } from "./loki-push.ts";
 import { createRemoteWriteHandler, REMOTE_WRITE_PATHS } from "./remote-write.ts";
 
 const ROUTES: Record<string, TableName> = { "/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics" };
@@ -84,12 +85,17 @@ export function createOtlpHttpHandler(options: OtlpHttpOptions): (request: Reque
   };
 
   const remoteWrite = createRemoteWriteHandler(options);
+  const lokiPush = createLokiPushHandler(options);
 
   return async (request) => {
     const path = new URL(request.url).pathname;
     if (REMOTE_WRITE_PATHS.has(path)) {
       if (request.method !== "POST") return methodNotAllowed(request.method, "POST");
       return remoteWrite(request);
+    }
+    if (path === LOKI_PUSH_PATH) {
+      if (request.method !== "POST") return methodNotAllowed(request.method, "POST");
+      return lokiPush(request);
     }
     const signal = ROUTES[path];
     if (signal) {
@@ -104,7 +110,7 @@ export function createOtlpHttpHandler(options: OtlpHttpOptions): (request: Reque
   };
 }
 
-function bodyEncoding(request: Request): BodyEncoding {
+export function bodyEncoding(request: Request): BodyEncoding {
   try {
     return parseContentEncoding(request.headers.get("content-encoding"));
   } catch (err) {
@@ -113,7 +119,7 @@ function bodyEncoding(request: Request): BodyEncoding {
   }
 }
 
-async function readLimited(request: Request, encoding: BodyEncoding, limit: number): Promise<Uint8Array> {
+export async function readLimited(request: Request, encoding: BodyEncoding, limit: number): Promise<Uint8Array> {
   // A declared length over the limit is refused before a byte is read.
   const declared = Number(request.headers.get("content-length") ?? NaN);
   const wireLimit = encoding === "gzip" ? compressedLimit(limit) : limit;

@@ -69,7 +69,7 @@ function unsupported(message: string): IngestError {
   return new IngestError("unsupported", GrpcStatus.INVALID_ARGUMENT, message, { httpStatus: 415 });
 }
 
-async function readCompressed(request: Request, limit: number): Promise<Uint8Array> {
+export async function readCompressed(request: Request, limit: number): Promise<Uint8Array> {
   const tooLarge = () => new IngestError("too_large", GrpcStatus.RESOURCE_EXHAUSTED, `request body over the limit of ${limit} compressed bytes`, { httpStatus: 413 });
   if (Number(request.headers.get("content-length") ?? 0) > limit) throw tooLarge();
   const body = await request.bytes();
@@ -78,7 +78,7 @@ async function readCompressed(request: Request, limit: number): Promise<Uint8Arr
 }
 
 /** The largest snappy block that inflates to `limit` bytes (snappy's worst case). */
-function snappyLimit(limit: number): number {
+export function snappyLimit(limit: number): number {
   return 32 + limit + Math.ceil(limit / 6);
 }
 

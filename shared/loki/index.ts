@@ -10,6 +10,8 @@ export { splitResource, ResourceSplitCache, INDEXED_LABEL_KEYS, sortedLabels, ty
 export { structuredMetadata, RECORD_FIELD_METADATA } from "./structured-metadata.ts";
 export { detectedLevel, normalizeLevel, levelOfLine } from "./detected-level.ts";
 export { logLine } from "./log-line.ts";
+export { LokiPushError, parsePushJson, parseLabelSet, pushToOtlpJson, type PushStream, type PushEntry } from "./push.ts";
+export { parsePushProtobuf } from "./push-protobuf.ts";
 export { LokiEntryReader, type LokiEntry } from "./entry.ts";
 export {
   LOKI_TIME_SQL,

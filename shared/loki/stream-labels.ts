@@ -30,7 +30,10 @@ export function splitResource(row: LokiResourceFields): ResourceSplit {
   const metadata: Record<string, string> = {};
   const pushed = row.resourceSchemaUrl === LOKI_PUSH_SCHEMA_URL;
   for (const { key, value } of parseAttributes(row.resourceAttributes)) {
-    if (pushed) labels[key] = anyValueText(value);
+    // A pushed resource's `service.name` only fills the service column (push.ts).
+    if (pushed) {
+      if (key !== "service.name") labels[key] = anyValueText(value);
+    }
     else attributeLabels(key, value, INDEXED.has(key) ? labels : metadata);
   }
   if (row.serviceName !== "") labels[SERVICE_NAME_LABEL] = row.serviceName;

@@ -62,15 +62,17 @@ export const LogsTicketSchema = z.object({
 
 /**
  * A LogQL query (log or metric) run by the querier's evaluator over the logs source
- * (shared/query/logql). A range query carries `stepNs`; an instant one is evaluated at
- * `endNs`. `startNs`/`endNs` are required: they bound what is read. Answer: LOGQL_RESULT_SCHEMA.
+ * (shared/query/logql). `evalStartNs`..`evalEndNs` every `stepNs` is what is evaluated (an
+ * instant query: both equal, no step; a log query reads [evalStartNs, evalEndNs)); the common
+ * `startNs`/`endNs` bound what is gathered, range vectors and offsets included.
+ * Answer: LOGQL_RESULT_SCHEMA.
  */
 export const LogQLTicketSchema = z.object({
   kind: z.literal("logql"),
   ...common,
-  startNs: nsString,
-  endNs: nsString,
   query: z.string().min(1),
+  evalStartNs: nsString,
+  evalEndNs: nsString,
   stepNs: nsString.optional(),
   limit: positiveInt(100_000).default(100),
   direction: z.enum(["forward", "backward"]).default("backward"),
