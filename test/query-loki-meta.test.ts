@@ -28,16 +28,24 @@ const LIVE_LOGS: LogSpec[] = [
   { timeNs: T0 + 4n * SEC, body: "job done", service: "worker", resourceAttributes: { "deployment.environment": "prod" } },
   { timeNs: T0 + HOUR + 2n * SEC, body: "job 2", service: "worker", resourceAttributes: { "deployment.environment": "prod" } },
 ];
+/** A separate set for field detection: JSON and logfmt lines with log attributes (structured metadata). */
+const CHECKOUT_LOGS: LogSpec[] = [
+  { timeNs: T0 + 10n * SEC, body: '{"status":500,"latency":"250ms","user":{"id":"u1"},"size":"10MiB","ok":true}', service: "checkout", attributes: { "http.method": "GET" } },
+  { timeNs: T0 + 11n * SEC, body: '{"status":200,"latency":"1.5s","user":{"id":"u2"},"size":"10MiB","ok":false}', service: "checkout", attributes: { "http.method": "POST" } },
+  { timeNs: T0 + 12n * SEC, body: 'level=warn msg="slow call" took=3.25', service: "checkout" },
+];
 const bytesOf = (logs: LogSpec[]) => logs.reduce((n, l) => n + Buffer.byteLength(l.body as string), 0);
 
 let engine: QueryEngine;
 let sources: QuerySources;
+let checkoutSources: QuerySources;
 let cleanup: () => void;
 
 beforeAll(async () => {
   const tmp = tempDir();
   cleanup = tmp.cleanup;
   sources = { files: [await writeParquet(tmp.dir, "logs", [logsBatch(FILE_LOGS)])], live: [logsBatch(LIVE_LOGS)] };
+  checkoutSources = { files: [await writeParquet(tmp.dir, "logs", [logsBatch(CHECKOUT_LOGS)])], live: [] };
   engine = await QueryEngine.open({ log: quietLog() });
 });
 afterAll(async () => {
@@ -133,5 +141,45 @@ describe("detected labels", () => {
       { label: "deployment_environment", cardinality: 1n },
       { label: "service_name", cardinality: 1n },
     ]);
+  });
+});
+
+describe("detected fields", () => {
+  const detect = async (ticket: Record<string, unknown>) =>
+    (await engine.execute(parseTicket({ org: "acme", bucket: "default", ...range, ...ticket } as TicketInput), checkoutSources))
+      .toArray()
+      .map((r) => r.toJSON() as Record<string, unknown>);
+
+  test("json and logfmt fields with Loki's types, structured metadata without a parser", async () => {
+    const rows = await detect({ kind: "log_detected_fields", query: '{service_name="checkout"}' });
+    const byLabel = Object.fromEntries(rows.map((r) => [r.label, r]));
+    expect(byLabel.status).toEqual({ label: "status", type: "int", cardinality: 2n, parsers: '["json"]', json_path: '["status"]' });
+    expect(byLabel.latency).toMatchObject({ type: "duration", cardinality: 2n });
+    expect(byLabel.user_id).toMatchObject({ type: "string", cardinality: 2n, json_path: '["user","id"]' });
+    expect(byLabel.size).toMatchObject({ type: "bytes", cardinality: 1n });
+    expect(byLabel.ok).toMatchObject({ type: "boolean" });
+    expect(byLabel.took).toMatchObject({ type: "float", parsers: '["logfmt"]', json_path: null });
+    expect(byLabel.msg).toMatchObject({ type: "string", parsers: '["logfmt"]' });
+    expect(byLabel.http_method).toMatchObject({ type: "string", cardinality: 2n, parsers: null });
+    expect(byLabel.detected_level).toMatchObject({ parsers: null });
+  });
+
+  test("line_limit reads only the newest lines; the pipeline applies first", async () => {
+    const newest = await detect({ kind: "log_detected_fields", query: '{service_name="checkout"}', lineLimit: 1 });
+    expect(newest.map((r) => r.label)).toContain("took");
+    expect(newest.map((r) => r.label)).not.toContain("status");
+    const errors = await detect({ kind: "log_detected_fields", query: '{service_name="checkout"} | json | status >= 500' });
+    expect(errors.find((r) => r.label === "status")).toMatchObject({ cardinality: 1n });
+  });
+
+  test("values of one field; byte sizes written as Loki writes them", async () => {
+    const values = async (name: string) => (await detect({ kind: "log_detected_field_values", query: '{service_name="checkout"}', name })).map((r) => r.value);
+    expect(await values("status")).toEqual(["200", "500"]);
+    expect(await values("http_method")).toEqual(["GET", "POST"]);
+    expect(await values("size")).toEqual(["10MB"]);
+  });
+
+  test("a metric query is refused", async () => {
+    expect(detect({ kind: "log_detected_fields", query: 'rate({service_name="checkout"}[1m])' })).rejects.toThrow(/log query/);
   });
 });

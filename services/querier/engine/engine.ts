@@ -156,7 +156,7 @@ export class QueryEngine {
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows);
     if (LOKI_META_TICKET_KINDS.has(ticket.kind) || ticket.kind === "log_labels" || ticket.kind === "log_label_values") {
-      return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows);
+      return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows, this.maxSamples);
     }
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
     if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);

@@ -5,11 +5,13 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import type { LogLabelsTicket, LogLabelValuesTicket, LokiMetaTicket } from "../../../shared/query/index.ts";
+import { logDetectedFieldValues, logDetectedFields } from "./log-detected-fields.ts";
 import { logDetectedLabels, logIndexStats, logLabels, logLabelValues, logSeries, logVolume } from "./log-metadata.ts";
 
 export type LokiMetaEngineTicket = LokiMetaTicket | LogLabelsTicket | LogLabelValuesTicket;
 
-export async function runLokiMetaTicket(connection: DuckDBConnection, view: string, ticket: LokiMetaEngineTicket, maxRows: number): Promise<Table> {
+/** `maxEntries`: most log lines a ticket that reads entries may read (`query.max_samples`). */
+export async function runLokiMetaTicket(connection: DuckDBConnection, view: string, ticket: LokiMetaEngineTicket, maxRows: number, maxEntries: number): Promise<Table> {
   switch (ticket.kind) {
     case "log_labels":
       return logLabels(connection, view, ticket, maxRows);
@@ -24,7 +26,9 @@ export async function runLokiMetaTicket(connection: DuckDBConnection, view: stri
     case "log_detected_labels":
       return logDetectedLabels(connection, view, ticket);
     case "log_detected_fields":
+      return logDetectedFields(connection, view, ticket, maxEntries);
     case "log_detected_field_values":
+      return logDetectedFieldValues(connection, view, ticket, maxEntries);
     case "log_patterns":
       throw new Error(`${ticket.kind}: not wired yet`);
   }
