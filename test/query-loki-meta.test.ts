@@ -113,9 +113,9 @@ describe("volume", () => {
     expect(rows.map((r) => JSON.parse(r.name as string))).toEqual([{ k8s_pod_name: "api-1" }]);
   });
 
-  test("aggregateBy=labels: one group per label name", async () => {
-    const rows = await run({ kind: "log_volume", query: '{service_name="api"}', aggregateBy: "labels" });
-    expect(rows.map((r) => r.name)).toEqual(["service_name"]);
+  test("aggregateBy=labels: one group per label name (of the target labels, when given)", async () => {
+    const rows = await run({ kind: "log_volume", query: '{service_name="api"}', aggregateBy: "labels", targetLabels: ["k8s_pod_name"] });
+    expect(rows.map((r) => r.name)).toEqual(["k8s_pod_name"]);
     const all = await run({ kind: "log_volume", query: "{}", aggregateBy: "labels" });
     expect(all.map((r) => r.name)).toEqual(["deployment_environment", "service_name", "k8s_pod_name"]);
   });

@@ -83,7 +83,7 @@ export async function logIndexStats(connection: DuckDBConnection, view: string, 
  * `getVolume`, the frontend's `NewVolumeMiddleware`). Groups: with `aggregateBy=series`, a
  * stream's labels restricted to the target labels (each of which must then be present), or
  * to the selector's label names, or all of them when the selector matches everything; with
- * `aggregateBy=labels`, each label name. Each bucket keeps its `limit` largest groups, ties by
+ * `aggregateBy=labels`, each label name (each target label's, when given). Each bucket keeps its `limit` largest groups, ties by
  * name; a bucket's timestamp is its end (1 ms before the next bucket, the request's end for
  * the last one), as Loki's split queries report it.
  */
@@ -109,7 +109,7 @@ export async function logVolume(connection: DuckDBConnection, view: string, tick
     if (s.entries === 0) continue;
     const time = stepNs === undefined ? endNs : bucketEnd(s.bucketStartNs ?? 0n, stepNs, endNs);
     if (ticket.aggregateBy === "series") add(time, JSON.stringify(matchAny ? s.labels : keepLabels(s.labels, groupBy)), s.bytes);
-    else for (const name of Object.keys(s.labels)) if (matchAny || groupBy.includes(name)) add(time, name, s.bytes);
+    else for (const name of Object.keys(s.labels)) if (targets.length === 0 || targets.includes(name)) add(time, name, s.bytes);
   }
 
   const names: string[] = [];
