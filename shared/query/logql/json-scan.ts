@@ -19,6 +19,24 @@ export function scanJson(text: string): JsonNode {
   return node;
 }
 
+/**
+ * A log line's top-level object read as Loki's jsonparser walks it: text after the object is
+ * ignored, and an object cut short keeps the entries read before the cut (`truncated` says so).
+ */
+export function scanJsonLine(text: string): { root: JsonNode; truncated?: string } {
+  const s = new Scanner(text);
+  s.space();
+  if (text[s.i] !== "{") return { root: s.value() };
+  const entries: [string, JsonNode][] = [];
+  try {
+    s.objectEntries(entries);
+    return { root: { type: "object", entries, raw: text.slice(0, s.i) } };
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    return { root: { type: "object", entries, raw: text }, truncated: err.message };
+  }
+}
+
 class Scanner {
   i = 0;
   constructor(private readonly t: string) {}
@@ -27,31 +45,37 @@ class Scanner {
     while (this.i < this.t.length && (this.t[this.i] === " " || this.t[this.i] === "\n" || this.t[this.i] === "\r" || this.t[this.i] === "\t")) this.i++;
   }
 
+  /** Reads `{…}` at the cursor into `entries` (filled as it goes, so a cut object keeps its start). */
+  objectEntries(entries: [string, JsonNode][]): void {
+    this.i++;
+    this.space();
+    if (this.t[this.i] === "}") {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.space();
+      if (this.t[this.i] !== '"') throw new JsonSyntaxError("Value looks like object, but can't find closing '}' symbol");
+      const key = this.string();
+      this.space();
+      if (this.t[this.i] !== ":") throw new JsonSyntaxError("Value looks like object, but can't find closing '}' symbol");
+      this.i++;
+      entries.push([key, this.value()]);
+      this.space();
+      const d = this.t[this.i++];
+      if (d === "}") return;
+      if (d !== ",") throw new JsonSyntaxError("Value looks like object, but can't find closing '}' symbol");
+    }
+  }
+
   value(): JsonNode {
     this.space();
     const start = this.i;
     const c = this.t[this.i];
     if (c === "{") {
-      this.i++;
       const entries: [string, JsonNode][] = [];
-      this.space();
-      if (this.t[this.i] === "}") {
-        this.i++;
-        return { type: "object", entries, raw: this.t.slice(start, this.i) };
-      }
-      for (;;) {
-        this.space();
-        if (this.t[this.i] !== '"') throw new JsonSyntaxError("expected a quoted key");
-        const key = this.string();
-        this.space();
-        if (this.t[this.i] !== ":") throw new JsonSyntaxError("expected ':' after an object key");
-        this.i++;
-        entries.push([key, this.value()]);
-        this.space();
-        const d = this.t[this.i++];
-        if (d === "}") return { type: "object", entries, raw: this.t.slice(start, this.i) };
-        if (d !== ",") throw new JsonSyntaxError("Value looks like object, but can't find closing '}' symbol");
-      }
+      this.objectEntries(entries);
+      return { type: "object", entries, raw: this.t.slice(start, this.i) };
     }
     if (c === "[") {
       this.i++;

@@ -34,6 +34,12 @@ export function scanLogfmt(line: string, strict: boolean): LogfmtScan {
       }
       const c = line[pos]!;
       if (c === "=") {
+        if (pos > start && line.slice(start, pos).includes("\uFFFD")) {
+          fail("invalid key", pos);
+          skipValue();
+          ok = false;
+          break;
+        }
         if (pos > start) key = line.slice(start, pos);
         else {
           fail(`unexpected '='`, pos);
@@ -67,7 +73,9 @@ export function scanLogfmt(line: string, strict: boolean): LogfmtScan {
           pos = end + 1;
           if (escaped) {
             try {
-              value = JSON.parse(line.slice(q, end + 1)) as string;
+              // Go's unquote takes raw control characters inside the quotes; JSON.parse does not.
+              const quoted = line.slice(q, end + 1).replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+              value = JSON.parse(quoted) as string;
             } catch {
               fail("invalid quoted value", pos - 1);
               ok = false;
@@ -97,6 +105,10 @@ export function scanLogfmt(line: string, strict: boolean): LogfmtScan {
       }
       if (line.charCodeAt(pos) <= 32) {
         key = line.slice(start, pos);
+        if (key.includes("\uFFFD")) {
+          fail("invalid key", pos);
+          ok = false;
+        }
         break;
       }
       pos++;

@@ -230,8 +230,9 @@ export function literalValue(r: TreeReader, n: SyntaxNode): number {
 
 export function numberValue(r: TreeReader, n: SyntaxNode): number {
   const text = r.text(n);
-  const value = /^0x/i.test(text) ? parseInt(text.slice(2), 16) : Number(text);
-  if (Number.isNaN(value)) r.fail(n, `invalid number ${text}`);
+  // Loki reads literals with Go's strconv.ParseFloat, which refuses "0x10" (no p exponent).
+  const value = /^0x/i.test(text) ? NaN : Number(text);
+  if (Number.isNaN(value)) r.fail(n, `unable to parse literal as a float: strconv.ParseFloat: parsing ${JSON.stringify(text)}: invalid syntax`);
   return value;
 }
 

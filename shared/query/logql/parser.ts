@@ -6,7 +6,9 @@
  *   operator chains are flattened and rebuilt with Loki's precedence (`or` < `and unless` <
  *   comparisons < `+ -` < `* / %` < `^`, all left-associative but `^`);
  * - it refuses the empty selector `{}`, which Loki's HTTP layer refuses with its own words
- *   (selector-rule.ts): `{}` parses here to a selector without matchers.
+ *   (selector-rule.ts): `{}` parses here to a selector without matchers;
+ * - it has no `offset` after an unwrap's range (`| unwrap x [5m] offset 1h`), which Loki
+ *   takes: such an offset is blanked out before parsing and given back to its range.
  * Every error is a LogQLError (400) naming the position.
  */
 import type { SyntaxNode } from "@lezer/common";
@@ -22,8 +24,8 @@ import { rangeDurationNs } from "./units.ts";
 
 export function parseLogQL(query: string): LogQLExpr {
   if (query.trim() === "") throw new TreeReader(query).fail(0, "empty query", "a stream selector or a metric expression");
-  const { text, insertions, tree } = parseTree(query);
-  const r: TreeReader = new TreeReader(text, insertions);
+  const { text, insertions, tree, offsets } = parseTree(query);
+  const r: TreeReader = new TreeReader(text, insertions, offsets);
   const top = tree.topNode.firstChild;
   if (!top) r.fail(0, "no expression found", "a stream selector or a metric expression");
   return expr(r, top);
@@ -31,10 +33,12 @@ export function parseLogQL(query: string): LogQLExpr {
 
 const PLACEHOLDER = `${EMPTY_SELECTOR_PLACEHOLDER}=""`;
 
+
 /** Parses, filling each empty selector `{}` the grammar stops at, and reports the first real error. */
 function parseTree(query: string) {
   let text = query;
   const insertions: Insertion[] = [];
+  const offsets = new Map<number, string>();
   for (;;) {
     const tree = parser.parse(text);
     let error: { from: number; to: number } | undefined;
@@ -44,7 +48,14 @@ function parseTree(query: string) {
         if (n.type.isError) error = { from: n.from, to: n.to };
       },
     });
-    if (!error) return { text, insertions, tree };
+    if (!error) return { text, insertions, tree, offsets };
+    const offset = /^offset\s+-?[0-9][0-9a-zµ.]*/.exec(text.slice(error.from));
+    const rangeEnd = text.slice(0, error.from).trimEnd();
+    if (offset && rangeEnd.endsWith("]") && !offsets.has(rangeEnd.length)) {
+      offsets.set(rangeEnd.length, offset[0].slice(6).trim());
+      text = text.slice(0, error.from) + " ".repeat(offset[0].length) + text.slice(error.from + offset[0].length);
+      continue;
+    }
     const before = text.slice(0, error.from).trimEnd();
     const at = text.indexOf("}", error.from);
     if (before.endsWith("{") && at >= 0 && text.slice(error.from, at).trim() === "" && insertions.length < 16) {
@@ -198,11 +209,12 @@ function logRange(r: TreeReader, n: SyntaxNode): LogRange {
   const rangeNs = rangeDurationNs(rangeText);
   if (rangeNs === undefined || rangeNs <= 0n) r.fail(rangeNode, `invalid range ${rangeText}`, "a positive duration such as [5m]");
   let offsetNs = 0n;
-  if (offsetNode) {
-    const text = r.text(r.child(offsetNode, "Duration"));
+  const moved = r.movedOffsets.get(rangeNode.to);
+  if (offsetNode || moved !== undefined) {
+    const text = offsetNode ? r.text(r.child(offsetNode, "Duration")) : moved!;
     const negative = text.startsWith("-");
     const ns = rangeDurationNs(negative ? text.slice(1) : text);
-    if (ns === undefined) r.fail(offsetNode, `invalid offset ${text}`, "a duration such as offset 1h");
+    if (ns === undefined) r.fail(offsetNode ?? rangeNode, `invalid offset ${text}`, "a duration such as offset 1h");
     offsetNs = negative ? -ns : ns;
   }
   return { query, rangeNs, offsetNs, unwrap: unwrapNode ? unwrap(r, unwrapNode) : undefined, pos: r.pos(n) };

@@ -4,7 +4,7 @@
  * gets `_`), nested JSON flattened with `_`, arrays skipped, and which errors they set.
  */
 import type { ExtractionParam } from "./ast.ts";
-import { type JsonNode, JsonSyntaxError, scanJson } from "./json-scan.ts";
+import { type JsonNode, scanJsonLine } from "./json-scan.ts";
 import { JSON_PARSER_ERROR, LOGFMT_PARSER_ERROR, type LabelsBuilder } from "./labels-builder.ts";
 import { scanLogfmt } from "./logfmt.ts";
 import { type CompiledPattern, matchPattern } from "./pattern.ts";
@@ -35,8 +35,10 @@ export function jsonParser(): StageFn {
   return (line, lbs) => {
     let root: JsonNode;
     try {
-      root = scanJson(line);
-      if (root.type !== "object") throw new JsonSyntaxError("expecting json object(6), but it is not");
+      const scan = scanJsonLine(line);
+      root = scan.root;
+      if (root.type !== "object") throw new Error("expecting json object(6), but it is not");
+      if (scan.truncated) lbs.setError(JSON_PARSER_ERROR, scan.truncated);
     } catch (err) {
       lbs.setError(JSON_PARSER_ERROR, (err as Error).message);
       return line;
@@ -78,9 +80,10 @@ export function parseJsonPath(expression: string): PathPart[] {
   const parts: PathPart[] = [];
   let rest = expression.trim();
   const first = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
-  if (!first) throw new Error(`cannot parse expression [${expression}]: syntax error`);
-  parts.push(first[0]);
-  rest = rest.slice(first[0].length);
+  if (first) {
+    parts.push(first[0]);
+    rest = rest.slice(first[0].length);
+  } else if (!rest.startsWith("[")) throw new Error(`cannot parse expression [${expression}]: syntax error`);
   while (rest.length > 0) {
     let m = /^\.([A-Za-z_][A-Za-z0-9_]*)/.exec(rest);
     if (m) {
@@ -128,7 +131,8 @@ export function jsonExpressionParser(params: readonly ExtractionParam[]): StageF
     }
     let root: JsonNode | undefined;
     try {
-      root = scanJson(line);
+      // Loki's path lookup stops at what it finds: a line cut short after the field still answers.
+      root = scanJsonLine(line).root;
     } catch (err) {
       lbs.setError(JSON_PARSER_ERROR, (err as Error).message);
     }
@@ -212,7 +216,9 @@ export function unpackParser(): StageFn {
     }
     let root: JsonNode;
     try {
-      root = scanJson(line);
+      const scan = scanJsonLine(line);
+      if (scan.truncated) throw new Error(scan.truncated);
+      root = scan.root;
     } catch (err) {
       lbs.setError(JSON_PARSER_ERROR, (err as Error).message);
       return line;

@@ -18,6 +18,9 @@ const POSIX_CLASSES: Record<string, string> = {
   upper: "A-Z", word: "0-9A-Za-z_", xdigit: "0-9A-Fa-f",
 };
 
+/** Letters RE2 knows after a backslash; any other letter is an error there (JavaScript would take it literally). */
+const RE2_LETTER_ESCAPES = "afnrtvdDsSwWbBAzxpPQEC";
+
 interface GroupScan {
   unbounded: boolean;
 }
@@ -46,6 +49,7 @@ function translate(pattern: string): string {
       const next = pattern[i + 1];
       if (next === undefined) throw new RegexError("trailing backslash at end of expression");
       if (next >= "1" && next <= "9") throw new RegexError(`invalid escape sequence: \`\\${next}\` (RE2 has no backreferences)`);
+      if (/[A-Za-z]/.test(next) && !RE2_LETTER_ESCAPES.includes(next)) throw new RegexError(`invalid escape sequence: \`\\${next}\``);
       if (next === "z") out += "$";
       else if (next === "Q") {
         const end = pattern.indexOf("\\E", i + 2);

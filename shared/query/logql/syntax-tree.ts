@@ -25,7 +25,12 @@ export class TreeReader {
    * text to get it (an empty selector's placeholder), so positions can be given in the
    * user's text.
    */
-  constructor(readonly query: string, private readonly insertions: readonly Insertion[] = []) {}
+  constructor(
+    readonly query: string,
+    private readonly insertions: readonly Insertion[] = [],
+    /** Offsets blanked out of the text before parsing (parser.ts), by where their range ends. */
+    readonly movedOffsets: ReadonlyMap<number, string> = new Map(),
+  ) {}
 
   text(n: SyntaxNode): string {
     return this.query.slice(n.from, n.to);

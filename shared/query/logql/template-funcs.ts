@@ -5,6 +5,7 @@
  * argument order and conversions each has in Go.
  */
 import { GoTime, type GoValue, formatGoTime, goFloat, goPrint, goQuote, isTrue, TemplateError, toFloat64, toInt64 } from "./go-values.ts";
+import { decimalFold } from "./decimal.ts";
 import { GO_ZERO_TIME, parseGoTime, unixToTime } from "./go-time.ts";
 import { compileRE2 } from "./re2.ts";
 import { goDurationSeconds, parseBytes } from "./units.ts";
@@ -168,10 +169,10 @@ const VARIADIC: Record<string, Fn> = {
   },
   add: (a) => a.reduce<bigint>((acc, v) => BigInt.asIntN(64, acc + toInt64(v)), 0n),
   mul: (a) => a.reduce<bigint>((acc, v) => BigInt.asIntN(64, acc * toInt64(v)), 1n),
-  addf: (a) => a.reduce<number>((acc, v) => acc + toFloat64(v), 0),
-  subf: (a) => a.slice(1).reduce<number>((acc, v) => acc - toFloat64(v), toFloat64(a[0] ?? 0)),
-  mulf: (a) => a.slice(1).reduce<number>((acc, v) => acc * toFloat64(v), toFloat64(a[0] ?? 1)),
-  divf: (a) => a.slice(1).reduce<number>((acc, v) => acc / toFloat64(v), toFloat64(a[0] ?? 0)),
+  addf: (a) => decimalFold("add", 0, a.map(toFloat64)),
+  subf: (a) => decimalFold("sub", toFloat64(a[0] ?? 0), a.slice(1).map(toFloat64)),
+  mulf: (a) => decimalFold("mul", toFloat64(a[0] ?? 1), a.slice(1).map(toFloat64)),
+  divf: (a) => decimalFold("div", toFloat64(a[0] ?? 0), a.slice(1).map(toFloat64)),
   max: (a) => a.reduce<bigint>((acc, v) => (toInt64(v) > acc ? toInt64(v) : acc), toInt64(a[0] ?? 0n)),
   min: (a) => a.reduce<bigint>((acc, v) => (toInt64(v) < acc ? toInt64(v) : acc), toInt64(a[0] ?? 0n)),
   maxf: (a) => a.reduce<number>((acc, v) => Math.max(acc, toFloat64(v)), toFloat64(a[0] ?? 0)),
