@@ -9,19 +9,21 @@ import { IngestLimits, LimitHits, TenantLimitsTable, trackLiveShare, type LiveSh
 import { ReplicatedWriter } from "../../shared/writepath/index.ts";
 import { FlightQueryBackend } from "./flight-backend.ts";
 import { routerIngestHandlers } from "./flight-ingest.ts";
-import { createRouterApp } from "./http/index.ts";
+import { createRouterApp, websocket } from "./http/index.ts";
 
 export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   // The listeners bind first because their bound addresses are what registers; until
   // discovery is up (a moment later) they answer 503 / UNAVAILABLE.
-  let app: { fetch(request: Request): Response | Promise<Response> } | undefined;
+  let app: { fetch(request: Request, server: Bun.Server<unknown>): Response | Promise<Response> } | undefined;
   const http = Bun.serve({
     hostname: config.server.host,
     port: config.router.http_port,
     idleTimeout: 120,
-    fetch: (request) => app?.fetch(request) ?? Response.json({ error: "router is starting", status: 503 }, { status: 503 }),
+    // The server reaches the app as its environment: Loki's live tail upgrades to a WebSocket through it.
+    fetch: (request, server) => app?.fetch(request, server) ?? Response.json({ error: "router is starting", status: 503 }, { status: 503 }),
+    websocket,
   });
   const httpAddress = `${config.server.host}:${http.port}`;
   let writer: ReplicatedWriter | undefined;

@@ -183,12 +183,14 @@ export const LOKI_META_RESULT_SCHEMAS = {
  * `logql`: one row, like `promql`'s — `result_type` (streams, vector, matrix, scalar) and
  * `result`, or `error_type` and `error` — plus `stats` (JSON of LogQLStats). Metric results
  * are Prometheus's `data.result`; streams are LogQLStreamsJson.
+ * `logql`: one row — `result_type` (streams, vector, matrix, scalar), `result` and `stats`
+ * (JSON of LogQLStats). Metric results are Prometheus's `data.result`, which Loki's API
+ * shares; streams are LogQLStreamsJson. Evaluation failures travel as the Flight status of a
+ * QueryError (400 for the query, 422 for a limit, 504 for the deadline).
  */
-export const LOGQL_COLUMNS = { ...PROM_COLUMNS, stats: "stats" } as const;
+export const LOGQL_COLUMNS = { resultType: PROM_COLUMNS.resultType, result: PROM_COLUMNS.result, stats: "stats" } as const;
 
-export const LOGQL_RESULT_SCHEMA = new Schema(
-  [LOGQL_COLUMNS.resultType, LOGQL_COLUMNS.result, LOGQL_COLUMNS.errorType, LOGQL_COLUMNS.error, LOGQL_COLUMNS.stats].map(promUtf8),
-);
+export const LOGQL_RESULT_SCHEMA = new Schema([LOGQL_COLUMNS.resultType, LOGQL_COLUMNS.result, LOGQL_COLUMNS.stats].map(promUtf8));
 
 /**
  * A log query's entries grouped by their three label sets (Loki's categories), each group's

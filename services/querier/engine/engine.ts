@@ -18,6 +18,7 @@ import { withDeadline } from "./deadline.ts";
 import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
 import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./log-meta-answers.ts";
+import { runLogQLTicket } from "./loki/logql.ts";
 import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
@@ -158,6 +159,7 @@ export class QueryEngine {
     if (LOKI_META_TICKET_KINDS.has(ticket.kind) || ticket.kind === "log_labels" || ticket.kind === "log_label_values") {
       return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows, this.maxSamples);
     }
+    if (ticket.kind === "logql") return runLogQLTicket(connection, VIEW, ticket, this.maxSamples, this.maxRows);
     if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
     if (ticket.kind === "search") return runSearch(connection, ticket, searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs), this.maxRows);
     const { sql, schema } = builtInSql(ticket as BuiltInTicket, VIEW, this.maxRows);

@@ -12,8 +12,7 @@ import type { QueryBackend } from "./backend.ts";
 import type { RouterEnv } from "./env.ts";
 import { classifyError, errorResponse } from "./errors.ts";
 import { httpMetricsMiddleware } from "./http-metrics.ts";
-import { registerLokiRoutes } from "./loki.ts";
-import { registerLokiMetaRoutes } from "./loki/meta-routes.ts";
+import { registerLokiRoutes } from "./loki/index.ts";
 import { registerLokiStatusRoutes } from "./loki/status.ts";
 import { QueryLimits } from "./query-limits.ts";
 import { registerOpsRoutes, registerTopologyRoute } from "./ops.ts";
@@ -73,6 +72,7 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
     limits,
     maxResultRows: config.query.max_result_rows,
     guard: tenancyMiddleware(config.auth.tokens, "query"),
+    queryTimeoutMs: config.query.timeout,
   };
 
   registerOpsRoutes(app, backend, registry);
@@ -80,7 +80,6 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   registerTempoPublicRoutes(app, { ...defaultBuildInfo(), ...options.buildInfo });
   registerTempoQueryRoutes(app, deps);
   registerLokiRoutes(app, deps);
-  registerLokiMetaRoutes(app, deps);
   registerLokiStatusRoutes(app, { ...defaultBuildInfo(), ...options.buildInfo });
   registerSqlRoute(app, deps);
   const promqlTimeout = config.query.timeout;

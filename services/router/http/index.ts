@@ -8,3 +8,5 @@ export type { ErrorBody } from "./errors.ts";
 export type { RouterEnv } from "./env.ts";
 export { TEMPO_COMPATIBLE_VERSION, defaultBuildInfo } from "./tempo.ts";
 export type { BuildInfo } from "./tempo.ts";
+/** Bun's WebSocket handlers for the app's upgraded routes (Loki's live tail): pass to Bun.serve. */
+export { websocket } from "hono/bun";

@@ -12,4 +12,6 @@ export interface RouteDeps {
   limits: QueryLimits;
   /** Tenancy for the `query` scope: every query route runs it before its handler. */
   guard: MiddlewareHandler<RouterEnv>;
+  /** `query.timeout`: an evaluation's own deadline (LogQL), so its timeout answers before the router's. */
+  queryTimeoutMs?: number;
 }

@@ -2,11 +2,11 @@
  * Line filters the LogQL evaluator hints (shared/query/logql/source.ts) pushed down to DuckDB
  * where the stored text is the Loki line — a string body — and applied in JavaScript to the
  * other rows (map, array and scalar bodies, whose Loki line is built in JS). Loki's filters:
- * `|=`/`!=` substring tests, `|~`/`!~` unanchored RE2 (DuckDB's regexes are RE2 too).
+ * `|=`/`!=` substring tests, `|~`/`!~` unanchored RE2 (DuckDB's regexes are RE2 too); the JS
+ * check is the evaluator's own (`matchesLineFilters`).
  */
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { LineFilterHint } from "../../../../shared/query/logql/index.ts";
-import { compileAnchoredRegex } from "../../../../shared/series/index.ts";
 
 /** The line of a row with a string body; NULL for any other body. */
 export const STRING_LINE_SQL = "json_extract_string(NULLIF(body, ''), '$.stringValue')";
@@ -29,30 +29,4 @@ export function lineFilterSql(f: LineFilterHint, line: string): string {
 export function lineFiltersSql(filters: readonly LineFilterHint[]): string | undefined {
   if (filters.length === 0) return undefined;
   return `(${STRING_LINE_SQL} IS NULL OR (${filters.map((f) => lineFilterSql(f, STRING_LINE_SQL)).join(" AND ")}))`;
-}
-
-/** The same filters as one JS test over a Loki line. */
-export function lineFiltersTest(filters: readonly LineFilterHint[]): (line: string) => boolean {
-  const tests = filters.map((f): ((line: string) => boolean) => {
-    switch (f.op) {
-      case "|=":
-        return (l) => l.includes(f.value);
-      case "!=":
-        return (l) => !l.includes(f.value);
-      case "|~": {
-        const re = unanchored(f.value);
-        return (l) => re.test(l);
-      }
-      case "!~": {
-        const re = unanchored(f.value);
-        return (l) => !re.test(l);
-      }
-    }
-  });
-  return (line) => tests.every((t) => t(line));
-}
-
-function unanchored(pattern: string): RegExp {
-  const flags = /^\(\?[imsU]+\)/.exec(pattern)?.[0] ?? "";
-  return compileAnchoredRegex(`${flags}[\\s\\S]*(?:${pattern.slice(flags.length)})[\\s\\S]*`);
 }

@@ -12,21 +12,20 @@ import type { Context, Hono } from "hono";
 import { LOKI_META_COLUMNS } from "../../../../shared/query/index.ts";
 import { decimalStrings, strings } from "../arrow-values.ts";
 import type { RouterEnv } from "../env.ts";
-import { badRequest } from "../errors.ts";
-import { promParams } from "../prometheus/params.ts";
 import type { RouteDeps } from "../route-deps.ts";
 import { tenantOf } from "../tenancy.ts";
-import { lokiCount, lokiRange, lokiStep, requiredQuery } from "./meta-params.ts";
+import { lokiBadRequest } from "./errors.ts";
+import { lokiCount, requiredQuery } from "./meta-params.ts";
+import { rangeBounds, stepParam } from "./params.ts";
+import { lokiRoute } from "./query.ts";
 
 /** Loki's defaults: `line_limit` is the query limit's (100), `limit` the detected fields' (1000). */
 const DEFAULT_LINE_LIMIT = 100;
 const DEFAULT_FIELD_LIMIT = 1000;
 
 export function registerDetectedRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
-  for (const method of ["get", "post"] as const) {
-    app[method]("/loki/api/v1/detected_labels", deps.guard, async (c) => {
-      const params = await promParams(c);
-      const range = lokiRange(params);
+  lokiRoute(app, deps, "/loki/api/v1/detected_labels", async (c, params) => {
+      const range = rangeBounds(params);
       const { orgId, bucket } = tenantOf(c);
       const table = await deps.run(
         { kind: "log_detected_labels", org: orgId, bucket, startNs: String(range.startNs), endNs: String(range.endNs), query: params.get("query") ?? "" },
@@ -36,21 +35,19 @@ export function registerDetectedRoutes(app: Hono<RouterEnv>, deps: RouteDeps): v
       const cardinality = decimalStrings(table, LOKI_META_COLUMNS.cardinality);
       const detectedLabels = Array.from({ length: table.numRows }, (_, i) => ({ label: label(i), cardinality: Number(cardinality(i)) }));
       return c.json({ detectedLabels });
-    });
-    app[method]("/loki/api/v1/detected_fields", deps.guard, (c) => detectedFields(c, deps, undefined));
-    app[method]("/loki/api/v1/detected_field/:name/values", deps.guard, (c) => detectedFields(c, deps, c.req.param("name")));
-  }
+  });
+  lokiRoute(app, deps, "/loki/api/v1/detected_fields", (c, params) => detectedFields(c, params, deps, undefined));
+  lokiRoute(app, deps, "/loki/api/v1/detected_field/:name/values", (c, params) => detectedFields(c, params, deps, c.req.param("name")));
 }
 
-async function detectedFields(c: Context<RouterEnv>, deps: RouteDeps, name: string | undefined): Promise<Response> {
-  const params = await promParams(c);
+async function detectedFields(c: Context<RouterEnv>, params: URLSearchParams, deps: RouteDeps, name: string | undefined): Promise<Response> {
   const query = requiredQuery(params);
-  const range = lokiRange(params);
-  if (range.endNs === range.startNs) throw badRequest("end timestamp must not be before or equal to start time");
-  lokiStep(params, range); // validated as Loki does, though a field list has no steps
+  const range = rangeBounds(params);
+  if (range.endNs === range.startNs) throw lokiBadRequest("end timestamp must not be before or equal to start time");
+  stepParam(params, range.startNs, range.endNs); // validated as Loki does, though a field list has no steps
   const lineLimit = lokiCount(params, "line_limit", DEFAULT_LINE_LIMIT, deps.maxResultRows);
   const limit = lokiCount(params, params.get("limit") ? "limit" : "field_limit", DEFAULT_FIELD_LIMIT, 100_000);
-  if (name !== undefined && (name === "" || name.length > 512)) throw badRequest("invalid field name");
+  if (name !== undefined && (name === "" || name.length > 512)) throw lokiBadRequest("invalid field name");
   const { orgId, bucket } = tenantOf(c);
   const common = { org: orgId, bucket, startNs: String(range.startNs), endNs: String(range.endNs), query, lineLimit, limit };
   const C = LOKI_META_COLUMNS;

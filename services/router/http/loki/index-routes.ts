@@ -14,42 +14,39 @@ import type { Table } from "apache-arrow";
 import { LOKI_META_COLUMNS } from "../../../../shared/query/index.ts";
 import { decimalStrings, requireColumn, strings } from "../arrow-values.ts";
 import type { RouterEnv } from "../env.ts";
-import { badRequest } from "../errors.ts";
-import { promParams } from "../prometheus/params.ts";
 import type { RouteDeps } from "../route-deps.ts";
 import { tenantOf } from "../tenancy.ts";
-import { lokiCount, lokiRange, lokiStep, requiredQuery } from "./meta-params.ts";
+import { lokiBadRequest } from "./errors.ts";
+import { lokiCount, requiredQuery } from "./meta-params.ts";
+import { rangeBounds, stepParam } from "./params.ts";
+import { lokiRoute } from "./query.ts";
 import { parseLabelSet } from "./series.ts";
 
 const VOLUME_DEFAULT_LIMIT = 100;
 
 export function registerIndexRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
-  for (const method of ["get", "post"] as const) {
-    app[method]("/loki/api/v1/index/stats", deps.guard, async (c) => {
-      const params = await promParams(c);
+  lokiRoute(app, deps, "/loki/api/v1/index/stats", async (c, params) => {
       const query = requiredQuery(params);
-      const range = lokiRange(params);
+      const range = rangeBounds(params);
       const { orgId, bucket } = tenantOf(c);
       const table = await deps.run({ kind: "log_index_stats", org: orgId, bucket, startNs: String(range.startNs), endNs: String(range.endNs), query }, c.req.raw.signal);
       const count = (name: string) => (table.numRows > 0 ? Number(decimalStrings(table, name)(0)) : 0);
       const C = LOKI_META_COLUMNS;
       return c.json({ streams: count(C.streams), chunks: count(C.chunks), bytes: count(C.bytes), entries: count(C.entries) });
-    });
-    app[method]("/loki/api/v1/index/volume", deps.guard, (c) => volume(c, deps, false));
-    app[method]("/loki/api/v1/index/volume_range", deps.guard, (c) => volume(c, deps, true));
-  }
+  });
+  lokiRoute(app, deps, "/loki/api/v1/index/volume", (c, params) => volume(c, params, deps, false));
+  lokiRoute(app, deps, "/loki/api/v1/index/volume_range", (c, params) => volume(c, params, deps, true));
 }
 
-async function volume(c: Context<RouterEnv>, deps: RouteDeps, ranged: boolean): Promise<Response> {
-  const params = await promParams(c);
+async function volume(c: Context<RouterEnv>, params: URLSearchParams, deps: RouteDeps, ranged: boolean): Promise<Response> {
   const query = requiredQuery(params);
-  const range = lokiRange(params);
+  const range = rangeBounds(params);
   // Loki's volumeLimit: 0 means the default.
   const limit = params.get("limit") === "0" ? VOLUME_DEFAULT_LIMIT : lokiCount(params, "limit", VOLUME_DEFAULT_LIMIT, 100_000);
   const aggregateBy = params.get("aggregateBy") || "series";
-  if (aggregateBy !== "series" && aggregateBy !== "labels") throw badRequest("invalid aggregation option");
+  if (aggregateBy !== "series" && aggregateBy !== "labels") throw lokiBadRequest("invalid aggregation option");
   const targetLabels = (params.get("targetLabels") ?? "").split(",").filter((l) => l !== "");
-  const stepNs = ranged ? lokiStep(params, range) : undefined;
+  const stepNs = ranged ? stepParam(params, range.startNs, range.endNs) : undefined;
   const { orgId, bucket } = tenantOf(c);
   const table = await deps.run(
     {

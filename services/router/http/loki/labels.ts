@@ -10,28 +10,26 @@ import type { Table } from "apache-arrow";
 import { LOG_LABEL_COLUMNS, LOG_LABEL_VALUE_COLUMNS } from "../../../../shared/query/index.ts";
 import { strings } from "../arrow-values.ts";
 import type { RouterEnv } from "../env.ts";
-import { badRequest } from "../errors.ts";
-import { promParams } from "../prometheus/params.ts";
 import type { RouteDeps } from "../route-deps.ts";
 import { tenantOf } from "../tenancy.ts";
-import { lokiRange } from "./meta-params.ts";
+import { lokiBadRequest } from "./errors.ts";
+import { rangeBounds } from "./params.ts";
+import { lokiRoute } from "./query.ts";
 
 const LABELS_DEFAULT_SINCE_NS = 6n * 3_600_000_000_000n;
 
 export function registerLabelRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
-  const labels = async (c: Context<RouterEnv>) => {
-    const params = await promParams(c);
-    const range = lokiRange(params, LABELS_DEFAULT_SINCE_NS);
+  const labels = async (c: Context<RouterEnv>, params: URLSearchParams) => {
+    const range = rangeBounds(params, LABELS_DEFAULT_SINCE_NS);
     const { orgId, bucket } = tenantOf(c);
     const query = params.get("query") || undefined;
     const table = await deps.run({ kind: "log_labels", org: orgId, bucket, startNs: String(range.startNs), endNs: String(range.endNs), query }, c.req.raw.signal);
     return c.json({ status: "success", data: column(table, LOG_LABEL_COLUMNS.name) });
   };
-  const values = async (c: Context<RouterEnv>) => {
+  const values = async (c: Context<RouterEnv>, params: URLSearchParams) => {
     const name = c.req.param("name") ?? "";
-    if (name === "" || name.length > 512) throw badRequest("invalid label name");
-    const params = await promParams(c);
-    const range = lokiRange(params, LABELS_DEFAULT_SINCE_NS);
+    if (name === "" || name.length > 512) throw lokiBadRequest("invalid label name");
+    const range = rangeBounds(params, LABELS_DEFAULT_SINCE_NS);
     const { orgId, bucket } = tenantOf(c);
     const query = params.get("query") || undefined;
     const table = await deps.run(
@@ -40,11 +38,9 @@ export function registerLabelRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void
     );
     return c.json({ status: "success", data: column(table, LOG_LABEL_VALUE_COLUMNS.value) });
   };
-  for (const method of ["get", "post"] as const) {
-    app[method]("/loki/api/v1/labels", deps.guard, labels);
-    app[method]("/loki/api/v1/label", deps.guard, labels);
-    app[method]("/loki/api/v1/label/:name/values", deps.guard, values);
-  }
+  lokiRoute(app, deps, "/loki/api/v1/labels", labels);
+  lokiRoute(app, deps, "/loki/api/v1/label", labels);
+  lokiRoute(app, deps, "/loki/api/v1/label/:name/values", values);
 }
 
 /** Distinct and sorted, whatever order the backend answered in. */

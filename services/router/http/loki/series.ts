@@ -8,16 +8,14 @@ import { LOKI_META_COLUMNS } from "../../../../shared/query/index.ts";
 import { strings } from "../arrow-values.ts";
 import type { RouterEnv } from "../env.ts";
 import { HttpError } from "../errors.ts";
-import { promParams } from "../prometheus/params.ts";
 import type { RouteDeps } from "../route-deps.ts";
 import { tenantOf } from "../tenancy.ts";
-import { lokiRange } from "./meta-params.ts";
+import { rangeBounds } from "./params.ts";
+import { lokiRoute } from "./query.ts";
 
 export function registerSeriesRoute(app: Hono<RouterEnv>, deps: RouteDeps): void {
-  for (const method of ["get", "post"] as const) {
-    app[method]("/loki/api/v1/series", deps.guard, async (c) => {
-      const params = await promParams(c);
-      const range = lokiRange(params);
+  lokiRoute(app, deps, "/loki/api/v1/series", async (c, params) => {
+      const range = rangeBounds(params);
       const selectors = [...new Set([...params.getAll("match[]"), ...params.getAll("match")])].filter((s) => s.trim() !== "").sort();
       const { orgId, bucket } = tenantOf(c);
       const table = await deps.run(
@@ -29,8 +27,7 @@ export function registerSeriesRoute(app: Hono<RouterEnv>, deps: RouteDeps): void
       const data: Record<string, string>[] = [];
       for (let i = 0; i < table.numRows; i++) data.push(parseLabelSet(labels(i)));
       return c.json({ status: "success", data });
-    });
-  }
+  });
 }
 
 /** A label set the querier sent as a JSON object. */
