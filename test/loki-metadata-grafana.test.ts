@@ -9,7 +9,8 @@
  * - the Logs Drilldown app's landing page and service view (`index/volume` of
  *   `{service_name=~".+"}` with limit 5000, `detected_labels` with an empty query,
  *   `detected_fields`, `index/volume_range`), times in RFC 3339 as it sends them;
- * - `status/buildinfo`, and errors in Loki's form.
+ * - `patterns` (the Drilldown Patterns tab);
+ * - `status/buildinfo`, and errors in Loki's form (plain text, 400).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
@@ -184,6 +185,19 @@ describe("the Logs Drilldown app: landing page and service view", () => {
       { k8s_pod_name: "" },
       { service_name: "" },
     ]);
+  });
+});
+
+describe("patterns (the Drilldown Patterns tab)", () => {
+  test("Drain patterns per detected level, counted per step", async () => {
+    const { status, body } = await get("patterns", { ...isoRange, query: '{service_name="checkout"}', step: "1m" });
+    expect(status).toBe(200);
+    expect(body.status).toBe("success");
+    const info = body.data.find((p: { level: string }) => p.level === "info");
+    expect(info.pattern).toBe('{"status":200,"latency":"<_>","user":{"id":"<_>"}}');
+    expect(info.samples.reduce((n: number, s: [number, number]) => n + s[1], 0)).toBe(2);
+    for (const [t] of info.samples) expect(t % 60).toBe(0);
+    expect(body.data.find((p: { level: string }) => p.level === "error").pattern).toBe(CHECKOUT_LINES[1]!.body);
   });
 });
 

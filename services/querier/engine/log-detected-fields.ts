@@ -5,28 +5,13 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
-import { LOKI_META_RESULT_SCHEMAS, QueryError, type LogDetectedFieldsTicket, type LogDetectedFieldValuesTicket } from "../../../shared/query/index.ts";
-import { detectedFieldValues, detectFields, evaluateLogQL, parseLogQL, type LogResultEntry } from "../../../shared/query/logql/index.ts";
+import { LOKI_META_RESULT_SCHEMAS, type LogDetectedFieldsTicket, type LogDetectedFieldValuesTicket } from "../../../shared/query/index.ts";
+import { detectedFieldValues, detectFields } from "../../../shared/query/logql/index.ts";
 import { int64Data, tableOf, utf8Data } from "./arrow-columns.ts";
-import { DuckDBLogSource } from "./loki/log-source.ts";
-
-async function entriesOf(connection: DuckDBConnection, view: string, ticket: LogDetectedFieldsTicket | LogDetectedFieldValuesTicket, maxEntries: number): Promise<LogResultEntry[]> {
-  const expr = parseLogQL(ticket.query);
-  if (expr.kind !== "log") throw QueryError.invalid("detected fields need a log query (a stream selector and pipeline), not a metric query");
-  if (ticket.startNs === undefined || ticket.endNs === undefined) throw QueryError.invalid("detected fields need startNs and endNs");
-  const source = new DuckDBLogSource(connection, view, { maxEntries });
-  const result = await evaluateLogQL(source, expr, {
-    startNs: BigInt(ticket.startNs),
-    endNs: BigInt(ticket.endNs),
-    limit: ticket.lineLimit,
-    direction: "backward",
-  });
-  if (result.resultType !== "streams") throw new QueryError("INTERNAL", "a log query answered a metric result");
-  return result.entries;
-}
+import { logQueryEntries } from "./log-query-entries.ts";
 
 export async function logDetectedFields(connection: DuckDBConnection, view: string, ticket: LogDetectedFieldsTicket, maxEntries: number): Promise<Table> {
-  const fields = detectFields(await entriesOf(connection, view, ticket, maxEntries), ticket.limit);
+  const fields = detectFields(await logQueryEntries(connection, view, ticket, ticket.lineLimit, maxEntries), ticket.limit);
   return tableOf(LOKI_META_RESULT_SCHEMAS.log_detected_fields, [
     utf8Data(fields.map((f) => f.label)),
     utf8Data(fields.map((f) => f.type)),
@@ -37,6 +22,6 @@ export async function logDetectedFields(connection: DuckDBConnection, view: stri
 }
 
 export async function logDetectedFieldValues(connection: DuckDBConnection, view: string, ticket: LogDetectedFieldValuesTicket, maxEntries: number): Promise<Table> {
-  const values = detectedFieldValues(await entriesOf(connection, view, ticket, maxEntries), ticket.name, ticket.limit);
+  const values = detectedFieldValues(await logQueryEntries(connection, view, ticket, ticket.lineLimit, maxEntries), ticket.name, ticket.limit);
   return tableOf(LOKI_META_RESULT_SCHEMAS.log_detected_field_values, [utf8Data(values)]);
 }

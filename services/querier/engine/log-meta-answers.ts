@@ -6,6 +6,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import type { LogLabelsTicket, LogLabelValuesTicket, LokiMetaTicket } from "../../../shared/query/index.ts";
 import { logDetectedFieldValues, logDetectedFields } from "./log-detected-fields.ts";
+import { logPatterns } from "./log-patterns.ts";
 import { logDetectedLabels, logIndexStats, logLabels, logLabelValues, logSeries, logVolume } from "./log-metadata.ts";
 
 export type LokiMetaEngineTicket = LokiMetaTicket | LogLabelsTicket | LogLabelValuesTicket;
@@ -30,6 +31,6 @@ export async function runLokiMetaTicket(connection: DuckDBConnection, view: stri
     case "log_detected_field_values":
       return logDetectedFieldValues(connection, view, ticket, maxEntries);
     case "log_patterns":
-      throw new Error(`${ticket.kind}: not wired yet`);
+      return logPatterns(connection, view, ticket, maxEntries);
   }
 }

@@ -4,10 +4,12 @@ import type { RouterEnv } from "../env.ts";
 import type { RouteDeps } from "../route-deps.ts";
 import { registerDetectedRoutes } from "./detected.ts";
 import { registerIndexRoutes } from "./index-routes.ts";
+import { registerPatternsRoute } from "./patterns.ts";
 import { registerSeriesRoute } from "./series.ts";
 
 export function registerLokiMetaRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void {
   registerSeriesRoute(app, deps);
   registerIndexRoutes(app, deps);
   registerDetectedRoutes(app, deps);
+  registerPatternsRoute(app, deps);
 }
