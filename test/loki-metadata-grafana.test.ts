@@ -10,7 +10,7 @@
  *   `{service_name=~".+"}` with limit 5000, `detected_labels` with an empty query,
  *   `detected_fields`, `index/volume_range`), times in RFC 3339 as it sends them;
  * - `patterns` (the Drilldown Patterns tab);
- * - `status/buildinfo`, and errors in Loki's form (plain text, 400).
+ * - `status/buildinfo`, `format_query`, and errors in Loki's form (plain text, 400).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
@@ -208,6 +208,14 @@ describe("status and errors", () => {
     expect(await res.json()).toMatchObject({ version: "3.5.0", revision: expect.any(String), goVersion: expect.any(String) });
   });
 
+  test("format_query prints a query in Loki's canonical form", async () => {
+    const query = 'sum by (level) (count_over_time({service_name="payment",env=~"prod|dev"} |= "err" | logfmt | took > 1s [1m]))';
+    expect((await get("format_query", { query })).body).toEqual({
+      status: "success",
+      data: 'sum by (level)(count_over_time({service_name="payment", env=~"prod|dev"} |= "err" | logfmt | took>1s[1m]))',
+    });
+  });
+
   test("bad parameters and selectors are 400s naming what is wrong", async () => {
     const bad = async (path: string, params: Record<string, string>, pattern: RegExp) => {
       const { status, body } = await get(path, { ...range, ...params });
@@ -221,5 +229,6 @@ describe("status and errors", () => {
     await bad("index/stats", {}, /query/);
     await bad("detected_fields", { query: 'rate({a="b"}[1m])' }, /log query/);
     await bad("detected_labels", { start: "yesterday" }, /start/);
+    await bad("format_query", { query: "sum(" }, /position/);
   });
 });

@@ -163,7 +163,11 @@ function bytesAsLokiWritesThem(value: string): string | undefined {
   const lower = value.toLowerCase();
   if (!BYTE_SUFFIXES.some((s) => lower.endsWith(s))) return undefined;
   const bytes = parseBytes(value);
-  if (bytes === undefined) return undefined;
+  return bytes === undefined ? undefined : humanizeBytes(bytes);
+}
+
+/** go-humanize's `Bytes` (SI units) without its space, as Loki prints byte sizes in queries. */
+export function humanizeBytes(bytes: number): string {
   if (bytes < 10) return `${bytes}B`;
   const e = Math.floor(Math.log(bytes) / Math.log(1000));
   const scaled = Math.floor((bytes / 1000 ** e) * 10 + 0.5) / 10;

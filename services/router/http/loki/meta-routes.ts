@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { RouterEnv } from "../env.ts";
 import type { RouteDeps } from "../route-deps.ts";
 import { registerDetectedRoutes } from "./detected.ts";
+import { registerFormatQueryRoute } from "./format-query.ts";
 import { registerIndexRoutes } from "./index-routes.ts";
 import { registerPatternsRoute } from "./patterns.ts";
 import { registerSeriesRoute } from "./series.ts";
@@ -12,4 +13,5 @@ export function registerLokiMetaRoutes(app: Hono<RouterEnv>, deps: RouteDeps): v
   registerIndexRoutes(app, deps);
   registerDetectedRoutes(app, deps);
   registerPatternsRoute(app, deps);
+  registerFormatQueryRoute(app, deps);
 }
