@@ -67,7 +67,9 @@ describe("Explore: a log query", () => {
     const r = await range('{service_name="checkout"}');
     expect(r.status).toBe(200);
     expect(r.body.data.resultType).toBe("streams");
-    const values = r.body.data.result.flatMap((s: any) => s.values);
+    // Lines whose metadata is the same share a stream; each stream is newest first.
+    for (const s of r.body.data.result) expect(s.values.map((v: any) => v[0])).toEqual(s.values.map((v: any) => v[0]).sort().reverse());
+    const values = r.body.data.result.flatMap((s: any) => s.values).sort((a: any, b: any) => (a[0] < b[0] ? 1 : -1));
     expect(values.map((v: any) => v[1])).toEqual(CHECKOUT_LINES.map((l) => l.body).reverse());
     const traced = r.body.data.result.find((s: any) => s.stream.trace_id === TRACE_ID);
     expect(traced.stream).toMatchObject({
@@ -189,6 +191,30 @@ describe("live tail", () => {
     const last = messages.at(-1).streams.flatMap((s: any) => s.values);
     expect(last.at(-1)).toEqual([String(fresh), "level=info msg=live"]);
     ws.close();
+  });
+});
+
+describe("Loki push", () => {
+  test("tenancy: X-Scope-OrgID keeps a push to its org", async () => {
+    const at = ns(BASE_MS + 50_000);
+    expect((await pushJson(acceptor, { service_name: "private" }, [{ ns: at, line: "acme only" }], { "X-Scope-OrgID": "acme" })).status).toBe(204);
+    const acme = await range('{service_name="private"}', {}, { "X-Scope-OrgID": "acme" });
+    expect(acme.body.data.result.flatMap((s: any) => s.values)).toEqual([[String(at), "acme only"]]);
+    expect((await range('{service_name="private"}')).body.data.result).toEqual([]);
+  });
+
+  test("bad bodies are plain-text 400s, an unknown content type 415", async () => {
+    const post = (body: string | Uint8Array, type: string) => fetch(`http://${acceptor}/loki/api/v1/push`, { method: "POST", headers: { "content-type": type }, body });
+    const notJson = await post("{", "application/json");
+    expect(notJson.status).toBe(400);
+    expect(await notJson.text()).toContain("not JSON");
+    const badLabels = await pushProtobuf(acceptor, "{job=varlogs}", [{ ns: ns(BASE_MS), line: "x" }]);
+    expect(badLabels.status).toBe(400);
+    expect(await badLabels.text()).toContain("invalid stream labels");
+    expect((await post(new Uint8Array([1, 2, 3]), "application/x-protobuf")).status).toBe(400);
+    expect((await post("x", "text/plain")).status).toBe(415);
+    const badTs = await pushJson(acceptor, { job: "x" }, [{ ns: -1n as unknown as bigint, line: "x" }]);
+    expect(badTs.status).toBe(400);
   });
 });
 

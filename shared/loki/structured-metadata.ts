@@ -31,16 +31,40 @@ export const RECORD_FIELD_METADATA = [
   "scope_dropped_attributes_count",
 ] as const;
 
+/**
+ * Log attributes as labels, remembered by their text: many records of a service carry the
+ * same attribute set, and parsing the JSON is most of building an entry's metadata.
+ */
+const attributeCache = new Map<string, Readonly<Record<string, string>>>();
+const CACHE_ENTRIES = 4096;
+const CACHED_TEXT_CHARS = 512;
+
+function logAttributeLabels(text: string, pushed: boolean): Readonly<Record<string, string>> {
+  const key = pushed ? `p${text}` : text;
+  let labels = attributeCache.get(key);
+  if (labels === undefined) {
+    const out: Record<string, string> = {};
+    for (const { key: k, value } of parseAttributes(text)) {
+      if (pushed) out[k] = anyValueText(value);
+      else attributeLabels(k, value, out);
+    }
+    labels = out;
+    if (text.length <= CACHED_TEXT_CHARS) {
+      if (attributeCache.size >= CACHE_ENTRIES) attributeCache.clear();
+      attributeCache.set(key, labels);
+    }
+  }
+  return labels;
+}
+
 export function structuredMetadata(row: LokiLogFields, resource: ResourceSplit, line: string): Labels {
   const out: Record<string, string> = {};
   if (row.resourceSchemaUrl === LOKI_PUSH_SCHEMA_URL) {
-    for (const { key, value } of parseAttributes(row.attributes)) out[key] = anyValueText(value);
+    Object.assign(out, logAttributeLabels(row.attributes, true));
   } else {
-    for (const { key, value } of parseAttributes(row.attributes)) {
-      // The record's own event_name field wins over an attribute of that name.
-      if (key === "event_name" && row.eventName !== "") continue;
-      attributeLabels(key, value, out);
-    }
+    Object.assign(out, logAttributeLabels(row.attributes, false));
+    // The record's own event_name field wins over an attribute of that name.
+    if (row.eventName !== "") delete out.event_name;
     if (row.timeUnixNano !== 0n && row.observedTimeUnixNano !== 0n) out.observed_timestamp = row.observedTimeUnixNano.toString();
     if (row.severityNumber !== 0) out.severity_number = String(row.severityNumber);
     if (row.severityText !== "") out.severity_text = row.severityText;

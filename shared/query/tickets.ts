@@ -173,6 +173,10 @@ export function parseTicket(json: unknown): Ticket {
   if (ticket.kind === "logs") parseLogQL(ticket.query);
   checkLokiSelectors(ticket);
   if (ticket.kind === "promql") parsePromQL(ticket.query);
+  if (ticket.kind === "logql") {
+    parseLogQL(ticket.query);
+    if (BigInt(ticket.evalStartNs) > BigInt(ticket.evalEndNs)) throw QueryError.invalid("invalid query ticket: evalStartNs is after evalEndNs");
+  }
   return ticket;
 }
 

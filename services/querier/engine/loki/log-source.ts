@@ -1,16 +1,18 @@
 /**
  * The `logs` table (Parquet files + live rows, the engine's source view) as a LogQL
  * `LogSource` (shared/query/logql/source.ts), in Loki's data model (shared/loki):
- * 1. the distinct resources with rows in the range are read and turned into stream labels in
- *    JS — Loki's index lookup — and the selector's matchers tested on them;
- * 2. only the rows of the matching resources are read (by a hash of the resource columns),
- *    with the hinted line filters pushed down (line-filter-sql.ts), sorted in the requested
- *    direction, cut at `limit` when the evaluator allows it;
- * 3. each row becomes a Loki entry (labels, line, structured metadata) and joins its stream.
+ * 1. the distinct row contexts in the range — resource, scope and severity, which repeat
+ *    over many rows — are read once and their resources turned into stream labels in JS
+ *    (Loki's index lookup), and the selector's matchers tested on them;
+ * 2. only the rows of the matching contexts are read, each naming its context by number, with
+ *    the hinted line filters pushed down (line-filter-sql.ts), sorted in the requested
+ *    direction, cut at `limit` when the evaluator allows it. Few columns cross into
+ *    JavaScript: converting DuckDB values is the cost of a read;
+ * 3. each row becomes a Loki entry (line, structured metadata) of its context's stream.
  * A read past `maxEntries` is refused before the rows reach JavaScript.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { LOKI_LOG_COLUMNS, LOKI_TIME_SQL, LokiEntryReader, ResourceSplitCache, type LokiLogFields } from "../../../../shared/loki/index.ts";
+import { LOKI_TIME_SQL, logLine, splitResource, structuredMetadata, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
 import { QueryError } from "../../../../shared/query/index.ts";
 import { matchesLineFilters, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
 import { compileMatcher, labelsKey } from "../../../../shared/series/index.ts";
@@ -21,8 +23,30 @@ export interface LogSourceOptions {
   maxEntries: number;
 }
 
-const RESOURCE_HASH_SQL = "hash(service_name, resource_schema_url, resource_attributes)";
-const FIELDS = Object.keys(LOKI_LOG_COLUMNS) as (keyof LokiLogFields)[];
+/** The columns constant over many rows: one context per distinct combination. */
+const CONTEXT_COLUMNS = [
+  "service_name", "resource_schema_url", "resource_attributes", "scope_name", "scope_version", "scope_attributes",
+  "scope_dropped_attributes_count", "severity_text", "severity_number",
+] as const;
+const CONTEXT_HASH_SQL = `hash(${CONTEXT_COLUMNS.join(", ")})`;
+/** Up to this many matching contexts are named in the query; more go to a temp table joined on. */
+const MAX_LISTED_CONTEXTS = 64;
+let contextTables = 0;
+/** The rarely set record fields, as one text (NULL when none is set). */
+const EXTRAS_SQL =
+  "CASE WHEN dropped_attributes_count <> 0 OR flags <> 0 OR event_name <> '' " +
+  "THEN concat_ws(chr(1), dropped_attributes_count, flags, event_name) END";
+
+interface RowContext {
+  fields: Pick<LokiLogFields, (typeof CONTEXT_FIELDS)[number]>;
+  resource: ResourceSplit;
+  streamKey: string;
+}
+
+const CONTEXT_FIELDS = [
+  "serviceName", "resourceSchemaUrl", "resourceAttributes", "scopeName", "scopeVersion", "scopeAttributes",
+  "scopeDroppedAttributesCount", "severityText", "severityNumber",
+] as const;
 
 export class DuckDBLogSource implements LogSource {
   /** Lines and bytes of every entry read, for Loki's stats. */
@@ -37,17 +61,32 @@ export class DuckDBLogSource implements LogSource {
 
   async select(request: LogSelectRequest, signal?: AbortSignal): Promise<LogStream[]> {
     const time = `${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`;
-    const resources = await this.matchingResources(request, time);
+    const { contexts, hashes, total } = await this.matchingContexts(request, time);
     stopIfAborted(signal);
-    if (resources.matched.length === 0) return [];
+    if (contexts.length === 0) return [];
     const where = [time];
-    if (resources.matched.length < resources.total) where.push(`${RESOURCE_HASH_SQL} IN (${resources.matched.join(", ")})`);
+    let from = this.view;
+    let contextOf = "1";
+    if (contexts.length > MAX_LISTED_CONTEXTS) {
+      // Many contexts: a join on a table of them, not a list searched on every row.
+      const table = `_loki_contexts_${++contextTables}`;
+      await this.connection.run(
+        `CREATE TEMP TABLE ${table} AS SELECT * FROM (VALUES ${hashes.map((h, i) => `(${h}::UBIGINT, ${i + 1})`).join(", ")}) t(h, i)`,
+      );
+      from = `${this.view} JOIN ${table} ON ${table}.h = ${CONTEXT_HASH_SQL}`;
+      contextOf = `${table}.i`;
+    } else if (contexts.length > 1 || contexts.length < total) {
+      if (contexts.length < total) where.push(`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`);
+      if (contexts.length > 1) contextOf = `list_position([${hashes.join(", ")}]::UBIGINT[], ${CONTEXT_HASH_SQL})`;
+    }
     const filters = request.lineFilters ?? [];
     const pushed = lineFiltersSql(filters);
     if (pushed !== undefined) where.push(pushed);
     const cap = Math.min(request.limit ?? Number.POSITIVE_INFINITY, this.options.maxEntries + 1);
     const reader = await this.connection.runAndReadAll(
-      `SELECT ${FIELDS.map((f) => LOKI_LOG_COLUMNS[f]).join(", ")} FROM ${this.view} WHERE ${where.join(" AND ")}
+      `SELECT ${contextOf}::INTEGER, ${LOKI_TIME_SQL}, CASE WHEN time_unix_nano <> 0 THEN observed_time_unix_nano ELSE 0 END,
+              body, attributes, trace_id, span_id, ${EXTRAS_SQL}
+       FROM ${from} WHERE ${where.join(" AND ")}
        ORDER BY ${LOKI_TIME_SQL} ${request.direction === "forward" ? "ASC" : "DESC"}${Number.isFinite(cap) ? ` LIMIT ${cap}` : ""}`,
     );
     stopIfAborted(signal);
@@ -56,54 +95,58 @@ export class DuckDBLogSource implements LogSource {
     if (rows > this.options.maxEntries) {
       throw new QueryError("RESOURCE_EXHAUSTED", `the query would read more than ${this.options.maxEntries} log lines (query.max_samples); narrow its selector or range`);
     }
-    const entries = new LokiEntryReader();
+    const [context, times, observed, body, attributes, traceId, spanId, extras] = columns as [number[], bigint[], bigint[], string[], string[], string[], string[], (string | null)[]];
     const streams = new Map<string, LogStream>();
-    const row = {} as Record<keyof LokiLogFields, unknown>;
     for (let i = 0; i < rows; i++) {
-      for (let c = 0; c < FIELDS.length; c++) row[FIELDS[c]!] = columns[c]![i] ?? defaultOf(FIELDS[c]!);
-      const entry = entries.read(row as unknown as LokiLogFields);
+      const ctx = contexts[context[i]! - 1]!;
+      const extra = extras[i]?.split("\u0001");
+      const row: LokiLogFields = {
+        ...ctx.fields,
+        timeUnixNano: times[i]!,
+        observedTimeUnixNano: observed[i] ?? 0n,
+        body: body[i] ?? "",
+        attributes: attributes[i] ?? "",
+        traceId: traceId[i] ?? "",
+        spanId: spanId[i] ?? "",
+        droppedAttributesCount: extra ? Number(extra[0]) : 0,
+        flags: extra ? Number(extra[1]) : 0,
+        eventName: extra?.[2] ?? "",
+      };
+      const line = logLine(row.body);
       // String bodies passed the filters in SQL; the others' Loki line exists only here.
-      if (filters.length > 0 && !(row.body as string).startsWith('{"stringValue"') && !matchesLineFilters(entry.line, filters)) continue;
+      if (filters.length > 0 && !row.body.startsWith('{"stringValue"') && !matchesLineFilters(line, filters)) continue;
       this.linesRead++;
-      this.bytesRead += entry.line.length;
-      const key = labelsKey(entry.labels);
-      let stream = streams.get(key);
-      if (stream === undefined) streams.set(key, (stream = { labels: entry.labels, entries: [] }));
-      stream.entries.push({ timestampNs: entry.timestampNs, line: entry.line, metadata: entry.metadata });
+      this.bytesRead += line.length;
+      let stream = streams.get(ctx.streamKey);
+      if (stream === undefined) streams.set(ctx.streamKey, (stream = { labels: ctx.resource.labels, entries: [] }));
+      stream.entries.push({ timestampNs: row.timeUnixNano, line, metadata: structuredMetadata(row, ctx.resource, line) });
     }
     return [...streams.values()];
   }
 
-  /** Hashes of the resources whose stream labels the matchers accept, and how many there are. */
-  private async matchingResources(request: LogSelectRequest, time: string): Promise<{ matched: string[]; total: number }> {
+  /** The contexts whose stream labels the matchers accept (with their hashes), and how many there are in all. */
+  private async matchingContexts(request: LogSelectRequest, time: string): Promise<{ contexts: RowContext[]; hashes: string[]; total: number }> {
     const reader = await this.connection.runAndReadAll(
-      `SELECT ${RESOURCE_HASH_SQL}::VARCHAR, any_value(service_name), any_value(resource_schema_url), any_value(resource_attributes)
+      `SELECT ${CONTEXT_HASH_SQL}::VARCHAR, ${CONTEXT_COLUMNS.map((c) => `any_value(${c})`).join(", ")}
        FROM ${this.view} WHERE ${time} GROUP BY 1`,
     );
     const tests = request.matchers.map(compileMatcher);
-    const split = new ResourceSplitCache();
-    const matched: string[] = [];
+    const splits = new Map<string, ResourceSplit>();
+    const contexts: RowContext[] = [];
+    const hashes: string[] = [];
     const all = reader.getRows();
     for (const r of all) {
-      const { labels } = split.split({ serviceName: (r[1] as string) ?? "", resourceSchemaUrl: (r[2] as string) ?? "", resourceAttributes: (r[3] as string) ?? "" });
-      if (tests.every((t) => t(labels))) matched.push(r[0] as string);
+      const fields = Object.fromEntries(CONTEXT_FIELDS.map((f, i) => [f, r[i + 1] ?? (typeof r[i + 1] === "number" ? 0 : "")])) as RowContext["fields"];
+      fields.severityNumber = Number(fields.severityNumber ?? 0);
+      fields.scopeDroppedAttributesCount = Number(fields.scopeDroppedAttributesCount ?? 0);
+      const resourceKey = `${fields.serviceName}\u0000${fields.resourceSchemaUrl}\u0000${fields.resourceAttributes}`;
+      let resource = splits.get(resourceKey);
+      if (resource === undefined) splits.set(resourceKey, (resource = splitResource(fields)));
+      if (!tests.every((t) => t(resource.labels))) continue;
+      contexts.push({ fields, resource, streamKey: labelsKey(resource.labels) });
+      hashes.push(r[0] as string);
     }
-    return { matched, total: all.length };
-  }
-}
-
-function defaultOf(field: keyof LokiLogFields): unknown {
-  switch (field) {
-    case "timeUnixNano":
-    case "observedTimeUnixNano":
-      return 0n;
-    case "severityNumber":
-    case "droppedAttributesCount":
-    case "scopeDroppedAttributesCount":
-    case "flags":
-      return 0;
-    default:
-      return "";
+    return { contexts, hashes, total: all.length };
   }
 }
 
