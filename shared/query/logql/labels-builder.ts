@@ -26,14 +26,16 @@ interface Added {
 
 export class LabelsBuilder {
   private readonly added = new Map<string, Added>();
-  private readonly deleted = new Set<string>();
+  // Allocated on first use: most entries never delete or parse a label.
+  private deleted?: Set<string>;
   /** Keys set as parsed labels during this entry: later parsers leave them alone. */
-  private readonly extracted = new Set<string>();
+  private extracted?: Set<string>;
   err = "";
   errDetails = "";
 
   constructor(readonly base: Labels, metadata: Labels) {
-    for (const [name, value] of Object.entries(metadata)) {
+    for (const name in metadata) {
+      const value = metadata[name]!;
       const key = this.baseHas(name) ? name + DUPLICATE_SUFFIX : name;
       if (key === ERROR_LABEL) this.err = value;
       else if (key === ERROR_DETAILS_LABEL) this.errDetails = value;
@@ -56,13 +58,13 @@ export class LabelsBuilder {
   }
 
   wasExtracted(name: string): boolean {
-    return this.extracted.has(name);
+    return this.extracted?.has(name) ?? false;
   }
 
   get(name: string): string | undefined {
     const a = this.added.get(name);
     if (a) return a.value;
-    if (this.deleted.has(name)) return undefined;
+    if (this.deleted?.has(name)) return undefined;
     const v = this.base[name];
     return v === undefined || v === "" ? undefined : v;
   }
@@ -81,12 +83,12 @@ export class LabelsBuilder {
       if (category === "stream" && prior.category !== "stream") return;
     }
     this.added.set(name, { value, category });
-    if (category === "parsed") this.extracted.add(name);
+    if (category === "parsed") (this.extracted ??= new Set()).add(name);
   }
 
   delete(name: string): void {
     this.added.delete(name);
-    this.deleted.add(name);
+    (this.deleted ??= new Set()).add(name);
   }
 
   setError(err: string, details?: string): void {
@@ -97,7 +99,10 @@ export class LabelsBuilder {
   /** Every label as a map: what templates see. */
   map(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this.base)) if (value !== "" && !this.deleted.has(name)) out[name] = value;
+    for (const name in this.base) {
+      const value = this.base[name]!;
+      if (value !== "" && !this.deleted?.has(name)) out[name] = value;
+    }
     for (const [name, a] of this.added) out[name] = a.value;
     if (this.err) out[ERROR_LABEL] = this.err;
     if (this.errDetails) out[ERROR_DETAILS_LABEL] = this.errDetails;
@@ -107,7 +112,7 @@ export class LabelsBuilder {
   /** Every label name now present (error labels excepted). */
   names(): string[] {
     const names = new Set<string>();
-    for (const [name, value] of Object.entries(this.base)) if (value !== "" && !this.deleted.has(name)) names.add(name);
+    for (const [name, value] of Object.entries(this.base)) if (value !== "" && !this.deleted?.has(name)) names.add(name);
     for (const name of this.added.keys()) names.add(name);
     return [...names];
   }
@@ -118,7 +123,7 @@ export class LabelsBuilder {
     const structuredMetadata: Record<string, string> = {};
     const parsed: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.base)) {
-      if (value !== "" && !this.deleted.has(name) && !this.added.has(name)) stream[name] = value;
+      if (value !== "" && !this.deleted?.has(name) && !this.added.has(name)) stream[name] = value;
     }
     for (const [name, a] of this.added) {
       if (a.category === "parsed") parsed[name] = a.value;

@@ -74,8 +74,23 @@ function groupOf(grouping: { without: boolean; labels: string[] } | undefined): 
   return grouping.without ? (l) => withoutLabels(l, grouping.labels) : (l) => keepLabels(l, grouping.labels);
 }
 
+/** Range aggregations whose value over a group equals the sum of the values over its members. */
+const ADDITIVE = new Set(["count_over_time", "rate", "bytes_over_time", "bytes_rate", "sum_over_time"]);
+
+/**
+ * `sum by (x) (count_over_time(…))` and the like: the grouping can be taken while the samples
+ * are collected (each entry keyed by x alone) — the same answer, without a series per label
+ * set of the input. Loki's query planner does the same.
+ */
+function pushedDownSum(e: Extract<MetricExpr, { kind: "vector_aggregation" }>): MetricExpr | undefined {
+  const inner = e.expr;
+  if (e.op !== "sum" || !e.grouping || e.grouping.without) return undefined;
+  if (inner.kind !== "range_aggregation" || inner.grouping || !ADDITIVE.has(inner.op)) return undefined;
+  return { ...inner, grouping: e.grouping };
+}
+
 async function vectorAggregation(ctx: MetricContext, e: Extract<MetricExpr, { kind: "vector_aggregation" }>): Promise<MetricValue> {
-  const inner = await evalMetric(ctx, e.expr);
+  const inner = await evalMetric(ctx, pushedDownSum(e) ?? e.expr);
   const count = ctx.steps.ns.length;
   const series = inner.kind === "vector" ? inner.series : [{ labels: {}, values: inner.values, present: new Uint8Array(count).fill(1) }];
   const group = groupOf(e.grouping);

@@ -8,6 +8,8 @@ import type {
   ComparisonOp, ExtractionParam, LabelFilterExpr, LabelFormatItem, LabelMatcher, LabelNameOrMatcher, LineFilter,
   LineFilterOp, LineFilterTerm, LogQuery, MatcherOp, Stage,
 } from "./ast.ts";
+import { compileIpPattern, IpPatternError } from "./ip.ts";
+import { parseJsonPath } from "./parsers.ts";
 import { compilePattern, PatternError } from "./pattern.ts";
 import { children, type TreeReader } from "./syntax-tree.ts";
 import { compileTemplate, TemplateError } from "./template.ts";
@@ -76,7 +78,7 @@ function stage(r: TreeReader, n: SyntaxNode): Stage[] {
       return [{ kind: "pattern", pattern, pos }];
     }
     case "JsonExpressionParser":
-      return [{ kind: "json", params: extractionParams(r, r.child(body, "LabelExtractionExpressionList")), pos }];
+      return [{ kind: "json", params: extractionParams(r, r.child(body, "LabelExtractionExpressionList"), true), pos }];
     case "LogfmtParser":
     case "LogfmtExpressionParser": {
       const flags = body.getChild("LogfmtParserFlags");
@@ -86,7 +88,7 @@ function stage(r: TreeReader, n: SyntaxNode): Stage[] {
         kind: "logfmt",
         strict: flagTexts.includes("--strict"),
         keepEmpty: flagTexts.includes("--keep-empty"),
-        params: list ? extractionParams(r, list) : [],
+        params: list ? extractionParams(r, list, false) : [],
         pos,
       }];
     }
@@ -168,7 +170,7 @@ function orTerms(r: TreeReader, n: SyntaxNode, op: LineFilterOp): LineFilterTerm
   return terms;
 }
 
-function extractionParams(r: TreeReader, n: SyntaxNode): ExtractionParam[] {
+function extractionParams(r: TreeReader, n: SyntaxNode, json: boolean): ExtractionParam[] {
   const out: ExtractionParam[] = [];
   const walk = (node: SyntaxNode) => {
     for (const c of children(node)) {
@@ -176,7 +178,15 @@ function extractionParams(r: TreeReader, n: SyntaxNode): ExtractionParam[] {
       else if (c.name === "LabelExtractionExpression") {
         const name = r.text(r.child(c, "Identifier"));
         const str = c.getChild("String");
-        out.push({ name, expression: str ? r.string(str) : name });
+        const expression = str ? r.string(str) : name;
+        if (json) {
+          try {
+            parseJsonPath(expression);
+          } catch (err) {
+            r.fail(str ?? c, (err as Error).message);
+          }
+        }
+        out.push({ name, expression });
       }
     }
   };
@@ -289,7 +299,12 @@ function checkTemplate(r: TreeReader, n: SyntaxNode, template: string): void {
 
 function checkIpPattern(r: TreeReader, n: SyntaxNode, value: string): void {
   // Loki accepts an address, a CIDR range or an address range `a-b` (ip.ts reads them).
-  if (!/^[0-9a-fA-F:.\/-]+$/.test(value)) r.fail(n, `invalid ip pattern ${JSON.stringify(value)}`);
+  try {
+    compileIpPattern(value);
+  } catch (err) {
+    if (err instanceof IpPatternError) r.fail(n, `invalid ip pattern ${JSON.stringify(value)}: ${err.message}`);
+    throw err;
+  }
 }
 
 export function logQuery(r: TreeReader, selectorNode: SyntaxNode, pipelineNode: SyntaxNode | null): LogQuery {

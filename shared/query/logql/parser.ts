@@ -26,8 +26,14 @@ export function parseLogQL(query: string): LogQLExpr {
   if (query.trim() === "") throw new TreeReader(query).fail(0, "empty query", "a stream selector or a metric expression");
   const { text, insertions, tree, offsets } = parseTree(query);
   const r: TreeReader = new TreeReader(text, insertions, offsets);
-  const top = tree.topNode.firstChild;
+  // Lezer recovers from some errors without an error node (it may drop a token): the query
+  // is whole only when one expression spans it.
+  const parts = children(tree.topNode);
+  const top = parts.find((p) => p.name === "Expr");
   if (!top) r.fail(0, "no expression found", "a stream selector or a metric expression");
+  const stray = parts.find((p) => p !== top && p.name !== "LineComment");
+  if (stray) r.fail(stray, `syntax error: unexpected ${JSON.stringify(text.slice(stray.from, stray.to).slice(0, 20))}`, "a complete expression");
+  if (text.slice(top.to).trim() !== "" && !/^\s*#/.test(text.slice(top.to))) r.fail(top.to, "syntax error: unexpected text after the expression", "end of query");
   return expr(r, top);
 }
 
@@ -125,7 +131,8 @@ function asMetric(r: TreeReader, n: SyntaxNode, context: string): MetricExpr {
 }
 
 function metric(r: TreeReader, n: SyntaxNode): MetricExpr {
-  if (n.name !== "MetricExpr") return asMetric(r, n, "here");
+  if (n.name === "Expr" || n.name === "LogExpr") return asMetric(r, n, "here");
+  if (n.name !== "MetricExpr") r.fail(n, `syntax error: unexpected ${JSON.stringify(r.text(n).slice(0, 20))}`, "a metric expression");
   const body = n.firstChild!;
   switch (body.name) {
     case "MetricExpr":

@@ -34,6 +34,12 @@ function jsonValue(node: JsonNode): string | undefined {
 export function jsonParser(): StageFn {
   return (line, lbs) => {
     let root: JsonNode;
+    // Most lines that are not JSON say so at once: no scan (and no exception) for them.
+    const first = line.trimStart()[0];
+    if (first !== "{") {
+      lbs.setError(JSON_PARSER_ERROR, first === undefined ? "Unexpected end of JSON input" : "expecting json object(6), but it is not");
+      return line;
+    }
     try {
       const scan = scanJsonLine(line);
       root = scan.root;

@@ -89,9 +89,9 @@ function compileStage(s: Stage): StageFn {
     case "line_format":
       return (line, lbs, ts) => template(s.template, line, ts, lbs) ?? line;
     case "label_format":
+      if (s.items.some((item) => item.name === ERROR_LABEL)) throw new LogQLError(`${ERROR_LABEL} cannot be formatted`, s.pos);
       return (line, lbs, ts) => {
         for (const item of s.items) {
-          if (item.name === ERROR_LABEL) throw new LogQLError(`${ERROR_LABEL} cannot be formatted`, s.pos);
           if (item.rename !== undefined) {
             const v = lbs.get(item.rename);
             if (v !== undefined) {

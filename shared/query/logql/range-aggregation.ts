@@ -71,26 +71,28 @@ export function evalRangeAggregation(
   const rangeMs = Number(rangeNs) / 1e6;
   const out: StepSeries[] = [];
   for (const s of series) {
-    const ts = s.timestampsNs;
+    const ts = s.offsetsNs;
+    const originMs = Number(s.originNs / 1_000_000n) + Number(s.originNs % 1_000_000n) / 1e6;
     const tsMs = new Float64Array(ts.length);
-    for (let i = 0; i < ts.length; i++) tsMs[i] = Number(ts[i]!) / 1e6;
+    for (let i = 0; i < ts.length; i++) tsMs[i] = originMs + ts[i]! / 1e6;
     const result = emptyStepSeries(s.labels, count);
     const w: Window = { timestampsMs: tsMs, values: s.values, from: 0, to: 0, startMs: 0, endMs: 0, rangeMs, evalMs: 0, step: 0 };
     let from = 0;
     let to = 0;
     let any = false;
+    const rangeOffset = Number(rangeNs);
     for (let i = 0; i < count; i++) {
       bounds.tick();
-      const end = steps.ns[i]! - offsetNs;
-      const start = end - rangeNs;
+      const end = Number(steps.ns[i]! - offsetNs - s.originNs);
+      const start = end - rangeOffset;
       if (i > 0 && steps.ns[i]! < steps.ns[i - 1]!) from = to = 0;
       while (from < ts.length && ts[from]! <= start) from++;
       if (to < from) to = from;
       while (to < ts.length && ts[to]! <= end) to++;
       w.from = from;
       w.to = to;
-      w.startMs = Number(start) / 1e6;
-      w.endMs = Number(end) / 1e6;
+      w.startMs = originMs + start / 1e6;
+      w.endMs = originMs + end / 1e6;
       w.evalMs = steps.ms[i]!;
       w.step = i;
       const v = fn(w);

@@ -22,13 +22,32 @@ const POSIX_CLASSES: Record<string, string> = {
 const RE2_LETTER_ESCAPES = "afnrtvdDsSwWbBAzxpPQEC";
 
 interface GroupScan {
+  /** Something inside repeats without bound. */
   unbounded: boolean;
+  /** The first token of each alternative: a literal character, or ANY when it could be several. */
+  firsts: string[];
+  needFirst: boolean;
+}
+
+const ANY = "\u0000any";
+
+/** Alternatives that can start alike (`(a|aa)`) make a repetition backtrack exponentially. */
+function overlappingAlternatives(g: GroupScan): boolean {
+  if (g.firsts.length < 2) return false;
+  return g.firsts.includes(ANY) || new Set(g.firsts).size < g.firsts.length;
+}
+
+function firstToken(g: GroupScan, token: string): void {
+  if (!g.needFirst) return;
+  g.firsts.push(token);
+  g.needFirst = false;
 }
 
 /** Refuses what RE2 refuses and what could run away here; returns the JavaScript source. */
 function translate(pattern: string): string {
   let out = "";
-  const groups: GroupScan[] = [{ unbounded: false }];
+  const groups: GroupScan[] = [{ unbounded: false, firsts: [], needFirst: true }];
+  const top = () => groups[groups.length - 1]!;
   let lastClosed: GroupScan | undefined;
   let i = 0;
   const quantifierAt = (j: number): { unbounded: boolean; length: number } | undefined => {
@@ -50,6 +69,7 @@ function translate(pattern: string): string {
       if (next === undefined) throw new RegexError("trailing backslash at end of expression");
       if (next >= "1" && next <= "9") throw new RegexError(`invalid escape sequence: \`\\${next}\` (RE2 has no backreferences)`);
       if (/[A-Za-z]/.test(next) && !RE2_LETTER_ESCAPES.includes(next)) throw new RegexError(`invalid escape sequence: \`\\${next}\``);
+      firstToken(top(), /[A-Za-z0-9]/.test(next) ? ANY : next);
       if (next === "z") out += "$";
       else if (next === "Q") {
         const end = pattern.indexOf("\\E", i + 2);
@@ -62,6 +82,7 @@ function translate(pattern: string): string {
       continue;
     }
     if (c === "[") {
+      firstToken(top(), ANY);
       // A character class, copied with POSIX classes expanded; nothing inside it repeats.
       let j = i + 1;
       let cls = "[";
@@ -96,14 +117,17 @@ function translate(pattern: string): string {
         throw new RegexError(`invalid or unsupported Perl syntax: \`${pattern.slice(i, i + 3)}\` (RE2 has no lookaround)`);
       }
       if (pattern.startsWith("(?>", i)) throw new RegexError("invalid or unsupported Perl syntax: `(?>`");
-      if (pattern.startsWith("(?P<", i)) {
-        out += "(?<";
-        i += 4;
+      firstToken(top(), ANY);
+      // The group's own prefix — `(?:`, `(?i:`, `(?P<name>`, `(?<name>` — is copied whole.
+      const prefix = /^\(\?(?:P?<([A-Za-z_][A-Za-z0-9_]*)>|[imsU-]*:)/.exec(pattern.slice(i));
+      if (prefix) {
+        out += prefix[1] !== undefined ? `(?<${prefix[1]}>` : prefix[0].replace(/U/g, "");
+        i += prefix[0].length;
       } else {
         out += c;
         i++;
       }
-      groups.push({ unbounded: false });
+      groups.push({ unbounded: false, firsts: [], needFirst: true });
       continue;
     }
     if (c === ")") {
@@ -119,6 +143,11 @@ function translate(pattern: string): string {
     const q = quantifierAt(i);
     if (q) {
       if (q.unbounded) {
+        if (closed && overlappingAlternatives(closed)) {
+          throw new RegexError(
+            `repetition of alternatives that can start alike \`${pattern.slice(0, i + q.length)}\` could run away in a backtracking engine; make the alternatives start differently or use a character class`,
+          );
+        }
         if (closed?.unbounded) {
           throw new RegexError(
             `nested repetition \`${pattern.slice(0, i + q.length)}\` could run away in a backtracking engine; write it without repeating a repeated group`,
@@ -131,6 +160,11 @@ function translate(pattern: string): string {
       if (pattern[i] === "+") throw new RegexError("invalid nested repetition operator: possessive quantifiers are not RE2");
       if (pattern[i] === "?") out += pattern[i++];
       continue;
+    }
+    if (c === "|") {
+      top().needFirst = true;
+    } else if (c !== "^" && c !== "$") {
+      firstToken(top(), c === "." ? ANY : c);
     }
     out += c;
     i++;

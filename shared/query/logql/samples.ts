@@ -9,16 +9,20 @@ import { QueryError } from "../errors.ts";
 import type { LogRange, RangeOp, UnwrapConversion } from "./ast.ts";
 import type { Bounds } from "./bounds.ts";
 import { compileLabelFilter, goParseFloat } from "./label-filters.ts";
-import { ERROR_LABEL, SAMPLE_EXTRACTION_ERROR } from "./labels-builder.ts";
+import { DUPLICATE_SUFFIX, ERROR_LABEL, SAMPLE_EXTRACTION_ERROR } from "./labels-builder.ts";
 import { splitLineFilterHints } from "./line-filters.ts";
 import { compilePipeline } from "./pipeline.ts";
 import type { LogSource } from "./source.ts";
 import { goDurationSeconds, parseBytes } from "./units.ts";
 
-/** One series' samples in time order. */
+/**
+ * One series' samples in time order. Times are nanoseconds after the query's `originNs`, as
+ * float64: exact over 104 days (a bigint per sample costs an allocation at every compare).
+ */
 export interface SampleSeries {
   labels: Labels;
-  timestampsNs: BigInt64Array;
+  originNs: bigint;
+  offsetsNs: Float64Array;
   values: Float64Array;
 }
 
@@ -49,15 +53,28 @@ export function pipelineError(labels: Labels): QueryError {
   );
 }
 
+/** A label of an entry before any stage: the stream's, else its structured metadata (renamed `_extracted` on a clash, as the labels builder does). */
+function directValue(stream: Labels, metadata: Labels, name: string): string {
+  const s = stream[name];
+  if (s) return s;
+  if (name.endsWith(DUPLICATE_SUFFIX)) {
+    const base = name.slice(0, -DUPLICATE_SUFFIX.length);
+    if (stream[base] && metadata[base] !== undefined) return metadata[base]!;
+  }
+  return metadata[name] ?? "";
+}
+
 interface Builder {
   labels: Labels;
-  ts: bigint[];
+  ts: number[];
   values: number[];
 }
 
 /**
  * Reads the entries with time in (startNs, endNs] — Loki's windows are left-open — and
- * returns their series. `grouping` is the range aggregation's own `by`/`without`.
+ * returns their series. `grouping` is the range aggregation's own `by`/`without`, or the `by`
+ * of an enclosing `sum` pushed down (metric-eval.ts). A grouped series still fails on an
+ * entry with `__error__`, as the ungrouped one would.
  */
 export async function collectSamples(
   source: LogSource,
@@ -90,10 +107,33 @@ export async function collectSamples(
   );
   const bySeries = new Map<string, Builder>();
   let pending = 0;
+  // No stage and a grouping: read the grouping labels straight from the entry (the logs-volume
+  // query's shape), without a labels builder per entry.
+  const direct = rest.length === 0 && !unwrap && byLabels !== undefined;
   for (const stream of streams) {
     for (const entry of stream.entries) {
       bounds.tick();
       if (entry.timestampNs <= startNs || entry.timestampNs > endNs) continue;
+      if (direct) {
+        let key = "";
+        for (const name of byLabels) key += `${directValue(stream.labels, entry.metadata, name)}\xff`;
+        let series = bySeries.get(key);
+        if (!series) {
+          const labels: Record<string, string> = {};
+          for (const name of byLabels) {
+            const v = directValue(stream.labels, entry.metadata, name);
+            if (v !== "") labels[name] = v;
+          }
+          bySeries.set(key, (series = { labels, ts: [], values: [] }));
+        }
+        series.ts.push(Number(entry.timestampNs - startNs));
+        series.values.push(BYTE_OPS.has(op) ? encoder.encode(entry.line).length : 1);
+        if (++pending === 4096) {
+          bounds.hold(pending);
+          pending = 0;
+        }
+        continue;
+      }
       const processed = pipeline(stream.labels, entry.metadata, entry.line, entry.timestampNs);
       if (!processed) continue;
       const lbs = processed.labels;
@@ -108,12 +148,21 @@ export async function collectSamples(
         } else value = v;
         if (!postFilters.every((f) => f(lbs))) continue;
       } else if (BYTE_OPS.has(op)) value = encoder.encode(processed.line).length;
-      const all = lbs.map();
-      const labels = byLabels ? keepLabels(all, byLabels) : dropLabels.length > 0 ? withoutLabels(all, dropLabels) : all;
-      const key = labelsKey(labels);
+      let key: string;
+      let labels: Labels | undefined;
+      if (byLabels) {
+        // Grouped: only the grouping labels matter, read without building the whole set.
+        if (lbs.err && op !== "absent_over_time") throw pipelineError(lbs.map());
+        key = "";
+        for (const name of byLabels) key += `${lbs.get(name) ?? ""}\xff`;
+      } else {
+        const all = lbs.map();
+        labels = dropLabels.length > 0 ? withoutLabels(all, dropLabels) : all;
+        key = labelsKey(labels);
+      }
       let series = bySeries.get(key);
-      if (!series) bySeries.set(key, (series = { labels, ts: [], values: [] }));
-      series.ts.push(entry.timestampNs);
+      if (!series) bySeries.set(key, (series = { labels: labels ?? keepLabels(lbs.map(), byLabels!), ts: [], values: [] }));
+      series.ts.push(Number(entry.timestampNs - startNs));
       series.values.push(value);
       // Counted in batches: the bound stops a query before its samples exhaust memory.
       if (++pending === 4096) {
@@ -130,11 +179,12 @@ export async function collectSamples(
     const order = s.ts.map((_, i) => i);
     let sorted = true;
     for (let i = 1; i < s.ts.length; i++) if (s.ts[i]! < s.ts[i - 1]!) sorted = false;
-    if (!sorted) order.sort((a, b) => (s.ts[a]! < s.ts[b]! ? -1 : s.ts[a]! > s.ts[b]! ? 1 : 0));
+    if (!sorted) order.sort((a, b) => s.ts[a]! - s.ts[b]!);
     out.push({
       labels: s.labels,
-      timestampsNs: BigInt64Array.from(order.map((i) => s.ts[i]!)),
-      values: Float64Array.from(order.map((i) => s.values[i]!)),
+      originNs: startNs,
+      offsetsNs: Float64Array.from(order, (i) => s.ts[i]!),
+      values: Float64Array.from(order, (i) => s.values[i]!),
     });
   }
   return out;

@@ -96,7 +96,11 @@ const FIXED: Record<string, [number, (a: GoValue[], ctx: TemplateContext) => GoV
   indent: [2, ([n, s]) => indent(int(n!), str(s!))],
   nindent: [2, ([n, s]) => "\n" + indent(int(n!), str(s!))],
   replace: [3, ([o, n, s]) => str(s!).split(str(o!)).join(str(n!))],
-  repeat: [2, ([n, s]) => str(s!).repeat(Math.max(0, int(n!)))],
+  repeat: [2, ([n, s]) => {
+    const count = Math.max(0, int(n!));
+    bounded(count * str(s!).length, "repeat");
+    return str(s!).repeat(count);
+  }],
   trim: [1, ([s]) => str(s!).trim()],
   trimAll: [2, ([cut, s]) => trimSet(str(s!), str(cut!), true, true)],
   trimSuffix: [2, ([p, s]) => (str(p!) !== "" && str(s!).endsWith(str(p!)) ? str(s!).slice(0, -str(p!).length) : str(s!))],
@@ -252,13 +256,33 @@ function trimSet(s: string, cutset: string, left: boolean, right: boolean): stri
   return chars.slice(a, b).join("");
 }
 
+const regexCache = new Map<string, RegExp>();
+
 function globalRegex(pattern: string): RegExp {
+  let re = regexCache.get(pattern);
+  if (re) {
+    re.lastIndex = 0;
+    return re;
+  }
   try {
-    const re = compileRE2(pattern, false);
-    return new RegExp(re.source, re.flags + "g");
+    const compiled = compileRE2(pattern, false);
+    re = new RegExp(compiled.source, compiled.flags + "g");
   } catch (err) {
     throw new TemplateError(`error parsing regexp: ${(err as Error).message}`);
   }
+  if (regexCache.size > 256) regexCache.clear();
+  regexCache.set(pattern, re);
+  return re;
+}
+
+/**
+ * The longest text a template function builds (`repeat`, `indent`, padding): a guard against a
+ * query that would exhaust the process's memory with `repeat 1000000000`, where Go would too.
+ */
+const MAX_BUILT_LENGTH = 1 << 20;
+
+function bounded(length: number, what: string): void {
+  if (length > MAX_BUILT_LENGTH) throw new TemplateError(`error calling ${what}: result longer than ${MAX_BUILT_LENGTH} characters`);
 }
 
 /** Go's Regexp.ReplaceAllString ($1, ${1}, $name, $$) or ReplaceAllLiteralString. */
@@ -286,6 +310,7 @@ function urlDecode(s: string): string {
 }
 
 function align(count: number, src: string, left: boolean): string {
+  bounded(count, left ? "alignLeft" : "alignRight");
   const runes = [...src];
   if (count < 0 || count === runes.length) return src;
   const pad = count - runes.length;
@@ -315,6 +340,7 @@ function substring(start: number, end: number, s: string): string {
 }
 
 function indent(n: number, s: string): string {
+  bounded(n * (s.split("\n").length + 1) + s.length, "indent");
   const pad = " ".repeat(Math.max(0, n));
   return pad + s.replace(/\n/g, "\n" + pad);
 }
@@ -369,6 +395,7 @@ function sprintf(format: string, args: GoValue[]): string {
         break;
       case "f":
       case "F":
+        if (p !== undefined) bounded(p, "printf");
         out = typeof v === "number" || typeof v === "bigint" ? Number(v).toFixed(p ?? 6) : `%!f(${typeName(v)}=${goPrint(v)})`;
         break;
       case "e":
@@ -394,6 +421,7 @@ function sprintf(format: string, args: GoValue[]): string {
     }
     if (flags.includes("+") && /^[0-9]/.test(out) && (verb === "d" || verb === "f")) out = "+" + out;
     const w = width === undefined ? 0 : Number(width);
+    bounded(w, "printf");
     if (out.length < w) {
       if (flags.includes("-")) out = out.padEnd(w);
       else if (flags.includes("0") && verb !== "s" && verb !== "q") out = out.startsWith("-") ? "-" + out.slice(1).padStart(w - 1, "0") : out.padStart(w, "0");

@@ -1,0 +1,119 @@
+import { describe, expect, test } from "bun:test";
+import { QueryError } from "../errors.ts";
+import {
+  evaluateLogQL, LogQLError, LogQLLimitError, longestRangeNs, matchesLineFilters, MemoryLogSource, parseLogQL, refuseLongRange,
+} from "./index.ts";
+import type { LogQLParams, LogSelectRequest } from "./index.ts";
+
+const S = 1_000_000_000n;
+const T0 = 1_700_000_000n * S;
+
+function source(count = 10) {
+  return new MemoryLogSource([
+    {
+      labels: { service_name: "api" },
+      entries: Array.from({ length: count }, (_, i) => ({
+        timestampNs: T0 + BigInt(i) * S,
+        line: i % 2 === 0 ? `level=error status=500 n=${i}` : `level=info status=200 n=${i}`,
+        metadata: { trace_id: `t${i}` },
+      })),
+    },
+  ]);
+}
+
+const logParams: LogQLParams = { startNs: T0, endNs: T0 + 100n * S, limit: 3, direction: "backward" };
+
+describe("what the source is asked", () => {
+  const lastRequest = async (query: string): Promise<LogSelectRequest> => {
+    const src = source();
+    await evaluateLogQL(src, query, logParams);
+    return src.requests.at(-1)!;
+  };
+
+  test("leading plain line filters and the limit go down when nothing else follows", async () => {
+    const r = await lastRequest('{service_name="api"} |= "error" !~ "n=[02]"');
+    expect(r.lineFilters).toEqual([{ op: "|=", value: "error" }, { op: "!~", value: "n=[02]" }]);
+    expect(r.limit).toBe(3);
+    expect(r.matchers).toEqual([{ name: "service_name", op: "=", value: "api" }]);
+    expect([r.startNs, r.endNs, r.direction]).toEqual([T0, T0 + 100n * S, "backward"]);
+  });
+
+  test("no limit when a later stage may drop entries; only leading plain filters are hints", async () => {
+    const r = await lastRequest('{service_name="api"} |= "error" or "warn" |= "status" | logfmt |= "n=4"');
+    expect(r.lineFilters).toEqual([{ op: "|=", value: "status" }]);
+    expect(r.limit).toBeUndefined();
+  });
+
+  test("metric queries read the windows' span, left-open", async () => {
+    const src = source();
+    await evaluateLogQL(src, 'count_over_time({service_name="api"}[5s] offset 2s)', { ...logParams, startNs: T0 + 10n * S, endNs: T0 + 20n * S, stepNs: 5n * S });
+    const r = src.requests[0]!;
+    expect([r.startNs, r.endNs, r.direction]).toEqual([T0 + 3n * S + 1n, T0 + 18n * S + 1n, "forward"]);
+  });
+
+  test("matchesLineFilters serves sources that cannot push filters down", () => {
+    const hints = [{ op: "|=", value: "err" }, { op: "!~", value: "n=\\d{2}" }] as const;
+    expect(matchesLineFilters("level=error n=4", hints)).toBe(true);
+    expect(matchesLineFilters("level=error n=14", hints)).toBe(false);
+    expect(matchesLineFilters("level=info n=4", hints)).toBe(false);
+  });
+});
+
+describe("log queries", () => {
+  test("limit and direction over the result, labels in three categories", async () => {
+    const r = await evaluateLogQL(source(), '{service_name="api"} | logfmt | level="error"', logParams);
+    if (r.resultType !== "streams") throw new Error(r.resultType);
+    expect(r.entries.map((e) => e.line)).toEqual(["level=error status=500 n=8", "level=error status=500 n=6", "level=error status=500 n=4"]);
+    expect(r.entries[0]).toMatchObject({
+      stream: { service_name: "api" },
+      structuredMetadata: { trace_id: "t8" },
+      parsed: { level: "error", status: "500", n: "8" },
+    });
+  });
+});
+
+describe("bounds", () => {
+  test("maxSamples refuses a metric query past it with a 422", async () => {
+    const err = await evaluateLogQL(source(5000), 'count_over_time({service_name="api"}[1h])', { ...logParams, maxSamples: 100 }).catch((e) => e);
+    expect(err).toBeInstanceOf(LogQLLimitError);
+    expect((err as QueryError).status).toBe(422);
+    expect((err as Error).message).toContain("max_samples");
+  });
+
+  test("an aborted signal stops the query", async () => {
+    const controller = new AbortController();
+    controller.abort(new DOMException("stop", "TimeoutError"));
+    const err = await evaluateLogQL(source(), '{service_name="api"}', { ...logParams, signal: controller.signal }).catch((e) => e);
+    expect(err).toBeInstanceOf(QueryError);
+    expect((err as QueryError).message).toBe("query timed out");
+  });
+
+  test("a range longer than allowed is refused with both figures", async () => {
+    const expr = parseLogQL('sum(rate({a="b"}[1y])) / sum(rate({a="b"}[5m] offset 1d))');
+    expect(longestRangeNs(expr)).toBe(365n * 24n * 3600n * S);
+    expect(() => refuseLongRange(expr, 30n * 24n * 3600n * S)).toThrow("the query's range [365d] is longer than the 30d allowed");
+    const err = await evaluateLogQL(source(), 'count_over_time({a="b"}[1y])', { ...logParams, maxRangeNs: 30n * 24n * 3600n * S }).catch((e) => e);
+    expect((err as QueryError).status).toBe(422);
+  });
+
+  test("regexes that would run away are refused at parse time, naming the position", () => {
+    for (const q of ['{a="b"} |~ "(a+)+$"', '{a="b"} |~ "(a|aa)*c"', '{a="b"} | regexp "(?P<x>(\\\\w*)*)"', '{a=~"(x+x+)+y"}']) {
+      const err = (() => {
+        try {
+          parseLogQL(q);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(LogQLError);
+      expect((err as LogQLError).message).toContain("could run away");
+      expect((err as LogQLError).status).toBe(400);
+    }
+  });
+
+  test("a bad step or time range is a 400", async () => {
+    const q = 'count_over_time({a="b"}[1m])';
+    await expect(evaluateLogQL(source(), q, { ...logParams, stepNs: 0n })).rejects.toThrow("zero or negative query resolution step");
+    await expect(evaluateLogQL(source(), q, { ...logParams, startNs: T0 + S, endNs: T0, stepNs: S })).rejects.toThrow("end timestamp must not be before start time");
+  });
+});
