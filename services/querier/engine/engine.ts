@@ -17,7 +17,7 @@ import { int64Data, utf8Data } from "./arrow-columns.ts";
 import { withDeadline } from "./deadline.ts";
 import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
-import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./log-meta-answers.ts";
+import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./loki/log-meta-answers.ts";
 import { runLogQLTicket } from "./loki/logql.ts";
 import { logsSql } from "./logs.ts";
 import { StreamLabeler } from "./log-streams.ts";

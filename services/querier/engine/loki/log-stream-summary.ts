@@ -14,10 +14,10 @@
  * partition) count as one chunk.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { compileMatcher, labelsKey, matchesAll, type LabelMatcher, type Labels } from "../../../shared/series/index.ts";
-import { LOKI_LOG_COLUMNS, LOKI_TIME_SQL, ResourceSplitCache, SERVICE_NAME_SQL } from "../../../shared/loki/index.ts";
-import { bigintSql } from "./traceql-sql.ts";
+import { quoteIdent, quoteLiteral } from "../../../../shared/duckdb/index.ts";
+import { compileMatcher, labelsKey, matchesAll, type LabelMatcher, type Labels } from "../../../../shared/series/index.ts";
+import { LOKI_LOG_COLUMNS, LOKI_TIME_SQL, ResourceSplitCache, SERVICE_NAME_SQL } from "../../../../shared/loki/index.ts";
+import { bigintSql } from "../traceql-sql.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
 const LINE_BYTES_SQL = "strlen(coalesce(json_extract_string(NULLIF(body, ''), '$.stringValue'), body))";

@@ -4,7 +4,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
-import type { LogLabelsTicket, LogLabelValuesTicket, LokiMetaTicket } from "../../../shared/query/index.ts";
+import type { LogLabelsTicket, LogLabelValuesTicket, LokiMetaTicket } from "../../../../shared/query/index.ts";
 import { logDetectedFieldValues, logDetectedFields } from "./log-detected-fields.ts";
 import { logPatterns } from "./log-patterns.ts";
 import { logDetectedLabels, logIndexStats, logLabels, logLabelValues, logSeries, logVolume } from "./log-metadata.ts";

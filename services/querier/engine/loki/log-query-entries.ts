@@ -4,9 +4,9 @@
  * `lineLimit`, as Loki's frontend asks its queriers for them.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { QueryError } from "../../../shared/query/index.ts";
-import { evaluateLogQL, parseLogQL, type LogResultEntry } from "../../../shared/query/logql/index.ts";
-import { DuckDBLogSource } from "./loki/log-source.ts";
+import { QueryError } from "../../../../shared/query/index.ts";
+import { evaluateLogQL, parseLogQL, type LogResultEntry } from "../../../../shared/query/logql/index.ts";
+import { DuckDBLogSource } from "./log-source.ts";
 
 export async function logQueryEntries(
   connection: DuckDBConnection,

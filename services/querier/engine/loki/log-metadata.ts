@@ -9,9 +9,9 @@ import type { Table } from "apache-arrow";
 import {
   LOKI_META_RESULT_SCHEMAS, logLabelsSchema, logLabelValuesSchema, parseStreamSelector, querySelectors, type LogDetectedLabelsTicket,
   type LogIndexStatsTicket, type LogLabelsTicket, type LogLabelValuesTicket, type LogSeriesTicket, type LogVolumeTicket,
-} from "../../../shared/query/index.ts";
-import { compareLabels, keepLabels, labelsKey, type LabelMatcher, type Labels } from "../../../shared/series/index.ts";
-import { int64Data, tableOf, utf8Data } from "./arrow-columns.ts";
+} from "../../../../shared/query/index.ts";
+import { compareLabels, keepLabels, labelsKey, type LabelMatcher, type Labels } from "../../../../shared/series/index.ts";
+import { int64Data, tableOf, utf8Data } from "../arrow-columns.ts";
 import { streamSummaries, type StreamSummary } from "./log-stream-summary.ts";
 
 const MS_NS = 1_000_000n;

@@ -5,9 +5,9 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
-import { LOKI_META_RESULT_SCHEMAS, type LogDetectedFieldsTicket, type LogDetectedFieldValuesTicket } from "../../../shared/query/index.ts";
-import { detectedFieldValues, detectFields } from "../../../shared/query/logql/index.ts";
-import { int64Data, tableOf, utf8Data } from "./arrow-columns.ts";
+import { LOKI_META_RESULT_SCHEMAS, type LogDetectedFieldsTicket, type LogDetectedFieldValuesTicket } from "../../../../shared/query/index.ts";
+import { detectedFieldValues, detectFields } from "../../../../shared/query/logql/index.ts";
+import { int64Data, tableOf, utf8Data } from "../arrow-columns.ts";
 import { logQueryEntries } from "./log-query-entries.ts";
 
 export async function logDetectedFields(connection: DuckDBConnection, view: string, ticket: LogDetectedFieldsTicket, maxEntries: number): Promise<Table> {

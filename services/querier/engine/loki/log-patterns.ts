@@ -6,8 +6,8 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
-import { LOKI_META_RESULT_SCHEMAS, type LogPatternsTicket } from "../../../shared/query/index.ts";
-import { tableOf, utf8Data } from "./arrow-columns.ts";
+import { LOKI_META_RESULT_SCHEMAS, type LogPatternsTicket } from "../../../../shared/query/index.ts";
+import { tableOf, utf8Data } from "../arrow-columns.ts";
 import { Drain, type DrainCluster } from "./drain.ts";
 import { logQueryEntries } from "./log-query-entries.ts";
 
