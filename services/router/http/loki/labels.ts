@@ -29,6 +29,7 @@ export function registerLabelRoutes(app: Hono<RouterEnv>, deps: RouteDeps): void
   const values = async (c: Context<RouterEnv>, params: URLSearchParams) => {
     const name = c.req.param("name") ?? "";
     if (name === "" || name.length > 512) throw lokiBadRequest("invalid label name");
+    if (name.includes("\u0000")) throw lokiBadRequest("invalid label name: it contains a NUL byte");
     const range = rangeBounds(params, LABELS_DEFAULT_SINCE_NS);
     const { orgId, bucket } = tenantOf(c);
     const query = params.get("query") || undefined;
