@@ -49,6 +49,8 @@ export function lokiRoute(app: Hono<RouterEnv>, deps: RouteDeps, path: string, h
 /** The parsed query, with Loki's refusal of selectors that narrow nothing. */
 export function parseQuery(params: URLSearchParams): { text: string; expr: LogQLExpr } {
   const text = params.get("query") ?? "";
+  // Matchers and filters also run in JS here, where a NUL would silently match nothing.
+  if (text.includes("\u0000")) throw lokiBadRequest("the query contains a NUL byte (U+0000), which a query cannot match");
   const expr = parseLogQL(text);
   for (const selector of logQueriesOf(expr)) requireNarrowingMatcher(selector.matchers);
   return { text, expr };
