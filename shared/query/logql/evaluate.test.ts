@@ -27,7 +27,7 @@ describe("what the source is asked", () => {
   const lastRequest = async (query: string): Promise<LogSelectRequest> => {
     const src = source();
     await evaluateLogQL(src, query, logParams);
-    return src.requests.at(-1)!;
+    return src.requests.at(-1) as LogSelectRequest;
   };
 
   test("leading plain line filters and the limit go down when nothing else follows", async () => {
@@ -47,7 +47,7 @@ describe("what the source is asked", () => {
   test("metric queries read the windows' span, left-open", async () => {
     const src = source();
     await evaluateLogQL(src, 'count_over_time({service_name="api"}[5s] offset 2s)', { ...logParams, startNs: T0 + 10n * S, endNs: T0 + 20n * S, stepNs: 5n * S });
-    const r = src.requests[0]!;
+    const r = src.requests[0] as LogSelectRequest;
     expect([r.startNs, r.endNs, r.direction]).toEqual([T0 + 3n * S + 1n, T0 + 18n * S + 1n, "forward"]);
   });
 
@@ -115,5 +115,33 @@ describe("bounds", () => {
     const q = 'count_over_time({a="b"}[1m])';
     await expect(evaluateLogQL(source(), q, { ...logParams, stepNs: 0n })).rejects.toThrow("zero or negative query resolution step");
     await expect(evaluateLogQL(source(), q, { ...logParams, startNs: T0 + S, endNs: T0, stepNs: S })).rejects.toThrow("end timestamp must not be before start time");
+  });
+});
+
+describe("grouped sample reads (LogSource.selectSamples)", () => {
+  const streams: { labels: Record<string, string>; entries: { timestampNs: bigint; line: string; metadata: Record<string, string> }[] }[] = [
+    { labels: { service_name: "a", level: "error" }, entries: [1, 5, 30, 61].map((s) => ({ timestampNs: T0 + BigInt(s) * S, line: `e${s} ünï`, metadata: { detected_level: "error" } })) },
+    { labels: { service_name: "b" }, entries: [2, 40, 60, 90].map((s) => ({ timestampNs: T0 + BigInt(s) * S, line: `i${s}`, metadata: { detected_level: s > 50 ? "warn" : "info" } })) },
+  ];
+  const range = { startNs: T0, endNs: T0 + 120n * S, stepNs: 15n * S, limit: 10, direction: "backward" as const };
+
+  test.each([
+    'sum by (level, detected_level) (count_over_time({service_name=~"a|b"} | drop __error__ [30s]))',
+    'sum by (detected_level) (bytes_rate({service_name=~".+"} |= "e" [1m]))',
+    'sum by (service_name) (rate({service_name=~".+"}[45s] offset 10s))',
+  ])("%s answers the same with and without the source's grouping", async (query) => {
+    const grouping = new MemoryLogSource(streams);
+    const plain = new MemoryLogSource(streams);
+    const entriesOnly = { select: plain.select.bind(plain) };
+    const grouped = await evaluateLogQL(grouping, query, range);
+    expect(grouping.requests.some((r) => "groupBy" in r)).toBe(true);
+    expect(grouped).toEqual(await evaluateLogQL(entriesOnly, query, range));
+    expect((grouped as { result: unknown[] }).result.length).toBeGreaterThan(0);
+  });
+
+  test("a query with a stage after the filters reads entries", async () => {
+    const src = new MemoryLogSource(streams);
+    await evaluateLogQL(src, 'sum by (level) (count_over_time({service_name="a"} | logfmt [1m]))', range);
+    expect(src.requests.every((r) => !("groupBy" in r))).toBe(true);
   });
 });

@@ -135,3 +135,18 @@ export class LabelsBuilder {
     return { stream, structuredMetadata, parsed };
   }
 }
+
+/**
+ * A label of an entry before any stage: the stream's, else its structured metadata's (which is
+ * named `<name>_extracted` when the stream has the same label), "" when neither — what the
+ * labels builder would answer, without building it.
+ */
+export function entryLabelValue(stream: Labels, metadata: Labels, name: string): string {
+  const s = stream[name];
+  if (s) return s;
+  if (name.endsWith(DUPLICATE_SUFFIX)) {
+    const base = name.slice(0, -DUPLICATE_SUFFIX.length);
+    if (stream[base] && metadata[base] !== undefined) return metadata[base]!;
+  }
+  return metadata[name] ?? "";
+}

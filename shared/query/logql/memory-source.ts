@@ -4,13 +4,14 @@
  */
 import { compileMatcher, matchesAll } from "../../series/matchers.ts";
 import type { Labels } from "../../series/types.ts";
+import { entryLabelValue } from "./labels-builder.ts";
 import { matchesLineFilters } from "./line-filters.ts";
-import type { LogEntry, LogSelectRequest, LogSource, LogStream } from "./source.ts";
+import type { LogEntry, LogSampleGroup, LogSampleRequest, LogSelectRequest, LogSource, LogStream } from "./source.ts";
 
 export class MemoryLogSource implements LogSource {
   private readonly streams: { labels: Labels; entries: LogEntry[] }[];
   /** Requests answered, for tests that check what was pushed down. */
-  readonly requests: LogSelectRequest[] = [];
+  readonly requests: (LogSelectRequest | LogSampleRequest)[] = [];
 
   constructor(streams: readonly { labels: Labels; entries: readonly LogEntry[] }[]) {
     this.streams = streams.map((s) => ({
@@ -34,5 +35,31 @@ export class MemoryLogSource implements LogSource {
       if (entries.length > 0) out.push({ labels: s.labels, entries });
     }
     return out;
+  }
+
+  /** Grouped samples, as a store that can group would answer them (source.ts). */
+  async selectSamples(request: LogSampleRequest, signal?: AbortSignal): Promise<LogSampleGroup[]> {
+    const streams = await this.select({ ...request, direction: "forward" }, signal);
+    this.requests.pop();
+    this.requests.push(request);
+    const groups = new Map<string, { labels: Record<string, string>; timestampsNs: bigint[]; values: number[] }>();
+    const encoder = new TextEncoder();
+    for (const s of streams) {
+      for (const e of s.entries) {
+        const values = request.groupBy.map((name) => entryLabelValue(s.labels, e.metadata, name));
+        const key = values.join("\xff");
+        let g = groups.get(key);
+        if (!g) {
+          const labels: Record<string, string> = {};
+          request.groupBy.forEach((name, i) => {
+            if (values[i]) labels[name] = values[i]!;
+          });
+          groups.set(key, (g = { labels, timestampsNs: [], values: [] }));
+        }
+        g.timestampsNs.push(e.timestampNs);
+        if (request.value === "bytes") g.values.push(encoder.encode(e.line).length);
+      }
+    }
+    return [...groups.values()].map((g) => (request.value === "bytes" ? g : { labels: g.labels, timestampsNs: g.timestampsNs }));
   }
 }

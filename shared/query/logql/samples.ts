@@ -6,13 +6,13 @@
 import { keepLabels, labelsKey, withoutLabels } from "../../series/labels.ts";
 import type { Labels } from "../../series/types.ts";
 import { QueryError } from "../errors.ts";
-import type { LogRange, RangeOp, UnwrapConversion } from "./ast.ts";
+import type { LogRange, RangeOp, Stage, UnwrapConversion } from "./ast.ts";
 import type { Bounds } from "./bounds.ts";
 import { compileLabelFilter, goParseFloat } from "./label-filters.ts";
-import { DUPLICATE_SUFFIX, ERROR_LABEL, SAMPLE_EXTRACTION_ERROR } from "./labels-builder.ts";
+import { entryLabelValue, ERROR_DETAILS_LABEL, ERROR_LABEL, SAMPLE_EXTRACTION_ERROR } from "./labels-builder.ts";
 import { splitLineFilterHints } from "./line-filters.ts";
 import { compilePipeline } from "./pipeline.ts";
-import type { LogSource } from "./source.ts";
+import type { LogSampleGroup, LogSource } from "./source.ts";
 import { goDurationSeconds, parseBytes } from "./units.ts";
 
 /**
@@ -53,15 +53,12 @@ export function pipelineError(labels: Labels): QueryError {
   );
 }
 
-/** A label of an entry before any stage: the stream's, else its structured metadata (renamed `_extracted` on a clash, as the labels builder does). */
-function directValue(stream: Labels, metadata: Labels, name: string): string {
-  const s = stream[name];
-  if (s) return s;
-  if (name.endsWith(DUPLICATE_SUFFIX)) {
-    const base = name.slice(0, -DUPLICATE_SUFFIX.length);
-    if (stream[base] && metadata[base] !== undefined) return metadata[base]!;
-  }
-  return metadata[name] ?? "";
+/**
+ * `| drop __error__, __error_details__` with no stage before it that can set an error (only line
+ * filters precede): a no-op — Grafana's logs-volume query has it.
+ */
+function dropsOnlyErrors(s: Stage): boolean {
+  return s.kind === "drop" && s.labels.every((l) => !l.matcher && (l.name === ERROR_LABEL || l.name === ERROR_DETAILS_LABEL));
 }
 
 interface Builder {
@@ -93,6 +90,25 @@ export async function collectSamples(
   const postFilters = unwrap?.postFilters.map(compileLabelFilter) ?? [];
   const byLabels = grouping && !grouping.without ? grouping.labels : undefined;
   const dropLabels = [...(grouping?.without ? grouping.labels : []), ...(unwrap ? [unwrap.label] : [])];
+  // No stage and a grouping: only the grouping labels of each entry matter (the logs-volume
+  // query's shape) — asked of the source when it can group, else read without a labels builder.
+  const direct = rest.every(dropsOnlyErrors) && !unwrap && byLabels !== undefined;
+  if (direct && source.selectSamples) {
+    const groups = await bounds.guard(() =>
+      source.selectSamples!(
+        {
+          matchers: range.query.matchers.map(({ name, op: mop, value }) => ({ name, op: mop, value })),
+          startNs: startNs + 1n,
+          endNs: endNs + 1n,
+          ...(hints.length > 0 ? { lineFilters: hints } : {}),
+          groupBy: byLabels,
+          value: BYTE_OPS.has(op) ? "bytes" : "count",
+        },
+        signal,
+      ),
+    );
+    return fromGroups(groups, startNs, endNs, bounds);
+  }
   const streams = await bounds.guard(() =>
     source.select(
       {
@@ -107,21 +123,18 @@ export async function collectSamples(
   );
   const bySeries = new Map<string, Builder>();
   let pending = 0;
-  // No stage and a grouping: read the grouping labels straight from the entry (the logs-volume
-  // query's shape), without a labels builder per entry.
-  const direct = rest.length === 0 && !unwrap && byLabels !== undefined;
   for (const stream of streams) {
     for (const entry of stream.entries) {
       bounds.tick();
       if (entry.timestampNs <= startNs || entry.timestampNs > endNs) continue;
       if (direct) {
         let key = "";
-        for (const name of byLabels) key += `${directValue(stream.labels, entry.metadata, name)}\xff`;
+        for (const name of byLabels) key += `${entryLabelValue(stream.labels, entry.metadata, name)}\xff`;
         let series = bySeries.get(key);
         if (!series) {
           const labels: Record<string, string> = {};
           for (const name of byLabels) {
-            const v = directValue(stream.labels, entry.metadata, name);
+            const v = entryLabelValue(stream.labels, entry.metadata, name);
             if (v !== "") labels[name] = v;
           }
           bySeries.set(key, (series = { labels, ts: [], values: [] }));
@@ -172,6 +185,29 @@ export async function collectSamples(
     }
   }
   bounds.hold(pending);
+  return finish(bySeries, op, startNs);
+}
+
+/** A source's grouped samples as series (groups with equal labels merged, entries outside the span left out). */
+function fromGroups(groups: readonly LogSampleGroup[], startNs: bigint, endNs: bigint, bounds: Bounds): SampleSeries[] {
+  const bySeries = new Map<string, Builder>();
+  for (const g of groups) {
+    const key = labelsKey(g.labels);
+    let series = bySeries.get(key);
+    if (!series) bySeries.set(key, (series = { labels: g.labels, ts: [], values: [] }));
+    for (let i = 0; i < g.timestampsNs.length; i++) {
+      bounds.tick();
+      const t = g.timestampsNs[i]!;
+      if (t <= startNs || t > endNs) continue;
+      series.ts.push(Number(t - startNs));
+      series.values.push(g.values ? g.values[i]! : 1);
+    }
+    bounds.hold(g.timestampsNs.length);
+  }
+  return finish(bySeries, "count_over_time", startNs);
+}
+
+function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint): SampleSeries[] {
   const out: SampleSeries[] = [];
   for (const s of bySeries.values()) {
     if (s.labels[ERROR_LABEL] && op !== "absent_over_time") throw pipelineError(s.labels);

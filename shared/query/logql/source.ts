@@ -42,8 +42,38 @@ export interface LogSelectRequest {
   limit?: number;
 }
 
+/**
+ * A grouped sample read, which a source may offer (`selectSamples`). For a range aggregation
+ * counting entries or bytes with no stage but the hinted line filters, grouped by labels —
+ * `sum by (level) (count_over_time({…} |= "x" [1m]))`, Grafana's logs volume — the evaluator
+ * needs only each entry's time, its value and the grouping labels' values, so a source that
+ * can compute them in its store need not hand every line out. A grouping label's value is the
+ * stream label's, else the entry's structured metadata's (`entryLabelValue` in
+ * labels-builder.ts says it exactly); "" when neither has it.
+ */
+export interface LogSampleRequest {
+  matchers: readonly LabelMatcher[];
+  /** Half-open [startNs, endNs), as in LogSelectRequest. */
+  startNs: bigint;
+  endNs: bigint;
+  lineFilters?: readonly LineFilterHint[];
+  groupBy: readonly string[];
+  /** "count": every entry weighs 1; "bytes": its line's length in UTF-8 bytes. */
+  value: "count" | "bytes";
+}
+
+export interface LogSampleGroup {
+  /** The grouping labels whose value is not empty. */
+  labels: Labels;
+  timestampsNs: readonly bigint[];
+  /** With `value: "bytes"`, each entry's line length; absent for "count". */
+  values?: readonly number[];
+}
+
 export interface LogSource {
   select(request: LogSelectRequest, signal?: AbortSignal): Promise<LogStream[]>;
+  /** Optional: grouped samples (LogSampleRequest); without it the evaluator reads entries with `select`. */
+  selectSamples?(request: LogSampleRequest, signal?: AbortSignal): Promise<LogSampleGroup[]>;
 }
 
 /**
