@@ -75,6 +75,21 @@ describe("label endpoints honour query=", () => {
   });
 });
 
+describe("tickets", () => {
+  const base = { org: "a", bucket: "b" };
+  test("defaults as Loki's: volume by series, limit 100; detected fields 1000 fields", () => {
+    expect(parseTicket({ ...base, kind: "log_volume", query: "{}" })).toMatchObject({ aggregateBy: "series", limit: 100, targetLabels: [] });
+    expect(parseTicket({ ...base, kind: "log_detected_fields", query: '{a="b"}' })).toMatchObject({ limit: 1000 });
+  });
+
+  test("bad values and selectors are refused before any data is read", () => {
+    expect(() => parseTicket({ ...base, kind: "log_volume", query: "{}", aggregateBy: "streams" })).toThrow(/aggregateBy/);
+    expect(() => parseTicket({ ...base, kind: "log_series", selectors: ['{a="b"', '{c="d"}'] })).toThrow(QueryError);
+    expect(() => parseTicket({ ...base, kind: "log_index_stats", query: 'sum(rate({a="b"}[1m]))' })).not.toThrow();
+    expect(() => parseTicket({ ...base, kind: "log_patterns", query: '{a="b"}' })).toThrow(/stepNs/);
+  });
+});
+
 describe("series", () => {
   test("union of selectors, sorted label sets; none or {} = every stream", async () => {
     const sets = async (selectors: string[]) => (await run({ kind: "log_series", selectors })).map((r) => JSON.parse(r.labels as string));
