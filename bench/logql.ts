@@ -130,7 +130,8 @@ async function startCluster(ds: LogDataset): Promise<Record<"writer" | "querier"
     SIGNALBOX_DISCOVERY_CATALOG_DSN: ds.catalogDsn,
     SIGNALBOX_STORAGE_PATH: ds.storagePath,
     SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
-    SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "2s",
+    // The production default: a querier busy with a long query still heartbeats in time.
+    SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "30s",
     SIGNALBOX_QUERY_TIMEOUT: "2m",
     SIGNALBOX_LOG_LEVEL: "info",
   });

@@ -38,6 +38,8 @@ const CHECKOUT_LINES = [
   { level: "ERROR", body: '{"status":500,"latency":"1.5s","user":{"id":"u2"}}', method: "POST" },
   { level: "INFO", body: '{"status":200,"latency":"30ms","user":{"id":"u3"}}', method: "GET" },
 ];
+/** A line's bytes as the index endpoints count them: its text as JSON escapes it (ASCII here). */
+const storedBytes = (line: string) => JSON.stringify(line).length - 2;
 const PAYMENT_LINES = ['level=info msg="charged" amount=12.5 took=20ms', 'level=warn msg="slow provider" amount=99 took=2s'];
 
 function resourceLogs(service: string, pod: string, records: Array<{ body: string; level?: string; attributes?: unknown[] }>, secondsAgo: number) {
@@ -122,7 +124,7 @@ describe("Grafana's Loki data source: label browser and query helpers", () => {
   });
 
   test("index/stats per stream selector (the query-size hint)", async () => {
-    const bytes = CHECKOUT_LINES.reduce((n, l) => n + l.body.length, 0);
+    const bytes = CHECKOUT_LINES.reduce((n, l) => n + storedBytes(l.body), 0);
     expect((await get("index/stats", { ...range, query: '{service_name="checkout"}' })).body).toEqual({ streams: 2, chunks: 2, bytes, entries: 3 });
   });
 
@@ -146,8 +148,8 @@ describe("the Logs Drilldown app: landing page and service view", () => {
     expect(status).toBe(200);
     expect(body.status).toBe("success");
     expect(body.data.resultType).toBe("vector");
-    const checkoutBytes = CHECKOUT_LINES.reduce((n, l) => n + l.body.length, 0);
-    const paymentBytes = PAYMENT_LINES.reduce((n, l) => n + l.length, 0);
+    const checkoutBytes = CHECKOUT_LINES.reduce((n, l) => n + storedBytes(l.body), 0);
+    const paymentBytes = PAYMENT_LINES.reduce((n, l) => n + storedBytes(l), 0);
     expect(body.data.result.map((r: { metric: unknown; value: [number, string] }) => [r.metric, r.value[1]])).toEqual([
       [{ service_name: "checkout" }, String(checkoutBytes)],
       [{ service_name: "payment" }, String(paymentBytes)],
@@ -174,7 +176,7 @@ describe("the Logs Drilldown app: landing page and service view", () => {
     const [first, second] = body.data.result as Array<{ metric: unknown; values: Array<[number, string]> }>;
     expect([first!.metric, second!.metric]).toEqual([{ k8s_pod_name: "checkout-1" }, { k8s_pod_name: "checkout-2" }]);
     // checkout-1's two lines are a second apart: two buckets, each stamped 1 ms before the next.
-    expect(first!.values.map((v) => v[1])).toEqual([String(CHECKOUT_LINES[0]!.body.length), String(CHECKOUT_LINES[1]!.body.length)]);
+    expect(first!.values.map((v) => v[1])).toEqual([String(storedBytes(CHECKOUT_LINES[0]!.body)), String(storedBytes(CHECKOUT_LINES[1]!.body))]);
     expect(Math.round((first!.values[1]![0] - first!.values[0]![0]) * 1000)).toBe(1000);
     // With one bucket per series, Loki answers a vector.
     const coarse = await get("index/volume_range", { ...isoRange, query: '{service_name="checkout"}', targetLabels: "k8s_pod_name", step: "3600" });

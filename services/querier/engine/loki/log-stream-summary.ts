@@ -9,8 +9,8 @@
  * those labels, with matchers on `service_name` also pushed into the SQL so the Parquet scan
  * can skip what they exclude (the files are sorted by service).
  *
- * Loki counts bytes of the uncompressed lines (here: a string body's text, else the body's
- * stored JSON); Signalbox has no chunks, so a stream's rows in one hour (the storage
+ * Loki counts bytes of the uncompressed lines (here: the stored body text, LINE_BYTES_SQL);
+ * Signalbox has no chunks, so a stream's rows in one hour (the storage
  * partition) count as one chunk.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -20,7 +20,13 @@ import { LOKI_LOG_COLUMNS, LOKI_TIME_SQL, ResourceSplitCache, SERVICE_NAME_SQL }
 import { bigintSql } from "../traceql-sql.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
-const LINE_BYTES_SQL = "strlen(coalesce(json_extract_string(NULLIF(body, ''), '$.stringValue'), body))";
+/**
+ * A line's bytes as stored: a string body's text as its JSON escapes it (quotes and
+ * backslashes count twice), other bodies their OTLP/JSON — without a JSON parse per row,
+ * which would double the cost of a scan that is mostly decompressing bodies.
+ */
+const STRING_BODY_PREFIX = '{"stringValue":"';
+const LINE_BYTES_SQL = `(CASE WHEN starts_with(body, '${STRING_BODY_PREFIX}') THEN strlen(body) - ${STRING_BODY_PREFIX.length + 2} ELSE strlen(body) END)`;
 const KEY_COLUMNS = [LOKI_LOG_COLUMNS.serviceName, LOKI_LOG_COLUMNS.resourceAttributes, LOKI_LOG_COLUMNS.resourceSchemaUrl].join(", ");
 
 export interface StreamSummaryRequest {
