@@ -192,6 +192,25 @@ describe("live tail", () => {
     expect(last.at(-1)).toEqual([String(fresh), "level=info msg=live"]);
     ws.close();
   });
+
+  test("categorised messages with the encoding header; bad tail requests are refused before the upgrade", async () => {
+    const params = new URLSearchParams({ query: '{service_name="billing"} | logfmt', start: START, limit: "2" });
+    // Bun's WebSocket takes request headers, as Grafana's backend sends them.
+    const ws = new WebSocket(`ws://${router}/loki/api/v1/tail?${params}`, { headers: CATEGORIZE } as unknown as string[]);
+    const message = await new Promise<any>((resolve, reject) => {
+      ws.addEventListener("message", (e) => resolve(JSON.parse(String(e.data))));
+      ws.addEventListener("close", (e) => reject(new Error(`tail closed: ${e.code} ${e.reason}`)));
+    });
+    ws.close();
+    expect(message.encodingFlags).toEqual(["categorize-labels"]);
+    expect(message.streams[0].stream).toEqual({ env: "prod", service_name: "billing" });
+    expect(message.streams[0].values[0][2].parsed).toMatchObject({ level: "info", msg: "charge 0", amount: "10" });
+    const metric = await get("/loki/api/v1/tail", { query: 'count_over_time({service_name="billing"}[1m])' }, { upgrade: "websocket" });
+    expect(metric.status).toBe(400);
+    expect(metric.body).toContain("tail queries must be log queries");
+    const delay = await get("/loki/api/v1/tail", { query: '{service_name="billing"}', delay_for: "6" }, { upgrade: "websocket" });
+    expect(delay.body).toBe("delay_for can't be greater than 5");
+  });
 });
 
 describe("Loki push", () => {
@@ -201,6 +220,14 @@ describe("Loki push", () => {
     const acme = await range('{service_name="private"}', {}, { "X-Scope-OrgID": "acme" });
     expect(acme.body.data.result.flatMap((s: any) => s.values)).toEqual([[String(at), "acme only"]]);
     expect((await range('{service_name="private"}')).body.data.result).toEqual([]);
+  });
+
+  test("a gzip-compressed JSON push", async () => {
+    const at = ns(BASE_MS + 55_000);
+    const body = Bun.gzipSync(JSON.stringify({ streams: [{ stream: { service_name: "zipped" }, values: [[String(at), "compressed line"]] }] }));
+    const response = await fetch(`http://${acceptor}/loki/api/v1/push`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body });
+    expect(response.status).toBe(204);
+    expect((await range('{service_name="zipped"}')).body.data.result[0].values).toEqual([[String(at), "compressed line"]]);
   });
 
   test("bad bodies are plain-text 400s, an unknown content type 415", async () => {

@@ -32,7 +32,9 @@ beforeAll(async () => {
   ]);
   // More contexts than the query lists inline: read through a joined table of them.
   const many = logsBatch(Array.from({ length: 70 }, (_, i) => ({ timeNs: T0 + 5n * S + BigInt(i), body: `pod ${i}`, service: "many", resourceAttributes: { "k8s.pod.name": `p-${i}` } })));
-  sources = { files: [file], live: [live, many] };
+  // No service.name: the label is discovered from k8s.container.name.
+  const discovered = logsBatch([{ timeNs: T0 + 6n * S, body: "no service", resourceAttributes: { "k8s.container.name": "sidecar" } }]);
+  sources = { files: [file], live: [live, many, discovered] };
   engine = await QueryEngine.open({ log: quietLog() });
 });
 
@@ -73,6 +75,11 @@ describe("logql over files and live rows", () => {
     expect(result).toHaveLength(70);
     expect(result.map((g: any) => g.values[0][1])).toEqual(Array.from({ length: 70 }, (_, i) => `pod ${i}`));
     expect(result[69].stream).toEqual({ k8s_pod_name: "p-69", service_name: "many" });
+  });
+
+  test("a discovered service_name is found by an equality matcher", async () => {
+    const { result } = await logql('{service_name="sidecar"}');
+    expect(result).toEqual([{ stream: { k8s_container_name: "sidecar", service_name: "sidecar" }, structuredMetadata: { detected_level: "unknown", observed_timestamp: String(T0 + 6n * S) }, parsed: {}, values: [[String(T0 + 6n * S), "no service"]] }]);
   });
 
   test("limit and direction", async () => {

@@ -12,7 +12,8 @@
  * A read past `maxEntries` is refused before the rows reach JavaScript.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { LOKI_TIME_SQL, logLine, splitResource, structuredMetadata, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
+import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
+import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, logLine, splitResource, structuredMetadata, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
 import { QueryError } from "../../../../shared/query/index.ts";
 import { matchesLineFilters, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
 import { compileMatcher, labelsKey } from "../../../../shared/series/index.ts";
@@ -60,7 +61,7 @@ export class DuckDBLogSource implements LogSource {
   ) {}
 
   async select(request: LogSelectRequest, signal?: AbortSignal): Promise<LogStream[]> {
-    const time = `${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`;
+    const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNamePrefilters(request.matchers)].join(" AND ");
     const { contexts, hashes, total } = await this.matchingContexts(request, time);
     stopIfAborted(signal);
     if (contexts.length === 0) return [];
@@ -148,6 +149,17 @@ export class DuckDBLogSource implements LogSource {
     }
     return { contexts, hashes, total: all.length };
   }
+}
+
+/**
+ * `service_name` matchers as a superset filter on the table's `service_name` column, which
+ * the files are sorted by (so DuckDB skips row groups): the column holds the label's value,
+ * or "" when the label was discovered from another one (stream-labels.ts).
+ */
+function serviceNamePrefilters(matchers: LogSelectRequest["matchers"]): string[] {
+  return matchers
+    .filter((m) => m.name === SERVICE_NAME_LABEL && m.op === "=" && m.value !== "")
+    .map((m) => `service_name IN (${quoteLiteral(m.value)}, '')`);
 }
 
 function stopIfAborted(signal: AbortSignal | undefined): void {
