@@ -115,6 +115,7 @@ describe("bounds", () => {
     const q = 'count_over_time({a="b"}[1m])';
     await expect(evaluateLogQL(source(), q, { ...logParams, stepNs: 0n })).rejects.toThrow("zero or negative query resolution step");
     await expect(evaluateLogQL(source(), q, { ...logParams, startNs: T0 + S, endNs: T0, stepNs: S })).rejects.toThrow("end timestamp must not be before start time");
+    await expect(evaluateLogQL(source(), q, { ...logParams, startNs: T0, endNs: T0 + 86_400n * S, stepNs: 1n })).rejects.toThrow("exceeded maximum resolution of 11,000 points");
   });
 });
 

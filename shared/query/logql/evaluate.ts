@@ -26,10 +26,17 @@ export async function evaluateLogQL(source: LogSource, query: string | LogQLExpr
   return params.stepNs === undefined ? instantData(value, steps, orderOf(expr)) : rangeData(value, steps);
 }
 
+const MAX_POINTS = 11_000n;
+
 function stepsOf(params: LogQLParams): Steps {
   if (params.stepNs === undefined) return { ns: [params.endNs], ms: new Float64Array([Number(params.endNs / 1_000_000n)]) };
   if (params.stepNs <= 0n) throw QueryError.invalid("zero or negative query resolution step widths are not accepted. Try a positive integer");
   if (params.endNs < params.startNs) throw QueryError.invalid("end timestamp must not be before start time");
+  // Loki's (and Prometheus's) bound on a range query's resolution: a tiny step over a long range
+  // would otherwise allocate steps for ever.
+  if ((params.endNs - params.startNs) / params.stepNs >= MAX_POINTS) {
+    throw QueryError.invalid(`exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)`);
+  }
   const ns: bigint[] = [];
   for (let t = params.startNs; t <= params.endNs; t += params.stepNs) ns.push(t);
   return { ns, ms: Float64Array.from(ns, (t) => Number(t / 1_000_000n) + Number(t % 1_000_000n) / 1e6) };
