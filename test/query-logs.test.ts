@@ -120,7 +120,6 @@ describe("log labels", () => {
     expect((await run({ kind: "log_labels" })).map((r) => r.name)).toEqual([
       "deployment_environment",
       "k8s_pod_name",
-      "level",
       "service_name",
     ]);
   });
@@ -128,7 +127,7 @@ describe("log labels", () => {
   test("values", async () => {
     const values = async (name: string) => (await run({ kind: "log_label_values", name })).map((r) => r.value);
     expect(await values("service_name")).toEqual(["api", "unknown_service", "worker"]);
-    expect(await values("level")).toEqual(["debug", "error", "info", "warn"]);
+    expect(await values("level")).toEqual([]); // Loki's OTLP model: the level is metadata (detected_level), not a stream label
     expect(await values("deployment_environment")).toEqual(["dev", "prod"]);
     expect(await values("nope")).toEqual([]);
   });

@@ -9,3 +9,5 @@ export * from "./prometheus-tickets.ts";
 export { promqlReadRange, type ReadRange } from "./promql-read-range.ts";
 export * from "./traceql-metrics-ticket.ts";
 export * as traceqlMetrics from "./traceql-metrics/index.ts";
+export * from "./loki-meta-tickets.ts";
+export { parseStreamSelector, querySelectors } from "./loki-selector.ts";

@@ -141,6 +141,60 @@ export const PROMETHEUS_RESULT_SCHEMAS = {
 } as const;
 
 /**
+ * Column names of the Loki metadata tickets' answers (shared/query/loki-meta-tickets.ts).
+ * Label sets are JSON objects in Utf8; counts are Int64.
+ */
+export const LOKI_META_COLUMNS = {
+  labels: "labels",
+  streams: "streams",
+  chunks: "chunks",
+  entries: "entries",
+  bytes: "bytes",
+  /** Volume: a label set (JSON) for aggregateBy=series, a label name for aggregateBy=labels. */
+  name: "name",
+  /** Volume: the end of the sample's bucket (Loki's timestamp), ns. */
+  timeUnixNano: "time_unix_nano",
+  volume: "volume",
+  label: "label",
+  cardinality: "cardinality",
+  type: "type",
+  /** Detected fields: JSON array of parser names, or null for structured metadata. */
+  parsers: "parsers",
+  /** Detected fields: JSON array of the JSON path components, or null. */
+  jsonPath: "json_path",
+  value: "value",
+  pattern: "pattern",
+  level: "level",
+  /** Patterns: JSON `[[unix_seconds, count], …]`. */
+  samples: "samples",
+} as const;
+
+const utf8 = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
+const int64 = (name: string) => new Field(name, new Int64(), false);
+const L = LOKI_META_COLUMNS;
+
+/** Result columns of each Loki metadata ticket. */
+export const LOKI_META_RESULT_SCHEMAS = {
+  /** One row per stream, sorted by labels. */
+  log_series: new Schema([utf8(L.labels)]),
+  /** One row. */
+  log_index_stats: new Schema([int64(L.streams), int64(L.chunks), int64(L.entries), int64(L.bytes)]),
+  /** One row per (group, bucket); groups largest first, then by name; at most `limit` groups. */
+  log_volume: new Schema([utf8(L.name), int64(L.timeUnixNano), int64(L.volume)]),
+  /** One row per label, sorted by label. */
+  log_detected_labels: new Schema([utf8(L.label), int64(L.cardinality)]),
+  /** One row per field, sorted by label. */
+  log_detected_fields: new Schema([utf8(L.label), utf8(L.type), int64(L.cardinality), utf8(L.parsers, true), utf8(L.jsonPath, true)]),
+  /** One row per distinct value, sorted. */
+  log_detected_field_values: new Schema([utf8(L.value)]),
+  /** One row per (pattern, level), most frequent first. */
+  log_patterns: new Schema([utf8(L.pattern), utf8(L.level), utf8(L.samples)]),
+} as const;
+
+/**
+ * `logql`: one row, like `promql`'s — `result_type` (streams, vector, matrix, scalar) and
+ * `result`, or `error_type` and `error` — plus `stats` (JSON of LogQLStats). Metric results
+ * are Prometheus's `data.result`; streams are LogQLStreamsJson.
  * `logql`: one row — `result_type` (streams, vector, matrix, scalar), `result` and `stats`
  * (JSON of LogQLStats). Metric results are Prometheus's `data.result`, which Loki's API
  * shares; streams are LogQLStreamsJson. Evaluation failures travel as the Flight status of a

@@ -10,6 +10,8 @@ import { QueryError } from "./errors.ts";
 import { parseLogQL } from "./logql/index.ts";
 import { parseTraceQLSearch } from "./traceql/index.ts";
 import { PROMETHEUS_TICKET_SCHEMAS } from "./prometheus-tickets.ts";
+import { LOKI_META_TICKET_SCHEMAS } from "./loki-meta-tickets.ts";
+import { parseStreamSelector, querySelectors } from "./loki-selector.ts";
 import { parsePromQL } from "./promql/parser.ts";
 import { TraceQLMetricsTicketSchema } from "./traceql-metrics-ticket.ts";
 import { parseMetricsQuery } from "./traceql-metrics/parser.ts";
@@ -87,12 +89,17 @@ export const LogQLTicketSchema = z.object({
   timeoutMs: z.number().int().positive().max(24 * 3_600_000).default(120_000),
 });
 
-export const LogLabelsTicketSchema = z.object({ kind: z.literal("log_labels"), ...common });
+
+/** Loki's `query=` on the label endpoints: a stream selector narrowing the streams read. */
+const labelsQuery = z.string().max(64 * 1024).optional();
+
+export const LogLabelsTicketSchema = z.object({ kind: z.literal("log_labels"), ...common, query: labelsQuery });
 
 export const LogLabelValuesTicketSchema = z.object({
   kind: z.literal("log_label_values"),
   ...common,
   name: z.string().min(1),
+  query: labelsQuery,
 });
 
 export const SqlTicketSchema = z.object({
@@ -114,6 +121,7 @@ export const TicketSchema = z.discriminatedUnion("kind", [
   SqlTicketSchema,
   ...PROMETHEUS_TICKET_SCHEMAS,
   TraceQLMetricsTicketSchema,
+  ...LOKI_META_TICKET_SCHEMAS,
 ]);
 
 export type Ticket = z.output<typeof TicketSchema>;
@@ -137,6 +145,15 @@ export type PromMetadataTicket = TicketOf<"prom_metadata">;
 export type PromExemplarsTicket = TicketOf<"prom_exemplars">;
 export type PromQLTicket = TicketOf<"promql">;
 export type TraceQLMetricsTicket = TicketOf<"traceql_metrics">;
+export type LogSeriesTicket = TicketOf<"log_series">;
+export type LogIndexStatsTicket = TicketOf<"log_index_stats">;
+export type LogVolumeTicket = TicketOf<"log_volume">;
+export type LogDetectedLabelsTicket = TicketOf<"log_detected_labels">;
+export type LogDetectedFieldsTicket = TicketOf<"log_detected_fields">;
+export type LogDetectedFieldValuesTicket = TicketOf<"log_detected_field_values">;
+export type LogPatternsTicket = TicketOf<"log_patterns">;
+export type LokiMetaTicket =
+  | LogSeriesTicket | LogIndexStatsTicket | LogVolumeTicket | LogDetectedLabelsTicket | LogDetectedFieldsTicket | LogDetectedFieldValuesTicket | LogPatternsTicket;
 export type PrometheusTicket = PromSeriesTicket | PromLabelsTicket | PromLabelValuesTicket | PromMetadataTicket | PromExemplarsTicket | PromQLTicket;
 
 /** Arrow schema metadata key, "true" on an `sql` result cut at its row limit. */
@@ -169,6 +186,7 @@ export function parseTicket(json: unknown): Ticket {
     }
   }
   if (ticket.kind === "logs") parseLogQL(ticket.query);
+  checkLokiSelectors(ticket);
   if (ticket.kind === "promql") parsePromQL(ticket.query);
   if (ticket.kind === "traceql_metrics") {
     parseMetricsQuery(ticket.query);
@@ -199,6 +217,13 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
     case "logql":
     case "log_labels":
     case "log_label_values":
+    case "log_series":
+    case "log_index_stats":
+    case "log_volume":
+    case "log_detected_labels":
+    case "log_detected_fields":
+    case "log_detected_field_values":
+    case "log_patterns":
       return ["logs"];
     case "sql":
       return ["traces", "logs", "metrics"];
@@ -209,6 +234,29 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
     case "prom_exemplars":
     case "promql":
       return ["metrics"];
+  }
+}
+
+/** The Loki tickets' selectors and queries parse, or the ticket is refused with the position. */
+function checkLokiSelectors(ticket: Ticket): void {
+  switch (ticket.kind) {
+    case "log_labels":
+    case "log_label_values":
+    case "log_detected_labels":
+      if (ticket.query !== undefined) parseStreamSelector(ticket.query);
+      return;
+    case "log_index_stats":
+    case "log_volume":
+      querySelectors(ticket.query);
+      return;
+    case "log_series":
+      for (const s of ticket.selectors) parseStreamSelector(s);
+      return;
+    case "log_detected_fields":
+    case "log_detected_field_values":
+    case "log_patterns":
+      parseLogQL(ticket.query);
+      return;
   }
 }
 

@@ -2,7 +2,7 @@
  * Arrow column builders from plain JS arrays (one DuckDB result column at a time). Int64
  * columns are built from BigInt64Array with makeData: the Arrow builder loses ns precision.
  */
-import { Bool, Float64, Int32, Int64, makeData, Utf8, type Data } from "apache-arrow";
+import { Bool, Float64, Int32, Int64, makeData, RecordBatch, Struct, Table, Utf8, type Data, type Schema } from "apache-arrow";
 
 export type ArrowKind = "utf8" | "int64" | "int32" | "float64" | "bool";
 
@@ -71,4 +71,11 @@ export function boolData(values: readonly (boolean | null)[]): Data<Bool> {
   for (let i = 0; i < values.length; i++) if (values[i]) bits[i >> 3]! |= 1 << (i & 7);
   const { nullBitmap, nullCount } = validity(values);
   return makeData({ type: new Bool(), length: values.length, nullCount, nullBitmap, data: bits });
+}
+
+/** One record batch of `schema` from its columns' data, in field order. */
+export function tableOf(schema: Schema, children: readonly Data[]): Table {
+  const length = children[0]?.length ?? 0;
+  const struct = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children: [...children] });
+  return new Table([new RecordBatch(schema, struct)]);
 }

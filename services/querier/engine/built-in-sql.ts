@@ -5,10 +5,10 @@
  */
 import type { Schema } from "apache-arrow";
 import {
-  logLabelsSchema, logLabelValuesSchema, logsResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
-  type PrometheusTicket, type Ticket, type TraceQLMetricsTicket,
+  logsResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
+  type LogLabelsTicket, type LogLabelValuesTicket, type LokiMetaTicket, type PrometheusTicket, type Ticket, type TraceQLMetricsTicket,
 } from "../../../shared/query/index.ts";
-import { logLabelsSql, logLabelValuesSql, logsSql } from "./logs.ts";
+import { logsSql } from "./logs.ts";
 import { tagNamesSql, tagValuesSql } from "./tags.ts";
 import { traceByIdSql } from "./trace-by-id-sql.ts";
 
@@ -19,11 +19,13 @@ export interface BuiltInQuery {
 }
 
 /**
- * The tickets answered by one SQL statement (the Prometheus and TraceQL metrics tickets have
- * their own modules; search evaluates its spansets in JS: search-plan.ts; LogQL runs its
- * evaluator: loki/).
+ * The tickets answered by one SQL statement (the Prometheus, TraceQL metrics, LogQL and Loki
+ * metadata tickets have their own modules; search evaluates its spansets in JS: search-plan.ts).
  */
-export type BuiltInTicket = Exclude<Ticket, { kind: "sql" } | { kind: "search" } | { kind: "logql" } | PrometheusTicket | TraceQLMetricsTicket>;
+export type BuiltInTicket = Exclude<
+  Ticket,
+  { kind: "sql" } | { kind: "search" } | { kind: "logql" } | PrometheusTicket | TraceQLMetricsTicket | LokiMetaTicket | LogLabelsTicket | LogLabelValuesTicket
+>;
 
 export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number): BuiltInQuery {
   switch (ticket.kind) {
@@ -35,9 +37,5 @@ export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number)
       return { sql: tagValuesSql(ticket, view), schema: tagValuesSchema };
     case "logs":
       return { sql: logsSql({ ...ticket, limit: Math.min(ticket.limit, maxRows) }, view), schema: logsResultSchema };
-    case "log_labels":
-      return { sql: logLabelsSql(ticket, view), schema: logLabelsSchema };
-    case "log_label_values":
-      return { sql: logLabelValuesSql(ticket, view), schema: logLabelValuesSchema };
   }
 }

@@ -5,10 +5,9 @@
  * for label matchers and unanchored for line filters.
  */
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { TAG_VALUES_CAP, type LogLabelsTicket, type LogLabelValuesTicket, type LogsTicket } from "../../../shared/query/index.ts";
+import type { LogsTicket } from "../../../shared/query/index.ts";
 import { LogQLError, parseLogQL, splitLineFilterHints, type LabelMatcher, type LineFilterHint } from "../../../shared/query/logql/index.ts";
-import { attributeEntriesSql } from "./attribute-sql.ts";
-import { LEVEL_LABEL_SQL, LOG_LINE_SQL, LOG_TIME_SQL, SERVICE_LABEL_SQL, labelValueSql } from "./log-streams.ts";
+import { LOG_LINE_SQL, LOG_TIME_SQL, labelValueSql } from "./log-streams.ts";
 import { bigintSql } from "./traceql-sql.ts";
 
 /** Loki's range: start inclusive, end exclusive. */
@@ -67,26 +66,4 @@ SELECT service_name, severity_text, resource_attributes, _time, _line FROM (
 ) WHERE ${lineWhere.length ? lineWhere.join(" AND ") : "TRUE"}
 ORDER BY _time ${ticket.direction === "forward" ? "ASC" : "DESC"}
 LIMIT ${ticket.limit}`;
-}
-
-export function logLabelsSql(ticket: LogLabelsTicket, view: string): string {
-  const src = quoteIdent(view);
-  const where = ["TRUE", ...timeRangeSql(ticket)].join(" AND ");
-  return `
-SELECT DISTINCT name FROM (
-  SELECT 'service_name' AS name FROM ${src} WHERE ${where}
-  UNION ALL SELECT 'level' FROM ${src} WHERE ${LEVEL_LABEL_SQL} IS NOT NULL AND ${where}
-  UNION ALL SELECT replace(json_extract_string(kv, '$.key'), '.', '_') FROM (
-    SELECT unnest(${attributeEntriesSql("resource_attributes")}) AS kv FROM ${src} WHERE ${where}
-  ) WHERE json_extract_string(kv, '$.value.stringValue') IS NOT NULL
-) WHERE name IS NOT NULL AND (name <> 'level' OR name IN (SELECT 'level' FROM ${src} WHERE ${LEVEL_LABEL_SQL} IS NOT NULL AND ${where}))
-ORDER BY name`;
-}
-
-export function logLabelValuesSql(ticket: LogLabelValuesTicket, view: string): string {
-  const where = ["TRUE", ...timeRangeSql(ticket)].join(" AND ");
-  const value = ticket.name === "service_name" ? SERVICE_LABEL_SQL : labelValueSql(ticket.name);
-  return `
-SELECT DISTINCT value FROM (SELECT ${value} AS value FROM ${quoteIdent(view)} WHERE ${where})
-WHERE value IS NOT NULL ORDER BY value LIMIT ${TAG_VALUES_CAP}`;
 }

@@ -13,6 +13,7 @@ import type { RouterEnv } from "./env.ts";
 import { classifyError, errorResponse } from "./errors.ts";
 import { httpMetricsMiddleware } from "./http-metrics.ts";
 import { registerLokiRoutes } from "./loki/index.ts";
+import { registerLokiStatusRoutes } from "./loki/status.ts";
 import { QueryLimits } from "./query-limits.ts";
 import { registerOpsRoutes, registerTopologyRoute } from "./ops.ts";
 import type { RouteDeps } from "./route-deps.ts";
@@ -79,6 +80,7 @@ export function createRouterApp(options: RouterAppOptions): Hono<RouterEnv> {
   registerTempoPublicRoutes(app, { ...defaultBuildInfo(), ...options.buildInfo });
   registerTempoQueryRoutes(app, deps);
   registerLokiRoutes(app, deps);
+  registerLokiStatusRoutes(app, { ...defaultBuildInfo(), ...options.buildInfo });
   registerSqlRoute(app, deps);
   const promqlTimeout = config.query.timeout;
   const { version: _tempoVersion, ...buildInfo } = { ...defaultBuildInfo(), ...options.buildInfo };

@@ -8,3 +8,4 @@ export { compileLineFilter, matchesLineFilters, splitLineFilterHints } from "./l
 export { evaluateLogQL } from "./evaluate.ts";
 export { DEFAULT_MAX_SAMPLES, longestRangeNs, refuseLongRange } from "./bounds.ts";
 export { MemoryLogSource } from "./memory-source.ts";
+export { detectFields, detectedFieldValues, determineType, humanizeBytes, type DetectedField, type DetectedFieldType } from "./detected-fields.ts";

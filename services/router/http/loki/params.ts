@@ -57,11 +57,14 @@ export function secondsOrDuration(params: URLSearchParams, name: string): bigint
   return ns;
 }
 
-/** `start`/`end`/`since` as Loki's `determineBounds`: end defaults to now, start to end − since (1h). */
-export function rangeBounds(params: URLSearchParams): { startNs: bigint; endNs: bigint } {
+/**
+ * `start`/`end`/`since` as Loki's `determineBounds`: end defaults to now, start to end − since
+ * (1h; the label endpoints pass the 6h Loki documents for them).
+ */
+export function rangeBounds(params: URLSearchParams, defaultSinceNs = DEFAULT_SINCE_NS): { startNs: bigint; endNs: bigint } {
   const now = nowNs();
   const sinceText = present(params, "since");
-  let since = DEFAULT_SINCE_NS;
+  let since = defaultSinceNs;
   if (sinceText !== undefined) {
     const ns = durationNs(sinceText, PROMETHEUS_DURATION) ?? durationNs(sinceText, GO_DURATION);
     if (ns === undefined) throw lokiBadRequest(`could not parse 'since' parameter: not a valid duration string: "${sinceText.slice(0, 64)}"`);

@@ -63,7 +63,7 @@ function modifiers(offsetMs: number, at: AtModifier | undefined): string {
 const UNITS: [string, number][] = [["y", 365 * 86_400_000], ["w", 7 * 86_400_000], ["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]];
 
 /** Prometheus's model.Duration printing: largest units first, `0s` for zero. */
-function duration(ms: number): string {
+export function duration(ms: number): string {
   if (ms === 0) return "0s";
   let left = ms;
   let out = "";
