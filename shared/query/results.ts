@@ -83,15 +83,6 @@ export const tagValuesSchema = new Schema([
   new Field(TAG_VALUE_COLUMNS.value, new Utf8(), false),
 ]);
 
-/** `logs`: one row per log line; `labels` is the stream's labels as a JSON object. */
-export const LOG_COLUMNS = { labels: "labels", timeUnixNano: "time_unix_nano", line: "line" } as const;
-
-export const logsResultSchema = new Schema([
-  new Field(LOG_COLUMNS.labels, new Utf8(), false),
-  new Field(LOG_COLUMNS.timeUnixNano, new Int64(), false),
-  new Field(LOG_COLUMNS.line, new Utf8(), false),
-]);
-
 /** `log_labels`: label names. */
 export const LOG_LABEL_COLUMNS = { name: "name" } as const;
 export const logLabelsSchema = new Schema([new Field(LOG_LABEL_COLUMNS.name, new Utf8(), false)]);

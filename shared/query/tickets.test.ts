@@ -23,7 +23,7 @@ describe("query tickets", () => {
 
   test("defaults: search limit 20 / spss 3, logs limit 100 backward, sql maxRows 10000", () => {
     expect(parseTicket({ ...base, kind: "search" })).toMatchObject({ limit: 20, spss: 3 });
-    expect(parseTicket({ ...base, kind: "logs", query: '{a="b"}' })).toMatchObject({ limit: 100, direction: "backward" });
+    expect(parseTicket({ ...base, kind: "logql", query: '{a="b"}', evalStartNs: "1", evalEndNs: "2" })).toMatchObject({ limit: 100, direction: "backward" });
     expect(parseTicket({ ...base, kind: "sql", sql: "select 1" })).toMatchObject({ maxRows: 10_000 });
   });
 
@@ -41,12 +41,12 @@ describe("query tickets", () => {
     expect(errorOf({ ...base, kind: "search", startNs: "10", endNs: "5" }).message).toContain("startNs is after endNs");
     expect(errorOf({ ...base, kind: "search", minDurationNs: "10", maxDurationNs: "5" }).message).toContain("minDurationNs");
     expect(errorOf({ ...base, kind: "search", limit: 0 }).message).toContain("limit");
-    expect(errorOf({ ...base, kind: "logs", query: '{a="b"}', direction: "sideways" }).message).toContain("direction");
+    expect(errorOf({ ...base, kind: "logql", query: '{a="b"}', evalStartNs: "1", evalEndNs: "2", direction: "sideways" }).message).toContain("direction");
   });
 
   test("TraceQL and LogQL are parsed at validation time", () => {
     expect(errorOf({ ...base, kind: "search", q: "{ .a = }" }).message).toContain("TraceQL");
-    expect(errorOf({ ...base, kind: "logs", query: "nope" }).message).toContain("LogQL");
+    expect(errorOf({ ...base, kind: "logql", query: "nope", evalStartNs: "1", evalEndNs: "2" }).message).toContain("LogQL");
   });
 
   test("tables a ticket reads", () => {

@@ -61,14 +61,6 @@ export const TagNamesTicketSchema = z.object({
 
 export const TagValuesTicketSchema = z.object({ kind: z.literal("tag_values"), ...common, tag: z.string().min(1), q: tagFilter });
 
-export const LogsTicketSchema = z.object({
-  kind: z.literal("logs"),
-  ...common,
-  query: z.string().min(1),
-  limit: positiveInt(100_000).default(100),
-  direction: z.enum(["forward", "backward"]).default("backward"),
-});
-
 /**
  * A LogQL query (log or metric) run by the querier's evaluator over the logs source
  * (shared/query/logql). `evalStartNs`..`evalEndNs` every `stepNs` is what is evaluated (an
@@ -88,7 +80,6 @@ export const LogQLTicketSchema = z.object({
   /** Evaluation's own deadline, so a slow query answers Loki's timeout instead of being cut off. */
   timeoutMs: z.number().int().positive().max(24 * 3_600_000).default(120_000),
 });
-
 
 /** Loki's `query=` on the label endpoints: a stream selector narrowing the streams read. */
 const labelsQuery = z.string().max(64 * 1024).optional();
@@ -114,7 +105,6 @@ export const TicketSchema = z.discriminatedUnion("kind", [
   SearchTicketSchema,
   TagNamesTicketSchema,
   TagValuesTicketSchema,
-  LogsTicketSchema,
   LogQLTicketSchema,
   LogLabelsTicketSchema,
   LogLabelValuesTicketSchema,
@@ -133,7 +123,6 @@ export type TraceByIdTicket = TicketOf<"trace_by_id">;
 export type SearchTicket = TicketOf<"search">;
 export type TagNamesTicket = TicketOf<"tag_names">;
 export type TagValuesTicket = TicketOf<"tag_values">;
-export type LogsTicket = TicketOf<"logs">;
 export type LogQLTicket = TicketOf<"logql">;
 export type LogLabelsTicket = TicketOf<"log_labels">;
 export type LogLabelValuesTicket = TicketOf<"log_label_values">;
@@ -185,7 +174,6 @@ export function parseTicket(json: unknown): Ticket {
       throw QueryError.invalid("invalid query ticket: minDurationNs is greater than maxDurationNs");
     }
   }
-  if (ticket.kind === "logs") parseLogQL(ticket.query);
   checkLokiSelectors(ticket);
   if (ticket.kind === "promql") parsePromQL(ticket.query);
   if (ticket.kind === "traceql_metrics") {
@@ -213,7 +201,6 @@ export function ticketTables(ticket: Pick<Ticket, "kind">): TableName[] {
     case "tag_names":
     case "tag_values":
       return ["traces"];
-    case "logs":
     case "logql":
     case "log_labels":
     case "log_label_values":

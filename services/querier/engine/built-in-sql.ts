@@ -5,16 +5,15 @@
  */
 import type { Schema } from "apache-arrow";
 import {
-  logsResultSchema, tagNamesSchema, tagValuesSchema, traceByIdSchema,
+  tagNamesSchema, tagValuesSchema, traceByIdSchema,
   type LogLabelsTicket, type LogLabelValuesTicket, type LokiMetaTicket, type PrometheusTicket, type Ticket, type TraceQLMetricsTicket,
 } from "../../../shared/query/index.ts";
-import { logsSql } from "./logs.ts";
 import { tagNamesSql, tagValuesSql } from "./tags.ts";
 import { traceByIdSql } from "./trace-by-id-sql.ts";
 
 export interface BuiltInQuery {
   sql: string;
-  /** The answer's schema; for `logs` the SQL returns the raw columns labels are built from. */
+  /** The answer's schema. */
   schema: Schema;
 }
 
@@ -35,7 +34,5 @@ export function builtInSql(ticket: BuiltInTicket, view: string, maxRows: number)
       return { sql: tagNamesSql(ticket, view), schema: tagNamesSchema };
     case "tag_values":
       return { sql: tagValuesSql(ticket, view), schema: tagValuesSchema };
-    case "logs":
-      return { sql: logsSql({ ...ticket, limit: Math.min(ticket.limit, maxRows) }, view), schema: logsResultSchema };
   }
 }

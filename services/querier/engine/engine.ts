@@ -10,7 +10,7 @@ import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "
 import { NulInSqlTextError, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import {
-  logsResultSchema, LOKI_META_TICKET_KINDS, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type LogsTicket, type PrometheusTicket, type Ticket,
+  LOKI_META_TICKET_KINDS, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type PrometheusTicket, type Ticket,
 } from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
@@ -21,8 +21,6 @@ import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./loki/log-meta-an
 import { runLogQLTicket } from "./loki/logql.ts";
 import { FileFamilies } from "./prometheus/file-families.ts";
 import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
-import { logsSql } from "./logs.ts";
-import { StreamLabeler } from "./log-streams.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { FreshConnections } from "./fresh-connections.ts";
 import { withLiveScan } from "./live-rows.ts";
@@ -176,7 +174,6 @@ export class QueryEngine {
     }
     if (ticket.kind === "logql") return runLogQLTicket(connection, VIEW, ticket, this.maxSamples, this.maxRows);
     if (ticket.kind === "traceql_metrics") return runTraceQLMetrics(connection, VIEW, ticket, await bytesOf(files), this.maxRows, this.maxEvaluatedSpans);
-    if (ticket.kind === "logs") return this.runLogs(connection, { ...ticket, limit: Math.min(ticket.limit, this.maxRows) });
     if (ticket.kind === "search") {
       const scope = searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs, liveBytes);
       return runSearch(connection, ticket, scope, this.maxRows, this.maxEvaluatedSpans);
@@ -186,24 +183,6 @@ export class QueryEngine {
     return readerToTable(reader, schema, this.maxRows);
   }
 
-  /** Labels are built in JS from the (at most `limit`) result rows: see log-streams.ts. */
-  private async runLogs(connection: DuckDBConnection, ticket: LogsTicket): Promise<Table> {
-    const reader = await connection.runAndReadAll(logsSql(ticket, VIEW));
-    // getColumns() has no entries at all for an empty result.
-    const columns = reader.getColumns();
-    const column = <T>(i: number) => (columns[i] ?? []) as T[];
-    const [service, severity, resource, time, line] = [
-      column<string>(0), column<string>(1), column<string>(2), column<bigint>(3), column<string>(4),
-    ];
-    const labeler = new StreamLabeler();
-    const labels = service.map((s, i) =>
-      labeler.labelsJson({ serviceName: s ?? "", severityText: severity[i] ?? "", resourceAttributes: resource[i] ?? "" }),
-    );
-    const length = labels.length;
-    const children = [utf8Data(labels), int64Data(time), utf8Data(line.map((l) => l ?? ""))];
-    const struct = makeData({ type: new Struct(logsResultSchema.fields), length, nullCount: 0, children });
-    return new ArrowTable([new RecordBatch(logsResultSchema, struct)]);
-  }
 }
 
 /** Size of the Parquet files a query reads (Tempo's inspectedBytes counts the blocks' bytes read). */

@@ -1,7 +1,6 @@
 /** The querier's execution engine: query tickets over Parquet files + live rows → Arrow tables. */
 export { QueryEngine, type QueryEngineOptions } from "./engine.ts";
 export type { QuerySources, TableSources } from "./source-view.ts";
-export { streamLabels, UNKNOWN_SERVICE } from "./log-streams.ts";
 export { builtInSql, type BuiltInQuery } from "./built-in-sql.ts";
 export { createSourceView, type SourceViewOptions } from "./source-view.ts";
 export { runSearch } from "./search-plan.ts";
