@@ -12,6 +12,7 @@ export * from "./stats.ts";
 export * as rangeFunctions from "./range-functions.ts";
 export * from "./aggregate.ts";
 export * from "./binary.ts";
+export * from "./element-ops.ts";
 export * from "./math.ts";
 export * from "./histogram.ts";
 export * from "./matchers.ts";

@@ -4,14 +4,14 @@
  * matching, vector(), label_replace. Values are scalars (literals) or instant vectors.
  */
 import { aggregate, selectK } from "../../series/aggregate.ts";
-import { type ElementOp, matchVectors, setOperation } from "../../series/binary.ts";
+import { matchVectors, setOperation } from "../../series/binary.ts";
+import { elementOp, scalarScalar, vectorScalar } from "../../series/element-ops.ts";
 import { SeriesEngineError } from "../../series/errors.ts";
 import { emptyStepSeries, type StepSeries } from "../../series/grid.ts";
 import { keepLabels, labelsKey, withoutLabels } from "../../series/labels.ts";
-import { mod, pow } from "../../series/math.ts";
 import type { Labels } from "../../series/types.ts";
 import { QueryError } from "../errors.ts";
-import { type BinaryOp, COMPARISON_OPS, type MetricExpr, SET_OPS } from "./ast.ts";
+import { type MetricExpr, SET_OPS } from "./ast.ts";
 import type { Bounds } from "./bounds.ts";
 import { compileRE2 } from "./re2.ts";
 import { absentSeries, evalRangeAggregation, type Steps } from "./range-aggregation.ts";
@@ -107,82 +107,21 @@ async function vectorAggregation(ctx: MetricContext, e: Extract<MetricExpr, { ki
   }
 }
 
-function arithmetic(op: BinaryOp): (l: number, r: number) => number {
-  switch (op) {
-    case "+": return (l, r) => l + r;
-    case "-": return (l, r) => l - r;
-    case "*": return (l, r) => l * r;
-    case "/": return (l, r) => l / r;
-    case "%": return mod;
-    case "^": return pow;
-    default: throw new Error(`not an arithmetic operator: ${op}`);
-  }
-}
-
-function comparison(op: BinaryOp): (l: number, r: number) => boolean {
-  switch (op) {
-    case "==": return (l, r) => l === r;
-    case "!=": return (l, r) => l !== r;
-    case ">": return (l, r) => l > r;
-    case ">=": return (l, r) => l >= r;
-    case "<": return (l, r) => l < r;
-    case "<=": return (l, r) => l <= r;
-    default: throw new Error(`not a comparison operator: ${op}`);
-  }
-}
-
-function elementOp(op: BinaryOp): ElementOp {
-  if (COMPARISON_OPS.includes(op)) return { value: (l) => l, keep: comparison(op) };
-  return { value: arithmetic(op) };
-}
-
 async function binary(ctx: MetricContext, e: Extract<MetricExpr, { kind: "binary" }>): Promise<MetricValue> {
   const lhs = await evalMetric(ctx, e.lhs);
   const rhs = await evalMetric(ctx, e.rhs);
   const count = ctx.steps.ns.length;
-  const isComparison = COMPARISON_OPS.includes(e.op);
-  if (lhs.kind === "scalar" && rhs.kind === "scalar") {
-    const values = new Float64Array(count);
-    for (let i = 0; i < count; i++) {
-      values[i] = isComparison ? (comparison(e.op)(lhs.values[i]!, rhs.values[i]!) ? 1 : 0) : arithmetic(e.op)(lhs.values[i]!, rhs.values[i]!);
-    }
-    return { kind: "scalar", values };
-  }
+  if (lhs.kind === "scalar" && rhs.kind === "scalar") return { kind: "scalar", values: scalarScalar(e.op, lhs.values, rhs.values) };
   try {
     if (lhs.kind === "vector" && rhs.kind === "vector") return { kind: "vector", series: vectorVector(e, lhs.series, rhs.series, count) };
     const swap = lhs.kind === "scalar";
     const vector = (swap ? rhs : lhs) as Extract<MetricValue, { kind: "vector" }>;
     const scalar = (swap ? lhs : rhs) as Extract<MetricValue, { kind: "scalar" }>;
-    return { kind: "vector", series: vectorScalar(e.op, vector.series, scalar.values, swap, e.modifier.returnBool, count) };
+    return { kind: "vector", series: vectorScalar(e.op, vector.series, scalar.values, { swap, returnBool: e.modifier.returnBool, count }) };
   } catch (err) {
     if (err instanceof SeriesEngineError) throw QueryError.invalid(err.message);
     throw err;
   }
-}
-
-function vectorScalar(op: BinaryOp, vector: StepSeries[], scalar: Float64Array, swap: boolean, returnBool: boolean, count: number): StepSeries[] {
-  const f = elementOp(op);
-  const out: StepSeries[] = [];
-  for (const s of vector) {
-    const r = emptyStepSeries(s.labels, count);
-    let any = false;
-    for (let i = 0; i < count; i++) {
-      if (!s.present[i]) continue;
-      const element = s.values[i]!;
-      const l = swap ? scalar[i]! : element;
-      const rr = swap ? element : scalar[i]!;
-      const keep = f.keep === undefined || f.keep(l, rr);
-      let value: number;
-      if (returnBool) value = keep ? 1 : 0;
-      else if (!keep) continue;
-      else value = f.keep ? element : f.value(l, rr);
-      r.values[i] = value;
-      r.present[i] = 1;
-      any = true;
-    }
-    if (any) out.push(r);
-  }
-  return out;
 }
 
 function vectorVector(e: Extract<MetricExpr, { kind: "binary" }>, lhs: StepSeries[], rhs: StepSeries[], count: number): StepSeries[] {

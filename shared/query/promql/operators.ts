@@ -1,48 +1,17 @@
 import { aggregate, countByValue, selectK } from "../../series/aggregate.ts";
-import { type ElementOp, matchVectors, setOperation } from "../../series/binary.ts";
-import { emptyStepSeries, type StepSeries } from "../../series/grid.ts";
+import { matchVectors, setOperation } from "../../series/binary.ts";
+import { elementOp, scalarScalar, vectorScalar } from "../../series/element-ops.ts";
+import { type StepSeries } from "../../series/grid.ts";
 import { keepLabels, labelsKey, withoutLabels } from "../../series/labels.ts";
-import { mod, pow } from "../../series/math.ts";
 import { type Labels, METRIC_NAME_LABEL } from "../../series/types.ts";
 import type { AggregateExpr, BinaryExpr, BinaryOp, UnaryExpr } from "./ast.ts";
-import { COMPARISON_OPS, SET_OPS } from "./ast.ts";
+import { SET_OPS } from "./ast.ts";
 import { PromQLError } from "./errors.ts";
 import type { Evaluation } from "./evaluator.ts";
 import { formatValue } from "./format.ts";
 import { LABEL_NAME } from "./parser.ts";
 import { dropName, duplicateLabelsetError, groupingOf, mergeSteps } from "./series-rules.ts";
 import type { Frame, ScalarValue, StringValue, Value, VectorValue } from "./values.ts";
-
-function arithmetic(op: BinaryOp): (l: number, r: number) => number {
-  switch (op) {
-    case "+": return (l, r) => l + r;
-    case "-": return (l, r) => l - r;
-    case "*": return (l, r) => l * r;
-    case "/": return (l, r) => l / r;
-    case "%": return mod;
-    case "^": return pow;
-    case "atan2": return Math.atan2;
-    default: throw new Error(`not an arithmetic operator: ${op}`);
-  }
-}
-
-function comparison(op: BinaryOp): (l: number, r: number) => boolean {
-  switch (op) {
-    case "==": return (l, r) => l === r;
-    case "!=": return (l, r) => l !== r;
-    case ">": return (l, r) => l > r;
-    case "<": return (l, r) => l < r;
-    case ">=": return (l, r) => l >= r;
-    case "<=": return (l, r) => l <= r;
-    default: throw new Error(`not a comparison operator: ${op}`);
-  }
-}
-
-/** A comparison filters and keeps the left value; arithmetic computes a new one. */
-function elementOp(op: BinaryOp): ElementOp {
-  if (COMPARISON_OPS.includes(op)) return { value: (l) => l, keep: comparison(op) };
-  return { value: arithmetic(op) };
-}
 
 /** Prometheus drops the metric name for these operators (atan2 keeps it, as in 2.x). */
 const NAME_DROPPING = new Set<BinaryOp>(["+", "-", "*", "/", "%", "^"]);
@@ -51,18 +20,7 @@ export async function evalBinary(ev: Evaluation, e: BinaryExpr, frame: Frame): P
   const lhs = await ev.eval(e.lhs, frame);
   const rhs = await ev.eval(e.rhs, frame);
   const count = frame.times.length;
-  const isComparison = COMPARISON_OPS.includes(e.op);
-  if (lhs.kind === "scalar" && rhs.kind === "scalar") {
-    const values = new Float64Array(count);
-    if (isComparison) {
-      const cmp = comparison(e.op);
-      for (let i = 0; i < count; i++) values[i] = cmp(lhs.values[i], rhs.values[i]) ? 1 : 0;
-    } else {
-      const f = arithmetic(e.op);
-      for (let i = 0; i < count; i++) values[i] = f(lhs.values[i], rhs.values[i]);
-    }
-    return { kind: "scalar", values };
-  }
+  if (lhs.kind === "scalar" && rhs.kind === "scalar") return { kind: "scalar", values: scalarScalar(e.op, lhs.values, rhs.values) };
   const dropsName = NAME_DROPPING.has(e.op) || e.returnBool;
   let result: StepSeries[];
   if (lhs.kind === "vector" && rhs.kind === "vector") {
@@ -71,40 +29,12 @@ export async function evalBinary(ev: Evaluation, e: BinaryExpr, frame: Frame): P
     const swap = lhs.kind === "scalar";
     const vector = (swap ? rhs : lhs) as VectorValue;
     const scalar = (swap ? lhs : rhs) as ScalarValue;
-    result = vectorScalar(e.op, vector, scalar, swap, e.returnBool, dropsName, count);
+    result = vectorScalar(e.op, vector.series, scalar.values, { swap, returnBool: e.returnBool, count, ...(dropsName ? { relabel: dropName } : {}) });
   }
   ev.done(lhs);
   ev.done(rhs);
   const out: VectorValue = { kind: "vector", series: mergeSteps(result) };
   ev.hold(pointsOfSeries(out.series));
-  return out;
-}
-
-function vectorScalar(
-  op: BinaryOp, vector: VectorValue, scalar: ScalarValue, swap: boolean, returnBool: boolean, dropsName: boolean, count: number,
-): StepSeries[] {
-  const f = elementOp(op);
-  const out: StepSeries[] = [];
-  for (const s of vector.series) {
-    const r = emptyStepSeries(dropsName ? dropName(s.labels) : s.labels, count);
-    let any = false;
-    for (let i = 0; i < count; i++) {
-      if (!s.present[i]) continue;
-      const element = s.values[i];
-      const l = swap ? scalar.values[i] : element;
-      const rr = swap ? element : scalar.values[i];
-      const keep = f.keep === undefined || f.keep(l, rr);
-      let value: number;
-      // A comparison keeps the vector's element, on whichever side it stands.
-      if (returnBool) value = keep ? 1 : 0;
-      else if (!keep) continue;
-      else value = f.keep ? element : f.value(l, rr);
-      r.values[i] = value;
-      r.present[i] = 1;
-      any = true;
-    }
-    if (any) out.push(r);
-  }
   return out;
 }
 
