@@ -5,15 +5,10 @@
  * refused before any data is gathered. Their answers' columns are in results.ts.
  */
 import { z } from "zod";
+import { commonTicketFields, nsString } from "./ticket-fields.ts";
 
-const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
 
-const common = {
-  org: z.string().min(1),
-  bucket: z.string().min(1),
-  startNs: nsString.optional(),
-  endNs: nsString.optional(),
-};
+const common = commonTicketFields;
 
 /** A stream selector's text, `{name="value", …}`; `""` selects every stream. */
 const selector = z.string().max(64 * 1024);

@@ -4,15 +4,10 @@
  * as label matchers (shared/series/types.ts). Their answers' columns are in results.ts.
  */
 import { z } from "zod";
+import { commonTicketFields } from "./ticket-fields.ts";
 
-const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
 
-const common = {
-  org: z.string().min(1),
-  bucket: z.string().min(1),
-  startNs: nsString.optional(),
-  endNs: nsString.optional(),
-};
+const common = commonTicketFields;
 
 export const LabelMatcherSchema = z.object({
   name: z.string().min(1),

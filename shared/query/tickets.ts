@@ -5,6 +5,7 @@
  * too, so a bad query is refused before any data is gathered.
  */
 import { z } from "zod";
+import { commonTicketFields, nsString } from "./ticket-fields.ts";
 import type { TableName } from "../tables/index.ts";
 import { QueryError } from "./errors.ts";
 import { parseLogQL } from "./logql/index.ts";
@@ -16,16 +17,9 @@ import { parsePromQL } from "./promql/parser.ts";
 import { TraceQLMetricsTicketSchema } from "./traceql-metrics-ticket.ts";
 import { parseMetricsQuery } from "./traceql-metrics/parser.ts";
 
-/** Nanoseconds since the epoch as a decimal string (Int64 does not fit a JSON number). */
-const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
-const common = {
-  org: z.string().min(1),
-  bucket: z.string().min(1),
-  startNs: nsString.optional(),
-  endNs: nsString.optional(),
-};
+const common = commonTicketFields;
 
 /** Tempo accepts shorter ids and left-pads them with zeros; ids are stored lower-case. */
 const traceId = z

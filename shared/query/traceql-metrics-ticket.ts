@@ -6,8 +6,8 @@
  */
 import { Field, Schema, Utf8 } from "apache-arrow";
 import { z } from "zod";
+import { nsString } from "./ticket-fields.ts";
 
-const nsString = z.string().regex(/^\d{1,19}$/, "must be a decimal string of nanoseconds");
 
 export const TraceQLMetricsTicketSchema = z.object({
   kind: z.literal("traceql_metrics"),
