@@ -16,9 +16,9 @@
  */
 import { parseArgs } from "node:util";
 import { cpus } from "node:os";
-import { roleEnv, startRoleProcess, type RoleProcess } from "../test/helpers/role-process.ts";
 import { ensureLogDataset, type LogDataset } from "./lib/logql-dataset.ts";
 import { load1, lpad, measure, ms, pad, type Latencies } from "./lib/query-timing.ts";
+import { startQueryCluster, type QueryCluster } from "./lib/query-cluster.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -125,27 +125,15 @@ for (const r of results) {
   log(`${pad(r.c.name, 16)}${lpad(ms(r.latencies.p50), 9)}${lpad(ms(r.latencies.p99), 9)}${lpad(target, 9)}${lpad(met, 6)}${lpad(String(r.items), 7)}${lpad(r.load, 6)}`);
 }
 
-async function startCluster(ds: LogDataset): Promise<Record<"writer" | "querier" | "router", RoleProcess>> {
-  const env = roleEnv({
-    SIGNALBOX_DISCOVERY_CATALOG_DSN: ds.catalogDsn,
-    SIGNALBOX_STORAGE_PATH: ds.storagePath,
-    SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
-    // The production default: a querier busy with a long query still heartbeats in time.
-    SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "30s",
-    SIGNALBOX_QUERY_TIMEOUT: "2m",
-    SIGNALBOX_LOG_LEVEL: "info",
+function startCluster(ds: LogDataset): Promise<QueryCluster> {
+  return startQueryCluster({
+    catalogDsn: ds.catalogDsn,
+    storagePath: ds.storagePath,
+    env: {
+      // The production default: a querier busy with a long query still heartbeats in time.
+      SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "30s",
+      SIGNALBOX_QUERY_TIMEOUT: "2m",
+    },
+    readyPath: `/loki/api/v1/labels?start=${ds.startNs}&end=${ds.endNs}`,
   });
-  const writer = await startRoleProcess("writer", env, { timeoutMs: 60_000 });
-  const querier = await startRoleProcess("querier", env, { timeoutMs: 60_000 });
-  const router = await startRoleProcess("router", env, { timeoutMs: 60_000 });
-  // The router learns the querier through discovery: wait until a query goes through.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await fetch(`http://${router.addresses.http}/loki/api/v1/labels?start=${ds.startNs}&end=${ds.endNs}`);
-    await r.arrayBuffer();
-    if (r.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`router not answering Loki queries: HTTP ${r.status}`);
-    await Bun.sleep(200);
-  }
-  return { writer, querier, router };
 }

@@ -24,10 +24,10 @@ import { createLogger } from "../shared/log/index.ts";
 import { parseTicket, traceqlMetrics, TRACEQL_METRICS_COLUMNS, type Ticket } from "../shared/query/index.ts";
 import { builtInSql, createSourceView, QueryEngine, runSearch, runTraceQLMetrics, searchScope, TraceIdIndex } from "../services/querier/engine/index.ts";
 import type { BuiltInTicket } from "../services/querier/engine/built-in-sql.ts";
-import { roleEnv, startRoleProcess, type RoleProcess } from "../test/helpers/role-process.ts";
 import { BUCKET, ensureDataset, ORG, type Dataset } from "./lib/query-dataset.ts";
 import { runFlushBench } from "./lib/query-flush.ts";
 import { load1, lpad, measureInTurns, ms, pad, type Latencies } from "./lib/query-timing.ts";
+import { startQueryCluster, type QueryCluster } from "./lib/query-cluster.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -256,25 +256,13 @@ try {
   await catalog.close();
 }
 
-async function startCluster(ds: Dataset): Promise<Record<"writer" | "querier" | "router", RoleProcess>> {
-  const env = roleEnv({
-    SIGNALBOX_DISCOVERY_CATALOG_DSN: ds.catalogDsn,
-    SIGNALBOX_STORAGE_PATH: ds.storagePath,
-    SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
-    SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "2s",
-    SIGNALBOX_LOG_LEVEL: "info",
+function startCluster(ds: Dataset): Promise<QueryCluster> {
+  return startQueryCluster({
+    catalogDsn: ds.catalogDsn,
+    storagePath: ds.storagePath,
+    env: {
+      SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "2s",
+    },
+    readyPath: `/api/traces/${dataset.traceIds[0]}`,
   });
-  const writer = await startRoleProcess("writer", env, { timeoutMs: 60_000 });
-  const querier = await startRoleProcess("querier", env, { timeoutMs: 60_000 });
-  const router = await startRoleProcess("router", env, { timeoutMs: 60_000 });
-  // The router learns the querier through discovery: wait until a query goes through.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await fetch(`http://${router.addresses.http}/api/traces/${dataset.traceIds[0]}`);
-    await r.arrayBuffer();
-    if (r.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`router not answering trace queries: HTTP ${r.status}`);
-    await Bun.sleep(200);
-  }
-  return { writer, querier, router };
 }

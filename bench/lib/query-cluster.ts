@@ -1,0 +1,40 @@
+/**
+ * A writer, a querier and a router, each in its own process, over a bench data set already
+ * laid out as the writer lays it out (a catalog and a storage folder): the deployment the
+ * query benches time through the router.
+ */
+import { roleEnv, startRoleProcess, type RoleProcess } from "../../test/helpers/role-process.ts";
+
+export type QueryCluster = Record<"writer" | "querier" | "router", RoleProcess>;
+
+export interface QueryClusterOptions {
+  catalogDsn: string;
+  storagePath: string;
+  /** Extra SIGNALBOX_* settings for every role. */
+  env?: Record<string, string>;
+  /** A path on the router that answers 200 once it has found a querier. */
+  readyPath: string;
+}
+
+export async function startQueryCluster(options: QueryClusterOptions): Promise<QueryCluster> {
+  const env = roleEnv({
+    SIGNALBOX_DISCOVERY_CATALOG_DSN: options.catalogDsn,
+    SIGNALBOX_STORAGE_PATH: options.storagePath,
+    SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
+    SIGNALBOX_LOG_LEVEL: "info",
+    ...options.env,
+  });
+  const writer = await startRoleProcess("writer", env, { timeoutMs: 60_000 });
+  const querier = await startRoleProcess("querier", env, { timeoutMs: 60_000 });
+  const router = await startRoleProcess("router", env, { timeoutMs: 60_000 });
+  // The router learns the querier through discovery: wait until a query goes through.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await fetch(`http://${router.addresses.http}${options.readyPath}`);
+    await r.arrayBuffer();
+    if (r.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`router not answering ${options.readyPath}: HTTP ${r.status}`);
+    await Bun.sleep(200);
+  }
+  return { writer, querier, router };
+}
