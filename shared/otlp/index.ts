@@ -7,6 +7,7 @@
  * - the embedded OTLP .proto sources and their protobufjs Root (for gRPC and encoders).
  * The table contract itself lives in shared/tables.
  */
+export { anyValueText, plainJson, type AnyValueJson, type KeyValueJson } from "./any-value-text.ts";
 export { decodeExport, type DecodeOptions } from "./decode-export.ts";
 export { OtlpDecodeError } from "./errors.ts";
 export { INT64_TIME_WINDOW, MAX_ANYVALUE_DEPTH, timeNsProblem, timeWindowAround, type TimeWindow } from "./limits.ts";

@@ -3,48 +3,16 @@
  * attributes become labels; the resource gives `job` (`service.namespace/service.name`, or
  * `service.name`) and `instance` (`service.instance.id`), and its other attributes go on the
  * `target_info` series only. Values are written as OTLP's `AsString` writes them (ints in
- * decimal, doubles as JavaScript prints them, arrays and maps as JSON).
+ * decimal, doubles as Go prints them, arrays and maps as JSON: shared/otlp/any-value-text.ts).
  */
+import { anyValueText, type KeyValueJson } from "../../otlp/index.ts";
 import { prometheusLabelName } from "./names.ts";
-
-interface JsonAnyValue {
-  stringValue?: string;
-  intValue?: string | number;
-  doubleValue?: number | string;
-  boolValue?: boolean;
-  bytesValue?: string;
-  arrayValue?: { values?: JsonAnyValue[] };
-  kvlistValue?: { values?: JsonKeyValue[] };
-}
-
-interface JsonKeyValue {
-  key: string;
-  value?: JsonAnyValue;
-}
 
 /** An attribute list text → [key, value as text] in order. */
 export function attributeEntries(json: string): [string, string][] {
   if (json === "" || json === "[]") return [];
-  const list = JSON.parse(json) as JsonKeyValue[];
-  return list.map((kv) => [kv.key, anyValueText(kv.value ?? {})]);
-}
-
-export function anyValueText(v: JsonAnyValue): string {
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.intValue !== undefined) return String(v.intValue);
-  if (v.doubleValue !== undefined) return typeof v.doubleValue === "number" ? String(v.doubleValue) : v.doubleValue;
-  if (v.boolValue !== undefined) return v.boolValue ? "true" : "false";
-  if (v.bytesValue !== undefined) return v.bytesValue;
-  return JSON.stringify(rawValue(v));
-}
-
-function rawValue(v: JsonAnyValue): unknown {
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(rawValue);
-  if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key, rawValue(kv.value ?? {})]));
-  if (v.intValue !== undefined) return Number(v.intValue);
-  if (v.doubleValue !== undefined) return v.doubleValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  return v.stringValue ?? v.bytesValue ?? null;
+  const list = JSON.parse(json) as KeyValueJson[];
+  return list.map((kv) => [kv.key, anyValueText(kv.value)]);
 }
 
 /**
