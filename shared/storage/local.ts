@@ -6,6 +6,7 @@
  */
 import { copyFile, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Stats } from "node:fs";
 import { BlobNotFoundError, type BlobInfo, type BlobStore } from "./blob-store.ts";
 import { durableRename, ensureDirDurable, fsyncDir, isTempName, tempPathFor, writeFileDurably } from "./durable-fs.ts";
 import { InvalidBlobKeyError } from "./errors.ts";
@@ -100,10 +101,20 @@ export class LocalBlobStore implements BlobStore {
         // Descend only where the prefix can still match.
         if (prefix.startsWith(key + "/") || key.startsWith(prefix)) await this.walk(key, prefix, out);
       } else if (e.isFile() && key.startsWith(prefix)) {
-        const s = await stat(join(this.root, key));
-        out.push({ key, bytes: s.size, modifiedAt: s.mtimeMs });
+        const s = await statIfPresent(join(this.root, key));
+        // Gone since the folder was read (another writer sharing the folder moved or removed it): not listed.
+        if (s) out.push({ key, bytes: s.size, modifiedAt: s.mtimeMs });
       }
     }
+  }
+}
+
+async function statIfPresent(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
   }
 }
 
