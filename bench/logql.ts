@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { cpus } from "node:os";
 import { ensureLogDataset, type LogDataset } from "./lib/logql-dataset.ts";
 import { load1, lpad, measure, ms, pad, type Latencies } from "./lib/query-timing.ts";
-import { startQueryCluster, type QueryCluster } from "./lib/query-cluster.ts";
+import { RestartingQueryCluster, type QueryClusterOptions } from "./lib/query-cluster.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -68,22 +68,11 @@ const cases: Case[] = [
   { name: "volume", path: "index/volume", params: { query: '{service_name=~".+"}', limit: "5000", ...lastHour } },
 ];
 
-let roles = await startCluster(dataset);
-let router = `http://${roles.router.addresses.http}`;
-
-/** Other jobs on this shared machine have killed role processes mid-run: start them again. */
-async function ensureCluster(): Promise<void> {
-  const dead = Object.values(roles).filter((r) => r.proc.exitCode !== null || r.proc.signalCode !== null);
-  if (dead.length === 0) return;
-  log(`  (${dead.map((r) => `${r.role} ${r.proc.signalCode ?? r.proc.exitCode}`).join(", ")}: restarting the roles)`);
-  for (const r of Object.values(roles)) await r.kill();
-  roles = await startCluster(dataset);
-  router = `http://${roles.router.addresses.http}`;
-}
+const cluster = await RestartingQueryCluster.start(clusterOptions(dataset), log);
 
 /** One request through the router; the number of streams or series it answered. */
 async function ask(c: Case): Promise<number> {
-  const response = await fetch(`${router}/loki/api/v1/${c.path ?? "query_range"}?${new URLSearchParams(c.params)}`);
+  const response = await fetch(`${cluster.router}/loki/api/v1/${c.path ?? "query_range"}?${new URLSearchParams(c.params)}`);
   const text = await response.text();
   if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
   const body = JSON.parse(text) as { data: { result: unknown[] } };
@@ -93,13 +82,13 @@ async function ask(c: Case): Promise<number> {
 const results: Array<{ c: Case; latencies?: Latencies; items?: number; error?: string; load: string }> = [];
 try {
   for (const c of cases.filter((x) => !args.only || x.name.includes(args.only))) {
-    await ensureCluster();
+    await cluster.ensureAlive();
     try {
       const items = await ask(c);
       log(`${c.name}: ${items} streams/series; measuring (load ${load1()}) ...`);
       const latencies = await measure(iterations, warmup, () => ask(c), async (err) => {
         log(`  request failed: ${(err as Error).message.split("\n")[0]}`);
-        await ensureCluster();
+        await cluster.ensureAlive();
       });
       results.push({ c, latencies, items, load: load1() });
       log(`  p50 ${ms(latencies.p50)} p99 ${ms(latencies.p99)} ms`);
@@ -109,7 +98,7 @@ try {
     }
   }
 } finally {
-  for (const role of Object.values(roles)) await role.stop();
+  await cluster.stop();
 }
 
 log("");
@@ -125,8 +114,8 @@ for (const r of results) {
   log(`${pad(r.c.name, 16)}${lpad(ms(r.latencies.p50), 9)}${lpad(ms(r.latencies.p99), 9)}${lpad(target, 9)}${lpad(met, 6)}${lpad(String(r.items), 7)}${lpad(r.load, 6)}`);
 }
 
-function startCluster(ds: LogDataset): Promise<QueryCluster> {
-  return startQueryCluster({
+function clusterOptions(ds: LogDataset): QueryClusterOptions {
+  return {
     catalogDsn: ds.catalogDsn,
     storagePath: ds.storagePath,
     env: {
@@ -135,5 +124,5 @@ function startCluster(ds: LogDataset): Promise<QueryCluster> {
       SIGNALBOX_QUERY_TIMEOUT: "2m",
     },
     readyPath: `/loki/api/v1/labels?start=${ds.startNs}&end=${ds.endNs}`,
-  });
+  };
 }

@@ -27,7 +27,7 @@ import type { BuiltInTicket } from "../services/querier/engine/built-in-sql.ts";
 import { BUCKET, ensureDataset, ORG, type Dataset } from "./lib/query-dataset.ts";
 import { runFlushBench } from "./lib/query-flush.ts";
 import { load1, lpad, measureInTurns, ms, pad, type Latencies } from "./lib/query-timing.ts";
-import { startQueryCluster, type QueryCluster } from "./lib/query-cluster.ts";
+import { RestartingQueryCluster, type QueryClusterOptions } from "./lib/query-cluster.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -189,21 +189,11 @@ function seriesCount(table: { getChild(name: string): { get(i: number): unknown 
   return (JSON.parse(table.getChild(TRACEQL_METRICS_COLUMNS.response)!.get(0) as string) as { series: unknown[] }).series.length;
 }
 
-let roles = await startCluster(dataset);
-let router = `http://${roles.router.addresses.http}`;
-/** Other jobs on this shared machine have killed role processes mid-run: start them again. */
-async function ensureCluster(): Promise<void> {
-  const dead = Object.values(roles).filter((r) => r.proc.exitCode !== null || r.proc.signalCode !== null);
-  if (dead.length === 0) return;
-  log(`  (${dead.map((r) => `${r.role} ${r.proc.signalCode ?? r.proc.exitCode}`).join(", ")}: restarting the roles)`);
-  for (const r of Object.values(roles)) await r.kill();
-  roles = await startCluster(dataset);
-  router = `http://${roles.router.addresses.http}`;
-}
+const cluster = await RestartingQueryCluster.start(clusterOptions(dataset), log);
 async function runRouter(path: string): Promise<number> {
-  const response = await fetch(router + path).catch((err: unknown) => {
-    const states = Object.values(roles).map((r) => `${r.role}: exit ${r.proc.exitCode} signal ${r.proc.signalCode}`);
-    const tail = roles.router.lines.slice(-5).map((l) => JSON.stringify(l));
+  const response = await fetch(cluster.router + path).catch((err: unknown) => {
+    const states = Object.values(cluster.roles).map((r) => `${r.role}: exit ${r.proc.exitCode} signal ${r.proc.signalCode}`);
+    const tail = cluster.roles.router.lines.slice(-5).map((l) => JSON.stringify(l));
     throw new Error(`router unreachable (${states.join(", ")}); router's last lines:\n${tail.join("\n")}`, { cause: err });
   });
   const body = (await response.json()) as { traces?: unknown[]; series?: unknown[]; batches?: unknown[]; trace?: { resourceSpans?: unknown[] } };
@@ -214,7 +204,7 @@ async function runRouter(path: string): Promise<number> {
 try {
   const results: Array<{ name: string; sql: Latencies; engine: Latencies; router: Latencies; rows: string; load: string }> = [];
   for (const c of cases.filter((x) => !args.only || x.name.includes(args.only))) {
-    await ensureCluster();
+    await cluster.ensureAlive();
     let rows: number[];
     try {
       rows = [await runSql(c.ticket(0)), await runEngine(c.ticket(0)), await runRouter(c.path(0))];
@@ -224,15 +214,15 @@ try {
       continue;
     }
     log(`${c.name}: rows sql/engine/router-items ${rows.join("/")}; measuring (load ${load1()}) ...`);
-    await ensureCluster();
+    await cluster.ensureAlive();
     // In turns, so that the ceiling and the router path are timed under the same load.
     const { router: rt, engine: eng, sql } = await measureInTurns(iterations, warmup, {
       router: {
         run: (i) => runRouter(c.path(i)),
         recover: async (err) => {
           log(`  router request failed: ${(err as Error).message.split("\n")[0]}`);
-          log(`  querier's last lines: ${roles.querier.lines.slice(-3).map((l) => JSON.stringify(l)).join(" | ")}`);
-          await ensureCluster();
+          log(`  querier's last lines: ${cluster.roles.querier.lines.slice(-3).map((l) => JSON.stringify(l)).join(" | ")}`);
+          await cluster.ensureAlive();
         },
       },
       engine: { run: (i) => runEngine(c.ticket(i)) },
@@ -252,19 +242,19 @@ try {
   }
   log("targets: trace by id router p99 < 50 ms; search router p99 < 200 ms; structural, pipeline and metrics router p99 < 500 ms; router ≤ 2× sql");
 } finally {
-  for (const role of Object.values(roles)) await role.stop();
+  await cluster.stop();
   await engine.close();
   raw.close();
   await catalog.close();
 }
 
-function startCluster(ds: Dataset): Promise<QueryCluster> {
-  return startQueryCluster({
+function clusterOptions(ds: Dataset): QueryClusterOptions {
+  return {
     catalogDsn: ds.catalogDsn,
     storagePath: ds.storagePath,
     env: {
       SIGNALBOX_DISCOVERY_HEARTBEAT_INTERVAL: "2s",
     },
     readyPath: `/api/traces/${dataset.traceIds[0]}`,
-  });
+  };
 }

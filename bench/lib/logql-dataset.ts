@@ -5,7 +5,7 @@
  * for spans. Cached in a temp folder keyed by the parameters and by the code that shapes the
  * files, so reruns start at once.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openCatalog } from "../../shared/catalog/index.ts";
@@ -14,6 +14,7 @@ import { createLogger } from "../../shared/log/index.ts";
 import { parquetPath } from "../../shared/storage/index.ts";
 import { footerMetadata, writeParquet } from "../../services/writer/parquet/index.ts";
 import { logGenerator } from "./log-lines.ts";
+import { datasetCodeVersion } from "./dataset-version.ts";
 
 export const ORG = "default";
 export const BUCKET = "default";
@@ -38,16 +39,8 @@ export interface LogDataset {
   cached: boolean;
 }
 
-const REPO = new URL("../..", import.meta.url).pathname;
-
-function codeVersion(): string {
-  const dir = join(REPO, "services/writer/parquet");
-  const sources = [
-    ...readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).map((f) => join(dir, f)),
-    join(REPO, "bench/lib/log-lines.ts"),
-  ];
-  return Bun.hash(sources.map((p) => readFileSync(p, "utf8")).join("\n")).toString(16);
-}
+const codeVersion = () =>
+  datasetCodeVersion(["bench/lib/log-lines.ts"]);
 
 export async function ensureLogDataset(opts: LogDatasetOptions, progress: (line: string) => void): Promise<LogDataset> {
   const key = `${opts.lines}-${opts.fileRows}-${opts.hours}h-s${opts.seed}-${codeVersion()}`;

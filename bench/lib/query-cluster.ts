@@ -38,3 +38,36 @@ export async function startQueryCluster(options: QueryClusterOptions): Promise<Q
   }
   return { writer, querier, router };
 }
+
+/**
+ * A query cluster that starts its roles again when one has died: other jobs on a shared
+ * machine have killed role processes mid-run, and a bench should measure, not stop.
+ */
+export class RestartingQueryCluster {
+  private constructor(
+    private readonly options: QueryClusterOptions,
+    private readonly log: (line: string) => void,
+    public roles: QueryCluster,
+  ) {}
+
+  static async start(options: QueryClusterOptions, log: (line: string) => void): Promise<RestartingQueryCluster> {
+    return new RestartingQueryCluster(options, log, await startQueryCluster(options));
+  }
+
+  /** The router's HTTP base URL. */
+  get router(): string {
+    return `http://${this.roles.router.addresses.http}`;
+  }
+
+  async ensureAlive(): Promise<void> {
+    const dead = Object.values(this.roles).filter((r) => r.proc.exitCode !== null || r.proc.signalCode !== null);
+    if (dead.length === 0) return;
+    this.log(`  (${dead.map((r) => `${r.role} ${r.proc.signalCode ?? r.proc.exitCode}`).join(", ")}: restarting the roles)`);
+    for (const r of Object.values(this.roles)) await r.kill();
+    this.roles = await startQueryCluster(this.options);
+  }
+
+  async stop(): Promise<void> {
+    for (const role of Object.values(this.roles)) await role.stop();
+  }
+}

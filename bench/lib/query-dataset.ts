@@ -5,7 +5,7 @@
  * shapes the files (the Parquet writer and the span generator), so reruns start at once and a
  * layout change regenerates. Writing the files doubles as the flush measurement.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openCatalog } from "../../shared/catalog/index.ts";
@@ -14,6 +14,7 @@ import { createLogger } from "../../shared/log/index.ts";
 import { parquetPath } from "../../shared/storage/index.ts";
 import { footerMetadata, writeParquet } from "../../services/writer/parquet/index.ts";
 import { spanGenerator } from "./query-spans.ts";
+import { datasetCodeVersion } from "./dataset-version.ts";
 
 export const ORG = "default";
 export const BUCKET = "default";
@@ -48,19 +49,12 @@ export interface Dataset {
   cached: boolean;
 }
 
-const REPO = new URL("../..", import.meta.url).pathname;
-
-/** Hash of the sources that decide what the files contain. */
-function codeVersion(): string {
-  const dir = join(REPO, "services/writer/parquet");
-  const sources = [
-    ...readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).map((f) => join(dir, f)),
-    join(REPO, "bench/lib/query-spans.ts"),
-    ...["arrow-scan.ts", "column-gather.ts", "row-order.ts"].map((f) => join(REPO, "shared/duckdb", f)),
-    ...["dedicated-attributes.ts", "dedicated-columns.ts"].map((f) => join(REPO, "shared/tables", f)),
-  ];
-  return Bun.hash(sources.map((p) => readFileSync(p, "utf8")).join("\n")).toString(16);
-}
+const codeVersion = () =>
+  datasetCodeVersion([
+    "bench/lib/query-spans.ts",
+    ...["arrow-scan.ts", "column-gather.ts", "row-order.ts"].map((f) => `shared/duckdb/${f}`),
+    ...["dedicated-attributes.ts", "dedicated-columns.ts"].map((f) => `shared/tables/${f}`),
+  ]);
 
 export async function ensureDataset(opts: DatasetOptions, progress: (line: string) => void): Promise<Dataset> {
   const key = `${opts.spans}-${opts.fileRows}-${opts.hours}h-s${opts.seed}-${codeVersion()}`;
