@@ -29,7 +29,7 @@ import { MAX_EVALUATED_SPANS, runSearch } from "./search-plan.ts";
 import { tagTicketFilters } from "./tags.ts";
 import { searchScope } from "./search-scope.ts";
 import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandbox-processes.ts";
-import { TraceIdIndex } from "./trace-id-index.ts";
+import { TraceIdIndex, type RowRange } from "./trace-id-index.ts";
 
 export interface QueryEngineOptions {
   log: Logger;
@@ -139,9 +139,13 @@ export class QueryEngine {
     try {
       return await withDeadline(connection, this.timeoutMs, false, async () => {
         let tableSources = sources[tableName] ?? NO_SOURCES;
+        let rowRanges: Map<string, RowRange> | undefined;
         if (ticket.kind === "trace_by_id" && tableName === "traces") {
-          // Most files cannot hold the trace: leave them unopened (all their columns would be read).
-          tableSources = { ...tableSources, files: await this.traceIds.filesHolding(connection, tableSources.files, [ticket.traceId]) };
+          // Most files cannot hold the trace: leave them unopened (all their columns would be
+          // read), and in large files read only the row groups that can.
+          const located = await this.traceIds.locate(connection, tableSources.files, [ticket.traceId]);
+          tableSources = { ...tableSources, files: located.files };
+          rowRanges = located.rows;
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts); so does a tag filter.
         const search = ticket.kind === "search";
@@ -149,7 +153,7 @@ export class QueryEngine {
         const dedicated = search || metrics || ((ticket.kind === "tag_names" || ticket.kind === "tag_values") && tagTicketFilters(ticket));
         const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated, needed: files.length === 0 }, async (liveSource) => {
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated, locate: search, notBeforeNs });
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated, locate: search, notBeforeNs, rowRanges });
           return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs, live.reduce((n, b) => n + b.data.byteLength, 0));
         });
       });

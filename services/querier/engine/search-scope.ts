@@ -4,8 +4,9 @@
  * candidates, and a file whose newest span is older than the k-th candidate cannot hold a
  * newer one (its footer says so: file-newest-start.ts). The candidate traces are then
  * evaluated — all their spans, every source — over a view of only the files that may hold
- * them (trace-id-index.ts) plus the live rows: a trace_id IN (...) over every file would
- * read every file's trace_id column (random ids: no row group is skipped by its statistics).
+ * them, and of a large file only the rows that may (trace-id-index.ts), plus the live rows:
+ * a trace_id IN (...) over every file would read every file's trace_id column (random ids:
+ * no row group is skipped by its statistics).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ReadFiles } from "./search-envelope.ts";
@@ -54,12 +55,12 @@ export function searchScope(
     inspectedBytes: () => read.bytes(),
     readEverySource: () => read.add(files),
     async narrowTo(traceIds) {
-      const held = await index.filesHolding(connection, files, traceIds);
+      const { files: held, rows } = await index.locate(connection, files, traceIds);
       read.add(held.length === files.length || (held.length === 0 && live === null) ? files : held);
       // Nothing to leave out: the whole view is as narrow. No source at all (no candidates,
       // no live rows): a view needs one, and over no ids the whole view reads nothing.
-      if (held.length === files.length || (held.length === 0 && live === null)) return view;
-      await createFilesView(connection, "traces", narrowed, live, held, { dedicated: true, notBeforeNs });
+      if ((held.length === files.length && rows.size === 0) || (held.length === 0 && live === null)) return view;
+      await createFilesView(connection, "traces", narrowed, live, held, { dedicated: true, notBeforeNs, rowRanges: rows });
       return narrowed;
     },
     async newestCandidates(candidateSql, k) {

@@ -11,6 +11,7 @@ import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { haveOneSchema } from "./file-schemas.ts";
 import { createLiveTable, LIVE_FILE_PREFIX, LIVE_ROW } from "./live-rows.ts";
+import type { RowRange } from "./trace-id-index.ts";
 
 export interface QuerySources {
   /** Local Parquet paths for the ticket's table. */
@@ -43,6 +44,11 @@ export interface SourceViewOptions {
   locate?: boolean;
   /** Leave out rows whose time is below this (retention): files may still hold them. */
   notBeforeNs?: bigint;
+  /**
+   * Only these rows of these files (trace-id-index.ts): each such file is a scan of its own
+   * filtered by `file_row_number`, which DuckDB prunes row groups by.
+   */
+  rowRanges?: ReadonlyMap<string, RowRange>;
 }
 
 /**
@@ -90,25 +96,36 @@ export async function createFilesView(
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
   const locate = options.locate === true;
+  const ranges = options.rowRanges ?? new Map<string, RowRange>();
   // Files of several schemas (older files lack newer columns) are read by column name.
-  const scan = async (paths: string[]) =>
+  const scan = async (paths: string[], ranged: boolean) =>
     `read_parquet([${paths.map(quoteLiteral).join(", ")}], hive_partitioning = false` +
     `${(await haveOneSchema(connection, paths)) ? "" : ", union_by_name = true"}` +
-    `${locate ? ", filename = true, file_row_number = true" : ""})`;
+    `${locate ? ", filename = true" : ""}${locate || ranged ? ", file_row_number = true" : ""})`;
   const fileLocation = locate ? ", filename AS _file, file_row_number AS _row" : "";
   // A live row is found again by its batch and its row in it.
   const liveLocation = locate ? `, ${quoteLiteral(LIVE_FILE_PREFIX)} || batch_id AS _file, ${LIVE_ROW} AS _row` : "";
 
-  // Files and live rows that store the dedicated columns read them; older files compute them.
+  // Files and live rows that store the dedicated columns read them.
   const stored = dedicated ? `, ${DEDICATED_COLUMNS.map(quoteIdent).join(", ")}` : "";
   const withStored = dedicated ? await filesWithDedicatedColumns(connection, files) : new Set(files);
-  const storedFiles = files.filter((f) => withStored.has(f));
-  const olderFiles = files.filter((f) => !withStored.has(f));
-  const retained = options.notBeforeNs === undefined ? "" : ` WHERE ${quoteIdent(TIME_COLUMN[table])} >= ${options.notBeforeNs}`;
+  const retained = options.notBeforeNs === undefined ? [] : [`${quoteIdent(TIME_COLUMN[table])} >= ${options.notBeforeNs}`];
+  const where = (conditions: string[]) => (conditions.length === 0 ? "" : ` WHERE ${conditions.join(" AND ")}`);
   const parts: string[] = [];
-  if (storedFiles.length > 0) parts.push(`SELECT ${columns}${stored}${fileLocation} FROM ${await scan(storedFiles)}${retained}`);
-  if (olderFiles.length > 0) parts.push(`SELECT ${columns}, ${dedicatedColumnsOnTheFlySql()}${fileLocation} FROM ${await scan(olderFiles)}${retained}`);
-  if (live !== null) parts.push(`SELECT ${columns}${stored}${liveLocation} FROM ${live}${retained}`);
+  const select = async (paths: string[], own: string, range?: RowRange) => {
+    if (paths.length === 0) return;
+    const rows = range === undefined ? [] : [`file_row_number BETWEEN ${range.first} AND ${range.last}`];
+    parts.push(`SELECT ${columns}${own}${fileLocation} FROM ${await scan(paths, range !== undefined)}${where([...rows, ...retained])}`);
+  };
+  // Older files (without the dedicated columns) compute them.
+  for (const [group, own] of [
+    [files.filter((f) => withStored.has(f)), stored],
+    [files.filter((f) => !withStored.has(f)), `, ${dedicatedColumnsOnTheFlySql()}`],
+  ] as const) {
+    await select(group.filter((f) => !ranges.has(f)), own);
+    for (const f of group.filter((g) => ranges.has(g))) await select([f], own, ranges.get(f));
+  }
+  if (live !== null) parts.push(`SELECT ${columns}${stored}${liveLocation} FROM ${live}${where(retained)}`);
   // The live rows (even none) are what give a view without files its columns.
   if (parts.length === 0) throw new Error(`source view ${viewName}: no files and no live rows`);
   await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);

@@ -81,15 +81,22 @@ describe("compaction", () => {
       expect(footer.rows).toBe(file.rows);
       const inputs = before.filter((b) => b.path.startsWith(file.path.slice(0, file.path.lastIndexOf("/"))));
       expect(footer.minTimeNs).toBe(inputs.reduce((m, f) => (BigInt(f.minTime) < m ? BigInt(f.minTime) : m), BigInt(inputs[0]!.minTime)));
-      // Sorted by trace id as the flush writes: trace-by-id pruning by row-group statistics holds.
-      const ids = (await duck.connection.runAndReadAll(`SELECT trace_id FROM '${store.localPath(file.path)}'`)).getRows().map((r) => r[0] as string);
-      expect(ids).toEqual([...ids].sort());
+      // Whole traces, newest trace first, each trace's spans in start order (merge.ts compactedOrderSql).
+      const rows = (await duck.connection.runAndReadAll(`SELECT trace_id, start_time_unix_nano FROM '${store.localPath(file.path)}'`)).getRows() as [string, bigint][];
+      const firstStart = new Map<string, bigint>();
+      for (const [id, start] of rows) if (!firstStart.has(id) || start < firstStart.get(id)!) firstStart.set(id, start);
+      const key = ([id, start]: [string, bigint]) => [-firstStart.get(id)!, id, start] as const;
+      const sorted = [...rows].sort((a, b) => {
+        const [x, y] = [key(a), key(b)];
+        return x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] !== y[1] ? (x[1] < y[1] ? -1 : 1) : x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0;
+      });
+      expect(rows).toEqual(sorted);
     }
     // The inputs are retired, not deleted: queries that listed them keep reading them until the grace has passed.
     expect(before.every((f) => existsSync(store.localPath(f.path)!))).toBe(true);
     expect((await catalog.retiredFiles(Date.now())).length).toBe(11);
     expect(await metrics.render()).toContain('signalbox_compaction_runs_total{outcome="compacted",table="traces"} 2');
-  });
+  }, 30_000);
 
   test("a batch two files hold (flushed twice after a failover) is stored once", async () => {
     const files = await spanFiles(4, 0, "a");

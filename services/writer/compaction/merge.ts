@@ -1,10 +1,9 @@
 /**
- * Several Parquet files of one partition → one, the way a flush writes them: the table's
- * sort order (traces by trace_id then start, so trace-by-id pruning and the querier's
- * trace-id index work on the result), the same row groups and compression, and a footer
- * whose batch ids are the union of the inputs' (live-row dedupe and manifest rebuild read
- * them). A batch two inputs both hold (flushed twice after a failover) is kept from the
- * first input only. Written to a temp file, fsynced and renamed: all or nothing.
+ * Several Parquet files of one partition → one: the same row groups and compression as a
+ * flush, a footer whose batch ids are the union of the inputs' (live-row dedupe and manifest
+ * rebuild read them), and rows in the order queries read a large file by (compactedOrderSql).
+ * A batch two inputs both hold (flushed twice after a failover) is kept from the first input
+ * only. Written to a temp file, fsynced and renamed: all or nothing.
  */
 import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -13,7 +12,7 @@ import type { DataFile } from "../../../shared/catalog/index.ts";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { SORT_ORDER, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
-import { footerFacts, footerMetadata, kvMetadataSql, parquetOptions } from "../parquet/index.ts";
+import { footerFacts, footerMetadata, kvMetadataSql, parquetOptions, ROW_GROUP_SIZE } from "../parquet/index.ts";
 
 export interface MergeInput {
   file: DataFile;
@@ -79,12 +78,12 @@ export async function mergeParquet(
     ...footerFacts({ table, ...facts }),
   };
   const select = columns.map(quoteIdent).join(", ");
-  const order = SORT_ORDER[table].map(quoteIdent).join(", ");
+  const order = compactedOrderSql(table);
   await ensureDirDurable(dirname(destPath));
   const tmpPath = tempPathFor(destPath);
   try {
     await db.run(
-      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${parquetOptions(table)}, ${kvMetadataSql(metadata)})`,
+      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${parquetOptions(table, COMPACTED_ROW_GROUP_SIZE[table])}, ${kvMetadataSql(metadata)})`,
     );
     await durableRename(tmpPath, destPath);
   } catch (err) {
@@ -96,6 +95,29 @@ export async function mergeParquet(
   const { size } = await stat(destPath);
   const duplicateRows = inputs.reduce((n, i) => n + i.file.rows, 0) - facts.rows;
   return { ...facts, bytes: size, batchIds, duplicateRows };
+}
+
+/**
+ * Rows per row group of a compacted file. Spans: a trace by id, and a search's evaluation of
+ * its newest traces, decode the whole row group holding them in every column, and a flushed
+ * file is a few hundred rows; DuckDB writes no smaller group than one vector (2,048 rows),
+ * which costs a few percent more bytes than the flush's size. Logs and metrics: as flushed.
+ */
+const COMPACTED_ROW_GROUP_SIZE: Readonly<Record<TableName, number>> = { ...ROW_GROUP_SIZE, traces: 2_048 };
+
+/**
+ * The row order of a compacted file. Logs and metrics: the flush's (SORT_ORDER). Spans: whole
+ * traces, newest trace first (by its earliest span), each trace's spans together in start
+ * order. A flush sorts by trace_id, so that a trace by id prunes row groups by their
+ * statistics; in a file of an hour of spans that order scatters the newest traces over every
+ * row group, and a search (newest first) decodes them all. Ordered by time instead, a
+ * search's candidate scan stops after the newest row groups, and the querier's trace-id index
+ * keeps each trace's rows, so a trace by id or a search's traces read only the row groups
+ * that hold them (services/querier/engine/trace-id-index.ts; docs/operations.md, "Data lifecycle").
+ */
+export function compactedOrderSql(table: TableName): string {
+  if (table !== "traces") return SORT_ORDER[table].map(quoteIdent).join(", ");
+  return "min(start_time_unix_nano) OVER (PARTITION BY trace_id) DESC, trace_id, start_time_unix_nano";
 }
 
 /** Each batch id's first holder; the (path, batch) pairs of later holders are dropped. */

@@ -34,9 +34,9 @@ import { timeRange } from "./time-range.ts";
  */
 export const ROW_GROUP_SIZE: Readonly<Record<TableName, number>> = { traces: 4_096, logs: 4_096, metrics: 122_880 };
 
-/** How every Signalbox Parquet file of `table` is encoded (flushed or compacted alike). */
-export function parquetOptions(table: TableName): string {
-  return `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_SIZE[table]}`;
+/** How every Signalbox Parquet file of `table` is encoded (compaction may choose its own row group size). */
+export function parquetOptions(table: TableName, rowGroupSize = ROW_GROUP_SIZE[table]): string {
+  return `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize}`;
 }
 
 /** The columns of a file: the table's, and for spans the dedicated attribute columns after them. */
