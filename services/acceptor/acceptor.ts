@@ -11,7 +11,8 @@ import { WriterSink } from "./writer-sink.ts";
 
 export async function startAcceptorRole(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
-  const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
+  // In the monolith, batches reach the writer without gRPC, still acked after its WAL fsync.
+  const pool = new FlightClientPool({ secret: config.cluster.secret, metrics, inProcess: ctx.inProcessFlight });
   // Listeners bind first (their bound addresses register); until discovery is up the sink
   // answers 503, which OTLP clients retry.
   let writer: ReplicatedWriter | undefined;

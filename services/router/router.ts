@@ -14,7 +14,8 @@ import { startTempoStreaming } from "./tempo-streaming/server.ts";
 
 export async function startRouter(ctx: RoleContext): Promise<RunningRole> {
   const { config, log, catalog, metrics } = ctx;
-  const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
+  // In the monolith, Arrow ingest reaches the writer without gRPC (only DoPut does).
+  const pool = new FlightClientPool({ secret: config.cluster.secret, metrics, inProcess: ctx.inProcessFlight });
   // The listeners bind first because their bound addresses are what registers; until
   // discovery is up (a moment later) they answer 503 / UNAVAILABLE.
   let app: { fetch(request: Request, server?: Bun.Server<unknown>): Response | Promise<Response> } | undefined;

@@ -92,6 +92,8 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
     log,
     metrics,
     handlers: writerHandlers({ buffer, wal, flusher, quarantine, log, metrics, ownership, sync }),
+    // The monolith's acceptor and router DoPut here in-process (docs/architecture.md §3).
+    inProcess: ctx.inProcessFlight,
   });
   // Degraded: serving, but writes are refused (the WAL cannot append) or the registry view is stale.
   const readiness = (): Readiness => {

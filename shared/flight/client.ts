@@ -8,6 +8,7 @@ import { Table, type RecordBatch } from "apache-arrow";
 import type { MetricsRegistry } from "../metrics/index.ts";
 import { FlightCallMetrics, UNTIMED } from "./call-metrics.ts";
 import { FlightError } from "./errors.ts";
+import type { InProcessFlight } from "./in-process.ts";
 import { FlightDataEncoder, decodeFlightData, type DecodedFlightStream } from "./ipc.ts";
 import { decodeJson, encodeJson } from "./json.ts";
 import { messageSizeOptions } from "./options.ts";
@@ -31,6 +32,8 @@ export interface FlightClientOptions {
   metrics?: MetricsRegistry;
   /** Deadline for calls that name none (default 30 s). */
   defaultDeadlineMs?: number;
+  /** The monolith's registry: a DoPut to a server of this process skips gRPC (in-process.ts). */
+  inProcess?: InProcessFlight;
 }
 
 export interface FlightCallOptions {
@@ -57,9 +60,11 @@ export class FlightClient {
   private readonly secret: string | undefined;
   private readonly defaultDeadlineMs: number;
   private readonly timing: Pick<FlightCallMetrics, "time">;
+  private readonly inProcess: InProcessFlight | undefined;
 
   constructor(address: string, options: FlightClientOptions = {}) {
     this.address = address;
+    this.inProcess = options.inProcess;
     this.secret = options.secret || undefined;
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? DEFAULT_DEADLINE_MS;
     this.timing = options.metrics ? new FlightCallMetrics(options.metrics, "client") : UNTIMED;
@@ -78,7 +83,14 @@ export class FlightClient {
    * server's PutResult.app_metadata (`undefined` when it sent none).
    */
   put(descriptor: object, batches: RecordBatch[] | AsyncIterable<RecordBatch>, opts: FlightCallOptions = {}): Promise<unknown> {
-    return this.timing.time("DoPut", () => this.putOnce(descriptor, batches, opts));
+    return this.timing.time("DoPut", async () => {
+      // Looked up per call: a server that closed is reached (and found gone) over the network.
+      const local = this.inProcess?.server(this.address);
+      if (!local) return this.putOnce(descriptor, batches, opts);
+      if (opts.signal?.aborted) throw new FlightError(S.CANCELLED, "call aborted before it started");
+      const deadline = Date.now() + (opts.deadlineMs ?? this.defaultDeadlineMs);
+      return local.put(descriptor, batches, { secret: this.secret, deadline, signal: opts.signal, metadata: opts.metadata });
+    });
   }
 
   private async putOnce(descriptor: object, batches: RecordBatch[] | AsyncIterable<RecordBatch>, opts: FlightCallOptions): Promise<unknown> {

@@ -7,6 +7,7 @@ export type { CallContext } from "./call-context.ts";
 export { FlightClient, DEFAULT_DEADLINE_MS } from "./client.ts";
 export type { FlightCallOptions, FlightClientOptions } from "./client.ts";
 export { FlightClientPool } from "./pool.ts";
+export { InProcessFlight } from "./in-process.ts";
 export { FlightError, statusCode, statusName } from "./errors.ts";
 export type { GrpcStatusName } from "./errors.ts";
 export { grpcToHttpStatus } from "./status.ts";

@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../log/index.ts";
 import type { MetricsRegistry } from "../metrics/index.ts";
 import type { FlightHandlers } from "./handlers.ts";
+import { InProcessServer, type InProcessFlight } from "./in-process.ts";
 import { messageSizeOptions } from "./options.ts";
 import { widenServerReceiveWindows } from "./receive-window.ts";
 import { flightServiceDefinition } from "./proto.ts";
@@ -23,6 +24,8 @@ export interface FlightServerOptions {
   maxMessageBytes?: number;
   /** Where call latency and errors are counted (the role's registry). */
   metrics?: MetricsRegistry;
+  /** The monolith's registry: DoPut from roles of this process skips gRPC (in-process.ts). */
+  inProcess?: InProcessFlight;
 }
 
 export interface FlightServer {
@@ -51,11 +54,14 @@ export async function startFlightServer(opts: FlightServerOptions): Promise<Flig
   const address = `${host}:${port}`;
   const wideWindows = widenServerReceiveWindows(server);
   if (!wideWindows) log.warn("flight.server.default_windows", { address, reason: "grpc-js no longer exposes its HTTP/2 servers: DoPut runs with 64 KiB receive windows (slower)" });
-  log.info("flight.server.started", { address, auth: Boolean(opts.secret) });
+  const inProcess = new InProcessServer({ handlers: opts.handlers, log, secret: opts.secret || undefined, metrics: opts.metrics });
+  opts.inProcess?.serve(address, inProcess);
+  log.info("flight.server.started", { address, auth: Boolean(opts.secret), in_process: Boolean(opts.inProcess) });
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = DEFAULT_GRACE_MS) =>
     (closing ??= new Promise<void>((resolve) => {
+      opts.inProcess?.remove(address, inProcess);
       const force = setTimeout(() => {
         log.warn("flight.server.force_close", { address, grace_ms: graceMs });
         server.forceShutdown();

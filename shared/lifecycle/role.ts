@@ -5,6 +5,7 @@
  */
 import type { Config } from "../config/index.ts";
 import type { CatalogRepository } from "../catalog/repository.ts";
+import type { InProcessFlight } from "../flight/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { MetricsRegistry } from "../metrics/index.ts";
 
@@ -18,6 +19,11 @@ export interface RoleContext {
   metrics: MetricsRegistry;
   /** True when all roles share this process (the monolith). */
   monolith: boolean;
+  /**
+   * The monolith's Flight servers, for DoPut between its roles without gRPC (the WAL's fsync
+   * still comes before every ack; docs/architecture.md §3). Absent when roles run alone.
+   */
+  inProcessFlight?: InProcessFlight;
 }
 
 export interface Readiness {

@@ -8,6 +8,7 @@ import packageJson from "../../package.json" with { type: "json" };
 import { CONFIG_KEYS, deprecatedKeyUses, loadConfigOrExit, type Config } from "../config/index.ts";
 import { openCatalog } from "../catalog/index.ts";
 import { assertCanDiscoverPeers } from "../discovery/index.ts";
+import { InProcessFlight } from "../flight/index.ts";
 import { createLogger, type Logger } from "../log/index.ts";
 import { MetricsRegistry } from "../metrics/index.ts";
 import type { RoleName, RoleStarter, RunningRole } from "./role.ts";
@@ -124,10 +125,12 @@ export async function runRoles(roles: Array<[RoleName, RoleStarter]>, options: R
     await catalog.close();
   };
   onShutdown(stopAll, log, config.shutdown_timeout);
+  // One registry for the roles of the monolith: the writer's server joins it, senders use it.
+  const inProcessFlight = options.monolith ? new InProcessFlight() : undefined;
   try {
     for (const [name, start] of roles) {
       const roleLog = log.child({ role: name });
-      running.push(await start({ config, log: roleLog, catalog, metrics: new MetricsRegistry(), monolith: options.monolith }));
+      running.push(await start({ config, log: roleLog, catalog, metrics: new MetricsRegistry(), monolith: options.monolith, inProcessFlight }));
     }
   } catch (err) {
     log.error("start.failed", { err });

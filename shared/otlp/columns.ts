@@ -26,6 +26,13 @@ function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a:
 class Validity {
   bits: Uint8Array | null = null;
   nulls = 0;
+  /** Rows expected (reserve): a bitmap allocated later is allocated for all of them. */
+  private capacity = 0;
+
+  reserve(rows: number): void {
+    this.capacity = Math.max(this.capacity, rows);
+    if (this.bits) this.bits = grow(this.bits, (rows + 7) >> 3);
+  }
 
   set(index: number, valid: boolean): void {
     if (valid) {
@@ -35,13 +42,25 @@ class Validity {
       }
       return;
     }
-    if (!this.bits) {
-      // Every earlier row was valid.
-      this.bits = new Uint8Array(Math.max(INITIAL, (index >> 3) + 1));
-      for (let i = 0; i < index; i++) this.bits[i >> 3] |= 1 << (i & 7);
-    }
-    this.bits = grow(this.bits, (index >> 3) + 1);
+    this.allocate(index);
+    this.bits = grow(this.bits!, (index >> 3) + 1);
     this.nulls++;
+  }
+
+  /** Rows [index, index + n) null: their bits stay clear. */
+  setNulls(index: number, n: number): void {
+    if (n <= 0) return;
+    this.allocate(index);
+    this.bits = grow(this.bits!, ((index + n - 1) >> 3) + 1);
+    this.nulls += n;
+  }
+
+  /** The bitmap, every row before `index` valid, when the first null arrives. */
+  private allocate(index: number): void {
+    if (this.bits) return;
+    this.bits = new Uint8Array(Math.max(INITIAL, (index >> 3) + 1, (this.capacity + 7) >> 3));
+    this.bits.fill(0xff, 0, index >> 3);
+    for (let i = index & ~7; i < index; i++) this.bits[i >> 3] |= 1 << (i & 7);
   }
 }
 
@@ -52,6 +71,18 @@ export class Int32Builder {
   push(value: number): void {
     if (this.length === this.data.length) this.data = grow(this.data, this.length + 1);
     this.data[this.length++] = value;
+  }
+
+  /** Room for `rows` rows in all, allocated once. */
+  reserve(rows: number): void {
+    this.data = grow(this.data, rows);
+  }
+
+  /** `n` rows of `value`. */
+  pushRun(value: number, n: number): void {
+    this.data = grow(this.data, this.length + n);
+    this.data.fill(value, this.length, this.length + n);
+    this.length += n;
   }
 
   finish(): Data<Int32> {
@@ -92,6 +123,24 @@ export class Int64Builder {
     this.length++;
   }
 
+  reserve(rows: number): void {
+    this.words = grow(this.words, rows * 2);
+    this.validity.reserve(rows);
+  }
+
+  /** `n` rows of the value (lo, hi). */
+  pushWordsRun(lo: number, hi: number, n: number): void {
+    for (let i = 0; i < n; i++) this.pushWords(lo, hi);
+  }
+
+  /** `n` null rows. */
+  pushNulls(n: number): void {
+    this.validity.setNulls(this.length, n);
+    this.words = grow(this.words, (this.length + n) * 2);
+    this.words.fill(0, this.length * 2, (this.length + n) * 2);
+    this.length += n;
+  }
+
   finish(): Data<Int64> {
     const data = new BigInt64Array(this.words.buffer, 0, this.length);
     const { bits, nulls } = this.validity;
@@ -121,6 +170,19 @@ export class Float64Builder {
     else this.push(value);
   }
 
+  reserve(rows: number): void {
+    this.data = grow(this.data, rows);
+    this.validity.reserve(rows);
+  }
+
+  /** `n` null rows. */
+  pushNulls(n: number): void {
+    this.validity.setNulls(this.length, n);
+    this.data = grow(this.data, this.length + n);
+    this.data.fill(0, this.length, this.length + n);
+    this.length += n;
+  }
+
   finish(): Data<Float64> {
     const { bits, nulls } = this.validity;
     return makeData({ type: new Float64(), length: this.length, nullCount: nulls, nullBitmap: bits?.subarray(0, (this.length + 7) >> 3), data: this.data.subarray(0, this.length) });
@@ -135,6 +197,17 @@ export class BoolBuilder {
     this.bits = grow(this.bits, (this.length >> 3) + 1);
     if (value) this.bits[this.length >> 3] |= 1 << (this.length & 7);
     this.length++;
+  }
+
+  reserve(rows: number): void {
+    this.bits = grow(this.bits, (rows + 7) >> 3);
+  }
+
+  /** `n` rows of false. */
+  pushFalse(n: number): void {
+    this.bits = grow(this.bits, ((this.length + n + 7) >> 3) + 1);
+    for (let i = this.length; i < this.length + n; i++) this.bits[i >> 3] &= ~(1 << (i & 7));
+    this.length += n;
   }
 
   finish(): Data<Bool> {

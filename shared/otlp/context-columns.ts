@@ -33,3 +33,21 @@ export function pushContext(c: ContextColumns, res: ResourceContext, scope: Scop
   c.scope_dropped_attributes_count.push(scope.droppedAttributesCount);
   c.scope_schema_url.pushBytes(scope.schemaUrl);
 }
+
+/** `n` rows of one resource and scope. */
+export function pushContextRun(c: ContextColumns, res: ResourceContext, scope: ScopeContext, n: number): void {
+  c.service_name.pushRun(res.serviceName, n);
+  c.resource_attributes.pushRun(res.attributes, n);
+  c.resource_dropped_attributes_count.pushRun(res.droppedAttributesCount, n);
+  c.resource_schema_url.pushRun(res.schemaUrl, n);
+  c.scope_name.pushRun(scope.name, n);
+  c.scope_version.pushRun(scope.version, n);
+  c.scope_attributes.pushRun(scope.attributes, n);
+  c.scope_dropped_attributes_count.pushRun(scope.droppedAttributesCount, n);
+  c.scope_schema_url.pushRun(scope.schemaUrl, n);
+}
+
+/** Room for `rows` rows in all. */
+export function reserveContext(c: ContextColumns, rows: number): void {
+  for (const column of Object.values(c)) column.reserve(rows);
+}

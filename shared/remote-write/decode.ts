@@ -23,7 +23,7 @@ import type { Schema } from "apache-arrow";
 import { doubleJson } from "../otlp/anyvalue-json.ts";
 import { buildRecordBatch } from "../otlp/columns.ts";
 import { metricsColumnBuilders } from "../otlp/decode-metrics.ts";
-import { pushContext } from "../otlp/context-columns.ts";
+import { pushContextRun } from "../otlp/context-columns.ts";
 import { EMPTY_SCOPE, type ResourceContext } from "../otlp/context.ts";
 import { OtlpDecodeError } from "../otlp/errors.ts";
 import { INT64_TIME_WINDOW, timeNsProblem, type TimeWindow } from "../otlp/limits.ts";
@@ -88,8 +88,15 @@ export function decodeRemoteWriteProtobuf(
   const batchIdBytes = encoder.encode(batchId);
   const rejected = new Rejections();
   const window = new MsWindow(timeWindow);
-  const samples = new SampleScratch();
-  let accepted = 0;
+  const samples = SERIES_SAMPLES;
+  // Every row of the request, in order: its time (ns words), value and kind, and the runs of
+  // rows that share a series. The columns are filled once all are known, run by run.
+  const rows = REQUEST_ROWS;
+  rows.length = 0;
+  const runs: RowRun[] = [];
+  const addRun = (series: SeriesBytes, from: number, exemplars: Uint8Array): void => {
+    if (rows.length > from) runs.push({ series, from, to: rows.length, exemplars });
+  };
 
   // Strings repeated across series (names, jobs, types) are encoded once per request.
   const interned = new Map<string, Uint8Array>();
@@ -102,31 +109,6 @@ export function decodeRemoteWriteProtobuf(
     return found;
   };
   const sampleType = bytesOf(REMOTE_WRITE_SAMPLE_TYPE);
-
-  const pushRow = (row: SeriesBytes, lo: number, hi: number, value: number | undefined, flags: number, exemplars: Uint8Array): void => {
-    accepted++;
-    c.batch_id.pushBytes(batchIdBytes);
-    c.metric_name.pushBytes(row.name);
-    c.metric_description.pushBytes(row.description);
-    c.metric_unit.pushBytes(row.unit);
-    c.metric_type.pushBytes(row.type);
-    c.metric_metadata.pushBytes(row.metadata);
-    c.aggregation_temporality.push(0);
-    c.is_monotonic.push(false);
-    c.start_time_unix_nano.pushWords(0, 0);
-    c.time_unix_nano.pushWords(lo, hi);
-    c.value_double.pushMaybe(value);
-    c.value_int.pushNull();
-    c.count.pushNull();
-    c.sum.pushNull();
-    c.min.pushNull();
-    c.max.pushNull();
-    c.distribution.pushBytes(EMPTY_BYTES);
-    c.exemplars.pushBytes(exemplars);
-    c.flags.pushWords(flags, 0);
-    c.attributes.pushBytes(row.attributes);
-    pushContext(c, row.resource, EMPTY_SCOPE);
-  };
 
   const jobResources = new Map<string, ResourceContext>();
   const resourceOf = (job: string): ResourceContext => {
@@ -159,23 +141,22 @@ export function decodeRemoteWriteProtobuf(
         resource: resourceOf(job),
       };
       const exemplars = series.exemplars.length === 0 ? EMPTY_LIST_BYTES : encoder.encode(`[${series.exemplars.join(",")}]`);
-      let exemplarsKept = false;
+      const from = rows.length;
       for (let i = 0; i < samples.length; i++) {
         const ns = window.nsWords(samples.timeLo[i]!, samples.timeHi[i]!);
         if (ns === null) {
           rejected.add(timeNsProblem("sample timestamp", msWordsToNs(samples.timeLo[i]!, samples.timeHi[i]!), timeWindow) ?? "sample timestamp is out of range");
           continue;
         }
-        const stale = samples.stale[i] === 1;
-        pushRow(row, ns.lo, ns.hi, samples.values[i], stale ? NO_RECORDED_VALUE : 0, exemplarsKept ? EMPTY_LIST_BYTES : exemplars);
-        exemplarsKept = true;
+        rows.push(samples.values[i]!, samples.stale[i] === 1 ? ROW_STALE : ROW_VALUE, ns.lo, ns.hi);
       }
-      if (!exemplarsKept && series.exemplars.length > 0) {
+      if (rows.length === from && series.exemplars.length > 0) {
         const time = exemplarTime(series.exemplars);
         const timeProblem = timeNsProblem("exemplar timestamp", time, timeWindow);
         if (timeProblem !== undefined) rejected.add(timeProblem);
-        else pushRow(row, Number(time & 0xffffffffn), Number(time >> 32n), undefined, 0, exemplars);
+        else rows.push(0, ROW_NO_VALUE, Number(time & 0xffffffffn), Number(time >> 32n));
       }
+      addRun(row, from, exemplars);
     } else if (tag === ((3 << 3) | WIRE_LEN)) {
       const meta = readMetadata(r, r.delimitedEnd());
       if (meta.name === "") rejected.add("metadata without metric_family_name");
@@ -186,11 +167,76 @@ export function decodeRemoteWriteProtobuf(
           metadata: bytesOf(`[{"key":"prometheus.type","value":{"stringValue":${JSON.stringify(meta.type)}}}]`),
           attributes: EMPTY_LIST_BYTES, resource: resourceOf(""),
         };
-        pushRow(row, Number(time & 0xffffffffn), Number(time >> 32n), undefined, 0, EMPTY_LIST_BYTES);
+        const from = rows.length;
+        rows.push(0, ROW_NO_VALUE, Number(time & 0xffffffffn), Number(time >> 32n));
+        addRun(row, from, EMPTY_LIST_BYTES);
       }
     } else r.skip(tag & 7);
   }
-  return { batch: accepted === 0 ? null : buildRecordBatch(schema, c), accepted, rejected };
+  const accepted = rows.length;
+  if (accepted === 0) return { batch: null, accepted, rejected };
+  fillColumns(c, rows, runs, batchIdBytes);
+  return { batch: buildRecordBatch(schema, c), accepted, rejected };
+}
+
+/** Rows [from, to) of the request's rows: one series (or metadata entry), its exemplars on the first. */
+interface RowRun {
+  series: SeriesBytes;
+  from: number;
+  to: number;
+  exemplars: Uint8Array;
+}
+
+/** Kinds of row, in the row scratch's `stale` slot. */
+const ROW_VALUE = 0;
+const ROW_STALE = 1;
+/** An exemplar-only or metadata row: no value. */
+const ROW_NO_VALUE = 2;
+
+/**
+ * Scratch reused by every request (decoding is synchronous): one series' samples as read, and
+ * the request's accepted rows. Reuse spares a fresh allocation, and its page faults, per request.
+ */
+const SERIES_SAMPLES = new SampleScratch();
+const REQUEST_ROWS = new SampleScratch();
+
+/**
+ * The columns, sized once for all rows: per run, the series' constant columns as runs of one
+ * value (dictionary indices filled at once), the columns remote write never sets as runs of
+ * nulls; only time, value and flags are written row by row.
+ */
+function fillColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch, runs: RowRun[], batchIdBytes: Uint8Array): void {
+  for (const column of Object.values(c)) column.reserve(rows.length);
+  for (const run of runs) {
+    const n = run.to - run.from;
+    const s = run.series;
+    c.batch_id.pushRun(batchIdBytes, n);
+    c.metric_name.pushRun(s.name, n);
+    c.metric_description.pushRun(s.description, n);
+    c.metric_unit.pushRun(s.unit, n);
+    c.metric_type.pushRun(s.type, n);
+    c.metric_metadata.pushRun(s.metadata, n);
+    c.aggregation_temporality.pushRun(0, n);
+    c.is_monotonic.pushFalse(n);
+    c.start_time_unix_nano.pushWordsRun(0, 0, n);
+    c.value_int.pushNulls(n);
+    c.count.pushNulls(n);
+    c.sum.pushNulls(n);
+    c.min.pushNulls(n);
+    c.max.pushNulls(n);
+    c.distribution.pushRun(EMPTY_BYTES, n);
+    c.exemplars.pushRun(run.exemplars, 1);
+    c.exemplars.pushRun(EMPTY_LIST_BYTES, n - 1);
+    c.attributes.pushRun(s.attributes, n);
+    pushContextRun(c, s.resource, EMPTY_SCOPE, n);
+    for (let i = run.from; i < run.to; i++) {
+      const kind = rows.stale[i]!;
+      c.time_unix_nano.pushWords(rows.timeLo[i]!, rows.timeHi[i]!);
+      if (kind === ROW_NO_VALUE) c.value_double.pushNull();
+      else c.value_double.push(rows.values[i]!);
+      c.flags.pushWords(kind === ROW_STALE ? NO_RECORDED_VALUE : 0, 0);
+    }
+  }
 }
 
 function readSeries(r: WireReader, end: number, samples: SampleScratch): Series {
@@ -241,7 +287,7 @@ function readSample(r: WireReader, end: number, samples: SampleScratch): void {
     } else r.skip(tag & 7);
   }
   r.expectEnd(end);
-  samples.push(value, stale, lo, hi);
+  samples.push(value, stale ? 1 : 0, lo, hi);
 }
 
 /** Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; } → OTLP/JSON. */

@@ -14,10 +14,11 @@ export class SampleScratch {
   timeHi = new Uint32Array(256);
   length = 0;
 
-  push(value: number, stale: boolean, lo: number, hi: number): void {
+  /** `kind`: 1 for a stale marker, 0 for a value (callers may give other kinds their own codes). */
+  push(value: number, kind: number, lo: number, hi: number): void {
     if (this.length === this.values.length) this.grow();
     this.values[this.length] = value;
-    this.stale[this.length] = stale ? 1 : 0;
+    this.stale[this.length] = kind;
     this.timeLo[this.length] = lo;
     this.timeHi[this.length] = hi;
     this.length++;

@@ -22,6 +22,11 @@ export class RepeatedUtf8Column {
   length = 0;
 
   pushBytes(bytes: Uint8Array): void {
+    this.pushRun(bytes, 1);
+  }
+
+  /** `n` rows of `bytes`. */
+  pushRun(bytes: Uint8Array, n: number): void {
     if (bytes !== this.last) {
       let index = this.indexOf.get(bytes);
       if (index === undefined) {
@@ -32,12 +37,20 @@ export class RepeatedUtf8Column {
       this.last = bytes;
       this.lastIndex = index;
     }
-    if (this.length === this.indices.length) {
-      const next = new Int32Array(this.indices.length * 2);
-      next.set(this.indices);
-      this.indices = next;
+    if (this.length + n > this.indices.length) this.reserve(Math.max(this.indices.length * 2, this.length + n));
+    if (n === 1) this.indices[this.length++] = this.lastIndex;
+    else {
+      this.indices.fill(this.lastIndex, this.length, this.length + n);
+      this.length += n;
     }
-    this.indices[this.length++] = this.lastIndex;
+  }
+
+  /** Room for `rows` rows in all, allocated once. */
+  reserve(rows: number): void {
+    if (rows <= this.indices.length) return;
+    const next = new Int32Array(rows);
+    next.set(this.indices.subarray(0, this.length));
+    this.indices = next;
   }
 
   /** Plain Utf8 data, or Dictionary<Int32, Utf8> data when `type` is such a dictionary. */
