@@ -155,14 +155,22 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
     }
   }
 
+  // One allocation for every series: a typed array per series would each add to the
+  // collector's pressure, and the query holds them all until it ends anyway.
+  let total = 0;
+  for (const slot of slots.values()) for (const segment of slot.segments) total += segment.count;
+  const allTimes = new Float64Array(total);
+  const allValues = new Float64Array(total);
+  let from = 0;
   for (const slot of slots.values()) {
     let at = 0;
     for (const segment of slot.segments) {
       segment.start = segment.end = at;
       at += segment.count;
     }
-    slot.times = new Float64Array(at);
-    slot.values = new Float64Array(at);
+    slot.times = allTimes.subarray(from, from + at);
+    slot.values = allValues.subarray(from, from + at);
+    from += at;
   }
   for (const one of held) {
     const { sample } = one;
