@@ -44,15 +44,23 @@ export class FileSeriesCache {
 
   /** The series of each file of `files`, in their order (missing ones read in one statement). */
   async of(connection: DuckDBConnection, files: readonly string[], numberTypes: readonly string[]): Promise<FileSeries[]> {
-    const missing = [...new Set(files.filter((f) => !this.cache.has(f)))];
+    // Taken before any new entry goes in: adding one may evict another of these files.
+    const found = new Map<string, Promise<FileSeries>>();
+    const missing: string[] = [];
+    for (const file of new Set(files)) {
+      const cached = this.cache.get(file);
+      if (cached) found.set(file, cached);
+      else missing.push(file);
+    }
     if (missing.length > 0) {
       const read = readFileSeries(connection, missing, numberTypes);
       for (const file of missing) {
         const one = read.then((all) => all.get(file)!);
+        found.set(file, one);
         this.cache.set(file, one);
         one.then(
           (series) => {
-            if (this.cache.get(file) === one) this.cache.set(file, one, { size: Math.max(1, series.rowSeries.byteLength) });
+            if (this.cache.peek(file) === one) this.cache.set(file, one, { size: Math.max(1, series.rowSeries.byteLength) });
           },
           () => {
             if (this.cache.peek(file) === one) this.cache.delete(file);
@@ -60,7 +68,7 @@ export class FileSeriesCache {
         );
       }
     }
-    return Promise.all(files.map((f) => this.cache.get(f)!));
+    return Promise.all(files.map((f) => found.get(f)!));
   }
 }
 
