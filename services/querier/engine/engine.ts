@@ -20,6 +20,7 @@ import { runPrometheusTicket } from "./prometheus/answers.ts";
 import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./loki/log-meta-answers.ts";
 import { runLogQLTicket } from "./loki/logql.ts";
 import { FileFamilies } from "./prometheus/file-families.ts";
+import { FileSeriesCache } from "./prometheus/file-series.ts";
 import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { FreshConnections } from "./fresh-connections.ts";
@@ -55,6 +56,8 @@ export class QueryEngine {
   private readonly traceIds = new TraceIdIndex();
   /** The metric families of each Parquet file, listed once (PromQL selectors choose rows by them). */
   private readonly fileFamilies = new FileFamilies();
+  /** The number series of each Parquet file and each row's series, found once (PromQL selectors place rows by them). */
+  private readonly fileSeries = new FileSeriesCache();
   private readonly connections: FreshConnections;
   private readonly sandboxes: SqlSandboxes;
   private maxEvaluatedSpans = MAX_EVALUATED_SPANS;
@@ -171,7 +174,8 @@ export class QueryEngine {
     liveBytes: number,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) {
-      return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, { files, live: liveSource, fileFamilies: this.fileFamilies });
+      const sources = { files, live: liveSource, fileFamilies: this.fileFamilies, fileSeries: this.fileSeries, ...(notBeforeNs === undefined ? {} : { notBeforeNs }) };
+      return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, sources);
     }
     if (LOKI_META_TICKET_KINDS.has(ticket.kind) || ticket.kind === "log_labels" || ticket.kind === "log_label_values") {
       return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows, this.maxSamples);

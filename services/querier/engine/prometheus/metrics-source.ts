@@ -14,6 +14,7 @@ import { compileMatcher, METRIC_NAME_LABEL, type LabelMatcher, type Labels, type
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
 import { PromQLError, tooManySamples, tooManySeries } from "../../../../shared/query/promql/index.ts";
 import { identityKey, type FileFamilies } from "./file-families.ts";
+import { FileSeriesCache } from "./file-series.ts";
 import { readNumberSeries } from "./number-series.ts";
 
 export interface MetricsSourceOptions {
@@ -28,12 +29,18 @@ export interface MetricsSourceOptions {
   sources?: MetricsSources;
 }
 
-/** The view's Parquet files and live-row source, and the per-file family cache. */
+/** The view's Parquet files and live-row source, and the per-file family and series caches. */
 export interface MetricsSources {
   files: readonly string[];
   live: string | null;
+  /** Rows whose time is below this are past retention (the view leaves them out; so must a read of its files). */
+  notBeforeNs?: bigint;
   fileFamilies: FileFamilies;
+  fileSeries: FileSeriesCache;
 }
+
+/** For a source without known files: never asked for any. */
+const NO_FILE_SERIES = new FileSeriesCache();
 
 /** Labels whose value is not in the attribute text as written (built from several, or from the point's shape). */
 const NOT_IN_TEXT = new Set([METRIC_NAME_LABEL, "le", "quantile", "job"]);
@@ -69,10 +76,14 @@ export class DuckDBMetricsSource implements SeriesSource {
     }
     if (numbers.length > 0) {
       // Counted per series before any sample is read (number-series.ts).
-      const where = [range, `metric_name IN (${names(numbers)})`, `metric_type IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers)];
+      const sources = this.options.sources;
+      const retained = sources?.notBeforeNs === undefined ? [] : [`time_unix_nano >= ${sources.notBeforeNs}`];
       await readNumberSeries(
         {
-          connection: this.connection, from: `FROM ${this.view} WHERE ${where.join(" AND ")}`,
+          connection: this.connection,
+          where: [range, `metric_name IN (${names(numbers)})`, `metric_type IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers), ...retained],
+          names: new Set(numbers.map((id) => id.name)), numberTypes: [...NUMBER_TYPES],
+          files: sources?.files ?? [], fileSeries: sources?.fileSeries ?? NO_FILE_SERIES, rest: sources === undefined ? this.view : sources.live, source: this.view,
           maxSamples: this.options.maxSamples - collector.samples, tooManySamples, checkStopped: () => stopIfAborted(signal),
         },
         collector,

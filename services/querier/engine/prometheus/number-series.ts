@@ -1,39 +1,67 @@
 /**
  * Reading number-shaped series (gauges, sums, remote write samples: one sample per row) out
- * of the metrics view, in two statements instead of one grouped list aggregation (which
- * DuckDB spends most of a dashboard query building):
- * 1. the series: one row per distinct identity and attribute texts, with a 64-bit hash of
- *    them and its sample count, so the sample limit is checked before any sample is read and
- *    each series' arrays are allocated at their final size;
- * 2. the samples: (hash, time, value, flags) rows in whatever order the scan yields, read
- *    straight from DuckDB's vectors and placed into their series by hash; a series found out
- *    of time order is sorted.
- * Two identities sharing a hash (never seen, but possible) make the read fall back to the
- * grouped lists (list-columns.ts), which need no hash.
+ * of the metrics source, without one grouped list aggregation (which DuckDB spends most of a
+ * dashboard query building):
+ * 1. the series and how many rows each has, so the sample limit is checked before any sample
+ *    is read and each series' arrays are allocated at their final size: for Parquet files
+ *    from their cached row maps (file-series.ts); for the other rows (live rows) one row per
+ *    distinct identity and attribute texts, with a 64-bit hash of them and its row count;
+ * 2. the samples, in whatever order the scans yield them, read straight from DuckDB's vectors:
+ *    a file's (row number, time, value, flags), placed into their series by row number, so
+ *    no attribute text is read; the other rows' (hash, time, value, flags), placed by hash.
+ *    Each series' rows of one file go to a segment of their own; a series found out of time
+ *    order is sorted (time-order.ts).
+ * Two identities of the other rows sharing a hash (never seen, but possible) make the read
+ * fall back to grouped lists over the whole source, which need no hash.
  */
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
-import { isValid, structListColumn, type FlatField } from "../../../../shared/duckdb/index.ts";
+import { isValid, quoteLiteral, structListColumn, type FlatField } from "../../../../shared/duckdb/index.ts";
 import { writeStaleMarker } from "../../../../shared/series/index.ts";
-import type { MetricIdentity, SeriesCollector, StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
+import type { SeriesCollector } from "../../../../shared/series/otlp/index.ts";
+import { NUMBER_IDENTITY, numberIdentityKey, type FileSeries, type FileSeriesCache, type NumberIdentity } from "./file-series.ts";
+import { inTimeOrder } from "./time-order.ts";
+import { haveOneSchema } from "../file-schemas.ts";
 
-type Identity = MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">;
-
-const IDENTITY = "metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality, attributes, resource_attributes";
-const HASH = `hash(${IDENTITY})`;
+const HASH = `hash(${NUMBER_IDENTITY})`;
 const SAMPLE = "(time_unix_nano // 1000000)::DOUBLE, coalesce(value_double, value_int::DOUBLE), flags::INTEGER";
 
 interface Slot {
-  identity: Identity;
+  identity: NumberIdentity;
+  /** Rows of the series in the read, with or without a sample: a series with rows is returned. */
+  rows: number;
+  /** Its rows by source, in the order they are laid out (files oldest first, then the other rows). */
+  segments: Segment[];
   times: Float64Array;
   values: Float64Array;
-  length: number;
 }
+
+/** One source's rows of a series: `count` of them, laid out from `start`, filled up to `end`. */
+interface Segment {
+  slot: Slot;
+  count: number;
+  start: number;
+  end: number;
+}
+
+/** A chunk's sample columns and, per row, where its series is found. */
+type Held = { files: Int32Array; rowNumbers: Int32Array; sample: SampleColumns } | { hashes: Uint32Array; sample: SampleColumns };
 
 export interface NumberRead {
   connection: DuckDBConnection;
-  /** FROM … WHERE … of the rows to read. */
-  from: string;
+  /** Conditions on a stored row (time range, names, types, label prefilters), all to hold. */
+  where: string[];
+  /** Names of the families to read (rows of any number type by these names are read). */
+  names: ReadonlySet<string>;
+  /** The metric types read as number series. */
+  numberTypes: readonly string[];
+  /** Parquet files, read through their row maps. */
+  files: readonly string[];
+  fileSeries: FileSeriesCache;
+  /** The other rows (the live rows; the whole source when its files are not known), or null. */
+  rest: string | null;
+  /** The whole source, files and the other rows: for an exact sample count and the fallback. */
+  source: string;
   maxSamples: number;
   tooManySamples: () => Error;
   /** Throws when the query was stopped. */
@@ -41,60 +69,186 @@ export interface NumberRead {
 }
 
 export async function readNumberSeries(read: NumberRead, collector: SeriesCollector): Promise<void> {
-  const series = await read.connection.runAndReadAll(`SELECT ${HASH}, ${IDENTITY}, count(*)::DOUBLE ${read.from} GROUP BY ALL`);
-  read.checkStopped();
-  const rows = series.getRows();
-  let total = 0;
-  for (const r of rows) total += r[8] as number;
-  if (total > read.maxSamples) throw read.tooManySamples();
-  const slots = new Map<number, Slot>();
-  for (const r of rows) {
-    const key = hashKey(r[0] as bigint);
-    if (slots.has(key)) return readNumberLists(read, collector);
-    const count = r[8] as number;
-    slots.set(key, {
-      identity: {
+  const where = `WHERE ${read.where.join(" AND ")}`;
+  const slots = new Map<string, Slot>();
+  const slotOf = (identity: NumberIdentity, key: string) => {
+    let slot = slots.get(key);
+    if (slot === undefined) slots.set(key, (slot = { identity, rows: 0, segments: [], times: EMPTY, values: EMPTY }));
+    return slot;
+  };
+  const segmentOf = (slot: Slot): Segment => ({ slot, count: 0, start: 0, end: 0 });
+  let upperBound = 0;
+
+  // The other rows' series first: a hash clash there reads everything the grouped way.
+  const restSegments = new Map<number, Segment>();
+  if (read.rest !== null) {
+    const series = await read.connection.runAndReadAll(`SELECT ${HASH}, ${NUMBER_IDENTITY}, count(*)::DOUBLE FROM ${read.rest} ${where} GROUP BY ALL`);
+    read.checkStopped();
+    for (const r of series.getRows()) {
+      const key = hashKey(r[0] as bigint);
+      if (restSegments.has(key)) return readNumberLists(read, collector);
+      const identity: NumberIdentity = {
         name: r[1] as string, unit: r[2] as string, type: r[3] as string, monotonic: r[4] as boolean, temporality: r[5] as number,
         attributes: r[6] as string, resourceAttributes: r[7] as string,
-      },
-      times: new Float64Array(count),
-      values: new Float64Array(count),
-      length: 0,
+      };
+      restSegments.set(key, segmentOf(slotOf(identity, numberIdentityKey(identity))));
+      upperBound += r[8] as number;
+    }
+  }
+
+  // Files oldest first, so a series' segments are usually in time order already; files
+  // without a selected series are not read.
+  const allFiles = [...read.files].sort();
+  const allMaps = await read.fileSeries.of(read.connection, allFiles, read.numberTypes);
+  read.checkStopped();
+  const files: string[] = [];
+  const maps: FileSeries[] = [];
+  const fileSegments: (Segment | undefined)[][] = [];
+  allMaps.forEach((map, k) => {
+    const segments = new Array<Segment | undefined>(map.identities.length);
+    let any = false;
+    map.identities.forEach((identity, s) => {
+      if (!read.names.has(identity.name)) return;
+      const segment = segmentOf(slotOf(identity, map.keys[s]!));
+      segment.slot.segments.push(segment);
+      segments[s] = segment;
+      upperBound += map.counts[s]!;
+      any = true;
     });
+    if (!any) return;
+    files.push(allFiles[k]!);
+    maps.push(map);
+    fileSegments.push(segments);
+  });
+  for (const segment of restSegments.values()) segment.slot.segments.push(segment);
+
+  // A file's count is all its rows of the series: past the limit, the rows in the range decide.
+  if (upperBound > read.maxSamples) {
+    const counted = await read.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${read.source} ${where}`);
+    if ((counted.getRows()[0]?.[0] as number) > read.maxSamples) throw read.tooManySamples();
   }
   if (slots.size === 0) return;
-  const result = await read.connection.stream(`SELECT ${HASH}, ${SAMPLE} ${read.from}`);
-  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    read.checkStopped();
-    placeSamples(chunk, slots);
+
+  // Read and counted by series first, so each series' arrays are allocated at their final size.
+  const held: Held[] = [];
+  if (files.length > 0) {
+    // file_index is the file's place in the list.
+    const byName = (await haveOneSchema(read.connection, files)) ? "" : ", union_by_name = true";
+    const scan = `read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false${byName})`;
+    const result = await read.connection.stream(`SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE} FROM ${scan} ${where}`);
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      read.checkStopped();
+      const rows = duckdb.data_chunk_get_size(chunk.chunk);
+      const one = { files: int32Column(chunk, 0, rows), rowNumbers: int32Column(chunk, 1, rows), sample: samplesOf(chunk, 2, rows) };
+      for (let i = 0; i < rows; i++) count(fileSegments[one.files[i]!]![maps[one.files[i]!]!.rowSeries[one.rowNumbers[i]!]!]);
+      held.push(one);
+    }
   }
+  if (restSegments.size > 0) {
+    const result = await read.connection.stream(`SELECT ${HASH}, ${SAMPLE} FROM ${read.rest} ${where}`);
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      read.checkStopped();
+      const rows = duckdb.data_chunk_get_size(chunk.chunk);
+      const one = { hashes: new Uint32Array(fixedWidth(chunk, 0, rows, 8).buffer, 0, rows * 2), sample: samplesOf(chunk, 1, rows) };
+      for (let i = 0; i < rows; i++) count(restSegments.get(restKey(one.hashes, i)));
+      held.push(one);
+    }
+  }
+
+  // One allocation for every series: a typed array per series would each add to the
+  // collector's pressure, and the query holds them all until it ends anyway.
+  let total = 0;
+  for (const slot of slots.values()) for (const segment of slot.segments) total += segment.count;
+  const allTimes = new Float64Array(total);
+  const allValues = new Float64Array(total);
+  let from = 0;
   for (const slot of slots.values()) {
-    const { times, values } = inTimeOrder(slot.times.subarray(0, slot.length), slot.values.subarray(0, slot.length));
+    let at = 0;
+    for (const segment of slot.segments) {
+      segment.start = segment.end = at;
+      at += segment.count;
+    }
+    slot.times = allTimes.subarray(from, from + at);
+    slot.values = allValues.subarray(from, from + at);
+    from += at;
+  }
+  for (const one of held) {
+    const { sample } = one;
+    if ("files" in one) {
+      for (let i = 0; i < one.files.length; i++) place(fileSegments[one.files[i]!]![maps[one.files[i]!]!.rowSeries[one.rowNumbers[i]!]!]!, sample, i);
+    } else {
+      for (let i = 0; i < sample.times.length; i++) place(restSegments.get(restKey(one.hashes, i))!, sample, i);
+    }
+  }
+
+  for (const slot of slots.values()) {
+    if (slot.rows === 0) continue;
+    const length = compact(slot);
+    const { times, values } = inTimeOrder(slot.times.subarray(0, length), slot.values.subarray(0, length));
     collector.addNumberSeries(slot.identity, times, values);
   }
 }
+
+const EMPTY = new Float64Array(0);
 
 /** A UBIGINT hash as a Map key: its low 53 bits (a clash there also falls back to the lists). */
 function hashKey(hash: bigint): number {
   return Number(hash & 0x1f_ffff_ffff_ffffn);
 }
 
-function placeSamples(chunk: DuckDBDataChunk, slots: Map<number, Slot>): void {
-  const rows = duckdb.data_chunk_get_size(chunk.chunk);
-  const hashes = new Uint32Array(fixedWidth(chunk, 0, rows, 8).buffer, 0, rows * 2);
-  const times = new Float64Array(fixedWidth(chunk, 1, rows, 8).buffer, 0, rows);
-  const values = new Float64Array(fixedWidth(chunk, 2, rows, 8).buffer, 0, rows);
-  const valueValidity = validityOf(chunk, 2, rows);
-  const flags = new Int32Array(fixedWidth(chunk, 3, rows, 4).buffer, 0, rows);
-  for (let i = 0; i < rows; i++) {
-    const slot = slots.get(hashes[2 * i]! + (hashes[2 * i + 1]! & 0x1fffff) * 4294967296);
-    // Rows cannot appear between the two statements (files are immutable, live rows a snapshot).
-    if (slot === undefined || slot.length === slot.times.length) throw new Error("metrics rows changed between the series and samples reads");
-    if ((flags[i]! & 1) !== 0) writeStaleMarker(slot.values, slot.length);
-    else if (isValid(valueValidity, i)) slot.values[slot.length] = values[i]!;
-    else continue;
-    slot.times[slot.length++] = times[i]!;
+/** The slot's segments moved together at its start (values as their bits); their length. */
+function compact(slot: Slot): number {
+  let at = 0;
+  for (const { start, end } of slot.segments) {
+    if (start !== at) {
+      slot.times.copyWithin(at, start, end);
+      slot.values.copyWithin(at, start, end);
+    }
+    at += end - start;
   }
+  return at;
+}
+
+function restKey(hashes: Uint32Array, i: number): number {
+  return hashes[2 * i]! + (hashes[2 * i + 1]! & 0x1fffff) * 4294967296;
+}
+
+/** Counts a row into its segment (and its series' rows). */
+function count(segment: Segment | undefined): void {
+  // Rows cannot appear between the two statements (files are immutable, live rows a snapshot).
+  if (segment === undefined) throw new Error("metrics rows changed between the series and samples reads");
+  segment.count++;
+  segment.slot.rows++;
+}
+
+interface SampleColumns {
+  times: Float64Array;
+  values: Float64Array;
+  validity: Uint8Array | null;
+  flags: Int32Array;
+}
+
+/** The SAMPLE columns starting at column `first`. */
+function samplesOf(chunk: DuckDBDataChunk, first: number, rows: number): SampleColumns {
+  return {
+    times: new Float64Array(fixedWidth(chunk, first, rows, 8).buffer, 0, rows),
+    values: new Float64Array(fixedWidth(chunk, first + 1, rows, 8).buffer, 0, rows),
+    validity: validityOf(chunk, first + 1, rows),
+    flags: int32Column(chunk, first + 2, rows),
+  };
+}
+
+/** Flag bit 1 is a stale marker; a null value (a row kept only for its exemplars) is no sample. */
+function place(segment: Segment, sample: SampleColumns, i: number): void {
+  const slot = segment.slot;
+  if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(slot.values, segment.end);
+  else if (isValid(sample.validity, i)) slot.values[segment.end] = sample.values[i]!;
+  else return;
+  slot.times[segment.end++] = sample.times[i]!;
+}
+
+function int32Column(chunk: DuckDBDataChunk, column: number, rows: number): Int32Array {
+  return new Int32Array(fixedWidth(chunk, column, rows, 4).buffer, 0, rows);
 }
 
 /** A copy of column `column`'s first `rows` values (`width` bytes each) of a flat chunk vector. */
@@ -108,115 +262,13 @@ function validityOf(chunk: DuckDBDataChunk, column: number, rows: number): Uint8
 }
 
 /**
- * The samples sorted by time (stable), when they are not already. A scan yields each file's
- * rows in time order and the files newest first, so a series usually arrives as a few sorted
- * runs that do not overlap: those are only put back in order. DuckDB's threads may also
- * interleave the row groups they scan: the series is then a few ascending sequences woven
- * together, which are merged.
- */
-function inTimeOrder(times: Float64Array, values: Float64Array): { times: Float64Array; values: Float64Array } {
-  const n = times.length;
-  const starts = [0];
-  for (let i = 1; i < n; i++) if (times[i - 1]! > times[i]!) starts.push(i);
-  if (starts.length === 1) return { times, values };
-  const runs = starts.map((start, k) => ({ start, end: starts[k + 1] ?? n })).sort((a, b) => times[a.start]! - times[b.start]!);
-  let disjoint = true;
-  for (let k = 1; k < runs.length && disjoint; k++) disjoint = times[runs[k - 1]!.end - 1]! < times[runs[k]!.start]!;
-  const order = new Uint32Array(n);
-  if (disjoint) {
-    let at = 0;
-    for (const run of runs) for (let i = run.start; i < run.end; i++) order[at++] = i;
-  } else order.set(pileOrder(times) ?? sortOrder(times));
-  const outTimes = new Float64Array(n);
-  const outValues = new Float64Array(n);
-  // Values are copied as their bits (two words each), so stale markers survive.
-  const from = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  const to = new Uint32Array(outValues.buffer);
-  for (let i = 0; i < n; i++) {
-    const j = order[i]!;
-    outTimes[i] = times[j]!;
-    to[2 * i] = from[2 * j]!;
-    to[2 * i + 1] = from[2 * j + 1]!;
-  }
-  return { times: outTimes, values: outValues };
-}
-
-/** Most ascending sequences pileOrder merges; a series woven from more is sorted instead. */
-const MAX_PILES = 8;
-
-/**
- * The indexes of `times` in stable time order when they are a few ascending sequences woven
- * together (each index goes to the first sequence it extends), merged by (time, index); null
- * when more than MAX_PILES sequences would be needed.
- */
-function pileOrder(times: Float64Array): Uint32Array | null {
-  const n = times.length;
-  const piles: number[][] = [];
-  const tails: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = times[i]!;
-    let p = 0;
-    while (p < piles.length && tails[p]! > t) p++;
-    if (p === piles.length) {
-      if (p === MAX_PILES) return null;
-      piles.push([]);
-    }
-    piles[p]!.push(i);
-    tails[p] = t;
-  }
-  const heads = new Array<number>(piles.length).fill(0);
-  const order = new Uint32Array(n);
-  for (let at = 0; at < n; at++) {
-    let best = -1;
-    let bestIndex = 0;
-    for (let p = 0; p < piles.length; p++) {
-      if (heads[p]! === piles[p]!.length) continue;
-      const j = piles[p]![heads[p]!]!;
-      if (best < 0 || times[j]! < times[bestIndex]! || (times[j] === times[bestIndex] && j < bestIndex)) {
-        best = p;
-        bestIndex = j;
-      }
-    }
-    order[at] = bestIndex;
-    heads[best]!++;
-  }
-  return order;
-}
-
-/**
- * The indexes of `times` in stable time order. Each (time, index) is packed into one exact
- * double — (time − min) · 2^bits + index — so a native numeric sort does the work; a span
- * too wide to pack falls back to a comparator.
- */
-function sortOrder(times: Float64Array): Uint32Array {
-  const n = times.length;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    min = Math.min(min, times[i]!);
-    max = Math.max(max, times[i]!);
-  }
-  const bits = Math.ceil(Math.log2(n + 1));
-  const scale = 2 ** bits;
-  if ((max - min + 1) * scale > Number.MAX_SAFE_INTEGER) {
-    return Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
-  }
-  const packed = new Float64Array(n);
-  for (let i = 0; i < n; i++) packed[i] = (times[i]! - min) * scale + i;
-  packed.sort();
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = packed[i]! % scale;
-  return order;
-}
-
-/**
  * The grouped read: per row a series' identity and attribute texts, and its samples as one
  * list of (time, value, flags) in time order.
  */
 async function readNumberLists(read: NumberRead, collector: SeriesCollector): Promise<void> {
   const result = await read.connection.stream(
-    `SELECT ${IDENTITY}, list({ t: (time_unix_nano // 1000000)::DOUBLE, v: coalesce(value_double, value_int::DOUBLE), f: flags::INTEGER } ORDER BY time_unix_nano)
-     ${read.from} GROUP BY ALL`,
+    `SELECT ${NUMBER_IDENTITY}, list({ t: (time_unix_nano // 1000000)::DOUBLE, v: coalesce(value_double, value_int::DOUBLE), f: flags::INTEGER } ORDER BY time_unix_nano)
+     FROM ${read.source} WHERE ${read.where.join(" AND ")} GROUP BY ALL`,
   );
   for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     read.checkStopped();
