@@ -19,6 +19,7 @@ import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
 import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./loki/log-meta-answers.ts";
 import { runLogQLTicket } from "./loki/logql.ts";
+import { LogFileContexts } from "./loki/log-contexts.ts";
 import { FileFamilies } from "./prometheus/file-families.ts";
 import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { readerToTable } from "./result-to-arrow.ts";
@@ -55,6 +56,8 @@ export class QueryEngine {
   private readonly traceIds = new TraceIdIndex();
   /** The metric families of each Parquet file, listed once (PromQL selectors choose rows by them). */
   private readonly fileFamilies = new FileFamilies();
+  /** The row contexts of each log file, listed once (LogQL selectors choose rows by them). */
+  private readonly logContexts = new LogFileContexts();
   private readonly connections: FreshConnections;
   private readonly sandboxes: SqlSandboxes;
   private maxEvaluatedSpans = MAX_EVALUATED_SPANS;
@@ -169,10 +172,11 @@ export class QueryEngine {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) {
       return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, { files, live: liveSource, fileFamilies: this.fileFamilies });
     }
+    const logScope = { contexts: this.logContexts, files, live: liveSource, notBeforeNs };
     if (LOKI_META_TICKET_KINDS.has(ticket.kind) || ticket.kind === "log_labels" || ticket.kind === "log_label_values") {
-      return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows, this.maxSamples);
+      return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows, { maxEntries: this.maxSamples, scope: logScope });
     }
-    if (ticket.kind === "logql") return runLogQLTicket(connection, VIEW, ticket, this.maxSamples, this.maxRows);
+    if (ticket.kind === "logql") return runLogQLTicket(connection, VIEW, ticket, this.maxSamples, this.maxRows, logScope);
     if (ticket.kind === "traceql_metrics") return runTraceQLMetrics(connection, VIEW, ticket, await bytesOf(files), this.maxRows, this.maxEvaluatedSpans);
     if (ticket.kind === "search") {
       const scope = searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs, liveBytes);
