@@ -19,6 +19,7 @@ import { builtInSql, type BuiltInTicket } from "./built-in-sql.ts";
 import { runPrometheusTicket } from "./prometheus/answers.ts";
 import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./loki/log-meta-answers.ts";
 import { runLogQLTicket } from "./loki/logql.ts";
+import { LogFileContexts } from "./loki/log-contexts.ts";
 import { FileFamilies } from "./prometheus/file-families.ts";
 import { FileSeriesCache } from "./prometheus/file-series.ts";
 import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
@@ -58,6 +59,8 @@ export class QueryEngine {
   private readonly fileFamilies = new FileFamilies();
   /** The number series of each Parquet file and each row's series, found once (PromQL selectors place rows by them). */
   private readonly fileSeries = new FileSeriesCache();
+  /** The row contexts of each log file, listed once (LogQL selectors choose rows by them). */
+  private readonly logContexts = new LogFileContexts();
   private readonly connections: FreshConnections;
   private readonly sandboxes: SqlSandboxes;
   private maxEvaluatedSpans = MAX_EVALUATED_SPANS;
@@ -177,10 +180,11 @@ export class QueryEngine {
       const sources = { files, live: liveSource, fileFamilies: this.fileFamilies, fileSeries: this.fileSeries, ...(notBeforeNs === undefined ? {} : { notBeforeNs }) };
       return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, sources);
     }
+    const logScope = { contexts: this.logContexts, files, live: liveSource, notBeforeNs };
     if (LOKI_META_TICKET_KINDS.has(ticket.kind) || ticket.kind === "log_labels" || ticket.kind === "log_label_values") {
-      return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows, this.maxSamples);
+      return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows, { maxEntries: this.maxSamples, scope: logScope });
     }
-    if (ticket.kind === "logql") return runLogQLTicket(connection, VIEW, ticket, this.maxSamples, this.maxRows);
+    if (ticket.kind === "logql") return runLogQLTicket(connection, VIEW, ticket, this.maxSamples, this.maxRows, logScope);
     if (ticket.kind === "traceql_metrics") return runTraceQLMetrics(connection, VIEW, ticket, await bytesOf(files), this.maxRows, this.maxEvaluatedSpans);
     if (ticket.kind === "search") {
       const scope = searchScope(connection, VIEW, liveSource, files, this.traceIds, notBeforeNs, liveBytes);

@@ -38,10 +38,10 @@ describe("what the source is asked", () => {
     expect([r.startNs, r.endNs, r.direction]).toEqual([T0, T0 + 100n * S, "backward"]);
   });
 
-  test("no limit when a later stage may drop entries; only leading plain filters are hints", async () => {
+  test("pages when a later stage may drop entries; only leading plain filters are hints", async () => {
     const r = await lastRequest('{service_name="api"} |= "error" or "warn" |= "status" | logfmt |= "n=4"');
     expect(r.lineFilters).toEqual([{ op: "|=", value: "status" }]);
-    expect(r.limit).toBeUndefined();
+    expect(r.limit).toBe(1000);
   });
 
   test("metric queries read the windows' span, left-open", async () => {
@@ -69,6 +69,44 @@ describe("log queries", () => {
       structuredMetadata: { trace_id: "t8" },
       parsed: { level: "error", status: "500", n: "8" },
     });
+  });
+});
+
+describe("log queries read in pages when stages may drop entries", () => {
+  // Two streams with entries at the same instants (ties across streams), five per second.
+  const tied = () =>
+    new MemoryLogSource(
+      ["a", "b"].map((pod) => ({
+        labels: { service_name: "api", pod },
+        entries: Array.from({ length: 3000 }, (_, i) => ({ timestampNs: T0 + (BigInt(i) * S) / 5n, line: `n=${i} pod=${pod}`, metadata: {} })),
+      })),
+    );
+  const params = (limit: number, direction: "forward" | "backward"): LogQLParams => ({ startNs: T0, endNs: T0 + 600n * S, limit, direction });
+  const lines = (r: Awaited<ReturnType<typeof evaluateLogQL>>) => (r.resultType === "streams" ? r.entries.map((e) => e.line) : []);
+
+  for (const direction of ["backward", "forward"] as const) {
+    test(`${direction}: the same entries as one read, from only the pages needed`, async () => {
+      const kept = (n: number) => /[05]$/.test(String(n)) || n > 2990 || n < 10;
+      const order = Array.from({ length: 3000 }, (_, i) => i).filter(kept);
+      if (direction === "backward") order.reverse();
+      // Both streams keep an instant's entries alike, so an even limit never splits a tie.
+      for (const limit of [2, 150, 400, 2000]) {
+        const src = tied();
+        const got = await evaluateLogQL(src, '{service_name="api"} | logfmt | n =~ ".*[05]" or n > 2990 or n < 10', params(limit, direction));
+        const want = order.slice(0, limit / 2).flatMap((n) => [`n=${n} pod=a`, `n=${n} pod=b`]);
+        expect(lines(got).length).toBe(want.length);
+        expect(new Set(lines(got))).toEqual(new Set(want));
+        if (limit <= 150) expect(src.requests.length).toBeLessThanOrEqual(2);
+      }
+    });
+  }
+
+  test("a page of one instant grows until the instant fits", async () => {
+    const burst = new MemoryLogSource([
+      { labels: { service_name: "api" }, entries: Array.from({ length: 2500 }, (_, i) => ({ timestampNs: T0 + 5n * S, line: `n=${i}`, metadata: {} })) },
+    ]);
+    const r = await evaluateLogQL(burst, '{service_name="api"} | logfmt | n >= 2490', { startNs: T0, endNs: T0 + 10n * S, limit: 100, direction: "backward" });
+    expect(lines(r).length).toBe(10);
   });
 });
 

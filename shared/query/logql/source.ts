@@ -38,7 +38,12 @@ export interface LogSelectRequest {
   direction: "forward" | "backward";
   /** Line filters that precede every parser stage: the source must apply them (pushed down to SQL, or with the evaluator's own matcher when it cannot). */
   lineFilters?: readonly LineFilterHint[];
-  /** Entries beyond this many (in `direction` order, over all streams) are never needed; absent when stages after the selector may drop entries. */
+  /**
+   * Entries beyond this many (in `direction` order, over all streams) are not needed: the
+   * source may cut there (which of entries of equal time it keeps at the cut is its choice).
+   * A log query whose later stages may drop entries asks page by page (log-query.ts); a metric
+   * query leaves it absent.
+   */
   limit?: number;
 }
 

@@ -9,9 +9,10 @@ import { LOKI_META_RESULT_SCHEMAS, type LogDetectedFieldsTicket, type LogDetecte
 import { detectedFieldValues, detectFields } from "../../../../shared/query/logql/index.ts";
 import { int64Data, tableOf, utf8Data } from "../arrow-columns.ts";
 import { logQueryEntries } from "./log-query-entries.ts";
+import type { LogSourceOptions } from "./log-source.ts";
 
-export async function logDetectedFields(connection: DuckDBConnection, view: string, ticket: LogDetectedFieldsTicket, maxEntries: number): Promise<Table> {
-  const fields = detectFields(await logQueryEntries(connection, view, ticket, ticket.lineLimit, maxEntries), ticket.limit);
+export async function logDetectedFields(connection: DuckDBConnection, view: string, ticket: LogDetectedFieldsTicket, source: LogSourceOptions): Promise<Table> {
+  const fields = detectFields(await logQueryEntries(connection, view, ticket, ticket.lineLimit, source), ticket.limit);
   return tableOf(LOKI_META_RESULT_SCHEMAS.log_detected_fields, [
     utf8Data(fields.map((f) => f.label)),
     utf8Data(fields.map((f) => f.type)),
@@ -21,7 +22,7 @@ export async function logDetectedFields(connection: DuckDBConnection, view: stri
   ]);
 }
 
-export async function logDetectedFieldValues(connection: DuckDBConnection, view: string, ticket: LogDetectedFieldValuesTicket, maxEntries: number): Promise<Table> {
-  const values = detectedFieldValues(await logQueryEntries(connection, view, ticket, ticket.lineLimit, maxEntries), ticket.name, ticket.limit);
+export async function logDetectedFieldValues(connection: DuckDBConnection, view: string, ticket: LogDetectedFieldValuesTicket, source: LogSourceOptions): Promise<Table> {
+  const values = detectedFieldValues(await logQueryEntries(connection, view, ticket, ticket.lineLimit, source), ticket.name, ticket.limit);
   return tableOf(LOKI_META_RESULT_SCHEMAS.log_detected_field_values, [utf8Data(values)]);
 }

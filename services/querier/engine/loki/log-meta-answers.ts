@@ -7,12 +7,13 @@ import type { Table } from "apache-arrow";
 import type { LogLabelsTicket, LogLabelValuesTicket, LokiMetaTicket } from "../../../../shared/query/index.ts";
 import { logDetectedFieldValues, logDetectedFields } from "./log-detected-fields.ts";
 import { logPatterns } from "./log-patterns.ts";
+import type { LogSourceOptions } from "./log-source.ts";
 import { logDetectedLabels, logIndexStats, logLabels, logLabelValues, logSeries, logVolume } from "./log-metadata.ts";
 
 export type LokiMetaEngineTicket = LokiMetaTicket | LogLabelsTicket | LogLabelValuesTicket;
 
-/** `maxEntries`: most log lines a ticket that reads entries may read (`query.max_samples`). */
-export async function runLokiMetaTicket(connection: DuckDBConnection, view: string, ticket: LokiMetaEngineTicket, maxRows: number, maxEntries: number): Promise<Table> {
+/** `source`: how tickets that read entries read them (their bound: `query.max_samples`). */
+export async function runLokiMetaTicket(connection: DuckDBConnection, view: string, ticket: LokiMetaEngineTicket, maxRows: number, source: LogSourceOptions): Promise<Table> {
   switch (ticket.kind) {
     case "log_labels":
       return logLabels(connection, view, ticket, maxRows);
@@ -27,10 +28,10 @@ export async function runLokiMetaTicket(connection: DuckDBConnection, view: stri
     case "log_detected_labels":
       return logDetectedLabels(connection, view, ticket);
     case "log_detected_fields":
-      return logDetectedFields(connection, view, ticket, maxEntries);
+      return logDetectedFields(connection, view, ticket, source);
     case "log_detected_field_values":
-      return logDetectedFieldValues(connection, view, ticket, maxEntries);
+      return logDetectedFieldValues(connection, view, ticket, source);
     case "log_patterns":
-      return logPatterns(connection, view, ticket, maxEntries);
+      return logPatterns(connection, view, ticket, source);
   }
 }

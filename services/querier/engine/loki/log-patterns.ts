@@ -10,11 +10,12 @@ import { LOKI_META_RESULT_SCHEMAS, type LogPatternsTicket } from "../../../../sh
 import { tableOf, utf8Data } from "../arrow-columns.ts";
 import { Drain, type DrainCluster } from "./drain.ts";
 import { logQueryEntries } from "./log-query-entries.ts";
+import type { LogSourceOptions } from "./log-source.ts";
 
 const SECOND_NS = 1_000_000_000n;
 
-export async function logPatterns(connection: DuckDBConnection, view: string, ticket: LogPatternsTicket, maxEntries: number): Promise<Table> {
-  const entries = await logQueryEntries(connection, view, ticket, ticket.lineLimit, maxEntries);
+export async function logPatterns(connection: DuckDBConnection, view: string, ticket: LogPatternsTicket, source: LogSourceOptions): Promise<Table> {
+  const entries = await logQueryEntries(connection, view, ticket, ticket.lineLimit, source);
   const stepNs = BigInt(ticket.stepNs);
   const drains = new Map<string, Drain>();
   const counts = new Map<DrainCluster, Map<bigint, number>>();

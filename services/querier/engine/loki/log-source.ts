@@ -1,58 +1,59 @@
 /**
  * The `logs` table (Parquet files + live rows, the engine's source view) as a LogQL
  * `LogSource` (shared/query/logql/source.ts), in Loki's data model (shared/loki):
- * 1. the distinct row contexts in the range — resource, scope and severity, which repeat
- *    over many rows — are read once and their resources turned into stream labels in JS
+ * 1. the row contexts — resource, scope and severity, which repeat over many rows — are
+ *    listed once per file (log-contexts.ts), their resources turned into stream labels in JS
  *    (Loki's index lookup), and the selector's matchers tested on them;
- * 2. only the rows of the matching contexts are read, each naming its context by number, with
- *    the hinted line filters pushed down (line-filter-sql.ts), sorted in the requested
- *    direction, cut at `limit` when the evaluator allows it. Few columns cross into
- *    JavaScript: converting DuckDB values is the cost of a read;
+ * 2. only the rows of the matching contexts are read (log-select-sql.ts), with the hinted
+ *    line filters pushed down (line-filter-sql.ts), sorted in the requested direction. Cut at
+ *    `limit` when the evaluator allows it, the range is read in time windows from its newest
+ *    end (oldest, forward) until they hold `limit` entries (log-time-walk.ts). Few
+ *    columns cross into JavaScript: converting DuckDB values is the cost of a read;
  * 3. each row becomes a Loki entry (line, structured metadata) of its context's stream.
  * A read past `maxEntries` is refused before the rows reach JavaScript.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
-import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, logLine, splitResource, structuredMetadata, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
+import { logLine, structuredMetadata, type LokiLogFields } from "../../../../shared/loki/index.ts";
 import { QueryError } from "../../../../shared/query/index.ts";
-import { matchesLineFilters, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
-import { compileMatcher, labelsKey } from "../../../../shared/series/index.ts";
-import { lineFiltersSql } from "./line-filter-sql.ts";
+import { matchesLineFilters, type LineFilterHint, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
+import { compileMatcher } from "../../../../shared/series/index.ts";
+import { createFilesView } from "../source-view.ts";
+import type { LogFileContexts, RowContext, ScopeContexts } from "./log-contexts.ts";
+import { sourcesIn, timeWindows, walkSources } from "./log-time-walk.ts";
+import { logSelectSql, type LogSelectPlan } from "./log-select-sql.ts";
 
 export interface LogSourceOptions {
   /** Most entries one select may read (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
   maxEntries: number;
+  /** Where the view's rows come from: the files' contexts are listed once per file (log-contexts.ts). */
+  scope: LogSourceScope;
 }
 
-/** The columns constant over many rows: one context per distinct combination. */
-const CONTEXT_COLUMNS = [
-  "service_name", "resource_schema_url", "resource_attributes", "scope_name", "scope_version", "scope_attributes",
-  "scope_dropped_attributes_count", "severity_text", "severity_number",
-] as const;
-const CONTEXT_HASH_SQL = `hash(${CONTEXT_COLUMNS.join(", ")})`;
-/** Up to this many matching contexts are named in the query; more go to a temp table joined on. */
-const MAX_LISTED_CONTEXTS = 64;
-let contextTables = 0;
-/** The rarely set record fields, as one text (NULL when none is set). */
-const EXTRAS_SQL =
-  "CASE WHEN dropped_attributes_count <> 0 OR flags <> 0 OR event_name <> '' " +
-  "THEN concat_ws(chr(1), dropped_attributes_count, flags, event_name) END";
-
-interface RowContext {
-  fields: Pick<LokiLogFields, (typeof CONTEXT_FIELDS)[number]>;
-  resource: ResourceSplit;
-  streamKey: string;
+export interface LogSourceScope {
+  contexts: LogFileContexts;
+  /** The Parquet files of the view. */
+  files: readonly string[];
+  /** The view's live rows, a table expression; null: none. */
+  live: string | null;
+  /** Retention: rows before it are in no view (source-view.ts). */
+  notBeforeNs?: bigint;
 }
 
-const CONTEXT_FIELDS = [
-  "serviceName", "resourceSchemaUrl", "resourceAttributes", "scopeName", "scopeVersion", "scopeAttributes",
-  "scopeDroppedAttributesCount", "severityText", "severityNumber",
-] as const;
+/** With line filters, the rows of the matching contexts a first window should hold per entry wanted. */
+const FILTERED_ROWS_PER_ENTRY = 16;
+/** …and at least this many (a row group's worth: fewer are read anyway). */
+const MIN_FILTERED_WINDOW_ROWS = 4096;
+
+let tempTables = 0;
+
+/** Rows as the select SQL answers them (log-select-sql.ts): context hash, Loki time, observed time, body, attributes, trace, span, extras. */
+type Rows = [(bigint | null)[], bigint[], bigint[], string[], string[], string[], string[], (string | null)[]];
 
 export class DuckDBLogSource implements LogSource {
   /** Lines and bytes of every entry read, for Loki's stats. */
   linesRead = 0;
   bytesRead = 0;
+  private scopeContexts?: Promise<ScopeContexts>;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -61,45 +62,30 @@ export class DuckDBLogSource implements LogSource {
   ) {}
 
   async select(request: LogSelectRequest, signal?: AbortSignal): Promise<LogStream[]> {
-    const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNamePrefilters(request.matchers)].join(" AND ");
-    const { contexts, hashes, total } = await this.matchingContexts(request, time);
+    const contexts = await this.contexts();
+    const all = contexts.all;
+    const tests = request.matchers.map(compileMatcher);
+    const matching = all.filter((c) => tests.every((t) => t(c.resource.labels)));
     stopIfAborted(signal);
-    if (contexts.length === 0) return [];
-    const where = [time];
-    let from = this.view;
-    let contextOf = "1";
-    if (contexts.length > MAX_LISTED_CONTEXTS) {
-      // Many contexts: a join on a table of them, not a list searched on every row.
-      const table = `_loki_contexts_${++contextTables}`;
-      await this.connection.run(
-        `CREATE TEMP TABLE ${table} AS SELECT * FROM (VALUES ${hashes.map((h, i) => `(${h}::UBIGINT, ${i + 1})`).join(", ")}) t(h, i)`,
-      );
-      from = `${this.view} JOIN ${table} ON ${table}.h = ${CONTEXT_HASH_SQL}`;
-      contextOf = `${table}.i`;
-    } else if (contexts.length > 1 || contexts.length < total) {
-      if (contexts.length < total) where.push(`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`);
-      if (contexts.length > 1) contextOf = `list_position([${hashes.join(", ")}]::UBIGINT[], ${CONTEXT_HASH_SQL})`;
-    }
+    if (matching.length === 0) return [];
     const filters = request.lineFilters ?? [];
-    const pushed = lineFiltersSql(filters);
-    if (pushed !== undefined) where.push(pushed);
     const cap = Math.min(request.limit ?? Number.POSITIVE_INFINITY, this.options.maxEntries + 1);
-    const reader = await this.connection.runAndReadAll(
-      `SELECT ${contextOf}::INTEGER, ${LOKI_TIME_SQL}, CASE WHEN time_unix_nano <> 0 THEN observed_time_unix_nano ELSE 0 END,
-              body, attributes, trace_id, span_id, ${EXTRAS_SQL}
-       FROM ${from} WHERE ${where.join(" AND ")}
-       ORDER BY ${LOKI_TIME_SQL} ${request.direction === "forward" ? "ASC" : "DESC"}${Number.isFinite(cap) ? ` LIMIT ${cap}` : ""}`,
-    );
+    const plan: LogSelectPlan = {
+      view: this.view, startNs: request.startNs, endNs: request.endNs, direction: request.direction, cap, matching, all, lineFilters: filters,
+      tempTable: () => `_loki_contexts_${++tempTables}`,
+    };
+    const rows = Number.isFinite(cap) ? await this.walk(plan, contexts, cap, signal) : await this.read(plan);
     stopIfAborted(signal);
-    const columns = reader.getColumns();
-    const rows = columns[0]?.length ?? 0;
-    if (rows > this.options.maxEntries) {
+    const count = rows[0].length;
+    if (count > this.options.maxEntries) {
       throw new QueryError("RESOURCE_EXHAUSTED", `the query would read more than ${this.options.maxEntries} log lines (query.max_samples); narrow its selector or range`);
     }
-    const [context, times, observed, body, attributes, traceId, spanId, extras] = columns as [number[], bigint[], bigint[], string[], string[], string[], string[], (string | null)[]];
+    const [context, times, observed, body, attributes, traceId, spanId, extras] = rows;
+    const only = matching.length === 1 ? matching[0] : undefined;
+    const byHash = new Map(matching.map((c) => [c.hash, c]));
     const streams = new Map<string, LogStream>();
-    for (let i = 0; i < rows; i++) {
-      const ctx = contexts[context[i]! - 1]!;
+    for (let i = 0; i < count; i++) {
+      const ctx: RowContext = only ?? byHash.get(context[i]!)!;
       const extra = extras[i]?.split("\u0001");
       const row: LokiLogFields = {
         ...ctx.fields,
@@ -113,9 +99,9 @@ export class DuckDBLogSource implements LogSource {
         flags: extra ? Number(extra[1]) : 0,
         eventName: extra?.[2] ?? "",
       };
-      const line = logLine(row.body);
       // String bodies passed the filters in SQL; the others' Loki line exists only here.
-      if (filters.length > 0 && !row.body.startsWith('{"stringValue"') && !matchesLineFilters(line, filters)) continue;
+      if (!passesInJs(row.body, filters)) continue;
+      const line = logLine(row.body);
       this.linesRead++;
       this.bytesRead += line.length;
       let stream = streams.get(ctx.streamKey);
@@ -125,41 +111,69 @@ export class DuckDBLogSource implements LogSource {
     return [...streams.values()];
   }
 
-  /** The contexts whose stream labels the matchers accept (with their hashes), and how many there are in all. */
-  private async matchingContexts(request: LogSelectRequest, time: string): Promise<{ contexts: RowContext[]; hashes: string[]; total: number }> {
-    const reader = await this.connection.runAndReadAll(
-      `SELECT ${CONTEXT_HASH_SQL}::VARCHAR, ${CONTEXT_COLUMNS.map((c) => `any_value(${c})`).join(", ")}
-       FROM ${this.view} WHERE ${time} GROUP BY 1`,
-    );
-    const tests = request.matchers.map(compileMatcher);
-    const splits = new Map<string, ResourceSplit>();
-    const contexts: RowContext[] = [];
-    const hashes: string[] = [];
-    const all = reader.getRows();
-    for (const r of all) {
-      const fields = Object.fromEntries(CONTEXT_FIELDS.map((f, i) => [f, r[i + 1] ?? (typeof r[i + 1] === "number" ? 0 : "")])) as RowContext["fields"];
-      fields.severityNumber = Number(fields.severityNumber ?? 0);
-      fields.scopeDroppedAttributesCount = Number(fields.scopeDroppedAttributesCount ?? 0);
-      const resourceKey = `${fields.serviceName}\u0000${fields.resourceSchemaUrl}\u0000${fields.resourceAttributes}`;
-      let resource = splits.get(resourceKey);
-      if (resource === undefined) splits.set(resourceKey, (resource = splitResource(fields)));
-      if (!tests.every((t) => t(resource.labels))) continue;
-      contexts.push({ fields, resource, streamKey: labelsKey(resource.labels) });
-      hashes.push(r[0] as string);
+  /** The scope's contexts: they do not depend on the request, so one listing serves every select of the query. */
+  private contexts(): Promise<ScopeContexts> {
+    const { contexts, files, live } = this.options.scope;
+    this.scopeContexts ??= contexts.of(this.connection, files, live);
+    return this.scopeContexts;
+  }
+
+  private async read(plan: LogSelectPlan): Promise<Rows> {
+    const { setup, sql } = logSelectSql(plan);
+    for (const statement of setup) await this.connection.run(statement);
+    return (await this.connection.runAndReadAll(sql)).getColumns() as Rows;
+  }
+
+  /**
+   * The plan's first `wanted` rows that pass the line filters (or all, if fewer). SQL tests them on string
+   * bodies only; a row with another body passes there, and its Loki line (built in JS) may
+   * fail them — it must not take the place of a row that passes, so the read is repeated,
+   * larger, until `wanted` rows pass or the plan has no more.
+   */
+  private async readPassing(plan: LogSelectPlan, wanted: number): Promise<Rows> {
+    for (let limit = wanted; ; ) {
+      const rows = await this.read({ ...plan, cap: limit });
+      const count = rows[0].length;
+      const passing = plan.lineFilters.length === 0 ? [] : rows[3].flatMap((b, i) => (passesInJs(b ?? "", plan.lineFilters) ? [i] : []));
+      if (plan.lineFilters.length === 0 || passing.length === count) return rows;
+      if (count < limit || passing.length >= wanted) return rows.map((column) => passing.map((i) => column[i])) as Rows;
+      limit += (count - passing.length) * 2;
     }
-    return { contexts, hashes, total: all.length };
+  }
+
+  /** The first `cap` rows in the plan's direction, read window by window (log-time-walk.ts). */
+  private async walk(plan: LogSelectPlan, contexts: ScopeContexts, cap: number, signal: AbortSignal | undefined): Promise<Rows> {
+    const { files, notBeforeNs } = this.options.scope;
+    // A file the listing does not know (none in practice) could hold anything: no walk.
+    if (files.some((f) => !contexts.spans.has(f))) return this.read(plan);
+    const sources = walkSources(contexts.spans, contexts.liveSpans, plan.matching, plan.startNs, plan.endNs);
+    // Without line filters every row of the matching contexts is an entry.
+    const wanted = plan.lineFilters.length === 0 ? cap * 1.25 : Math.max(cap * FILTERED_ROWS_PER_ENTRY, MIN_FILTERED_WINDOW_ROWS);
+    const view = `${this.view}_window`;
+    let found = emptyRows();
+    for (const [lo, hi] of timeWindows(sources, plan.startNs, plan.endNs, plan.direction, wanted)) {
+      const inWindow = sourcesIn(sources, lo, hi);
+      if (inWindow.length === 0) continue;
+      const group = inWindow.flatMap((s) => (s.path === null ? [] : [s.path]));
+      const live = inWindow.some((s) => s.path === null) ? this.options.scope.live : null;
+      await createFilesView(this.connection, "logs", view, live, group, notBeforeNs !== undefined ? { notBeforeNs } : {});
+      const rows = await this.readPassing({ ...plan, view, startNs: lo, endNs: hi }, cap - found[0].length);
+      if (found[0].length === 0) found = rows;
+      else for (let c = 0; c < found.length; c++) for (const value of rows[c]!) (found[c] as unknown[]).push(value);
+      stopIfAborted(signal);
+      if (found[0].length >= cap) break;
+    }
+    return found;
   }
 }
 
-/**
- * `service_name` matchers as a superset filter on the table's `service_name` column, which
- * the files are sorted by (so DuckDB skips row groups): the column holds the label's value,
- * or "" when the label was discovered from another one (stream-labels.ts).
- */
-function serviceNamePrefilters(matchers: LogSelectRequest["matchers"]): string[] {
-  return matchers
-    .filter((m) => m.name === SERVICE_NAME_LABEL && m.op === "=" && m.value !== "")
-    .map((m) => `service_name IN (${quoteLiteral(m.value)}, '')`);
+/** Whether a row the SQL line filters kept passes them: a string body did; another body's Loki line is tested here. */
+function passesInJs(body: string, filters: readonly LineFilterHint[]): boolean {
+  return filters.length === 0 || body.startsWith('{"stringValue"') || matchesLineFilters(logLine(body), filters);
+}
+
+function emptyRows(): Rows {
+  return [[], [], [], [], [], [], [], []];
 }
 
 function stopIfAborted(signal: AbortSignal | undefined): void {

@@ -11,11 +11,11 @@ import { LOGQL_RESULT_SCHEMA, type LogQLStats, type LogQLStreamsJson, type LogQL
 import { evaluateLogQL, type LogResultEntry } from "../../../../shared/query/logql/index.ts";
 import { labelsKey } from "../../../../shared/series/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
-import { DuckDBLogSource } from "./log-source.ts";
+import { DuckDBLogSource, type LogSourceScope } from "./log-source.ts";
 
-export async function runLogQLTicket(connection: DuckDBConnection, view: string, ticket: LogQLTicket, maxSamples: number, maxRows: number): Promise<Table> {
+export async function runLogQLTicket(connection: DuckDBConnection, view: string, ticket: LogQLTicket, maxSamples: number, maxRows: number, scope: LogSourceScope): Promise<Table> {
   const started = performance.now();
-  const source = new DuckDBLogSource(connection, view, { maxEntries: maxSamples });
+  const source = new DuckDBLogSource(connection, view, { maxEntries: maxSamples, scope });
   const result = await evaluateLogQL(source, ticket.query, {
     startNs: BigInt(ticket.evalStartNs),
     endNs: BigInt(ticket.evalEndNs),
