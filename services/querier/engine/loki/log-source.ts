@@ -15,9 +15,10 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, logLine, splitResource, structuredMetadata, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
 import { QueryError } from "../../../../shared/query/index.ts";
-import { matchesLineFilters, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
+import { matchesLineFilters, type LogSampleAnswer, type LogSampleRequest, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
 import { compileMatcher, labelsKey } from "../../../../shared/series/index.ts";
 import { lineFiltersSql } from "./line-filter-sql.ts";
+import { selectLogSamples } from "./log-samples.ts";
 
 export interface LogSourceOptions {
   /** Most entries one select may read (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
@@ -29,7 +30,7 @@ const CONTEXT_COLUMNS = [
   "service_name", "resource_schema_url", "resource_attributes", "scope_name", "scope_version", "scope_attributes",
   "scope_dropped_attributes_count", "severity_text", "severity_number",
 ] as const;
-const CONTEXT_HASH_SQL = `hash(${CONTEXT_COLUMNS.join(", ")})`;
+export const CONTEXT_HASH_SQL = `hash(${CONTEXT_COLUMNS.join(", ")})`;
 /** Up to this many matching contexts are named in the query; more go to a temp table joined on. */
 const MAX_LISTED_CONTEXTS = 64;
 let contextTables = 0;
@@ -38,7 +39,7 @@ const EXTRAS_SQL =
   "CASE WHEN dropped_attributes_count <> 0 OR flags <> 0 OR event_name <> '' " +
   "THEN concat_ws(chr(1), dropped_attributes_count, flags, event_name) END";
 
-interface RowContext {
+export interface RowContext {
   fields: Pick<LokiLogFields, (typeof CONTEXT_FIELDS)[number]>;
   resource: ResourceSplit;
   streamKey: string;
@@ -60,12 +61,18 @@ export class DuckDBLogSource implements LogSource {
     private readonly options: LogSourceOptions,
   ) {}
 
-  async select(request: LogSelectRequest, signal?: AbortSignal): Promise<LogStream[]> {
+  /** Grouped samples of `| logfmt` metric queries, in SQL (log-samples.ts). */
+  selectSamples(request: LogSampleRequest, signal?: AbortSignal): Promise<LogSampleAnswer | undefined> {
+    return selectLogSamples(this.connection, this.view, this, request, signal);
+  }
+
+  /** `rowFilter`: a further SQL condition on the view's rows (log-samples.ts leaves it the rows it cannot group). */
+  async select(request: LogSelectRequest, signal?: AbortSignal, rowFilter?: string): Promise<LogStream[]> {
     const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNamePrefilters(request.matchers)].join(" AND ");
     const { contexts, hashes, total } = await this.matchingContexts(request, time);
     stopIfAborted(signal);
     if (contexts.length === 0) return [];
-    const where = [time];
+    const where = [time, ...(rowFilter !== undefined ? [rowFilter] : [])];
     let from = this.view;
     let contextOf = "1";
     if (contexts.length > MAX_LISTED_CONTEXTS) {
@@ -126,7 +133,7 @@ export class DuckDBLogSource implements LogSource {
   }
 
   /** The contexts whose stream labels the matchers accept (with their hashes), and how many there are in all. */
-  private async matchingContexts(request: LogSelectRequest, time: string): Promise<{ contexts: RowContext[]; hashes: string[]; total: number }> {
+  async matchingContexts(request: Pick<LogSelectRequest, "matchers">, time: string): Promise<{ contexts: RowContext[]; hashes: string[]; total: number }> {
     const reader = await this.connection.runAndReadAll(
       `SELECT ${CONTEXT_HASH_SQL}::VARCHAR, ${CONTEXT_COLUMNS.map((c) => `any_value(${c})`).join(", ")}
        FROM ${this.view} WHERE ${time} GROUP BY 1`,
@@ -156,13 +163,13 @@ export class DuckDBLogSource implements LogSource {
  * the files are sorted by (so DuckDB skips row groups): the column holds the label's value,
  * or "" when the label was discovered from another one (stream-labels.ts).
  */
-function serviceNamePrefilters(matchers: LogSelectRequest["matchers"]): string[] {
+export function serviceNamePrefilters(matchers: LogSelectRequest["matchers"]): string[] {
   return matchers
     .filter((m) => m.name === SERVICE_NAME_LABEL && m.op === "=" && m.value !== "")
     .map((m) => `service_name IN (${quoteLiteral(m.value)}, '')`);
 }
 
-function stopIfAborted(signal: AbortSignal | undefined): void {
+export function stopIfAborted(signal: AbortSignal | undefined): void {
   if (!signal?.aborted) return;
   const reason = signal.reason as { name?: string } | undefined;
   if (reason?.name === "TimeoutError") throw new QueryError("DEADLINE_EXCEEDED", "query timed out");
