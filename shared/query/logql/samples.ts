@@ -13,6 +13,7 @@ import { entryLabelValue, ERROR_DETAILS_LABEL, ERROR_LABEL, SAMPLE_EXTRACTION_ER
 import { splitLineFilterHints } from "./line-filters.ts";
 import { compilePipeline } from "./pipeline.ts";
 import { parsedSampleHint } from "./parsed-samples.ts";
+import { timeOrder } from "./time-order.ts";
 import type { LogSampleGroup, LogSource, LogStream } from "./source.ts";
 import { goDurationSeconds, parseBytes } from "./units.ts";
 
@@ -202,10 +203,7 @@ function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint): S
   for (const s of bySeries.values()) {
     if (s.labels[ERROR_LABEL] && op !== "absent_over_time") throw pipelineError(s.labels);
     // Streams merged into one series interleave: put the samples in time order.
-    const order = s.ts.map((_, i) => i);
-    let sorted = true;
-    for (let i = 1; i < s.ts.length; i++) if (s.ts[i]! < s.ts[i - 1]!) sorted = false;
-    if (!sorted) order.sort((a, b) => s.ts[a]! - s.ts[b]!);
+    const order = timeOrder(s.ts);
     out.push({
       labels: s.labels,
       originNs: startNs,

@@ -100,7 +100,7 @@ export async function selectLogSamples(
   const fields = unwrap ? `{t: (t - ${request.startNs})::DOUBLE, v: v}` : `{t: (t - ${request.startNs})::DOUBLE}`;
   // Layered so each expression is computed once per row: context and line, unwrapped text, decision, labels.
   const sql = `
-    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(length(replace(b, '\\"', '"')) - 18)::DOUBLE, list(${fields} ORDER BY t) FILTER (WHERE s)
+    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(length(replace(b, '\\"', '"')) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)
     FROM (
       SELECT d, d AND coalesce(u, '') <> '' AS s, t, b, ${unwrap ? `CASE WHEN d THEN ${valueSql("u", unwrap.conversion)} END` : "1"} AS v
              ${request.groupBy.map((name, i) => `, CASE WHEN d THEN ${labelSql(name, "b", "c")} END AS g${i}`).join("")}
