@@ -25,6 +25,8 @@ let cleanup: () => void;
 const LINES = [
   "level=info latency=5ms size=10 k8s_pod_name=p1",
   "level=warn latency=250us size=7",
+  "level=warn latency=5µs size=7",
+  "level=debug latency=6μs size=7",
   'level="error" latency=12ms size=3 msg="request failed"',
   "level= level=debug latency=3h size=1",
   "xlevel=bad level=info latency=40ms size=2",

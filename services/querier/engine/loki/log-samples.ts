@@ -23,7 +23,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral, structListColumn } from "../../../../shared/duckdb/index.ts";
-import { LOKI_TIME_SQL, structuredMetadata } from "../../../../shared/loki/index.ts";
+import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, structuredMetadata } from "../../../../shared/loki/index.ts";
 import { deciderNames, parsedKeys, type LogSampleAnswer, type LogSampleGroup, type LogSampleRequest, type LogSelectRequest, type LogStream } from "../../../../shared/query/logql/index.ts";
 import { lineFilterSql, STRING_LINE_SQL } from "./line-filter-sql.ts";
 import { CONTEXT_HASH_SQL, serviceNamePrefilters, stopIfAborted, type RowContext } from "./log-source.ts";
@@ -70,7 +70,8 @@ export async function selectLogSamples(
   const needed = [...request.groupBy, ...(request.unwrap ? [request.unwrap.label] : [])];
   const deciders = deciderNames(needed);
   if ([...deciders].some((n) => ROW_METADATA.has(n))) return undefined;
-  const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNamePrefilters(request.matchers)].join(" AND ");
+  const span = `${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`;
+  const time = [span, ...(await serviceNameFilters(connection, view, request, span))].join(" AND ");
   const { contexts, hashes, total } = await source.matchingContexts(request, time);
   stopIfAborted(signal);
   if (contexts.length === 0) return { groups: [], rest: [] };
@@ -97,10 +98,11 @@ export async function selectLogSamples(
     ", false)";
   const where = [time, ...(contexts.length < total ? [`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`] : []), ...(request.lineFilters ?? []).map((f) => `coalesce(${lineFilterSql(f, STRING_LINE_SQL)}, true)`)];
   const k = request.groupBy.length;
+  // Lines read are counted for Loki's stats; their bytes as stored (a quote's escape included).
   const fields = unwrap ? `{t: (t - ${request.startNs})::DOUBLE, v: v}` : `{t: (t - ${request.startNs})::DOUBLE}`;
   // Layered so each expression is computed once per row: context and line, unwrapped text, decision, labels.
   const sql = `
-    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(length(replace(b, '\\"', '"')) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)
+    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(strlen(b) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)
     FROM (
       SELECT d, d AND coalesce(u, '') <> '' AS s, t, b, ${unwrap ? `CASE WHEN d THEN ${valueSql("u", unwrap.conversion)} END` : "1"} AS v
              ${request.groupBy.map((name, i) => `, CASE WHEN d THEN ${labelSql(name, "b", "c")} END AS g${i}`).join("")}
@@ -152,6 +154,21 @@ export async function selectLogSamples(
         rowFilter,
       );
   return { groups, rest };
+}
+
+/**
+ * The `service_name` prefilters (log-source.ts): `service_name IN ('x', '')` — the column is ""
+ * when the label was discovered from another one — is not tested against the files' row-group
+ * statistics, so every row group is read; `service_name = 'x'` is, and skips the other
+ * services'. When no row in the span has "" (the statistics answer that at once), the equality
+ * alone selects the same rows.
+ */
+async function serviceNameFilters(connection: DuckDBConnection, view: string, request: LogSampleRequest, span: string): Promise<string[]> {
+  const filters = serviceNamePrefilters(request.matchers);
+  if (filters.length === 0) return filters;
+  const probe = await connection.runAndReadAll(`SELECT count(*) FROM (SELECT 1 FROM ${view} WHERE service_name = '' AND ${span} LIMIT 1)`);
+  if (Number(probe.getRows()[0]![0]) > 0) return filters;
+  return request.matchers.filter((m) => m.name === SERVICE_NAME_LABEL && m.op === "=" && m.value !== "").map((m) => `service_name = ${quoteLiteral(m.value)}`);
 }
 
 /** The metadata every row of a context carries (resource, scope, severity): no log attribute, no record field. */
@@ -214,9 +231,14 @@ function valueSql(text: string, conversion: string): string {
   return conversion === "" ? `TRY_CAST(${text} AS DOUBLE)` : `(${durationNsSql(text)} / 1e9)`;
 }
 
-/** Digits times the unit's nanoseconds, in doubles: exact while below 2^53, which `convertible` requires. */
+/**
+ * Digits times the unit's nanoseconds, in doubles: exact while below 2^53, which `convertible`
+ * requires. On a text `DURATION` matches whole, the unit is the suffix and the digits the rest
+ * (the two-letter units tested first: `ms` also ends in `s`).
+ */
 function durationNsSql(text: string): string {
-  const digits = `TRY_CAST(regexp_extract(${text}, ${quoteLiteral(DURATION)}, 1) AS DOUBLE)`;
-  const unit = `regexp_extract(${text}, ${quoteLiteral(DURATION)}, 2)`;
-  return `(${digits} * (CASE ${unit} ${Object.entries(DURATION_UNITS_NS).map(([u, ns]) => `WHEN ${quoteLiteral(u)} THEN ${ns}::DOUBLE`).join(" ")} END))`;
+  const arms = Object.entries(DURATION_UNITS_NS)
+    .sort(([a], [b]) => b.length - a.length)
+    .map(([unit, ns]) => `WHEN ends_with(${text}, ${quoteLiteral(unit)}) THEN TRY_CAST(left(${text}, length(${text}) - ${unit.length}) AS DOUBLE) * ${ns}::DOUBLE`);
+  return `(CASE ${arms.join(" ")} END)`;
 }
