@@ -9,3 +9,4 @@ export { evaluateLogQL } from "./evaluate.ts";
 export { DEFAULT_MAX_SAMPLES, longestRangeNs, refuseLongRange } from "./bounds.ts";
 export { MemoryLogSource } from "./memory-source.ts";
 export { detectFields, detectedFieldValues, determineType, humanizeBytes, type DetectedField, type DetectedFieldType } from "./detected-fields.ts";
+export { deciderNames, parsedKeys, parsedSampleHint, renameOrigins } from "./parsed-samples.ts";

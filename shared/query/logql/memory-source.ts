@@ -6,7 +6,7 @@ import { compileMatcher, matchesAll } from "../../series/matchers.ts";
 import type { Labels } from "../../series/types.ts";
 import { entryLabelValue } from "./labels-builder.ts";
 import { matchesLineFilters } from "./line-filters.ts";
-import type { LogEntry, LogSampleGroup, LogSampleRequest, LogSelectRequest, LogSource, LogStream } from "./source.ts";
+import type { LogEntry, LogSampleAnswer, LogSampleGroup, LogSampleRequest, LogSelectRequest, LogSource, LogStream } from "./source.ts";
 
 export class MemoryLogSource implements LogSource {
   private readonly streams: { labels: Labels; entries: LogEntry[] }[];
@@ -37,12 +37,13 @@ export class MemoryLogSource implements LogSource {
     return out;
   }
 
-  /** Grouped samples, as a store that can group would answer them (source.ts). */
-  async selectSamples(request: LogSampleRequest, signal?: AbortSignal): Promise<LogSampleGroup[]> {
+  /** Grouped samples, as a store that can group would answer them (source.ts); parsed labels it leaves to the evaluator. */
+  async selectSamples(request: LogSampleRequest, signal?: AbortSignal): Promise<LogSampleAnswer | undefined> {
+    if (request.parser !== undefined || request.value === "unwrap") return undefined;
     const streams = await this.select({ ...request, direction: "forward" }, signal);
     this.requests.pop();
     this.requests.push(request);
-    const groups = new Map<string, { labels: Record<string, string>; timestampsNs: bigint[]; values: number[] }>();
+    const groups = new Map<string, { labels: Record<string, string>; offsets: number[]; values: number[] }>();
     const encoder = new TextEncoder();
     for (const s of streams) {
       for (const e of s.entries) {
@@ -54,12 +55,18 @@ export class MemoryLogSource implements LogSource {
           request.groupBy.forEach((name, i) => {
             if (values[i]) labels[name] = values[i]!;
           });
-          groups.set(key, (g = { labels, timestampsNs: [], values: [] }));
+          groups.set(key, (g = { labels, offsets: [], values: [] }));
         }
-        g.timestampsNs.push(e.timestampNs);
+        g.offsets.push(Number(e.timestampNs - request.startNs));
         if (request.value === "bytes") g.values.push(encoder.encode(e.line).length);
       }
     }
-    return [...groups.values()].map((g) => (request.value === "bytes" ? g : { labels: g.labels, timestampsNs: g.timestampsNs }));
+    const out: LogSampleGroup[] = [...groups.values()].map((g) => ({
+      labels: g.labels,
+      originNs: request.startNs,
+      offsetsNs: Float64Array.from(g.offsets),
+      ...(request.value === "bytes" ? { values: Float64Array.from(g.values) } : {}),
+    }));
+    return { groups: out, rest: [] };
   }
 }

@@ -12,7 +12,9 @@ import { compileLabelFilter, goParseFloat } from "./label-filters.ts";
 import { entryLabelValue, ERROR_DETAILS_LABEL, ERROR_LABEL, SAMPLE_EXTRACTION_ERROR } from "./labels-builder.ts";
 import { splitLineFilterHints } from "./line-filters.ts";
 import { compilePipeline } from "./pipeline.ts";
-import type { LogSampleGroup, LogSource } from "./source.ts";
+import { parsedSampleHint } from "./parsed-samples.ts";
+import { timeOrder } from "./time-order.ts";
+import type { LogSampleGroup, LogSource, LogStream } from "./source.ts";
 import { goDurationSeconds, parseBytes } from "./units.ts";
 
 /**
@@ -93,35 +95,18 @@ export async function collectSamples(
   // No stage and a grouping: only the grouping labels of each entry matter (the logs-volume
   // query's shape) — asked of the source when it can group, else read without a labels builder.
   const direct = rest.every(dropsOnlyErrors) && !unwrap && byLabels !== undefined;
-  if (direct && source.selectSamples) {
-    const groups = await bounds.guard(() =>
-      source.selectSamples!(
-        {
-          matchers: range.query.matchers.map(({ name, op: mop, value }) => ({ name, op: mop, value })),
-          startNs: startNs + 1n,
-          endNs: endNs + 1n,
-          ...(hints.length > 0 ? { lineFilters: hints } : {}),
-          groupBy: byLabels,
-          value: BYTE_OPS.has(op) ? "bytes" : "count",
-        },
-        signal,
-      ),
-    );
-    return fromGroups(groups, startNs, endNs, bounds);
-  }
-  const streams = await bounds.guard(() =>
-    source.select(
-      {
-        matchers: range.query.matchers.map(({ name, op: mop, value }) => ({ name, op: mop, value })),
-        startNs: startNs + 1n,
-        endNs: endNs + 1n,
-        direction: "forward",
-        ...(hints.length > 0 ? { lineFilters: hints } : {}),
-      },
-      signal,
-    ),
-  );
+  // `| logfmt` and a grouping: the source may decide the few labels needed (parsed-samples.ts).
+  const hint = direct ? { value: BYTE_OPS.has(op) ? ("bytes" as const) : ("count" as const) } : parsedSampleHint(op, range, rest, byLabels);
+  const matchers = range.query.matchers.map(({ name, op: mop, value }) => ({ name, op: mop, value }));
+  const span = { matchers, startNs: startNs + 1n, endNs: endNs + 1n, ...(hints.length > 0 ? { lineFilters: hints } : {}) };
   const bySeries = new Map<string, Builder>();
+  let streams: LogStream[];
+  let groups: readonly LogSampleGroup[] = [];
+  const answer = hint && source.selectSamples ? await bounds.guard(() => source.selectSamples!({ ...span, groupBy: byLabels!, ...hint }, signal)) : undefined;
+  if (answer) {
+    streams = answer.rest;
+    groups = answer.groups;
+  } else streams = await bounds.guard(() => source.select({ ...span, direction: "forward" }, signal));
   let pending = 0;
   for (const stream of streams) {
     for (const entry of stream.entries) {
@@ -185,26 +170,32 @@ export async function collectSamples(
     }
   }
   bounds.hold(pending);
+  addGroups(bySeries, groups, byLabels ?? [], startNs, endNs, bounds);
   return finish(bySeries, op, startNs);
 }
 
-/** A source's grouped samples as series (groups with equal labels merged, entries outside the span left out). */
-function fromGroups(groups: readonly LogSampleGroup[], startNs: bigint, endNs: bigint, bounds: Bounds): SampleSeries[] {
-  const bySeries = new Map<string, Builder>();
+/**
+ * A source's grouped samples added to the series, keyed as the entries' grouped series are
+ * (groups with equal labels merged, samples outside (startNs, endNs] left out).
+ */
+function addGroups(bySeries: Map<string, Builder>, groups: readonly LogSampleGroup[], byLabels: readonly string[], startNs: bigint, endNs: bigint, bounds: Bounds): void {
+  const span = Number(endNs - startNs);
   for (const g of groups) {
-    const key = labelsKey(g.labels);
+    let key = "";
+    for (const name of byLabels) key += `${g.labels[name] ?? ""}\xff`;
     let series = bySeries.get(key);
     if (!series) bySeries.set(key, (series = { labels: g.labels, ts: [], values: [] }));
-    for (let i = 0; i < g.timestampsNs.length; i++) {
+    const shift = Number(g.originNs - startNs);
+    const { offsetsNs, values } = g;
+    for (let i = 0; i < offsetsNs.length; i++) {
       bounds.tick();
-      const t = g.timestampsNs[i]!;
-      if (t <= startNs || t > endNs) continue;
-      series.ts.push(Number(t - startNs));
-      series.values.push(g.values ? g.values[i]! : 1);
+      const t = offsetsNs[i]! + shift;
+      if (t <= 0 || t > span) continue;
+      series.ts.push(t);
+      series.values.push(values ? values[i]! : 1);
     }
-    bounds.hold(g.timestampsNs.length);
+    bounds.hold(offsetsNs.length);
   }
-  return finish(bySeries, "count_over_time", startNs);
 }
 
 function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint): SampleSeries[] {
@@ -212,10 +203,7 @@ function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint): S
   for (const s of bySeries.values()) {
     if (s.labels[ERROR_LABEL] && op !== "absent_over_time") throw pipelineError(s.labels);
     // Streams merged into one series interleave: put the samples in time order.
-    const order = s.ts.map((_, i) => i);
-    let sorted = true;
-    for (let i = 1; i < s.ts.length; i++) if (s.ts[i]! < s.ts[i - 1]!) sorted = false;
-    if (!sorted) order.sort((a, b) => s.ts[a]! - s.ts[b]!);
+    const order = timeOrder(s.ts);
     out.push({
       labels: s.labels,
       originNs: startNs,

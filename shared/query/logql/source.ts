@@ -55,6 +55,13 @@ export interface LogSelectRequest {
  * can compute them in its store need not hand every line out. A grouping label's value is the
  * stream label's, else the entry's structured metadata's (`entryLabelValue` in
  * labels-builder.ts says it exactly); "" when neither has it.
+ *
+ * With `parser: "logfmt"` a `| logfmt` stage (no parameters, not strict) stands between the
+ * line filters and the grouping, and with `unwrap` the value is a label's, converted — Loki's
+ * "parser hints": only the grouping labels and the unwrap label are needed (parsed-samples.ts
+ * says which parsed keys and metadata decide them). A source may answer the entries whose
+ * labels it can decide exactly as groups and hand the others out as `rest` (select's shape,
+ * the evaluator runs its pipeline on them), or decline the request (undefined).
  */
 export interface LogSampleRequest {
   matchers: readonly LabelMatcher[];
@@ -63,22 +70,33 @@ export interface LogSampleRequest {
   endNs: bigint;
   lineFilters?: readonly LineFilterHint[];
   groupBy: readonly string[];
-  /** "count": every entry weighs 1; "bytes": its line's length in UTF-8 bytes. */
-  value: "count" | "bytes";
+  /** "count": every entry weighs 1; "bytes": its line's length in UTF-8 bytes; "unwrap": the `unwrap` label's value. */
+  value: "count" | "bytes" | "unwrap";
+  parser?: "logfmt";
+  /** With `value: "unwrap"`: the label and its conversion ("" for a plain number). */
+  unwrap?: { label: string; conversion: "" | "duration" | "duration_seconds" | "bytes" };
 }
 
 export interface LogSampleGroup {
   /** The grouping labels whose value is not empty. */
   labels: Labels;
-  timestampsNs: readonly bigint[];
-  /** With `value: "bytes"`, each entry's line length; absent for "count". */
-  values?: readonly number[];
+  /** Sample times as nanoseconds after `originNs` (exact below 2^53), not necessarily in order. */
+  originNs: bigint;
+  offsetsNs: Float64Array;
+  /** Each sample's value; absent for "count" (every sample weighs 1). */
+  values?: Float64Array;
+}
+
+export interface LogSampleAnswer {
+  groups: LogSampleGroup[];
+  /** Entries the source left to the evaluator's pipeline (only with `parser`), as `select` gives them forward. */
+  rest: LogStream[];
 }
 
 export interface LogSource {
   select(request: LogSelectRequest, signal?: AbortSignal): Promise<LogStream[]>;
-  /** Optional: grouped samples (LogSampleRequest); without it the evaluator reads entries with `select`. */
-  selectSamples?(request: LogSampleRequest, signal?: AbortSignal): Promise<LogSampleGroup[]>;
+  /** Optional: grouped samples (LogSampleRequest); without it, or when it declines, the evaluator reads entries with `select`. */
+  selectSamples?(request: LogSampleRequest, signal?: AbortSignal): Promise<LogSampleAnswer | undefined>;
 }
 
 /**

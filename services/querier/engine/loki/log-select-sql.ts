@@ -40,6 +40,8 @@ export interface LogSelectPlan {
   /** Every context the view's rows may have (a superset is fine). */
   all: readonly RowContext[];
   lineFilters: readonly LineFilterHint[];
+  /** A further SQL condition on the rows (log-samples.ts: the rows it leaves to the evaluator). */
+  rowFilter?: string;
   /** A fresh name for the temp table of many matching contexts. */
   tempTable: () => string;
 }
@@ -64,7 +66,7 @@ export function logSelectSql(plan: LogSelectPlan): LogSelectSql {
   const branches: string[] = [];
   for (const rows of rowSets) {
     times.forEach((time, i) => {
-      const where = [rows, time, filters].filter((c): c is string => c !== undefined);
+      const where = [rows, time, filters, plan.rowFilter].filter((c): c is string => c !== undefined);
       branches.push(`SELECT *, ${i === 0 ? "time_unix_nano" : "observed_time_unix_nano"} AS _ts FROM ${plan.view} WHERE ${where.join(" AND ")}`);
     });
   }

@@ -15,12 +15,13 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { logLine, structuredMetadata, type LokiLogFields } from "../../../../shared/loki/index.ts";
 import { QueryError } from "../../../../shared/query/index.ts";
-import { matchesLineFilters, type LineFilterHint, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
+import { matchesLineFilters, type LineFilterHint, type LogSampleAnswer, type LogSampleRequest, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
 import { compileMatcher } from "../../../../shared/series/index.ts";
 import { createFilesView } from "../source-view.ts";
 import type { LogFileContexts, RowContext, ScopeContexts } from "./log-contexts.ts";
 import { sourcesIn, timeWindows, walkSources } from "./log-time-walk.ts";
 import { logSelectSql, type LogSelectPlan } from "./log-select-sql.ts";
+import { selectLogSamples } from "./log-samples.ts";
 
 export interface LogSourceOptions {
   /** Most entries one select may read (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
@@ -61,17 +62,30 @@ export class DuckDBLogSource implements LogSource {
     private readonly options: LogSourceOptions,
   ) {}
 
-  async select(request: LogSelectRequest, signal?: AbortSignal): Promise<LogStream[]> {
+  /** Grouped samples of `| logfmt` metric queries, in SQL (log-samples.ts). */
+  selectSamples(request: LogSampleRequest, signal?: AbortSignal): Promise<LogSampleAnswer | undefined> {
+    return selectLogSamples(this.connection, this.view, this, request, signal);
+  }
+
+  /** The scope's contexts whose stream labels the matchers accept, and how many contexts the scope has in all. */
+  async matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; total: number }> {
+    const { all } = await this.contexts();
+    const tests = request.matchers.map(compileMatcher);
+    return { contexts: all.filter((c) => tests.every((t) => t(c.resource.labels))), total: all.length };
+  }
+
+  /** `rowFilter`: a further SQL condition on the view's rows (log-samples.ts leaves it the rows it cannot group). */
+  async select(request: LogSelectRequest, signal?: AbortSignal, rowFilter?: string): Promise<LogStream[]> {
     const contexts = await this.contexts();
     const all = contexts.all;
-    const tests = request.matchers.map(compileMatcher);
-    const matching = all.filter((c) => tests.every((t) => t(c.resource.labels)));
+    const { contexts: matching } = await this.matchingContexts(request);
     stopIfAborted(signal);
     if (matching.length === 0) return [];
     const filters = request.lineFilters ?? [];
     const cap = Math.min(request.limit ?? Number.POSITIVE_INFINITY, this.options.maxEntries + 1);
     const plan: LogSelectPlan = {
       view: this.view, startNs: request.startNs, endNs: request.endNs, direction: request.direction, cap, matching, all, lineFilters: filters,
+      ...(rowFilter !== undefined ? { rowFilter } : {}),
       tempTable: () => `_loki_contexts_${++tempTables}`,
     };
     const rows = Number.isFinite(cap) ? await this.walk(plan, contexts, cap, signal) : await this.read(plan);
@@ -176,7 +190,7 @@ function emptyRows(): Rows {
   return [[], [], [], [], [], [], [], []];
 }
 
-function stopIfAborted(signal: AbortSignal | undefined): void {
+export function stopIfAborted(signal: AbortSignal | undefined): void {
   if (!signal?.aborted) return;
   const reason = signal.reason as { name?: string } | undefined;
   if (reason?.name === "TimeoutError") throw new QueryError("DEADLINE_EXCEEDED", "query timed out");

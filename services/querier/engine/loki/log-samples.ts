@@ -1,0 +1,247 @@
+/**
+ * Grouped samples of `| logfmt` metric queries in DuckDB (`LogSource.selectSamples`, parser
+ * hints: shared/query/logql/parsed-samples.ts): `sum by (level) (count_over_time({…} | logfmt
+ * [1m]))` and `quantile_over_time(…, {…} | logfmt | unwrap duration(latency) [5m]) by (…)`
+ * need of each entry only its time and a few labels, so DuckDB extracts those few keys from the
+ * lines and hands over one list of samples per group, read straight from its vectors
+ * (list-columns.ts) — no line crosses into JavaScript.
+ *
+ * Exactness: SQL decides only the rows where its answer is provably the evaluator's —
+ * - a string body without `\u` escapes (its line is the same text in SQL and JS);
+ * - a "plain" logfmt line: whitespace-separated `key`, `key=`, `key=value` or `key="value"`,
+ *   keys `[A-Za-z_][A-Za-z0-9_]*` (sanitising leaves them as they are), bare values without
+ *   `"`/`=`, quoted ones without `\`, `"`, `=` or control characters, no U+FFFD anywhere — so
+ *   Loki's decoder reads the same pairs a regex finds, and `k=` cannot occur inside a value;
+ * - no structured metadata that could change the labels read (parsed-samples.ts
+ *   `deciderNames`): the context's metadata is known, a log attribute is ruled out when no
+ *   attribute key holds the name's longest alphanumeric run (attributes with a `\` escape are
+ *   never ruled out), the record fields (trace_id, detected_level, …) are refused up front;
+ * - an unwrapped value SQL converts as JavaScript does: digits (a plain number), or digits and
+ *   one Go duration unit (an integer number of nanoseconds below 2^53), or no value at all.
+ * Every other row goes to `select` with the complementary condition, and the evaluator runs
+ * its pipeline on it — with a few such rows, both reads are made; with none, one.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { quoteLiteral, structListColumn } from "../../../../shared/duckdb/index.ts";
+import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, structuredMetadata } from "../../../../shared/loki/index.ts";
+import { deciderNames, parsedKeys, type LogSampleAnswer, type LogSampleGroup, type LogSampleRequest, type LogSelectRequest, type LogStream } from "../../../../shared/query/logql/index.ts";
+import { lineFilterSql, STRING_LINE_SQL } from "./line-filter-sql.ts";
+import { CONTEXT_HASH_SQL, type RowContext } from "./log-contexts.ts";
+import { stopIfAborted } from "./log-source.ts";
+
+/** What log-samples.ts needs of DuckDBLogSource. */
+export interface SampleSourceParts {
+  linesRead: number;
+  bytesRead: number;
+  matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; total: number }>;
+  select(request: LogSelectRequest, signal?: AbortSignal, rowFilter?: string): Promise<LogStream[]>;
+}
+
+/** Metadata an entry's own record fields give: per row, so a request needing one is declined. */
+const ROW_METADATA = new Set(["observed_timestamp", "dropped_attributes_count", "flags", "trace_id", "span_id", "event_name", "detected_level"]);
+/** Contexts searched per row by position in a list; with more, the request is declined. */
+const MAX_CONTEXTS = 64;
+
+/** A key sanitising leaves as it is. */
+const KEY = "[A-Za-z_][A-Za-z0-9_]*";
+/** A bare value in the body's JSON text: no space, control character, quote, backslash, `=` or U+FFFD. */
+const BARE = String.raw`[^\x00-\x20"\\=\x{FFFD}]`;
+/** A quoted value in the body's JSON text (`\"…\"`): no escape, `=`, control character or U+FFFD inside. */
+const QUOTED = String.raw`\\"[^"\\=\x00-\x1f\x{FFFD}]*\\"`;
+const TOKEN = `${KEY}(?:=(?:${QUOTED}|${BARE}*))?`;
+/**
+ * A string body whose line is a plain logfmt line (see the header), matched on the body's JSON
+ * text: its only escapes are the quotes' `\"`, so its line is the text with those unescaped and
+ * the regexes below read it without a JSON decode.
+ */
+const PLAIN_LOGFMT_BODY = String.raw`\{"stringValue":" *(?:${TOKEN}(?: +${TOKEN})*)? *"\}`;
+const DURATION_UNITS_NS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
+const DURATION = String.raw`([1-9][0-9]{0,11})(ns|us|\x{B5}s|\x{3BC}s|ms|s|m|h)`;
+
+const regexEscape = (s: string) => s.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&");
+
+export async function selectLogSamples(
+  connection: DuckDBConnection,
+  view: string,
+  source: SampleSourceParts,
+  request: LogSampleRequest,
+  signal: AbortSignal | undefined,
+): Promise<LogSampleAnswer | undefined> {
+  if (request.parser !== "logfmt" || request.unwrap?.conversion === "bytes") return undefined;
+  const needed = [...request.groupBy, ...(request.unwrap ? [request.unwrap.label] : [])];
+  const deciders = deciderNames(needed);
+  if ([...deciders].some((n) => ROW_METADATA.has(n))) return undefined;
+  const span = `${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`;
+  const time = [span, ...(await serviceNameFilters(connection, view, request, span))].join(" AND ");
+  const { contexts, total } = await source.matchingContexts(request);
+  const hashes = contexts.map((c) => c.hash);
+  stopIfAborted(signal);
+  if (contexts.length === 0) return { groups: [], rest: [] };
+  if (contexts.length > MAX_CONTEXTS) return undefined;
+
+  // Contexts whose own metadata (resource, scope, severity) holds a decider: all their rows go to the evaluator.
+  const open = contexts.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => !Object.keys(contextMetadata(c)).some((n) => deciders.has(n)));
+  const unwrap = request.unwrap;
+  const arms = (sqlOf: (c: RowContext) => string) => new Set(open.map(({ c }) => sqlOf(c))).size;
+  // The row's context is computed only when the rows of the contexts differ in what SQL reads of them.
+  const needContext =
+    open.length < contexts.length || arms((c) => needed.map((n) => labelValueSql(n, c, "b")).join()) > 1;
+  const ctxSql = needContext && contexts.length > 1 ? `list_position([${hashes.join(", ")}]::UBIGINT[], ${CONTEXT_HASH_SQL})` : "1";
+  const labelSql = (name: string, body: string, ctx: string) => perContext(open, ctx, (c) => labelValueSql(name, c, body));
+  /** Whether SQL decides a row, over its body, context, attributes and unwrapped text. */
+  const decidable = (body: string, ctx: string, attributes: string, text: string) =>
+    "coalesce(" +
+    [
+      `regexp_full_match(${body}, ${quoteLiteral(PLAIN_LOGFMT_BODY)})`,
+      `NOT ${attributeMayHold([...deciders], attributes)}`,
+      ...(open.length < contexts.length ? [`${ctx} IN (${open.map((o) => o.i).join(", ") || "NULL"})`] : []),
+      ...(unwrap ? [`(coalesce(${text}, '') = '' OR ${convertible(text, unwrap.conversion)})`] : []),
+    ].join(" AND ") +
+    ", false)";
+  const where = [time, ...(contexts.length < total ? [`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`] : []), ...(request.lineFilters ?? []).map((f) => `coalesce(${lineFilterSql(f, STRING_LINE_SQL)}, true)`)];
+  const k = request.groupBy.length;
+  // Lines read are counted for Loki's stats; their bytes as stored (a quote's escape included).
+  const fields = unwrap ? `{t: (t - ${request.startNs})::DOUBLE, v: v}` : `{t: (t - ${request.startNs})::DOUBLE}`;
+  // Layered so each expression is computed once per row: context and line, unwrapped text, decision, labels.
+  const sql = `
+    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(strlen(b) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)
+    FROM (
+      SELECT d, d AND coalesce(u, '') <> '' AS s, t, b, ${unwrap ? `CASE WHEN d THEN ${valueSql("u", unwrap.conversion)} END` : "1"} AS v
+             ${request.groupBy.map((name, i) => `, CASE WHEN d THEN ${labelSql(name, "b", "c")} END AS g${i}`).join("")}
+      FROM (
+        SELECT *, ${decidable("b", "c", "a", "u")} AS d
+        FROM (
+          SELECT *, ${unwrap ? labelSql(unwrap.label, "b", "c") : "'1'"} AS u
+          FROM (SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a FROM ${view} WHERE ${where.join(" AND ")}))))
+    GROUP BY ALL`;
+  const rowFilter = `NOT ${decidable("body", ctxSql, "attributes", unwrap ? labelSql(unwrap.label, "body", ctxSql) : "'1'")}`;
+  const result = await connection.stream(sql);
+  const groups: LogSampleGroup[] = [];
+  let restRows = 0;
+  const listColumn = k + 4;
+  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    stopIfAborted(signal);
+    const cols = Array.from({ length: listColumn }, (_, c) => chunk.getColumnVector(c));
+    const samples = structListColumn(chunk, listColumn, request.unwrap ? ["float64", "float64"] : ["float64"]);
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const rows = cols[k + 2]!.getItem(r) as number;
+      if (cols[0]!.getItem(r) !== true) {
+        restRows += rows;
+        continue;
+      }
+      source.linesRead += rows;
+      source.bytesRead += cols[k + 3]!.getItem(r) as number;
+      if (cols[1]!.getItem(r) !== true) continue;
+      const from = samples.offsets[r]!;
+      const n = samples.lengths[r]!;
+      if (n === 0) continue;
+      const labels: Record<string, string> = {};
+      request.groupBy.forEach((name, i) => {
+        const v = cols[i + 2]!.getItem(r) as string | null;
+        if (v !== null && v !== "") labels[name] = v;
+      });
+      groups.push({
+        labels,
+        originNs: request.startNs,
+        offsetsNs: (samples.fields[0]!.values as Float64Array).slice(from, from + n),
+        ...(request.unwrap ? { values: (samples.fields[1]!.values as Float64Array).slice(from, from + n) } : {}),
+      });
+    }
+  }
+  const rest =
+    restRows === 0 ? []
+    : await source.select(
+        { matchers: request.matchers, startNs: request.startNs, endNs: request.endNs, direction: "forward", ...(request.lineFilters ? { lineFilters: request.lineFilters } : {}) },
+        signal,
+        rowFilter,
+      );
+  return { groups, rest };
+}
+
+/**
+ * `service_name` matchers as filters on the table's `service_name` column, which the files are
+ * sorted by. The column holds the label's value, or "" when the label was discovered from
+ * another one (stream-labels.ts), so `service_name IN ('x', '')` is the exact superset — but an
+ * IN list is not tested against row-group statistics and every row group is read, while
+ * `service_name = 'x'` skips the other services'. When no row in the span has "" (the
+ * statistics answer that at once), the equality alone selects the same rows.
+ */
+async function serviceNameFilters(connection: DuckDBConnection, view: string, request: LogSampleRequest, span: string): Promise<string[]> {
+  const services = request.matchers.filter((m) => m.name === SERVICE_NAME_LABEL && m.op === "=" && m.value !== "").map((m) => quoteLiteral(m.value));
+  if (services.length === 0) return [];
+  const probe = await connection.runAndReadAll(`SELECT count(*) FROM (SELECT 1 FROM ${view} WHERE service_name = '' AND ${span} LIMIT 1)`);
+  const discovered = Number(probe.getRows()[0]![0]) > 0;
+  return services.map((v) => (discovered ? `service_name IN (${v}, '')` : `service_name = ${v}`));
+}
+
+/** The metadata every row of a context carries (resource, scope, severity): no log attribute, no record field. */
+function contextMetadata(c: RowContext): Record<string, string> {
+  const row = { ...c.fields, timeUnixNano: 0n, observedTimeUnixNano: 0n, body: "", attributes: "", traceId: "", spanId: "", droppedAttributesCount: 0, flags: 0, eventName: "" };
+  const out = { ...structuredMetadata(row, c.resource, "") };
+  delete out.detected_level;
+  return out;
+}
+
+/**
+ * True when a row's log attributes may hold one of `names` (OTLP keys are sanitised into names,
+ * pushed ones kept): some attribute key contains a name's longest alphanumeric run (the run
+ * `key` of a `key_`-prefixed name may be the prefix, so it is left out), or the text escapes.
+ */
+function attributeMayHold(names: readonly string[], attributes: string): string {
+  const runs: string[] = [];
+  for (const name of names) {
+    const parts = name.split(/[^A-Za-z0-9]+/).filter((p) => p !== "");
+    if (name.startsWith("key_")) parts.shift();
+    if (parts.length === 0) return "true";
+    runs.push(parts.reduce((a, b) => (b.length > a.length ? b : a)));
+  }
+  const keyPattern = String.raw`"key"\s*:\s*"[^"]*(?:${runs.map(regexEscape).join("|")})`;
+  return String.raw`coalesce(contains(${attributes}, '\') OR regexp_matches(${attributes}, ${quoteLiteral(keyPattern)}), false)`;
+}
+
+/** An SQL expression chosen by the row's context: one CASE arm per distinct expression. */
+function perContext(contexts: readonly { c: RowContext; i: number }[], ctx: string, sqlOf: (c: RowContext) => string): string {
+  const arms = new Map<string, number[]>();
+  for (const { c, i } of contexts) {
+    const sql = sqlOf(c);
+    arms.set(sql, [...(arms.get(sql) ?? []), i]);
+  }
+  if (arms.size === 0) return "NULL";
+  if (arms.size === 1) return [...arms.keys()][0]!;
+  return `CASE ${[...arms].map(([sql, ids]) => `WHEN ${ctx} IN (${ids.join(", ")}) THEN ${sql}`).join(" ")} END`;
+}
+
+/** A label's value after `| logfmt` on a decidable row (`body`, its JSON text) of context `c`; NULL or '' when it has none. */
+function labelValueSql(name: string, c: RowContext, body: string): string {
+  const { keys, fallback } = parsedKeys(name, c.resource.labels);
+  const fallbackSql = fallback === "" ? "NULL" : quoteLiteral(fallback);
+  if (keys.length === 0) return fallbackSql;
+  // The first pair with a non-empty value: a plain line has no `k=` inside a value, and a `"`
+  // before a key is the line's start (a closing quote is followed by a space). The value's
+  // quotes, `\"`, are its only backslashes and quotes: trimming them leaves the value.
+  const pattern = String.raw`[" ](?:${keys.map(regexEscape).join("|")})=(\\"[^"\\]+\\"|${BARE}+)`;
+  return `coalesce(nullif(trim(regexp_extract(${body}, ${quoteLiteral(pattern)}, 1), '\\"'), ''), ${fallbackSql})`;
+}
+
+/** SQL converts the text exactly as the evaluator would (see the header). */
+function convertible(text: string, conversion: string): string {
+  if (conversion === "") return `regexp_full_match(${text}, '[0-9]{1,15}')`;
+  return `(regexp_full_match(${text}, ${quoteLiteral(DURATION)}) AND ${durationNsSql(text)} < 9007199254740992)`;
+}
+
+/** The unwrapped value: a plain number, or Go's duration in seconds as goDurationSeconds computes it (whole nanoseconds / 1e9). */
+function valueSql(text: string, conversion: string): string {
+  return conversion === "" ? `TRY_CAST(${text} AS DOUBLE)` : `(${durationNsSql(text)} / 1e9)`;
+}
+
+/**
+ * Digits times the unit's nanoseconds, in doubles: exact while below 2^53, which `convertible`
+ * requires. On a text `DURATION` matches whole, the unit is the suffix and the digits the rest
+ * (the two-letter units tested first: `ms` also ends in `s`).
+ */
+function durationNsSql(text: string): string {
+  const arms = Object.entries(DURATION_UNITS_NS)
+    .sort(([a], [b]) => b.length - a.length)
+    .map(([unit, ns]) => `WHEN ends_with(${text}, ${quoteLiteral(unit)}) THEN TRY_CAST(left(${text}, length(${text}) - ${unit.length}) AS DOUBLE) * ${ns}::DOUBLE`);
+  return `(CASE ${arms.join(" ")} END)`;
+}

@@ -1,0 +1,35 @@
+/**
+ * The stable time order of a series' samples. Samples arrive as a few ascending runs — a
+ * store's files and row groups are each in time order, and parallel readers interleave whole
+ * row groups — so a natural merge sort (runs found, then merged pairwise) orders them in
+ * about one pass where a comparator sort would compare every pair of a long series.
+ */
+export function timeOrder(ts: ArrayLike<number>): Uint32Array {
+  const n = ts.length;
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const bounds = [0];
+  for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) bounds.push(i);
+  bounds.push(n);
+  let runs = bounds;
+  let spare = new Uint32Array(n);
+  while (runs.length > 2) {
+    const next = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r]!;
+      const mid = runs[r + 1]!;
+      const hi = r + 2 < runs.length ? runs[r + 2]! : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      // Ties keep the earlier run's sample first: the order is stable.
+      while (i < mid && j < hi) spare[k++] = ts[order[j]!]! < ts[order[i]!]! ? order[j++]! : order[i++]!;
+      while (i < mid) spare[k++] = order[i++]!;
+      while (j < hi) spare[k++] = order[j++]!;
+      next.push(hi);
+    }
+    [order, spare] = [spare, order];
+    runs = next;
+  }
+  return order;
+}

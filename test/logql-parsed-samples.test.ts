@@ -1,0 +1,129 @@
+/**
+ * `| logfmt` metric queries grouped in DuckDB (services/querier/engine/loki/log-samples.ts)
+ * answer exactly what the evaluator's pipeline answers on every entry: the same queries run
+ * with the querier's `selectSamples` and without it (the evaluator then reads entries with
+ * `select`), over lines that SQL decides and lines it must leave to the pipeline — quoted
+ * values, escapes, empty and repeated keys, keys that collide with stream labels and metadata,
+ * durations SQL cannot convert, bodies that are not strings.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Table } from "apache-arrow";
+import { LOGQL_COLUMNS, parseTicket, type TicketInput } from "../shared/query/index.ts";
+import { QueryEngine, type QuerySources } from "../services/querier/engine/index.ts";
+import { DuckDBLogSource } from "../services/querier/engine/loki/log-source.ts";
+import type { LogSampleAnswer } from "../shared/query/logql/index.ts";
+import { logsBatch, tempDir, writeParquet, type LogSpec } from "./helpers/query-fixtures.ts";
+import { quietLog } from "./helpers/query-engine.ts";
+
+const T0 = 1_700_000_000_000_000_000n;
+const S = 1_000_000_000n;
+let engine: QueryEngine;
+let sources: QuerySources;
+let cleanup: () => void;
+
+/** Lines SQL decides, and lines it must not (each leaves the plain logfmt form some way). */
+const LINES = [
+  "level=info latency=5ms size=10 k8s_pod_name=p1",
+  "level=warn latency=250us size=7",
+  "level=warn latency=5µs size=7",
+  "level=debug latency=6μs size=7",
+  'level="error" latency=12ms size=3 msg="request failed"',
+  "level= level=debug latency=3h size=1",
+  "xlevel=bad level=info latency=40ms size=2",
+  "level=ünï latency=9ms size=5",
+  "level latency=7ms size=4 k8s_pod_name=p2",
+  "level=info size=8",
+  'msg="a level=x" level=error latency=2ms size=6',
+  'msg="say \\"hi\\"" level=debug latency=3ms size=9',
+  "level=info latency=1.5s size=11",
+  "level=info latency=0ms size=12",
+  "level=info\tlatency=8ms size=13",
+  'garbage "x level=warn latency=4ms',
+  "1level=x level=warn latency=6ms size=14",
+  "lévél=1 level=info latency=12ms size=15",
+  "level=info latency=999999999999h size=16",
+  "level=warn latency=20ms size=017",
+  "level=info latency=5ms size=1e3",
+];
+
+beforeAll(async () => {
+  const tmp = tempDir();
+  cleanup = tmp.cleanup;
+  const rows: LogSpec[] = [];
+  let i = 0;
+  const add = (spec: Omit<LogSpec, "timeNs">) => rows.push({ ...spec, timeNs: T0 + BigInt(i++) * 7n * S });
+  for (let round = 0; round < 3; round++) {
+    for (const line of LINES) {
+      add({ body: line, service: "api", resourceAttributes: { "k8s.pod.name": `api-${round % 2}` }, severityText: "INFO", severityNumber: 9 });
+      // A log attribute named like a parsed key: the parsed one is `level_extracted`.
+      add({ body: line, service: "web", attributes: round === 1 ? { level: "attr", "http.route": "/x" } : { "http.route": "/y" } });
+      // Resource metadata named like a parsed key, for every row of the context.
+      add({ body: line, service: "db", resourceAttributes: { latency: "slow", "host.name": "h" } });
+    }
+    add({ body: { kvlistValue: { values: [{ key: "level", value: { stringValue: "info" } }] } }, service: "api" });
+  }
+  const file = await writeParquet(tmp.dir, "logs", [logsBatch(rows)]);
+  sources = { files: [file], live: [] };
+  engine = await QueryEngine.open({ log: quietLog() });
+});
+
+afterAll(async () => {
+  await engine.close();
+  cleanup();
+});
+
+async function run(query: string): Promise<unknown> {
+  try {
+    const table: Table = await engine.execute(
+      parseTicket({
+        org: "a", bucket: "b", kind: "logql", query, startNs: String(T0), endNs: String(T0 + 600n * S),
+        evalStartNs: String(T0), evalEndNs: String(T0 + 600n * S), stepNs: String(30n * S),
+      } as TicketInput),
+      sources,
+    );
+    return JSON.parse(String(table.getChild(LOGQL_COLUMNS.result)!.get(0)));
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** The answer with the source's grouping, how many samples SQL grouped, and the answer without it. */
+async function both(query: string): Promise<{ grouped: unknown; sqlSamples: number; plain: unknown }> {
+  const original = DuckDBLogSource.prototype.selectSamples;
+  let sqlSamples = 0;
+  DuckDBLogSource.prototype.selectSamples = async function (this: DuckDBLogSource, ...args) {
+    const answer: LogSampleAnswer | undefined = await original.apply(this, args);
+    for (const g of answer?.groups ?? []) sqlSamples += g.offsetsNs.length;
+    return answer;
+  };
+  try {
+    const grouped = await run(query);
+    (DuckDBLogSource.prototype as { selectSamples?: unknown }).selectSamples = undefined;
+    return { grouped, sqlSamples, plain: await run(query) };
+  } finally {
+    DuckDBLogSource.prototype.selectSamples = original;
+  }
+}
+
+describe("logfmt metric queries grouped in SQL", () => {
+  test.each([
+    'sum by (level) (count_over_time({service_name=~"api|web|db"} | logfmt [1m]))',
+    'sum by (level, level_extracted, service_name) (count_over_time({service_name=~"api|web|db"} | logfmt [1m]))',
+    'sum by (k8s_pod_name, k8s_pod_name_extracted) (rate({service_name="api"} | logfmt [2m]))',
+    'sum by (level) (count_over_time({service_name="api"} |= "latency" != "size=1" | logfmt [1m]))',
+    'quantile_over_time(0.9, {service_name=~"api|web"} | logfmt | unwrap duration(latency) [5m]) by (service_name)',
+    'sum by (level) (sum_over_time({service_name=~"api|web"} | logfmt | unwrap size [1m]))',
+    'max_over_time({service_name="db"} | logfmt | unwrap duration_seconds(latency_extracted) [2m]) by (level)',
+  ])("%s", async (query) => {
+    const { grouped, sqlSamples, plain } = await both(query);
+    expect(grouped).toEqual(plain);
+    expect(Array.isArray(grouped) && grouped.length > 0).toBe(true);
+    if (!query.includes('"db"')) expect(sqlSamples).toBeGreaterThan(0);
+  });
+
+  test("an unwrapped value no conversion accepts fails the query the same way", async () => {
+    const { grouped, plain } = await both('max_over_time({service_name=~"api|db"} | logfmt | unwrap duration(latency) [1m]) by (level)');
+    expect(grouped).toEqual(plain);
+    expect((grouped as { error: string }).error).toContain("SampleExtractionErr");
+  });
+});
