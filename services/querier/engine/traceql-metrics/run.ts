@@ -13,7 +13,7 @@ import { compareRows } from "./compare-sql.ts";
 import { evaluatedSpansSql } from "./evaluated-spans.ts";
 import { CANDIDATE_AGGREGATE, candidateOf, pickExemplars, type ExemplarCandidate } from "./exemplars.ts";
 import { matchedSpansSql, sqlFilterOf } from "./matched-spans.ts";
-import { bucketSql, needsTrace, numericSql, typedSql, typedValueOf } from "./span-values.ts";
+import { bucketBoundSql, bucketExponentSql, needsTrace, numericSql, typedSql, typedValueOf } from "./span-values.ts";
 
 type GroupRow = traceqlMetrics.GroupRow;
 
@@ -60,6 +60,9 @@ function exemplarLimit(query: traceqlMetrics.MetricsQuery, requested: number): n
   return Math.min(requested === 0 ? traceqlMetrics.DEFAULT_MAX_EXEMPLARS : requested, traceqlMetrics.DEFAULT_MAX_EXEMPLARS);
 }
 
+/** The functions of a span's value (the others count spans). */
+const VALUE_FUNCTIONS: ReadonlySet<string> = new Set(["min_over_time", "max_over_time", "sum_over_time", "avg_over_time"]);
+
 function intervalSql(window: traceqlMetrics.MetricsWindow): string {
   if (window.instant) return "0";
   return `((start_time_unix_nano - CAST(${window.startNs} AS BIGINT) - 1) // CAST(${window.stepNs} AS BIGINT))::INTEGER`;
@@ -72,15 +75,18 @@ async function groupRows(
   const bucketed = stage.fn === "quantile_over_time" || stage.fn === "histogram_over_time";
   const keys = stage.by.map((a, i) => `${typedSql(a)} AS _k${i}`);
   const value = stage.attribute ? numericSql(stage.attribute) : "NULL::DOUBLE";
-  const bucket = bucketed ? bucketSql(stage.attribute!) : "NULL::DOUBLE";
+  const exponent = bucketed ? bucketExponentSql(stage.attribute!) : "NULL::DOUBLE";
   const keyNames = stage.by.map((_, i) => `_k${i}`);
+  // Sums and extremes only for the functions that read them (counting ones use count(*)).
+  const values = VALUE_FUNCTIONS.has(stage.fn) ? "count(_v)::DOUBLE, sum(_v), min(_v), max(_v)" : "0::DOUBLE, NULL::DOUBLE, NULL::DOUBLE, NULL::DOUBLE";
   // The slowest span of each group and interval is its exemplar candidate: the one worth opening.
   const exemplar = exemplars > 0 ? `, ${CANDIDATE_AGGREGATE} AS _ex` : "";
+  const groupBy = [...keyNames, "_e", "_i"].join(", ");
   const sql = `
-SELECT ${[...keyNames, "_b", "_i"].join(", ")}, count(*)::DOUBLE, count(_v)::DOUBLE, sum(_v), min(_v), max(_v)${exemplar}
-FROM (SELECT ${[...keys, `${bucket} AS _b`, `${intervalSql(window)} AS _i`, `${value} AS _v`].join(", ")}, ${exemplars > 0 ? "_file, _row, " : ""}start_time_unix_nano, duration_nano FROM ${spans})
-${bucketed ? "WHERE _b IS NOT NULL" : ""}
-GROUP BY ${[...keyNames, "_b", "_i"].join(", ")}
+SELECT ${[...keyNames, `${bucketed ? bucketBoundSql(stage.attribute!, "_e") : "NULL::DOUBLE"} AS _b`, "_i"].join(", ")}, count(*)::DOUBLE, ${values}${exemplar}
+FROM (SELECT ${[...keys, `${exponent} AS _e`, `${intervalSql(window)} AS _i`, `${value} AS _v`].join(", ")}, ${exemplars > 0 ? "_file, _row, " : ""}start_time_unix_nano, duration_nano FROM ${spans})
+${bucketed ? "WHERE _e IS NOT NULL" : ""}
+GROUP BY ${groupBy}
 LIMIT ${maxRows + 1}`;
   const reader = await connection.runAndReadAll(sql);
   if (reader.currentRowCount > maxRows) throw tooManyGroups(maxRows);
