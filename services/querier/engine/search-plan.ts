@@ -124,6 +124,9 @@ async function newestFirst<T>(
     const firstAt = new Map<string, number>();
     candidates.forEach(([id], i) => firstAt.has(id) || firstAt.set(id, i));
     const traces = [...firstAt.keys()];
+    // Fewer traces than `limit` while candidates remain unseen: no evaluation of these can be
+    // the answer (it needs `limit` hits), so k grows before any trace is loaded.
+    if (candidates.length === k && traces.length < limit) continue;
     for (let m = limit + SPARE_TRACES; ; m *= 4) {
       const all = m >= traces.length;
       const evaluated = await evaluate(traces.slice(0, m));
