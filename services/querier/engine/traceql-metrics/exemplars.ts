@@ -4,12 +4,13 @@
  * over time. The grouping statement keeps, per group, only where that span is (its source
  * view's `_file` and `_row`, source-view.ts `locate`) with its start and value: the trace and
  * span id columns are the widest a metrics query would read, and most candidates are dropped.
- * The ids of the kept ones are then read by location: one file each, only the row groups that
- * hold them.
+ * The ids of the kept ones are then read by location: from their files, only the row groups
+ * that hold them.
  */
 import type { DuckDBConnection, DuckDBStructValue } from "@duckdb/node-api";
 import { quoteIdent, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { traceqlMetrics } from "../../../../shared/query/index.ts";
+import { LIVE_FILE_PREFIX } from "../live-rows.ts";
 
 type ExemplarRow = traceqlMetrics.ExemplarRow;
 
@@ -36,10 +37,16 @@ export async function pickExemplars(connection: DuckDBConnection, view: string, 
   const picked = spread(candidates, max);
   if (picked.length === 0) return [];
   const byFile = Map.groupBy(picked, (c) => c.file);
-  // One branch per file: its `_file` filter leaves the other files unopened, and `_row IN`
-  // reaches the Parquet scan, which skips the row groups that hold none of the rows.
+  // One branch per file, read straight from it (the view would compare every row's `_file`):
+  // `file_row_number IN` reaches the Parquet scan, which skips the row groups that hold none
+  // of the rows. Live rows are only in the view.
   const sql = [...byFile]
-    .map(([file, rows]) => `SELECT _file, _row, trace_id, span_id FROM ${quoteIdent(view)} WHERE _file = ${quoteLiteral(file)} AND _row IN (${[...new Set(rows.map((r) => r.row))].join(", ")})`)
+    .map(([file, rows]) => {
+      const list = [...new Set(rows.map((r) => r.row))].join(", ");
+      return file.startsWith(LIVE_FILE_PREFIX)
+        ? `SELECT _file, _row, trace_id, span_id FROM ${quoteIdent(view)} WHERE _file = ${quoteLiteral(file)} AND _row IN (${list})`
+        : `SELECT ${quoteLiteral(file)} AS _file, file_row_number AS _row, trace_id, span_id FROM read_parquet(${quoteLiteral(file)}, file_row_number = true, hive_partitioning = false) WHERE file_row_number IN (${list})`;
+    })
     .join(" UNION ALL ");
   const ids = new Map<string, [string, string]>();
   for (const [file, row, traceId, spanId] of (await connection.runAndReadAll(sql)).getRows() as Array<[string, bigint | number, string, string]>) {
