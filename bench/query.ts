@@ -166,7 +166,7 @@ async function runSql(ticket: Ticket): Promise<number> {
     if (ticket.kind === "trace_by_id") files = await rawTraceIds.filesHolding(connection, files, [ticket.traceId]);
     const search = ticket.kind === "search";
     const metrics = ticket.kind === "traceql_metrics";
-    const liveTable = await createSourceView(connection, "traces", "src", { files, live: [] }, { dedicated: search || metrics, locate: search });
+    const liveTable = await createSourceView(connection, "traces", "src", { files, live: [] }, { dedicated: search || metrics, locate: search || metrics });
     if (metrics) {
       return seriesCount(await runTraceQLMetrics(connection, "src", ticket, 0));
     }

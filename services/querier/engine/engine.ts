@@ -159,7 +159,8 @@ export class QueryEngine {
         const dedicated = search || metrics || ((ticket.kind === "tag_names" || ticket.kind === "tag_values") && tagTicketFilters(ticket));
         const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated, needed: files.length === 0 }, async (liveSource) => {
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated, locate: search, notBeforeNs, rowRanges });
+          // Rows located (`_file`, `_row`): metrics read their exemplars by location (traceql-metrics/exemplars.ts).
+          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated, locate: search || metrics, notBeforeNs, rowRanges });
           return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs, live.reduce((n, b) => n + b.data.byteLength, 0));
         });
       });

@@ -57,9 +57,16 @@ export async function runSearch(
     evaluated.add(rows);
     return evaluation.evaluate(rows);
   };
+  // A trace's evaluation does not depend on the round that asked for it: each is loaded once,
+  // and a round's answer is the newest hits of every trace evaluated so far (a superset of its
+  // own traces: those outside them are known exactly too, so the plan's bound still holds).
+  const done = new Set<string>();
+  let newest: SearchHit[] = [];
   const exact = await newestFirst(scope, bounded, async (traceIds) => {
-    const hits = await evaluate(traceIds, { spans: 0 });
-    return { rows: hits.length, oldest: oldestOf(hits.map((h) => h.start)), result: hits };
+    const fresh = traceIds.filter((id) => !done.has(id));
+    for (const id of fresh) done.add(id);
+    if (fresh.length > 0) newest = newestHits([...newest, ...(await evaluate(fresh, { spans: 0 }))], limit);
+    return { rows: newest.length, oldest: oldestOf(newest.map((h) => h.start)), result: newest };
   });
   if (exact !== undefined) return withSearchEnvelope(hitsTable(exact), evaluated, scope);
   scope.readEverySource();
@@ -68,11 +75,14 @@ export async function runSearch(
   const budget = { spans: 0 };
   let hits: SearchHit[] = [];
   for (let i = 0; i < ids.length; i += TRACES_PER_CHUNK) {
-    hits = [...hits, ...(await evaluate(ids.slice(i, i + TRACES_PER_CHUNK), budget))]
-      .sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.traceId < b.traceId ? -1 : 1))
-      .slice(0, limit);
+    hits = newestHits([...hits, ...(await evaluate(ids.slice(i, i + TRACES_PER_CHUNK), budget))], limit);
   }
   return withSearchEnvelope(hitsTable(hits), evaluated, scope);
+}
+
+/** The `limit` newest hits (ties: by trace id), as the evaluation orders them. */
+function newestHits(hits: SearchHit[], limit: number): SearchHit[] {
+  return hits.sort((a, b) => (a.start < b.start ? 1 : a.start > b.start ? -1 : a.traceId < b.traceId ? -1 : 1)).slice(0, limit);
 }
 
 /** Spans read through dedicated columns whose value there is not a scalar get their attribute JSON. */
@@ -114,6 +124,9 @@ async function newestFirst<T>(
     const firstAt = new Map<string, number>();
     candidates.forEach(([id], i) => firstAt.has(id) || firstAt.set(id, i));
     const traces = [...firstAt.keys()];
+    // Fewer traces than `limit` while candidates remain unseen: no evaluation of these can be
+    // the answer (it needs `limit` hits), so k grows before any trace is loaded.
+    if (candidates.length === k && traces.length < limit) continue;
     for (let m = limit + SPARE_TRACES; ; m *= 4) {
       const all = m >= traces.length;
       const evaluated = await evaluate(traces.slice(0, m));

@@ -3,7 +3,7 @@
  * (one row per group, interval and bucket), the evaluator (shared/query/traceql-metrics) turns
  * them into series, and the answer is Tempo's QueryRangeResponse as one JSON row.
  */
-import type { DuckDBConnection, DuckDBStructValue } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table } from "apache-arrow";
 import { traceqlMetrics, traceqlMetricsResultSchema, type TraceQLMetricsTicket } from "../../../../shared/query/index.ts";
 import { utf8Data } from "../arrow-columns.ts";
@@ -11,13 +11,14 @@ import { MAX_EVALUATED_SPANS } from "../search-plan.ts";
 import { tooManyGroups } from "./bounds.ts";
 import { compareRows } from "./compare-sql.ts";
 import { evaluatedSpansSql } from "./evaluated-spans.ts";
+import { CANDIDATE_AGGREGATE, candidateOf, pickExemplars, type ExemplarCandidate } from "./exemplars.ts";
 import { matchedSpansSql, sqlFilterOf } from "./matched-spans.ts";
-import { bucketSql, needsTrace, numericSql, typedSql, typedValueOf } from "./span-values.ts";
+import { bucketBoundSql, bucketExponentSql, needsTrace, numericSql, typedSql, typedValueOf } from "./span-values.ts";
 
 type GroupRow = traceqlMetrics.GroupRow;
-type ExemplarRow = traceqlMetrics.ExemplarRow;
 
 /**
+ * `view` must expose the rows' locations (source-view.ts `locate`): exemplars are read by them.
  * `maxRows`: most (series, step, bucket) groups the SQL may answer (the engine's row cap);
  * `maxSpans`: most spans the TraceQL evaluator may load (search's budget).
  */
@@ -40,7 +41,8 @@ export async function runTraceQLMetrics(
   } else {
     // Tempo's instant queries carry no exemplars.
     const maxExemplars = ticket.instant ? 0 : exemplarLimit(query, ticket.exemplars);
-    const { groups, exemplars } = await groupRows(connection, spans, query, window, maxExemplars, maxRows);
+    const { groups, candidates } = await groupRows(connection, spans, query, window, maxExemplars, maxRows);
+    const exemplars = await pickExemplars(connection, view, candidates, maxExemplars);
     for (const g of groups) inspectedSpans += g.count;
     series = traceqlMetrics.buildSeries(query, window, groups, exemplars, maxExemplars);
   }
@@ -58,6 +60,9 @@ function exemplarLimit(query: traceqlMetrics.MetricsQuery, requested: number): n
   return Math.min(requested === 0 ? traceqlMetrics.DEFAULT_MAX_EXEMPLARS : requested, traceqlMetrics.DEFAULT_MAX_EXEMPLARS);
 }
 
+/** The functions of a span's value (the others count spans). */
+const VALUE_FUNCTIONS: ReadonlySet<string> = new Set(["min_over_time", "max_over_time", "sum_over_time", "avg_over_time"]);
+
 function intervalSql(window: traceqlMetrics.MetricsWindow): string {
   if (window.instant) return "0";
   return `((start_time_unix_nano - CAST(${window.startNs} AS BIGINT) - 1) // CAST(${window.stepNs} AS BIGINT))::INTEGER`;
@@ -65,26 +70,29 @@ function intervalSql(window: traceqlMetrics.MetricsWindow): string {
 
 async function groupRows(
   connection: DuckDBConnection, spans: string, query: traceqlMetrics.MetricsQuery, window: traceqlMetrics.MetricsWindow, exemplars: number, maxRows: number,
-): Promise<{ groups: GroupRow[]; exemplars: ExemplarRow[] }> {
+): Promise<{ groups: GroupRow[]; candidates: ExemplarCandidate[] }> {
   const { stage } = query;
   const bucketed = stage.fn === "quantile_over_time" || stage.fn === "histogram_over_time";
   const keys = stage.by.map((a, i) => `${typedSql(a)} AS _k${i}`);
   const value = stage.attribute ? numericSql(stage.attribute) : "NULL::DOUBLE";
-  const bucket = bucketed ? bucketSql(stage.attribute!) : "NULL::DOUBLE";
+  const exponent = bucketed ? bucketExponentSql(stage.attribute!) : "NULL::DOUBLE";
   const keyNames = stage.by.map((_, i) => `_k${i}`);
-  // The slowest span of each group and interval is its exemplar: the one worth opening.
-  const exemplar = exemplars > 0 ? `, arg_max({'t': trace_id, 's': span_id, 'ms': start_time_unix_nano // 1000000, 'v': _v}, duration_nano) AS _ex` : "";
+  // Sums and extremes only for the functions that read them (counting ones use count(*)).
+  const values = VALUE_FUNCTIONS.has(stage.fn) ? "count(_v)::DOUBLE, sum(_v), min(_v), max(_v)" : "0::DOUBLE, NULL::DOUBLE, NULL::DOUBLE, NULL::DOUBLE";
+  // The slowest span of each group and interval is its exemplar candidate: the one worth opening.
+  const exemplar = exemplars > 0 ? `, ${CANDIDATE_AGGREGATE} AS _ex` : "";
+  const groupBy = [...keyNames, "_e", "_i"].join(", ");
   const sql = `
-SELECT ${[...keyNames, "_b", "_i"].join(", ")}, count(*)::DOUBLE, count(_v)::DOUBLE, sum(_v), min(_v), max(_v)${exemplar}
-FROM (SELECT ${[...keys, `${bucket} AS _b`, `${intervalSql(window)} AS _i`, `${value} AS _v`].join(", ")}, trace_id, span_id, start_time_unix_nano, duration_nano FROM ${spans})
-${bucketed ? "WHERE _b IS NOT NULL" : ""}
-GROUP BY ${[...keyNames, "_b", "_i"].join(", ")}
+SELECT ${[...keyNames, `${bucketed ? bucketBoundSql(stage.attribute!, "_e") : "NULL::DOUBLE"} AS _b`, "_i"].join(", ")}, count(*)::DOUBLE, ${values}${exemplar}
+FROM (SELECT ${[...keys, `${exponent} AS _e`, `${intervalSql(window)} AS _i`, `${value} AS _v`].join(", ")}, ${exemplars > 0 ? "_file, _row, " : ""}start_time_unix_nano, duration_nano FROM ${spans})
+${bucketed ? "WHERE _e IS NOT NULL" : ""}
+GROUP BY ${groupBy}
 LIMIT ${maxRows + 1}`;
   const reader = await connection.runAndReadAll(sql);
   if (reader.currentRowCount > maxRows) throw tooManyGroups(maxRows);
   const k = keyNames.length;
   const groups: GroupRow[] = [];
-  const picked: ExemplarRow[] = [];
+  const candidates: ExemplarCandidate[] = [];
   for (const r of reader.getRows()) {
     const row: GroupRow = {
       keys: r.slice(0, k).map((v) => typedValueOf(v as string | null)),
@@ -97,19 +105,7 @@ LIMIT ${maxRows + 1}`;
       max: r[k + 6] as number | null,
     };
     groups.push(row);
-    if (exemplars > 0) {
-      const ex = (r[k + 7] as DuckDBStructValue).entries;
-      picked.push({ keys: row.keys, bucket: row.bucket, interval: row.interval, traceId: ex.t as string, spanId: ex.s as string, timeMs: Number(ex.ms), value: ex.v as number | null });
-    }
+    if (exemplars > 0) candidates.push(candidateOf({ keys: row.keys, bucket: row.bucket, interval: row.interval }, r[k + 7]));
   }
-  return { groups, exemplars: spread(picked, exemplars) };
-}
-
-/** At most `max` exemplars, evenly spread over the candidates in time order. */
-function spread(rows: ExemplarRow[], max: number): ExemplarRow[] {
-  if (rows.length <= max) return rows;
-  rows.sort((a, b) => a.timeMs - b.timeMs);
-  const out: ExemplarRow[] = [];
-  for (let i = 0; i < max; i++) out.push(rows[Math.floor((i * rows.length) / max)]!);
-  return out;
+  return { groups, candidates };
 }

@@ -75,16 +75,23 @@ export function numericSql(a: MetricsAttribute): string {
 }
 
 /**
- * Tempo's bucket of the value (Log2Bucketize): the next power of two of the nanoseconds (as
- * seconds) or of an int attribute; NULL below 2 and for doubles (Tempo drops those spans).
+ * Tempo's bucket of the value (Log2Bucketize) is the next power of two of the nanoseconds (as
+ * seconds) or of an int attribute; none below 2 and for doubles (Tempo drops those spans).
+ * Spans are grouped by its exponent (bucketExponentSql: NULL for no bucket), and each group's
+ * bound is computed once from it (bucketBoundSql), not once per span.
  */
-export function bucketSql(a: MetricsAttribute): string {
+export function bucketExponentSql(a: MetricsAttribute): string {
   if (isDuration(a)) {
     const ns = nanosOf(a);
-    return `(CASE WHEN ${ns} >= 2 THEN pow(2, ceil(log2(${ns}::DOUBLE))) / 1e9 END)`;
+    return `(CASE WHEN ${ns} >= 2 THEN ceil(log2(${ns}::DOUBLE)) END)`;
   }
   const int = `list_transform([${typedSql(a)}], lambda _t: CASE WHEN left(_t, 1) = 'i' THEN TRY_CAST(substr(_t, 2) AS DOUBLE) END)[1]`;
-  return `list_transform([${int}], lambda _n: CASE WHEN _n >= 2 THEN pow(2, ceil(log2(_n))) END)[1]`;
+  return `list_transform([${int}], lambda _n: CASE WHEN _n >= 2 THEN ceil(log2(_n)) END)[1]`;
+}
+
+/** The bucket's upper bound from its exponent (bucketExponentSql), in seconds for durations. */
+export function bucketBoundSql(a: MetricsAttribute, exponent: string): string {
+  return isDuration(a) ? `(pow(2, ${exponent}) / 1e9)` : `pow(2, ${exponent})`;
 }
 
 /** Typed text (as typedSql writes it) → the evaluator's TypedValue. */
