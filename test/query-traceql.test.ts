@@ -4,7 +4,7 @@
  * Expectations follow Tempo's documented semantics (docs/sources/tempo/traceql). Every
  * example of Tempo's TraceQL docs runs (test/fixtures/tempo-traceql-doc-examples.txt).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { context, SpanKind, SpanStatusCode, trace as otelTrace, type Span, type Tracer } from "@opentelemetry/api";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -18,6 +18,10 @@ import { createLogger } from "../shared/log/index.ts";
 import { createRouterApp } from "../services/router/http/app.ts";
 import { EngineBackend } from "./helpers/engine-backend.ts";
 import { quietLog } from "./helpers/query-engine.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
+
+// Hundreds of queries through one engine: seconds on a loaded machine.
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T0 = Date.now() - 10 * 60_000;
 const at = (ms: number) => T0 + ms;
