@@ -7,6 +7,7 @@ export * from "./types.ts";
 export * from "./grid.ts";
 export * from "./labels.ts";
 export * from "./samples.ts";
+export * from "./time-order.ts";
 export * from "./select.ts";
 export * from "./stats.ts";
 export * as rangeFunctions from "./range-functions.ts";

@@ -13,7 +13,7 @@ import { entryLabelValue, ERROR_DETAILS_LABEL, ERROR_LABEL, SAMPLE_EXTRACTION_ER
 import { splitLineFilterHints } from "./line-filters.ts";
 import { compilePipeline } from "./pipeline.ts";
 import { parsedSampleHint } from "./parsed-samples.ts";
-import { timeOrder } from "./time-order.ts";
+import { timeOrder } from "../../series/index.ts";
 import type { LogSampleGroup, LogSource, LogStream } from "./source.ts";
 import { goDurationSeconds, parseBytes } from "./units.ts";
 

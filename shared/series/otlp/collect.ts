@@ -11,6 +11,7 @@ import { expandRow, formatBound, STALE, type MetricRow } from "./expand.ts";
 import { metricFamily, seriesNames, type MetricFamily, type MetricIdentity } from "./family.ts";
 import { labelsKey } from "../labels.ts";
 import { compileMatcher, matchesAll } from "../matchers.ts";
+import { timeOrder } from "../time-order.ts";
 
 /** A stored row: identity, point and the attribute texts. */
 export interface StoredMetricRow extends MetricIdentity, MetricRow {
@@ -198,11 +199,7 @@ function inTimeOrder(s: Building): RawSeries {
       s.values.push(stale?.[i] ? null : run.values[i]!);
     }
   }
-  const n = s.times.length;
-  const order = Array.from({ length: n }, (_, i) => i);
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = s.times[i - 1]! <= s.times[i]!;
-  if (!sorted) order.sort((a, b) => s.times[a]! - s.times[b]! || a - b);
+  const order = timeOrder(s.times);
   const times: number[] = [];
   const values: (number | null)[] = [];
   for (const i of order) {

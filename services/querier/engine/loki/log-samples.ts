@@ -23,7 +23,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral, structListColumn } from "../../../../shared/duckdb/index.ts";
-import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, structuredMetadata } from "../../../../shared/loki/index.ts";
+import { LOKI_TIME_SQL, structuredMetadata } from "../../../../shared/loki/index.ts";
 import { deciderNames, parsedKeys, type LogSampleAnswer, type LogSampleGroup, type LogSampleRequest, type LogSelectRequest, type LogStream } from "../../../../shared/query/logql/index.ts";
 import { lineFilterSql, STRING_LINE_SQL } from "./line-filter-sql.ts";
 import { CONTEXT_HASH_SQL, type RowContext } from "./log-contexts.ts";
@@ -71,13 +71,12 @@ export async function selectLogSamples(
   const needed = [...request.groupBy, ...(request.unwrap ? [request.unwrap.label] : [])];
   const deciders = deciderNames(needed);
   if ([...deciders].some((n) => ROW_METADATA.has(n))) return undefined;
-  const span = `${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`;
-  const time = [span, ...(await serviceNameFilters(connection, view, request, span))].join(" AND ");
   const { contexts, total } = await source.matchingContexts(request);
   const hashes = contexts.map((c) => c.hash);
   stopIfAborted(signal);
   if (contexts.length === 0) return { groups: [], rest: [] };
   if (contexts.length > MAX_CONTEXTS) return undefined;
+  const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNameFilter(contexts, total)].join(" AND ");
 
   // Contexts whose own metadata (resource, scope, severity) holds a decider: all their rows go to the evaluator.
   const open = contexts.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => !Object.keys(contextMetadata(c)).some((n) => deciders.has(n)));
@@ -159,19 +158,14 @@ export async function selectLogSamples(
 }
 
 /**
- * `service_name` matchers as filters on the table's `service_name` column, which the files are
- * sorted by. The column holds the label's value, or "" when the label was discovered from
- * another one (stream-labels.ts), so `service_name IN ('x', '')` is the exact superset — but an
- * IN list is not tested against row-group statistics and every row group is read, while
- * `service_name = 'x'` skips the other services'. When no row in the span has "" (the
- * statistics answer that at once), the equality alone selects the same rows.
+ * The matching contexts' `service_name` values as a superset filter on the rows: the files are
+ * sorted by that column, and an equality lets DuckDB skip the other services' row groups (an
+ * IN list is not tested against row-group statistics, but still narrows what is decoded).
  */
-async function serviceNameFilters(connection: DuckDBConnection, view: string, request: LogSampleRequest, span: string): Promise<string[]> {
-  const services = request.matchers.filter((m) => m.name === SERVICE_NAME_LABEL && m.op === "=" && m.value !== "").map((m) => quoteLiteral(m.value));
-  if (services.length === 0) return [];
-  const probe = await connection.runAndReadAll(`SELECT count(*) FROM (SELECT 1 FROM ${view} WHERE service_name = '' AND ${span} LIMIT 1)`);
-  const discovered = Number(probe.getRows()[0]![0]) > 0;
-  return services.map((v) => (discovered ? `service_name IN (${v}, '')` : `service_name = ${v}`));
+function serviceNameFilter(contexts: readonly RowContext[], total: number): string[] {
+  if (contexts.length === total) return [];
+  const services = [...new Set(contexts.map((c) => c.fields.serviceName))].map(quoteLiteral);
+  return [services.length === 1 ? `service_name = ${services[0]}` : `service_name IN (${services.join(", ")})`];
 }
 
 /** The metadata every row of a context carries (resource, scope, severity): no log attribute, no record field. */

@@ -1,8 +1,9 @@
 /**
- * The stable time order of a series' samples. Samples arrive as a few ascending runs — a
- * store's files and row groups are each in time order, and parallel readers interleave whole
- * row groups — so a natural merge sort (runs found, then merged pairwise) orders them in
- * about one pass where a comparator sort would compare every pair of a long series.
+ * The stable time order of a series' samples, for LogQL's and PromQL's reads alike. Samples
+ * arrive as a few ascending runs — a store's files and row groups are each in time order,
+ * and parallel readers interleave whole row groups — so a natural merge sort (runs found,
+ * then merged pairwise) orders them in about one pass where a comparator sort would compare
+ * every pair of a long series.
  */
 export function timeOrder(ts: ArrayLike<number>): Uint32Array {
   const n = ts.length;
