@@ -21,7 +21,7 @@ import type { FlightHandlers } from "./handlers.ts";
 import { FlightDataEncoder, decodeFlightData } from "./ipc.ts";
 import { decodeJson, encodeJson } from "./json.ts";
 import type { FlightDataMessage } from "./proto.ts";
-import { secretMatches } from "./secret.ts";
+import { authorizeCall, logCallFailure } from "./server-checks.ts";
 
 const S = GrpcStatus;
 
@@ -103,19 +103,14 @@ export class InProcessServer {
   private async serve(descriptor: object, messages: FlightDataMessage[], call: InProcessCall, ctx: CallContext): Promise<unknown> {
     const { handlers, secret, log } = this.options;
     try {
-      if (secret !== undefined && !secretMatches(secret, call.secret)) {
-        log.warn("flight.auth.rejected", { method: "DoPut", peer: "in-process" });
-        throw new FlightError(S.UNAUTHENTICATED, "missing or wrong cluster secret");
-      }
+      authorizeCall(log, secret, call.secret, "DoPut", "in-process");
       if (!handlers.doPut) throw new FlightError(S.UNIMPLEMENTED, "DoPut is not served here");
       const parsed = decodeJson(encodeJson(descriptor), "FlightDescriptor.cmd");
       const result = await handlers.doPut(parsed, decodeFlightData(fromArray(messages), S.INVALID_ARGUMENT), ctx);
       return decodeJson(encodeJson(result), "PutResult.app_metadata");
     } catch (err) {
       const error = FlightError.from(err);
-      const fields = { method: "DoPut", code: error.codeName, error: error.message, peer: "in-process" };
-      if (error.code === S.INTERNAL || error.code === S.UNKNOWN) log.error("flight.call.failed", fields);
-      else log.debug("flight.call.rejected", fields);
+      logCallFailure(log, error, "DoPut", "in-process");
       throw answered(error);
     }
   }

@@ -19,7 +19,8 @@ import type {
   ActionMessage, FlightDataMessage, FlightDescriptorMessage, HandshakeMessage, PutResultMessage, ResultMessage, TicketMessage,
 } from "./proto.ts";
 import { encodeStatus } from "../otlp/responses.ts";
-import { SECRET_METADATA_KEY, secretMatches } from "./secret.ts";
+import { SECRET_METADATA_KEY } from "./secret.ts";
+import { authorizeCall, logCallFailure } from "./server-checks.ts";
 import { abortable, prepend, writeWithBackpressure, yieldToEventLoop } from "./streams.ts";
 
 const S = grpc.status;
@@ -39,20 +40,14 @@ export function flightServiceImplementation(opts: ServiceOptions): grpc.UntypedS
 
   const fail = (method: string, call: StreamCall, err: unknown) => {
     const error = FlightError.from(err);
-    const fields = { method, code: error.codeName, error: error.message, peer: call.getPeer() };
-    if (error.code === S.INTERNAL || error.code === S.UNKNOWN) log.error("flight.call.failed", fields);
-    else log.debug("flight.call.rejected", fields);
+    logCallFailure(log, error, method, call.getPeer());
     // A cancelled call already has its status; writing another would only raise "write after end".
     if (call.cancelled) return;
     call.emit("error", { code: error.code, details: error.message || error.codeName, metadata: trailingMetadata(error) });
   };
 
-  const authorize = (method: string, call: { metadata: grpc.Metadata; getPeer(): string }) => {
-    if (opts.secret === undefined) return;
-    if (secretMatches(opts.secret, metadataText(call.metadata, SECRET_METADATA_KEY))) return;
-    log.warn("flight.auth.rejected", { method, peer: call.getPeer() });
-    throw new FlightError(S.UNAUTHENTICATED, "missing or wrong cluster secret");
-  };
+  const authorize = (method: string, call: { metadata: grpc.Metadata; getPeer(): string }) =>
+    authorizeCall(log, opts.secret, metadataText(call.metadata, SECRET_METADATA_KEY), method, call.getPeer());
 
   /** Runs one streaming call: authorize, build its context, report any failure. */
   const run = <C extends StreamCall>(method: string, body: (call: C, ctx: CallContext) => Promise<void>) =>
