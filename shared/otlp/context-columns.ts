@@ -47,7 +47,3 @@ export function pushContextRun(c: ContextColumns, res: ResourceContext, scope: S
   c.scope_schema_url.pushRun(scope.schemaUrl, n);
 }
 
-/** Room for `rows` rows in all. */
-export function reserveContext(c: ContextColumns, rows: number): void {
-  for (const column of Object.values(c)) column.reserve(rows);
-}

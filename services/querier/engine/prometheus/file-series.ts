@@ -23,13 +23,8 @@ export interface FileSeries {
   keys: string[];
   /** Rows of series i in the file. */
   counts: Uint32Array;
-  /** Row r's series, NO_SERIES for rows that are no number sample (and past the last one). */
+  /** Row r's series; the array's largest value for rows that are no number sample (and past the last one). */
   rowSeries: Uint16Array | Uint32Array;
-}
-
-/** A row of no number series (its array's largest value). */
-export function noSeries(file: FileSeries): number {
-  return file.rowSeries instanceof Uint16Array ? 0xffff : 0xffffffff;
 }
 
 /** Bytes of row maps kept at most. */
