@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openCatalog, type CatalogRepository, type DataFile } from "../../../shared/catalog/index.ts";
-import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import { createLogger } from "../../../shared/log/index.ts";
 import { MetricsRegistry } from "../../../shared/metrics/index.ts";
 import { RetentionPolicy } from "../../../shared/retention/index.ts";
 import { LocalBlobStore } from "../../../shared/storage/index.ts";
 import { flushFile, rowsPerBatch, SCOPE } from "../../../test/helpers/compaction-fixtures.ts";
 import { makeGenericBatch, makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
-import { parseFooter, readParquetFooter } from "../parquet/index.ts";
+import { parquetOptions, parseFooter, readParquetFooter } from "../parquet/index.ts";
 import { Compactor, type CompactorOptions } from "./compactor.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
@@ -149,6 +149,29 @@ describe("compaction", () => {
     await pass;
     const after = await listed();
     expect(await rowsPerBatch(duck.connection, localPaths(after))).toEqual(expected);
+  }, 30_000);
+
+  test("compacted spans are encoded more tightly than a flush, in 2,048-row groups, rows unchanged", async () => {
+    await spanFiles(5, 0, "a", 1_000);
+    const c = await compactor();
+    await c.runOnce();
+    await c.stop();
+    const path = store.localPath((await listed())[0]!.path)!;
+    const groups = (await duck.connection.runAndReadAll(
+      `SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(${quoteLiteral(path)}) ORDER BY row_group_id`,
+    )).getRows();
+    expect(groups.map(([, rows]) => Number(rows))).toEqual([2_048, 2_048, 904]);
+    // The same rows, in the same order and row groups, encoded as a flush encodes them.
+    const asFlushed = join(dir, "as-flushed.parquet");
+    await duck.connection.run(
+      `COPY (SELECT * EXCLUDE (file_row_number) FROM read_parquet(${quoteLiteral(path)}, file_row_number = true) ORDER BY file_row_number) ` +
+        `TO ${quoteLiteral(asFlushed)} (${parquetOptions("traces", { rowGroupSize: 2_048 })})`,
+    );
+    expect(statSync(path).size).toBeLessThan(statSync(asFlushed).size);
+    const differing = await duck.connection.runAndReadAll(
+      `SELECT count(*) FROM (FROM read_parquet(${quoteLiteral(path)}) EXCEPT ALL FROM read_parquet(${quoteLiteral(asFlushed)}))`,
+    );
+    expect(Number(differing.getRows()[0]![0])).toBe(0);
   }, 30_000);
 
   test("only the shards this writer is primary of are compacted", async () => {

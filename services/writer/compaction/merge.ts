@@ -12,7 +12,7 @@ import type { DataFile } from "../../../shared/catalog/index.ts";
 import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { SORT_ORDER, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
-import { footerFacts, footerMetadata, kvMetadataSql, parquetOptions, ROW_GROUP_SIZE } from "../parquet/index.ts";
+import { footerFacts, footerMetadata, kvMetadataSql, parquetOptions, ROW_GROUP_SIZE, type ParquetLayout } from "../parquet/index.ts";
 
 export interface MergeInput {
   file: DataFile;
@@ -83,7 +83,7 @@ export async function mergeParquet(
   const tmpPath = tempPathFor(destPath);
   try {
     await db.run(
-      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${parquetOptions(table, COMPACTED_ROW_GROUP_SIZE[table])}, ${kvMetadataSql(metadata)})`,
+      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${parquetOptions(table, COMPACTED_LAYOUT[table])}, ${kvMetadataSql(metadata)})`,
     );
     await durableRename(tmpPath, destPath);
   } catch (err) {
@@ -98,12 +98,23 @@ export async function mergeParquet(
 }
 
 /**
- * Rows per row group of a compacted file. Spans: a trace by id, and a search's evaluation of
- * its newest traces, decode the whole row group holding them in every column, and a flushed
- * file is a few hundred rows; DuckDB writes no smaller group than one vector (2,048 rows),
- * which costs a few percent more bytes than the flush's size. Logs and metrics: as flushed.
+ * How a compacted file is encoded.
+ * - Spans: a trace by id, and a search's evaluation of its newest traces, decode the whole
+ *   row group holding them in every column, and a flushed file is a few hundred rows; DuckDB
+ *   writes no smaller group than one vector (2,048 rows), which costs a few percent more
+ *   bytes than the flush's size. A larger group saves footer bytes but makes every trace by
+ *   id decode twice the rows.
+ * - Spans also take a higher zstd level than a flush: a compacted file is written once and
+ *   read for the whole retention, its attribute JSON is most of its bytes and compresses much
+ *   better with zstd's deeper match search, and decompression costs the same at any level.
+ *   The level stops where compaction's CPU would pass half the ingest path's (issue #20).
+ * - Logs and metrics: as flushed.
  */
-const COMPACTED_ROW_GROUP_SIZE: Readonly<Record<TableName, number>> = { ...ROW_GROUP_SIZE, traces: 2_048 };
+const COMPACTED_LAYOUT: Readonly<Record<TableName, ParquetLayout>> = {
+  traces: { rowGroupSize: 2_048, compressionLevel: 9 },
+  logs: { rowGroupSize: ROW_GROUP_SIZE.logs },
+  metrics: { rowGroupSize: ROW_GROUP_SIZE.metrics },
+};
 
 /**
  * The row order of a compacted file. Logs and metrics: the flush's (SORT_ORDER). Spans: whole

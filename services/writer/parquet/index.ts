@@ -1,5 +1,5 @@
 /** The writer's Parquet path: Arrow batches → sorted zstd Parquet with self-describing footers. */
-export { writeParquet, EmptyParquetWriteError, parquetOptions, ROW_GROUP_SIZE, type WriteParquetArgs, type WriteParquetResult } from "./write.ts";
+export { writeParquet, EmptyParquetWriteError, parquetOptions, ROW_GROUP_SIZE, type ParquetLayout, type WriteParquetArgs, type WriteParquetResult } from "./write.ts";
 export {
   readParquetFooter,
   parseFooter,

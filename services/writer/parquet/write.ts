@@ -34,9 +34,17 @@ import { timeRange } from "./time-range.ts";
  */
 export const ROW_GROUP_SIZE: Readonly<Record<TableName, number>> = { traces: 4_096, logs: 4_096, metrics: 122_880 };
 
-/** How every Signalbox Parquet file of `table` is encoded (compaction may choose its own row group size). */
-export function parquetOptions(table: TableName, rowGroupSize = ROW_GROUP_SIZE[table]): string {
-  return `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize}`;
+/** What compaction may choose for its own files; a flush takes the defaults. */
+export interface ParquetLayout {
+  rowGroupSize?: number;
+  /** zstd level; unset, DuckDB's default (fast enough for the flush's hot path). */
+  compressionLevel?: number;
+}
+
+/** How every Signalbox Parquet file of `table` is encoded. */
+export function parquetOptions(table: TableName, layout: ParquetLayout = {}): string {
+  const level = layout.compressionLevel === undefined ? "" : `, COMPRESSION_LEVEL ${layout.compressionLevel}`;
+  return `FORMAT parquet, COMPRESSION zstd${level}, ROW_GROUP_SIZE ${layout.rowGroupSize ?? ROW_GROUP_SIZE[table]}`;
 }
 
 /** The columns of a file: the table's, and for spans the dedicated attribute columns after them. */
