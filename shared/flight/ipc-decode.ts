@@ -16,7 +16,7 @@
 import { makeData, Message, MessageHeader, RecordBatch, Struct, Vector, type DataType, type Schema } from "apache-arrow";
 import type { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from "apache-arrow/ipc/metadata/message";
 import { VectorLoader } from "apache-arrow/visitor/vectorloader";
-import { PartedVectorLoader } from "./parted-body.ts";
+import { PartedVectorLoader, type PartedBody } from "./parted-body.ts";
 
 export class UnsupportedIpcError extends Error {
   override readonly name = "UnsupportedIpcError";
@@ -65,7 +65,8 @@ function loaderFor(header: BatchHeader, bytes: IpcMessageBytes, dictionaries: Ma
   const parts = bytes.bodyParts;
   if (parts) {
     checkRegions(header, parts.reduce((n, p) => n + p.byteLength, 0));
-    return new PartedVectorLoader({ body: bytes.body, bodyParts: parts }, nodes, buffers, dictionaries, schema.metadataVersion, variadicBufferCounts);
+    // `bytes` itself, not its `body`: reading that would join the parts.
+    return new PartedVectorLoader(bytes as PartedBody, nodes, buffers, dictionaries, schema.metadataVersion, variadicBufferCounts);
   }
   const body = bytes.body;
   checkRegions(header, body.byteLength);

@@ -44,8 +44,12 @@ export class PartedVectorLoader extends VectorLoader {
     }
     if (length === 0) return new Uint8Array(0);
     const part = this.partAt.get(offset);
-    // Typed arrays need aligned offsets; a region across parts (not what the encoder makes) is copied out.
-    if (part && part.byteLength >= length && part.byteOffset % 8 === 0) return part.subarray(0, length);
+    // A region is its part padded to 8 bytes (ipc-encode.ts partedMessage): the part alone
+    // holds every value. Typed arrays need aligned offsets; any other region is copied out.
+    if (part && part.byteOffset % 8 === 0) {
+      if (part.byteLength >= length) return part.subarray(0, length);
+      if (((part.byteLength + 7) & ~7) === length) return part;
+    }
     return this.parted.body.slice(offset, offset + length);
   }
 }
