@@ -3,7 +3,8 @@
  * schema has no nested dictionaries (every Signalbox table and its wire form): each
  * DictionaryBatch and RecordBatch message is loaded straight from its header and body with
  * Arrow's VectorLoader. The columns are views into the body — copied once only when the
- * body does not sit on an 8-byte boundary (typed arrays need aligned offsets). Anything
+ * body does not sit on an 8-byte boundary (typed arrays need aligned offsets) — or, for an
+ * in-process sender's body kept in parts, into those parts (parted-body.ts). Anything
  * else goes through RecordBatchReader (ipc.ts).
  *
  * Each batch loaded here remembers the IPC messages it came from (`receivedIpcOf`), so a
