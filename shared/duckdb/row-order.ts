@@ -7,20 +7,15 @@
  * Int64 values, compared column by column; ties keep the input order (stable), as DuckDB's
  * ORDER BY on a single thread does.
  */
-import { DataType, type Data, type RecordBatch } from "apache-arrow";
-import { int64Words, singleChunk, utf8Parts } from "./column-data.ts";
-import { isDirectDictionary } from "./column-gather.ts";
-import { SchemaMismatchError } from "./errors.ts";
+import type { RecordBatch } from "apache-arrow";
+import { rankedRowOrder } from "./ranked-row-order.ts";
+import { keyColumn, type KeyColumn } from "./sort-keys.ts";
 
 /** Row `i` of the output is row `row[i]` of batch `batch[i]`. */
 export interface RowOrder {
   readonly batch: Uint32Array;
   readonly row: Uint32Array;
 }
-
-type KeyColumn =
-  | { kind: "utf8"; offsets: Int32Array[]; values: Uint8Array[]; indices: (Int32Array | undefined)[] }
-  | { kind: "int64"; words: Int32Array[] };
 
 /** Batch by batch, row by row: the order the batches are in. */
 export function identityRowOrder(batches: readonly RecordBatch[]): RowOrder {
@@ -37,9 +32,14 @@ export function identityRowOrder(batches: readonly RecordBatch[]): RowOrder {
 }
 
 export function sortRowOrder(batches: readonly RecordBatch[], columns: readonly string[]): RowOrder {
+  const keys = columns.map((name) => keyColumn(batches, name));
+  return rankedRowOrder(batches, keys) ?? comparedRowOrder(batches, keys);
+}
+
+/** The general path: a comparison sort of every row. Exported for the tests of the fast path. */
+export function comparedRowOrder(batches: readonly RecordBatch[], keys: readonly KeyColumn[]): RowOrder {
   const { batch: batchOf, row: rowOf } = identityRowOrder(batches);
   const total = batchOf.length;
-  const keys = columns.map((name) => keyColumn(batches, name));
   // The first key's leading 6 bytes (or the high word of an int) as a number decide most
   // comparisons without touching the column buffers again.
   const prefix = new Float64Array(total);
@@ -62,24 +62,6 @@ export function sortRowOrder(batches: readonly RecordBatch[], columns: readonly 
     row[i] = rowOf[order[i]!]!;
   }
   return { batch, row };
-}
-
-function keyColumn(batches: readonly RecordBatch[], name: string): KeyColumn {
-  const datas = batches.map((b) => sortKeyData(b, name));
-  // Utf8, or the wire form's Dictionary<Int32, Utf8>: a row's text is its dictionary entry.
-  if (datas.length > 0 && datas.every((d) => (d.dictionary ? isDirectDictionary(d) : DataType.isUtf8(d.type)))) {
-    const { offsets, values, indices } = utf8Parts(datas);
-    return { kind: "utf8", offsets, values, indices };
-  }
-  if (datas.every((d) => d.values instanceof BigInt64Array)) return { kind: "int64", words: datas.map(int64Words) };
-  if (datas.length === 0) return { kind: "int64", words: [] };
-  throw new SchemaMismatchError(`sort column ${name} must be Utf8 (or a clean dictionary of it) or Int64`);
-}
-
-function sortKeyData(batch: RecordBatch, name: string): Data {
-  const data = singleChunk(batch, name);
-  if (data.nullCount > 0) throw new SchemaMismatchError(`sort column ${name} holds nulls`);
-  return data;
 }
 
 function leadingKey(key: KeyColumn, b: number, r: number): number {

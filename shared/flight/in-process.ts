@@ -7,7 +7,8 @@
  * as a received stream (so `receivedIpcOf` gives the receiver the very bytes it stores),
  * the descriptor and the answer still go through JSON, the cluster secret is still checked,
  * and the answer still comes only when the handler resolved — for a writer, once the batch
- * is fsynced in its WAL. What is saved is gRPC's framing and its copies of every body.
+ * is fsynced in its WAL. What is saved is gRPC's framing and every copy of the bodies: the
+ * receiver's columns are views of the sender's buffers (shared/flight/parted-body.ts).
  * Other calls (DoGet, DoAction) keep using the network: they are not on the ingest path.
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
@@ -74,8 +75,9 @@ export class InProcessServer {
     const messages: FlightDataMessage[] = [];
     const encoder = new FlightDataEncoder();
     for await (const batch of batches) {
-      // `data_body` joins a message's parts into one body: the single copy of this path.
-      for (const message of encoder.encode(batch)) messages.push({ data_header: message.data_header, data_body: message.data_body });
+      // Bodies stay in their parts (the batch's own buffers): the receiver loads its columns
+      // from them and its WAL writes them (parted-body.ts), so this path copies no body.
+      messages.push(...encoder.encode(batch));
     }
     const remaining = call.deadline - Date.now();
     if (remaining <= 0) throw new FlightError(S.DEADLINE_EXCEEDED, "Deadline exceeded before the in-process DoPut started");

@@ -3,7 +3,8 @@
  * schema has no nested dictionaries (every Signalbox table and its wire form): each
  * DictionaryBatch and RecordBatch message is loaded straight from its header and body with
  * Arrow's VectorLoader. The columns are views into the body — copied once only when the
- * body does not sit on an 8-byte boundary (typed arrays need aligned offsets). Anything
+ * body does not sit on an 8-byte boundary (typed arrays need aligned offsets) — or, for an
+ * in-process sender's body kept in parts, into those parts (parted-body.ts). Anything
  * else goes through RecordBatchReader (ipc.ts).
  *
  * Each batch loaded here remembers the IPC messages it came from (`receivedIpcOf`), so a
@@ -16,6 +17,7 @@
 import { makeData, Message, MessageHeader, RecordBatch, Struct, Vector, type DataType, type Schema } from "apache-arrow";
 import type { DictionaryBatch as DictionaryBatchHeader, RecordBatch as RecordBatchHeader } from "apache-arrow/ipc/metadata/message";
 import { VectorLoader } from "apache-arrow/visitor/vectorloader";
+import { PartedVectorLoader, type PartedBody } from "./parted-body.ts";
 
 export class UnsupportedIpcError extends Error {
   override readonly name = "UnsupportedIpcError";
@@ -24,7 +26,12 @@ export class UnsupportedIpcError extends Error {
 /** One IPC message as it travelled: Message flatbuffer and body (exactly bodyLength bytes). */
 export interface IpcMessageBytes {
   header: Uint8Array;
-  body: Uint8Array;
+  readonly body: Uint8Array;
+  /**
+   * The body as the sender's parts, when it never crossed a transport (parted-body.ts):
+   * together exactly `body`, which is then joined only when read.
+   */
+  readonly bodyParts?: readonly Uint8Array[];
 }
 
 /**
@@ -43,14 +50,30 @@ export function receivedIpcOf(batch: RecordBatch): ReceivedIpc | undefined {
   return receivedIpc.get(batch);
 }
 
-function checkBody(header: { buffers: { offset: number; length: number }[] }, body: Uint8Array): Uint8Array {
+function checkRegions(header: { buffers: { offset: number; length: number }[] }, bodyLength: number): void {
   for (const region of header.buffers) {
-    if (region.offset + region.length > body.byteLength) {
-      throw new UnsupportedIpcError(`buffer [${region.offset}, +${region.length}) runs past the ${body.byteLength}-byte body`);
+    if (region.offset + region.length > bodyLength) {
+      throw new UnsupportedIpcError(`buffer [${region.offset}, +${region.length}) runs past the ${bodyLength}-byte body`);
     }
   }
+}
+
+type BatchHeader = Pick<RecordBatchHeader, "nodes" | "buffers" | "variadicBufferCounts">;
+
+/** A loader of `header`'s columns from the message's body, or from its parts when it has them. */
+function loaderFor(header: BatchHeader, bytes: IpcMessageBytes, dictionaries: Map<number, Vector>, schema: Schema): VectorLoader {
+  const { nodes, buffers, variadicBufferCounts } = header;
+  const parts = bytes.bodyParts;
+  if (parts) {
+    checkRegions(header, parts.reduce((n, p) => n + p.byteLength, 0));
+    // `bytes` itself, not its `body`: reading that would join the parts.
+    return new PartedVectorLoader(bytes as PartedBody, nodes, buffers, dictionaries, schema.metadataVersion, variadicBufferCounts);
+  }
+  const body = bytes.body;
+  checkRegions(header, body.byteLength);
   // A copy, not `slice()`: on a Buffer, slice() is a view at the same misaligned offset.
-  return body.byteOffset % 8 === 0 ? body : new Uint8Array(body);
+  const aligned = body.byteOffset % 8 === 0 ? body : new Uint8Array(body);
+  return new VectorLoader(aligned, nodes, buffers, dictionaries, schema.metadataVersion, variadicBufferCounts);
 }
 
 /**
@@ -74,8 +97,7 @@ export class DirectIpcLoader {
     const id = Number(header.id);
     const type = this.schema.dictionaries.get(id) as DataType | undefined;
     if (!type) throw new UnsupportedIpcError(`dictionary batch for unknown dictionary id ${id}`);
-    const body = checkBody(header.data, bytes.body);
-    const [data] = new VectorLoader(body, header.data.nodes, header.data.buffers, this.dictionaries, this.schema.metadataVersion, header.data.variadicBufferCounts).visitMany([type]);
+    const [data] = loaderFor(header.data, bytes, this.dictionaries, this.schema).visitMany([type]);
     if (!data) throw new UnsupportedIpcError(`dictionary batch ${id} holds no column`);
     const previous = this.dictionaries.get(id);
     const messages = header.isDelta && previous ? [...(this.dictionaryMessages.get(id) ?? []), bytes] : [bytes];
@@ -85,7 +107,7 @@ export class DirectIpcLoader {
 
   /** Loads one RecordBatch message; throws on a malformed header/body pair. */
   loadRecordBatch(message: Message, bytes: IpcMessageBytes): RecordBatch {
-    const batch = loadRecordBatch(this.schema, message, bytes.body, this.dictionaries);
+    const batch = loadRecordBatch(this.schema, message, bytes, this.dictionaries);
     const messages: IpcMessageBytes[] = [this.schemaMessage];
     for (const id of this.schema.dictionaries.keys()) {
       const parts = this.dictionaryMessages.get(id);
@@ -99,13 +121,10 @@ export class DirectIpcLoader {
 }
 
 /** Loads one RecordBatch message of `schema`; throws on a malformed header/body pair. */
-export function loadRecordBatch(schema: Schema, message: Message, body: Uint8Array, dictionaries = new Map<number, Vector>()): RecordBatch {
+export function loadRecordBatch(schema: Schema, message: Message, bytes: IpcMessageBytes, dictionaries = new Map<number, Vector>()): RecordBatch {
   const header = message.header() as RecordBatchHeader;
   if (header.compression != null) throw new UnsupportedIpcError("compressed IPC bodies are not supported");
-  const aligned = checkBody(header, body);
-  const children = new VectorLoader(aligned, header.nodes, header.buffers, dictionaries, schema.metadataVersion, header.variadicBufferCounts).visitMany(
-    schema.fields,
-  );
+  const children = loaderFor(header, bytes, dictionaries, schema).visitMany(schema.fields);
   if (children.length !== schema.fields.length || header.nodes.length < schema.fields.length) {
     throw new UnsupportedIpcError("record batch header does not match the schema");
   }

@@ -8,7 +8,8 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { Message, MessageHeader, RecordBatch, RecordBatchReader, Schema, type Data } from "apache-arrow";
 import { FlightError } from "./errors.ts";
-import { DirectIpcLoader, directlyLoadable } from "./ipc-decode.ts";
+import { isParted } from "./flight-data-codec.ts";
+import { DirectIpcLoader, directlyLoadable, type IpcMessageBytes } from "./ipc-decode.ts";
 import { batchDictionaries, canEncodeDirectly, dictionaryFlightData, recordBatchFlightData, schemaHeader, writerIpcBytes } from "./ipc-encode.ts";
 import type { FlightDataMessage } from "./proto.ts";
 
@@ -183,7 +184,7 @@ export function decodeFlightData(
       const loader = new DirectIpcLoader(streamSchema, { header: first.value.data_header!, body: EMPTY });
       for await (const m of input) {
         const message = decodeHeader(m.data_header!, malformedCode);
-        const bytes = { header: m.data_header!, body: fitBody(m.data_body ?? EMPTY, Number(message.bodyLength)) };
+        const bytes = messageBytes(m, Number(message.bodyLength));
         if (message.headerType === MessageHeader.DictionaryBatch) loader.loadDictionary(message, bytes);
         else if (message.headerType === MessageHeader.RecordBatch) yield loader.loadRecordBatch(message, bytes);
         else throw new FlightError(malformedCode, `unexpected ${MessageHeader[message.headerType]} message after the schema`);
@@ -221,6 +222,17 @@ function decodeHeader(header: Uint8Array, malformedCode: number): Message {
     throw new FlightError(malformedCode, `FlightData header is not an Arrow IPC Schema, DictionaryBatch or RecordBatch message`);
   }
   return message;
+}
+
+/**
+ * A message's bytes for the direct loader: an in-process sender's body stays in its parts
+ * (parted-body.ts), any other is fitted to `bodyLength`.
+ */
+function messageBytes(m: FlightDataMessage, bodyLength: number): IpcMessageBytes {
+  if (isParted(m) && m.body_length === bodyLength) {
+    return { header: m.data_header, bodyParts: m.body_parts, get body() { return m.data_body; } };
+  }
+  return { header: m.data_header!, body: fitBody(m.data_body ?? EMPTY, bodyLength) };
 }
 
 /** Senders may strip the body's trailing padding; the reader needs exactly `bodyLength` bytes. */

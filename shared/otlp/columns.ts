@@ -15,6 +15,10 @@ export { RepeatedUtf8Column, Utf8Column };
 
 const INITIAL = 256;
 
+// Builders only append: rows past `length` have never been written and are still the zeros
+// a typed array starts with (grow copies the written rows only). Runs of zeros and nulls
+// therefore just advance `length`, leaving fresh memory untouched for whoever reads it.
+
 function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
@@ -45,6 +49,13 @@ class Validity {
     this.allocate(index);
     this.bits = grow(this.bits!, (index >> 3) + 1);
     this.nulls++;
+  }
+
+  /** Rows [index, index + n) valid: their bits set, when there is a bitmap. */
+  setValidRun(index: number, n: number): void {
+    if (!this.bits || n <= 0) return;
+    this.bits = grow(this.bits, ((index + n - 1) >> 3) + 1);
+    for (let i = index; i < index + n; i++) this.bits[i >> 3] |= 1 << (i & 7);
   }
 
   /** Rows [index, index + n) null: their bits stay clear. */
@@ -81,7 +92,7 @@ export class Int32Builder {
   /** `n` rows of `value`. */
   pushRun(value: number, n: number): void {
     this.data = grow(this.data, this.length + n);
-    this.data.fill(value, this.length, this.length + n);
+    if (value !== 0) this.data.fill(value, this.length, this.length + n);
     this.length += n;
   }
 
@@ -130,14 +141,19 @@ export class Int64Builder {
 
   /** `n` rows of the value (lo, hi). */
   pushWordsRun(lo: number, hi: number, n: number): void {
-    for (let i = 0; i < n; i++) this.pushWords(lo, hi);
+    if (lo !== 0 || hi !== 0) {
+      for (let i = 0; i < n; i++) this.pushWords(lo, hi);
+      return;
+    }
+    this.words = grow(this.words, (this.length + n) * 2);
+    this.validity.setValidRun(this.length, n);
+    this.length += n;
   }
 
   /** `n` null rows. */
   pushNulls(n: number): void {
     this.validity.setNulls(this.length, n);
     this.words = grow(this.words, (this.length + n) * 2);
-    this.words.fill(0, this.length * 2, (this.length + n) * 2);
     this.length += n;
   }
 
@@ -179,7 +195,6 @@ export class Float64Builder {
   pushNulls(n: number): void {
     this.validity.setNulls(this.length, n);
     this.data = grow(this.data, this.length + n);
-    this.data.fill(0, this.length, this.length + n);
     this.length += n;
   }
 

@@ -40,7 +40,8 @@ export class RepeatedUtf8Column {
     if (this.length + n > this.indices.length) this.reserve(Math.max(this.indices.length * 2, this.length + n));
     if (n === 1) this.indices[this.length++] = this.lastIndex;
     else {
-      this.indices.fill(this.lastIndex, this.length, this.length + n);
+      // Rows past `length` were never written: still index 0.
+      if (this.lastIndex !== 0) this.indices.fill(this.lastIndex, this.length, this.length + n);
       this.length += n;
     }
   }

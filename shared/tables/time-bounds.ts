@@ -24,8 +24,10 @@ export function storedTimeProblem(batch: RecordBatch, table: TableName): string 
     if (!vector) return `no ${name} column`;
     for (const data of vector.data) {
       const values = data.values as BigInt64Array;
-      for (let i = 0; i < data.length; i++) {
-        if (values[i]! < 0n) return `${name} ${values[i]} is negative (a time past int64, wrapped)`;
+      // The signed high words (little-endian), read without a BigInt per row.
+      const words = new Int32Array(values.buffer, values.byteOffset, data.length * 2);
+      for (let i = 1; i < words.length; i += 2) {
+        if (words[i]! < 0) return `${name} ${values[i >> 1]} is negative (a time past int64, wrapped)`;
       }
     }
   }

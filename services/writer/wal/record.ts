@@ -11,18 +11,24 @@
  * A batch received over Flight is stored as the IPC messages it arrived in (schema,
  * dictionaries, record batch — `WalEntry.ipc`): the record is those bytes framed as an IPC
  * stream, handed to the kernel as they are (writev), with no Arrow encoding and no copy of
- * the body. Otherwise Arrow's stream writer encodes the batch.
+ * the body (nor of its parts, when an in-process sender kept it in parts). Otherwise Arrow's stream writer encodes the batch.
  */
 import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
 import { TABLE_NAMES, type TableName } from "../../../shared/tables/index.ts";
 import { crc32 } from "./crc32.ts";
 import { WalRecordDecodeError, WalRecordTooLargeError } from "./errors.ts";
 
-/** One IPC message: Message flatbuffer and body (exactly the header's bodyLength bytes). */
+/**
+ * One IPC message: Message flatbuffer and body (exactly the header's bodyLength bytes), or
+ * the body's parts as an in-process sender produced them (shared/flight/parted-body.ts).
+ */
 export interface WalIpcMessage {
   header: Uint8Array;
-  body: Uint8Array;
+  readonly body: Uint8Array;
+  readonly bodyParts?: readonly Uint8Array[];
 }
+
+const bodyLength = (m: WalIpcMessage) => (m.bodyParts ? m.bodyParts.reduce((n, p) => n + p.byteLength, 0) : m.body.byteLength);
 
 export interface WalEntry {
   batchId: string;
@@ -82,7 +88,7 @@ export function encodeRecordParts(entry: WalEntry): EncodedRecord {
 
   const pieces = new PieceList(head);
   const messages = entry.ipc?.messages;
-  if (messages && messages.length > 0 && messages.every((m) => m.body.byteLength % 8 === 0)) {
+  if (messages && messages.length > 0 && messages.every((m) => bodyLength(m) % 8 === 0)) {
     for (const m of messages) {
       const metadataLength = (m.header.byteLength + 7) & ~7;
       const prefix = new Uint8Array(8 + metadataLength);
@@ -91,7 +97,7 @@ export function encodeRecordParts(entry: WalEntry): EncodedRecord {
       prefixView.setInt32(4, metadataLength, true);
       prefix.set(m.header, 8);
       pieces.add(prefix);
-      pieces.add(m.body);
+      for (const part of m.bodyParts ?? [m.body]) pieces.add(part);
     }
     pieces.add(END_OF_STREAM);
   } else {

@@ -1,18 +1,23 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RecordBatch } from "apache-arrow";
 import { FlightDataEncoder, decodeFlightData, receivedIpcOf } from "../../../shared/flight/index.ts";
-import { deserializeFlightData, serializeFlightData } from "../../../shared/flight/flight-data-codec.ts";
+import { deserializeFlightData, isParted, serializeFlightData } from "../../../shared/flight/flight-data-codec.ts";
 import type { FlightDataMessage } from "../../../shared/flight/proto.ts";
 import { createLogger } from "../../../shared/log/index.ts";
 import { tracesSchema } from "../../../shared/tables/index.ts";
 import { decodeExport } from "../../../shared/otlp/index.ts";
+import { decodeRemoteWrite, snappyCompress } from "../../../shared/remote-write/index.ts";
+import { encodeSeriesSlices } from "../../../test/helpers/remote-write-encode.ts";
 import { makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
 import { decodeRecord, encodeRecord, encodeRecordParts, FRAME_HEADER_BYTES, type WalEntry } from "./record.ts";
 import { WriteAheadLog } from "./wal.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const log = createLogger({ level: "error", sink: () => undefined });
 let dir: string;
@@ -29,6 +34,30 @@ async function received(batch: RecordBatch): Promise<RecordBatch> {
   throw new Error("no batch");
 }
 
+/** A batch as an in-process DoPut delivers it: the encoder's messages, bodies still in parts (or joined). */
+let bodiesJoined = 0;
+async function receivedInProcess(batch: RecordBatch, joined = false): Promise<RecordBatch> {
+  const encoded = new FlightDataEncoder().encode(batch);
+  const counted = encoded.map((m) => (isParted(m) ? { data_header: m.data_header, body_parts: m.body_parts, body_length: m.body_length, get data_body() { bodiesJoined++; return m.data_body; } } : m));
+  const messages = joined ? encoded.map((m) => ({ data_header: m.data_header, data_body: m.data_body })) : counted;
+  async function* source(): AsyncGenerator<FlightDataMessage> {
+    yield* messages;
+  }
+  for await (const b of decodeFlightData(source())) return b;
+  throw new Error("no batch");
+}
+
+function remoteWriteBatch(): RecordBatch {
+  const times = Float64Array.from({ length: 40 }, (_, i) => 1_700_000_000_000 + i * 15_000);
+  const parts = Array.from({ length: 30 }, (_, s) => ({
+    series: { labels: { __name__: s % 2 ? "up" : "http_requests_total", job: `j${s % 3}`, instance: `h${s}` }, timestampsMs: times, values: times.map((t) => (t / 1000) % (s + 2)) },
+    from: 0,
+    to: times.length,
+  }));
+  return decodeRemoteWrite(snappyCompress(encodeSeriesSlices(parts)), "rw-1", 64 << 20, { wireForm: true }).batch!;
+}
+
+const tableOf = (b: RecordBatch) => (b.schema.fields.some((f) => f.name === "metric_name") ? "metrics" : "traces");
 const rows = (b: RecordBatch) => b.toArray().map((r) => r.toJSON());
 const fixture = readFileSync(join(import.meta.dir, "../../../test/fixtures/otlp/trace.json"));
 
@@ -50,6 +79,25 @@ describe("WAL records from received IPC bytes", () => {
       // Re-encoding the batch (no ipc) gives a record of the same rows too.
       const reencoded = decodeRecord(encodeRecord({ ...entry, ipc: undefined }).subarray(FRAME_HEADER_BYTES));
       expect(rows(reencoded.batch)).toEqual(rows(batch));
+    }
+  });
+
+  test("a batch received in parts (in-process) views the sender's buffers and gives the record of its joined bodies", async () => {
+    const sent = [remoteWriteBatch(), decodeExport("traces", fixture, "json", "w-2", { wireForm: true }).batch!, makeSpanBatch({ batchId: "p-2", rows: 300 })];
+    for (const batch of sent) {
+      bodiesJoined = 0;
+      const inParts = await receivedInProcess(batch);
+      expect(bodiesJoined).toBe(0);
+      const joined = await receivedInProcess(batch, true);
+      expect(rows(inParts)).toEqual(rows(batch));
+      expect(rows(joined)).toEqual(rows(batch));
+      const sentBuffers = new Set(batch.data.children.map((c) => c.values?.buffer));
+      expect(inParts.data.children.some((c) => c.values.byteLength > 0 && sentBuffers.has(c.values.buffer))).toBe(true);
+      expect(receivedIpcOf(inParts)!.messages.at(-1)!.bodyParts).toBeDefined();
+      const entry = (b: RecordBatch): WalEntry => ({ batchId: "b", orgId: "o", bucket: "k", table: tableOf(batch), shardId: 1, batch: b, ipc: receivedIpcOf(b) });
+      const record = encodeRecord(entry(inParts));
+      expect(record).toEqual(encodeRecord(entry(joined)));
+      expect(rows(decodeRecord(record.subarray(FRAME_HEADER_BYTES)).batch)).toEqual(rows(batch));
     }
   });
 
