@@ -12,7 +12,7 @@ import type { FieldExpr, FieldRef, Intrinsic, PipelineStage, ScalarExpr, Spanset
 import { DEDICATED_SPAN_ATTRIBUTES } from "../../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "../arrow-columns.ts";
 import { lookup } from "./field-eval.ts";
-import { legacyMatches } from "./legacy-search.ts";
+import { legacyMatches, legacySpanAttributeKeys } from "./legacy-search.ts";
 import { evaluateSpansets, type Spanset } from "./spanset-eval.ts";
 import { EvalTrace, type EvalSpan, type SpanRow } from "./trace-model.ts";
 import { toAnyValue } from "./values.ts";
@@ -55,6 +55,18 @@ export function traceSpansSql(view: string, traceIds: readonly string[], legacy:
 export function nonScalarSpansSql(view: string, traceIds: readonly string[], dedicated: readonly string[]): string {
   const any = dedicated.map((c) => `starts_with(${quoteIdent(c)}, 'x')`).join(" OR ");
   return `SELECT trace_id, span_id, attributes FROM ${quoteIdent(view)} WHERE trace_id IN (${ids(traceIds)}) AND (${any})`;
+}
+
+/**
+ * The search without q reads resource attributes and span attributes by the tags' keys: the
+ * span attributes from their dedicated columns when every key read there has one (the JSON is
+ * most of a span's bytes), else from the JSON.
+ */
+function legacyColumns(ticket: SearchTicket, read: SpanColumns): SpanColumns {
+  const dedicated = legacySpanAttributeKeys(ticket).map((k) => (Object.hasOwn(DEDICATED_SPAN_ATTRIBUTES, k) ? DEDICATED_SPAN_ATTRIBUTES[k]! : null));
+  const useDedicated = dedicated.every((c) => c !== null);
+  const json = new Set<JsonColumn>([...read.json, "resource_attributes", ...(useDedicated ? [] : (["attributes"] as const))]);
+  return { json, dedicated: useDedicated ? [...new Set(dedicated as string[])] : [] };
 }
 
 /** Which columns hold the fields a query names (`service.name` has a column of its own). */
@@ -112,11 +124,7 @@ export class SearchEvaluation {
     collectRefs(expr, (r) => refs.set(refKey(r), r));
     this.shown = [...refs.values()].filter((r) => r.type === "attribute" || !NOT_AN_ATTRIBUTE.has(r.name));
     const read = columnsOf([...refs.values()]);
-    // The search without q reads span and resource attributes by the tags' keys.
-    this.columns =
-      mode.legacy && Object.keys(ticket.tags ?? {}).length > 0
-        ? { json: new Set<JsonColumn>([...read.json, "attributes", "resource_attributes"]), dedicated: [] }
-        : read;
+    this.columns = mode.legacy && Object.keys(ticket.tags ?? {}).length > 0 ? legacyColumns(ticket, read) : read;
   }
 
   /** The hits among these rows' traces (rows: every span of each trace), newest first. */
