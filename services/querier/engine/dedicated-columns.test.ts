@@ -14,6 +14,12 @@ import { parseTicket } from "../../../shared/query/index.ts";
 import { batchOf, sid, spanRow, tempDir, tid, writeParquet, type SpanSpec } from "../../../test/helpers/query-fixtures.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { QueryEngine, type QuerySources } from "./index.ts";
+import { makeSpanBatch } from "../../../test/helpers/wal-batches.ts";
+import type { SearchTicket } from "../../../shared/query/index.ts";
+import { compileSearch } from "./search.ts";
+import { createSourceView } from "./source-view.ts";
+import { SearchEvaluation, traceSpansSql } from "./traceql/search-eval.ts";
+import type { SpanRow } from "./traceql/trace-model.ts";
 import { INTEGRATION_TIMEOUT_MS } from "../../../test/helpers/timeouts.ts";
 
 setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
@@ -92,6 +98,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  oracle?.close();
   await engine.close();
   tmp.cleanup();
 });
@@ -124,6 +131,32 @@ describe("dedicated attribute columns", () => {
     }
   }, 60_000); // 72 queries: slow on a loaded machine, not a timing assertion
 
+  test("legacy tags read through the dedicated columns answer as through the attribute JSON", async () => {
+    const realistic = makeSpanBatch({ batchId: "r", rows: 300, seed: 5 });
+    const realisticFile = join(tmp.dir, "realistic.parquet");
+    await writeWithLists(realisticFile, realistic);
+    const realisticQueries = [
+      { tags: { "http.request.method": "POST" } },
+      { tags: { "http.request.method": "GET", "service.name": "checkout" } },
+      { tags: { "http.route": "/api/cart", "http.response.status_code": "500" } },
+      { tags: { "http.method": "GE", "http.url": "/" } },
+      // Resource attributes: still read from their (small) JSON.
+      { tags: { "k8s.namespace.name": "sho", "http.request.method": "PUT" } },
+      { tags: { "host.name": "node-cart-7f9c", "http.route": "/health" } },
+    ];
+    const cases: Array<[Record<string, unknown>, string]> = [
+      ...QUERIES.filter((q) => q.tags !== undefined).flatMap((q) => [[q, newFile], [q, oldFile]] as Array<[Record<string, unknown>, string]>),
+      ...realisticQueries.map((q) => [q, realisticFile] as [Record<string, unknown>, string]),
+    ];
+    let matched = 0;
+    for (const [query, file] of cases) {
+      const want = await viaAttributeJson(query, file);
+      matched += want.length;
+      expect({ query, file, ids: await traceIds(query, { files: [file], live: [] }) }).toEqual({ query, file, ids: want });
+    }
+    expect(matched).toBeGreaterThan(50);
+  }, 60_000);
+
   test("files are told apart by their schema", async () => {
     const db = await openDuckDB();
     try {
@@ -144,3 +177,23 @@ describe("dedicated attribute columns", () => {
     for (const r of rowsOut) expect(JSON.parse(r.span_sets)[0].matched).toBe(2);
   });
 });
+
+let oracle: Awaited<ReturnType<typeof openDuckDB>> | undefined;
+
+/** The legacy search's answer with every span's attribute JSON read (what it read before the dedicated columns). */
+async function viaAttributeJson(query: Record<string, unknown>, file: string): Promise<string[]> {
+  const ticket = parseTicket({ kind: "search", org: "o", bucket: "b", limit: 50, ...query }) as SearchTicket;
+  const { expr, legacy } = compileSearch(ticket);
+  const evaluation = new SearchEvaluation(expr, ticket, { perSpan: false, legacy });
+  oracle ??= await openDuckDB();
+  const connection = await oracle.instance.connect();
+  try {
+    await createSourceView(connection, "traces", "src", { files: [file], live: [] }, { dedicated: true });
+    const ids = (await connection.runAndReadAll("SELECT DISTINCT trace_id FROM src")).getRows().map(([id]) => id as string);
+    const read = { json: new Set(["attributes", "resource_attributes"] as const), dedicated: [] };
+    const rows = (await connection.runAndReadAll(traceSpansSql("src", ids, [], read))).getRowObjectsJS() as unknown as SpanRow[];
+    return evaluation.evaluate(rows).map((h) => h.traceId).sort();
+  } finally {
+    connection.closeSync();
+  }
+}

@@ -32,6 +32,7 @@ import { tagTicketFilters } from "./tags.ts";
 import { searchScope } from "./search-scope.ts";
 import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandbox-processes.ts";
 import { TraceIdIndex, type RowRange } from "./trace-id-index.ts";
+import { openLookupInstance } from "./lookup-instance.ts";
 
 export interface QueryEngineOptions {
   log: Logger;
@@ -53,6 +54,8 @@ const VIEW = "src";
 
 export class QueryEngine {
   private closed = false;
+  /** Trace by id's connections: a DuckDB of its own on one thread (lookup-instance.ts). */
+  private readonly lookups: FreshConnections;
   /** Which span files hold which trace ids: trace by id and search read only those files. */
   private readonly traceIds = new TraceIdIndex();
   /** The metric families of each Parquet file, listed once (PromQL selectors choose rows by them). */
@@ -67,6 +70,7 @@ export class QueryEngine {
 
   private constructor(
     private readonly handle: DuckDBHandle,
+    private readonly lookupHandle: DuckDBHandle,
     private readonly log: Logger,
     readonly maxRows: number,
     readonly timeoutMs: number,
@@ -74,6 +78,7 @@ export class QueryEngine {
     readonly maxSamples: number,
   ) {
     this.connections = new FreshConnections(handle.instance);
+    this.lookups = new FreshConnections(lookupHandle.instance);
     this.sandboxes = new SqlSandboxes(sqlLimits, log);
   }
 
@@ -84,8 +89,9 @@ export class QueryEngine {
     // GLOBAL: a plain SET holds only for the connection it runs on, and
     // every query gets a fresh connection.
     await handle.connection.run("SET GLOBAL parquet_metadata_cache = true");
+    const lookupHandle = await openLookupInstance(opts.duckdbConfig);
     const sqlLimits = { ...DEFAULT_SQL_LIMITS, ...opts.sql };
-    const engine = new QueryEngine(handle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);
+    const engine = new QueryEngine(handle, lookupHandle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);
     engine.maxEvaluatedSpans = opts.maxEvaluatedSpans ?? MAX_EVALUATED_SPANS;
     return engine;
   }
@@ -125,7 +131,9 @@ export class QueryEngine {
     this.closed = true;
     this.sandboxes.close();
     await this.connections.close();
+    await this.lookups.close();
     this.handle.close();
+    this.lookupHandle.close();
   }
 
   private async executeSql(ticket: Extract<Ticket, { kind: "sql" }>, sources: TableSources): Promise<Table> {
@@ -141,7 +149,8 @@ export class QueryEngine {
 
   private async executeBuiltIn(ticket: Exclude<Ticket, { kind: "sql" }>, sources: TableSources): Promise<Table> {
     const tableName: TableName = ticketTables(ticket)[0]!;
-    const connection = await this.connections.take();
+    const pool = ticket.kind === "trace_by_id" ? this.lookups : this.connections;
+    const connection = await pool.take();
     try {
       return await withDeadline(connection, this.timeoutMs, false, async () => {
         let tableSources = sources[tableName] ?? NO_SOURCES;
@@ -165,7 +174,7 @@ export class QueryEngine {
         });
       });
     } finally {
-      this.connections.discard(connection);
+      pool.discard(connection);
     }
   }
 

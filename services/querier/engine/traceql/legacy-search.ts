@@ -77,6 +77,17 @@ function tagCandidateSql(key: string, value: string): { sql: string; rank: numbe
   return { sql: `(${span} OR ${containsKeyValueSql("resource_attributes", key, "stringValue", JSON.stringify(value))})`, rank: 0 };
 }
 
+/**
+ * The span attribute keys legacyMatches reads for these tags (root and resource keys, `name`
+ * and `status.code` read other fields): when each has a dedicated column, a search reads those
+ * instead of the span attribute JSON (search-eval.ts).
+ */
+export function legacySpanAttributeKeys(ticket: SearchTicket): string[] {
+  return Object.keys(ticket.tags ?? {}).filter(
+    (key) => !(key in ROOT_KEYS) && !RESOURCE_SUBSTRING_KEYS.has(key) && key !== "name" && key !== "status.code",
+  );
+}
+
 export function legacyMatches(ticket: SearchTicket, trace: EvalTrace): boolean {
   const duration = trace.end - trace.start;
   if (ticket.minDurationNs !== undefined && duration < BigInt(ticket.minDurationNs)) return false;

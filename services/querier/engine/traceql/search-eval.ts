@@ -12,7 +12,7 @@ import type { FieldExpr, FieldRef, Intrinsic, PipelineStage, ScalarExpr, Spanset
 import { DEDICATED_SPAN_ATTRIBUTES } from "../../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "../arrow-columns.ts";
 import { lookup } from "./field-eval.ts";
-import { legacyMatches } from "./legacy-search.ts";
+import { legacyMatches, legacySpanAttributeKeys } from "./legacy-search.ts";
 import { evaluateSpansets, type Spanset } from "./spanset-eval.ts";
 import { EvalTrace, type EvalSpan, type SpanRow } from "./trace-model.ts";
 import { toAnyValue } from "./values.ts";
@@ -21,6 +21,15 @@ const PLAIN_COLUMNS = [
   "trace_id", "span_id", "parent_span_id", "name", "kind", "status_code", "status_message", "start_time_unix_nano",
   "end_time_unix_nano", "duration_nano", "service_name", "scope_name", "scope_version",
 ];
+/**
+ * Plain columns that only an intrinsic reads: left out (NULL) unless the query names it. Each
+ * column read costs a page decode per row group a candidate trace sits in.
+ */
+type IntrinsicColumn = "kind" | "status_message" | "scope_name" | "scope_version";
+const INTRINSIC_COLUMNS: Partial<Record<Intrinsic, IntrinsicColumn>> = {
+  "span:kind": "kind", "span:statusMessage": "status_message", "instrumentation:name": "scope_name", "instrumentation:version": "scope_version",
+};
+const INTRINSIC_COLUMN_TYPES: Record<IntrinsicColumn, string> = { kind: "INTEGER", status_message: "VARCHAR", scope_name: "VARCHAR", scope_version: "VARCHAR" };
 /** The JSON columns, read only when the query names a field that lives there (most of a span's bytes). */
 export type JsonColumn = "attributes" | "resource_attributes" | "events" | "links" | "scope_attributes";
 const JSON_COLUMNS: readonly JsonColumn[] = ["attributes", "resource_attributes", "events", "links", "scope_attributes"];
@@ -33,6 +42,8 @@ export interface SpanColumns {
    * query names has one (trace-model.ts rebuilds the attributes from them); empty otherwise.
    */
   dedicated: readonly string[];
+  /** The intrinsic-only plain columns to read (INTRINSIC_COLUMNS); absent: all of them. */
+  intrinsics?: ReadonlySet<IntrinsicColumn>;
 }
 
 const ids = (traceIds: readonly string[]) => (traceIds.length ? traceIds.map(quoteLiteral).join(", ") : "NULL");
@@ -40,8 +51,13 @@ const ids = (traceIds: readonly string[]) => (traceIds.length ? traceIds.map(quo
 /** Every span of `traceIds` in `view`, with the legacy conditions as the `_legacy` flag. */
 export function traceSpansSql(view: string, traceIds: readonly string[], legacy: readonly string[], read: SpanColumns): string {
   const flag = legacy.length ? legacy.join(" AND ") : "TRUE";
+  const plain = PLAIN_COLUMNS.map((c) =>
+    !Object.hasOwn(INTRINSIC_COLUMN_TYPES, c) || read.intrinsics === undefined || read.intrinsics.has(c as IntrinsicColumn)
+      ? c
+      : `CAST(NULL AS ${INTRINSIC_COLUMN_TYPES[c as IntrinsicColumn]}) AS ${c}`,
+  );
   const columns = [
-    ...PLAIN_COLUMNS,
+    ...plain,
     ...JSON_COLUMNS.map((c) => (read.json.has(c) ? c : `CAST(NULL AS VARCHAR) AS ${c}`)),
     ...read.dedicated.map(quoteIdent),
   ];
@@ -57,9 +73,22 @@ export function nonScalarSpansSql(view: string, traceIds: readonly string[], ded
   return `SELECT trace_id, span_id, attributes FROM ${quoteIdent(view)} WHERE trace_id IN (${ids(traceIds)}) AND (${any})`;
 }
 
+/**
+ * The search without q reads resource attributes and span attributes by the tags' keys: the
+ * span attributes from their dedicated columns when every key read there has one (the JSON is
+ * most of a span's bytes), else from the JSON.
+ */
+function legacyColumns(ticket: SearchTicket, read: SpanColumns): SpanColumns {
+  const dedicated = legacySpanAttributeKeys(ticket).map((k) => (Object.hasOwn(DEDICATED_SPAN_ATTRIBUTES, k) ? DEDICATED_SPAN_ATTRIBUTES[k]! : null));
+  const useDedicated = dedicated.every((c) => c !== null);
+  const json = new Set<JsonColumn>([...read.json, "resource_attributes", ...(useDedicated ? [] : (["attributes"] as const))]);
+  return { json, dedicated: useDedicated ? [...new Set(dedicated as string[])] : [], intrinsics: read.intrinsics };
+}
+
 /** Which columns hold the fields a query names (`service.name` has a column of its own). */
 function columnsOf(refs: readonly FieldRef[]): SpanColumns {
   const out = new Set<JsonColumn>();
+  const intrinsics = new Set<IntrinsicColumn>();
   const spanKeys = new Set<string>();
   for (const r of refs) {
     if (r.type === "attribute" && (r.scope === "span" || r.scope === "unscoped")) spanKeys.add(r.name);
@@ -68,6 +97,8 @@ function columnsOf(refs: readonly FieldRef[]): SpanColumns {
   const useDedicated = dedicated.length > 0 && dedicated.every((c) => c !== null);
   for (const r of refs) {
     if (r.type === "intrinsic") {
+      const column = INTRINSIC_COLUMNS[r.name];
+      if (column !== undefined) intrinsics.add(column);
       if (r.name.startsWith("event:")) out.add("events");
       if (r.name.startsWith("link:")) out.add("links");
       continue;
@@ -79,7 +110,7 @@ function columnsOf(refs: readonly FieldRef[]): SpanColumns {
     if (r.scope === "link") out.add("links");
     if (r.scope === "instrumentation") out.add("scope_attributes");
   }
-  return { json: out, dedicated: useDedicated ? (dedicated as string[]) : [] };
+  return { json: out, dedicated: useDedicated ? (dedicated as string[]) : [], intrinsics };
 }
 
 /** Intrinsics Tempo leaves out of a span's attributes in results (they have fields of their own). */
@@ -112,11 +143,7 @@ export class SearchEvaluation {
     collectRefs(expr, (r) => refs.set(refKey(r), r));
     this.shown = [...refs.values()].filter((r) => r.type === "attribute" || !NOT_AN_ATTRIBUTE.has(r.name));
     const read = columnsOf([...refs.values()]);
-    // The search without q reads span and resource attributes by the tags' keys.
-    this.columns =
-      mode.legacy && Object.keys(ticket.tags ?? {}).length > 0
-        ? { json: new Set<JsonColumn>([...read.json, "attributes", "resource_attributes"]), dedicated: [] }
-        : read;
+    this.columns = mode.legacy && Object.keys(ticket.tags ?? {}).length > 0 ? legacyColumns(ticket, read) : read;
   }
 
   /** The hits among these rows' traces (rows: every span of each trace), newest first. */
