@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { datasetIntact } from "./dataset-intact.ts";
 import { openCatalog } from "../../shared/catalog/index.ts";
 import { openDuckDB } from "../../shared/duckdb/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
@@ -50,7 +51,10 @@ export async function ensureLogDataset(opts: LogDatasetOptions, progress: (line:
   const metaPath = join(dir, "dataset.json");
   if (existsSync(metaPath)) {
     const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { files: number; parquetBytes: number; startNs: string; endNs: string };
-    return { ...meta, startNs: BigInt(meta.startNs), endNs: BigInt(meta.endNs), dir, storagePath, catalogDsn, writeSeconds: 0, cached: true };
+    if (datasetIntact(storagePath, meta.files)) {
+      return { ...meta, startNs: BigInt(meta.startNs), endNs: BigInt(meta.endNs), dir, storagePath, catalogDsn, writeSeconds: 0, cached: true };
+    }
+    progress(`data set ${dir} no longer holds the files it was written with: rebuilding`);
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(storagePath, { recursive: true });

@@ -21,6 +21,9 @@ export async function startQueryCluster(options: QueryClusterOptions): Promise<Q
     SIGNALBOX_DISCOVERY_CATALOG_DSN: options.catalogDsn,
     SIGNALBOX_STORAGE_PATH: options.storagePath,
     SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h",
+    // The benches time one fixed layout, and the data set is cached between runs: compaction
+    // must not rewrite it under them (bench/compaction.ts measures the compacted layout).
+    SIGNALBOX_COMPACTION_INTERVAL: "24h",
     SIGNALBOX_LOG_LEVEL: "info",
     ...options.env,
   });

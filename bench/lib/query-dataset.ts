@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { datasetIntact } from "./dataset-intact.ts";
 import { openCatalog } from "../../shared/catalog/index.ts";
 import { openDuckDB } from "../../shared/duckdb/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
@@ -64,7 +65,8 @@ export async function ensureDataset(opts: DatasetOptions, progress: (line: strin
   const metaPath = join(dir, "dataset.json");
   if (existsSync(metaPath)) {
     const meta = JSON.parse(readFileSync(metaPath, "utf8")) as Omit<Dataset, "dir" | "storagePath" | "catalogDsn" | "flushes" | "cached">;
-    return { ...meta, dir, storagePath, catalogDsn, flushes: [], cached: true };
+    if (datasetIntact(storagePath, meta.files)) return { ...meta, dir, storagePath, catalogDsn, flushes: [], cached: true };
+    progress(`data set ${dir} no longer holds the files it was written with: rebuilding`);
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(storagePath, { recursive: true });
