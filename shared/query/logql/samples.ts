@@ -13,7 +13,7 @@ import { entryLabelValue, ERROR_DETAILS_LABEL, ERROR_LABEL, SAMPLE_EXTRACTION_ER
 import { splitLineFilterHints } from "./line-filters.ts";
 import { compilePipeline } from "./pipeline.ts";
 import { parsedSampleHint } from "./parsed-samples.ts";
-import { timeOrder } from "../../series/index.ts";
+import { inTimeOrder } from "../../series/index.ts";
 import type { LogSampleGroup, LogSource, LogStream } from "./source.ts";
 import { goDurationSeconds, parseBytes } from "./units.ts";
 
@@ -192,8 +192,8 @@ function addGroups(bySeries: Map<string, Builder>, groups: readonly LogSampleGro
 
 /**
  * Each series' samples in one pair of arrays, in time order: the entries' samples, then the
- * groups' within (startNs, endNs] (offsets moved to `startNs`), sorted only when they are not
- * in order already.
+ * groups' within (startNs, endNs] (offsets moved to `startNs`), earliest group first — groups
+ * in time order (log-sample-files.ts) that do not overlap need no sort.
  */
 function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint, endNs: bigint, bounds: Bounds): SampleSeries[] {
   const span = Number(endNs - startNs);
@@ -207,7 +207,8 @@ function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint, en
     ts.set(s.ts);
     values.set(s.values);
     let k = s.ts.length;
-    for (const g of s.groups) {
+    const first = (g: LogSampleGroup) => (g.offsetsNs.length === 0 ? 0 : g.offsetsNs[0]! + Number(g.originNs - startNs));
+    for (const g of [...s.groups].sort((a, b) => first(a) - first(b))) {
       bounds.check();
       const shift = Number(g.originNs - startNs);
       const { offsetsNs, values: groupValues } = g;
@@ -223,20 +224,8 @@ function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint, en
       values = values.subarray(0, k);
     }
     // Streams merged into one series interleave: put the samples in time order.
-    let sorted = true;
-    for (let i = 1; i < k && sorted; i++) sorted = ts[i - 1]! <= ts[i]!;
-    if (!sorted) {
-      const order = timeOrder(ts);
-      const byTime = new Float64Array(k);
-      const valuesByTime = new Float64Array(k);
-      for (let i = 0; i < k; i++) {
-        byTime[i] = ts[order[i]!]!;
-        valuesByTime[i] = values[order[i]!]!;
-      }
-      ts = byTime;
-      values = valuesByTime;
-    }
-    out.push({ labels: s.labels, originNs: startNs, offsetsNs: ts, values });
+    const ordered = inTimeOrder(ts, values);
+    out.push({ labels: s.labels, originNs: startNs, offsetsNs: ordered.ts, values: ordered.values });
   }
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { structListColumn } from "../../../../shared/duckdb/index.ts";
+import { inTimeOrder } from "../../../../shared/series/index.ts";
 import type { LogSampleGroup, LogSampleRequest } from "../../../../shared/query/logql/index.ts";
 import { sampleShape, type FileSamples, type LogSampleCache } from "./log-sample-cache.ts";
 import { stopIfAborted } from "./log-source.ts";
@@ -105,12 +106,12 @@ async function readSamples(connection: DuckDBConnection, sql: string, request: L
         const v = cols[i + 2]!.getItem(r) as string | null;
         if (v !== null && v !== "") labels[name] = v;
       });
-      into.groups.push({
-        labels,
-        originNs: request.startNs,
-        offsetsNs: (samples.fields[0]!.values as Float64Array).slice(from, from + n),
-        ...(request.unwrap ? { values: (samples.fields[1]!.values as Float64Array).slice(from, from + n) } : {}),
-      });
+      // In time order once here, so that the series built of kept groups need no sort (samples.ts).
+      const ordered = inTimeOrder(
+        (samples.fields[0]!.values as Float64Array).slice(from, from + n),
+        request.unwrap ? (samples.fields[1]!.values as Float64Array).slice(from, from + n) : undefined,
+      );
+      into.groups.push({ labels, originNs: request.startNs, offsetsNs: ordered.ts, ...(ordered.values ? { values: ordered.values } : {}) });
     }
   }
 }
