@@ -4,20 +4,29 @@
  * with the querier's `selectSamples` and without it (the evaluator then reads entries with
  * `select`), over lines that SQL decides and lines it must leave to the pipeline — quoted
  * values, escapes, empty and repeated keys, keys that collide with stream labels and metadata,
- * durations SQL cannot convert, bodies that are not strings.
+ * durations SQL cannot convert, bodies that are not strings. With the querier's sample cache
+ * (log-sample-cache.ts) the answers stay the same whatever ranges came before: over several
+ * files, samples on window edges, rows without a time.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Table } from "apache-arrow";
 import { LOGQL_COLUMNS, parseTicket, type TicketInput } from "../shared/query/index.ts";
 import { QueryEngine, type QuerySources } from "../services/querier/engine/index.ts";
 import { DuckDBLogSource } from "../services/querier/engine/loki/log-source.ts";
 import type { LogSampleAnswer } from "../shared/query/logql/index.ts";
-import { logsBatch, tempDir, writeParquet, type LogSpec } from "./helpers/query-fixtures.ts";
+import { logsSchema } from "../shared/tables/index.ts";
+import { LogSampleCache } from "../services/querier/engine/loki/log-sample-cache.ts";
+import { batchOf, logRow, tempDir, writeParquet, type LogSpec } from "./helpers/query-fixtures.ts";
+import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
 import { quietLog } from "./helpers/query-engine.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const T0 = 1_700_000_000_000_000_000n;
 const S = 1_000_000_000n;
 let engine: QueryEngine;
+/** An engine keeping samples between queries. */
+let caching: QueryEngine;
 let sources: QuerySources;
 let cleanup: () => void;
 
@@ -62,22 +71,34 @@ beforeAll(async () => {
     }
     add({ body: { kvlistValue: { values: [{ key: "level", value: { stringValue: "info" } }] } }, service: "api" });
   }
-  const file = await writeParquet(tmp.dir, "logs", [logsBatch(rows)]);
-  sources = { files: [file], live: [] };
+  // Samples on window edges (steps are 30 s apart from T0).
+  for (const edge of [60n, 90n, 120n, 300n, 330n]) rows.push({ body: LINES[0]!, service: "api", timeNs: T0 + edge * S });
+  // Three files by time; rows without a time (their Loki time is the observed time) in the second.
+  const cuts = [T0 + 300n * S, T0 + 800n * S];
+  const records = rows.map(logRow);
+  for (const [i, line] of ["level=warn latency=3ms size=1", "level=info latency=7ms size=2"].entries()) {
+    records.push({ ...logRow({ body: line, service: "api", timeNs: 0n }), observed_time_unix_nano: T0 + (400n + BigInt(i) * 30n) * S });
+  }
+  const lokiTime = (r: Record<string, unknown>) => ((r.time_unix_nano as bigint) !== 0n ? r.time_unix_nano : r.observed_time_unix_nano) as bigint;
+  const parts = [records.filter((r) => lokiTime(r) < cuts[0]!), records.filter((r) => lokiTime(r) >= cuts[0]! && lokiTime(r) < cuts[1]!), records.filter((r) => lokiTime(r) >= cuts[1]!)];
+  const files = await Promise.all(parts.map((part) => writeParquet(tmp.dir, "logs", [batchOf(logsSchema, part)])));
+  sources = { files, live: [] };
   engine = await QueryEngine.open({ log: quietLog() });
+  caching = await QueryEngine.open({ log: quietLog(), logSampleCacheBytes: 64 * 2 ** 20 });
 });
 
 afterAll(async () => {
   await engine.close();
+  await caching.close();
   cleanup();
 });
 
-async function run(query: string): Promise<unknown> {
+async function run(query: string, on = engine, fromS = 0n, toS = 600n): Promise<unknown> {
   try {
-    const table: Table = await engine.execute(
+    const table: Table = await on.execute(
       parseTicket({
-        org: "a", bucket: "b", kind: "logql", query, startNs: String(T0), endNs: String(T0 + 600n * S),
-        evalStartNs: String(T0), evalEndNs: String(T0 + 600n * S), stepNs: String(30n * S),
+        org: "a", bucket: "b", kind: "logql", query, startNs: String(T0 + fromS * S), endNs: String(T0 + toS * S),
+        evalStartNs: String(T0 + fromS * S), evalEndNs: String(T0 + toS * S), stepNs: String(30n * S),
       } as TicketInput),
       sources,
     );
@@ -114,6 +135,7 @@ describe("logfmt metric queries grouped in SQL", () => {
     'quantile_over_time(0.9, {service_name=~"api|web"} | logfmt | unwrap duration(latency) [5m]) by (service_name)',
     'sum by (level) (sum_over_time({service_name=~"api|web"} | logfmt | unwrap size [1m]))',
     'max_over_time({service_name="db"} | logfmt | unwrap duration_seconds(latency_extracted) [2m]) by (level)',
+    'sum by (level) (count_over_time({service_name="api", k8s_pod_name="api-0"} | logfmt [1m]))',
   ])("%s", async (query) => {
     const { grouped, sqlSamples, plain } = await both(query);
     expect(grouped).toEqual(plain);
@@ -125,5 +147,49 @@ describe("logfmt metric queries grouped in SQL", () => {
     const { grouped, plain } = await both('max_over_time({service_name=~"api|db"} | logfmt | unwrap duration(latency) [1m]) by (level)');
     expect(grouped).toEqual(plain);
     expect((grouped as { error: string }).error).toContain("SampleExtractionErr");
+  });
+});
+
+describe("samples kept between queries", () => {
+  /** Ranges (seconds after T0) covering all, some or none of the files whole, in an order that reuses kept files. */
+  const RANGES: Array<[bigint, bigint]> = [[300n, 2000n], [0n, 2000n], [0n, 600n], [330n, 1500n], [0n, 2000n], [60n, 900n]];
+
+  test.each([
+    'sum by (level) (count_over_time({service_name=~"api|web|db"} | logfmt [1m]))',
+    'sum by (level) (rate({service_name="api"} |= "latency" | logfmt [30s]))',
+    'quantile_over_time(0.99, {service_name=~"api|web"} | logfmt | unwrap duration(latency) [5m]) by (service_name)',
+    'sum by (level) (count_over_time({service_name="api", k8s_pod_name="api-1"} | logfmt [1m]))',
+  ])("%s answers as without them", async (query) => {
+    const originalGet = LogSampleCache.prototype.get;
+    let hits = 0;
+    LogSampleCache.prototype.get = function (this: LogSampleCache, ...args) {
+      const found = originalGet.apply(this, args);
+      if (found) hits++;
+      return found;
+    };
+    try {
+      for (const [from, to] of RANGES) {
+        const kept = await run(query, caching, from, to);
+        const plain = await run(query, engine, from, to);
+        expect(kept).toEqual(plain);
+        expect(Array.isArray(kept)).toBe(true);
+      }
+    } finally {
+      LogSampleCache.prototype.get = originalGet;
+    }
+    expect(hits).toBeGreaterThan(0);
+  });
+
+  test("the budget drops the least recently used files", () => {
+    const cache = new LogSampleCache(3500);
+    const samples = () => ({ groups: [{ labels: {}, originNs: 0n, offsetsNs: new Float64Array(100) }], restRows: 0, linesRead: 100, bytesRead: 1000 });
+    cache.set("a", "q", samples());
+    cache.set("b", "q", samples());
+    expect(cache.get("a", "q")).toBeDefined();
+    cache.set("c", "q", samples());
+    expect(cache.get("b", "q")).toBeUndefined();
+    expect(cache.get("a", "q")).toBeDefined();
+    expect(cache.bytes).toBeLessThanOrEqual(3500);
+    expect(new LogSampleCache(0).enabled).toBe(false);
   });
 });

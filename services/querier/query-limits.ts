@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { parseSize, type Config } from "../../shared/config/index.ts";
 import type { QueryEngineOptions } from "./engine/index.ts";
 
-export function queryLimits(config: Config): Pick<QueryEngineOptions, "duckdbConfig" | "sql"> {
+export function queryLimits(config: Config): Pick<QueryEngineOptions, "duckdbConfig" | "sql" | "logSampleCacheBytes"> {
   const q = config.query;
   const tempRoot = join(resolve(config.storage.path), ".scratch", "query");
   return {
@@ -23,5 +23,6 @@ export function queryLimits(config: Config): Pick<QueryEngineOptions, "duckdbCon
       tempRoot,
       maxTempDirectorySize: q.max_temp_directory_size,
     },
+    logSampleCacheBytes: parseSize(q.log_sample_cache)!,
   };
 }

@@ -154,6 +154,9 @@ export const configSchema = z.strictObject({
         "disk each DuckDB of a querier may spill to beyond its memory (under storage.path/.scratch/query); a query needing more fails with 422",
       ),
       max_result_bytes: size("64MiB").describe("largest SQL answer (Arrow bytes); a larger one is refused with 422"),
+      log_sample_cache: size("256MiB").describe(
+        "memory a querier keeps `| logfmt` metric samples in, per Parquet file and query shape, so a refreshed LogQL dashboard reads only new files; 0B: none kept",
+      ),
     })
     .prefault({}),
   acceptor: z

@@ -1,6 +1,7 @@
 import { SeriesEngineError } from "./errors.ts";
 import type { Window, WindowFunction } from "./select.ts";
-import { linearRegression, quantileOf, RunningMean, RunningVariance } from "./stats.ts";
+import { linearRegression, RunningMean, RunningVariance } from "./stats.ts";
+import { windowQuantileOf } from "./window-quantile.ts";
 
 /**
  * Functions of a range window's samples, named for what they compute. Query languages give them
@@ -129,7 +130,7 @@ export const windowLast = nonEmpty((w) => w.values[w.to - 1]);
 export const windowPresent = nonEmpty(() => 1);
 
 export function windowQuantile(q: Float64Array): WindowFunction {
-  return nonEmpty((w) => quantileOf(q[w.step], Array.from(w.values.subarray(w.from, w.to))));
+  return nonEmpty((w) => windowQuantileOf(q[w.step], w.values, w.from, w.to));
 }
 
 function windowVariance(w: Window): number {

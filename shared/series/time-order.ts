@@ -34,3 +34,18 @@ export function timeOrder(ts: ArrayLike<number>): Uint32Array {
   }
   return order;
 }
+
+/** Times and their values in the stable time order: the arrays themselves when already in order, else sorted copies. */
+export function inTimeOrder<V extends Float64Array | undefined>(ts: Float64Array, values: V): { ts: Float64Array; values: V } {
+  let sorted = true;
+  for (let i = 1; i < ts.length && sorted; i++) sorted = ts[i - 1]! <= ts[i]!;
+  if (sorted) return { ts, values };
+  const order = timeOrder(ts);
+  const byTime = new Float64Array(ts.length);
+  const valuesByTime = values === undefined ? undefined : new Float64Array(ts.length);
+  for (let i = 0; i < order.length; i++) {
+    byTime[i] = ts[order[i]!]!;
+    if (valuesByTime) valuesByTime[i] = values![order[i]!]!;
+  }
+  return { ts: byTime, values: valuesByTime as V };
+}

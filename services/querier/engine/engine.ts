@@ -20,6 +20,7 @@ import { runPrometheusTicket } from "./prometheus/answers.ts";
 import { runLokiMetaTicket, type LokiMetaEngineTicket } from "./loki/log-meta-answers.ts";
 import { runLogQLTicket } from "./loki/logql.ts";
 import { LogFileContexts } from "./loki/log-contexts.ts";
+import { LogSampleCache } from "./loki/log-sample-cache.ts";
 import { FileFamilies } from "./prometheus/file-families.ts";
 import { FileSeriesCache } from "./prometheus/file-series.ts";
 import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
@@ -48,6 +49,8 @@ export interface QueryEngineOptions {
   duckdbConfig?: Record<string, string>;
   /** Bounds of user SQL (memory, concurrency, result size, spill); defaults: DEFAULT_SQL_LIMITS. */
   sql?: Partial<SqlSandboxLimits>;
+  /** Bytes of LogQL samples kept between queries (`query.log_sample_cache`, log-sample-cache.ts); default 0: none. */
+  logSampleCacheBytes?: number;
 }
 
 const VIEW = "src";
@@ -64,6 +67,8 @@ export class QueryEngine {
   private readonly fileSeries = new FileSeriesCache();
   /** The row contexts of each log file, listed once (LogQL selectors choose rows by them). */
   private readonly logContexts = new LogFileContexts();
+  /** The grouped samples of `| logfmt` metric queries, per file and query shape. */
+  private logSamples = new LogSampleCache(0);
   private readonly connections: FreshConnections;
   private readonly sandboxes: SqlSandboxes;
   private maxEvaluatedSpans = MAX_EVALUATED_SPANS;
@@ -93,6 +98,7 @@ export class QueryEngine {
     const sqlLimits = { ...DEFAULT_SQL_LIMITS, ...opts.sql };
     const engine = new QueryEngine(handle, lookupHandle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);
     engine.maxEvaluatedSpans = opts.maxEvaluatedSpans ?? MAX_EVALUATED_SPANS;
+    engine.logSamples = new LogSampleCache(opts.logSampleCacheBytes ?? 0);
     return engine;
   }
 
@@ -190,7 +196,7 @@ export class QueryEngine {
       const sources = { files, live: liveSource, fileFamilies: this.fileFamilies, fileSeries: this.fileSeries, ...(notBeforeNs === undefined ? {} : { notBeforeNs }) };
       return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, sources);
     }
-    const logScope = { contexts: this.logContexts, files, live: liveSource, notBeforeNs };
+    const logScope = { contexts: this.logContexts, files, live: liveSource, notBeforeNs, sampleCache: this.logSamples };
     if (LOKI_META_TICKET_KINDS.has(ticket.kind) || ticket.kind === "log_labels" || ticket.kind === "log_label_values") {
       return runLokiMetaTicket(connection, VIEW, ticket as LokiMetaEngineTicket, this.maxRows, { maxEntries: this.maxSamples, scope: logScope });
     }

@@ -13,7 +13,7 @@ import { entryLabelValue, ERROR_DETAILS_LABEL, ERROR_LABEL, SAMPLE_EXTRACTION_ER
 import { splitLineFilterHints } from "./line-filters.ts";
 import { compilePipeline } from "./pipeline.ts";
 import { parsedSampleHint } from "./parsed-samples.ts";
-import { timeOrder } from "../../series/index.ts";
+import { inTimeOrder } from "../../series/index.ts";
 import type { LogSampleGroup, LogSource, LogStream } from "./source.ts";
 import { goDurationSeconds, parseBytes } from "./units.ts";
 
@@ -65,8 +65,11 @@ function dropsOnlyErrors(s: Stage): boolean {
 
 interface Builder {
   labels: Labels;
+  /** Samples of entries the pipeline read, one by one. */
   ts: number[];
   values: number[];
+  /** A source's grouped samples, kept as it gave them until the series is finished. */
+  groups: LogSampleGroup[];
 }
 
 /**
@@ -122,7 +125,7 @@ export async function collectSamples(
             const v = entryLabelValue(stream.labels, entry.metadata, name);
             if (v !== "") labels[name] = v;
           }
-          bySeries.set(key, (series = { labels, ts: [], values: [] }));
+          bySeries.set(key, (series = { labels, ts: [], values: [], groups: [] }));
         }
         series.ts.push(Number(entry.timestampNs - startNs));
         series.values.push(BYTE_OPS.has(op) ? encoder.encode(entry.line).length : 1);
@@ -159,7 +162,7 @@ export async function collectSamples(
         key = labelsKey(labels);
       }
       let series = bySeries.get(key);
-      if (!series) bySeries.set(key, (series = { labels: labels ?? keepLabels(lbs.map(), byLabels!), ts: [], values: [] }));
+      if (!series) bySeries.set(key, (series = { labels: labels ?? keepLabels(lbs.map(), byLabels!), ts: [], values: [], groups: [] }));
       series.ts.push(Number(entry.timestampNs - startNs));
       series.values.push(value);
       // Counted in batches: the bound stops a query before its samples exhaust memory.
@@ -170,46 +173,59 @@ export async function collectSamples(
     }
   }
   bounds.hold(pending);
-  addGroups(bySeries, groups, byLabels ?? [], startNs, endNs, bounds);
-  return finish(bySeries, op, startNs);
+  addGroups(bySeries, groups, byLabels ?? [], bounds);
+  return finish(bySeries, op, startNs, endNs, bounds);
 }
 
-/**
- * A source's grouped samples added to the series, keyed as the entries' grouped series are
- * (groups with equal labels merged, samples outside (startNs, endNs] left out).
- */
-function addGroups(bySeries: Map<string, Builder>, groups: readonly LogSampleGroup[], byLabels: readonly string[], startNs: bigint, endNs: bigint, bounds: Bounds): void {
-  const span = Number(endNs - startNs);
+/** A source's grouped samples added to the series, keyed as the entries' grouped series are (groups with equal labels merged). */
+function addGroups(bySeries: Map<string, Builder>, groups: readonly LogSampleGroup[], byLabels: readonly string[], bounds: Bounds): void {
   for (const g of groups) {
+    bounds.check();
     let key = "";
     for (const name of byLabels) key += `${g.labels[name] ?? ""}\xff`;
     let series = bySeries.get(key);
-    if (!series) bySeries.set(key, (series = { labels: g.labels, ts: [], values: [] }));
-    const shift = Number(g.originNs - startNs);
-    const { offsetsNs, values } = g;
-    for (let i = 0; i < offsetsNs.length; i++) {
-      bounds.tick();
-      const t = offsetsNs[i]! + shift;
-      if (t <= 0 || t > span) continue;
-      series.ts.push(t);
-      series.values.push(values ? values[i]! : 1);
-    }
-    bounds.hold(offsetsNs.length);
+    if (!series) bySeries.set(key, (series = { labels: g.labels, ts: [], values: [], groups: [] }));
+    series.groups.push(g);
+    bounds.hold(g.offsetsNs.length);
   }
 }
 
-function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint): SampleSeries[] {
+/**
+ * Each series' samples in one pair of arrays, in time order: the entries' samples, then the
+ * groups' within (startNs, endNs] (offsets moved to `startNs`), earliest group first — groups
+ * in time order (log-sample-files.ts) that do not overlap need no sort.
+ */
+function finish(bySeries: Map<string, Builder>, op: RangeOp, startNs: bigint, endNs: bigint, bounds: Bounds): SampleSeries[] {
+  const span = Number(endNs - startNs);
   const out: SampleSeries[] = [];
   for (const s of bySeries.values()) {
     if (s.labels[ERROR_LABEL] && op !== "absent_over_time") throw pipelineError(s.labels);
+    let n = s.ts.length;
+    for (const g of s.groups) n += g.offsetsNs.length;
+    let ts = new Float64Array(n);
+    let values = new Float64Array(n);
+    ts.set(s.ts);
+    values.set(s.values);
+    let k = s.ts.length;
+    const first = (g: LogSampleGroup) => (g.offsetsNs.length === 0 ? 0 : g.offsetsNs[0]! + Number(g.originNs - startNs));
+    for (const g of [...s.groups].sort((a, b) => first(a) - first(b))) {
+      bounds.check();
+      const shift = Number(g.originNs - startNs);
+      const { offsetsNs, values: groupValues } = g;
+      for (let i = 0; i < offsetsNs.length; i++) {
+        const t = offsetsNs[i]! + shift;
+        if (t <= 0 || t > span) continue;
+        ts[k] = t;
+        values[k++] = groupValues ? groupValues[i]! : 1;
+      }
+    }
+    if (k < n) {
+      ts = ts.subarray(0, k);
+      values = values.subarray(0, k);
+    }
     // Streams merged into one series interleave: put the samples in time order.
-    const order = timeOrder(s.ts);
-    out.push({
-      labels: s.labels,
-      originNs: startNs,
-      offsetsNs: Float64Array.from(order, (i) => s.ts[i]!),
-      values: Float64Array.from(order, (i) => s.values[i]!),
-    });
+    const ordered = inTimeOrder(ts, values);
+    out.push({ labels: s.labels, originNs: startNs, offsetsNs: ordered.ts, values: ordered.values });
   }
   return out;
 }

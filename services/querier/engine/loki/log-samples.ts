@@ -4,7 +4,9 @@
  * [1m]))` and `quantile_over_time(…, {…} | logfmt | unwrap duration(latency) [5m]) by (…)`
  * need of each entry only its time and a few labels, so DuckDB extracts those few keys from the
  * lines and hands over one list of samples per group, read straight from its vectors
- * (list-columns.ts) — no line crosses into JavaScript.
+ * (list-columns.ts) — no line crosses into JavaScript. Per file, those lists are kept between
+ * queries (log-sample-files.ts). Rows are chosen by context hash only where a matched service
+ * also holds contexts the selector does not match; otherwise `service_name` alone chooses them.
  *
  * Exactness: SQL decides only the rows where its answer is provably the evaluator's —
  * - a string body without `\u` escapes (its line is the same text in SQL and JS);
@@ -22,10 +24,12 @@
  * its pipeline on it — with a few such rows, both reads are made; with none, one.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { quoteLiteral, structListColumn } from "../../../../shared/duckdb/index.ts";
+import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { LOKI_TIME_SQL, structuredMetadata } from "../../../../shared/loki/index.ts";
-import { deciderNames, parsedKeys, type LogSampleAnswer, type LogSampleGroup, type LogSampleRequest, type LogSelectRequest, type LogStream } from "../../../../shared/query/logql/index.ts";
+import { deciderNames, parsedKeys, type LogSampleAnswer, type LogSampleRequest, type LogSelectRequest, type LogStream } from "../../../../shared/query/logql/index.ts";
 import { lineFilterSql, STRING_LINE_SQL } from "./line-filter-sql.ts";
+import { byService } from "./log-select-sql.ts";
+import { readFileSamples, type SampleFiles } from "./log-sample-files.ts";
 import { CONTEXT_HASH_SQL, type RowContext } from "./log-contexts.ts";
 import { stopIfAborted } from "./log-source.ts";
 
@@ -33,8 +37,10 @@ import { stopIfAborted } from "./log-source.ts";
 export interface SampleSourceParts {
   linesRead: number;
   bytesRead: number;
-  matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; total: number }>;
+  matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; all: readonly RowContext[] }>;
   select(request: LogSelectRequest, signal?: AbortSignal, rowFilter?: string): Promise<LogStream[]>;
+  /** The files whose samples may be kept between queries (log-sample-files.ts); absent: none are. */
+  sampleFiles?(): Promise<SampleFiles | undefined>;
 }
 
 /** Metadata an entry's own record fields give: per row, so a request needing one is declined. */
@@ -71,12 +77,12 @@ export async function selectLogSamples(
   const needed = [...request.groupBy, ...(request.unwrap ? [request.unwrap.label] : [])];
   const deciders = deciderNames(needed);
   if ([...deciders].some((n) => ROW_METADATA.has(n))) return undefined;
-  const { contexts, total } = await source.matchingContexts(request);
+  const { contexts, all } = await source.matchingContexts(request);
   const hashes = contexts.map((c) => c.hash);
   stopIfAborted(signal);
   if (contexts.length === 0) return { groups: [], rest: [] };
   if (contexts.length > MAX_CONTEXTS) return undefined;
-  const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNameFilter(contexts, total)].join(" AND ");
+  const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNameFilter(contexts, all)].join(" AND ");
 
   // Contexts whose own metadata (resource, scope, severity) holds a decider: all their rows go to the evaluator.
   const open = contexts.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => !Object.keys(contextMetadata(c)).some((n) => deciders.has(n)));
@@ -97,56 +103,23 @@ export async function selectLogSamples(
       ...(unwrap ? [`(coalesce(${text}, '') = '' OR ${convertible(text, unwrap.conversion)})`] : []),
     ].join(" AND ") +
     ", false)";
-  const where = [time, ...(contexts.length < total ? [`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`] : []), ...(request.lineFilters ?? []).map((f) => `coalesce(${lineFilterSql(f, STRING_LINE_SQL)}, true)`)];
-  const k = request.groupBy.length;
+  const where = [time, ...(servicesHoldOthers(contexts, all) ? [`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`] : []), ...(request.lineFilters ?? []).map((f) => `coalesce(${lineFilterSql(f, STRING_LINE_SQL)}, true)`)];
   // Lines read are counted for Loki's stats; their bytes as stored (a quote's escape included).
   const fields = unwrap ? `{t: (t - ${request.startNs})::DOUBLE, v: v}` : `{t: (t - ${request.startNs})::DOUBLE}`;
   // Layered so each expression is computed once per row: context and line, unwrapped text, decision, labels.
-  const sql = `
-    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(strlen(b) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)
+  const sql = (from: string, byFile: boolean) => `
+    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(strlen(b) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)${byFile ? ", f" : ""}
     FROM (
       SELECT d, d AND coalesce(u, '') <> '' AS s, t, b, ${unwrap ? `CASE WHEN d THEN ${valueSql("u", unwrap.conversion)} END` : "1"} AS v
-             ${request.groupBy.map((name, i) => `, CASE WHEN d THEN ${labelSql(name, "b", "c")} END AS g${i}`).join("")}
+             ${request.groupBy.map((name, i) => `, CASE WHEN d THEN ${labelSql(name, "b", "c")} END AS g${i}`).join("")}${byFile ? ", f" : ""}
       FROM (
         SELECT *, ${decidable("b", "c", "a", "u")} AS d
         FROM (
           SELECT *, ${unwrap ? labelSql(unwrap.label, "b", "c") : "'1'"} AS u
-          FROM (SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a FROM ${view} WHERE ${where.join(" AND ")}))))
+          FROM (SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")}))))
     GROUP BY ALL`;
   const rowFilter = `NOT ${decidable("body", ctxSql, "attributes", unwrap ? labelSql(unwrap.label, "body", ctxSql) : "'1'")}`;
-  const result = await connection.stream(sql);
-  const groups: LogSampleGroup[] = [];
-  let restRows = 0;
-  const listColumn = k + 4;
-  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    stopIfAborted(signal);
-    const cols = Array.from({ length: listColumn }, (_, c) => chunk.getColumnVector(c));
-    const samples = structListColumn(chunk, listColumn, request.unwrap ? ["float64", "float64"] : ["float64"]);
-    for (let r = 0; r < chunk.rowCount; r++) {
-      const rows = cols[k + 2]!.getItem(r) as number;
-      if (cols[0]!.getItem(r) !== true) {
-        restRows += rows;
-        continue;
-      }
-      source.linesRead += rows;
-      source.bytesRead += cols[k + 3]!.getItem(r) as number;
-      if (cols[1]!.getItem(r) !== true) continue;
-      const from = samples.offsets[r]!;
-      const n = samples.lengths[r]!;
-      if (n === 0) continue;
-      const labels: Record<string, string> = {};
-      request.groupBy.forEach((name, i) => {
-        const v = cols[i + 2]!.getItem(r) as string | null;
-        if (v !== null && v !== "") labels[name] = v;
-      });
-      groups.push({
-        labels,
-        originNs: request.startNs,
-        offsetsNs: (samples.fields[0]!.values as Float64Array).slice(from, from + n),
-        ...(request.unwrap ? { values: (samples.fields[1]!.values as Float64Array).slice(from, from + n) } : {}),
-      });
-    }
-  }
+  const { groups, restRows } = await readFileSamples(connection, view, source, request, sql, signal);
   const rest =
     restRows === 0 ? []
     : await source.select(
@@ -158,14 +131,22 @@ export async function selectLogSamples(
 }
 
 /**
- * The matching contexts' `service_name` values as a superset filter on the rows: the files are
- * sorted by that column, and an equality lets DuckDB skip the other services' row groups (an
- * IN list is not tested against row-group statistics, but still narrows what is decoded).
+ * The matching contexts' `service_name` values as a filter on the rows: the files are sorted
+ * by that column, and an equality lets DuckDB skip the other services' row groups (an IN list
+ * is not tested against row-group statistics, but still narrows what is decoded).
  */
-function serviceNameFilter(contexts: readonly RowContext[], total: number): string[] {
-  if (contexts.length === total) return [];
-  const services = [...new Set(contexts.map((c) => c.fields.serviceName))].map(quoteLiteral);
+function serviceNameFilter(contexts: readonly RowContext[], all: readonly RowContext[]): string[] {
+  if (contexts.length === all.length) return [];
+  const services = [...byService(contexts).keys()].map(quoteLiteral);
   return [services.length === 1 ? `service_name = ${services[0]}` : `service_name IN (${services.join(", ")})`];
+}
+
+/** Whether the matching contexts' services also hold contexts that do not match: only then must rows be told apart by context hash. */
+function servicesHoldOthers(contexts: readonly RowContext[], all: readonly RowContext[]): boolean {
+  const matching = byService(contexts);
+  let inServices = 0;
+  for (const c of all) if (matching.has(c.fields.serviceName)) inServices++;
+  return inServices > contexts.length;
 }
 
 /** The metadata every row of a context carries (resource, scope, severity): no log attribute, no record field. */

@@ -101,7 +101,7 @@ function hashIn(plan: LogSelectPlan, contexts: readonly RowContext[], setup: str
   return `${CONTEXT_HASH_SQL} IN (SELECT h FROM ${table})`;
 }
 
-function byService(contexts: readonly RowContext[]): Map<string, RowContext[]> {
+export function byService(contexts: readonly RowContext[]): Map<string, RowContext[]> {
   const out = new Map<string, RowContext[]>();
   for (const c of contexts) {
     const list = out.get(c.fields.serviceName);

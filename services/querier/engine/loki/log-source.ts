@@ -22,6 +22,8 @@ import type { LogFileContexts, RowContext, ScopeContexts } from "./log-contexts.
 import { sourcesIn, timeWindows, walkSources } from "./log-time-walk.ts";
 import { logSelectSql, type LogSelectPlan } from "./log-select-sql.ts";
 import { selectLogSamples } from "./log-samples.ts";
+import type { LogSampleCache } from "./log-sample-cache.ts";
+import type { SampleFiles } from "./log-sample-files.ts";
 
 export interface LogSourceOptions {
   /** Most entries one select may read (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
@@ -38,6 +40,8 @@ export interface LogSourceScope {
   live: string | null;
   /** Retention: rows before it are in no view (source-view.ts). */
   notBeforeNs?: bigint;
+  /** Grouped samples kept between queries (log-sample-cache.ts); absent: none are. */
+  sampleCache?: LogSampleCache;
 }
 
 /** With line filters, the rows of the matching contexts a first window should hold per entry wanted. */
@@ -67,11 +71,36 @@ export class DuckDBLogSource implements LogSource {
     return selectLogSamples(this.connection, this.view, this, request, signal);
   }
 
-  /** The scope's contexts whose stream labels the matchers accept, and how many contexts the scope has in all. */
-  async matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; total: number }> {
+  /** The files whose grouped samples may be kept between queries (log-sample-files.ts). */
+  async sampleFiles(): Promise<SampleFiles | undefined> {
+    const { sampleCache: cache, files, live, notBeforeNs } = this.options.scope;
+    if (cache === undefined || !cache.enabled || files.length === 0) return undefined;
+    const spans = new Map<string, { minNs: bigint; maxNs: bigint }>();
+    for (const [file, byContext] of (await this.contexts()).spans) {
+      if (byContext.size === 0) continue;
+      let minNs = -1n;
+      let maxNs = -1n;
+      for (const span of byContext.values()) {
+        if (minNs < 0n || span.minNs < minNs) minNs = span.minNs;
+        if (span.maxNs > maxNs) maxNs = span.maxNs;
+      }
+      if (notBeforeNs === undefined || minNs >= notBeforeNs) spans.set(file, { minNs, maxNs });
+    }
+    const view = `${this.view}_samples`;
+    return {
+      cache, files, spans, live: live !== null,
+      view: async (some) => {
+        await createFilesView(this.connection, "logs", view, live, some, { locate: true, ...(notBeforeNs !== undefined ? { notBeforeNs } : {}) });
+        return view;
+      },
+    };
+  }
+
+  /** The scope's contexts whose stream labels the matchers accept, and all the scope's contexts. */
+  async matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; all: readonly RowContext[] }> {
     const { all } = await this.contexts();
     const tests = request.matchers.map(compileMatcher);
-    return { contexts: all.filter((c) => tests.every((t) => t(c.resource.labels))), total: all.length };
+    return { contexts: all.filter((c) => tests.every((t) => t(c.resource.labels))), all };
   }
 
   /** `rowFilter`: a further SQL condition on the view's rows (log-samples.ts leaves it the rows it cannot group). */
