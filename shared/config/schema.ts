@@ -154,6 +154,9 @@ export const configSchema = z.strictObject({
         "disk each DuckDB of a querier may spill to beyond its memory (under storage.path/.scratch/query); a query needing more fails with 422",
       ),
       max_result_bytes: size("64MiB").describe("largest SQL answer (Arrow bytes); a larger one is refused with 422"),
+      promql_sample_cache: size("512MiB").describe(
+        "memory a querier keeps the decoded samples of the Parquet files PromQL read in, so repeated queries skip the files (least recently used out first); 0B = none",
+      ),
     })
     .prefault({}),
   acceptor: z
