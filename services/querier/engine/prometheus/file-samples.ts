@@ -25,8 +25,9 @@ export interface FamilySamples {
   /** Series s's rows are [offsets[s], offsets[s + 1]) of the arrays below, in time order. */
   offsets: Uint32Array;
   times: Float64Array;
-  /** Values (stale markers as their bits). */
+  /** Values (stale markers as their bits), and the same as two words each (to copy them bit for bit). */
   values: Float64Array;
+  valueWords: Uint32Array;
   /** 1 for a row that is no sample (a null value, kept for its exemplars); null when none is. */
   skips: Uint8Array | null;
   /** The earliest row's time (ms, rounded down): retention cuts into the entry only past it. */
@@ -128,7 +129,8 @@ function startFamilies(map: FileSeries, names: ReadonlySet<string>): { families:
       if (identity.name === name) at += map.counts[s]!;
     });
     offsets[map.identities.length] = at;
-    const entry: FamilySamples = { map, offsets, times: new Float64Array(rows), values: new Float64Array(rows), skips: null, minMs: Infinity };
+    const values = new Float64Array(rows);
+    const entry: FamilySamples = { map, offsets, times: new Float64Array(rows), values, valueWords: new Uint32Array(values.buffer), skips: null, minMs: Infinity };
     families.set(name, { entry, filled: offsets.slice(0, map.identities.length) });
   }
   map.identities.forEach(({ name }, s) => (bySeries[s] = families.get(name)));

@@ -219,7 +219,8 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
       for (let i = 0; i < sample.times.length; i++) place(restSegments.get(restKey(one.hashes, i))!, sample, i);
     }
   }
-  for (const cut of cuts) placeCut(cut);
+  const allWords = new Uint32Array(allValues.buffer);
+  for (const cut of cuts) placeCut(cut, allTimes, allWords);
 
   for (const slot of slots.values()) {
     if (slot.rows === 0) continue;
@@ -270,23 +271,24 @@ function place(segment: Segment, sample: SampleColumns, i: number): void {
   slot.times[segment.end++] = sample.times[i]!;
 }
 
-/** A cut's rows copied into its segment (values as their bits: stale markers survive); rows without a sample left out. */
-function placeCut({ segment, entry, from, to }: Cut): void {
+/**
+ * A cut's rows copied into its segment, rows without a sample left out. Element by element:
+ * many short copies cost far more through TypedArray.set; values go as their two words, as
+ * a double read into JS may lose a stale marker's bits.
+ */
+function placeCut({ segment, entry, from, to }: Cut, allTimes: Float64Array, allWords: Uint32Array): void {
   const slot = segment.slot;
-  if (entry.skips === null) {
-    slot.times.set(entry.times.subarray(from, to), segment.end);
-    slot.values.set(entry.values.subarray(from, to), segment.end);
-    segment.end += to - from;
-    return;
-  }
-  const fromWords = new Uint32Array(entry.values.buffer, entry.values.byteOffset, entry.values.length * 2);
-  const toWords = new Uint32Array(slot.values.buffer, slot.values.byteOffset, slot.values.length * 2);
+  const base = slot.times.byteOffset / 8;
+  const { times, valueWords, skips } = entry;
+  let at = base + segment.end;
   for (let i = from; i < to; i++) {
-    if (entry.skips[i] === 1) continue;
-    slot.times[segment.end] = entry.times[i]!;
-    toWords[2 * segment.end] = fromWords[2 * i]!;
-    toWords[2 * segment.end++ + 1] = fromWords[2 * i + 1]!;
+    if (skips !== null && skips[i] === 1) continue;
+    allTimes[at] = times[i]!;
+    allWords[2 * at] = valueWords[2 * i]!;
+    allWords[2 * at + 1] = valueWords[2 * i + 1]!;
+    at++;
   }
+  segment.end = at - base;
 }
 
 /**
