@@ -7,10 +7,11 @@ import { join, resolve } from "node:path";
 import { parseSize, type Config } from "../../shared/config/index.ts";
 import type { QueryEngineOptions } from "./engine/index.ts";
 
-export function queryLimits(config: Config): Pick<QueryEngineOptions, "duckdbConfig" | "sql" | "logSampleCacheBytes"> {
+export function queryLimits(config: Config): Pick<QueryEngineOptions, "duckdbConfig" | "sql" | "logSampleCacheBytes" | "promqlSampleCacheBytes"> {
   const q = config.query;
   const tempRoot = join(resolve(config.storage.path), ".scratch", "query");
   return {
+    promqlSampleCacheBytes: parseSize(q.promql_sample_cache)!,
     duckdbConfig: {
       memory_limit: q.max_process_memory,
       temp_directory: join(tempRoot, `shared-${process.pid}`),

@@ -157,6 +157,9 @@ export const configSchema = z.strictObject({
       log_sample_cache: size("256MiB").describe(
         "memory a querier keeps `| logfmt` metric samples in, per Parquet file and query shape, so a refreshed LogQL dashboard reads only new files; 0B: none kept",
       ),
+      promql_sample_cache: size("512MiB").describe(
+        "memory a querier keeps the decoded samples of the Parquet files PromQL read in, so repeated queries skip the files (least recently used out first); 0B = none",
+      ),
     })
     .prefault({}),
   acceptor: z

@@ -80,6 +80,41 @@ function reduceStep(reducer: Reducer, members: StepSeries[], step: number, q: nu
   }
 }
 
+/** Reducers folded member by member (fold): each step still sees its members in the group's order. */
+const FOLDED: ReadonlySet<Reducer> = new Set(["sum", "min", "max", "count", "group"]);
+
+/**
+ * A group reduced one member at a time over every step, instead of every member at each step:
+ * each member's arrays are read straight through once. Null when no step has a value.
+ */
+function fold(reducer: Reducer, group: Group, count: number): StepSeries | null {
+  const series = emptyStepSeries(group.labels, count);
+  const acc = series.values;
+  const seen = new Uint32Array(count);
+  for (const { values, present } of group.members) {
+    for (let step = 0; step < count; step++) {
+      if (!present[step]) continue;
+      const v = values[step]!;
+      const first = seen[step]++ === 0;
+      if (reducer === "sum") acc[step] = first ? v : acc[step]! + v;
+      else if (reducer === "min") {
+        if (first || acc[step]! > v || Number.isNaN(acc[step])) acc[step] = v;
+      } else if (reducer === "max") {
+        if (first || acc[step]! < v || Number.isNaN(acc[step])) acc[step] = v;
+      }
+    }
+  }
+  let any = false;
+  for (let step = 0; step < count; step++) {
+    if (seen[step] === 0) continue;
+    if (reducer === "count") acc[step] = seen[step]!;
+    else if (reducer === "group") acc[step] = 1;
+    series.present[step] = 1;
+    any = true;
+  }
+  return any ? series : null;
+}
+
 /**
  * Reduces each group of series to one series per group, step by step. `param` holds the
  * per-step parameter of a parameterised reducer (the quantile's φ).
@@ -93,6 +128,11 @@ export function aggregate(
 ): StepSeries[] {
   const out: StepSeries[] = [];
   for (const group of groupSeries(vector, groupOf)) {
+    if (FOLDED.has(reducer)) {
+      const series = fold(reducer, group, count);
+      if (series) out.push(series);
+      continue;
+    }
     const series = emptyStepSeries(group.labels, count);
     let any = false;
     for (let step = 0; step < count; step++) {

@@ -16,6 +16,7 @@ import { windowQuantileOf } from "./window-quantile.ts";
  * a counter's zero.
  */
 export function extrapolatedChange(opts: { counter: boolean; perSecond: boolean }): WindowFunction {
+  const drops = new DropCounts();
   return (w) => {
     const { timestampsMs: ts, values: vs, from, to } = w;
     const n = to - from;
@@ -23,7 +24,9 @@ export function extrapolatedChange(opts: { counter: boolean; perSecond: boolean 
     const first = vs[from];
     const last = vs[to - 1];
     let result = last - first;
-    if (opts.counter) {
+    // Resets are added back in the window's order (the sum's rounding is Prometheus's); a
+    // window without a drop, most of a counter's, has none to add.
+    if (opts.counter && drops.within(vs, from, to)) {
       let prev = 0;
       for (let i = from; i < to; i++) {
         if (vs[i] < prev) result += prev;
@@ -46,6 +49,32 @@ export function extrapolatedChange(opts: { counter: boolean; perSecond: boolean 
     if (opts.perSecond) factor /= w.rangeMs / 1000;
     return result * factor;
   };
+}
+
+/**
+ * How many drops (a sample below the one before it) a series has up to each sample, counted
+ * once per series: windows slide over the same series step after step.
+ */
+class DropCounts {
+  private values: Float64Array | null = null;
+  private upTo = new Uint32Array(0);
+
+  /** Whether samples [from, to) of `values` hold a drop. */
+  within(values: Float64Array, from: number, to: number): boolean {
+    if (values !== this.values) this.count(values);
+    return this.upTo[to - 1]! !== this.upTo[from]!;
+  }
+
+  private count(values: Float64Array): void {
+    this.values = values;
+    if (this.upTo.length < values.length) this.upTo = new Uint32Array(values.length);
+    let drops = 0;
+    this.upTo[0] = 0;
+    for (let i = 1; i < values.length; i++) {
+      if (values[i] < values[i - 1]) drops++;
+      this.upTo[i] = drops;
+    }
+  }
 }
 
 /** Difference of the last two samples (per second when asked; a drop counts as a counter reset). */

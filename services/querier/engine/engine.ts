@@ -22,6 +22,7 @@ import { runLogQLTicket } from "./loki/logql.ts";
 import { LogFileContexts } from "./loki/log-contexts.ts";
 import { LogSampleCache } from "./loki/log-sample-cache.ts";
 import { FileFamilies } from "./prometheus/file-families.ts";
+import { DEFAULT_PROMQL_SAMPLE_CACHE_BYTES, FileSamplesCache } from "./prometheus/file-samples.ts";
 import { FileSeriesCache } from "./prometheus/file-series.ts";
 import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { readerToTable } from "./result-to-arrow.ts";
@@ -45,6 +46,8 @@ export interface QueryEngineOptions {
   maxSamples?: number;
   /** Most spans one TraceQL search loads into its evaluator (search-plan.ts). Default MAX_EVALUATED_SPANS. */
   maxEvaluatedSpans?: number;
+  /** Bytes of decoded PromQL samples kept between queries (`query.promql_sample_cache`; 0: none). Default DEFAULT_PROMQL_SAMPLE_CACHE_BYTES. */
+  promqlSampleCacheBytes?: number;
   /** DuckDB settings (threads, memory_limit, temp_directory) for the shared instance. */
   duckdbConfig?: Record<string, string>;
   /** Bounds of user SQL (memory, concurrency, result size, spill); defaults: DEFAULT_SQL_LIMITS. */
@@ -65,6 +68,8 @@ export class QueryEngine {
   private readonly fileFamilies = new FileFamilies();
   /** The number series of each Parquet file and each row's series, found once (PromQL selectors place rows by them). */
   private readonly fileSeries = new FileSeriesCache();
+  /** The decoded samples of those series, kept between queries (repeated dashboard queries read no file). */
+  private fileSamples = new FileSamplesCache(DEFAULT_PROMQL_SAMPLE_CACHE_BYTES);
   /** The row contexts of each log file, listed once (LogQL selectors choose rows by them). */
   private readonly logContexts = new LogFileContexts();
   /** The grouped samples of `| logfmt` metric queries, per file and query shape. */
@@ -99,6 +104,7 @@ export class QueryEngine {
     const engine = new QueryEngine(handle, lookupHandle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);
     engine.maxEvaluatedSpans = opts.maxEvaluatedSpans ?? MAX_EVALUATED_SPANS;
     engine.logSamples = new LogSampleCache(opts.logSampleCacheBytes ?? 0);
+    if (opts.promqlSampleCacheBytes !== undefined) engine.fileSamples = new FileSamplesCache(opts.promqlSampleCacheBytes);
     return engine;
   }
 
@@ -193,7 +199,7 @@ export class QueryEngine {
     liveBytes: number,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) {
-      const sources = { files, live: liveSource, fileFamilies: this.fileFamilies, fileSeries: this.fileSeries, ...(notBeforeNs === undefined ? {} : { notBeforeNs }) };
+      const sources = { files, live: liveSource, fileFamilies: this.fileFamilies, fileSeries: this.fileSeries, fileSamples: this.fileSamples, ...(notBeforeNs === undefined ? {} : { notBeforeNs }) };
       return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, sources);
     }
     const logScope = { contexts: this.logContexts, files, live: liveSource, notBeforeNs, sampleCache: this.logSamples };

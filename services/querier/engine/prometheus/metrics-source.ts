@@ -14,6 +14,7 @@ import { compileMatcher, METRIC_NAME_LABEL, type LabelMatcher, type Labels, type
 import { REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE } from "../../../../shared/tables/index.ts";
 import { PromQLError, tooManySamples, tooManySeries } from "../../../../shared/query/promql/index.ts";
 import { identityKey, type FileFamilies } from "./file-families.ts";
+import { FileSamplesCache } from "./file-samples.ts";
 import { FileSeriesCache } from "./file-series.ts";
 import { readNumberSeries } from "./number-series.ts";
 
@@ -37,10 +38,13 @@ export interface MetricsSources {
   notBeforeNs?: bigint;
   fileFamilies: FileFamilies;
   fileSeries: FileSeriesCache;
+  /** Decoded samples of the files, kept between queries (file-samples.ts). */
+  fileSamples: FileSamplesCache;
 }
 
 /** For a source without known files: never asked for any. */
 const NO_FILE_SERIES = new FileSeriesCache();
+const NO_FILE_SAMPLES = new FileSamplesCache(0);
 
 /** Labels whose value is not in the attribute text as written (built from several, or from the point's shape). */
 const NOT_IN_TEXT = new Set([METRIC_NAME_LABEL, "le", "quantile", "job"]);
@@ -83,7 +87,8 @@ export class DuckDBMetricsSource implements SeriesSource {
           connection: this.connection,
           where: [range, `metric_name IN (${names(numbers)})`, `metric_type IN (${[...NUMBER_TYPES].map(quoteLiteral).join(", ")})`, ...prefilters(request.matchers), ...retained],
           names: new Set(numbers.map((id) => id.name)), numberTypes: [...NUMBER_TYPES],
-          files: sources?.files ?? [], fileSeries: sources?.fileSeries ?? NO_FILE_SERIES, rest: sources === undefined ? this.view : sources.live, source: this.view,
+          files: sources?.files ?? [], fileSeries: sources?.fileSeries ?? NO_FILE_SERIES, fileSamples: sources?.fileSamples ?? NO_FILE_SAMPLES,
+          conditions: { fromMs: request.startMs, toMs: request.endMs, contains: prefilterTexts(request.matchers), ...(sources?.notBeforeNs === undefined ? {} : { notBeforeNs: sources.notBeforeNs }) }, rest: sources === undefined ? this.view : sources.live, source: this.view,
           maxSamples: this.options.maxSamples - collector.samples, tooManySamples, checkStopped: () => stopIfAborted(signal),
         },
         collector,
@@ -193,9 +198,12 @@ export function timeRange(startMs: number, endMs: number): string {
 }
 
 function prefilters(matchers: readonly LabelMatcher[]): string[] {
-  return matchers
-    .filter((m) => m.op === "=" && m.value !== "" && !NOT_IN_TEXT.has(m.name) && PLAIN_VALUE.test(m.value))
-    .map((m) => `(contains(attributes, ${quoteLiteral(m.value)}) OR contains(resource_attributes, ${quoteLiteral(m.value)}))`);
+  return prefilterTexts(matchers).map((text) => `(contains(attributes, ${quoteLiteral(text)}) OR contains(resource_attributes, ${quoteLiteral(text)}))`);
+}
+
+/** Texts a row's attribute texts must contain, one of them at least, for the equality matchers to hold. */
+function prefilterTexts(matchers: readonly LabelMatcher[]): string[] {
+  return matchers.filter((m) => m.op === "=" && m.value !== "" && !NOT_IN_TEXT.has(m.name) && PLAIN_VALUE.test(m.value)).map((m) => m.value);
 }
 
 function mayMatchTargetInfo(matchers: readonly LabelMatcher[]): boolean {

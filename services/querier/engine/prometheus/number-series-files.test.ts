@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { openDuckDB, quoteLiteral, type DuckDBHandle } from "../../../../shared/duckdb/index.ts";
 import type { RawSeries, SelectRequest } from "../../../../shared/series/index.ts";
 import { FileFamilies } from "./file-families.ts";
+import { FileSamplesCache } from "./file-samples.ts";
 import { FileSeriesCache } from "./file-series.ts";
 import { DuckDBMetricsSource, type MetricsSources } from "./metrics-source.ts";
 
@@ -48,6 +49,7 @@ beforeAll(async () => {
   const scan = `SELECT * FROM read_parquet([${[...files].reverse().map(quoteLiteral).join(", ")}])`;
   await handle.connection.run(`CREATE VIEW v AS ${scan} UNION ALL SELECT * FROM live`);
   await handle.connection.run(`CREATE VIEW v_kept AS SELECT * FROM v WHERE time_unix_nano >= ${BigInt(HOUR) * 1_000_000n}`);
+  await handle.connection.run(`CREATE VIEW v_kept_within_ms AS SELECT * FROM v WHERE time_unix_nano >= ${BigInt(HOUR + 15_000) * 1_000_000n - 1n}`);
 });
 
 afterAll(() => {
@@ -55,19 +57,21 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const caches = { fileFamilies: new FileFamilies(), fileSeries: new FileSeriesCache() };
-
-function sources(extra: Partial<MetricsSources> = {}): MetricsSources {
-  return { files: [...files].reverse(), live: "live", ...caches, ...extra };
-}
-
 const X: SelectRequest = { matchers: [{ name: "__name__", op: "=", value: "x_total" }], startMs: 0, endMs: 3 * HOUR };
 
 function plain(series: RawSeries[]) {
   return series.map((s) => ({ labels: s.labels, times: [...s.timestampsMs], bits: [...new Uint32Array(s.values.buffer, s.values.byteOffset, s.values.length * 2)] }));
 }
 
-describe("number series from files' row maps", () => {
+// Files scanned every time; then decoded once and served from memory (the second query of each test on).
+for (const [way, sampleBytes] of [["scanned", 0], ["held in memory", 1 << 20]] as const) {
+const caches = { fileFamilies: new FileFamilies(), fileSeries: new FileSeriesCache(), fileSamples: new FileSamplesCache(sampleBytes) };
+
+function sources(extra: Partial<MetricsSources> = {}): MetricsSources {
+  return { files: [...files].reverse(), live: "live", ...caches, ...extra };
+}
+
+describe(`number series from files' row maps, files ${way}`, () => {
   test("answers exactly as the grouped read of one view, twice (maps cached)", async () => {
     const grouped = plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100 }).select(X));
     expect(grouped.map((s) => s.labels.instance)).toEqual(["a", "b", "c", "d"]);
@@ -75,15 +79,30 @@ describe("number series from files' row maps", () => {
     for (let i = 0; i < 2; i++) {
       expect(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100, sources: sources() }).select(X))).toEqual(grouped);
     }
-    const partial = { ...X, startMs: 10_000, endMs: HOUR };
-    expect(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100, sources: sources() }).select(partial)))
-      .toEqual(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100 }).select(partial)));
+    expect(caches.fileSamples.bytes > 0).toBe(sampleBytes > 0);
+    for (const partial of [{ ...X, startMs: 10_000, endMs: HOUR }, { ...X, startMs: 15_000.5, endMs: HOUR + 15_000.9 }, { ...X, startMs: 4 * HOUR, endMs: 5 * HOUR }]) {
+      expect(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100, sources: sources() }).select(partial)))
+        .toEqual(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100 }).select(partial)));
+    }
+  });
+
+  test("label prefilters select the same series", async () => {
+    for (const value of ["a", "c", "zz"]) {
+      const request = { ...X, matchers: [...X.matchers, { name: "instance", op: "=", value }] } satisfies SelectRequest;
+      expect(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100, sources: sources() }).select(request)))
+        .toEqual(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100 }).select(request)));
+    }
   });
 
   test("rows past retention are left out of the files too", async () => {
-    const kept = { maxSamples: 100, sources: sources({ notBeforeNs: BigInt(HOUR) * 1_000_000n }) };
-    expect(plain(await new DuckDBMetricsSource(handle.connection, "v_kept", kept).select(X)))
-      .toEqual(plain(await new DuckDBMetricsSource(handle.connection, "v_kept", { maxSamples: 100 }).select(X)));
+    // A bound on a whole ms, one within a ms, and one below every row.
+    for (const [view, notBeforeNs] of [["v_kept", BigInt(HOUR) * 1_000_000n], ["v_kept_within_ms", BigInt(HOUR + 15_000) * 1_000_000n - 1n], ["v", 0n]] as const) {
+      const kept = { maxSamples: 100, sources: sources({ notBeforeNs }) };
+      for (let i = 0; i < 2; i++) {
+        expect(plain(await new DuckDBMetricsSource(handle.connection, view, kept).select(X)))
+          .toEqual(plain(await new DuckDBMetricsSource(handle.connection, view, { maxSamples: 100 }).select(X)));
+      }
+    }
   });
 
   test("the sample limit counts the rows in the range", async () => {
@@ -93,3 +112,4 @@ describe("number series from files' row maps", () => {
     await expect(new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 5, sources: sources() }).select(late)).rejects.toThrow(/too many samples/);
   });
 });
+}

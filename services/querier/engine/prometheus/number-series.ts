@@ -20,11 +20,13 @@ import { isValid, quoteLiteral, structListColumn, type FlatField } from "../../.
 import { writeStaleMarker } from "../../../../shared/series/index.ts";
 import type { SeriesCollector } from "../../../../shared/series/otlp/index.ts";
 import { NUMBER_IDENTITY, numberIdentityKey, type FileSeries, type FileSeriesCache, type NumberIdentity } from "./file-series.ts";
+import { fixedWidth, int32Column, SAMPLE, samplesOf, type SampleColumns } from "./sample-columns.ts";
 import { inTimeOrder } from "./time-order.ts";
+import type { FamilySamples, FileSamplesCache } from "./file-samples.ts";
+import { familiesInMemory, passesPrefilters, rowsInRange, type RowConditions } from "./in-memory-files.ts";
 import { haveOneSchema } from "../file-schemas.ts";
 
 const HASH = `hash(${NUMBER_IDENTITY})`;
-const SAMPLE = "(time_unix_nano // 1000000)::DOUBLE, coalesce(value_double, value_int::DOUBLE), flags::INTEGER";
 
 interface Slot {
   identity: NumberIdentity;
@@ -45,7 +47,17 @@ interface Segment {
 }
 
 /** A chunk's sample columns and, per row, where its series is found. */
-type Held = { files: Int32Array; rowNumbers: Int32Array; sample: SampleColumns } | { hashes: Uint32Array; sample: SampleColumns };
+type Held =
+  | { files: Int32Array; rowNumbers: Int32Array; sample: SampleColumns; segments: (Segment | undefined)[][]; maps: FileSeries[] }
+  | { hashes: Uint32Array; sample: SampleColumns };
+
+/** Rows [from, to) of a series' family in memory, for its segment. */
+interface Cut {
+  segment: Segment;
+  entry: FamilySamples;
+  from: number;
+  to: number;
+}
 
 export interface NumberRead {
   connection: DuckDBConnection;
@@ -58,6 +70,10 @@ export interface NumberRead {
   /** Parquet files, read through their row maps. */
   files: readonly string[];
   fileSeries: FileSeriesCache;
+  /** Decoded samples of files read before: the files found there (or decoded now) are not scanned. */
+  fileSamples: FileSamplesCache;
+  /** The conditions of `where`, as they apply to rows held in memory. */
+  conditions: RowConditions;
   /** The other rows (the live rows; the whole source when its files are not known), or null. */
   rest: string | null;
   /** The whole source, files and the other rows: for an exact sample count and the fallback. */
@@ -129,18 +145,40 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
   }
   if (slots.size === 0) return;
 
+  // Files in memory are cut by series there; the others are scanned.
+  const inMemory = await familiesInMemory({ ...read, samples: read.fileSamples }, files, maps);
+  read.checkStopped();
+  const cuts: Cut[] = [];
+  const scanned: number[] = [];
+  inMemory.forEach((families, k) => {
+    if (families === null) return void scanned.push(k);
+    fileSegments[k]!.forEach((segment, s) => {
+      const identity = maps[k]!.identities[s]!;
+      if (segment === undefined || !passesPrefilters(identity, read.conditions)) return;
+      const entry = families.get(identity.name)!;
+      const [from, to] = rowsInRange(entry, s, read.conditions);
+      if (to === from) return;
+      segment.count += to - from;
+      segment.slot.rows += to - from;
+      cuts.push({ segment, entry, from, to });
+    });
+  });
+
   // Read and counted by series first, so each series' arrays are allocated at their final size.
   const held: Held[] = [];
-  if (files.length > 0) {
+  if (scanned.length > 0) {
+    const scanFiles = scanned.map((k) => files[k]!);
+    const scanMaps = scanned.map((k) => maps[k]!);
+    const scanSegments = scanned.map((k) => fileSegments[k]!);
     // file_index is the file's place in the list.
-    const byName = (await haveOneSchema(read.connection, files)) ? "" : ", union_by_name = true";
-    const scan = `read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false${byName})`;
+    const byName = (await haveOneSchema(read.connection, scanFiles)) ? "" : ", union_by_name = true";
+    const scan = `read_parquet([${scanFiles.map(quoteLiteral).join(", ")}], hive_partitioning = false${byName})`;
     const result = await read.connection.stream(`SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE} FROM ${scan} ${where}`);
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       read.checkStopped();
       const rows = duckdb.data_chunk_get_size(chunk.chunk);
-      const one = { files: int32Column(chunk, 0, rows), rowNumbers: int32Column(chunk, 1, rows), sample: samplesOf(chunk, 2, rows) };
-      for (let i = 0; i < rows; i++) count(fileSegments[one.files[i]!]![maps[one.files[i]!]!.rowSeries[one.rowNumbers[i]!]!]);
+      const one = { files: int32Column(chunk, 0, rows), rowNumbers: int32Column(chunk, 1, rows), sample: samplesOf(chunk, 2, rows), segments: scanSegments, maps: scanMaps };
+      for (let i = 0; i < rows; i++) count(scanSegments[one.files[i]!]![scanMaps[one.files[i]!]!.rowSeries[one.rowNumbers[i]!]!]);
       held.push(one);
     }
   }
@@ -175,11 +213,14 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
   for (const one of held) {
     const { sample } = one;
     if ("files" in one) {
-      for (let i = 0; i < one.files.length; i++) place(fileSegments[one.files[i]!]![maps[one.files[i]!]!.rowSeries[one.rowNumbers[i]!]!]!, sample, i);
+      const { segments, maps } = one;
+      for (let i = 0; i < one.files.length; i++) place(segments[one.files[i]!]![maps[one.files[i]!]!.rowSeries[one.rowNumbers[i]!]!]!, sample, i);
     } else {
       for (let i = 0; i < sample.times.length; i++) place(restSegments.get(restKey(one.hashes, i))!, sample, i);
     }
   }
+  const allWords = new Uint32Array(allValues.buffer);
+  for (const cut of cuts) placeCut(cut, allTimes, allWords);
 
   for (const slot of slots.values()) {
     if (slot.rows === 0) continue;
@@ -221,23 +262,6 @@ function count(segment: Segment | undefined): void {
   segment.slot.rows++;
 }
 
-interface SampleColumns {
-  times: Float64Array;
-  values: Float64Array;
-  validity: Uint8Array | null;
-  flags: Int32Array;
-}
-
-/** The SAMPLE columns starting at column `first`. */
-function samplesOf(chunk: DuckDBDataChunk, first: number, rows: number): SampleColumns {
-  return {
-    times: new Float64Array(fixedWidth(chunk, first, rows, 8).buffer, 0, rows),
-    values: new Float64Array(fixedWidth(chunk, first + 1, rows, 8).buffer, 0, rows),
-    validity: validityOf(chunk, first + 1, rows),
-    flags: int32Column(chunk, first + 2, rows),
-  };
-}
-
 /** Flag bit 1 is a stale marker; a null value (a row kept only for its exemplars) is no sample. */
 function place(segment: Segment, sample: SampleColumns, i: number): void {
   const slot = segment.slot;
@@ -247,18 +271,24 @@ function place(segment: Segment, sample: SampleColumns, i: number): void {
   slot.times[segment.end++] = sample.times[i]!;
 }
 
-function int32Column(chunk: DuckDBDataChunk, column: number, rows: number): Int32Array {
-  return new Int32Array(fixedWidth(chunk, column, rows, 4).buffer, 0, rows);
-}
-
-/** A copy of column `column`'s first `rows` values (`width` bytes each) of a flat chunk vector. */
-function fixedWidth(chunk: DuckDBDataChunk, column: number, rows: number, width: number): Uint8Array {
-  return duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, column), rows * width).slice();
-}
-
-function validityOf(chunk: DuckDBDataChunk, column: number, rows: number): Uint8Array | null {
-  const mask = duckdb.vector_get_validity(duckdb.data_chunk_get_vector(chunk.chunk, column), Math.ceil(rows / 64) * 8);
-  return mask ? mask.slice() : null;
+/**
+ * A cut's rows copied into its segment, rows without a sample left out. Element by element:
+ * many short copies cost far more through TypedArray.set; values go as their two words, as
+ * a double read into JS may lose a stale marker's bits.
+ */
+function placeCut({ segment, entry, from, to }: Cut, allTimes: Float64Array, allWords: Uint32Array): void {
+  const slot = segment.slot;
+  const base = slot.times.byteOffset / 8;
+  const { times, valueWords, skips } = entry;
+  let at = base + segment.end;
+  for (let i = from; i < to; i++) {
+    if (skips !== null && skips[i] === 1) continue;
+    allTimes[at] = times[i]!;
+    allWords[2 * at] = valueWords[2 * i]!;
+    allWords[2 * at + 1] = valueWords[2 * i + 1]!;
+    at++;
+  }
+  segment.end = at - base;
 }
 
 /**

@@ -1,0 +1,179 @@
+/**
+ * The decoded samples of a Parquet file's number series, one metric family at a time, kept
+ * in memory between queries: files never change once written (a compaction or a retention
+ * pass writes or drops whole files under new names), so a repeated dashboard query serves
+ * the files it read before from here and asks DuckDB only for the others, much as
+ * Prometheus serves from its head block and mmapped chunks.
+ * An entry is the whole family in its file, every row of each series in time order: a query
+ * cuts its time range out of it by binary search (number-series.ts), so one entry serves
+ * every range. Bounded by bytes (`query.promql_sample_cache`; least recently used first
+ * out); a read whose missing families would not fit at all is left to DuckDB.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
+import { LRUCache } from "lru-cache";
+import { isValid, quoteLiteral } from "../../../../shared/duckdb/index.ts";
+import { timeOrder, writeStaleMarker } from "../../../../shared/series/index.ts";
+import { haveOneSchema } from "../file-schemas.ts";
+import type { FileSeries } from "./file-series.ts";
+import { int32Column, SAMPLE, samplesOf } from "./sample-columns.ts";
+
+/** One metric family's rows in one file. */
+export interface FamilySamples {
+  /** The row map the rows were placed by: series s here is series s of that map. */
+  map: FileSeries;
+  /** Series s's rows are [offsets[s], offsets[s + 1]) of the arrays below, in time order. */
+  offsets: Uint32Array;
+  times: Float64Array;
+  /** Values (stale markers as their bits), and the same as two words each (to copy them bit for bit). */
+  values: Float64Array;
+  valueWords: Uint32Array;
+  /** 1 for a row that is no sample (a null value, kept for its exemplars); null when none is. */
+  skips: Uint8Array | null;
+  /** The earliest row's time (ms, rounded down): retention cuts into the entry only past it. */
+  minMs: number;
+}
+
+/** Bytes kept when no configuration says (`query.promql_sample_cache`'s default). */
+export const DEFAULT_PROMQL_SAMPLE_CACHE_BYTES = 512 * 1024 * 1024;
+
+/** Bytes one row costs in an entry (time and value). */
+const ROW_BYTES = 16;
+
+export class FileSamplesCache {
+  private readonly cache: LRUCache<string, FamilySamples> | null;
+
+  /** `maxBytes` 0 keeps nothing: every read goes to DuckDB. */
+  constructor(readonly maxBytes: number) {
+    this.cache = maxBytes > 0 ? new LRUCache({ maxSize: maxBytes, sizeCalculation: entryBytes }) : null;
+  }
+
+  get bytes(): number {
+    return this.cache?.calculatedSize ?? 0;
+  }
+
+  /** The cached family `name` of `file`, if it was decoded by this very row map. */
+  get(file: string, name: string, map: FileSeries): FamilySamples | undefined {
+    const entry = this.cache?.get(key(file, name));
+    return entry?.map === map ? entry : undefined;
+  }
+
+  /** Whether decoding these rows could be kept at all. */
+  fits(rows: number): boolean {
+    return this.cache !== null && rows * ROW_BYTES <= this.maxBytes;
+  }
+
+  /**
+   * Decodes the families `names` of each file (of number types `numberTypes`), keeps them,
+   * and returns them by file and name (whether or not they stay cached).
+   */
+  async fill(
+    connection: DuckDBConnection, files: readonly string[], maps: readonly FileSeries[], names: ReadonlySet<string>, numberTypes: readonly string[],
+    checkStopped: () => void,
+  ): Promise<Map<string, FamilySamples>[]> {
+    const building = maps.map((map) => startFamilies(map, names));
+    // file_index is the file's place in the list; every row is read, whatever its time.
+    const byName = (await haveOneSchema(connection, files)) ? "" : ", union_by_name = true";
+    const result = await connection.stream(
+      `SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE}
+       FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false${byName})
+       WHERE metric_name IN (${[...names].map(quoteLiteral).join(", ")}) AND metric_type IN (${numberTypes.map(quoteLiteral).join(", ")})`,
+    );
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      checkStopped();
+      const rows = duckdb.data_chunk_get_size(chunk.chunk);
+      const fileOf = int32Column(chunk, 0, rows);
+      const rowNumbers = int32Column(chunk, 1, rows);
+      const sample = samplesOf(chunk, 2, rows);
+      for (let i = 0; i < rows; i++) {
+        const k = fileOf[i]!;
+        const s = maps[k]!.rowSeries[rowNumbers[i]!]!;
+        const family = building[k]!.bySeries[s];
+        if (family === undefined) throw new Error("metrics rows changed between the series and samples reads");
+        const at = family.filled[s]!++;
+        if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(family.entry.values, at);
+        else if (isValid(sample.validity, i)) family.entry.values[at] = sample.values[i]!;
+        else (family.entry.skips ??= new Uint8Array(family.entry.times.length))[at] = 1;
+        family.entry.times[at] = sample.times[i]!;
+      }
+    }
+    return building.map(({ families }, k) => {
+      for (const [name, family] of families) {
+        sortSeries(family.entry);
+        this.cache?.set(key(files[k]!, name), family.entry);
+      }
+      return new Map([...families].map(([name, family]) => [name, family.entry]));
+    });
+  }
+}
+
+interface Building {
+  entry: FamilySamples;
+  /** Per series, where its next row goes. */
+  filled: Uint32Array;
+}
+
+/** Empty entries of a file's families `names`, each laid out by its series' row counts. */
+function startFamilies(map: FileSeries, names: ReadonlySet<string>): { families: Map<string, Building>; bySeries: (Building | undefined)[] } {
+  const families = new Map<string, Building>();
+  const bySeries = new Array<Building | undefined>(map.identities.length);
+  const rowsByName = new Map<string, number>();
+  map.identities.forEach(({ name }, s) => {
+    if (names.has(name)) rowsByName.set(name, (rowsByName.get(name) ?? 0) + map.counts[s]!);
+  });
+  for (const [name, rows] of rowsByName) {
+    const offsets = new Uint32Array(map.identities.length + 1);
+    let at = 0;
+    map.identities.forEach((identity, s) => {
+      offsets[s] = at;
+      if (identity.name === name) at += map.counts[s]!;
+    });
+    offsets[map.identities.length] = at;
+    const values = new Float64Array(rows);
+    const entry: FamilySamples = { map, offsets, times: new Float64Array(rows), values, valueWords: new Uint32Array(values.buffer), skips: null, minMs: Infinity };
+    families.set(name, { entry, filled: offsets.slice(0, map.identities.length) });
+  }
+  map.identities.forEach(({ name }, s) => (bySeries[s] = families.get(name)));
+  return { families, bySeries };
+}
+
+/** Each series' rows put in time order (as the read of the same rows would be: stable, from the scan's order). */
+function sortSeries(entry: FamilySamples): void {
+  const { offsets } = entry;
+  for (let s = 0; s + 1 < offsets.length; s++) {
+    const from = offsets[s]!;
+    const to = offsets[s + 1]!;
+    const times = entry.times.subarray(from, to);
+    let sorted = true;
+    for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1]! <= times[i]!;
+    if (!sorted) reorder(entry, from, to);
+    if (to > from) entry.minMs = Math.min(entry.minMs, entry.times[from]!);
+  }
+}
+
+/** Rows [from, to) of the entry sorted by time. */
+function reorder(entry: FamilySamples, from: number, to: number): void {
+  const times = entry.times.subarray(from, to);
+  const order = timeOrder(times);
+  const oldTimes = times.slice();
+  // Values are moved as their bits (two words each), so stale markers survive.
+  const words = new Uint32Array(entry.values.buffer, entry.values.byteOffset + from * 8, (to - from) * 2);
+  const oldWords = words.slice();
+  const skips = entry.skips?.subarray(from, to);
+  const oldSkips = skips?.slice();
+  for (let i = 0; i < order.length; i++) {
+    const j = order[i]!;
+    times[i] = oldTimes[j]!;
+    words[2 * i] = oldWords[2 * j]!;
+    words[2 * i + 1] = oldWords[2 * j + 1]!;
+    if (skips) skips[i] = oldSkips![j]!;
+  }
+}
+
+function key(file: string, name: string): string {
+  return `${file}\u0000${name}`;
+}
+
+function entryBytes(entry: FamilySamples): number {
+  return Math.max(1, entry.times.byteLength + entry.values.byteLength + entry.offsets.byteLength + (entry.skips?.byteLength ?? 0));
+}
