@@ -11,6 +11,7 @@
  * are only counted — the evaluator reads them afresh each time. Entries past the byte budget
  * (`query.log_sample_cache`) are dropped, least recently used first.
  */
+import { LRUCache } from "lru-cache";
 import type { LogSampleGroup, LogSampleRequest } from "../../../../shared/query/logql/index.ts";
 
 export interface FileSamples {
@@ -27,47 +28,34 @@ const ENTRY_OVERHEAD = 512;
 const GROUP_OVERHEAD = 256;
 
 export class LogSampleCache {
-  private readonly entries = new Map<string, { samples: FileSamples; bytes: number }>();
-  private used = 0;
+  /** Null when the budget is 0 (lru-cache takes no 0 `maxSize`). */
+  private readonly entries: LRUCache<string, FileSamples> | null;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(maxBytes: number) {
+    // An entry over the whole budget is not kept (lru-cache refuses it).
+    this.entries = maxBytes > 0 ? new LRUCache({ maxSize: maxBytes, sizeCalculation: (samples, key) => entryBytes(key, samples) }) : null;
+  }
 
   get enabled(): boolean {
-    return this.maxBytes > 0;
+    return this.entries !== null;
   }
 
   /** Bytes the entries take. */
   get bytes(): number {
-    return this.used;
+    return this.entries?.calculatedSize ?? 0;
   }
 
   get(file: string, shape: string): FileSamples | undefined {
-    const key = entryKey(file, shape);
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    // Most recently used last: eviction takes from the front.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry.samples;
+    return this.entries?.get(entryKey(file, shape));
   }
 
   set(file: string, shape: string, samples: FileSamples): void {
-    const key = entryKey(file, shape);
-    const bytes = ENTRY_OVERHEAD + key.length * 2 + samples.groups.reduce((n, g) => n + GROUP_OVERHEAD + g.offsetsNs.byteLength + (g.values?.byteLength ?? 0), 0);
-    if (bytes > this.maxBytes) return;
-    const old = this.entries.get(key);
-    if (old !== undefined) {
-      this.used -= old.bytes;
-      this.entries.delete(key);
-    }
-    this.entries.set(key, { samples, bytes });
-    this.used += bytes;
-    for (const [k, entry] of this.entries) {
-      if (this.used <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.used -= entry.bytes;
-    }
+    this.entries?.set(entryKey(file, shape), samples);
   }
+}
+
+function entryBytes(key: string, samples: FileSamples): number {
+  return ENTRY_OVERHEAD + key.length * 2 + samples.groups.reduce((n, g) => n + GROUP_OVERHEAD + g.offsetsNs.byteLength + (g.values?.byteLength ?? 0), 0);
 }
 
 /** What, besides the file and the time range, decides a file's samples: the request's shape. */
