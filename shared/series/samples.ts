@@ -66,10 +66,10 @@ export function lastAtOrBefore(timestampsMs: Float64Array, t: number): number {
   return lo - 1;
 }
 
-/** Index of the first sample at or after `t` (length when none). */
-export function firstAtOrAfter(timestampsMs: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = timestampsMs.length;
+/** Index of the first sample of [from, to) at or after `t` (`to` when none). */
+export function firstAtOrAfter(timestampsMs: Float64Array, t: number, from = 0, to = timestampsMs.length): number {
+  let lo = from;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (timestampsMs[mid] < t) lo = mid + 1;

@@ -5,6 +5,7 @@
  * binary search in the series' time-ordered rows.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { firstAtOrAfter } from "../../../../shared/series/index.ts";
 import type { FamilySamples, FileSamplesCache } from "./file-samples.ts";
 import type { FileSeries, NumberIdentity } from "./file-series.ts";
 
@@ -78,16 +79,5 @@ export function rowsInRange(entry: FamilySamples, s: number, conditions: RowCond
   if (notBefore !== undefined && BigInt(entry.minMs) * 1_000_000n < notBefore) fromMs = Math.max(fromMs, Number(notBefore / 1_000_000n));
   const from = entry.offsets[s]!;
   const to = entry.offsets[s + 1]!;
-  return [firstAtLeast(entry.times, from, to, fromMs), firstAtLeast(entry.times, from, to, Math.floor(conditions.toMs) + 1)];
-}
-
-function firstAtLeast(times: Float64Array, from: number, to: number, ms: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid]! < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return [firstAtOrAfter(entry.times, fromMs, from, to), firstAtOrAfter(entry.times, Math.floor(conditions.toMs) + 1, from, to)];
 }
