@@ -79,10 +79,19 @@ export function nonScalarSpansSql(view: string, traceIds: readonly string[], ded
  * most of a span's bytes), else from the JSON.
  */
 function legacyColumns(ticket: SearchTicket, read: SpanColumns): SpanColumns {
-  const dedicated = legacySpanAttributeKeys(ticket).map((k) => (Object.hasOwn(DEDICATED_SPAN_ATTRIBUTES, k) ? DEDICATED_SPAN_ATTRIBUTES[k]! : null));
-  const useDedicated = dedicated.every((c) => c !== null);
-  const json = new Set<JsonColumn>([...read.json, "resource_attributes", ...(useDedicated ? [] : (["attributes"] as const))]);
-  return { json, dedicated: useDedicated ? [...new Set(dedicated as string[])] : [], intrinsics: read.intrinsics };
+  const dedicated = dedicatedColumnsOf(new Set(legacySpanAttributeKeys(ticket)));
+  const json = new Set<JsonColumn>([...read.json, "resource_attributes", ...(dedicated ? [] : (["attributes"] as const))]);
+  return { json, dedicated: dedicated ?? [], intrinsics: read.intrinsics };
+}
+
+/** The dedicated columns of span attribute keys `keys`, or null when one of them has none. */
+function dedicatedColumnsOf(keys: ReadonlySet<string>): string[] | null {
+  const columns: string[] = [];
+  for (const key of keys) {
+    if (!Object.hasOwn(DEDICATED_SPAN_ATTRIBUTES, key)) return null;
+    columns.push(DEDICATED_SPAN_ATTRIBUTES[key]!);
+  }
+  return columns;
 }
 
 /** Which columns hold the fields a query names (`service.name` has a column of its own). */
@@ -93,8 +102,8 @@ function columnsOf(refs: readonly FieldRef[]): SpanColumns {
   for (const r of refs) {
     if (r.type === "attribute" && (r.scope === "span" || r.scope === "unscoped")) spanKeys.add(r.name);
   }
-  const dedicated = [...spanKeys].map((k) => (Object.hasOwn(DEDICATED_SPAN_ATTRIBUTES, k) ? DEDICATED_SPAN_ATTRIBUTES[k]! : null));
-  const useDedicated = dedicated.length > 0 && dedicated.every((c) => c !== null);
+  const dedicated = spanKeys.size > 0 ? dedicatedColumnsOf(spanKeys) : null;
+  const useDedicated = dedicated !== null;
   for (const r of refs) {
     if (r.type === "intrinsic") {
       const column = INTRINSIC_COLUMNS[r.name];
@@ -110,7 +119,7 @@ function columnsOf(refs: readonly FieldRef[]): SpanColumns {
     if (r.scope === "link") out.add("links");
     if (r.scope === "instrumentation") out.add("scope_attributes");
   }
-  return { json: out, dedicated: useDedicated ? (dedicated as string[]) : [], intrinsics };
+  return { json: out, dedicated: dedicated ?? [], intrinsics };
 }
 
 /** Intrinsics Tempo leaves out of a span's attributes in results (they have fields of their own). */
