@@ -7,7 +7,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "apache-arrow";
-import { NulInSqlTextError, openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { NulInSqlTextError, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import {
   LOKI_META_TICKET_KINDS, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type PrometheusTicket, type Ticket,
@@ -35,6 +35,7 @@ import { searchScope } from "./search-scope.ts";
 import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandbox-processes.ts";
 import { TraceIdIndex, type RowRange } from "./trace-id-index.ts";
 import { openLookupInstance } from "./lookup-instance.ts";
+import { openQueryInstance } from "./query-instance.ts";
 
 export interface QueryEngineOptions {
   log: Logger;
@@ -93,12 +94,7 @@ export class QueryEngine {
   }
 
   static async open(opts: QueryEngineOptions): Promise<QueryEngine> {
-    const handle = await openDuckDB(":memory:", { config: opts.duckdbConfig });
-    // Parquet files are immutable (a new file gets a new name): their footers can be cached
-    // across queries, which saves re-reading and re-parsing every footer on every query.
-    // GLOBAL: a plain SET holds only for the connection it runs on, and
-    // every query gets a fresh connection.
-    await handle.connection.run("SET GLOBAL parquet_metadata_cache = true");
+    const handle = await openQueryInstance(opts.duckdbConfig);
     const lookupHandle = await openLookupInstance(opts.duckdbConfig);
     const sqlLimits = { ...DEFAULT_SQL_LIMITS, ...opts.sql };
     const engine = new QueryEngine(handle, lookupHandle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);

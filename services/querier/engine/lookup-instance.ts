@@ -6,7 +6,8 @@
  * given a core. Everything else stays on the shared instance, where a scan of whole files
  * gains from every core.
  */
-import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import type { DuckDBHandle } from "../../../shared/duckdb/index.ts";
+import { openQueryInstance } from "./query-instance.ts";
 
 /**
  * `shared`: the shared instance's settings. The same memory bound; a spill folder of its own
@@ -15,8 +16,5 @@ import { openDuckDB, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 export async function openLookupInstance(shared: Record<string, string> = {}): Promise<DuckDBHandle> {
   const config: Record<string, string> = { ...shared, threads: "1" };
   if (shared.temp_directory !== undefined) config.temp_directory = `${shared.temp_directory}-lookups`;
-  const handle = await openDuckDB(":memory:", { config });
-  // As on the shared instance: footers parsed once per file (immutable), for every connection.
-  await handle.connection.run("SET GLOBAL parquet_metadata_cache = true");
-  return handle;
+  return openQueryInstance(config);
 }
