@@ -26,9 +26,9 @@ function groupSeries(vector: readonly StepSeries[], groupOf: GroupOf): Group[] {
   return [...groups.values()];
 }
 
-function reduceStep(reducer: Reducer, members: StepSeries[], step: number, q: number): number | undefined {
+/** The reducers not folded (fold): each step reduced over its members. */
+function reduceStep(reducer: SteppedReducer, members: StepSeries[], step: number, q: number): number | undefined {
   let seen = 0;
-  let acc = 0;
   let values: number[] | undefined;
   const mean = reducer === "avg" ? new RunningMean() : undefined;
   const variance = reducer === "stddev" || reducer === "stdvar" ? new RunningVariance() : undefined;
@@ -37,15 +37,6 @@ function reduceStep(reducer: Reducer, members: StepSeries[], step: number, q: nu
     const v = m.values[step];
     seen++;
     switch (reducer) {
-      case "sum":
-        acc = seen === 1 ? v : acc + v;
-        break;
-      case "min":
-        if (seen === 1 || acc > v || Number.isNaN(acc)) acc = v;
-        break;
-      case "max":
-        if (seen === 1 || acc < v || Number.isNaN(acc)) acc = v;
-        break;
       case "avg":
         mean!.add(v);
         break;
@@ -56,38 +47,32 @@ function reduceStep(reducer: Reducer, members: StepSeries[], step: number, q: nu
       case "quantile":
         (values ??= []).push(v);
         break;
-      case "count":
-      case "group":
-        break;
     }
   }
   if (seen === 0) return undefined;
   switch (reducer) {
     case "avg":
       return mean!.mean;
-    case "count":
-      return seen;
-    case "group":
-      return 1;
     case "stdvar":
       return variance!.variance();
     case "stddev":
       return Math.sqrt(variance!.variance());
     case "quantile":
       return quantileOf(q, values!);
-    default:
-      return acc;
   }
 }
 
 /** Reducers folded member by member (fold): each step still sees its members in the group's order. */
-const FOLDED: ReadonlySet<Reducer> = new Set(["sum", "min", "max", "count", "group"]);
+type FoldedReducer = "sum" | "min" | "max" | "count" | "group";
+type SteppedReducer = Exclude<Reducer, FoldedReducer>;
+const FOLDED: ReadonlySet<Reducer> = new Set<FoldedReducer>(["sum", "min", "max", "count", "group"]);
+const isFolded = (reducer: Reducer): reducer is FoldedReducer => FOLDED.has(reducer);
 
 /**
  * A group reduced one member at a time over every step, instead of every member at each step:
  * each member's arrays are read straight through once. Null when no step has a value.
  */
-function fold(reducer: Reducer, group: Group, count: number): StepSeries | null {
+function fold(reducer: FoldedReducer, group: Group, count: number): StepSeries | null {
   const series = emptyStepSeries(group.labels, count);
   const acc = series.values;
   const seen = new Uint32Array(count);
@@ -128,7 +113,7 @@ export function aggregate(
 ): StepSeries[] {
   const out: StepSeries[] = [];
   for (const group of groupSeries(vector, groupOf)) {
-    if (FOLDED.has(reducer)) {
+    if (isFolded(reducer)) {
       const series = fold(reducer, group, count);
       if (series) out.push(series);
       continue;
