@@ -16,8 +16,9 @@ export { RepeatedUtf8Column, Utf8Column };
 const INITIAL = 256;
 
 // Builders only append: rows past `length` have never been written and are still the zeros
-// a typed array starts with (grow copies the written rows only). Runs of zeros and nulls
-// therefore just advance `length`, leaving fresh memory untouched for whoever reads it.
+// a typed array starts with (grow copies the whole old array, whose unwritten rows are zeros
+// too). Runs of zeros and nulls therefore just advance `length`, leaving fresh memory
+// untouched for whoever reads it.
 
 function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(a: T, need: number): T {
   if (need <= a.length) return a;
