@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
 /** The Parquet files under `storagePath`, as paths relative to it. */
-export function parquetFilesUnder(storagePath: string): string[] {
+function parquetFilesUnder(storagePath: string): string[] {
   return (readdirSync(storagePath, { recursive: true }) as string[])
     .filter((p) => p.endsWith(".parquet"))
     .map((p) => p.split("\\").join("/"));

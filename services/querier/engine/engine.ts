@@ -69,12 +69,8 @@ export class QueryEngine {
   private readonly fileFamilies = new FileFamilies();
   /** The number series of each Parquet file and each row's series, found once (PromQL selectors place rows by them). */
   private readonly fileSeries = new FileSeriesCache();
-  /** The decoded samples of those series, kept between queries (repeated dashboard queries read no file). */
-  private fileSamples = new FileSamplesCache(DEFAULT_PROMQL_SAMPLE_CACHE_BYTES);
   /** The row contexts of each log file, listed once (LogQL selectors choose rows by them). */
   private readonly logContexts = new LogFileContexts();
-  /** The grouped samples of `| logfmt` metric queries, per file and query shape. */
-  private logSamples = new LogSampleCache(0);
   private readonly connections: FreshConnections;
   private readonly sandboxes: SqlSandboxes;
   private maxEvaluatedSpans = MAX_EVALUATED_SPANS;
@@ -87,6 +83,10 @@ export class QueryEngine {
     readonly timeoutMs: number,
     sqlLimits: SqlSandboxLimits,
     readonly maxSamples: number,
+    /** The decoded samples of PromQL's file series, kept between queries (repeated dashboard queries read no file). */
+    private readonly fileSamples: FileSamplesCache,
+    /** The grouped samples of `| logfmt` metric queries, per file and query shape. */
+    private readonly logSamples: LogSampleCache,
   ) {
     this.connections = new FreshConnections(handle.instance);
     this.lookups = new FreshConnections(lookupHandle.instance);
@@ -97,10 +97,12 @@ export class QueryEngine {
     const handle = await openQueryInstance(opts.duckdbConfig);
     const lookupHandle = await openLookupInstance(opts.duckdbConfig);
     const sqlLimits = { ...DEFAULT_SQL_LIMITS, ...opts.sql };
-    const engine = new QueryEngine(handle, lookupHandle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000);
+    const engine = new QueryEngine(
+      handle, lookupHandle, opts.log, opts.maxRows ?? 100_000, opts.timeoutMs ?? 30_000, sqlLimits, opts.maxSamples ?? 50_000_000,
+      new FileSamplesCache(opts.promqlSampleCacheBytes ?? DEFAULT_PROMQL_SAMPLE_CACHE_BYTES),
+      new LogSampleCache(opts.logSampleCacheBytes ?? 0),
+    );
     engine.maxEvaluatedSpans = opts.maxEvaluatedSpans ?? MAX_EVALUATED_SPANS;
-    engine.logSamples = new LogSampleCache(opts.logSampleCacheBytes ?? 0);
-    if (opts.promqlSampleCacheBytes !== undefined) engine.fileSamples = new FileSamplesCache(opts.promqlSampleCacheBytes);
     return engine;
   }
 
