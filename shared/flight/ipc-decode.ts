@@ -132,9 +132,8 @@ export function loadRecordBatch(schema: Schema, message: Message, bytes: IpcMess
   return new RecordBatch(schema, data);
 }
 
-/** True for a Schema message the direct loader handles: no dictionary nested in a dictionary's values. */
-export function directlyLoadable(message: Message): boolean {
-  if (message.headerType !== MessageHeader.Schema) return false;
-  for (const type of (message.header() as Schema).dictionaries.values()) if ((type.children?.length ?? 0) > 0) return false;
+/** True for a stream schema the direct loader handles: no dictionary nested in a dictionary's values. */
+export function directlyLoadable(schema: Schema): boolean {
+  for (const type of schema.dictionaries.values()) if ((type.children?.length ?? 0) > 0) return false;
   return true;
 }

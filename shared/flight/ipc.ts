@@ -12,6 +12,7 @@ import { isParted } from "./flight-data-codec.ts";
 import { DirectIpcLoader, directlyLoadable, type IpcMessageBytes } from "./ipc-decode.ts";
 import { batchDictionaries, canEncodeDirectly, dictionaryFlightData, recordBatchFlightData, schemaHeader, writerIpcBytes } from "./ipc-encode.ts";
 import type { FlightDataMessage } from "./proto.ts";
+import { decodedSchema } from "./schema-cache.ts";
 
 export interface IpcFlightData {
   data_header: Uint8Array;
@@ -175,11 +176,11 @@ export function decodeFlightData(
       const first = await input.next();
       if (first.done) return;
       const firstMessage = decodeHeader(first.value.data_header!, malformedCode);
-      if (!directlyLoadable(firstMessage)) {
+      const streamSchema = firstMessage.headerType === MessageHeader.Schema ? decodedSchema(first.value.data_header!, firstMessage) : undefined;
+      if (!streamSchema || !directlyLoadable(streamSchema)) {
         yield* viaReader(prependOne(first.value, input));
         return;
       }
-      const streamSchema = firstMessage.header() as Schema;
       schema = streamSchema;
       const loader = new DirectIpcLoader(streamSchema, { header: first.value.data_header!, body: EMPTY });
       for await (const m of input) {

@@ -8,6 +8,7 @@
  * strings, kind and status code integers.
  */
 import type { RecordBatch, Table } from "apache-arrow";
+import { arrowRows } from "./arrow-rows.ts";
 import { otlpJsonToProtobuf } from "./json-to-protobuf.ts";
 import { otlpRoot } from "./proto.ts";
 
@@ -78,17 +79,7 @@ const parseList = (text: string | null | undefined): unknown[] => (text ? (JSON.
 
 /** Arrow rows as plain objects (column name → value); other iterables pass through. */
 function rowsOf<T>(rows: Iterable<T> | Table | RecordBatch): Iterable<T> {
-  if (!isTable(rows)) return rows;
-  const table = rows;
-  const names = table.schema.fields.map((f) => f.name);
-  const vectors = names.map((n) => table.getChild(n)!);
-  const out: T[] = [];
-  for (let i = 0; i < table.numRows; i++) {
-    const row: Record<string, unknown> = {};
-    for (let k = 0; k < names.length; k++) row[names[k]] = vectors[k].get(i);
-    out.push(row as T);
-  }
-  return out;
+  return isTable(rows) ? arrowRows<T>(rows) : rows;
 }
 
 function isTable(x: unknown): x is Table | RecordBatch {
