@@ -10,7 +10,7 @@ import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "
 import { NulInSqlTextError, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import {
-  LOKI_META_TICKET_KINDS, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type PrometheusTicket, type Ticket,
+  LOKI_META_TICKET_KINDS, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, traceByIdSchema, type PrometheusTicket, type Ticket,
 } from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
@@ -28,7 +28,7 @@ import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { FreshConnections } from "./fresh-connections.ts";
 import { withLiveScan } from "./live-rows.ts";
-import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./source-view.ts";
+import { NO_SOURCES, createFilesView, filesViewSelect, type QuerySources, type TableSources } from "./source-view.ts";
 import { MAX_EVALUATED_SPANS, runSearch } from "./search-plan.ts";
 import { tagTicketFilters } from "./tags.ts";
 import { searchScope } from "./search-scope.ts";
@@ -36,6 +36,7 @@ import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandb
 import { TraceIdIndex, type RowRange } from "./trace-id-index.ts";
 import { openLookupInstance } from "./lookup-instance.ts";
 import { openQueryInstance } from "./query-instance.ts";
+import { traceByIdOverSelect } from "./trace-by-id-sql.ts";
 
 export interface QueryEngineOptions {
   log: Logger;
@@ -179,7 +180,13 @@ export class QueryEngine {
         const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated, needed: files.length === 0 }, async (liveSource) => {
           // Rows located (`_file`, `_row`): metrics read their exemplars by location (traceql-metrics/exemplars.ts).
-          await createFilesView(connection, tableName, VIEW, liveSource, files, { dedicated, locate: search || metrics, notBeforeNs, rowRanges });
+          const viewOptions = { dedicated, locate: search || metrics, notBeforeNs, rowRanges };
+          if (ticket.kind === "trace_by_id") {
+            // Its one statement reads the sources as a subquery: a view would cost a statement of its own.
+            const select = await filesViewSelect(connection, tableName, liveSource, files, viewOptions);
+            return readerToTable(await connection.runAndReadAll(traceByIdOverSelect(ticket, select, this.maxRows)), traceByIdSchema, this.maxRows);
+          }
+          await createFilesView(connection, tableName, VIEW, liveSource, files, viewOptions);
           return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs, live.reduce((n, b) => n + b.data.byteLength, 0));
         });
       });

@@ -92,6 +92,22 @@ export async function createFilesView(
   sourceFiles: readonly string[],
   options: SourceViewOptions = {},
 ): Promise<void> {
+  const select = await filesViewSelect(connection, table, live, sourceFiles, options);
+  await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${select}`);
+}
+
+/**
+ * The query createFilesView names, for a statement that reads it once: as a subquery it
+ * costs no statement of its own (DuckDB binds the files' scans once, not for the view and
+ * again for the statement).
+ */
+export async function filesViewSelect(
+  connection: DuckDBConnection,
+  table: TableName,
+  live: string | null,
+  sourceFiles: readonly string[],
+  options: SourceViewOptions = {},
+): Promise<string> {
   const files = [...sourceFiles].sort().reverse();
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
@@ -127,8 +143,8 @@ export async function createFilesView(
   }
   if (live !== null) parts.push(`SELECT ${columns}${stored}${liveLocation} FROM ${live}${where(retained)}`);
   // The live rows (even none) are what give a view without files its columns.
-  if (parts.length === 0) throw new Error(`source view ${viewName}: no files and no live rows`);
-  await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(viewName)} AS ${parts.join(" UNION ALL BY NAME ")}`);
+  if (parts.length === 0) throw new Error(`source view of ${table}: no files and no live rows`);
+  return parts.join(" UNION ALL BY NAME ");
 }
 
 /** The TEMP table holding a source view's live rows. */
