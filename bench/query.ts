@@ -22,7 +22,9 @@ import { openCatalog } from "../shared/catalog/index.ts";
 import { openDuckDB } from "../shared/duckdb/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { parseTicket, traceqlMetrics, TRACEQL_METRICS_COLUMNS, type Ticket } from "../shared/query/index.ts";
-import { builtInSql, createSourceView, QueryEngine, runSearch, runTraceQLMetrics, searchScope, TraceIdIndex } from "../services/querier/engine/index.ts";
+import {
+  builtInSql, createSourceView, filesViewSelect, QueryEngine, runSearch, runTraceQLMetrics, searchScope, traceByIdOverSelect, TraceIdIndex,
+} from "../services/querier/engine/index.ts";
 import type { BuiltInTicket } from "../services/querier/engine/built-in-sql.ts";
 import { BUCKET, ensureDataset, ORG, type Dataset } from "./lib/query-dataset.ts";
 import { runFlushBench } from "./lib/query-flush.ts";
@@ -155,15 +157,22 @@ async function filesFor(ticket: Ticket): Promise<string[]> {
 const engine = await QueryEngine.open({ log: quiet });
 const raw = await openDuckDB();
 await raw.connection.run("SET GLOBAL parquet_metadata_cache = true");
-// The ceiling reads the same files as the engine: those the trace-id index says may hold the traces.
+// The ceiling reads the same files as the engine: those the trace-id index says may hold the traces
+// (for a trace by id, the rows it locates in them).
 const rawTraceIds = new TraceIdIndex();
 
 async function runSql(ticket: Ticket): Promise<number> {
   if (ticket.kind === "sql") throw new Error("not a built-in ticket");
   const connection = await raw.instance.connect();
   try {
-    let files = await filesFor(ticket);
-    if (ticket.kind === "trace_by_id") files = await rawTraceIds.filesHolding(connection, files, [ticket.traceId]);
+    const files = await filesFor(ticket);
+    if (ticket.kind === "trace_by_id") {
+      // As the engine runs it: the rows the index locates, read through a subquery.
+      const located = await rawTraceIds.locate(connection, files, [ticket.traceId]);
+      if (located.files.length === 0) return 0;
+      const select = await filesViewSelect(connection, "traces", null, located.files, { rowRanges: located.rows });
+      return (await connection.runAndReadAll(traceByIdOverSelect(ticket, select, 100_000))).currentRowCount;
+    }
     const search = ticket.kind === "search";
     const metrics = ticket.kind === "traceql_metrics";
     const liveTable = await createSourceView(connection, "traces", "src", { files, live: [] }, { dedicated: search || metrics, locate: search || metrics });

@@ -2,7 +2,8 @@
 export { QueryEngine, type QueryEngineOptions } from "./engine.ts";
 export type { QuerySources, TableSources } from "./source-view.ts";
 export { builtInSql, type BuiltInQuery } from "./built-in-sql.ts";
-export { createSourceView, type SourceViewOptions } from "./source-view.ts";
+export { createSourceView, filesViewSelect, type SourceViewOptions } from "./source-view.ts";
+export { traceByIdOverSelect } from "./trace-by-id-sql.ts";
 export { runSearch } from "./search-plan.ts";
 export { searchScope, type SearchScope } from "./search-scope.ts";
 export { TraceIdIndex } from "./trace-id-index.ts";
