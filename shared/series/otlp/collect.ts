@@ -22,6 +22,13 @@ export interface StoredMetricRow extends MetricIdentity, MetricRow {
 export const TARGET_INFO = "target_info";
 
 /**
+ * A number series' labels and their key by its identity object, kept as long as the identity
+ * is: the per-file row maps (querier) keep theirs between queries, so a repeated query builds
+ * no label set and parses no attribute text. Frozen: series share them across queries.
+ */
+const NUMBER_SERIES_LABELS = new WeakMap<object, { base: string; labels: Labels; key: string }>();
+
+/**
  * Which name a family answers to under the selector's `__name__` matchers: its Prometheus
  * name, else its OTLP name (UTF-8 names), else none. Returns the base to build series names on.
  */
@@ -103,9 +110,14 @@ export class SeriesCollector {
     const { family, base } = this.selection(identity);
     if (base === null) return;
     if (family.shape !== "number" && family.shape !== "remote_write") throw new Error(`addNumberSeries: ${family.shape} has several series per point`);
-    const labels: Record<string, string> = { ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base };
-    if (!this.test(labels)) return;
-    this.seriesOf(labels).runs.push({ timestampsMs, values });
+    let named = NUMBER_SERIES_LABELS.get(identity);
+    if (named === undefined || named.base !== base) {
+      const labels = Object.freeze({ ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base });
+      named = { base, labels, key: labelsKey(labels) };
+      NUMBER_SERIES_LABELS.set(identity, named);
+    }
+    if (!this.test(named.labels)) return;
+    this.seriesOf(named.labels, named.key).runs.push({ timestampsMs, values });
     this.samples += timestampsMs.length;
   }
 
@@ -163,8 +175,7 @@ export class SeriesCollector {
     if (this.test(labels)) this.append(this.seriesOf(labels), timeMs, value);
   }
 
-  private seriesOf(labels: Labels): Building {
-    const key = labelsKey(labels);
+  private seriesOf(labels: Labels, key = labelsKey(labels)): Building {
     let s = this.series.get(key);
     if (!s) {
       s = { labels, times: [], values: [], runs: [] };

@@ -271,16 +271,26 @@ function place(segment: Segment, sample: SampleColumns, i: number): void {
   slot.times[segment.end++] = sample.times[i]!;
 }
 
+/** Rows a cut must have for one TypedArray.set per array to beat the element loop. */
+const BLOCK_COPY_ROWS = 32;
+
 /**
- * A cut's rows copied into its segment, rows without a sample left out. Element by element:
- * many short copies cost far more through TypedArray.set; values go as their two words, as
- * a double read into JS may lose a stale marker's bits.
+ * A cut's rows copied into its segment, rows without a sample left out. Values go as their
+ * two words, as a double read into JS may lose a stale marker's bits. A long cut without
+ * skipped rows is copied in one block per array (a memmove); a short one element by element,
+ * as many short copies cost far more through TypedArray.set.
  */
 function placeCut({ segment, entry, from, to }: Cut, allTimes: Float64Array, allWords: Uint32Array): void {
   const slot = segment.slot;
   const base = slot.times.byteOffset / 8;
   const { times, valueWords, skips } = entry;
   let at = base + segment.end;
+  if (skips === null && to - from >= BLOCK_COPY_ROWS) {
+    allTimes.set(times.subarray(from, to), at);
+    allWords.set(valueWords.subarray(2 * from, 2 * to), 2 * at);
+    segment.end += to - from;
+    return;
+  }
   for (let i = from; i < to; i++) {
     if (skips !== null && skips[i] === 1) continue;
     allTimes[at] = times[i]!;
