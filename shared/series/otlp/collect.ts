@@ -26,7 +26,12 @@ export const TARGET_INFO = "target_info";
  * is: the per-file row maps (querier) keep theirs between queries, so a repeated query builds
  * no label set and parses no attribute text. Frozen: series share them across queries.
  */
-const NUMBER_SERIES_LABELS = new WeakMap<object, { base: string; labels: Labels; key: string }>();
+const NUMBER_SERIES_LABELS = new WeakMap<object, { familyKey: string; base: string | null; labels: Labels; key: string }>();
+const EMPTY_LABELS: Labels = Object.freeze({});
+
+function familyKey(identity: MetricIdentity): string {
+  return `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
+}
 
 /**
  * Which name a family answers to under the selector's `__name__` matchers: its Prometheus
@@ -68,8 +73,7 @@ export class SeriesCollector {
   }
 
   /** The family of an identity and the base name it is selected under (null: not selected). */
-  selection(identity: MetricIdentity): { family: MetricFamily; base: string | null } {
-    const key = `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
+  selection(identity: MetricIdentity, key = familyKey(identity)): { family: MetricFamily; base: string | null } {
     let found = this.families.get(key);
     if (!found) {
       const family = metricFamily(identity);
@@ -107,14 +111,15 @@ export class SeriesCollector {
     identity: MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">,
     timestampsMs: Float64Array, values: Float64Array,
   ): void {
-    const { family, base } = this.selection(identity);
+    let named = NUMBER_SERIES_LABELS.get(identity);
+    if (named === undefined) NUMBER_SERIES_LABELS.set(identity, (named = { familyKey: familyKey(identity), base: null, labels: EMPTY_LABELS, key: "" }));
+    const { family, base } = this.selection(identity, named.familyKey);
     if (base === null) return;
     if (family.shape !== "number" && family.shape !== "remote_write") throw new Error(`addNumberSeries: ${family.shape} has several series per point`);
-    let named = NUMBER_SERIES_LABELS.get(identity);
-    if (named === undefined || named.base !== base) {
-      const labels = Object.freeze({ ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base });
-      named = { base, labels, key: labelsKey(labels) };
-      NUMBER_SERIES_LABELS.set(identity, named);
+    if (named.base !== base) {
+      named.labels = Object.freeze({ ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base });
+      named.key = labelsKey(named.labels);
+      named.base = base;
     }
     if (!this.test(named.labels)) return;
     this.seriesOf(named.labels, named.key).runs.push({ timestampsMs, values });
@@ -202,7 +207,7 @@ export class SeriesCollector {
 }
 
 function inTimeOrder(s: Building): RawSeries {
-  if (s.times.length === 0 && s.runs.length === 1) return { labels: s.labels, ...s.runs[0]! };
+  if (s.times.length === 0 && s.runs.length === 1) return { labels: s.labels, timestampsMs: s.runs[0]!.timestampsMs, values: s.runs[0]!.values };
   for (const run of s.runs) {
     const stale = staleFlags(run.values);
     for (let i = 0; i < run.timestampsMs.length; i++) {
