@@ -74,7 +74,8 @@ export class FileSamplesCache {
     if (found !== undefined && "merged" in found && found.maps.length === maps.length && found.maps.every((m, k) => m === maps[k])) {
       return found.merged === NOT_MERGEABLE ? null : found.merged;
     }
-    if (!build) return null;
+    // Built only where it can be kept beside the entries it copies: one that could not would be rebuilt by every query.
+    if (!build || entries.reduce((n, e) => n + e.times.length, 0) * ROW_BYTES * 2 > this.maxBytes) return null;
     const merged = mergeFamily(name, maps, entries);
     this.cache.set(at, { maps, merged });
     return merged === NOT_MERGEABLE ? null : merged;
