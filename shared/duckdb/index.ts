@@ -7,4 +7,4 @@ export { identityRowOrder, sortRowOrder, type RowOrder } from "./row-order.ts";
 export { isDirectlyScannable, scanArrow, type ScanArrowOptions } from "./arrow-scan.ts";
 export { createTableSql, UnsupportedArrowTypeError } from "./types.ts";
 export { quoteIdent, quoteLiteral } from "./sql.ts";
-export { isValid, structListColumn, type FieldKind, type FlatField, type StructListColumn } from "./list-columns.ts";
+export { flatListColumn, isValid, structListColumn, type FieldKind, type FlatField, type StructListColumn } from "./list-columns.ts";

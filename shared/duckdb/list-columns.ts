@@ -31,6 +31,22 @@ export interface StructListColumn {
 
 /** The LIST(STRUCT(f0, f1, …)) column `column` of `chunk`, field i read as `kinds[i]`. */
 export function structListColumn(chunk: DuckDBDataChunk, column: number, kinds: readonly FieldKind[]): StructListColumn {
+  const { vector, size, offsets, lengths } = listEntries(chunk, column);
+  const child = duckdb.list_vector_get_child(vector);
+  const fields = kinds.map((kind, i) => flatField(duckdb.struct_vector_get_child(child, i), size, kind));
+  return { offsets, lengths, fields };
+}
+
+/**
+ * The LIST of one fixed-width type column `column` of `chunk`, read as `kind`: a list of
+ * plain values costs DuckDB less to build than a list of one-field structs.
+ */
+export function flatListColumn(chunk: DuckDBDataChunk, column: number, kind: FieldKind): { offsets: Float64Array; lengths: Float64Array; field: FlatField } {
+  const { vector, size, offsets, lengths } = listEntries(chunk, column);
+  return { offsets, lengths, field: flatField(duckdb.list_vector_get_child(vector), size, kind) };
+}
+
+function listEntries(chunk: DuckDBDataChunk, column: number): { vector: Vector; size: number; offsets: Float64Array; lengths: Float64Array } {
   const rows = duckdb.data_chunk_get_size(chunk.chunk);
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
   const entries = new Uint32Array(copied(duckdb.vector_get_data(vector, rows * 16)).buffer, 0, rows * 4);
@@ -40,10 +56,7 @@ export function structListColumn(chunk: DuckDBDataChunk, column: number, kinds: 
     offsets[r] = entries[r * 4]! + entries[r * 4 + 1]! * 2 ** 32;
     lengths[r] = entries[r * 4 + 2]! + entries[r * 4 + 3]! * 2 ** 32;
   }
-  const child = duckdb.list_vector_get_child(vector);
-  const size = duckdb.list_vector_get_size(vector);
-  const fields = kinds.map((kind, i) => flatField(duckdb.struct_vector_get_child(child, i), size, kind));
-  return { offsets, lengths, fields };
+  return { vector, size: duckdb.list_vector_get_size(vector), offsets, lengths };
 }
 
 export function isValid(validity: Uint8Array | null, index: number): boolean {

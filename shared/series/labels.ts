@@ -54,6 +54,35 @@ export function compareLabels(a: Labels, b: Labels): number {
   return an.length - bn.length;
 }
 
+/**
+ * `items` in compareLabels order (stable), each label set's sorted names found once instead of
+ * at every comparison: what a sort of many series spends most of its time on otherwise.
+ */
+export function sortedByLabels<T>(items: readonly T[], labelsOf: (item: T) => Labels): T[] {
+  const keyed = items.map((item) => ({ item, ...sortKey(labelsOf(item)) }));
+  keyed.sort((a, b) => {
+    const n = Math.min(a.names.length, b.names.length);
+    for (let i = 0; i < n; i++) {
+      if (a.names[i] !== b.names[i]) return a.names[i]! < b.names[i]! ? -1 : 1;
+      if (a.values[i] !== b.values[i]) return a.values[i]! < b.values[i]! ? -1 : 1;
+    }
+    return a.names.length - b.names.length;
+  });
+  return keyed.map((k) => k.item);
+}
+
+/** Sort keys of frozen label sets (series share those across queries), kept as long as they are. */
+const SORT_KEYS = new WeakMap<Labels, { names: string[]; values: string[] }>();
+
+function sortKey(labels: Labels): { names: string[]; values: string[] } {
+  const kept = SORT_KEYS.get(labels);
+  if (kept !== undefined) return kept;
+  const names = Object.keys(labels).filter((n) => labels[n] !== "").sort();
+  const key = { names, values: names.map((n) => labels[n]!) };
+  if (Object.isFrozen(labels)) SORT_KEYS.set(labels, key);
+  return key;
+}
+
 /** Printable form for error messages: `{a="1", b="2"}`. */
 export function formatLabels(labels: Labels): string {
   const names = Object.keys(labels).sort();

@@ -1,5 +1,5 @@
 import { evalWindows, selectInstant, windowSeries } from "../../series/select.ts";
-import { compareLabels, labelsKey, normalizeLabels } from "../../series/labels.ts";
+import { labelsKey, normalizeLabels, sortedByLabels } from "../../series/labels.ts";
 import { SeriesEngineError } from "../../series/errors.ts";
 import type { Labels, SelectHints, SeriesSource } from "../../series/types.ts";
 import { presentCount, type StepSeries } from "../../series/grid.ts";
@@ -108,7 +108,7 @@ export class Evaluation {
     let n = 0;
     for (const s of raw) n += s.timestampsMs.length;
     this.hold(n);
-    return { raw: raw.slice().sort((a, b) => compareLabels(a.labels, b.labels)), samples: n };
+    return { raw: sortedByLabels(raw, (s) => s.labels), samples: n };
   }
 
   private async vectorSelector(e: VectorSelector, frame: Frame, hints: SelectHints): Promise<VectorValue> {
@@ -239,12 +239,12 @@ export function instantResult(v: Value, timeMs: number, keepOrder: boolean): Que
       return { resultType: "string", result: [formatTime(timeMs), v.value] };
     case "vector": {
       const present = v.series.filter((s) => s.present[0]);
-      if (!keepOrder) present.sort((a, b) => compareLabels(a.labels, b.labels));
-      return { resultType: "vector", result: present.map((s) => ({ metric: normalizeLabels(s.labels), value: pair(timeMs, s.values[0]) })) };
+      const ordered = keepOrder ? present : sortedByLabels(present, (s) => s.labels);
+      return { resultType: "vector", result: ordered.map((s) => ({ metric: normalizeLabels(s.labels), value: pair(timeMs, s.values[0]) })) };
     }
     case "matrix": {
       const end = v.windowEndsMs[0];
-      const result = v.series
+      const result = sortedByLabels(v.series
         .map((s) => {
           const values: SamplePair[] = [];
           for (let i = 0; i < s.timestampsMs.length; i++) {
@@ -253,8 +253,7 @@ export function instantResult(v: Value, timeMs: number, keepOrder: boolean): Que
           }
           return { metric: normalizeLabels(s.labels), values };
         })
-        .filter((s) => s.values.length > 0)
-        .sort((a, b) => compareLabels(a.metric, b.metric));
+        .filter((s) => s.values.length > 0), (s) => s.metric);
       return { resultType: "matrix", result };
     }
   }
@@ -286,6 +285,5 @@ export function rangeResult(v: ScalarValue | VectorValue, times: Float64Array): 
     for (let i = 0; i < times.length; i++) if (s.present[i]) values.push(pair(times[i], s.values[i]));
     if (values.length > 0) result.push({ metric: normalizeLabels(s.labels), values });
   }
-  result.sort((a, b) => compareLabels(a.metric, b.metric));
-  return { resultType: "matrix", result };
+  return { resultType: "matrix", result: sortedByLabels(result, (s) => s.metric) };
 }

@@ -22,6 +22,18 @@ export interface StoredMetricRow extends MetricIdentity, MetricRow {
 export const TARGET_INFO = "target_info";
 
 /**
+ * A number series' labels and their key by its identity object, kept as long as the identity
+ * is: the per-file row maps (querier) keep theirs between queries, so a repeated query builds
+ * no label set and parses no attribute text. Frozen: series share them across queries.
+ */
+const NUMBER_SERIES_LABELS = new WeakMap<object, { familyKey: string; base: string | null; labels: Labels; key: string }>();
+const EMPTY_LABELS: Labels = Object.freeze({});
+
+function familyKey(identity: MetricIdentity): string {
+  return `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
+}
+
+/**
  * Which name a family answers to under the selector's `__name__` matchers: its Prometheus
  * name, else its OTLP name (UTF-8 names), else none. Returns the base to build series names on.
  */
@@ -61,8 +73,7 @@ export class SeriesCollector {
   }
 
   /** The family of an identity and the base name it is selected under (null: not selected). */
-  selection(identity: MetricIdentity): { family: MetricFamily; base: string | null } {
-    const key = `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
+  selection(identity: MetricIdentity, key = familyKey(identity)): { family: MetricFamily; base: string | null } {
     let found = this.families.get(key);
     if (!found) {
       const family = metricFamily(identity);
@@ -100,12 +111,18 @@ export class SeriesCollector {
     identity: MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">,
     timestampsMs: Float64Array, values: Float64Array,
   ): void {
-    const { family, base } = this.selection(identity);
+    let named = NUMBER_SERIES_LABELS.get(identity);
+    if (named === undefined) NUMBER_SERIES_LABELS.set(identity, (named = { familyKey: familyKey(identity), base: null, labels: EMPTY_LABELS, key: "" }));
+    const { family, base } = this.selection(identity, named.familyKey);
     if (base === null) return;
     if (family.shape !== "number" && family.shape !== "remote_write") throw new Error(`addNumberSeries: ${family.shape} has several series per point`);
-    const labels: Record<string, string> = { ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base };
-    if (!this.test(labels)) return;
-    this.seriesOf(labels).runs.push({ timestampsMs, values });
+    if (named.base !== base) {
+      named.labels = Object.freeze({ ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base });
+      named.key = labelsKey(named.labels);
+      named.base = base;
+    }
+    if (!this.test(named.labels)) return;
+    this.seriesOf(named.labels, named.key).runs.push({ timestampsMs, values });
     this.samples += timestampsMs.length;
   }
 
@@ -163,8 +180,7 @@ export class SeriesCollector {
     if (this.test(labels)) this.append(this.seriesOf(labels), timeMs, value);
   }
 
-  private seriesOf(labels: Labels): Building {
-    const key = labelsKey(labels);
+  private seriesOf(labels: Labels, key = labelsKey(labels)): Building {
     let s = this.series.get(key);
     if (!s) {
       s = { labels, times: [], values: [], runs: [] };
@@ -191,7 +207,7 @@ export class SeriesCollector {
 }
 
 function inTimeOrder(s: Building): RawSeries {
-  if (s.times.length === 0 && s.runs.length === 1) return { labels: s.labels, ...s.runs[0]! };
+  if (s.times.length === 0 && s.runs.length === 1) return { labels: s.labels, timestampsMs: s.runs[0]!.timestampsMs, values: s.runs[0]!.values };
   for (const run of s.runs) {
     const stale = staleFlags(run.values);
     for (let i = 0; i < run.timestampsMs.length; i++) {

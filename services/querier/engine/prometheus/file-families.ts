@@ -29,14 +29,16 @@ export class FileFamilies {
   }
 
   private async list(connection: DuckDBConnection, files: readonly string[]): Promise<void> {
+    // Grouped by the file's place in the list (file_index): a path per row costs the grouping
+    // far more to hash than an integer.
     const reader = await connection.runAndReadAll(
-      `SELECT filename, metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality
-       FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true, filename = true)
+      `SELECT file_index::INTEGER, metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality
+       FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true)
        WHERE metric_type <> ${quoteLiteral(REMOTE_WRITE_METADATA_TYPE)} GROUP BY ALL`,
     );
     const found = new Map<string, MetricIdentity[]>(files.map((f) => [f, []]));
     for (const r of reader.getRows()) {
-      found.get(r[0] as string)?.push({ name: r[1] as string, unit: r[2] as string, type: r[3] as string, monotonic: r[4] as boolean, temporality: r[5] as number });
+      found.get(files[r[0] as number]!)?.push({ name: r[1] as string, unit: r[2] as string, type: r[3] as string, monotonic: r[4] as boolean, temporality: r[5] as number });
     }
     for (const [file, ids] of found) this.byFile.set(file, ids);
     for (const file of this.byFile.keys()) {

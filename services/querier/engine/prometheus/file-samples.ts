@@ -16,6 +16,7 @@ import { isValid, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { timeOrder, writeStaleMarker } from "../../../../shared/series/index.ts";
 import { haveOneSchema } from "../file-schemas.ts";
 import type { FileSeries } from "./file-series.ts";
+import { mergedBytes, mergeFamily, NOT_MERGEABLE, type MergedFamily } from "./merged-files.ts";
 import { int32Column, SAMPLE, samplesOf } from "./sample-columns.ts";
 
 /** One metric family's rows in one file. */
@@ -32,6 +33,8 @@ export interface FamilySamples {
   skips: Uint8Array | null;
   /** The earliest row's time (ms, rounded down): retention cuts into the entry only past it. */
   minMs: number;
+  /** The latest row's time (ms). */
+  maxMs: number;
 }
 
 /** Bytes kept when no configuration says (`query.promql_sample_cache`'s default). */
@@ -41,7 +44,8 @@ export const DEFAULT_PROMQL_SAMPLE_CACHE_BYTES = 512 * 1024 * 1024;
 const ROW_BYTES = 16;
 
 export class FileSamplesCache {
-  private readonly cache: LRUCache<string, FamilySamples> | null;
+  /** Per-file entries, and families merged over a file list (merged-files.ts). */
+  private readonly cache: LRUCache<string, Entry> | null;
 
   /** `maxBytes` 0 keeps nothing: every read goes to DuckDB. */
   constructor(readonly maxBytes: number) {
@@ -55,7 +59,26 @@ export class FileSamplesCache {
   /** The cached family `name` of `file`, if it was decoded by this very row map. */
   get(file: string, name: string, map: FileSeries): FamilySamples | undefined {
     const entry = this.cache?.get(key(file, name));
-    return entry?.map === map ? entry : undefined;
+    return entry !== undefined && "map" in entry && entry.map === map ? entry : undefined;
+  }
+
+  /**
+   * Family `name` over `files` (in order; their row maps and entries of the family), merged
+   * when it can be and kept; null when it cannot be (remembered), is not kept, or is not
+   * there and `build` is false.
+   */
+  merged(name: string, files: readonly string[], maps: readonly FileSeries[], entries: readonly FamilySamples[], build: boolean): MergedFamily | null {
+    if (this.cache === null) return null;
+    const at = `merged\u0000${name}\u0000${files.join("\u0000")}`;
+    const found = this.cache.get(at);
+    if (found !== undefined && "merged" in found && found.maps.length === maps.length && found.maps.every((m, k) => m === maps[k])) {
+      return found.merged === NOT_MERGEABLE ? null : found.merged;
+    }
+    // Built only where it can be kept beside the entries it copies: one that could not would be rebuilt by every query.
+    if (!build || entries.reduce((n, e) => n + e.times.length, 0) * ROW_BYTES * 2 > this.maxBytes) return null;
+    const merged = mergeFamily(name, maps, entries);
+    this.cache.set(at, { maps, merged });
+    return merged === NOT_MERGEABLE ? null : merged;
   }
 
   /** Whether decoding these rows could be kept at all. */
@@ -130,7 +153,7 @@ function startFamilies(map: FileSeries, names: ReadonlySet<string>): { families:
     });
     offsets[map.identities.length] = at;
     const values = new Float64Array(rows);
-    const entry: FamilySamples = { map, offsets, times: new Float64Array(rows), values, valueWords: new Uint32Array(values.buffer), skips: null, minMs: Infinity };
+    const entry: FamilySamples = { map, offsets, times: new Float64Array(rows), values, valueWords: new Uint32Array(values.buffer), skips: null, minMs: Infinity, maxMs: -Infinity };
     families.set(name, { entry, filled: offsets.slice(0, map.identities.length) });
   }
   map.identities.forEach(({ name }, s) => (bySeries[s] = families.get(name)));
@@ -147,7 +170,10 @@ function sortSeries(entry: FamilySamples): void {
     let sorted = true;
     for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1]! <= times[i]!;
     if (!sorted) reorder(entry, from, to);
-    if (to > from) entry.minMs = Math.min(entry.minMs, entry.times[from]!);
+    if (to > from) {
+      entry.minMs = Math.min(entry.minMs, entry.times[from]!);
+      entry.maxMs = Math.max(entry.maxMs, entry.times[to - 1]!);
+    }
   }
 }
 
@@ -170,10 +196,19 @@ function reorder(entry: FamilySamples, from: number, to: number): void {
   }
 }
 
+/** A merged family, or the mark that its file list cannot be merged, with the row maps it holds for. */
+interface MergedEntry {
+  maps: readonly FileSeries[];
+  merged: MergedFamily | typeof NOT_MERGEABLE;
+}
+
+type Entry = FamilySamples | MergedEntry;
+
 function key(file: string, name: string): string {
   return `${file}\u0000${name}`;
 }
 
-function entryBytes(entry: FamilySamples): number {
+function entryBytes(entry: Entry): number {
+  if ("merged" in entry) return entry.merged === NOT_MERGEABLE ? 1 : mergedBytes(entry.merged);
   return Math.max(1, entry.times.byteLength + entry.values.byteLength + entry.offsets.byteLength + (entry.skips?.byteLength ?? 0));
 }

@@ -72,7 +72,7 @@ export function passesPrefilters(identity: NumberIdentity, conditions: RowCondit
 }
 
 /** The first and past-the-last rows of series `s` of the entry that the conditions select. */
-export function rowsInRange(entry: FamilySamples, s: number, conditions: RowConditions): [number, number] {
+export function rowsInRange(entry: Pick<FamilySamples, "offsets" | "times" | "minMs">, s: number, conditions: RowConditions): [number, number] {
   let fromMs = Math.floor(conditions.fromMs);
   const notBefore = conditions.notBeforeNs;
   // An entry whose rows retention cuts into is served only when its bound is a whole ms (retentionKnown).

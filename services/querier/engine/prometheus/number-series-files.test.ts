@@ -48,6 +48,7 @@ beforeAll(async () => {
   // Newest file first, as the engine's source view lists them.
   const scan = `SELECT * FROM read_parquet([${[...files].reverse().map(quoteLiteral).join(", ")}])`;
   await handle.connection.run(`CREATE VIEW v AS ${scan} UNION ALL SELECT * FROM live`);
+  await handle.connection.run(`CREATE VIEW v_files AS ${scan}`);
   await handle.connection.run(`CREATE VIEW v_kept AS SELECT * FROM v WHERE time_unix_nano >= ${BigInt(HOUR) * 1_000_000n}`);
   await handle.connection.run(`CREATE VIEW v_kept_within_ms AS SELECT * FROM v WHERE time_unix_nano >= ${BigInt(HOUR + 15_000) * 1_000_000n - 1n}`);
 });
@@ -83,6 +84,17 @@ describe(`number series from files' row maps, files ${way}`, () => {
     for (const partial of [{ ...X, startMs: 10_000, endMs: HOUR }, { ...X, startMs: 15_000.5, endMs: HOUR + 15_000.9 }, { ...X, startMs: 4 * HOUR, endMs: 5 * HOUR }]) {
       expect(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100, sources: sources() }).select(partial)))
         .toEqual(plain(await new DuckDBMetricsSource(handle.connection, "v", { maxSamples: 100 }).select(partial)));
+    }
+  });
+
+  test("files alone, one family: answers as the grouped read, the merged family reused", async () => {
+    // y's rows are samples, in time order across files (merged); x_total's hold an exemplar-only row (not merged).
+    const Y: SelectRequest = { ...X, matchers: [{ name: "__name__", op: "=", value: "y" }] };
+    for (const request of [Y, X, { ...Y, startMs: HOUR, endMs: 3 * HOUR }, { ...Y, startMs: 1, endMs: HOUR }, { ...X, startMs: 10_000, endMs: HOUR + 15_000 }]) {
+      const grouped = plain(await new DuckDBMetricsSource(handle.connection, "v_files", { maxSamples: 100 }).select(request));
+      for (let i = 0; i < 2; i++) {
+        expect(plain(await new DuckDBMetricsSource(handle.connection, "v_files", { maxSamples: 100, sources: sources({ live: null }) }).select(request))).toEqual(grouped);
+      }
     }
   });
 

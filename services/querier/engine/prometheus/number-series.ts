@@ -24,6 +24,7 @@ import { fixedWidth, int32Column, SAMPLE, samplesOf, type SampleColumns } from "
 import { inTimeOrder } from "./time-order.ts";
 import type { FamilySamples, FileSamplesCache } from "./file-samples.ts";
 import { familiesInMemory, passesPrefilters, rowsInRange, type RowConditions } from "./in-memory-files.ts";
+import { addMergedSeries, worthMerging } from "./merged-files.ts";
 import { haveOneSchema } from "../file-schemas.ts";
 
 const HASH = `hash(${NUMBER_IDENTITY})`;
@@ -119,35 +120,49 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
   read.checkStopped();
   const files: string[] = [];
   const maps: FileSeries[] = [];
-  const fileSegments: (Segment | undefined)[][] = [];
   allMaps.forEach((map, k) => {
-    const segments = new Array<Segment | undefined>(map.identities.length);
     let any = false;
     map.identities.forEach((identity, s) => {
       if (!read.names.has(identity.name)) return;
-      const segment = segmentOf(slotOf(identity, map.keys[s]!));
-      segment.slot.segments.push(segment);
-      segments[s] = segment;
       upperBound += map.counts[s]!;
       any = true;
     });
     if (!any) return;
     files.push(allFiles[k]!);
     maps.push(map);
-    fileSegments.push(segments);
   });
-  for (const segment of restSegments.values()) segment.slot.segments.push(segment);
 
   // A file's count is all its rows of the series: past the limit, the rows in the range decide.
   if (upperBound > read.maxSamples) {
     const counted = await read.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${read.source} ${where}`);
     if ((counted.getRows()[0]?.[0] as number) > read.maxSamples) throw read.tooManySamples();
   }
-  if (slots.size === 0) return;
+  if (slots.size === 0 && files.length === 0) return;
 
   // Files in memory are cut by series there; the others are scanned.
   const inMemory = await familiesInMemory({ ...read, samples: read.fileSamples }, files, maps);
   read.checkStopped();
+  // One family wholly in memory, nothing else: views of its rows merged over the files.
+  if (restSegments.size === 0 && read.names.size === 1 && files.length > 0) {
+    const [name] = read.names;
+    const entries = inMemory.map((families) => families?.get(name!));
+    if (entries.every((e) => e !== undefined)) {
+      const merged = read.fileSamples.merged(name!, files, maps, entries, worthMerging(entries, read.conditions));
+      if (merged !== null) return addMergedSeries(merged, read.conditions, collector);
+    }
+  }
+  const fileSegments: (Segment | undefined)[][] = maps.map((map) => {
+    const segments = new Array<Segment | undefined>(map.identities.length);
+    map.identities.forEach((identity, s) => {
+      if (!read.names.has(identity.name)) return;
+      const segment = segmentOf(slotOf(identity, map.keys[s]!));
+      segment.slot.segments.push(segment);
+      segments[s] = segment;
+    });
+    return segments;
+  });
+  for (const segment of restSegments.values()) segment.slot.segments.push(segment);
+
   const cuts: Cut[] = [];
   const scanned: number[] = [];
   inMemory.forEach((families, k) => {
@@ -271,16 +286,26 @@ function place(segment: Segment, sample: SampleColumns, i: number): void {
   slot.times[segment.end++] = sample.times[i]!;
 }
 
+/** Rows a cut must have for one TypedArray.set per array to beat the element loop. */
+const BLOCK_COPY_ROWS = 32;
+
 /**
- * A cut's rows copied into its segment, rows without a sample left out. Element by element:
- * many short copies cost far more through TypedArray.set; values go as their two words, as
- * a double read into JS may lose a stale marker's bits.
+ * A cut's rows copied into its segment, rows without a sample left out. Values go as their
+ * two words, as a double read into JS may lose a stale marker's bits. A long cut without
+ * skipped rows is copied in one block per array (a memmove); a short one element by element,
+ * as many short copies cost far more through TypedArray.set.
  */
 function placeCut({ segment, entry, from, to }: Cut, allTimes: Float64Array, allWords: Uint32Array): void {
   const slot = segment.slot;
   const base = slot.times.byteOffset / 8;
   const { times, valueWords, skips } = entry;
   let at = base + segment.end;
+  if (skips === null && to - from >= BLOCK_COPY_ROWS) {
+    allTimes.set(times.subarray(from, to), at);
+    allWords.set(valueWords.subarray(2 * from, 2 * to), 2 * at);
+    segment.end += to - from;
+    return;
+  }
   for (let i = from; i < to; i++) {
     if (skips !== null && skips[i] === 1) continue;
     allTimes[at] = times[i]!;
