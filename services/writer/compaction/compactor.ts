@@ -78,7 +78,15 @@ export class Compactor {
     mkdirSync(workRoot, { recursive: true });
     const { concurrency, memoryLimit } = deps.options;
     const duck = await openDuckDB(":memory:", {
-      config: { threads: String(concurrency), memory_limit: memoryLimit, temp_directory: join(workRoot, "duckdb"), preserve_insertion_order: "true" },
+      config: {
+        threads: String(concurrency),
+        memory_limit: memoryLimit,
+        temp_directory: join(workRoot, "duckdb"),
+        preserve_insertion_order: "true",
+        // Each input is read once and then retired: keeping its bytes in DuckDB's file cache
+        // only costs a copy per column chunk, and memory the merge's sort could use.
+        enable_external_file_cache: "false",
+      },
     });
     return new Compactor(deps, duck);
   }
