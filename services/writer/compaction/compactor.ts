@@ -18,10 +18,11 @@ import type { CatalogRepository, DataFile, ManifestScope } from "../../../shared
 import type { Logger } from "../../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../../shared/metrics/index.ts";
 import type { RetentionPolicy } from "../../../shared/retention/index.ts";
+import type { TableName } from "../../../shared/tables/index.ts";
 import { parseParquetPath, type BlobStore } from "../../../shared/storage/index.ts";
 import { compactPartition } from "./compact-partition.ts";
 import { LifecycleMetrics } from "./metrics.ts";
-import { expiredFiles, partitionOf, planCompactions, straddlingFiles, type CompactionJob } from "./plan.ts";
+import { COMPACTED_FILE_ROWS, expiredFiles, partitionOf, planCompactions, straddlingFiles, type CompactionJob } from "./plan.ts";
 
 export interface CompactorOptions {
   intervalMs: number;
@@ -77,7 +78,15 @@ export class Compactor {
     mkdirSync(workRoot, { recursive: true });
     const { concurrency, memoryLimit } = deps.options;
     const duck = await openDuckDB(":memory:", {
-      config: { threads: String(concurrency), memory_limit: memoryLimit, temp_directory: join(workRoot, "duckdb"), preserve_insertion_order: "true" },
+      config: {
+        threads: String(concurrency),
+        memory_limit: memoryLimit,
+        temp_directory: join(workRoot, "duckdb"),
+        preserve_insertion_order: "true",
+        // Each input is read once and then retired: keeping its bytes in DuckDB's file cache
+        // only costs a copy per column chunk, and memory the merge's sort could use.
+        enable_external_file_cache: "false",
+      },
     });
     return new Compactor(deps, duck);
   }
@@ -132,7 +141,11 @@ export class Compactor {
       const cut = new Set(straddling.map((f) => f.path));
       const planned = [
         ...straddling.map((f) => ({ partition: partitionOf(f.path), inputs: [f], notBeforeNs: cutoff })),
-        ...planCompactions(live.filter((f) => !cut.has(f.path)), { targetBytes: this.deps.options.targetFileBytes, minFiles: this.deps.options.minFiles }),
+        ...planCompactions(live.filter((f) => !cut.has(f.path)), {
+          targetBytes: this.deps.options.targetFileBytes,
+          minFiles: this.deps.options.minFiles,
+          maxRows: COMPACTED_FILE_ROWS[scope.table as TableName],
+        }),
       ];
       jobs.push(...planned);
       backlog.set(scope.table, (backlog.get(scope.table) ?? 0) + planned.reduce((n, j) => n + j.inputs.length, 0));
