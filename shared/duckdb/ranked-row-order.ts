@@ -7,6 +7,7 @@
  * comparison sort's, ties included (input order).
  */
 import type { RecordBatch } from "apache-arrow";
+import { Int64WordRange } from "../tables/index.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { KeyColumn } from "./sort-keys.ts";
 
@@ -78,19 +79,9 @@ function rankEntries(key: Extract<KeyColumn, { kind: "utf8" }>): { perBatch: Uin
  * that no row sets are left out. The difference of two int64s fits in 64 unsigned bits.
  */
 function timeDigits(words: readonly Int32Array[], sizes: readonly number[], total: number): Uint16Array[] {
-  let minHi = 0x7fffffff;
-  let minLo = 0xffffffff;
-  for (let b = 0; b < sizes.length; b++) {
-    const w = words[b]!;
-    for (let r = 0; r < sizes[b]!; r++) {
-      const hi = w[r * 2 + 1]!;
-      const lo = w[r * 2]! >>> 0;
-      if (hi < minHi || (hi === minHi && lo < minLo)) {
-        minHi = hi;
-        minLo = lo;
-      }
-    }
-  }
+  const range = new Int64WordRange();
+  for (let b = 0; b < sizes.length; b++) range.add(words[b]!, sizes[b]!);
+  const { minHi, minLo } = range;
   const digits = [0, 1, 2, 3].map(() => new Uint16Array(total));
   const [d0, d1, d2, d3] = digits as [Uint16Array, Uint16Array, Uint16Array, Uint16Array];
   let used = 0;
