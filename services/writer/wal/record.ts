@@ -26,9 +26,11 @@ export interface WalIpcMessage {
   header: Uint8Array;
   readonly body: Uint8Array;
   readonly bodyParts?: readonly Uint8Array[];
+  /** The parts' total length (set with `bodyParts`). */
+  readonly bodyLength?: number;
 }
 
-const bodyLength = (m: WalIpcMessage) => (m.bodyParts ? m.bodyParts.reduce((n, p) => n + p.byteLength, 0) : m.body.byteLength);
+const bodyLength = (m: WalIpcMessage) => (m.bodyParts && m.bodyLength !== undefined ? m.bodyLength : m.body.byteLength);
 
 export interface WalEntry {
   batchId: string;
@@ -97,7 +99,7 @@ export function encodeRecordParts(entry: WalEntry): EncodedRecord {
       prefixView.setInt32(4, metadataLength, true);
       prefix.set(m.header, 8);
       pieces.add(prefix);
-      for (const part of m.bodyParts ?? [m.body]) pieces.add(part);
+      for (const part of m.bodyParts && m.bodyLength !== undefined ? m.bodyParts : [m.body]) pieces.add(part);
     }
     pieces.add(END_OF_STREAM);
   } else {
