@@ -11,6 +11,7 @@ import duckdb from "@duckdb/node-bindings";
 import { DataType, type Data } from "apache-arrow";
 import { STRING_T_BYTES, stablePointer, writeStringT, type Scratch } from "./column-copy.ts";
 import { int64Words, utf8Parts, type Utf8Parts } from "./column-data.ts";
+import { constantFixedChunk, constantUtf8Chunk, type ConstantChunk } from "./constant-column.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { SupportedKind } from "./types.ts";
 
@@ -22,8 +23,11 @@ type Vector = ReturnType<typeof duckdb.data_chunk_get_vector>;
  */
 export type NullRows = "none" | "all" | "some";
 
-/** One column over every batch of a scan, ready to gather from; `[b]` is batch b. */
-export type GatherSource = { nulls: NullRows } & (
+/**
+ * One column over every batch of a scan, ready to gather from; `[b]` is batch b. `constant`:
+ * every row holds one value, and this is a whole vector of it (constant-column.ts).
+ */
+export type GatherSource = { nulls: NullRows; constant?: ConstantChunk } & (
   | { kind: "int32" | "float64"; values: (Int32Array | Float64Array)[]; datas: readonly Data[] }
   | { kind: "int64"; words: Int32Array[]; datas: readonly Data[] }
   | { kind: "bool"; datas: readonly Data[] }
@@ -48,19 +52,23 @@ export function gatherSource(kind: SupportedKind, datas: readonly Data[], keep =
   const nulls = nullRows(datas);
   switch (kind) {
     case "int32":
-    case "float64":
-      return { nulls, kind, values: datas.map((d) => d.values as Int32Array | Float64Array), datas };
+    case "float64": {
+      const constant = constantFixedChunk(datas, kind === "int32" ? 1 : 2);
+      return { nulls, constant, kind, values: datas.map((d) => d.values as Int32Array | Float64Array), datas };
+    }
     case "int64":
-      return { nulls, kind, words: datas.map(int64Words), datas };
+      return { nulls, constant: constantFixedChunk(datas, 2), kind, words: datas.map(int64Words), datas };
     case "bool":
       return { nulls, kind, datas };
     case "utf8": {
       const parts = utf8Parts(datas);
+      const bases = parts.values.map(stablePointer);
       return {
         nulls,
+        constant: constantUtf8Chunk(parts, bases, datas),
         kind,
         ...parts,
-        bases: parts.values.map(stablePointer),
+        bases,
         // Filled in as batches are first gathered; allocated whole so the array stays dense.
         structs: new Array<Uint32Array | undefined>(datas.length).fill(undefined),
         keep,
@@ -85,6 +93,11 @@ export function gatherColumnSlice(vector: Vector, source: GatherSource, order: R
   const { batch, row } = order;
   // Fixed-width values under a null are never read: a column of nulls only needs its validity.
   if (source.nulls === "all" && source.kind !== "utf8") return;
+  if (source.constant) {
+    const { chunk, rowBytes } = source.constant;
+    duckdb.copy_data_to_vector(vector, 0, chunk.buffer as ArrayBuffer, chunk.byteOffset, n * rowBytes);
+    return;
+  }
   switch (source.kind) {
     case "int32":
     case "float64": {
