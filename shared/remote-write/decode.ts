@@ -285,6 +285,19 @@ function readLabel(r: WireReader, end: number): [string, string] {
 
 /** Sample { double value = 1; int64 timestamp = 2; }: the value's bits decide staleness. */
 function readSample(r: WireReader, end: number, samples: SampleScratch): void {
+  // What every sender writes: the value (tag 0x09, 8 bytes) then the time (tag 0x10, varint).
+  const p = r.pos;
+  if (p + 10 < end && r.buf[p] === ((1 << 3) | WIRE_I64) && r.buf[p + 9] === ((2 << 3) | WIRE_VARINT)) {
+    const vlo = r.view.getUint32(p + 1, true);
+    const vhi = r.view.getUint32(p + 5, true);
+    r.pos = p + 10;
+    r.varint64();
+    if (r.pos === end) {
+      samples.push(r.view.getFloat64(p + 1, true), vhi === 0x7ff00000 && vlo === 2 ? 1 : 0, r.lo, r.hi);
+      return;
+    }
+    r.pos = p;
+  }
   let value = 0;
   let stale = false;
   let lo = 0;
