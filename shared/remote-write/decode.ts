@@ -236,13 +236,20 @@ function fillColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch, r
     c.exemplars.pushRun(EMPTY_LIST_BYTES, n - 1);
     c.attributes.pushRun(s.attributes, n);
     pushContextRun(c, s.resource, EMPTY_SCOPE, n);
-    for (let i = run.from; i < run.to; i++) {
-      const kind = rows.stale[i]!;
-      c.time_unix_nano.pushWords(rows.timeLo[i]!, rows.timeHi[i]!);
-      if (kind === ROW_NO_VALUE) c.value_double.pushNull();
-      else c.value_double.push(rows.values[i]!);
-      c.flags.pushWords(kind === ROW_STALE ? NO_RECORDED_VALUE : 0, 0);
-    }
+  }
+  // Runs cover every row in order: the per-row columns are filled for all rows at once.
+  const n = rows.length;
+  c.time_unix_nano.pushWordArrays(rows.timeLo, rows.timeHi, n);
+  if (rows.stale.subarray(0, n).indexOf(ROW_STALE) === -1 && rows.stale.subarray(0, n).indexOf(ROW_NO_VALUE) === -1) {
+    c.value_double.pushArray(rows.values, n);
+    c.flags.pushWordsRun(0, 0, n);
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const kind = rows.stale[i]!;
+    if (kind === ROW_NO_VALUE) c.value_double.pushNull();
+    else c.value_double.push(rows.values[i]!);
+    c.flags.pushWords(kind === ROW_STALE ? NO_RECORDED_VALUE : 0, 0);
   }
 }
 
