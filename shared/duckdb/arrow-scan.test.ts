@@ -5,7 +5,7 @@ import { batchOf } from "../../test/helpers/query-fixtures.ts";
 import { batchRows, makeGenericBatch, makeSpanBatch } from "../../test/helpers/wal-batches.ts";
 import { decodeExport } from "../otlp/index.ts";
 import { decodeRemoteWrite } from "../remote-write/index.ts";
-import { toPlainBatch } from "../tables/index.ts";
+import { restoreOmitted, toPlainBatch } from "../tables/index.ts";
 import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS } from "../tables/tables.ts";
 import { remoteWriteBody } from "../../test/helpers/remote-write-encode.ts";
 import { appendArrow, openDuckDB, scanArrow, sortRowOrder, type DuckDBHandle } from "./index.ts";
@@ -94,7 +94,7 @@ describe("scanArrow", () => {
     const t0 = 1_700_000_000_000;
     const samples = (values: number[]) => values.map((value, i) => ({ value, timestampMs: t0 + i * 15_000 }));
     const request = (id: string, job: string, values: number[]) =>
-      decodeRemoteWrite(
+      restoreOmitted(decodeRemoteWrite(
         remoteWriteBody([
           { labels: { __name__: "scan_total", job, long_label_name: "a value longer than twelve bytes" }, samples: samples(values) },
           { labels: { __name__: "scan_total", job: "other" }, samples: samples(values.map((v) => v + 1)) },
@@ -102,7 +102,7 @@ describe("scanArrow", () => {
         id,
         1 << 20,
         { wireForm: true },
-      ).batch!;
+      ).batch!, "metrics");
     // 0 and -0 differ bit for bit: a column of both is not constant. Chunks of 2,048 rows are crossed.
     const batches = [request("c1", "j", Array.from({ length: 1500 }, (_, i) => (i % 2 ? 0 : -0))), request("c2", "j", Array.from({ length: 900 }, () => 7))];
     const schema = TABLE_SCHEMAS.metrics;

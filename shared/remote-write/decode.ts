@@ -12,8 +12,9 @@
  * - metadata is a row with `metric_type` = "prometheus_metadata", `metric_description` = help,
  *   `metric_unit` = unit and the type as `prometheus.type` in `metric_metadata`.
  * In the wire form every column constant within a series (name, type, attributes, …) is a
- * dictionary (seriesWireSchema): a sample costs its time, value, flags and one index per such
- * column, on the wire and in the WAL. What a series' labels decide is kept across requests
+ * dictionary (seriesWireSchema), and the columns of one value in the whole request are left
+ * out, named in the schema (the narrow form, shared/tables/omitted-columns.ts): a sample
+ * costs its time, value and an index per varying column, on the wire and in the WAL. What a series' labels decide is kept across requests
  * by their bytes (series-cache.ts): labels are decoded and checked once per series.
  * Native histograms, invalid series and samples whose time lies outside the acceptor's time
  * window (docs/operations.md, "What ingest and queries refuse") are refused (counted, with the
@@ -31,7 +32,7 @@ import { INT64_TIME_WINDOW, timeNsProblem, type TimeWindow } from "../otlp/limit
 import { Rejections } from "../otlp/rejections.ts";
 import type { DecodedExport, DecodedRows } from "../otlp/types.ts";
 import { int64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "../otlp/wire-reader.ts";
-import { metricsSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, RepeatedUtf8Column, seriesWireSchema } from "../tables/index.ts";
+import { metricsSchema, narrowSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, RepeatedUtf8Column, seriesWireSchema, type OmittedValue } from "../tables/index.ts";
 import { SnappyError, snappyUncompress } from "./snappy.ts";
 import { msWordsToNs, MsWindow, SampleScratch } from "./samples.ts";
 import { EMPTY_BYTES, EMPTY_LIST_BYTES, SeriesCache, type SeriesBytes, type SeriesEntry } from "./series-cache.ts";
@@ -143,7 +144,33 @@ export function decodeRemoteWriteProtobuf(
   const accepted = rows.length;
   if (accepted === 0) return { batch: null, accepted, rejected };
   fillColumns(c, rows, runs, batchIdBytes);
-  return { batch: buildRecordBatch(schema, c), accepted, rejected };
+  const narrow = schema === seriesWireSchema() ? narrowSchema(schema, omittedColumns(c, rows)) : schema;
+  return { batch: buildRecordBatch(narrow, c), accepted, rejected };
+}
+
+/** Columns fillColumns fills with one value for every row: what remote write never sets. */
+const ZERO_COLUMNS = ["aggregation_temporality", "is_monotonic", "start_time_unix_nano", "resource_dropped_attributes_count", "scope_dropped_attributes_count"];
+const NULL_COLUMNS = ["value_int", "count", "sum", "min", "max"];
+const UTF8_DECODER = new TextDecoder();
+
+/**
+ * The columns the narrow wire form leaves out (shared/tables/omitted-columns.ts): those
+ * remote write never sets, `flags` when no row is stale or value-less, and the text columns
+ * of one value — but not `batch_id`, whose value differs per request: named in the schema,
+ * it would make every request's schema a new one.
+ */
+function omittedColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch): Record<string, OmittedValue> {
+  const omitted: Record<string, OmittedValue> = {};
+  for (const name of ZERO_COLUMNS) omitted[name] = 0;
+  for (const name of NULL_COLUMNS) omitted[name] = null;
+  const kinds = rows.stale.subarray(0, rows.length);
+  if (kinds.indexOf(ROW_STALE) === -1 && kinds.indexOf(ROW_NO_VALUE) === -1) omitted.flags = 0;
+  for (const [name, column] of Object.entries(c)) {
+    if (name === "batch_id" || !(column instanceof RepeatedUtf8Column)) continue;
+    const only = column.onlyValue();
+    if (only) omitted[name] = UTF8_DECODER.decode(only);
+  }
+  return omitted;
 }
 
 /** Rows [from, to) of the request's rows: one series (or metadata entry), its exemplars on the first. */

@@ -46,6 +46,11 @@ export class RepeatedUtf8Column {
     }
   }
 
+  /** The one value every row holds, when there is exactly one. */
+  onlyValue(): Uint8Array | undefined {
+    return this.values.length === 1 ? this.values[0] : undefined;
+  }
+
   /** Room for `rows` rows in all, allocated once. */
   reserve(rows: number): void {
     if (rows <= this.indices.length) return;

@@ -14,7 +14,7 @@
  * the body (nor of its parts, when an in-process sender kept it in parts). Otherwise Arrow's stream writer encodes the batch.
  */
 import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
-import { TABLE_NAMES, type TableName } from "../../../shared/tables/index.ts";
+import { restoreOmitted, TABLE_NAMES, type TableName } from "../../../shared/tables/index.ts";
 import { crc32 } from "./crc32.ts";
 import { WalRecordDecodeError, WalRecordTooLargeError } from "./errors.ts";
 
@@ -201,6 +201,8 @@ export function decodeRecord(payload: Uint8Array): WalEntry {
   let batch: RecordBatch | undefined;
   try {
     batch = tableFromIPC(ipc).batches[0];
+    // A batch received in the narrow wire form is stored as received: restored as DoPut restores it.
+    if (batch) batch = restoreOmitted(batch, header.table);
   } catch (err) {
     throw new WalRecordDecodeError(`Arrow IPC: ${(err as Error).message}`);
   }
