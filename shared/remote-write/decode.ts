@@ -25,7 +25,6 @@ import type { Schema } from "apache-arrow";
 import { doubleJson } from "../otlp/anyvalue-json.ts";
 import { buildRecordBatch } from "../otlp/columns.ts";
 import { metricsColumnBuilders } from "../otlp/decode-metrics.ts";
-import { pushContextRun } from "../otlp/context-columns.ts";
 import { EMPTY_SCOPE } from "../otlp/context.ts";
 import { OtlpDecodeError } from "../otlp/errors.ts";
 import { INT64_TIME_WINDOW, timeNsProblem, type TimeWindow } from "../otlp/limits.ts";
@@ -143,12 +142,26 @@ export function decodeRemoteWriteProtobuf(
   }
   const accepted = rows.length;
   if (accepted === 0) return { batch: null, accepted, rejected };
-  fillColumns(c, rows, runs, batchIdBytes);
-  const narrow = schema === seriesWireSchema() ? narrowSchema(schema, omittedColumns(c, rows)) : schema;
+  const wireForm = schema === seriesWireSchema();
+  fillColumns(c, rows, runs, batchIdBytes, !wireForm);
+  const narrow = wireForm ? narrowSchema(schema, omittedColumns(c, rows)) : schema;
   return { batch: buildRecordBatch(narrow, c), accepted, rejected };
 }
 
-/** Columns fillColumns fills with one value for every row: what remote write never sets. */
+/**
+ * The columns remote write never sets (ZERO_COLUMNS, NULL_COLUMNS), for the plain form: the
+ * narrow wire form leaves them out, so they are not even filled.
+ */
+function fillUnsetColumns(c: ReturnType<typeof seriesColumns>, n: number): void {
+  c.aggregation_temporality.pushRun(0, n);
+  c.is_monotonic.pushFalse(n);
+  c.start_time_unix_nano.pushWordsRun(0, 0, n);
+  c.resource_dropped_attributes_count.pushRun(0, n);
+  c.scope_dropped_attributes_count.pushRun(0, n);
+  for (const name of NULL_COLUMNS) c[name as "value_int" | "count" | "sum" | "min" | "max"].pushNulls(n);
+}
+
+/** Columns remote write never sets: one value for every row. */
 const ZERO_COLUMNS = ["aggregation_temporality", "is_monotonic", "start_time_unix_nano", "resource_dropped_attributes_count", "scope_dropped_attributes_count"];
 const NULL_COLUMNS = ["value_int", "count", "sum", "min", "max"];
 const UTF8_DECODER = new TextDecoder();
@@ -239,8 +252,10 @@ const UTF8 = new TextEncoder();
  * value (dictionary indices filled at once), the columns remote write never sets as runs of
  * nulls; only time, value and flags are written row by row.
  */
-function fillColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch, runs: RowRun[], batchIdBytes: Uint8Array): void {
-  for (const column of Object.values(c)) column.reserve(rows.length);
+function fillColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch, runs: RowRun[], batchIdBytes: Uint8Array, unsetColumns: boolean): void {
+  const unset = new Set([...ZERO_COLUMNS, ...NULL_COLUMNS]);
+  for (const [name, column] of Object.entries(c)) if (unsetColumns || !unset.has(name)) column.reserve(rows.length);
+  if (unsetColumns) fillUnsetColumns(c, rows.length);
   for (const run of runs) {
     const n = run.to - run.from;
     const s = run.series;
@@ -250,19 +265,17 @@ function fillColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch, r
     c.metric_unit.pushRun(s.unit, n);
     c.metric_type.pushRun(s.type, n);
     c.metric_metadata.pushRun(s.metadata, n);
-    c.aggregation_temporality.pushRun(0, n);
-    c.is_monotonic.pushFalse(n);
-    c.start_time_unix_nano.pushWordsRun(0, 0, n);
-    c.value_int.pushNulls(n);
-    c.count.pushNulls(n);
-    c.sum.pushNulls(n);
-    c.min.pushNulls(n);
-    c.max.pushNulls(n);
     c.distribution.pushRun(EMPTY_BYTES, n);
     c.exemplars.pushRun(run.exemplars, 1);
     c.exemplars.pushRun(EMPTY_LIST_BYTES, n - 1);
     c.attributes.pushRun(s.attributes, n);
-    pushContextRun(c, s.resource, EMPTY_SCOPE, n);
+    c.service_name.pushRun(s.resource.serviceName, n);
+    c.resource_attributes.pushRun(s.resource.attributes, n);
+    c.resource_schema_url.pushRun(s.resource.schemaUrl, n);
+    c.scope_name.pushRun(EMPTY_SCOPE.name, n);
+    c.scope_version.pushRun(EMPTY_SCOPE.version, n);
+    c.scope_attributes.pushRun(EMPTY_SCOPE.attributes, n);
+    c.scope_schema_url.pushRun(EMPTY_SCOPE.schemaUrl, n);
   }
   // Runs cover every row in order: the per-row columns are filled for all rows at once.
   const n = rows.length;
