@@ -23,15 +23,13 @@
  */
 import type { Schema } from "apache-arrow";
 import { doubleJson } from "../otlp/anyvalue-json.ts";
-import { buildRecordBatch } from "../otlp/columns.ts";
-import { metricsColumnBuilders } from "../otlp/decode-metrics.ts";
-import { EMPTY_SCOPE } from "../otlp/context.ts";
 import { OtlpDecodeError } from "../otlp/errors.ts";
 import { INT64_TIME_WINDOW, timeNsProblem, type TimeWindow } from "../otlp/limits.ts";
 import { Rejections } from "../otlp/rejections.ts";
 import type { DecodedExport, DecodedRows } from "../otlp/types.ts";
 import { int64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "../otlp/wire-reader.ts";
-import { metricsSchema, narrowSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, RepeatedUtf8Column, seriesWireSchema, type OmittedValue } from "../tables/index.ts";
+import { metricsSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, seriesWireSchema } from "../tables/index.ts";
+import { ROW_NO_VALUE, ROW_STALE, ROW_VALUE, rowsToBatch, type RowRun } from "./columns.ts";
 import { SnappyError, snappyUncompress } from "./snappy.ts";
 import { msWordsToNs, MsWindow, SampleScratch } from "./samples.ts";
 import { EMPTY_BYTES, EMPTY_LIST_BYTES, SeriesCache, type SeriesBytes, type SeriesEntry } from "./series-cache.ts";
@@ -39,7 +37,6 @@ import { EMPTY_BYTES, EMPTY_LIST_BYTES, SeriesCache, type SeriesBytes, type Seri
 /** prometheus.MetricMetadata.MetricType, as the metadata API spells it. */
 const METADATA_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"];
 
-const NO_RECORDED_VALUE = 1;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
@@ -52,29 +49,9 @@ interface Series {
   histograms: number;
 }
 
-/**
- * The columns of the metrics table, those constant within a series kept as repeated values
- * (dictionaries in the series wire form, seriesWireSchema): a sample row then costs its time,
- * value and flags, and an index per repeated column.
- */
-function seriesColumns() {
-  return {
-    ...metricsColumnBuilders(),
-    metric_name: new RepeatedUtf8Column(),
-    metric_description: new RepeatedUtf8Column(),
-    metric_unit: new RepeatedUtf8Column(),
-    metric_type: new RepeatedUtf8Column(),
-    metric_metadata: new RepeatedUtf8Column(),
-    distribution: new RepeatedUtf8Column(),
-    exemplars: new RepeatedUtf8Column(),
-    attributes: new RepeatedUtf8Column(),
-  };
-}
-
 export function decodeRemoteWriteProtobuf(
   body: Uint8Array, batchId: string, schema: Schema = metricsSchema, nowMs = Date.now(), timeWindow: TimeWindow = INT64_TIME_WINDOW,
 ): DecodedRows {
-  const c = seriesColumns();
   const encoder = new TextEncoder();
   const batchIdBytes = encoder.encode(batchId);
   const rejected = new Rejections();
@@ -142,63 +119,8 @@ export function decodeRemoteWriteProtobuf(
   }
   const accepted = rows.length;
   if (accepted === 0) return { batch: null, accepted, rejected };
-  const wireForm = schema === seriesWireSchema();
-  fillColumns(c, rows, runs, batchIdBytes, !wireForm);
-  const narrow = wireForm ? narrowSchema(schema, omittedColumns(c, rows)) : schema;
-  return { batch: buildRecordBatch(narrow, c), accepted, rejected };
+  return { batch: rowsToBatch(schema, rows, runs, batchIdBytes), accepted, rejected };
 }
-
-/**
- * The columns remote write never sets (ZERO_COLUMNS, NULL_COLUMNS), for the plain form: the
- * narrow wire form leaves them out, so they are not even filled.
- */
-function fillUnsetColumns(c: ReturnType<typeof seriesColumns>, n: number): void {
-  c.aggregation_temporality.pushRun(0, n);
-  c.is_monotonic.pushFalse(n);
-  c.start_time_unix_nano.pushWordsRun(0, 0, n);
-  c.resource_dropped_attributes_count.pushRun(0, n);
-  c.scope_dropped_attributes_count.pushRun(0, n);
-  for (const name of NULL_COLUMNS) c[name as "value_int" | "count" | "sum" | "min" | "max"].pushNulls(n);
-}
-
-/** Columns remote write never sets: one value for every row. */
-const ZERO_COLUMNS = ["aggregation_temporality", "is_monotonic", "start_time_unix_nano", "resource_dropped_attributes_count", "scope_dropped_attributes_count"];
-const NULL_COLUMNS = ["value_int", "count", "sum", "min", "max"];
-const UTF8_DECODER = new TextDecoder();
-
-/**
- * The columns the narrow wire form leaves out (shared/tables/omitted-columns.ts): those
- * remote write never sets, `flags` when no row is stale or value-less, and the text columns
- * of one value — but not `batch_id`, whose value differs per request: named in the schema,
- * it would make every request's schema a new one.
- */
-function omittedColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch): Record<string, OmittedValue> {
-  const omitted: Record<string, OmittedValue> = {};
-  for (const name of ZERO_COLUMNS) omitted[name] = 0;
-  for (const name of NULL_COLUMNS) omitted[name] = null;
-  const kinds = rows.stale.subarray(0, rows.length);
-  if (kinds.indexOf(ROW_STALE) === -1 && kinds.indexOf(ROW_NO_VALUE) === -1) omitted.flags = 0;
-  for (const [name, column] of Object.entries(c)) {
-    if (name === "batch_id" || !(column instanceof RepeatedUtf8Column)) continue;
-    const only = column.onlyValue();
-    if (only) omitted[name] = UTF8_DECODER.decode(only);
-  }
-  return omitted;
-}
-
-/** Rows [from, to) of the request's rows: one series (or metadata entry), its exemplars on the first. */
-interface RowRun {
-  series: SeriesBytes;
-  from: number;
-  to: number;
-  exemplars: Uint8Array;
-}
-
-/** Kinds of row, in the row scratch's `stale` slot. */
-const ROW_VALUE = 0;
-const ROW_STALE = 1;
-/** An exemplar-only or metadata row: no value. */
-const ROW_NO_VALUE = 2;
 
 /**
  * Scratch reused by every request (decoding is synchronous): one series' samples as read, and
@@ -246,52 +168,6 @@ function seriesEntry(r: WireReader, ranges: readonly number[], cache: SeriesCach
 }
 
 const UTF8 = new TextEncoder();
-
-/**
- * The columns, sized once for all rows: per run, the series' constant columns as runs of one
- * value (dictionary indices filled at once), the columns remote write never sets as runs of
- * nulls; only time, value and flags are written row by row.
- */
-function fillColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch, runs: RowRun[], batchIdBytes: Uint8Array, unsetColumns: boolean): void {
-  const unset = new Set([...ZERO_COLUMNS, ...NULL_COLUMNS]);
-  for (const [name, column] of Object.entries(c)) if (unsetColumns || !unset.has(name)) column.reserve(rows.length);
-  if (unsetColumns) fillUnsetColumns(c, rows.length);
-  for (const run of runs) {
-    const n = run.to - run.from;
-    const s = run.series;
-    c.batch_id.pushRun(batchIdBytes, n);
-    c.metric_name.pushRun(s.name, n);
-    c.metric_description.pushRun(s.description, n);
-    c.metric_unit.pushRun(s.unit, n);
-    c.metric_type.pushRun(s.type, n);
-    c.metric_metadata.pushRun(s.metadata, n);
-    c.distribution.pushRun(EMPTY_BYTES, n);
-    c.exemplars.pushRun(run.exemplars, 1);
-    c.exemplars.pushRun(EMPTY_LIST_BYTES, n - 1);
-    c.attributes.pushRun(s.attributes, n);
-    c.service_name.pushRun(s.resource.serviceName, n);
-    c.resource_attributes.pushRun(s.resource.attributes, n);
-    c.resource_schema_url.pushRun(s.resource.schemaUrl, n);
-    c.scope_name.pushRun(EMPTY_SCOPE.name, n);
-    c.scope_version.pushRun(EMPTY_SCOPE.version, n);
-    c.scope_attributes.pushRun(EMPTY_SCOPE.attributes, n);
-    c.scope_schema_url.pushRun(EMPTY_SCOPE.schemaUrl, n);
-  }
-  // Runs cover every row in order: the per-row columns are filled for all rows at once.
-  const n = rows.length;
-  c.time_unix_nano.pushWordArrays(rows.timeLo, rows.timeHi, n);
-  if (rows.stale.subarray(0, n).indexOf(ROW_STALE) === -1 && rows.stale.subarray(0, n).indexOf(ROW_NO_VALUE) === -1) {
-    c.value_double.pushArray(rows.values, n);
-    c.flags.pushWordsRun(0, 0, n);
-    return;
-  }
-  for (let i = 0; i < n; i++) {
-    const kind = rows.stale[i]!;
-    if (kind === ROW_NO_VALUE) c.value_double.pushNull();
-    else c.value_double.push(rows.values[i]!);
-    c.flags.pushWords(kind === ROW_STALE ? NO_RECORDED_VALUE : 0, 0);
-  }
-}
 
 function readSeries(r: WireReader, end: number, samples: SampleScratch): Series {
   const s: Series = { labelRanges: [], exemplars: [], histograms: 0 };
