@@ -10,6 +10,7 @@ import type { RecordBatch } from "apache-arrow";
 import { Int64WordRange } from "../tables/index.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { KeyColumn } from "./sort-keys.ts";
+import { timeRanks } from "./time-ranks.ts";
 
 const DIGIT_BITS = 16;
 const DIGIT_VALUES = 1 << DIGIT_BITS;
@@ -32,13 +33,24 @@ export function rankedRowOrder(batches: readonly RecordBatch[], keys: readonly K
   let order = new Uint32Array(total);
   for (let g = 0; g < total; g++) order[g] = g;
   let spare = new Uint32Array(total);
-  const digits = timeDigits(time.words, sizes, total);
-  const counts = new Uint32Array(Math.max(DIGIT_VALUES, groups.count));
-  for (const digit of digits) {
-    if (countingPass(order, spare, digit, counts.subarray(0, DIGIT_VALUES))) [order, spare] = [spare, order];
+  const ranks = timeRanks(time.words, sizes, total, DIGIT_VALUES);
+  // Few distinct times (time-ranks.ts): the time's rank stands in for its digits, and with few
+  // groups too one pass by (group, rank) does both.
+  const passes = ranks ? rankKeys(groups, ranks, total) : [...timeDigits(time.words, sizes, total).map((d) => ({ key: d as ArrayLike<number>, values: DIGIT_VALUES })), { key: groups.ofRow, values: groups.count }];
+  const counts = new Uint32Array(Math.max(...passes.map((p) => p.values)));
+  for (const { key, values } of passes) {
+    if (values > 1 && countingPass(order, spare, key, counts.subarray(0, values))) [order, spare] = [spare, order];
   }
-  if (groups.count > 1 && countingPass(order, spare, groups.ofRow, counts.subarray(0, groups.count))) [order, spare] = [spare, order];
   return toBatchRows(order, sizes);
+}
+
+/** The counting passes' keys, least significant first, for ranked times. */
+function rankKeys(groups: { ofRow: Uint32Array; count: number }, ranks: { ofRow: Uint32Array; count: number }, total: number): { key: ArrayLike<number>; values: number }[] {
+  const values = groups.count * ranks.count;
+  if (values > Math.max(DIGIT_VALUES, total)) return [{ key: ranks.ofRow, values: ranks.count }, { key: groups.ofRow, values: groups.count }];
+  const key = new Uint32Array(total);
+  for (let g = 0; g < total; g++) key[g] = groups.ofRow[g]! * ranks.count + ranks.ofRow[g]!;
+  return [{ key, values }];
 }
 
 /**
