@@ -11,6 +11,7 @@ import duckdb from "@duckdb/node-bindings";
 import { DataType, type Data } from "apache-arrow";
 import { STRING_T_BYTES, stablePointer, writeStringT, type Scratch } from "./column-copy.ts";
 import { int64Words, utf8Parts, type Utf8Parts } from "./column-data.ts";
+import { isRestoredDictionary } from "../tables/index.ts";
 import { constantFixedChunk, constantUtf8Chunk, type ConstantChunk } from "./constant-column.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { SupportedKind } from "./types.ts";
@@ -252,6 +253,8 @@ export function isDirectDictionary(data: Data): boolean {
 const directDictionaries = new WeakMap<Data, boolean>();
 
 function checkDirectDictionary(data: Data): boolean {
+  // A restored omitted column (the narrow wire form) is direct by construction: its indices are zeros.
+  if (isRestoredDictionary(data)) return true;
   const dictionary = data.dictionary;
   if (!dictionary || dictionary.data.length !== 1 || !DataType.isUtf8(dictionary.type)) return false;
   if (data.nullCount > 0 || !(data.values instanceof Int32Array)) return false;

@@ -13,4 +13,4 @@ export { DEDICATED_COLUMNS, DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attrib
 export { DedicatedValues, hasDedicatedColumns, withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";
 export { storedTimeProblem, TIME_COLUMNS } from "./time-bounds.ts";
 export { firstNegativeRow, int64Words, Int64WordRange, wordsToBigInt } from "./int64-words.ts";
-export { narrowSchema, OMITTED_COLUMNS_KEY, OmittedColumnsError, restoreOmitted, type OmittedValue } from "./omitted-columns.ts";
+export { isRestoredDictionary, narrowSchema, OMITTED_COLUMNS_KEY, OmittedColumnsError, restoreOmitted, type OmittedValue } from "./omitted-columns.ts";

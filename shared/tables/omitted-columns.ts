@@ -92,7 +92,9 @@ function omittedData(field: Field, position: number, value: OmittedValue, rows: 
     const dictionaryType = new Dictionary(type, new Int32(), position);
     const dictionary = makeVector(utf8Data([new TextEncoder().encode(value)]));
     const indices = new Int32Array(zeros(rows * 4).buffer, 0, rows);
-    return { field: new Field(field.name, dictionaryType, field.nullable, field.metadata), data: makeData({ type: dictionaryType, length: rows, nullCount: 0, data: indices, dictionary }) };
+    const data = makeData({ type: dictionaryType, length: rows, nullCount: 0, data: indices, dictionary });
+    restoredDictionaries.add(data);
+    return { field: new Field(field.name, dictionaryType, field.nullable, field.metadata), data };
   }
   if (value !== 0) throw new OmittedColumnsError(`number column ${field.name} omitted as ${JSON.stringify(value)}`);
   return { field, data: makeData({ type, length: rows, nullCount: 0, data: zeros(valueBytes(type, rows)) } as never) };
@@ -102,6 +104,14 @@ function omittedData(field: Field, position: number, value: OmittedValue, rows: 
 function valueBytes(type: DataType, rows: number): number {
   if (DataType.isBool(type)) return (rows + 7) >> 3;
   return rows * (type.ArrayType as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+}
+
+/** Dictionaries restoreOmitted made: one entry, every row index 0, no null. */
+const restoredDictionaries = new WeakSet<Data>();
+
+/** True when `data` is a dictionary column restoreOmitted made (its readers need not check its indices). */
+export function isRestoredDictionary(data: Data): boolean {
+  return restoredDictionaries.has(data);
 }
 
 let zeroBuffer = new ArrayBuffer(0);
