@@ -2,9 +2,10 @@
  * The fast path of sortRowOrder for the usual sort key: dictionary columns (the wire form's
  * repeated text: metric name, service) then one Int64 (a time). A comparison sort of every
  * row costs more than the rest of a metrics flush; here the few distinct dictionary entries
- * are sorted once into ranks, and the rows are placed by stable counting passes — the time's
- * 16-bit digits, least significant first, then the rank — so the order is exactly the
- * comparison sort's, ties included (input order).
+ * are sorted once into ranks, and the rows are placed by stable counting passes — the time
+ * (its rank among few distinct times, time-ranks.ts, else its 16-bit digits, least
+ * significant first), then the group — so the order is exactly the comparison sort's, ties
+ * included (input order).
  */
 import type { RecordBatch } from "apache-arrow";
 import { Int64WordRange } from "../tables/index.ts";
