@@ -1,8 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { RecordBatch } from "apache-arrow";
 import { remoteWriteBody, type RwSeries } from "../../test/helpers/remote-write-encode.ts";
 import { metricsSchema, OMITTED_COLUMNS_KEY, restoreOmitted, toPlainBatch } from "../tables/index.ts";
 import { decodeRemoteWrite } from "./decode.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 const rowsOf = (batch: RecordBatch) => batch.toArray().map((row) => ({ ...row.toJSON() }));
 const t0 = 1_700_000_000_000;

@@ -1,6 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { compress, uncompress } from "snappyjs";
 import { SnappyError, SnappyTooLargeError, snappyUncompress } from "./snappy.ts";
+import { INTEGRATION_TIMEOUT_MS } from "../../test/helpers/timeouts.ts";
+
+setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
 
 /** Deterministic bytes: runs, repeats at many distances, and noise, as bodies have. */
 function sample(length: number, seed: number): Uint8Array {
