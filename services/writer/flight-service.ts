@@ -9,7 +9,7 @@ import type { RecordBatch } from "apache-arrow";
 import { FlightError, receivedIpcOf, withSchema, type FlightHandlers } from "../../shared/flight/index.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
-import { wireSchemaProblem } from "../../shared/tables/index.ts";
+import { OmittedColumnsError, restoreOmitted, wireSchemaProblem, type TableName } from "../../shared/tables/index.ts";
 import { liveTicket, SHARD_MAP_ACTION, writeDescriptor, type ShardMapDocument, type WriteAck } from "../../shared/writepath/index.ts";
 import type { Flusher } from "./flusher.ts";
 import { liveAnswer } from "./live-answer.ts";
@@ -36,6 +36,16 @@ function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
   return result.data;
 }
 
+/** A received batch in the wire form, its omitted columns back (shared/tables/omitted-columns.ts). */
+function restoredBatch(batch: RecordBatch, table: TableName): RecordBatch {
+  try {
+    return restoreOmitted(batch, table);
+  } catch (err) {
+    if (err instanceof OmittedColumnsError) throw new FlightError("INVALID_ARGUMENT", err.message);
+    throw err;
+  }
+}
+
 export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
   const walSeconds = deps.metrics.histogram("signalbox_writer_wal_append_seconds", "WAL append including fsync");
   const putRows = deps.metrics.counter("signalbox_writer_rows_total", "rows acknowledged durable", ["table"]);
@@ -46,7 +56,7 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       const received: RecordBatch[] = [];
       for await (const batch of batches) received.push(batch);
       if (received.length !== 1) throw new FlightError("INVALID_ARGUMENT", `a write carries exactly one record batch, got ${received.length}`);
-      const batch = received[0]!;
+      const batch = restoredBatch(received[0]!, d.table);
       const problem = wireSchemaProblem(batch.schema, d.table);
       if (problem) throw new FlightError("INVALID_ARGUMENT", problem);
       // Already held, persisted, or quarantined (a replica's copy of a batch this writer set
@@ -56,7 +66,8 @@ export function writerHandlers(deps: WriterServiceDeps): FlightHandlers {
       }
       // The batch stays in the form it arrived in (usually the wire form, with dictionaries):
       // the WAL writes the very IPC bytes received, the live buffer expands it when read.
-      const entry = { batchId: d.batch_id, orgId: d.org_id, bucket: d.bucket, table: d.table, shardId: d.shard_id, batch, ipc: receivedIpcOf(batch) };
+      // The narrow form's omitted columns are restored here, but the WAL still writes the bytes received.
+      const entry = { batchId: d.batch_id, orgId: d.org_id, bucket: d.bucket, table: d.table, shardId: d.shard_id, batch, ipc: receivedIpcOf(received[0]!) };
       const started = performance.now();
       deps.sync.noteReceived(d.batch_id, d.replicas);
       await deps.wal.append(entry).catch((err: unknown) => {

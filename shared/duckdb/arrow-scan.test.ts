@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { batchOf } from "../../test/helpers/query-fixtures.ts";
 import { batchRows, makeGenericBatch, makeSpanBatch } from "../../test/helpers/wal-batches.ts";
 import { decodeExport } from "../otlp/index.ts";
+import { decodeRemoteWrite } from "../remote-write/index.ts";
+import { restoreOmitted, toPlainBatch } from "../tables/index.ts";
 import { SORT_ORDER, TABLE_NAMES, TABLE_SCHEMAS } from "../tables/tables.ts";
+import { remoteWriteBody } from "../../test/helpers/remote-write-encode.ts";
 import { appendArrow, openDuckDB, scanArrow, sortRowOrder, type DuckDBHandle } from "./index.ts";
 import { INTEGRATION_TIMEOUT_MS } from "../../test/helpers/timeouts.ts";
 
@@ -85,6 +88,29 @@ describe("scanArrow", () => {
       rowsOf(`SELECT count(*) AS n, count(DISTINCT span_id) AS spans, max(service_name) AS s FROM ${src} WHERE kind = 2`),
     );
     expect(got).toEqual([{ n: 5000n, spans: 5000n, s: [...new Set(batch.getChild("service_name")!.toArray())].sort().at(-1) }]);
+  });
+
+  test("constant and all-null columns (remote write's wire form) scan as their plain rows do", async () => {
+    const t0 = 1_700_000_000_000;
+    const samples = (values: number[]) => values.map((value, i) => ({ value, timestampMs: t0 + i * 15_000 }));
+    const request = (id: string, job: string, values: number[]) =>
+      restoreOmitted(decodeRemoteWrite(
+        remoteWriteBody([
+          { labels: { __name__: "scan_total", job, long_label_name: "a value longer than twelve bytes" }, samples: samples(values) },
+          { labels: { __name__: "scan_total", job: "other" }, samples: samples(values.map((v) => v + 1)) },
+        ]),
+        id,
+        1 << 20,
+        { wireForm: true },
+      ).batch!, "metrics");
+    // 0 and -0 differ bit for bit: a column of both is not constant. Chunks of 2,048 rows are crossed.
+    const batches = [request("c1", "j", Array.from({ length: 1500 }, (_, i) => (i % 2 ? 0 : -0))), request("c2", "j", Array.from({ length: 900 }, () => 7))];
+    const schema = TABLE_SCHEMAS.metrics;
+    await appendArrow(db.connection, "plain_constant", batches.map((b) => toPlainBatch(b, schema)), schema);
+    const order = sortRowOrder(batches, SORT_ORDER.metrics);
+    const sortBy = SORT_ORDER.metrics.map((c) => `"${c}"`).join(", ");
+    expect(await scanArrow(db.connection, batches, schema, {}, (src) => rowsOf(`FROM ${src}`))).toEqual(await rowsOf("FROM plain_constant ORDER BY rowid"));
+    expect(await scanArrow(db.connection, batches, schema, { order }, (src) => rowsOf(`FROM ${src}`))).toEqual(await rowsOf(`FROM plain_constant ORDER BY ${sortBy}, rowid`));
   });
 
   test("two scans at once on one database, and a scan's name is gone after it", async () => {

@@ -7,6 +7,8 @@ import { NullInNotNullColumnError } from "./column-copy.ts";
 import { SchemaMismatchError } from "./errors.ts";
 import { kindOf, type SupportedKind } from "./types.ts";
 
+export { int64Words } from "../tables/index.ts";
+
 export interface ColumnPlan {
   name: string;
   kind: SupportedKind;
@@ -30,14 +32,6 @@ export function plainColumnData(batch: RecordBatch, col: ColumnPlan): Data {
   return data;
 }
 
-/**
- * An Int64 column as pairs of 32-bit words (low, then signed high: little-endian), so values
- * are copied and compared without a BigInt each. Fixed-width values are already sliced to
- * the data's window (apache-arrow _sliceBuffers).
- */
-export function int64Words(data: Data): Int32Array {
-  return new Int32Array(data.values.buffer, data.values.byteOffset, data.length * 2);
-}
 
 /**
  * Utf8 columns, or Dictionary<Int32, Utf8> ones (the Flight wire form of repeated columns),

@@ -11,13 +11,24 @@ import duckdb from "@duckdb/node-bindings";
 import { DataType, type Data } from "apache-arrow";
 import { STRING_T_BYTES, stablePointer, writeStringT, type Scratch } from "./column-copy.ts";
 import { int64Words, utf8Parts, type Utf8Parts } from "./column-data.ts";
+import { isRestoredDictionary } from "../tables/index.ts";
+import { constantFixedChunk, constantUtf8Chunk, type ConstantChunk } from "./constant-column.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { SupportedKind } from "./types.ts";
 
 type Vector = ReturnType<typeof duckdb.data_chunk_get_vector>;
 
-/** One column over every batch of a scan, ready to gather from; `[b]` is batch b. */
-export type GatherSource =
+/**
+ * Which rows of a column are null over every batch of a scan: known once, so a column with
+ * none (most) or only nulls (remote write's unset numbers) is not read bit by bit per chunk.
+ */
+export type NullRows = "none" | "all" | "some";
+
+/**
+ * One column over every batch of a scan, ready to gather from; `[b]` is batch b. `constant`:
+ * every row holds one value, and this is a whole vector of it (constant-column.ts).
+ */
+export type GatherSource = { nulls: NullRows; constant?: ConstantChunk } & (
   | { kind: "int32" | "float64"; values: (Int32Array | Float64Array)[]; datas: readonly Data[] }
   | { kind: "int64"; words: Int32Array[]; datas: readonly Data[] }
   | { kind: "bool"; datas: readonly Data[] }
@@ -25,12 +36,13 @@ export type GatherSource =
       kind: "utf8";
       /** Per batch, the address of its strings' bytes. */
       bases: number[];
-      /** With `keep`: per batch, the DuckDB string_t of each of `strings` (stringStructs), made when first gathered. */
+      /** Per batch, the DuckDB string_t of each of `strings` (stringStructs), made when first gathered: with `keep`, or for a dictionary. */
       structs: (Uint32Array | undefined)[];
       /** The batches will be scanned again: keep the string_t of plain columns with them too. */
       keep: boolean;
       datas: readonly Data[];
-    });
+    })
+);
 
 /**
  * `datas[b]`: the column of batch b. `keep`: the batches will be scanned again (the querier's
@@ -38,20 +50,26 @@ export type GatherSource =
  * string); a one-off scan (a flush) builds them chunk by chunk in reused memory instead.
  */
 export function gatherSource(kind: SupportedKind, datas: readonly Data[], keep = false): GatherSource {
+  const nulls = nullRows(datas);
   switch (kind) {
     case "int32":
-    case "float64":
-      return { kind, values: datas.map((d) => d.values as Int32Array | Float64Array), datas };
+    case "float64": {
+      const constant = constantFixedChunk(datas, kind === "int32" ? 1 : 2);
+      return { nulls, constant, kind, values: datas.map((d) => d.values as Int32Array | Float64Array), datas };
+    }
     case "int64":
-      return { kind, words: datas.map(int64Words), datas };
+      return { nulls, constant: constantFixedChunk(datas, 2), kind, words: datas.map(int64Words), datas };
     case "bool":
-      return { kind, datas };
+      return { nulls, kind, datas };
     case "utf8": {
       const parts = utf8Parts(datas);
+      const bases = parts.values.map(stablePointer);
       return {
+        nulls,
+        constant: constantUtf8Chunk(parts, bases, datas),
         kind,
         ...parts,
-        bases: parts.values.map(stablePointer),
+        bases,
         // Filled in as batches are first gathered; allocated whole so the array stays dense.
         structs: new Array<Uint32Array | undefined>(datas.length).fill(undefined),
         keep,
@@ -61,9 +79,26 @@ export function gatherSource(kind: SupportedKind, datas: readonly Data[], keep =
   }
 }
 
+function nullRows(datas: readonly Data[]): NullRows {
+  let nulls = 0;
+  let rows = 0;
+  for (const d of datas) {
+    nulls += d.nullCount;
+    rows += d.length;
+  }
+  return nulls === 0 ? "none" : nulls === rows ? "all" : "some";
+}
+
 /** Output rows [start, start + n) of `order` into rows [0, n) of `vector`. */
 export function gatherColumnSlice(vector: Vector, source: GatherSource, order: RowOrder, start: number, n: number, scratch: Scratch): void {
   const { batch, row } = order;
+  // Fixed-width values under a null are never read: a column of nulls only needs its validity.
+  if (source.nulls === "all" && source.kind !== "utf8") return;
+  if (source.constant) {
+    const { chunk, rowBytes } = source.constant;
+    duckdb.copy_data_to_vector(vector, 0, chunk.buffer as ArrayBuffer, chunk.byteOffset, n * rowBytes);
+    return;
+  }
   switch (source.kind) {
     case "int32":
     case "float64": {
@@ -106,14 +141,22 @@ export function gatherColumnSlice(vector: Vector, source: GatherSource, order: R
 /** Each output row's string_t, made from its string's offsets and bytes. */
 function gatherUtf8(vector: Vector, source: Extract<GatherSource, { kind: "utf8" }>, order: RowOrder, start: number, n: number, scratch: Scratch): void {
   if (source.keep) return gatherKeptUtf8(vector, source, order, start, n, scratch);
-  const { indices, offsets, values, bases } = source;
+  const { indices, strings, offsets, values, bases, structs } = source;
   const bytes = scratch.strings(n * STRING_T_BYTES);
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
   for (let i = 0; i < n; i++) {
     const b = order.batch[start + i]!;
     const rowIndices = indices[b];
-    const r = rowIndices ? rowIndices[order.row[start + i]!]! : order.row[start + i]!;
-    writeStringT(bytes, words, i, offsets[b]!, values[b]!, bases[b]!, r);
+    if (rowIndices) {
+      // A dictionary's few entries: their string_t made once (kept with the dictionary), four words a row.
+      const from = (structs[b] ??= stringStructs(strings[b]!, bases[b]!));
+      const w = rowIndices[order.row[start + i]!]! * 4;
+      const o = i * 4;
+      words[o] = from[w]!;
+      words[o + 1] = from[w + 1]!;
+      words[o + 2] = from[w + 2]!;
+      words[o + 3] = from[w + 3]!;
+    } else writeStringT(bytes, words, i, offsets[b]!, values[b]!, bases[b]!, order.row[start + i]!);
   }
   duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * STRING_T_BYTES);
 }
@@ -178,8 +221,8 @@ function stringStructs(data: Data, base: number): Uint32Array {
 export function gatherValiditySlice(vector: Vector, source: GatherSource, order: RowOrder, start: number, n: number, scratch: Scratch): void {
   const words = Math.ceil(n / 64);
   const mask = scratch.validity(words * 8);
-  mask.fill(0);
-  for (let i = 0; i < n; i++) {
+  mask.fill(source.nulls === "none" ? 0xff : 0);
+  for (let i = 0; source.nulls === "some" && i < n; i++) {
     const d = source.datas[order.batch[start + i]!]!;
     const bitmap = d.nullBitmap;
     let valid = true;
@@ -198,6 +241,20 @@ export function gatherValiditySlice(vector: Vector, source: GatherSource, order:
  * rows, every index inside it (our own senders; anything else is expanded first).
  */
 export function isDirectDictionary(data: Data): boolean {
+  let direct = directDictionaries.get(data);
+  if (direct === undefined) {
+    direct = checkDirectDictionary(data);
+    directDictionaries.set(data, direct);
+  }
+  return direct;
+}
+
+/** The answer per Data (its buffers do not change): the live buffer, the sort and the scan each ask. */
+const directDictionaries = new WeakMap<Data, boolean>();
+
+function checkDirectDictionary(data: Data): boolean {
+  // A restored omitted column (the narrow wire form) is direct by construction: its indices are zeros.
+  if (isRestoredDictionary(data)) return true;
   const dictionary = data.dictionary;
   if (!dictionary || dictionary.data.length !== 1 || !DataType.isUtf8(dictionary.type)) return false;
   if (data.nullCount > 0 || !(data.values instanceof Int32Array)) return false;

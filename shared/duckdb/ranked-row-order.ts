@@ -2,13 +2,16 @@
  * The fast path of sortRowOrder for the usual sort key: dictionary columns (the wire form's
  * repeated text: metric name, service) then one Int64 (a time). A comparison sort of every
  * row costs more than the rest of a metrics flush; here the few distinct dictionary entries
- * are sorted once into ranks, and the rows are placed by stable counting passes — the time's
- * 16-bit digits, least significant first, then the rank — so the order is exactly the
- * comparison sort's, ties included (input order).
+ * are sorted once into ranks, and the rows are placed by stable counting passes — the time
+ * (its rank among few distinct times, time-ranks.ts, else its 16-bit digits, least
+ * significant first), then the group — so the order is exactly the comparison sort's, ties
+ * included (input order).
  */
 import type { RecordBatch } from "apache-arrow";
+import { Int64WordRange } from "../tables/index.ts";
 import type { RowOrder } from "./row-order.ts";
 import type { KeyColumn } from "./sort-keys.ts";
+import { timeRanks } from "./time-ranks.ts";
 
 const DIGIT_BITS = 16;
 const DIGIT_VALUES = 1 << DIGIT_BITS;
@@ -31,13 +34,24 @@ export function rankedRowOrder(batches: readonly RecordBatch[], keys: readonly K
   let order = new Uint32Array(total);
   for (let g = 0; g < total; g++) order[g] = g;
   let spare = new Uint32Array(total);
-  const digits = timeDigits(time.words, sizes, total);
-  const counts = new Uint32Array(Math.max(DIGIT_VALUES, groups.count));
-  for (const digit of digits) {
-    if (countingPass(order, spare, digit, counts.subarray(0, DIGIT_VALUES))) [order, spare] = [spare, order];
+  const ranks = timeRanks(time.words, sizes, total, DIGIT_VALUES);
+  // Few distinct times (time-ranks.ts): the time's rank stands in for its digits, and with few
+  // groups too one pass by (group, rank) does both.
+  const passes = ranks ? rankKeys(groups, ranks, total) : [...timeDigits(time.words, sizes, total).map((d) => ({ key: d as ArrayLike<number>, values: DIGIT_VALUES })), { key: groups.ofRow, values: groups.count }];
+  const counts = new Uint32Array(Math.max(...passes.map((p) => p.values)));
+  for (const { key, values } of passes) {
+    if (values > 1 && countingPass(order, spare, key, counts.subarray(0, values))) [order, spare] = [spare, order];
   }
-  if (groups.count > 1 && countingPass(order, spare, groups.ofRow, counts.subarray(0, groups.count))) [order, spare] = [spare, order];
   return toBatchRows(order, sizes);
+}
+
+/** The counting passes' keys, least significant first, for ranked times. */
+function rankKeys(groups: { ofRow: Uint32Array; count: number }, ranks: { ofRow: Uint32Array; count: number }, total: number): { key: ArrayLike<number>; values: number }[] {
+  const values = groups.count * ranks.count;
+  if (values > Math.max(DIGIT_VALUES, total)) return [{ key: ranks.ofRow, values: ranks.count }, { key: groups.ofRow, values: groups.count }];
+  const key = new Uint32Array(total);
+  for (let g = 0; g < total; g++) key[g] = groups.ofRow[g]! * ranks.count + ranks.ofRow[g]!;
+  return [{ key, values }];
 }
 
 /**
@@ -78,19 +92,9 @@ function rankEntries(key: Extract<KeyColumn, { kind: "utf8" }>): { perBatch: Uin
  * that no row sets are left out. The difference of two int64s fits in 64 unsigned bits.
  */
 function timeDigits(words: readonly Int32Array[], sizes: readonly number[], total: number): Uint16Array[] {
-  let minHi = 0x7fffffff;
-  let minLo = 0xffffffff;
-  for (let b = 0; b < sizes.length; b++) {
-    const w = words[b]!;
-    for (let r = 0; r < sizes[b]!; r++) {
-      const hi = w[r * 2 + 1]!;
-      const lo = w[r * 2]! >>> 0;
-      if (hi < minHi || (hi === minHi && lo < minLo)) {
-        minHi = hi;
-        minLo = lo;
-      }
-    }
-  }
+  const range = new Int64WordRange();
+  for (let b = 0; b < sizes.length; b++) range.add(words[b]!, sizes[b]!);
+  const { minHi, minLo } = range;
   const digits = [0, 1, 2, 3].map(() => new Uint16Array(total));
   const [d0, d1, d2, d3] = digits as [Uint16Array, Uint16Array, Uint16Array, Uint16Array];
   let used = 0;

@@ -48,6 +48,13 @@ describe("sortRowOrder's ranked path", () => {
     });
   }
 
+  test("more distinct times than ranks take (time digits): still the comparison sort's order", () => {
+    const rand = random(11);
+    const batches = [batch(rand, 40_000, 2n ** 40n), batch(rand, 30_000, 2n ** 40n)];
+    const keys = ["name", "service", "time"].map((c) => keyColumn(batches, c));
+    expect(rankedRowOrder(batches, keys)).toEqual(comparedRowOrder(batches, keys));
+  });
+
   test("is not taken for plain text keys or a text last key", () => {
     const rand = random(3);
     const b = batch(rand, 50, 1000n);

@@ -32,6 +32,8 @@ export interface IpcMessageBytes {
    * together exactly `body`, which is then joined only when read.
    */
   readonly bodyParts?: readonly Uint8Array[];
+  /** The parts' total length (set with `bodyParts`). */
+  readonly bodyLength?: number;
 }
 
 /**
@@ -63,9 +65,8 @@ type BatchHeader = Pick<RecordBatchHeader, "nodes" | "buffers" | "variadicBuffer
 /** A loader of `header`'s columns from the message's body, or from its parts when it has them. */
 function loaderFor(header: BatchHeader, bytes: IpcMessageBytes, dictionaries: Map<number, Vector>, schema: Schema): VectorLoader {
   const { nodes, buffers, variadicBufferCounts } = header;
-  const parts = bytes.bodyParts;
-  if (parts) {
-    checkRegions(header, parts.reduce((n, p) => n + p.byteLength, 0));
+  if (bytes.bodyParts && bytes.bodyLength !== undefined) {
+    checkRegions(header, bytes.bodyLength);
     // `bytes` itself, not its `body`: reading that would join the parts.
     return new PartedVectorLoader(bytes as PartedBody, nodes, buffers, dictionaries, schema.metadataVersion, variadicBufferCounts);
   }

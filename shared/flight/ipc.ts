@@ -231,7 +231,7 @@ function decodeHeader(header: Uint8Array, malformedCode: number): Message {
  */
 function messageBytes(m: FlightDataMessage, bodyLength: number): IpcMessageBytes {
   if (isParted(m) && m.body_length === bodyLength) {
-    return { header: m.data_header, bodyParts: m.body_parts, get body() { return m.data_body; } };
+    return { header: m.data_header, bodyParts: m.body_parts, bodyLength, get body() { return m.data_body; } };
   }
   return { header: m.data_header!, body: fitBody(m.data_body ?? EMPTY, bodyLength) };
 }

@@ -13,12 +13,13 @@ import { VectorLoader } from "apache-arrow/visitor/vectorloader";
 export interface PartedBody {
   readonly body: Uint8Array;
   readonly bodyParts: readonly Uint8Array[];
+  /** The parts' total length, as the sender counted it: readers take it from here, not by summing again. */
+  readonly bodyLength: number;
 }
 
 /** A VectorLoader whose buffers are views of the parts each region starts at, when it lies in one, aligned. */
 export class PartedVectorLoader extends VectorLoader {
   private readonly partAt = new Map<number, Uint8Array>();
-  private readonly bodyLength: number;
 
   constructor(
     private readonly parted: PartedBody,
@@ -34,13 +35,12 @@ export class PartedVectorLoader extends VectorLoader {
       if (part.byteLength > 0 && !this.partAt.has(at)) this.partAt.set(at, part);
       at += part.byteLength;
     }
-    this.bodyLength = at;
   }
 
   protected override readData<T extends DataType>(_type: T, region: BufferRegion = this.nextBufferRange()): Uint8Array {
     const { offset, length } = region;
-    if (offset < 0 || length < 0 || offset + length > this.bodyLength) {
-      throw new RangeError(`buffer [${offset}, +${length}) runs past the ${this.bodyLength}-byte body`);
+    if (offset < 0 || length < 0 || offset + length > this.parted.bodyLength) {
+      throw new RangeError(`buffer [${offset}, +${length}) runs past the ${this.parted.bodyLength}-byte body`);
     }
     if (length === 0) return new Uint8Array(0);
     const part = this.partAt.get(offset);

@@ -140,6 +140,18 @@ export class Int64Builder {
     this.validity.reserve(rows);
   }
 
+  /** Rows [0, n) of `lo` / `hi` (the words of each value), all valid. */
+  pushWordArrays(lo: ArrayLike<number>, hi: ArrayLike<number>, n: number): void {
+    this.words = grow(this.words, (this.length + n) * 2);
+    const words = this.words;
+    for (let i = 0, w = this.length * 2; i < n; i++, w += 2) {
+      words[w] = lo[i]!;
+      words[w + 1] = hi[i]!;
+    }
+    this.validity.setValidRun(this.length, n);
+    this.length += n;
+  }
+
   /** `n` rows of the value (lo, hi). */
   pushWordsRun(lo: number, hi: number, n: number): void {
     if (lo !== 0 || hi !== 0) {
@@ -196,6 +208,14 @@ export class Float64Builder {
   pushNulls(n: number): void {
     this.validity.setNulls(this.length, n);
     this.data = grow(this.data, this.length + n);
+    this.length += n;
+  }
+
+  /** Values [0, n) of `values`, all valid. */
+  pushArray(values: Float64Array, n: number): void {
+    this.data = grow(this.data, this.length + n);
+    this.data.set(values.subarray(0, n), this.length);
+    this.validity.setValidRun(this.length, n);
     this.length += n;
   }
 

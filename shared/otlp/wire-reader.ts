@@ -124,6 +124,11 @@ export class WireReader {
     return s;
   }
 
+  /** Bytes [start, end) as a Latin-1 string, one char a byte: a cheap exact key for raw fields. */
+  latin1(start: number, end: number): string {
+    return this.text.toString("latin1", start, end);
+  }
+
   /** A length-delimited byte field, as a view into the body (no copy). */
   bytes(): Uint8Array {
     const end = this.delimitedEnd();

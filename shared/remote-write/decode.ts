@@ -12,8 +12,10 @@
  * - metadata is a row with `metric_type` = "prometheus_metadata", `metric_description` = help,
  *   `metric_unit` = unit and the type as `prometheus.type` in `metric_metadata`.
  * In the wire form every column constant within a series (name, type, attributes, …) is a
- * dictionary (seriesWireSchema): a sample costs its time, value, flags and one index per such
- * column, on the wire and in the WAL.
+ * dictionary (seriesWireSchema), and the columns of one value in the whole request are left
+ * out, named in the schema (the narrow form, shared/tables/omitted-columns.ts): a sample
+ * costs its time, value and an index per varying column, on the wire and in the WAL. What a series' labels decide is kept across requests
+ * by their bytes (series-cache.ts): labels are decoded and checked once per series.
  * Native histograms, invalid series and samples whose time lies outside the acceptor's time
  * window (docs/operations.md, "What ingest and queries refuse") are refused (counted, with the
  * reason), exactly as OTLP points are: a time that does not fit the Int64 nanosecond column
@@ -21,69 +23,35 @@
  */
 import type { Schema } from "apache-arrow";
 import { doubleJson } from "../otlp/anyvalue-json.ts";
-import { buildRecordBatch } from "../otlp/columns.ts";
-import { metricsColumnBuilders } from "../otlp/decode-metrics.ts";
-import { pushContextRun } from "../otlp/context-columns.ts";
-import { EMPTY_SCOPE, type ResourceContext } from "../otlp/context.ts";
 import { OtlpDecodeError } from "../otlp/errors.ts";
 import { INT64_TIME_WINDOW, timeNsProblem, type TimeWindow } from "../otlp/limits.ts";
 import { Rejections } from "../otlp/rejections.ts";
 import type { DecodedExport, DecodedRows } from "../otlp/types.ts";
 import { int64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "../otlp/wire-reader.ts";
-import { metricsSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, RepeatedUtf8Column, seriesWireSchema } from "../tables/index.ts";
+import { metricsSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, seriesWireSchema } from "../tables/index.ts";
+import { ROW_NO_VALUE, ROW_STALE, ROW_VALUE, rowsToBatch, type RowRun } from "./columns.ts";
 import { SnappyError, snappyUncompress } from "./snappy.ts";
 import { msWordsToNs, MsWindow, SampleScratch } from "./samples.ts";
+import { EMPTY_BYTES, EMPTY_LIST_BYTES, SeriesCache, type SeriesBytes, type SeriesEntry } from "./series-cache.ts";
 
 /** prometheus.MetricMetadata.MetricType, as the metadata API spells it. */
 const METADATA_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"];
 
-const NO_RECORDED_VALUE = 1;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** One TimeSeries as read: labels, exemplars, and its samples in the decoder's scratch arrays. */
+/**
+ * One TimeSeries as read: where its label fields lie (start, end pairs: decoded only when
+ * the series cache does not know them), exemplars, and its samples in the decoder's scratch.
+ */
 interface Series {
-  labels: [string, string][];
+  labelRanges: number[];
   exemplars: string[];
   histograms: number;
-}
-
-/** The bytes of the columns every row of one series (or one metadata entry) repeats. */
-interface SeriesBytes {
-  name: Uint8Array;
-  description: Uint8Array;
-  unit: Uint8Array;
-  type: Uint8Array;
-  metadata: Uint8Array;
-  attributes: Uint8Array;
-  resource: ResourceContext;
-}
-
-const EMPTY_BYTES = new Uint8Array(0);
-const EMPTY_LIST_BYTES = new TextEncoder().encode("[]");
-
-/**
- * The columns of the metrics table, those constant within a series kept as repeated values
- * (dictionaries in the series wire form, seriesWireSchema): a sample row then costs its time,
- * value and flags, and an index per repeated column.
- */
-function seriesColumns() {
-  return {
-    ...metricsColumnBuilders(),
-    metric_name: new RepeatedUtf8Column(),
-    metric_description: new RepeatedUtf8Column(),
-    metric_unit: new RepeatedUtf8Column(),
-    metric_type: new RepeatedUtf8Column(),
-    metric_metadata: new RepeatedUtf8Column(),
-    distribution: new RepeatedUtf8Column(),
-    exemplars: new RepeatedUtf8Column(),
-    attributes: new RepeatedUtf8Column(),
-  };
 }
 
 export function decodeRemoteWriteProtobuf(
   body: Uint8Array, batchId: string, schema: Schema = metricsSchema, nowMs = Date.now(), timeWindow: TimeWindow = INT64_TIME_WINDOW,
 ): DecodedRows {
-  const c = seriesColumns();
   const encoder = new TextEncoder();
   const batchIdBytes = encoder.encode(batchId);
   const rejected = new Rejections();
@@ -98,27 +66,9 @@ export function decodeRemoteWriteProtobuf(
     if (rows.length > from) runs.push({ series, from, to: rows.length, exemplars });
   };
 
-  // Strings repeated across series (names, jobs, types) are encoded once per request.
-  const interned = new Map<string, Uint8Array>();
-  const bytesOf = (text: string): Uint8Array => {
-    let found = interned.get(text);
-    if (!found) {
-      found = encoder.encode(text);
-      interned.set(text, found);
-    }
-    return found;
-  };
-  const sampleType = bytesOf(REMOTE_WRITE_SAMPLE_TYPE);
-
-  const jobResources = new Map<string, ResourceContext>();
-  const resourceOf = (job: string): ResourceContext => {
-    let found = jobResources.get(job);
-    if (!found) {
-      found = { attributes: EMPTY_LIST_BYTES, droppedAttributesCount: 0, schemaUrl: EMPTY_BYTES, serviceName: encoder.encode(job) };
-      jobResources.set(job, found);
-    }
-    return found;
-  };
+  const cache = SERIES_CACHE;
+  cache.startRequest();
+  const sampleType = cache.bytesOf(REMOTE_WRITE_SAMPLE_TYPE);
 
   const r = new WireReader(body);
   while (r.pos < r.buf.length) {
@@ -126,20 +76,14 @@ export function decodeRemoteWriteProtobuf(
     if (tag === ((1 << 3) | WIRE_LEN)) {
       samples.length = 0;
       const series = readSeries(r, r.delimitedEnd(), samples);
-      const problem = seriesProblem(series);
+      const entry = seriesEntry(r, series.labelRanges, cache, sampleType);
       const count = samples.length + series.histograms;
-      if (problem !== undefined) {
-        for (let i = 0; i < Math.max(count, 1); i++) rejected.add(problem);
+      if (entry.problem !== undefined) {
+        for (let i = 0; i < Math.max(count, 1); i++) rejected.add(entry.problem);
         continue;
       }
       for (let i = 0; i < series.histograms; i++) rejected.add("native histogram samples are not supported");
-      const name = series.labels.find((l) => l[0] === "__name__")![1];
-      const job = series.labels.find((l) => l[0] === "job")?.[1] ?? "";
-      const row: SeriesBytes = {
-        name: bytesOf(name), description: EMPTY_BYTES, unit: EMPTY_BYTES, type: sampleType, metadata: EMPTY_LIST_BYTES,
-        attributes: encoder.encode(labelsJson(series.labels.filter((l) => l[0] !== "__name__"))),
-        resource: resourceOf(job),
-      };
+      const row = entry.row;
       const exemplars = series.exemplars.length === 0 ? EMPTY_LIST_BYTES : encoder.encode(`[${series.exemplars.join(",")}]`);
       const from = rows.length;
       for (let i = 0; i < samples.length; i++) {
@@ -163,9 +107,9 @@ export function decodeRemoteWriteProtobuf(
       else {
         const time = BigInt(nowMs) * 1_000_000n;
         const row: SeriesBytes = {
-          name: bytesOf(meta.name), description: encoder.encode(meta.help), unit: bytesOf(meta.unit), type: bytesOf(REMOTE_WRITE_METADATA_TYPE),
-          metadata: bytesOf(`[{"key":"prometheus.type","value":{"stringValue":${JSON.stringify(meta.type)}}}]`),
-          attributes: EMPTY_LIST_BYTES, resource: resourceOf(""),
+          name: cache.bytesOf(meta.name), description: encoder.encode(meta.help), unit: cache.bytesOf(meta.unit), type: cache.bytesOf(REMOTE_WRITE_METADATA_TYPE),
+          metadata: cache.bytesOf(`[{"key":"prometheus.type","value":{"stringValue":${JSON.stringify(meta.type)}}}]`),
+          attributes: EMPTY_LIST_BYTES, resource: cache.resourceOf(""),
         };
         const from = rows.length;
         rows.push(0, ROW_NO_VALUE, Number(time & 0xffffffffn), Number(time >> 32n));
@@ -175,23 +119,8 @@ export function decodeRemoteWriteProtobuf(
   }
   const accepted = rows.length;
   if (accepted === 0) return { batch: null, accepted, rejected };
-  fillColumns(c, rows, runs, batchIdBytes);
-  return { batch: buildRecordBatch(schema, c), accepted, rejected };
+  return { batch: rowsToBatch(schema, rows, runs, batchIdBytes), accepted, rejected };
 }
-
-/** Rows [from, to) of the request's rows: one series (or metadata entry), its exemplars on the first. */
-interface RowRun {
-  series: SeriesBytes;
-  from: number;
-  to: number;
-  exemplars: Uint8Array;
-}
-
-/** Kinds of row, in the row scratch's `stale` slot. */
-const ROW_VALUE = 0;
-const ROW_STALE = 1;
-/** An exemplar-only or metadata row: no value. */
-const ROW_NO_VALUE = 2;
 
 /**
  * Scratch reused by every request (decoding is synchronous): one series' samples as read, and
@@ -199,52 +128,61 @@ const ROW_NO_VALUE = 2;
  */
 const SERIES_SAMPLES = new SampleScratch();
 const REQUEST_ROWS = new SampleScratch();
+/** Series seen in earlier requests, by their label bytes (series-cache.ts). */
+const SERIES_CACHE = new SeriesCache();
 
 /**
- * The columns, sized once for all rows: per run, the series' constant columns as runs of one
- * value (dictionary indices filled at once), the columns remote write never sets as runs of
- * nulls; only time, value and flags are written row by row.
+ * What the label fields at `ranges` decide, from the cache or decoded and checked now; the
+ * reader's position is left as it was.
  */
-function fillColumns(c: ReturnType<typeof seriesColumns>, rows: SampleScratch, runs: RowRun[], batchIdBytes: Uint8Array): void {
-  for (const column of Object.values(c)) column.reserve(rows.length);
-  for (const run of runs) {
-    const n = run.to - run.from;
-    const s = run.series;
-    c.batch_id.pushRun(batchIdBytes, n);
-    c.metric_name.pushRun(s.name, n);
-    c.metric_description.pushRun(s.description, n);
-    c.metric_unit.pushRun(s.unit, n);
-    c.metric_type.pushRun(s.type, n);
-    c.metric_metadata.pushRun(s.metadata, n);
-    c.aggregation_temporality.pushRun(0, n);
-    c.is_monotonic.pushFalse(n);
-    c.start_time_unix_nano.pushWordsRun(0, 0, n);
-    c.value_int.pushNulls(n);
-    c.count.pushNulls(n);
-    c.sum.pushNulls(n);
-    c.min.pushNulls(n);
-    c.max.pushNulls(n);
-    c.distribution.pushRun(EMPTY_BYTES, n);
-    c.exemplars.pushRun(run.exemplars, 1);
-    c.exemplars.pushRun(EMPTY_LIST_BYTES, n - 1);
-    c.attributes.pushRun(s.attributes, n);
-    pushContextRun(c, s.resource, EMPTY_SCOPE, n);
-    for (let i = run.from; i < run.to; i++) {
-      const kind = rows.stale[i]!;
-      c.time_unix_nano.pushWords(rows.timeLo[i]!, rows.timeHi[i]!);
-      if (kind === ROW_NO_VALUE) c.value_double.pushNull();
-      else c.value_double.push(rows.values[i]!);
-      c.flags.pushWords(kind === ROW_STALE ? NO_RECORDED_VALUE : 0, 0);
+function seriesEntry(r: WireReader, ranges: readonly number[], cache: SeriesCache, sampleType: Uint8Array): SeriesEntry {
+  let key = "";
+  for (let i = 0; i < ranges.length; i += 2) key += r.latin1(ranges[i]!, ranges[i + 1]!);
+  let entry = cache.get(key);
+  if (entry) return entry;
+  const pos = r.pos;
+  const labels: [string, string][] = [];
+  for (let i = 0; i < ranges.length; i += 2) {
+    r.pos = ranges[i]!;
+    while (r.pos < ranges[i + 1]!) {
+      r.uint32();
+      labels.push(readLabel(r, r.delimitedEnd()));
     }
   }
+  r.pos = pos;
+  const problem = labelsProblem(labels);
+  if (problem !== undefined) entry = { problem };
+  else {
+    const name = labels.find((l) => l[0] === "__name__")![1];
+    const job = labels.find((l) => l[0] === "job")?.[1] ?? "";
+    entry = {
+      row: {
+        name: cache.bytesOf(name), description: EMPTY_BYTES, unit: EMPTY_BYTES, type: sampleType, metadata: EMPTY_LIST_BYTES,
+        attributes: UTF8.encode(labelsJson(labels.filter((l) => l[0] !== "__name__"))),
+        resource: cache.resourceOf(job),
+      },
+    };
+  }
+  cache.set(key, entry);
+  return entry;
 }
 
+const UTF8 = new TextEncoder();
+
 function readSeries(r: WireReader, end: number, samples: SampleScratch): Series {
-  const s: Series = { labels: [], exemplars: [], histograms: 0 };
+  const s: Series = { labelRanges: [], exemplars: [], histograms: 0 };
   while (r.pos < end) {
+    const start = r.pos;
     const tag = r.uint32();
-    if (tag === ((1 << 3) | WIRE_LEN)) s.labels.push(readLabel(r, r.delimitedEnd()));
-    else if (tag === ((2 << 3) | WIRE_LEN)) readSample(r, r.delimitedEnd(), samples);
+    if (tag === ((1 << 3) | WIRE_LEN)) {
+      // Label fields are skipped here, a run of them at once; seriesEntry reads them when it must.
+      r.pos = r.delimitedEnd();
+      while (r.pos < end && r.buf[r.pos] === ((1 << 3) | WIRE_LEN)) {
+        r.pos++;
+        r.pos = r.delimitedEnd();
+      }
+      s.labelRanges.push(start, r.pos);
+    } else if (tag === ((2 << 3) | WIRE_LEN)) readSample(r, r.delimitedEnd(), samples);
     else if (tag === ((3 << 3) | WIRE_LEN)) s.exemplars.push(readExemplar(r, r.delimitedEnd()));
     else if (tag === ((4 << 3) | WIRE_LEN)) {
       r.pos = r.delimitedEnd();
@@ -270,6 +208,19 @@ function readLabel(r: WireReader, end: number): [string, string] {
 
 /** Sample { double value = 1; int64 timestamp = 2; }: the value's bits decide staleness. */
 function readSample(r: WireReader, end: number, samples: SampleScratch): void {
+  // What every sender writes: the value (tag 0x09, 8 bytes) then the time (tag 0x10, varint).
+  const p = r.pos;
+  if (p + 10 < end && r.buf[p] === ((1 << 3) | WIRE_I64) && r.buf[p + 9] === ((2 << 3) | WIRE_VARINT)) {
+    const vlo = r.view.getUint32(p + 1, true);
+    const vhi = r.view.getUint32(p + 5, true);
+    r.pos = p + 10;
+    r.varint64();
+    if (r.pos === end) {
+      samples.push(r.view.getFloat64(p + 1, true), vhi === 0x7ff00000 && vlo === 2 ? 1 : 0, r.lo, r.hi);
+      return;
+    }
+    r.pos = p;
+  }
   let value = 0;
   let stale = false;
   let lo = 0;
@@ -322,12 +273,12 @@ function readMetadata(r: WireReader, end: number): { name: string; help: string;
   return meta;
 }
 
-/** Why a series cannot be stored (Prometheus refuses the same), or undefined. */
-function seriesProblem(s: Series): string | undefined {
-  const name = s.labels.find((l) => l[0] === "__name__");
+/** Why a series with these labels cannot be stored (Prometheus refuses the same), or undefined. */
+function labelsProblem(labels: readonly [string, string][]): string | undefined {
+  const name = labels.find((l) => l[0] === "__name__");
   if (name === undefined || name[1] === "") return "series without a metric name (__name__)";
   const seen = new Set<string>();
-  for (const [label] of s.labels) {
+  for (const [label] of labels) {
     if (!LABEL_NAME.test(label) && label !== "__name__") return `invalid label name ${JSON.stringify(label)}`;
     if (seen.has(label)) return `duplicate label ${JSON.stringify(label)}`;
     seen.add(label);

@@ -12,3 +12,5 @@ export { expandUtf8, RepeatedUtf8Column, utf8Data } from "./repeated-column.ts";
 export { DEDICATED_COLUMNS, DEDICATED_SPAN_ATTRIBUTES } from "./dedicated-attributes.ts";
 export { DedicatedValues, hasDedicatedColumns, withDedicatedColumns, withDedicatedSchema } from "./dedicated-columns.ts";
 export { storedTimeProblem, TIME_COLUMNS } from "./time-bounds.ts";
+export { firstNegativeRow, int64Words, Int64WordRange, wordsToBigInt } from "./int64-words.ts";
+export { isRestoredDictionary, narrowSchema, OMITTED_COLUMNS_KEY, OmittedColumnsError, restoreOmitted, type OmittedValue } from "./omitted-columns.ts";

@@ -16,7 +16,12 @@ import { Dictionary, makeData, makeVector, Utf8, type Data, type DataType, type 
 export class RepeatedUtf8Column {
   private readonly values: Uint8Array[] = [];
   private readonly indexOf = new Map<Uint8Array, number>();
-  private indices = new Int32Array(256);
+  /**
+   * Allocated when a row first needs an index other than 0: a column of one value (most of
+   * them, in a remote write request) never allocates, and finish() of it is often never called.
+   */
+  private indices: Int32Array | undefined;
+  private capacity = 256;
   private last: Uint8Array | undefined;
   private lastIndex = -1;
   length = 0;
@@ -37,18 +42,26 @@ export class RepeatedUtf8Column {
       this.last = bytes;
       this.lastIndex = index;
     }
-    if (this.length + n > this.indices.length) this.reserve(Math.max(this.indices.length * 2, this.length + n));
-    if (n === 1) this.indices[this.length++] = this.lastIndex;
-    else {
-      // Rows past `length` were never written: still index 0.
-      if (this.lastIndex !== 0) this.indices.fill(this.lastIndex, this.length, this.length + n);
-      this.length += n;
+    if (this.length + n > this.capacity) this.reserve(Math.max(this.capacity * 2, this.length + n));
+    // Rows past `length` were never written: still index 0.
+    if (this.lastIndex !== 0) {
+      this.indices ??= new Int32Array(this.capacity);
+      if (n === 1) this.indices[this.length] = this.lastIndex;
+      else this.indices.fill(this.lastIndex, this.length, this.length + n);
     }
+    this.length += n;
   }
 
-  /** Room for `rows` rows in all, allocated once. */
+  /** The one value every row holds, when there is exactly one. */
+  onlyValue(): Uint8Array | undefined {
+    return this.values.length === 1 ? this.values[0] : undefined;
+  }
+
+  /** Room for `rows` rows in all, allocated once (when first needed). */
   reserve(rows: number): void {
-    if (rows <= this.indices.length) return;
+    if (rows <= this.capacity) return;
+    this.capacity = rows;
+    if (!this.indices) return;
     const next = new Int32Array(rows);
     next.set(this.indices.subarray(0, this.length));
     this.indices = next;
@@ -56,11 +69,12 @@ export class RepeatedUtf8Column {
 
   /** Plain Utf8 data, or Dictionary<Int32, Utf8> data when `type` is such a dictionary. */
   finish(type?: DataType): Data<Utf8> | Data<Dictionary<Utf8, Int32>> {
+    const indices = this.indices ? this.indices.subarray(0, this.length) : new Int32Array(this.length);
     if (type instanceof Dictionary) {
       const dictionary = makeVector(utf8Data(this.values));
-      return makeData({ type, length: this.length, nullCount: 0, data: this.indices.subarray(0, this.length), dictionary });
+      return makeData({ type, length: this.length, nullCount: 0, data: indices, dictionary });
     }
-    return expandUtf8(this.values, this.indices, this.length);
+    return expandUtf8(this.values, indices, this.length);
   }
 }
 

@@ -4,6 +4,7 @@
  * check is for batches that reach a role as Arrow (Flight DoPut) without passing it.
  */
 import type { RecordBatch } from "apache-arrow";
+import { firstNegativeRow, int64Words } from "./int64-words.ts";
 import type { TableName } from "./tables.ts";
 
 /** Every Int64 time column of each table: what the window applies to once stored. */
@@ -23,12 +24,8 @@ export function storedTimeProblem(batch: RecordBatch, table: TableName): string 
     const vector = batch.getChild(name);
     if (!vector) return `no ${name} column`;
     for (const data of vector.data) {
-      const values = data.values as BigInt64Array;
-      // The signed high words (little-endian), read without a BigInt per row.
-      const words = new Int32Array(values.buffer, values.byteOffset, data.length * 2);
-      for (let i = 1; i < words.length; i += 2) {
-        if (words[i]! < 0) return `${name} ${values[i >> 1]} is negative (a time past int64, wrapped)`;
-      }
+      const row = firstNegativeRow(int64Words(data));
+      if (row !== undefined) return `${name} ${(data.values as BigInt64Array)[row]} is negative (a time past int64, wrapped)`;
     }
   }
   return undefined;

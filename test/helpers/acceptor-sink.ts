@@ -3,7 +3,7 @@
  * standing in for the writers (which the acceptor reaches through this same interface).
  */
 import type { RecordBatch } from "apache-arrow";
-import type { TableName } from "../../shared/tables/index.ts";
+import { restoreOmitted, type TableName } from "../../shared/tables/index.ts";
 import type { BatchSink, SinkWriteRequest } from "../../services/acceptor/sink.ts";
 
 export class CollectingSink implements BatchSink {
@@ -23,9 +23,9 @@ export class CollectingSink implements BatchSink {
     return this.writes.filter((w) => w.table === table && (bucket === undefined || w.bucket === bucket)).map((w) => w.batch);
   }
 
-  /** Every row of `table`, as plain objects (column name → JS value). */
+  /** Every row of `table`, as plain objects (column name → JS value), the narrow form's omitted columns restored as a writer does. */
   rows(table: TableName, bucket?: string): Record<string, unknown>[] {
-    return this.batches(table, bucket).flatMap((batch) => batch.toArray().map((row) => ({ ...row.toJSON() })));
+    return this.batches(table, bucket).flatMap((batch) => restoreOmitted(batch, table).toArray().map((row) => ({ ...row.toJSON() })));
   }
 
   rowCount(table: TableName, bucket?: string): number {

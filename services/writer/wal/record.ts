@@ -14,7 +14,7 @@
  * the body (nor of its parts, when an in-process sender kept it in parts). Otherwise Arrow's stream writer encodes the batch.
  */
 import { RecordBatch, RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
-import { TABLE_NAMES, type TableName } from "../../../shared/tables/index.ts";
+import { restoreOmitted, TABLE_NAMES, type TableName } from "../../../shared/tables/index.ts";
 import { crc32 } from "./crc32.ts";
 import { WalRecordDecodeError, WalRecordTooLargeError } from "./errors.ts";
 
@@ -26,9 +26,11 @@ export interface WalIpcMessage {
   header: Uint8Array;
   readonly body: Uint8Array;
   readonly bodyParts?: readonly Uint8Array[];
+  /** The parts' total length (set with `bodyParts`). */
+  readonly bodyLength?: number;
 }
 
-const bodyLength = (m: WalIpcMessage) => (m.bodyParts ? m.bodyParts.reduce((n, p) => n + p.byteLength, 0) : m.body.byteLength);
+const bodyLength = (m: WalIpcMessage) => (m.bodyParts && m.bodyLength !== undefined ? m.bodyLength : m.body.byteLength);
 
 export interface WalEntry {
   batchId: string;
@@ -97,7 +99,7 @@ export function encodeRecordParts(entry: WalEntry): EncodedRecord {
       prefixView.setInt32(4, metadataLength, true);
       prefix.set(m.header, 8);
       pieces.add(prefix);
-      for (const part of m.bodyParts ?? [m.body]) pieces.add(part);
+      for (const part of m.bodyParts && m.bodyLength !== undefined ? m.bodyParts : [m.body]) pieces.add(part);
     }
     pieces.add(END_OF_STREAM);
   } else {
@@ -199,6 +201,8 @@ export function decodeRecord(payload: Uint8Array): WalEntry {
   let batch: RecordBatch | undefined;
   try {
     batch = tableFromIPC(ipc).batches[0];
+    // A batch received in the narrow wire form is stored as received: restored as DoPut restores it.
+    if (batch) batch = restoreOmitted(batch, header.table);
   } catch (err) {
     throw new WalRecordDecodeError(`Arrow IPC: ${(err as Error).message}`);
   }
