@@ -178,7 +178,11 @@ function attributeMayHold(names: readonly string[], attributes: string): string 
     runs.push(parts.reduce((a, b) => (b.length > a.length ? b : a)));
   }
   const keyPattern = String.raw`"key"\s*:\s*"[^"]*(?:${runs.map(regexEscape).join("|")})`;
-  return String.raw`coalesce(contains(${attributes}, '\') OR regexp_matches(${attributes}, ${quoteLiteral(keyPattern)}), false)`;
+  // The regex matches only a text holding some run, and most rows' attributes hold none: the
+  // plain substring tests decide those, and the regex runs on the others (under CASE, as an
+  // OR does not spare DuckDB its right side).
+  const holdsRun = runs.map((run) => `contains(${attributes}, ${quoteLiteral(run)})`).join(" OR ");
+  return String.raw`coalesce(contains(${attributes}, '\') OR CASE WHEN ${holdsRun} THEN regexp_matches(${attributes}, ${quoteLiteral(keyPattern)}) ELSE false END, false)`;
 }
 
 /** An SQL expression chosen by the row's context: one CASE arm per distinct expression. */
