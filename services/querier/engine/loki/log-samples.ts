@@ -121,8 +121,8 @@ export async function selectLogSamples(
         FROM (
           SELECT *, ${unwrap ? numberSql("u", unwrap.conversion) : "1"} AS n
           FROM (
-          SELECT *, ${unwrap ? labelSql(unwrap.label, "b", "c") : "'1'"} AS u
-          FROM (SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")})))))
+            SELECT *, ${unwrap ? labelSql(unwrap.label, "b", "c") : "'1'"} AS u
+            FROM (SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")})))))
     GROUP BY ALL`;
   const restText = unwrap ? labelSql(unwrap.label, "body", ctxSql) : "'1'";
   const rowFilter = `NOT ${decidable("body", ctxSql, "attributes", restText, unwrap ? numberSql(restText, unwrap.conversion) : "1")}`;
