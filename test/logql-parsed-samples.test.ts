@@ -66,6 +66,8 @@ beforeAll(async () => {
       add({ body: line, service: "api", resourceAttributes: { "k8s.pod.name": `api-${round % 2}` }, severityText: "INFO", severityNumber: 9 });
       // A log attribute named like a parsed key: the parsed one is `level_extracted`.
       add({ body: line, service: "web", attributes: round === 1 ? { level: "attr", "http.route": "/x" } : { "http.route": "/y" } });
+      // Attribute values (not keys) holding parsed keys' names: SQL still decides these rows.
+      if (round === 2) add({ body: line, service: "web", attributes: { "http.route": "/level", note: "latency error details service" } });
       // Resource metadata named like a parsed key, for every row of the context.
       add({ body: line, service: "db", resourceAttributes: { latency: "slow", "host.name": "h" } });
     }
