@@ -48,8 +48,21 @@ const rankings = new Map<number, number>();
 let lastEpoch = 0;
 const EMPTY_LABELS: Labels = Object.freeze({});
 
+/**
+ * Family keys, one string per family: a collector's lookup of a key it was given by a number
+ * series' cached labels then finds the very string, and compares no texts. Families are few.
+ */
+const FAMILY_KEYS = new Map<string, string>();
+
 function familyKey(identity: MetricIdentity): string {
   return `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
+}
+
+function internedFamilyKey(identity: MetricIdentity): string {
+  const key = familyKey(identity);
+  let interned = FAMILY_KEYS.get(key);
+  if (interned === undefined) FAMILY_KEYS.set(key, (interned = key));
+  return interned;
 }
 
 /**
@@ -64,6 +77,10 @@ export function selectedBase(family: MetricFamily, nameMatchers: readonly LabelM
   if (family.otlpName !== undefined && matches(family.otlpName)) return family.otlpName;
   return null;
 }
+
+/** A series' samples and runs until it has some: most series get one kind only, or one run. */
+const NO_SAMPLES: never[] = Object.freeze([]) as never[];
+const NO_RUNS: never[] = Object.freeze([]) as never[];
 
 interface Building {
   labels: Labels;
@@ -138,7 +155,7 @@ export class SeriesCollector {
     timestampsMs: Float64Array, values: Float64Array,
   ): void {
     let named = NUMBER_SERIES_LABELS.get(identity);
-    if (named === undefined) NUMBER_SERIES_LABELS.set(identity, (named = { familyKey: familyKey(identity), base: null, labels: EMPTY_LABELS, key: "", rank: 0, epoch: 0 }));
+    if (named === undefined) NUMBER_SERIES_LABELS.set(identity, (named = { familyKey: internedFamilyKey(identity), base: null, labels: EMPTY_LABELS, key: "", rank: 0, epoch: 0 }));
     const { family, base } = this.selection(identity, named.familyKey);
     if (base === null) return;
     if (family.shape !== "number" && family.shape !== "remote_write") throw new Error(`addNumberSeries: ${family.shape} has several series per point`);
@@ -150,7 +167,10 @@ export class SeriesCollector {
     }
     // A number series is named its base alone, which the name matchers passed (selectedBase).
     if (this.testBesidesName !== null && !this.testBesidesName(named.labels)) return;
-    this.seriesOf(named.labels, named.key, named).runs.push({ timestampsMs, values });
+    const series = this.seriesOf(named.labels, named.key, named);
+    const run = { timestampsMs, values };
+    if (series.runs === NO_RUNS) series.runs = [run];
+    else series.runs.push(run);
     this.samples += timestampsMs.length;
   }
 
@@ -211,13 +231,17 @@ export class SeriesCollector {
   private seriesOf(labels: Labels, key = labelsKey(labels), named: NumberSeriesLabels | null = null): Building {
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, key, named, times: [], values: [], runs: [] };
+      s = { labels, key, named, times: NO_SAMPLES, values: NO_SAMPLES, runs: NO_RUNS };
       this.series.set(key, s);
     }
     return s;
   }
 
   private append(s: Building, timeMs: number, value: number | typeof STALE): void {
+    if (s.times === NO_SAMPLES) {
+      s.times = [];
+      s.values = [];
+    }
     s.times.push(timeMs);
     s.values.push(value === STALE ? null : value);
     this.samples++;
@@ -255,6 +279,10 @@ function inLabelOrder(all: Building[]): Building[] {
 
 function inTimeOrder(s: Building): RawSeries {
   if (s.times.length === 0 && s.runs.length === 1) return { labels: s.labels, timestampsMs: s.runs[0]!.timestampsMs, values: s.runs[0]!.values };
+  if (s.times === NO_SAMPLES) {
+    s.times = [];
+    s.values = [];
+  }
   for (const run of s.runs) {
     const stale = staleFlags(run.values);
     for (let i = 0; i < run.timestampsMs.length; i++) {
