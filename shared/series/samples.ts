@@ -13,9 +13,13 @@ function wordsOf(values: Float64Array): Uint32Array {
 
 /** Whether each sample is a stale marker; null when the series has none. */
 export function staleFlags(values: Float64Array): Uint8Array | null {
+  // A marker is a NaN: a series without one (most) needs no integer view of its buffer.
+  let first = 0;
+  while (first < values.length && values[first] === values[first]) first++;
+  if (first === values.length) return null;
   const words = wordsOf(values);
   let flags: Uint8Array | null = null;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = first; i < values.length; i++) {
     if (words[2 * i] === STALE_LOW && words[2 * i + 1] === STALE_HIGH) {
       flags ??= new Uint8Array(values.length);
       flags[i] = 1;

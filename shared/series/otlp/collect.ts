@@ -26,11 +26,43 @@ export const TARGET_INFO = "target_info";
  * is: the per-file row maps (querier) keep theirs between queries, so a repeated query builds
  * no label set and parses no attribute text. Frozen: series share them across queries.
  */
-const NUMBER_SERIES_LABELS = new WeakMap<object, { familyKey: string; base: string | null; labels: Labels; key: string }>();
+const NUMBER_SERIES_LABELS = new WeakMap<object, NumberSeriesLabels>();
+
+interface NumberSeriesLabels {
+  familyKey: string;
+  base: string | null;
+  labels: Labels;
+  key: string;
+  /**
+   * Its place among the series of the query that last ranked it (`epoch`), by key: a query
+   * whose series were all ranked by one query is put in label order by these integers (a
+   * dashboard repeating its query compares no label texts).
+   */
+  rank: number;
+  epoch: number;
+}
+
+/** The last rankings (a few dashboards' queries), each with how many series it ranked. */
+const RANKINGS_KEPT = 8;
+const rankings = new Map<number, number>();
+let lastEpoch = 0;
 const EMPTY_LABELS: Labels = Object.freeze({});
+
+/**
+ * Family keys, one string per family: a collector's lookup of a key it was given by a number
+ * series' cached labels then finds the very string, and compares no texts. Families are few.
+ */
+const FAMILY_KEYS = new Map<string, string>();
 
 function familyKey(identity: MetricIdentity): string {
   return `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
+}
+
+function internedFamilyKey(identity: MetricIdentity): string {
+  const key = familyKey(identity);
+  let interned = FAMILY_KEYS.get(key);
+  if (interned === undefined) FAMILY_KEYS.set(key, (interned = key));
+  return interned;
 }
 
 /**
@@ -46,8 +78,15 @@ export function selectedBase(family: MetricFamily, nameMatchers: readonly LabelM
   return null;
 }
 
+/** A series' samples and runs until it has some: most series get one kind only, or one run. */
+const NO_SAMPLES: never[] = Object.freeze([]) as never[];
+const NO_RUNS: never[] = Object.freeze([]) as never[];
+
 interface Building {
   labels: Labels;
+  key: string;
+  /** The cached labels it was found by, when it was (addNumberSeries). */
+  named: NumberSeriesLabels | null;
   times: number[];
   /** null for a stale marker. */
   values: (number | null)[];
@@ -62,6 +101,8 @@ export class SeriesCollector {
   private readonly pointLabels = new Map<string, Record<string, string>>();
   private readonly resources = new Map<string, ResourceLabels>();
   private readonly test: (labels: Labels) => boolean;
+  /** The matchers but those on the name (which a selected base already passes). */
+  private readonly testBesidesName: ((labels: Labels) => boolean) | null;
   private readonly families = new Map<string, { family: MetricFamily; base: string | null }>();
   private readonly nameMatchers: LabelMatcher[];
   samples = 0;
@@ -70,6 +111,8 @@ export class SeriesCollector {
     const compiled = matchers.map(compileMatcher);
     this.test = (labels) => matchesAll(compiled, labels);
     this.nameMatchers = matchers.filter((m) => m.name === METRIC_NAME_LABEL);
+    const others = matchers.filter((m) => m.name !== METRIC_NAME_LABEL).map(compileMatcher);
+    this.testBesidesName = others.length === 0 ? null : (labels) => matchesAll(others, labels);
   }
 
   /** The family of an identity and the base name it is selected under (null: not selected). */
@@ -112,7 +155,7 @@ export class SeriesCollector {
     timestampsMs: Float64Array, values: Float64Array,
   ): void {
     let named = NUMBER_SERIES_LABELS.get(identity);
-    if (named === undefined) NUMBER_SERIES_LABELS.set(identity, (named = { familyKey: familyKey(identity), base: null, labels: EMPTY_LABELS, key: "" }));
+    if (named === undefined) NUMBER_SERIES_LABELS.set(identity, (named = { familyKey: internedFamilyKey(identity), base: null, labels: EMPTY_LABELS, key: "", rank: 0, epoch: 0 }));
     const { family, base } = this.selection(identity, named.familyKey);
     if (base === null) return;
     if (family.shape !== "number" && family.shape !== "remote_write") throw new Error(`addNumberSeries: ${family.shape} has several series per point`);
@@ -120,9 +163,14 @@ export class SeriesCollector {
       named.labels = Object.freeze({ ...this.commonLabels(identity, family.shape === "remote_write"), [METRIC_NAME_LABEL]: base });
       named.key = labelsKey(named.labels);
       named.base = base;
+      named.epoch = 0;
     }
-    if (!this.test(named.labels)) return;
-    this.seriesOf(named.labels, named.key).runs.push({ timestampsMs, values });
+    // A number series is named its base alone, which the name matchers passed (selectedBase).
+    if (this.testBesidesName !== null && !this.testBesidesName(named.labels)) return;
+    const series = this.seriesOf(named.labels, named.key, named);
+    const run = { timestampsMs, values };
+    if (series.runs === NO_RUNS) series.runs = [run];
+    else series.runs.push(run);
     this.samples += timestampsMs.length;
   }
 
@@ -180,16 +228,20 @@ export class SeriesCollector {
     if (this.test(labels)) this.append(this.seriesOf(labels), timeMs, value);
   }
 
-  private seriesOf(labels: Labels, key = labelsKey(labels)): Building {
+  private seriesOf(labels: Labels, key = labelsKey(labels), named: NumberSeriesLabels | null = null): Building {
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, times: [], values: [], runs: [] };
+      s = { labels, key, named, times: NO_SAMPLES, values: NO_SAMPLES, runs: NO_RUNS };
       this.series.set(key, s);
     }
     return s;
   }
 
   private append(s: Building, timeMs: number, value: number | typeof STALE): void {
+    if (s.times === NO_SAMPLES) {
+      s.times = [];
+      s.values = [];
+    }
     s.times.push(timeMs);
     s.values.push(value === STALE ? null : value);
     this.samples++;
@@ -197,17 +249,40 @@ export class SeriesCollector {
 
   /** The series, sorted by their labels, each in time order. */
   finish(): RawSeries[] {
-    const out: RawSeries[] = [];
-    for (const key of [...this.series.keys()].sort()) {
-      const s = this.series.get(key)!;
-      out.push(inTimeOrder(s));
-    }
-    return out;
+    return inLabelOrder([...this.series.values()]).map(inTimeOrder);
   }
+}
+
+/**
+ * The series sorted by their keys: by the ranks of the last ranking when it ranked them all
+ * (one key per rank, ranks in key order), else by comparing keys, then ranked anew.
+ */
+function inLabelOrder(all: Building[]): Building[] {
+  const epoch = all[0]?.named?.epoch ?? 0;
+  const ranked = rankings.get(epoch);
+  if (ranked !== undefined && all.every((s) => s.named !== null && s.named.epoch === epoch)) {
+    const byRank = new Array<Building | undefined>(ranked);
+    for (const s of all) byRank[s.named!.rank] = s;
+    return byRank.filter((s) => s !== undefined);
+  }
+  all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (all.every((s) => s.named !== null)) {
+    rankings.set(++lastEpoch, all.length);
+    rankings.delete(lastEpoch - RANKINGS_KEPT);
+    all.forEach((s, i) => {
+      s.named!.rank = i;
+      s.named!.epoch = lastEpoch;
+    });
+  }
+  return all;
 }
 
 function inTimeOrder(s: Building): RawSeries {
   if (s.times.length === 0 && s.runs.length === 1) return { labels: s.labels, timestampsMs: s.runs[0]!.timestampsMs, values: s.runs[0]!.values };
+  if (s.times === NO_SAMPLES) {
+    s.times = [];
+    s.values = [];
+  }
   for (const run of s.runs) {
     const stale = staleFlags(run.values);
     for (let i = 0; i < run.timestampsMs.length; i++) {

@@ -12,6 +12,7 @@ import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import { LRUCache } from "lru-cache";
 import { flatListColumn, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { MetricIdentity, StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
+import { FileSlotsCache } from "./file-slots.ts";
 
 export type NumberIdentity = MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">;
 
@@ -31,6 +32,8 @@ export interface FileSeries {
 const MAX_BYTES = 256 * 1024 * 1024;
 
 export class FileSeriesCache {
+  /** The files' series numbered across a file list (file-slots.ts), for the lists read lately. */
+  readonly slots = new FileSlotsCache();
   private readonly cache = new LRUCache<string, Promise<FileSeries>>({
     maxSize: MAX_BYTES,
     // A pending read counts one byte until it is replaced by its answer's size.

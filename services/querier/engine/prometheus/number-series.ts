@@ -29,36 +29,28 @@ import { haveOneSchema } from "../file-schemas.ts";
 
 const HASH = `hash(${NUMBER_IDENTITY})`;
 
-interface Slot {
-  identity: NumberIdentity;
-  /** Rows of the series in the read, with or without a sample: a series with rows is returned. */
-  rows: number;
-  /** Its rows by source, in the order they are laid out (files oldest first, then the other rows). */
-  segments: Segment[];
-  times: Float64Array;
-  values: Float64Array;
-}
-
-/** One source's rows of a series: `count` of them, laid out from `start`, filled up to `end`. */
-interface Segment {
-  slot: Slot;
-  count: number;
-  start: number;
-  end: number;
+/**
+ * The read's series and their segments, as integers: a slot per series (numbered across the
+ * files, file-slots.ts; the other rows' series not in any file after them), a segment per
+ * source's rows of a series (file k's series s is segment fileBase[k] + s; the other rows'
+ * series i is segment restBase + i). Plain typed arrays: an object per series and segment
+ * costs a query over every series more than the samples do.
+ */
+interface Layout {
+  /** Segment's slot; -1: not selected (a row found there means the rows changed). */
+  segSlot: Int32Array;
+  segCount: Int32Array;
+  /** Where a segment's rows are laid out in the shared arrays, and filled up to. */
+  segStart: Int32Array;
+  segEnd: Int32Array;
+  /** Rows of a slot in the read, with or without a sample: a series with rows is returned. */
+  slotRows: Int32Array;
 }
 
 /** A chunk's sample columns and, per row, where its series is found. */
 type Held =
-  | { files: Int32Array; rowNumbers: Int32Array; sample: SampleColumns; segments: (Segment | undefined)[][]; maps: FileSeries[] }
+  | { files: Int32Array; rowNumbers: Int32Array; sample: SampleColumns; bases: Int32Array; maps: FileSeries[] }
   | { hashes: Uint32Array; sample: SampleColumns };
-
-/** Rows [from, to) of a series' family in memory, for its segment. */
-interface Cut {
-  segment: Segment;
-  entry: FamilySamples;
-  from: number;
-  to: number;
-}
 
 export interface NumberRead {
   connection: DuckDBConnection;
@@ -87,28 +79,22 @@ export interface NumberRead {
 
 export async function readNumberSeries(read: NumberRead, collector: SeriesCollector): Promise<void> {
   const where = `WHERE ${read.where.join(" AND ")}`;
-  const slots = new Map<string, Slot>();
-  const slotOf = (identity: NumberIdentity, key: string) => {
-    let slot = slots.get(key);
-    if (slot === undefined) slots.set(key, (slot = { identity, rows: 0, segments: [], times: EMPTY, values: EMPTY }));
-    return slot;
-  };
-  const segmentOf = (slot: Slot): Segment => ({ slot, count: 0, start: 0, end: 0 });
   let upperBound = 0;
 
   // The other rows' series first: a hash clash there reads everything the grouped way.
-  const restSegments = new Map<number, Segment>();
+  const restIdentities: NumberIdentity[] = [];
+  const restOfHash = new Map<number, number>();
   if (read.rest !== null) {
     const series = await read.connection.runAndReadAll(`SELECT ${HASH}, ${NUMBER_IDENTITY}, count(*)::DOUBLE FROM ${read.rest} ${where} GROUP BY ALL`);
     read.checkStopped();
     for (const r of series.getRows()) {
       const key = hashKey(r[0] as bigint);
-      if (restSegments.has(key)) return readNumberLists(read, collector);
-      const identity: NumberIdentity = {
+      if (restOfHash.has(key)) return readNumberLists(read, collector);
+      restOfHash.set(key, restIdentities.length);
+      restIdentities.push({
         name: r[1] as string, unit: r[2] as string, type: r[3] as string, monotonic: r[4] as boolean, temporality: r[5] as number,
         attributes: r[6] as string, resourceAttributes: r[7] as string,
-      };
-      restSegments.set(key, segmentOf(slotOf(identity, numberIdentityKey(identity))));
+      });
       upperBound += r[8] as number;
     }
   }
@@ -120,6 +106,7 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
   read.checkStopped();
   const files: string[] = [];
   const maps: FileSeries[] = [];
+  const kept: number[] = [];
   allMaps.forEach((map, k) => {
     let any = false;
     map.identities.forEach((identity, s) => {
@@ -130,6 +117,7 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
     if (!any) return;
     files.push(allFiles[k]!);
     maps.push(map);
+    kept.push(k);
   });
 
   // A file's count is all its rows of the series: past the limit, the rows in the range decide.
@@ -137,13 +125,13 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
     const counted = await read.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${read.source} ${where}`);
     if ((counted.getRows()[0]?.[0] as number) > read.maxSamples) throw read.tooManySamples();
   }
-  if (slots.size === 0 && files.length === 0) return;
+  if (restIdentities.length === 0 && files.length === 0) return;
 
   // Files in memory are cut by series there; the others are scanned.
   const inMemory = await familiesInMemory({ ...read, samples: read.fileSamples }, files, maps);
   read.checkStopped();
   // One family wholly in memory, nothing else: views of its rows merged over the files.
-  if (restSegments.size === 0 && read.names.size === 1 && files.length > 0) {
+  if (restIdentities.length === 0 && read.names.size === 1 && files.length > 0) {
     const [name] = read.names;
     const entries = inMemory.map((families) => families?.get(name!));
     if (entries.every((e) => e !== undefined)) {
@@ -151,32 +139,66 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
       if (merged !== null) return addMergedSeries(merged, read.conditions, collector);
     }
   }
-  const fileSegments: (Segment | undefined)[][] = maps.map((map) => {
-    const segments = new Array<Segment | undefined>(map.identities.length);
-    map.identities.forEach((identity, s) => {
-      if (!read.names.has(identity.name)) return;
-      const segment = segmentOf(slotOf(identity, map.keys[s]!));
-      segment.slot.segments.push(segment);
-      segments[s] = segment;
-    });
-    return segments;
-  });
-  for (const segment of restSegments.values()) segment.slot.segments.push(segment);
 
-  const cuts: Cut[] = [];
+  // Slots: the files' (numbered over all the files, so a repeat finds them cached), then the
+  // other rows' series found in no file.
+  const table = read.fileSeries.slots.of(allFiles, allMaps);
+  const identities = table.identities;
+  const extra: NumberIdentity[] = [];
+  let restKeys: Map<string, number> | null = null;
+  const restSlots = new Int32Array(restIdentities.length);
+  restIdentities.forEach((identity, i) => {
+    const key = numberIdentityKey(identity);
+    let slot = table.slotOfKey.get(key) ?? restKeys?.get(key);
+    if (slot === undefined) {
+      (restKeys ??= new Map()).set(key, (slot = identities.length + extra.length));
+      extra.push(identity);
+    }
+    restSlots[i] = slot;
+  });
+  const slotCount = identities.length + extra.length;
+
+  const fileBase = new Int32Array(files.length + 1);
+  maps.forEach((map, k) => (fileBase[k + 1] = fileBase[k]! + map.identities.length));
+  const restBase = fileBase[files.length]!;
+  const segmentCount = restBase + restIdentities.length;
+  const layout: Layout = {
+    segSlot: new Int32Array(segmentCount).fill(-1),
+    segCount: new Int32Array(segmentCount),
+    segStart: new Int32Array(segmentCount),
+    segEnd: new Int32Array(segmentCount),
+    slotRows: new Int32Array(slotCount),
+  };
+  const { segSlot, segCount, slotRows } = layout;
+  maps.forEach((map, k) => {
+    const slots = table.bySeries[kept[k]!]!;
+    const base = fileBase[k]!;
+    for (let s = 0; s < slots.length; s++) if (read.names.has(map.identities[s]!.name)) segSlot[base + s] = slots[s]!;
+  });
+  restSlots.forEach((slot, i) => (segSlot[restBase + i] = slot));
+
+  // Cuts of the files in memory: segment, entry, rows [from, to).
+  const cutSegments: number[] = [];
+  const cutEntries: FamilySamples[] = [];
+  const cutRows: number[] = [];
   const scanned: number[] = [];
   inMemory.forEach((families, k) => {
     if (families === null) return void scanned.push(k);
-    fileSegments[k]!.forEach((segment, s) => {
-      const identity = maps[k]!.identities[s]!;
-      if (segment === undefined || !passesPrefilters(identity, read.conditions)) return;
+    const map = maps[k]!;
+    const base = fileBase[k]!;
+    for (let s = 0; s < map.identities.length; s++) {
+      const segment = base + s;
+      const identity = map.identities[s]!;
+      if (segSlot[segment]! < 0 || !passesPrefilters(identity, read.conditions)) continue;
       const entry = families.get(identity.name)!;
       const [from, to] = rowsInRange(entry, s, read.conditions);
-      if (to === from) return;
-      segment.count += to - from;
-      segment.slot.rows += to - from;
-      cuts.push({ segment, entry, from, to });
-    });
+      if (to === from) continue;
+      segCount[segment]! += to - from;
+      slotRows[segSlot[segment]!]! += to - from;
+      cutSegments.push(segment);
+      cutEntries.push(entry);
+      cutRows.push(from, to);
+    }
   });
 
   // Read and counted by series first, so each series' arrays are allocated at their final size.
@@ -184,7 +206,7 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
   if (scanned.length > 0) {
     const scanFiles = scanned.map((k) => files[k]!);
     const scanMaps = scanned.map((k) => maps[k]!);
-    const scanSegments = scanned.map((k) => fileSegments[k]!);
+    const scanBases = Int32Array.from(scanned, (k) => fileBase[k]!);
     // file_index is the file's place in the list.
     const byName = (await haveOneSchema(read.connection, scanFiles)) ? "" : ", union_by_name = true";
     const scan = `read_parquet([${scanFiles.map(quoteLiteral).join(", ")}], hive_partitioning = false${byName})`;
@@ -192,98 +214,126 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       read.checkStopped();
       const rows = duckdb.data_chunk_get_size(chunk.chunk);
-      const one = { files: int32Column(chunk, 0, rows), rowNumbers: int32Column(chunk, 1, rows), sample: samplesOf(chunk, 2, rows), segments: scanSegments, maps: scanMaps };
-      for (let i = 0; i < rows; i++) count(scanSegments[one.files[i]!]![scanMaps[one.files[i]!]!.rowSeries[one.rowNumbers[i]!]!]);
+      const one = { files: int32Column(chunk, 0, rows), rowNumbers: int32Column(chunk, 1, rows), sample: samplesOf(chunk, 2, rows), bases: scanBases, maps: scanMaps };
+      for (let i = 0; i < rows; i++) count(layout, fileSegment(one, i));
       held.push(one);
     }
   }
-  if (restSegments.size > 0) {
+  if (restBase < segmentCount) {
     const result = await read.connection.stream(`SELECT ${HASH}, ${SAMPLE} FROM ${read.rest} ${where}`);
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       read.checkStopped();
       const rows = duckdb.data_chunk_get_size(chunk.chunk);
       const one = { hashes: new Uint32Array(fixedWidth(chunk, 0, rows, 8).buffer, 0, rows * 2), sample: samplesOf(chunk, 1, rows) };
-      for (let i = 0; i < rows; i++) count(restSegments.get(restKey(one.hashes, i)));
+      for (let i = 0; i < rows; i++) count(layout, restSegment(restOfHash, restBase, one.hashes, i));
       held.push(one);
     }
   }
 
-  // One allocation for every series: a typed array per series would each add to the
-  // collector's pressure, and the query holds them all until it ends anyway.
-  let total = 0;
-  for (const slot of slots.values()) for (const segment of slot.segments) total += segment.count;
-  const allTimes = new Float64Array(total);
-  const allValues = new Float64Array(total);
-  let from = 0;
-  for (const slot of slots.values()) {
-    let at = 0;
-    for (const segment of slot.segments) {
-      segment.start = segment.end = at;
-      at += segment.count;
-    }
-    slot.times = allTimes.subarray(from, from + at);
-    slot.values = allValues.subarray(from, from + at);
-    from += at;
+  // One allocation for every series, each slot's rows in one run and its segments in order
+  // within it (files oldest first, then the other rows): a typed array per series would each
+  // add to the collector's pressure, and the query holds them all until it ends anyway.
+  const slotStart = new Int32Array(slotCount + 1);
+  for (let slot = 0; slot < slotCount; slot++) slotStart[slot + 1] = slotStart[slot]! + slotRows[slot]!;
+  const allTimes = new Float64Array(slotStart[slotCount]!);
+  const allValues = new Float64Array(slotStart[slotCount]!);
+  const filled = slotStart.slice(0, slotCount);
+  for (let segment = 0; segment < segmentCount; segment++) {
+    const slot = segSlot[segment]!;
+    if (slot < 0 || segCount[segment] === 0) continue;
+    layout.segStart[segment] = layout.segEnd[segment] = filled[slot]!;
+    filled[slot]! += segCount[segment]!;
   }
   for (const one of held) {
     const { sample } = one;
     if ("files" in one) {
-      const { segments, maps } = one;
-      for (let i = 0; i < one.files.length; i++) place(segments[one.files[i]!]![maps[one.files[i]!]!.rowSeries[one.rowNumbers[i]!]!]!, sample, i);
+      for (let i = 0; i < one.files.length; i++) place(layout, fileSegment(one, i), sample, i, allTimes, allValues);
     } else {
-      for (let i = 0; i < sample.times.length; i++) place(restSegments.get(restKey(one.hashes, i))!, sample, i);
+      for (let i = 0; i < sample.times.length; i++) place(layout, restSegment(restOfHash, restBase, one.hashes, i), sample, i, allTimes, allValues);
     }
   }
   const allWords = new Uint32Array(allValues.buffer);
-  for (const cut of cuts) placeCut(cut, allTimes, allWords);
+  for (let c = 0; c < cutSegments.length; c++) placeCut(layout, cutSegments[c]!, cutEntries[c]!, cutRows[2 * c]!, cutRows[2 * c + 1]!, allTimes, allWords);
 
-  for (const slot of slots.values()) {
-    if (slot.rows === 0) continue;
-    const length = compact(slot);
-    const { times, values } = inTimeOrder(slot.times.subarray(0, length), slot.values.subarray(0, length));
-    collector.addNumberSeries(slot.identity, times, values);
+  // Rows without a sample leave gaps at their segments' ends: the segments moved together.
+  const lengths = compact(layout, slotStart, allTimes, allValues);
+  // The other rows' series first, then the files', as they were met.
+  const identityOf = (slot: number) => (slot < identities.length ? identities[slot]! : extra[slot - identities.length]!);
+  const emit = (slot: number) => {
+    if (slotRows[slot] === 0) return;
+    const from = slotStart[slot]!;
+    const to = from + lengths[slot]!;
+    const { times, values } = inTimeOrder(allTimes.subarray(from, to), allValues.subarray(from, to));
+    collector.addNumberSeries(identityOf(slot), times, values);
+  };
+  let emitted: Uint8Array | null = null;
+  if (restSlots.length > 0) {
+    emitted = new Uint8Array(slotCount);
+    for (const slot of restSlots) {
+      if (emitted[slot] === 1) continue;
+      emitted[slot] = 1;
+      emit(slot);
+    }
   }
+  for (let slot = 0; slot < slotCount; slot++) if (emitted === null || emitted[slot] === 0) emit(slot);
 }
 
-const EMPTY = new Float64Array(0);
+const EMPTY_SEGMENT = -1;
 
 /** A UBIGINT hash as a Map key: its low 53 bits (a clash there also falls back to the lists). */
 function hashKey(hash: bigint): number {
   return Number(hash & 0x1f_ffff_ffff_ffffn);
 }
 
-/** The slot's segments moved together at its start (values as their bits); their length. */
-function compact(slot: Slot): number {
-  let at = 0;
-  for (const { start, end } of slot.segments) {
-    if (start !== at) {
-      slot.times.copyWithin(at, start, end);
-      slot.values.copyWithin(at, start, end);
-    }
-    at += end - start;
-  }
-  return at;
+/** Row i's segment in a scanned chunk of files, or EMPTY_SEGMENT for a row of no series of the map. */
+function fileSegment(one: { files: Int32Array; rowNumbers: Int32Array; bases: Int32Array; maps: FileSeries[] }, i: number): number {
+  const file = one.files[i]!;
+  const map = one.maps[file]!;
+  const s = map.rowSeries[one.rowNumbers[i]!]!;
+  return s < map.identities.length ? one.bases[file]! + s : EMPTY_SEGMENT;
 }
 
-function restKey(hashes: Uint32Array, i: number): number {
-  return hashes[2 * i]! + (hashes[2 * i + 1]! & 0x1fffff) * 4294967296;
+function restSegment(restOfHash: Map<number, number>, restBase: number, hashes: Uint32Array, i: number): number {
+  const at = restOfHash.get(hashes[2 * i]! + (hashes[2 * i + 1]! & 0x1fffff) * 4294967296);
+  return at === undefined ? EMPTY_SEGMENT : restBase + at;
 }
 
 /** Counts a row into its segment (and its series' rows). */
-function count(segment: Segment | undefined): void {
+function count(layout: Layout, segment: number): void {
   // Rows cannot appear between the two statements (files are immutable, live rows a snapshot).
-  if (segment === undefined) throw new Error("metrics rows changed between the series and samples reads");
-  segment.count++;
-  segment.slot.rows++;
+  const slot = segment < 0 ? -1 : layout.segSlot[segment]!;
+  if (slot < 0) throw new Error("metrics rows changed between the series and samples reads");
+  layout.segCount[segment]!++;
+  layout.slotRows[slot]!++;
+}
+
+/** Each slot's segments moved together at its start; the slots' lengths. */
+function compact(layout: Layout, slotStart: Int32Array, allTimes: Float64Array, allValues: Float64Array): Int32Array {
+  const { segSlot, segStart, segEnd } = layout;
+  const lengths = new Int32Array(slotStart.length - 1);
+  for (let segment = 0; segment < segSlot.length; segment++) {
+    const slot = segSlot[segment]!;
+    if (slot < 0) continue;
+    const start = segStart[segment]!;
+    const end = segEnd[segment]!;
+    const at = slotStart[slot]! + lengths[slot]!;
+    if (start !== at && end > start) {
+      allTimes.copyWithin(at, start, end);
+      allValues.copyWithin(at, start, end);
+    }
+    lengths[slot]! += end - start;
+  }
+  return lengths;
 }
 
 /** Flag bit 1 is a stale marker; a null value (a row kept only for its exemplars) is no sample. */
-function place(segment: Segment, sample: SampleColumns, i: number): void {
-  const slot = segment.slot;
-  if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(slot.values, segment.end);
-  else if (isValid(sample.validity, i)) slot.values[segment.end] = sample.values[i]!;
+function place(layout: Layout, segment: number, sample: SampleColumns, i: number, allTimes: Float64Array, allValues: Float64Array): void {
+  const at = layout.segEnd[segment]!;
+  if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(allValues, at);
+  else if (isValid(sample.validity, i)) allValues[at] = sample.values[i]!;
   else return;
-  slot.times[segment.end++] = sample.times[i]!;
+  allTimes[at] = sample.times[i]!;
+  layout.segEnd[segment] = at + 1;
 }
 
 /** Rows a cut must have for one TypedArray.set per array to beat the element loop. */
@@ -295,15 +345,13 @@ const BLOCK_COPY_ROWS = 32;
  * skipped rows is copied in one block per array (a memmove); a short one element by element,
  * as many short copies cost far more through TypedArray.set.
  */
-function placeCut({ segment, entry, from, to }: Cut, allTimes: Float64Array, allWords: Uint32Array): void {
-  const slot = segment.slot;
-  const base = slot.times.byteOffset / 8;
+function placeCut(layout: Layout, segment: number, entry: FamilySamples, from: number, to: number, allTimes: Float64Array, allWords: Uint32Array): void {
   const { times, valueWords, skips } = entry;
-  let at = base + segment.end;
+  let at = layout.segEnd[segment]!;
   if (skips === null && to - from >= BLOCK_COPY_ROWS) {
     allTimes.set(times.subarray(from, to), at);
     allWords.set(valueWords.subarray(2 * from, 2 * to), 2 * at);
-    segment.end += to - from;
+    layout.segEnd[segment] = at + (to - from);
     return;
   }
   for (let i = from; i < to; i++) {
@@ -313,7 +361,7 @@ function placeCut({ segment, entry, from, to }: Cut, allTimes: Float64Array, all
     allWords[2 * at + 1] = valueWords[2 * i + 1]!;
     at++;
   }
-  segment.end = at - base;
+  layout.segEnd[segment] = at;
 }
 
 /**
