@@ -22,21 +22,17 @@ import { timeRange } from "./time-range.ts";
 
 /**
  * Rows per Parquet row group, per table: the unit DuckDB prunes by min/max (and bloom
- * filters) and decompresses a column chunk at a time: DuckDB's Parquet writer has no page-size
- * option, so a lookup's cost follows the row group's size.
- * - Spans are sorted by trace_id, so a trace lives in one row group per file, and a query
- *   touching one trace (trace by id, a search's span sets) decodes that row group in every
- *   column it reads, the attribute JSON above all: spans take DuckDB's smallest group, one
- *   vector (2,048 rows), as compaction does (compaction/merge.ts), for some more footer and
- *   dictionary bytes than larger groups.
- * - Logs are sorted by service and time, and LogQL reads a stream's bodies over a time range
- *   whole, so their groups stay larger.
+ * filters) and must decompress whole.
+ * - Spans (and logs) are sorted by trace_id (service), so a trace lives in one row group per
+ *   file, and a query touching one trace pays for the whole row group's attribute JSON: 4k
+ *   rows make that much cheaper than 20k (trace by id, a search's span sets, which touch one
+ *   row group per trace) for a few percent more bytes (measured on the query bench's spans).
  * - Metric samples are read a whole metric over a time range at a time (PromQL selectors), and
  *   a small row group repeats every series' attribute text in its own dictionary: DuckDB's
  *   default size made the PromQL bench's files about 6x smaller than 4k rows, and its
  *   dashboard selects 2–3x faster.
  */
-export const ROW_GROUP_SIZE: Readonly<Record<TableName, number>> = { traces: 2_048, logs: 4_096, metrics: 122_880 };
+export const ROW_GROUP_SIZE: Readonly<Record<TableName, number>> = { traces: 4_096, logs: 4_096, metrics: 122_880 };
 
 /** What compaction may choose for its own files; a flush takes the defaults. */
 export interface ParquetLayout {
