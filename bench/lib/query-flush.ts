@@ -2,7 +2,7 @@
  * The writer's flush cost on its own: N realistic spans (in 10k-span batches) → one sorted
  * zstd Parquet file with writeParquet (JS sort + dedicated columns + COPY from scanArrow);
  * appendArrow into a DuckDB table (the querier's way in for live rows) is timed beside it.
- * Wall and this process's CPU time, with load.
+ * Wall and this process's CPU time, with load, and the file's bytes per span.
  */
 import type { RecordBatch } from "apache-arrow";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,9 +39,11 @@ export async function runFlushBench(spans: number): Promise<void> {
     for (let round = 0; round < 2; round++) {
       await timed(`appendArrow #${round + 1}`, () => appendArrow(db.connection, `t${round}`, batches, TABLE_SCHEMAS.traces));
       await db.connection.run(`DROP TABLE t${round}`);
-      await timed(`writeParquet #${round + 1}`, () =>
-        writeParquet({ db: db.connection, table: "traces", batches, destPath: join(dir, `f${round}.parquet`), metadata: {} }),
-      );
+      let bytes = 0;
+      await timed(`writeParquet #${round + 1}`, async () => {
+        ({ bytes } = await writeParquet({ db: db.connection, table: "traces", batches, destPath: join(dir, `f${round}.parquet`), metadata: {} }));
+      });
+      console.log(`  file: ${bytes.toLocaleString()} bytes = ${(bytes / spans).toFixed(1)} bytes per span`);
     }
   } finally {
     db.close();
