@@ -11,8 +11,7 @@
  * range within it: the select still filters rows by time. Live rows are listed per query.
  *
  * Hashing every row costs most of a listing, and a selector names a service more often than
- * not: a file's distinct `service_name` values are read first (cheaply, with their time
- * spans), and contexts are listed, and kept, per (file, service) only for the services the
+ * not: a file's distinct `service_name` values are read first (cheaply), and contexts are listed, and kept, per (file, service) only for the services the
  * selector's `service_name` matchers can accept. A row with an empty `service_name` takes its
  * label from its resource (stream-labels.ts), so those rows are always listed.
  */
@@ -63,8 +62,6 @@ export interface ScopeContexts {
   all: RowContext[];
   /** `all` holds every context of the scope (no service of a file was left unlisted). */
   complete: boolean;
-  /** Per file, the time span of all its rows (listed or not). */
-  fileSpans: ReadonlyMap<string, TimeSpan>;
   /** Per file, the time span of its rows of each context (by hash). */
   spans: ReadonlyMap<string, ReadonlyMap<bigint, TimeSpan>>;
   /** The same for the live rows. */
@@ -79,11 +76,11 @@ interface FileContext {
 /** Files remembered at most; the oldest listed is forgotten first. */
 const MAX_FILES = 20_000;
 
-/** A file's `service_name` values (null read as ""), with the time span of each one's rows. */
-type FileServices = Map<string, TimeSpan>;
-
 export class LogFileContexts {
-  private readonly servicesByFile = new Map<string, FileServices>();
+  /** Per file, its `service_name` values (null read as ""). */
+  private readonly servicesByFile = new Map<string, ReadonlySet<string>>();
+  /** Per file, the time span of all its rows; null: it has none. */
+  private readonly spanByFile = new Map<string, TimeSpan | null>();
   /** Per file, per listed service, its contexts. */
   private readonly byFile = new Map<string, Map<string, FileContext[]>>();
 
@@ -99,7 +96,7 @@ export class LogFileContexts {
     const wanted = new Map<string, string[]>();
     let complete = true;
     for (const file of unique) {
-      const services = [...(this.servicesByFile.get(file) ?? new Map<string, TimeSpan>()).keys()];
+      const services = [...(this.servicesByFile.get(file) ?? [])];
       const chosen = services.filter(accepts);
       if (chosen.length < services.length) complete = false;
       wanted.set(file, chosen);
@@ -118,7 +115,6 @@ export class LogFileContexts {
       else if (c.untimed && !seen.untimed) all.set(c.hash, { ...seen, untimed: true });
     };
     const spans = new Map<string, Map<bigint, TimeSpan>>();
-    const fileSpans = new Map<string, TimeSpan>();
     for (const file of files) {
       const listed = this.byFile.get(file);
       const byHash = new Map<bigint, TimeSpan>();
@@ -129,8 +125,6 @@ export class LogFileContexts {
         }
       }
       spans.set(file, byHash);
-      const whole = spanOf(this.servicesByFile.get(file)?.values() ?? []);
-      if (whole !== undefined) fileSpans.set(file, whole);
     }
     const liveSpans = new Map<bigint, TimeSpan>();
     if (live !== null) {
@@ -142,19 +136,33 @@ export class LogFileContexts {
         liveSpans.set(context.hash, span);
       }
     }
-    return { all: [...all.values()], complete, fileSpans, spans, liveSpans };
+    return { all: [...all.values()], complete, spans, liveSpans };
+  }
+
+  /** Per file of `files` that has rows, the time span of all of them (cached; read only when asked: it costs a pass over the times). */
+  async fileSpans(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, TimeSpan>> {
+    const unknown = [...new Set(files.filter((f) => !this.spanByFile.has(f)))];
+    if (unknown.length > 0) {
+      const found = new Map<string, TimeSpan | null>(unknown.map((f) => [f, null]));
+      const reader = await connection.runAndReadAll(
+        `SELECT filename, min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*) FROM ${filesSql(unknown)} GROUP BY filename`,
+      );
+      for (const r of reader.getRows()) found.set(r[0] as string, { minNs: (r[1] as bigint | null) ?? 0n, maxNs: (r[2] as bigint | null) ?? 0n, rows: Number(r[3] as bigint) });
+      for (const [file, span] of found) this.spanByFile.set(file, span);
+      forgetOldest(this.spanByFile);
+    }
+    const out = new Map<string, TimeSpan>();
+    for (const file of files) {
+      const span = this.spanByFile.get(file);
+      if (span) out.set(file, span);
+    }
+    return out;
   }
 
   private async listServices(connection: DuckDBConnection, files: readonly string[]): Promise<void> {
-    const reader = await connection.runAndReadAll(
-      `SELECT filename, coalesce(service_name, ''), min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*)
-       FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true, filename = true)
-       GROUP BY ALL`,
-    );
-    const found = new Map<string, FileServices>(files.map((f) => [f, new Map()]));
-    for (const r of reader.getRows()) {
-      found.get(r[0] as string)?.set(r[1] as string, { minNs: (r[2] as bigint | null) ?? 0n, maxNs: (r[3] as bigint | null) ?? 0n, rows: Number(r[4] as bigint) });
-    }
+    const reader = await connection.runAndReadAll(`SELECT DISTINCT filename, coalesce(service_name, '') FROM ${filesSql(files)}`);
+    const found = new Map<string, Set<string>>(files.map((f) => [f, new Set()]));
+    for (const r of reader.getRows()) found.get(r[0] as string)?.add(r[1] as string);
     for (const [file, services] of found) this.servicesByFile.set(file, services);
     forgetOldest(this.servicesByFile);
   }
@@ -169,7 +177,7 @@ export class LogFileContexts {
     ].join(" OR ");
     const reader = await connection.runAndReadAll(
       `SELECT filename, ${LIST_COLUMNS}
-       FROM read_parquet([${[...missing.keys()].map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true, filename = true)
+       FROM ${filesSql([...missing.keys()])}
        WHERE ${where}
        GROUP BY filename, ${CONTEXT_HASH_SQL}`,
     );
@@ -206,12 +214,8 @@ function serviceTest(matchers: readonly LabelMatcher[] | undefined): (service: s
   return (service) => service === "" || tests.every((t) => t({ [SERVICE_NAME_LABEL]: service }));
 }
 
-function spanOf(spans: Iterable<TimeSpan>): TimeSpan | undefined {
-  let out: TimeSpan | undefined;
-  for (const s of spans) {
-    out = out === undefined ? { ...s } : { minNs: s.minNs < out.minNs ? s.minNs : out.minNs, maxNs: s.maxNs > out.maxNs ? s.maxNs : out.maxNs, rows: out.rows + s.rows };
-  }
-  return out;
+function filesSql(files: readonly string[]): string {
+  return `read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true, filename = true)`;
 }
 
 /** A listed row (LIST_COLUMNS) as a context and its time span; `resources` shares the splits of equal resources. */

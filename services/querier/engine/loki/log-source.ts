@@ -77,7 +77,7 @@ export class DuckDBLogSource implements LogSource {
     const { sampleCache: cache, files, live, notBeforeNs } = this.options.scope;
     if (cache === undefined || !cache.enabled || files.length === 0) return undefined;
     const spans = new Map<string, { minNs: bigint; maxNs: bigint }>();
-    for (const [file, { minNs, maxNs }] of (await this.contexts()).fileSpans) {
+    for (const [file, { minNs, maxNs }] of await this.options.scope.contexts.fileSpans(this.connection, files)) {
       if (notBeforeNs === undefined || minNs >= notBeforeNs) spans.set(file, { minNs, maxNs });
     }
     const view = `${this.view}_samples`;
