@@ -9,11 +9,16 @@
  * writes a new one), so `LogFileContexts` lists each file's contexts once and keeps them, as
  * prometheus/file-families.ts does for metric families. A file's list is a superset for any
  * range within it: the select still filters rows by time. Live rows are listed per query.
+ *
+ * Hashing every row costs most of a listing, and a selector names a service more often than
+ * not: a file's distinct `service_name` values are read first (cheaply), and contexts are listed, and kept, per (file, service) only for the services the
+ * selector's `service_name` matchers can accept. A row with an empty `service_name` takes its
+ * label from its resource (stream-labels.ts), so those rows are always listed.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
-import { LOKI_TIME_SQL, splitResource, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
-import { labelsKey } from "../../../../shared/series/index.ts";
+import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, splitResource, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
+import { compileMatcher, labelsKey, type LabelMatcher } from "../../../../shared/series/index.ts";
 
 /** The context columns; integer ones are cast so that a file and a view that widened them hash alike. */
 const CONTEXT_COLUMNS = [
@@ -53,8 +58,10 @@ export interface TimeSpan {
 }
 
 export interface ScopeContexts {
-  /** Every context of the files and the live rows, each once. */
+  /** Every context of the listed services of the files and of the live rows, each once. */
   all: RowContext[];
+  /** `all` holds every context of the scope (no service of a file was left unlisted). */
+  complete: boolean;
   /** Per file, the time span of its rows of each context (by hash). */
   spans: ReadonlyMap<string, ReadonlyMap<bigint, TimeSpan>>;
   /** The same for the live rows. */
@@ -70,12 +77,37 @@ interface FileContext {
 const MAX_FILES = 20_000;
 
 export class LogFileContexts {
-  private readonly byFile = new Map<string, FileContext[]>();
+  /** Per file, its `service_name` values (null read as ""). */
+  private readonly servicesByFile = new Map<string, ReadonlySet<string>>();
+  /** Per file, the time span of all its rows; null: it has none. */
+  private readonly spanByFile = new Map<string, TimeSpan | null>();
+  /** Per file, per listed service, its contexts. */
+  private readonly byFile = new Map<string, Map<string, FileContext[]>>();
 
-  /** The contexts of `files` (cached) and of the live rows `live` (a table expression, listed now). */
-  async of(connection: DuckDBConnection, files: readonly string[], live: string | null): Promise<ScopeContexts> {
-    const missing = [...new Set(files.filter((f) => !this.byFile.has(f)))];
-    if (missing.length > 0) await this.list(connection, missing);
+  /**
+   * The contexts of `files` (cached) and of the live rows `live` (a table expression, listed now):
+   * of the files, those of the services `matchers` (the selector's) can accept; undefined: all.
+   */
+  async of(connection: DuckDBConnection, files: readonly string[], live: string | null, matchers?: readonly LabelMatcher[]): Promise<ScopeContexts> {
+    const unique = [...new Set(files)];
+    const unknown = unique.filter((f) => !this.servicesByFile.has(f));
+    if (unknown.length > 0) await this.listServices(connection, unknown);
+    const accepts = serviceTest(matchers);
+    const wanted = new Map<string, string[]>();
+    let complete = true;
+    for (const file of unique) {
+      const services = [...(this.servicesByFile.get(file) ?? [])];
+      const chosen = services.filter(accepts);
+      if (chosen.length < services.length) complete = false;
+      wanted.set(file, chosen);
+    }
+    const missing = new Map<string, string[]>();
+    for (const [file, services] of wanted) {
+      const listed = this.byFile.get(file);
+      const absent = services.filter((s) => !listed?.has(s));
+      if (absent.length > 0) missing.set(file, absent);
+    }
+    if (missing.size > 0) await this.list(connection, missing);
     const all = new Map<bigint, RowContext>();
     const add = (c: RowContext) => {
       const seen = all.get(c.hash);
@@ -84,9 +116,15 @@ export class LogFileContexts {
     };
     const spans = new Map<string, Map<bigint, TimeSpan>>();
     for (const file of files) {
-      const listed = this.byFile.get(file) ?? [];
-      for (const { context } of listed) add(context);
-      spans.set(file, new Map(listed.map(({ context, span }) => [context.hash, span])));
+      const listed = this.byFile.get(file);
+      const byHash = new Map<bigint, TimeSpan>();
+      for (const service of wanted.get(file) ?? []) {
+        for (const { context, span } of listed?.get(service) ?? []) {
+          add(context);
+          byHash.set(context.hash, span);
+        }
+      }
+      spans.set(file, byHash);
     }
     const liveSpans = new Map<bigint, TimeSpan>();
     if (live !== null) {
@@ -98,24 +136,86 @@ export class LogFileContexts {
         liveSpans.set(context.hash, span);
       }
     }
-    return { all: [...all.values()], spans, liveSpans };
+    return { all: [...all.values()], complete, spans, liveSpans };
   }
 
-  private async list(connection: DuckDBConnection, files: readonly string[]): Promise<void> {
+  /** Per file of `files` that has rows, the time span of all of them (cached; read only when asked: it costs a pass over the times). */
+  async fileSpans(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, TimeSpan>> {
+    const unknown = [...new Set(files.filter((f) => !this.spanByFile.has(f)))];
+    if (unknown.length > 0) {
+      const found = new Map<string, TimeSpan | null>(unknown.map((f) => [f, null]));
+      const reader = await connection.runAndReadAll(
+        `SELECT filename, min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*) FROM ${filesSql(unknown)} GROUP BY filename`,
+      );
+      for (const r of reader.getRows()) found.set(r[0] as string, { minNs: (r[1] as bigint | null) ?? 0n, maxNs: (r[2] as bigint | null) ?? 0n, rows: Number(r[3] as bigint) });
+      for (const [file, span] of found) this.spanByFile.set(file, span);
+      forgetOldest(this.spanByFile);
+    }
+    const out = new Map<string, TimeSpan>();
+    for (const file of files) {
+      const span = this.spanByFile.get(file);
+      if (span) out.set(file, span);
+    }
+    return out;
+  }
+
+  private async listServices(connection: DuckDBConnection, files: readonly string[]): Promise<void> {
+    const reader = await connection.runAndReadAll(`SELECT DISTINCT filename, coalesce(service_name, '') FROM ${filesSql(files)}`);
+    const found = new Map<string, Set<string>>(files.map((f) => [f, new Set()]));
+    for (const r of reader.getRows()) found.get(r[0] as string)?.add(r[1] as string);
+    for (const [file, services] of found) this.servicesByFile.set(file, services);
+    forgetOldest(this.servicesByFile);
+  }
+
+  /** Lists the contexts of `missing` (per file, its services to list) in one read. */
+  private async list(connection: DuckDBConnection, missing: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const services = [...new Set([...missing.values()].flat())];
+    const named = services.filter((s) => s !== "");
+    const where = [
+      ...(named.length > 0 ? [`service_name IN (${named.map(quoteLiteral).join(", ")})`] : []),
+      ...(named.length < services.length ? ["service_name IS NULL OR service_name = ''"] : []),
+    ].join(" OR ");
     const reader = await connection.runAndReadAll(
       `SELECT filename, ${LIST_COLUMNS}
-       FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true, filename = true)
+       FROM ${filesSql([...missing.keys()])}
+       WHERE ${where}
        GROUP BY filename, ${CONTEXT_HASH_SQL}`,
     );
-    const found = new Map<string, FileContext[]>(files.map((f) => [f, []]));
-    const resources = new Map<string, ResourceSplit>();
-    for (const r of reader.getRows()) found.get(r[0] as string)?.push(contextOf(r.slice(1), resources));
-    for (const [file, contexts] of found) this.byFile.set(file, contexts);
-    for (const file of this.byFile.keys()) {
-      if (this.byFile.size <= MAX_FILES) break;
-      this.byFile.delete(file);
+    // Every service read is recorded for every file read that holds it: a later query needs no second read.
+    const found = new Map<string, Map<string, FileContext[]>>();
+    for (const file of missing.keys()) {
+      const held = this.servicesByFile.get(file);
+      found.set(file, new Map(services.filter((s) => held?.has(s)).map((s) => [s, []])));
     }
+    const resources = new Map<string, ResourceSplit>();
+    for (const r of reader.getRows()) {
+      const listed = contextOf(r.slice(1), resources);
+      found.get(r[0] as string)?.get(listed.context.fields.serviceName)?.push(listed);
+    }
+    for (const [file, byService] of found) {
+      let listed = this.byFile.get(file);
+      if (listed === undefined) this.byFile.set(file, (listed = new Map()));
+      for (const [service, contexts] of byService) listed.set(service, contexts);
+    }
+    forgetOldest(this.byFile);
   }
+}
+
+function forgetOldest(byFile: Map<string, unknown>): void {
+  for (const file of byFile.keys()) {
+    if (byFile.size <= MAX_FILES) break;
+    byFile.delete(file);
+  }
+}
+
+/** Whether the selector may match rows of a `service_name` value: a non-empty one is the stream's `service_name` label. */
+function serviceTest(matchers: readonly LabelMatcher[] | undefined): (service: string) => boolean {
+  const tests = (matchers ?? []).filter((m) => m.name === SERVICE_NAME_LABEL).map(compileMatcher);
+  return (service) => service === "" || tests.every((t) => t({ [SERVICE_NAME_LABEL]: service }));
+}
+
+function filesSql(files: readonly string[]): string {
+  return `read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true, filename = true)`;
 }
 
 /** A listed row (LIST_COLUMNS) as a context and its time span; `resources` shares the splits of equal resources. */

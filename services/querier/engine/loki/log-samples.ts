@@ -37,7 +37,7 @@ import { stopIfAborted } from "./log-source.ts";
 export interface SampleSourceParts {
   linesRead: number;
   bytesRead: number;
-  matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; all: readonly RowContext[] }>;
+  matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; all: readonly RowContext[]; complete: boolean }>;
   select(request: LogSelectRequest, signal?: AbortSignal, rowFilter?: string): Promise<LogStream[]>;
   /** The files whose samples may be kept between queries (log-sample-files.ts); absent: none are. */
   sampleFiles?(): Promise<SampleFiles | undefined>;
@@ -77,12 +77,12 @@ export async function selectLogSamples(
   const needed = [...request.groupBy, ...(request.unwrap ? [request.unwrap.label] : [])];
   const deciders = deciderNames(needed);
   if ([...deciders].some((n) => ROW_METADATA.has(n))) return undefined;
-  const { contexts, all } = await source.matchingContexts(request);
+  const { contexts, all, complete } = await source.matchingContexts(request);
   const hashes = contexts.map((c) => c.hash);
   stopIfAborted(signal);
   if (contexts.length === 0) return { groups: [], rest: [] };
   if (contexts.length > MAX_CONTEXTS) return undefined;
-  const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNameFilter(contexts, all)].join(" AND ");
+  const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNameFilter(contexts, all, complete)].join(" AND ");
 
   // Contexts whose own metadata (resource, scope, severity) holds a decider: all their rows go to the evaluator.
   const open = contexts.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => !Object.keys(contextMetadata(c)).some((n) => deciders.has(n)));
@@ -142,8 +142,8 @@ export async function selectLogSamples(
  * by that column, and an equality lets DuckDB skip the other services' row groups (an IN list
  * is not tested against row-group statistics, but still narrows what is decoded).
  */
-function serviceNameFilter(contexts: readonly RowContext[], all: readonly RowContext[]): string[] {
-  if (contexts.length === all.length) return [];
+function serviceNameFilter(contexts: readonly RowContext[], all: readonly RowContext[], complete: boolean): string[] {
+  if (complete && contexts.length === all.length) return [];
   const services = [...byService(contexts).keys()].map(quoteLiteral);
   return [services.length === 1 ? `service_name = ${services[0]}` : `service_name IN (${services.join(", ")})`];
 }

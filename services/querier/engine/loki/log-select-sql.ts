@@ -37,8 +37,10 @@ export interface LogSelectPlan {
   cap?: number;
   /** The contexts whose rows are read. */
   matching: readonly RowContext[];
-  /** Every context the view's rows may have (a superset is fine). */
+  /** Every context the view's rows of the matching contexts' services may have (a superset is fine)… */
   all: readonly RowContext[];
+  /** …and, when true, of all the view's rows. */
+  complete: boolean;
   lineFilters: readonly LineFilterHint[];
   /** A further SQL condition on the rows (log-samples.ts: the rows it leaves to the evaluator). */
   rowFilter?: string;
@@ -81,7 +83,7 @@ export function logSelectSql(plan: LogSelectPlan): LogSelectSql {
 
 /** The row conditions (OR'ed, one branch each) that keep exactly the rows of the matching contexts; undefined: every row. */
 function contextConditions(plan: LogSelectPlan, setup: string[]): (string | undefined)[] {
-  if (plan.matching.length === plan.all.length) return [undefined];
+  if (plan.complete && plan.matching.length === plan.all.length) return [undefined];
   const matching = byService(plan.matching);
   const all = byService(plan.all);
   if (matching.size <= MAX_SERVICE_BRANCHES) {

@@ -13,10 +13,10 @@
  * A read past `maxEntries` is refused before the rows reach JavaScript.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { logLine, structuredMetadata, type LokiLogFields } from "../../../../shared/loki/index.ts";
+import { logLine, SERVICE_NAME_LABEL, structuredMetadata, type LokiLogFields } from "../../../../shared/loki/index.ts";
 import { QueryError } from "../../../../shared/query/index.ts";
 import { matchesLineFilters, type LineFilterHint, type LogSampleAnswer, type LogSampleRequest, type LogSelectRequest, type LogSource, type LogStream } from "../../../../shared/query/logql/index.ts";
-import { compileMatcher } from "../../../../shared/series/index.ts";
+import { compileMatcher, type LabelMatcher } from "../../../../shared/series/index.ts";
 import { createFilesView } from "../source-view.ts";
 import type { LogFileContexts, RowContext, ScopeContexts } from "./log-contexts.ts";
 import { sourcesIn, timeWindows, walkSources } from "./log-time-walk.ts";
@@ -58,7 +58,8 @@ export class DuckDBLogSource implements LogSource {
   /** Lines and bytes of every entry read, for Loki's stats. */
   linesRead = 0;
   bytesRead = 0;
-  private scopeContexts?: Promise<ScopeContexts>;
+  /** The scope's contexts, per selector's `service_name` matchers (log-contexts.ts lists only the services they accept). */
+  private readonly scopeContexts = new Map<string, Promise<ScopeContexts>>();
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -76,14 +77,7 @@ export class DuckDBLogSource implements LogSource {
     const { sampleCache: cache, files, live, notBeforeNs } = this.options.scope;
     if (cache === undefined || !cache.enabled || files.length === 0) return undefined;
     const spans = new Map<string, { minNs: bigint; maxNs: bigint }>();
-    for (const [file, byContext] of (await this.contexts()).spans) {
-      if (byContext.size === 0) continue;
-      let minNs = -1n;
-      let maxNs = -1n;
-      for (const span of byContext.values()) {
-        if (minNs < 0n || span.minNs < minNs) minNs = span.minNs;
-        if (span.maxNs > maxNs) maxNs = span.maxNs;
-      }
+    for (const [file, { minNs, maxNs }] of await this.options.scope.contexts.fileSpans(this.connection, files)) {
       if (notBeforeNs === undefined || minNs >= notBeforeNs) spans.set(file, { minNs, maxNs });
     }
     const view = `${this.view}_samples`;
@@ -96,24 +90,27 @@ export class DuckDBLogSource implements LogSource {
     };
   }
 
-  /** The scope's contexts whose stream labels the matchers accept, and all the scope's contexts. */
-  async matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; all: readonly RowContext[] }> {
-    const { all } = await this.contexts();
+  /**
+   * The scope's contexts whose stream labels the matchers accept, and the scope's contexts of
+   * every service they may accept (all the scope's contexts when `complete`).
+   */
+  async matchingContexts(request: Pick<LogSelectRequest, "matchers">): Promise<{ contexts: RowContext[]; all: readonly RowContext[]; complete: boolean }> {
+    const { all, complete } = await this.contexts(request.matchers);
     const tests = request.matchers.map(compileMatcher);
-    return { contexts: all.filter((c) => tests.every((t) => t(c.resource.labels))), all };
+    return { contexts: all.filter((c) => tests.every((t) => t(c.resource.labels))), all, complete };
   }
 
   /** `rowFilter`: a further SQL condition on the view's rows (log-samples.ts leaves it the rows it cannot group). */
   async select(request: LogSelectRequest, signal?: AbortSignal, rowFilter?: string): Promise<LogStream[]> {
-    const contexts = await this.contexts();
-    const all = contexts.all;
+    const contexts = await this.contexts(request.matchers);
+    const { all, complete } = contexts;
     const { contexts: matching } = await this.matchingContexts(request);
     stopIfAborted(signal);
     if (matching.length === 0) return [];
     const filters = request.lineFilters ?? [];
     const cap = Math.min(request.limit ?? Number.POSITIVE_INFINITY, this.options.maxEntries + 1);
     const plan: LogSelectPlan = {
-      view: this.view, startNs: request.startNs, endNs: request.endNs, direction: request.direction, cap, matching, all, lineFilters: filters,
+      view: this.view, startNs: request.startNs, endNs: request.endNs, direction: request.direction, cap, matching, all, complete, lineFilters: filters,
       ...(rowFilter !== undefined ? { rowFilter } : {}),
       tempTable: () => `_loki_contexts_${++tempTables}`,
     };
@@ -154,11 +151,17 @@ export class DuckDBLogSource implements LogSource {
     return [...streams.values()];
   }
 
-  /** The scope's contexts: they do not depend on the request, so one listing serves every select of the query. */
-  private contexts(): Promise<ScopeContexts> {
+  /**
+   * The scope's contexts of the services `matchers` may accept (undefined: all): they depend on
+   * nothing else of the request, so one listing serves every select of the query with them.
+   */
+  private contexts(matchers?: readonly LabelMatcher[]): Promise<ScopeContexts> {
     const { contexts, files, live } = this.options.scope;
-    this.scopeContexts ??= contexts.of(this.connection, files, live);
-    return this.scopeContexts;
+    const services = matchers?.filter((m) => m.name === SERVICE_NAME_LABEL);
+    const key = services === undefined ? "*" : JSON.stringify(services.map((m) => [m.op, m.value]).sort());
+    let listed = this.scopeContexts.get(key);
+    if (listed === undefined) this.scopeContexts.set(key, (listed = contexts.of(this.connection, files, live, services)));
+    return listed;
   }
 
   private async read(plan: LogSelectPlan): Promise<Rows> {
