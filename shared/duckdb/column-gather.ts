@@ -144,21 +144,44 @@ function gatherUtf8(vector: Vector, source: Extract<GatherSource, { kind: "utf8"
   const { indices, strings, offsets, values, bases, structs } = source;
   const bytes = scratch.strings(n * STRING_T_BYTES);
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n; ) {
     const b = order.batch[start + i]!;
     const rowIndices = indices[b];
     if (rowIndices) {
-      // A dictionary's few entries: their string_t made once (kept with the dictionary), four words a row.
+      // A dictionary's few entries: their string_t made once (kept with the dictionary).
       const from = (structs[b] ??= stringStructs(strings[b]!, bases[b]!));
-      const w = rowIndices[order.row[start + i]!]! * 4;
-      const o = i * 4;
-      words[o] = from[w]!;
-      words[o + 1] = from[w + 1]!;
-      words[o + 2] = from[w + 2]!;
-      words[o + 3] = from[w + 3]!;
-    } else writeStringT(bytes, words, i, offsets[b]!, values[b]!, bases[b]!, order.row[start + i]!);
+      i = copyDictionaryRun(words, i, n, from, rowIndices, b, order, start);
+    } else {
+      writeStringT(bytes, words, i, offsets[b]!, values[b]!, bases[b]!, order.row[start + i]!);
+      i++;
+    }
   }
   duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * STRING_T_BYTES);
+}
+
+/**
+ * Output row i's string_t, a dictionary entry's, and that of every following row with the
+ * same entry of the same batch (a sorted scan meets a series' rows of one batch together):
+ * its four words are read once per run, not once per row. Returns the row after the run.
+ */
+function copyDictionaryRun(out: Uint32Array, i: number, n: number, from: Uint32Array, rowIndices: Int32Array, b: number, order: RowOrder, start: number): number {
+  const { batch, row } = order;
+  const index = rowIndices[row[start + i]!]!;
+  const w = index * 4;
+  const w0 = from[w]!;
+  const w1 = from[w + 1]!;
+  const w2 = from[w + 2]!;
+  const w3 = from[w + 3]!;
+  let o = i * 4;
+  do {
+    out[o] = w0;
+    out[o + 1] = w1;
+    out[o + 2] = w2;
+    out[o + 3] = w3;
+    o += 4;
+    i++;
+  } while (i < n && batch[start + i] === b && rowIndices[row[start + i]!] === index);
+  return i;
 }
 
 /**
@@ -177,13 +200,7 @@ function gatherKeptUtf8(vector: Vector, source: Extract<GatherSource, { kind: "u
     const from = (structs[b] ??= stringStructs(strings[b]!, bases[b]!));
     const rowIndices = indices[b];
     if (rowIndices) {
-      const w = rowIndices[r]! * 4;
-      const o = i * 4;
-      out[o] = from[w]!;
-      out[o + 1] = from[w + 1]!;
-      out[o + 2] = from[w + 2]!;
-      out[o + 3] = from[w + 3]!;
-      i++;
+      i = copyDictionaryRun(out, i, n, from, rowIndices, b, order, start);
       continue;
     }
     // Rows that follow each other in one batch (a scan in batch order): one copy.
