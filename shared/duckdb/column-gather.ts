@@ -160,27 +160,36 @@ function gatherUtf8(vector: Vector, source: Extract<GatherSource, { kind: "utf8"
 }
 
 /**
- * Output row i's string_t, a dictionary entry's, and that of every following row with the
- * same entry of the same batch (a sorted scan meets a series' rows of one batch together):
- * its four words are read once per run, not once per row. Returns the row after the run.
+ * Output row i's string_t, a dictionary entry's, and that of every following row of the
+ * same batch (a sorted scan meets a request's rows together): the batch's indices and
+ * string_t are looked up once per such run, an entry's four words read again only when the
+ * index changes. Returns the row after the run.
  */
 function copyDictionaryRun(out: Uint32Array, i: number, n: number, from: Uint32Array, rowIndices: Int32Array, b: number, order: RowOrder, start: number): number {
   const { batch, row } = order;
-  const index = rowIndices[row[start + i]!]!;
-  const w = index * 4;
-  const w0 = from[w]!;
-  const w1 = from[w + 1]!;
-  const w2 = from[w + 2]!;
-  const w3 = from[w + 3]!;
+  let index = -1;
+  let w0 = 0;
+  let w1 = 0;
+  let w2 = 0;
+  let w3 = 0;
   let o = i * 4;
   do {
+    const next = rowIndices[row[start + i]!]!;
+    if (next !== index) {
+      index = next;
+      const w = index * 4;
+      w0 = from[w]!;
+      w1 = from[w + 1]!;
+      w2 = from[w + 2]!;
+      w3 = from[w + 3]!;
+    }
     out[o] = w0;
     out[o + 1] = w1;
     out[o + 2] = w2;
     out[o + 3] = w3;
     o += 4;
     i++;
-  } while (i < n && batch[start + i] === b && rowIndices[row[start + i]!] === index);
+  } while (i < n && batch[start + i] === b);
   return i;
 }
 
