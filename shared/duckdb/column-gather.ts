@@ -105,7 +105,15 @@ export function gatherColumnSlice(vector: Vector, source: GatherSource, order: R
       const bpe = source.kind === "int32" ? 4 : 8;
       const bytes = scratch.bytes(n * bpe);
       const out = source.kind === "int32" ? new Int32Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.buffer, bytes.byteOffset, n);
-      for (let i = 0; i < n; i++) out[i] = source.values[batch[start + i]!]![row[start + i]!]!;
+      // Rows of one batch follow each other in runs (a sorted scan meets a request's rows together): its values are looked up once a run.
+      for (let i = 0; i < n; ) {
+        const b = batch[start + i]!;
+        const values = source.values[b]!;
+        do {
+          out[i] = values[row[start + i]!]!;
+          i++;
+        } while (i < n && batch[start + i] === b);
+      }
       duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * bpe);
       break;
     }
@@ -113,11 +121,15 @@ export function gatherColumnSlice(vector: Vector, source: GatherSource, order: R
       // Two 32-bit words per value: no BigInt per element.
       const bytes = scratch.bytes(n * 8);
       const out = new Int32Array(bytes.buffer, bytes.byteOffset, n * 2);
-      for (let i = 0; i < n; i++) {
-        const w = source.words[batch[start + i]!]!;
-        const r = row[start + i]! * 2;
-        out[i * 2] = w[r]!;
-        out[i * 2 + 1] = w[r + 1]!;
+      for (let i = 0; i < n; ) {
+        const b = batch[start + i]!;
+        const w = source.words[b]!;
+        do {
+          const r = row[start + i]! * 2;
+          out[i * 2] = w[r]!;
+          out[i * 2 + 1] = w[r + 1]!;
+          i++;
+        } while (i < n && batch[start + i] === b);
       }
       duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * 8);
       break;
