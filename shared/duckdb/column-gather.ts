@@ -105,7 +105,15 @@ export function gatherColumnSlice(vector: Vector, source: GatherSource, order: R
       const bpe = source.kind === "int32" ? 4 : 8;
       const bytes = scratch.bytes(n * bpe);
       const out = source.kind === "int32" ? new Int32Array(bytes.buffer, bytes.byteOffset, n) : new Float64Array(bytes.buffer, bytes.byteOffset, n);
-      for (let i = 0; i < n; i++) out[i] = source.values[batch[start + i]!]![row[start + i]!]!;
+      // Rows of one batch follow each other in runs (a sorted scan meets a request's rows together): its values are looked up once a run.
+      for (let i = 0; i < n; ) {
+        const b = batch[start + i]!;
+        const values = source.values[b]!;
+        do {
+          out[i] = values[row[start + i]!]!;
+          i++;
+        } while (i < n && batch[start + i] === b);
+      }
       duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * bpe);
       break;
     }
@@ -113,11 +121,15 @@ export function gatherColumnSlice(vector: Vector, source: GatherSource, order: R
       // Two 32-bit words per value: no BigInt per element.
       const bytes = scratch.bytes(n * 8);
       const out = new Int32Array(bytes.buffer, bytes.byteOffset, n * 2);
-      for (let i = 0; i < n; i++) {
-        const w = source.words[batch[start + i]!]!;
-        const r = row[start + i]! * 2;
-        out[i * 2] = w[r]!;
-        out[i * 2 + 1] = w[r + 1]!;
+      for (let i = 0; i < n; ) {
+        const b = batch[start + i]!;
+        const w = source.words[b]!;
+        do {
+          const r = row[start + i]! * 2;
+          out[i * 2] = w[r]!;
+          out[i * 2 + 1] = w[r + 1]!;
+          i++;
+        } while (i < n && batch[start + i] === b);
       }
       duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * 8);
       break;
@@ -144,21 +156,53 @@ function gatherUtf8(vector: Vector, source: Extract<GatherSource, { kind: "utf8"
   const { indices, strings, offsets, values, bases, structs } = source;
   const bytes = scratch.strings(n * STRING_T_BYTES);
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n * 4);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n; ) {
     const b = order.batch[start + i]!;
     const rowIndices = indices[b];
     if (rowIndices) {
-      // A dictionary's few entries: their string_t made once (kept with the dictionary), four words a row.
+      // A dictionary's few entries: their string_t made once (kept with the dictionary).
       const from = (structs[b] ??= stringStructs(strings[b]!, bases[b]!));
-      const w = rowIndices[order.row[start + i]!]! * 4;
-      const o = i * 4;
-      words[o] = from[w]!;
-      words[o + 1] = from[w + 1]!;
-      words[o + 2] = from[w + 2]!;
-      words[o + 3] = from[w + 3]!;
-    } else writeStringT(bytes, words, i, offsets[b]!, values[b]!, bases[b]!, order.row[start + i]!);
+      i = copyDictionaryRun(words, i, n, from, rowIndices, b, order, start);
+    } else {
+      writeStringT(bytes, words, i, offsets[b]!, values[b]!, bases[b]!, order.row[start + i]!);
+      i++;
+    }
   }
   duckdb.copy_data_to_vector(vector, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, n * STRING_T_BYTES);
+}
+
+/**
+ * Output row i's string_t, a dictionary entry's, and that of every following row of the
+ * same batch (a sorted scan meets a request's rows together): the batch's indices and
+ * string_t are looked up once per such run, an entry's four words read again only when the
+ * index changes. Returns the row after the run.
+ */
+function copyDictionaryRun(out: Uint32Array, i: number, n: number, from: Uint32Array, rowIndices: Int32Array, b: number, order: RowOrder, start: number): number {
+  const { batch, row } = order;
+  let index = -1;
+  let w0 = 0;
+  let w1 = 0;
+  let w2 = 0;
+  let w3 = 0;
+  let o = i * 4;
+  do {
+    const next = rowIndices[row[start + i]!]!;
+    if (next !== index) {
+      index = next;
+      const w = index * 4;
+      w0 = from[w]!;
+      w1 = from[w + 1]!;
+      w2 = from[w + 2]!;
+      w3 = from[w + 3]!;
+    }
+    out[o] = w0;
+    out[o + 1] = w1;
+    out[o + 2] = w2;
+    out[o + 3] = w3;
+    o += 4;
+    i++;
+  } while (i < n && batch[start + i] === b);
+  return i;
 }
 
 /**
@@ -177,13 +221,7 @@ function gatherKeptUtf8(vector: Vector, source: Extract<GatherSource, { kind: "u
     const from = (structs[b] ??= stringStructs(strings[b]!, bases[b]!));
     const rowIndices = indices[b];
     if (rowIndices) {
-      const w = rowIndices[r]! * 4;
-      const o = i * 4;
-      out[o] = from[w]!;
-      out[o + 1] = from[w + 1]!;
-      out[o + 2] = from[w + 2]!;
-      out[o + 3] = from[w + 3]!;
-      i++;
+      i = copyDictionaryRun(out, i, n, from, rowIndices, b, order, start);
       continue;
     }
     // Rows that follow each other in one batch (a scan in batch order): one copy.
