@@ -12,8 +12,8 @@ import type { TableName } from "../../../shared/tables/index.ts";
  * Rows per compacted file, for tables whose readers fetch a few rows by location. A trace by
  * id reads the row group holding its trace (trace-id-index.ts), yet DuckDB still pays for
  * every other row group of the file, in every column, even when the row-range filter skips
- * it; and it writes no row group smaller than one vector. So a compacted span file holds a few
- * row groups: a lookup pays for those few, whatever the hour's volume. A search or a scan reads
+ * it; and it writes no row group under 2,048 rows. So a compacted span file holds a few row
+ * groups: a lookup pays for those few, whatever the hour's volume. A search or a scan reads
  * the same row groups either way and pays only one footer per extra file.
  */
 export const COMPACTED_FILE_ROWS: Readonly<Partial<Record<TableName, number>>> = { traces: 16_384 };
