@@ -18,11 +18,10 @@ import type { CatalogRepository, DataFile, ManifestScope } from "../../../shared
 import type { Logger } from "../../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../../shared/metrics/index.ts";
 import type { RetentionPolicy } from "../../../shared/retention/index.ts";
-import type { TableName } from "../../../shared/tables/index.ts";
 import { parseParquetPath, type BlobStore } from "../../../shared/storage/index.ts";
 import { compactPartition } from "./compact-partition.ts";
 import { LifecycleMetrics } from "./metrics.ts";
-import { COMPACTED_FILE_ROWS, expiredFiles, partitionOf, planCompactions, straddlingFiles, type CompactionJob } from "./plan.ts";
+import { expiredFiles, partitionOf, planCompactions, straddlingFiles, type CompactionJob } from "./plan.ts";
 
 export interface CompactorOptions {
   intervalMs: number;
@@ -141,11 +140,7 @@ export class Compactor {
       const cut = new Set(straddling.map((f) => f.path));
       const planned = [
         ...straddling.map((f) => ({ partition: partitionOf(f.path), inputs: [f], notBeforeNs: cutoff })),
-        ...planCompactions(live.filter((f) => !cut.has(f.path)), {
-          targetBytes: this.deps.options.targetFileBytes,
-          minFiles: this.deps.options.minFiles,
-          maxRows: COMPACTED_FILE_ROWS[scope.table as TableName],
-        }),
+        ...planCompactions(live.filter((f) => !cut.has(f.path)), { targetBytes: this.deps.options.targetFileBytes, minFiles: this.deps.options.minFiles }),
       ];
       jobs.push(...planned);
       backlog.set(scope.table, (backlog.get(scope.table) ?? 0) + planned.reduce((n, j) => n + j.inputs.length, 0));
