@@ -26,6 +26,8 @@ export type SeriesEntry = { row: SeriesBytes; problem?: undefined } | { row?: un
 
 /** Entries kept before the cache starts over (a bound on memory, not a tuning of speed). */
 const MAX_ENTRIES = 1 << 16;
+/** Bytes of keys and values kept before the cache starts over: label values have no length limit. */
+const MAX_BYTES = 64 * 1024 * 1024;
 
 export const EMPTY_BYTES = new Uint8Array(0);
 export const EMPTY_LIST_BYTES = new TextEncoder().encode("[]");
@@ -35,13 +37,16 @@ export class SeriesCache {
   private readonly interned = new Map<string, Uint8Array>();
   private readonly resources = new Map<string, ResourceContext>();
   private readonly encoder = new TextEncoder();
+  /** What the kept keys and values hold, roughly: a key's UTF-16 text, a value's byte arrays. */
+  private bytes = 0;
 
   /** Called before each request: a full cache starts over between requests, never within one. */
   startRequest(): void {
-    if (this.entries.size + this.interned.size < MAX_ENTRIES) return;
+    if (this.entries.size + this.interned.size < MAX_ENTRIES && this.bytes < MAX_BYTES) return;
     this.entries.clear();
     this.interned.clear();
     this.resources.clear();
+    this.bytes = 0;
   }
 
   get(labelKey: string): SeriesEntry | undefined {
@@ -50,6 +55,7 @@ export class SeriesCache {
 
   set(labelKey: string, entry: SeriesEntry): void {
     this.entries.set(labelKey, entry);
+    this.bytes += labelKey.length * 2 + (entry.row ? entry.row.attributes.byteLength : entry.problem.length * 2);
   }
 
   /** UTF-8 bytes of `text`, one array per distinct text (names, types, metadata repeat across series). */
@@ -58,6 +64,7 @@ export class SeriesCache {
     if (!found) {
       found = this.encoder.encode(text);
       this.interned.set(text, found);
+      this.bytes += text.length * 2 + found.byteLength;
     }
     return found;
   }

@@ -25,6 +25,13 @@ describe("snappyUncompress", () => {
     }
   });
 
+  test("a header claiming more than the block can inflate to is refused before allocating", () => {
+    const zeros = new Uint8Array(200_000);
+    expect(snappyUncompress(compress(zeros), 1 << 20)).toEqual(zeros);
+    // Six bytes claiming 1 MiB: corrupt, whatever the limit.
+    expect(() => snappyUncompress(new Uint8Array([0x80, 0x80, 0x40, 0, 0, 0]), 1 << 30)).toThrow(/length header exceeds/);
+  });
+
   test("refuses blocks that overrun, fall short of their length, or point before the start", () => {
     const block = compress(sample(1000, 9));
     expect(() => snappyUncompress(block.subarray(0, block.length - 3), 1 << 20)).toThrow(SnappyError);

@@ -25,6 +25,9 @@ export function snappyUncompress(block: Uint8Array, maxBytes: number): Uint8Arra
   if (header === undefined) throw new SnappyError("invalid snappy block: bad length header");
   const length = header.value;
   if (length > maxBytes) throw new SnappyTooLargeError(`snappy body inflates to ${length} bytes, over the limit of ${maxBytes}`);
+  // No element yields more than 64 bytes per 3 of input (a two-byte-offset copy): a header
+  // claiming more is corrupt, and refusing it here keeps a tiny body from allocating the limit.
+  if (length > ((block.length - header.bytes) * 64) / 3) throw corrupt("length header exceeds what the block can inflate to");
   const out = new Uint8Array(length);
   const end = block.length;
   let pos = header.bytes;

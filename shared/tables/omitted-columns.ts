@@ -7,8 +7,8 @@
  *
  * Whoever receives such a batch (the writer's DoPut, its WAL replay) calls `restoreOmitted`
  * first, and from then on sees an ordinary wire-form batch: the omitted columns come back as
- * a one-entry dictionary (text) or zeros (numbers, false) or nulls, every row of them a view
- * of one shared zero buffer, so restoring allocates nothing per row. A batch without the key
+ * a one-entry dictionary (text) or zeros (numbers, false) or nulls, every one of them a view
+ * of one zero buffer per batch, so restoring allocates nothing per column. A batch without the key
  * (every other sender, every WAL record written before) is returned as it is.
  */
 import { DataType, Dictionary, Field, Int32, makeData, makeVector, RecordBatch, Schema, Struct, type Data } from "apache-arrow";
@@ -34,7 +34,7 @@ export function narrowSchema(schema: Schema, omitted: Readonly<Record<string, Om
     const metadata = new Map(schema.metadata);
     metadata.set(OMITTED_COLUMNS_KEY, text);
     narrow = new Schema(schema.fields.filter((f) => !(f.name in omitted)), metadata);
-    // Request-specific values (a batch id) would grow the map without bound: only bounded sets are kept.
+    // Request-specific values (the metric name and attributes of a one-series request) would grow the map without bound: only bounded sets are kept.
     if (narrowSchemas.size < 256) narrowSchemas.set(key, narrow);
   }
   return narrow;
@@ -57,9 +57,15 @@ export function restoreOmitted(batch: RecordBatch, table: TableName): RecordBatc
   } catch {
     throw new OmittedColumnsError(`${OMITTED_COLUMNS_KEY} is not JSON`);
   }
+  if (typeof omitted !== "object" || omitted === null || Array.isArray(omitted)) {
+    throw new OmittedColumnsError(`${OMITTED_COLUMNS_KEY} is not an object`);
+  }
   const contract = TABLE_SCHEMAS[table];
   const present = new Map(batch.schema.fields.map((f, i) => [f.name, i]));
   const rows = batch.numRows;
+  // One zero buffer per batch, wide enough for its widest column: every restored column views
+  // it, and whoever keeps the batch (the live buffer) counts it once, as this batch's own.
+  const zeroBytes = new ArrayBuffer(rows * 8);
   const fields: Field[] = [];
   const children: Data[] = [];
   contract.fields.forEach((field, i) => {
@@ -70,7 +76,7 @@ export function restoreOmitted(batch: RecordBatch, table: TableName): RecordBatc
       return;
     }
     if (!(field.name in omitted)) throw new OmittedColumnsError(`column ${field.name} is neither sent nor named omitted`);
-    const restored = omittedData(field, i, omitted[field.name]!, rows);
+    const restored = omittedData(field, i, omitted[field.name]!, rows, zeroBytes);
     fields.push(restored.field);
     children.push(restored.data);
   });
@@ -80,8 +86,9 @@ export function restoreOmitted(batch: RecordBatch, table: TableName): RecordBatc
   return new RecordBatch(schema, makeData({ type: new Struct(fields), length: rows, nullCount: 0, children }));
 }
 
-function omittedData(field: Field, position: number, value: OmittedValue, rows: number): { field: Field; data: Data } {
+function omittedData(field: Field, position: number, value: OmittedValue, rows: number, zeroBytes: ArrayBuffer): { field: Field; data: Data } {
   const type = field.type as DataType;
+  const zeros = (n: number) => new Uint8Array(zeroBytes, 0, n);
   if (value === null) {
     if (!field.nullable) throw new OmittedColumnsError(`column ${field.name} cannot be null`);
     if (DataType.isUtf8(type)) throw new OmittedColumnsError(`text column ${field.name} omitted as null`);
@@ -112,15 +119,4 @@ const restoredDictionaries = new WeakSet<Data>();
 /** True when `data` is a dictionary column restoreOmitted made (its readers need not check its indices). */
 export function isRestoredDictionary(data: Data): boolean {
   return restoredDictionaries.has(data);
-}
-
-let zeroBuffer = new ArrayBuffer(0);
-
-/**
- * `n` zero bytes, a view of one buffer shared by every restored column (never written: the
- * batches are read only). Grown by replacement; views of an older one stay valid.
- */
-function zeros(n: number): Uint8Array {
-  if (zeroBuffer.byteLength < n) zeroBuffer = new ArrayBuffer(Math.max(n, zeroBuffer.byteLength * 2));
-  return new Uint8Array(zeroBuffer, 0, n);
 }

@@ -50,9 +50,11 @@ const EMPTY_LABELS: Labels = Object.freeze({});
 
 /**
  * Family keys, one string per family: a collector's lookup of a key it was given by a number
- * series' cached labels then finds the very string, and compares no texts. Families are few.
+ * series' cached labels then finds the very string, and compares no texts. Families are few;
+ * past MAX_FAMILY_KEYS (a bound on memory) the map starts over, and keys still compare equal.
  */
 const FAMILY_KEYS = new Map<string, string>();
+const MAX_FAMILY_KEYS = 65_536;
 
 function familyKey(identity: MetricIdentity): string {
   return `${identity.name}\u0000${identity.unit}\u0000${identity.type}\u0000${identity.monotonic}\u0000${identity.temporality}`;
@@ -61,7 +63,10 @@ function familyKey(identity: MetricIdentity): string {
 function internedFamilyKey(identity: MetricIdentity): string {
   const key = familyKey(identity);
   let interned = FAMILY_KEYS.get(key);
-  if (interned === undefined) FAMILY_KEYS.set(key, (interned = key));
+  if (interned === undefined) {
+    if (FAMILY_KEYS.size >= MAX_FAMILY_KEYS) FAMILY_KEYS.clear();
+    FAMILY_KEYS.set(key, (interned = key));
+  }
   return interned;
 }
 

@@ -49,7 +49,7 @@ export class FileSamplesCache {
 
   /** `maxBytes` 0 keeps nothing: every read goes to DuckDB. */
   constructor(readonly maxBytes: number) {
-    this.cache = maxBytes > 0 ? new LRUCache({ maxSize: maxBytes, sizeCalculation: entryBytes }) : null;
+    this.cache = maxBytes > 0 ? new LRUCache({ maxSize: maxBytes, max: MAX_ENTRIES, sizeCalculation: entryBytes }) : null;
   }
 
   get bytes(): number {
@@ -208,7 +208,15 @@ function key(file: string, name: string): string {
   return `${file}\u0000${name}`;
 }
 
-function entryBytes(entry: Entry): number {
-  if ("merged" in entry) return entry.merged === NOT_MERGEABLE ? 1 : mergedBytes(entry.merged);
-  return Math.max(1, entry.times.byteLength + entry.values.byteLength + entry.offsets.byteLength + (entry.skips?.byteLength ?? 0));
+/**
+ * Entries kept at most, whatever their bytes: a merged entry's key names a whole file list, and
+ * each flush makes a new list, so small "not mergeable" entries would otherwise pile up.
+ */
+const MAX_ENTRIES = 16_384;
+
+/** An entry's samples plus its key's text: keys of merged entries grow with their file lists. */
+function entryBytes(entry: Entry, key: string): number {
+  const keyBytes = key.length * 2;
+  if ("merged" in entry) return keyBytes + entry.maps.length * 8 + (entry.merged === NOT_MERGEABLE ? 0 : mergedBytes(entry.merged));
+  return keyBytes + entry.times.byteLength + entry.values.byteLength + entry.offsets.byteLength + (entry.skips?.byteLength ?? 0);
 }
