@@ -143,11 +143,15 @@ export class LogFileContexts {
   async fileSpans(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, TimeSpan>> {
     const unknown = [...new Set(files.filter((f) => !this.spanByFile.has(f)))];
     if (unknown.length > 0) {
-      const found = new Map<string, TimeSpan | null>(unknown.map((f) => [f, null]));
-      const reader = await connection.runAndReadAll(
-        `SELECT filename, min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*) FROM ${filesSql(unknown)} GROUP BY filename`,
-      );
-      for (const r of reader.getRows()) found.set(r[0] as string, { minNs: (r[1] as bigint | null) ?? 0n, maxNs: (r[2] as bigint | null) ?? 0n, rows: Number(r[3] as bigint) });
+      const found = await spansFromStatistics(connection, unknown);
+      const unread = unknown.filter((f) => !found.has(f));
+      if (unread.length > 0) {
+        for (const f of unread) found.set(f, null);
+        const reader = await connection.runAndReadAll(
+          `SELECT filename, min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*) FROM ${filesSql(unread)} GROUP BY filename`,
+        );
+        for (const r of reader.getRows()) found.set(r[0] as string, { minNs: (r[1] as bigint | null) ?? 0n, maxNs: (r[2] as bigint | null) ?? 0n, rows: Number(r[3] as bigint) });
+      }
       for (const [file, span] of found) this.spanByFile.set(file, span);
       forgetOldest(this.spanByFile);
     }
@@ -212,6 +216,29 @@ function forgetOldest(byFile: Map<string, unknown>): void {
 function serviceTest(matchers: readonly LabelMatcher[] | undefined): (service: string) => boolean {
   const tests = (matchers ?? []).filter((m) => m.name === SERVICE_NAME_LABEL).map(compileMatcher);
   return (service) => service === "" || tests.every((t) => t({ [SERVICE_NAME_LABEL]: service }));
+}
+
+/**
+ * The spans of the files whose footer answers for them: when every row group's `time_unix_nano`
+ * has statistics, no nulls and a positive minimum, no row falls back to its observed time, so
+ * the Loki times' span is the statistics' span, and the rows are the row groups' rows. Reading
+ * a footer costs nothing next to a pass over the times. The other files are absent.
+ */
+async function spansFromStatistics(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, TimeSpan | null>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT file_name,
+            bool_and(stats_min_value IS NOT NULL AND stats_max_value IS NOT NULL AND stats_null_count = 0 AND TRY_CAST(stats_min_value AS HUGEINT) > 0),
+            min(TRY_CAST(stats_min_value AS HUGEINT))::VARCHAR, max(TRY_CAST(stats_max_value AS HUGEINT))::VARCHAR, sum(row_group_num_rows)
+     FROM parquet_metadata([${files.map(quoteLiteral).join(", ")}])
+     WHERE path_in_schema = 'time_unix_nano' AND type = 'INT64'
+     GROUP BY file_name`,
+  );
+  const out = new Map<string, TimeSpan | null>();
+  for (const [file, usable, min, max, rows] of reader.getRows()) {
+    if (usable !== true || min === null || max === null) continue;
+    out.set(file as string, { minNs: BigInt(min as string), maxNs: BigInt(max as string), rows: Number(rows as bigint) });
+  }
+  return out;
 }
 
 function filesSql(files: readonly string[]): string {
