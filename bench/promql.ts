@@ -2,6 +2,11 @@
  * PromQL benchmark (issue #17): the same data set remote-written into Signalbox (one monolith
  * process) and into a real Prometheus (Debian's 2.42), then, side by side in one run:
  * - ingest CPU seconds per million samples (each process's CPU, from /proc, over the writes);
+ * - the deferred work that persists those samples, charged the same way, and the total with
+ *   it: Signalbox's flush of its live rows to Parquet; Prometheus's head compactions into
+ *   2 h blocks (those it runs during the writes fall in its "over the writes" figure) and a TSDB
+ *   snapshot of what stays in its head (bench/lib/prometheus-tsdb.ts says why), confirmed by
+ *   its /metrics and by the samples counted in the snapshot's blocks;
  * - bytes per sample on disk (Prometheus: its TSDB folder; Signalbox: Parquet after a flush,
  *   and with the WAL);
  * - p50/p99 of a dashboard set through each one's HTTP API, timed in turns.
@@ -24,6 +29,7 @@ import { snappyCompress } from "../shared/remote-write/index.ts";
 import { encodeSeriesSlices, REMOTE_WRITE_HEADERS } from "../test/helpers/remote-write-encode.ts";
 import { REPO_ROOT, roleEnv, startProcess, tempDir } from "../test/helpers/role-process.ts";
 import { cpuSeconds } from "./lib/proc-stats.ts";
+import { settleHeadCompaction, snapshotWithHead, tsdbState } from "./lib/prometheus-tsdb.ts";
 import { load1, lpad, measureInTurns, ms, pad, summarize } from "./lib/query-timing.ts";
 
 const { values: args } = parseArgs({
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
   const sets = labelSets();
   console.log(`promql bench: ${SERIES} series × ${args.hours} h at ${args.step} s (${Math.round(((END_MS - START_MS) / STEP_MS) * SERIES / 1e6 * 10) / 10} M samples), load ${load1()}`);
   const storage = join(tempDir("promql-bench"), "data");
-  const prometheus = await startPrometheus();
+  const prometheus = await startPrometheus({ adminApi: true });
   const profiler = args.profile ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${args.profile}`] : [];
   const signalbox = await startProcess("monolith", ["bun", ...profiler, "run", "services/monolith.ts"], {
     cwd: REPO_ROOT,
@@ -115,13 +121,22 @@ async function main(): Promise<void> {
       const samples = await writeAll(url, sets);
       return { name, samples, cpu: cpuSeconds(pid) - cpu0, seconds: (performance.now() - t0) / 1000 };
     };
+    const promBefore = await tsdbState(prometheus.url);
     const prom = await ingest("prometheus", prometheus.pid, `${prometheus.url}/api/v1/write`);
+    const promAfterWrites = await tsdbState(prometheus.url);
+    // Prometheus's deferred persistence, measured before Signalbox's writes so nothing overlaps it.
+    const persistCpu0 = cpuSeconds(prometheus.pid);
+    const promSettled = await settleHeadCompaction(prometheus.url, prometheus.pid);
+    const snapshot = await snapshotWithHead(prometheus.url, prometheus.dataDir);
+    const promPersistCpu = cpuSeconds(prometheus.pid) - persistCpu0;
+    const promAfterSnapshot = await tsdbState(prometheus.url);
+
     const sb = await ingest("signalbox", signalbox.proc.pid, `${acceptor}/api/v1/write`);
     const flushCpu0 = cpuSeconds(signalbox.proc.pid);
     await new FlightClient(signalbox.addresses["writer.flight"]!).action("flush", {});
     const flushCpu = cpuSeconds(signalbox.proc.pid) - flushCpu0;
 
-    const promBytes = du(prometheus.dataDir);
+    const promBytes = du(prometheus.dataDir, "snapshots");
     const sbParquet = du(storage, "wal");
     const sbTotal = du(storage);
     console.log(`\ningest (remote write, load ${load1()})`);
@@ -133,6 +148,27 @@ async function main(): Promise<void> {
     console.log(`${pad("", 12)}signalbox flush of the live rows to Parquet (not in the figure above): ${(flushCpu / (sb.samples / 1e6)).toFixed(2)} CPU s / M samples`);
     // Parquet bytes/sample need the flush: the figure that pays for them counts it too.
     console.log(`${pad("", 12)}signalbox ingest + flush: ${((sb.cpu + flushCpu) / (sb.samples / 1e6)).toFixed(2)} CPU s / M samples (${((sb.cpu + flushCpu) / prom.cpu).toFixed(2)}× prometheus's ingest)`);
+
+    // Both sides' deferred work until every sample is in a persisted file: Signalbox's flush to
+    // Parquet; Prometheus's head compactions into blocks, then a snapshot of what stays in its head.
+    const perM = (cpu: number, samples: number) => cpu / (samples / 1e6);
+    const rows = [
+      { name: "prometheus", writes: perM(prom.cpu, prom.samples), persist: perM(promPersistCpu, prom.samples) },
+      { name: "signalbox", writes: perM(sb.cpu, sb.samples), persist: perM(flushCpu, sb.samples) },
+    ];
+    console.log(`\ningest and its deferred persistence, CPU s / M samples (load ${load1()})`);
+    console.log(`${pad("", 22)}${lpad("over the writes", 16)}${lpad("persistence", 14)}${lpad("total", 10)}`);
+    for (const r of rows) console.log(`${pad(r.name, 22)}${lpad(r.writes.toFixed(2), 16)}${lpad(r.persist.toFixed(3), 14)}${lpad((r.writes + r.persist).toFixed(2), 10)}`);
+    const [p, s] = rows as [(typeof rows)[0], (typeof rows)[0]];
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    console.log(`${pad("signalbox / prometheus", 22)}${lpad(ratio(s.writes, p.writes), 16)}${lpad(ratio(s.persist, p.persist), 14)}${lpad(ratio(s.writes + s.persist, p.writes + p.persist), 10)}`);
+    const hours = (ms: number) => (ms / 3_600_000).toFixed(2);
+    console.log(
+      `${pad("", 12)}prometheus head → blocks: ${promAfterWrites.compactions - promBefore.compactions} block(s) written during the writes (in "over the writes"; ${(promAfterWrites.compactionSeconds - promBefore.compactionSeconds).toFixed(2)} s wall), ` +
+        `${promSettled.compactions - promAfterWrites.compactions} after them, then a snapshot of the ${hours(promSettled.headMaxTimeMs - promSettled.headMinTimeMs)} h left in the head ` +
+        `(${promAfterSnapshot.compactions - promSettled.compactions} block, ${(promAfterSnapshot.compactionSeconds - promSettled.compactionSeconds).toFixed(2)} s wall); snapshot: ${snapshot.blocks} blocks, ${snapshot.samples} of ${prom.samples} samples, ` +
+        `${(du(snapshot.dir) / prom.samples).toFixed(2)} bytes/sample in blocks`,
+    );
 
     const range = { start: String(START_MS / 1000), end: String(END_MS / 1000), step: "60" };
     const dashboard: Record<string, { path: string; params: Record<string, string> }> = {

@@ -18,7 +18,7 @@ export class SnappyTooLargeError extends Error {
 }
 
 /** Copies shorter than this are done byte by byte: cheaper than a native call. */
-const SHORT_COPY = 16;
+const SHORT_COPY = 8;
 
 export function snappyUncompress(block: Uint8Array, maxBytes: number): Uint8Array {
   const header = uncompressedLength(block);

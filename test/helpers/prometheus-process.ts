@@ -38,7 +38,13 @@ export async function prometheusVersion(): Promise<string | undefined> {
   }
 }
 
-export async function startPrometheus(options: { evaluationIntervalMs?: number } = {}): Promise<PrometheusProcess> {
+export interface PrometheusOptions {
+  evaluationIntervalMs?: number;
+  /** Turns on /api/v1/admin (the bench persists the head with its TSDB snapshot). */
+  adminApi?: boolean;
+}
+
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusProcess> {
   const version = await prometheusVersion();
   if (!version) throw new Error(`${PROMETHEUS_BINARY} is missing: install Debian's prometheus package (.ci/run does)`);
   const dir = mkdtempSync(join(tmpdir(), "signalbox-prometheus-"));
@@ -57,6 +63,7 @@ export async function startPrometheus(options: { evaluationIntervalMs?: number }
         "--web.enable-remote-write-receiver",
         "--storage.tsdb.retention.time=3650d",
         "--log.level=warn",
+        ...(options.adminApi ? ["--web.enable-admin-api"] : []),
       ],
       { stdout: "ignore", stderr: "pipe" },
     );
