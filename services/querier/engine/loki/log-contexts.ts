@@ -11,14 +11,16 @@
  * range within it: the select still filters rows by time. Live rows are listed per query.
  *
  * Hashing every row costs most of a listing, and a selector names a service more often than
- * not: a file's distinct `service_name` values are read first (cheaply), and contexts are listed, and kept, per (file, service) only for the services the
- * selector's `service_name` matchers can accept. A row with an empty `service_name` takes its
- * label from its resource (stream-labels.ts), so those rows are always listed.
+ * not: a file's distinct `service_name` values are read first (cheaply), and contexts are
+ * listed, and kept, per (file, service) only for the services the selector's `service_name`
+ * matchers can accept. A row with an empty `service_name` takes its label from its resource
+ * (stream-labels.ts), so those rows are always listed.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, splitResource, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
 import { compileMatcher, labelsKey, type LabelMatcher } from "../../../../shared/series/index.ts";
+import { FooterCache } from "../footer-cache.ts";
 
 /** The context columns; integer ones are cast so that a file and a view that widened them hash alike. */
 const CONTEXT_COLUMNS = [
@@ -78,9 +80,9 @@ const MAX_FILES = 20_000;
 
 export class LogFileContexts {
   /** Per file, its `service_name` values (null read as ""). */
-  private readonly servicesByFile = new Map<string, ReadonlySet<string>>();
+  private readonly servicesByFile = new FooterCache<ReadonlySet<string>>(readServices, new Set(), MAX_FILES);
   /** Per file, the time span of all its rows; null: it has none. */
-  private readonly spanByFile = new Map<string, TimeSpan | null>();
+  private readonly spanByFile = new FooterCache<TimeSpan | null>(readSpans, null, MAX_FILES);
   /** Per file, per listed service, its contexts. */
   private readonly byFile = new Map<string, Map<string, FileContext[]>>();
 
@@ -89,14 +91,12 @@ export class LogFileContexts {
    * of the files, those of the services `matchers` (the selector's) can accept; undefined: all.
    */
   async of(connection: DuckDBConnection, files: readonly string[], live: string | null, matchers?: readonly LabelMatcher[]): Promise<ScopeContexts> {
-    const unique = [...new Set(files)];
-    const unknown = unique.filter((f) => !this.servicesByFile.has(f));
-    if (unknown.length > 0) await this.listServices(connection, unknown);
+    const servicesOf = await this.servicesByFile.get(connection, files);
     const accepts = serviceTest(matchers);
     const wanted = new Map<string, string[]>();
     let complete = true;
-    for (const file of unique) {
-      const services = [...(this.servicesByFile.get(file) ?? [])];
+    for (const [file, held] of servicesOf) {
+      const services = [...held];
       const chosen = services.filter(accepts);
       if (chosen.length < services.length) complete = false;
       wanted.set(file, chosen);
@@ -107,7 +107,7 @@ export class LogFileContexts {
       const absent = services.filter((s) => !listed?.has(s));
       if (absent.length > 0) missing.set(file, absent);
     }
-    if (missing.size > 0) await this.list(connection, missing);
+    if (missing.size > 0) await this.list(connection, missing, servicesOf);
     const all = new Map<bigint, RowContext>();
     const add = (c: RowContext) => {
       const seen = all.get(c.hash);
@@ -141,38 +141,15 @@ export class LogFileContexts {
 
   /** Per file of `files` that has rows, the time span of all of them (cached; read only when asked: it costs a pass over the times). */
   async fileSpans(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, TimeSpan>> {
-    const unknown = [...new Set(files.filter((f) => !this.spanByFile.has(f)))];
-    if (unknown.length > 0) {
-      const found = await spansFromStatistics(connection, unknown);
-      const unread = unknown.filter((f) => !found.has(f));
-      if (unread.length > 0) {
-        for (const f of unread) found.set(f, null);
-        const reader = await connection.runAndReadAll(
-          `SELECT filename, min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*) FROM ${filesSql(unread)} GROUP BY filename`,
-        );
-        for (const r of reader.getRows()) found.set(r[0] as string, { minNs: (r[1] as bigint | null) ?? 0n, maxNs: (r[2] as bigint | null) ?? 0n, rows: Number(r[3] as bigint) });
-      }
-      for (const [file, span] of found) this.spanByFile.set(file, span);
-      forgetOldest(this.spanByFile);
-    }
     const out = new Map<string, TimeSpan>();
-    for (const file of files) {
-      const span = this.spanByFile.get(file);
-      if (span) out.set(file, span);
-    }
+    for (const [file, span] of await this.spanByFile.get(connection, files)) if (span) out.set(file, span);
     return out;
   }
 
-  private async listServices(connection: DuckDBConnection, files: readonly string[]): Promise<void> {
-    const reader = await connection.runAndReadAll(`SELECT DISTINCT filename, coalesce(service_name, '') FROM ${filesSql(files)}`);
-    const found = new Map<string, Set<string>>(files.map((f) => [f, new Set()]));
-    for (const r of reader.getRows()) found.get(r[0] as string)?.add(r[1] as string);
-    for (const [file, services] of found) this.servicesByFile.set(file, services);
-    forgetOldest(this.servicesByFile);
-  }
-
   /** Lists the contexts of `missing` (per file, its services to list) in one read. */
-  private async list(connection: DuckDBConnection, missing: ReadonlyMap<string, readonly string[]>): Promise<void> {
+  private async list(
+    connection: DuckDBConnection, missing: ReadonlyMap<string, readonly string[]>, servicesOf: ReadonlyMap<string, ReadonlySet<string>>,
+  ): Promise<void> {
     const services = [...new Set([...missing.values()].flat())];
     const named = services.filter((s) => s !== "");
     const where = [
@@ -188,7 +165,7 @@ export class LogFileContexts {
     // Every service read is recorded for every file read that holds it: a later query needs no second read.
     const found = new Map<string, Map<string, FileContext[]>>();
     for (const file of missing.keys()) {
-      const held = this.servicesByFile.get(file);
+      const held = servicesOf.get(file);
       found.set(file, new Map(services.filter((s) => held?.has(s)).map((s) => [s, []])));
     }
     const resources = new Map<string, ResourceSplit>();
@@ -210,6 +187,31 @@ function forgetOldest(byFile: Map<string, unknown>): void {
     if (byFile.size <= MAX_FILES) break;
     byFile.delete(file);
   }
+}
+
+/** Each file's `service_name` values (null read as ""); a file without rows is left out. */
+async function readServices(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, ReadonlySet<string>>> {
+  const reader = await connection.runAndReadAll(`SELECT DISTINCT filename, coalesce(service_name, '') FROM ${filesSql(files)}`);
+  const found = new Map<string, Set<string>>();
+  for (const [file, service] of reader.getRows() as [string, string][]) {
+    let services = found.get(file);
+    if (!services) found.set(file, (services = new Set()));
+    services.add(service);
+  }
+  return found;
+}
+
+/** Each file's time span, from its footer where that answers, else from a pass over its times; a file without rows is left out. */
+async function readSpans(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, TimeSpan | null>> {
+  const found = await spansFromStatistics(connection, files);
+  const unread = files.filter((f) => !found.has(f));
+  if (unread.length > 0) {
+    const reader = await connection.runAndReadAll(
+      `SELECT filename, min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*) FROM ${filesSql(unread)} GROUP BY filename`,
+    );
+    for (const r of reader.getRows()) found.set(r[0] as string, { minNs: (r[1] as bigint | null) ?? 0n, maxNs: (r[2] as bigint | null) ?? 0n, rows: Number(r[3] as bigint) });
+  }
+  return found;
 }
 
 /** Whether the selector may match rows of a `service_name` value: a non-empty one is the stream's `service_name` label. */
