@@ -22,7 +22,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { LRUCache } from "lru-cache";
-import { quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { parquetScan } from "./parquet-scan.ts";
 
 /** 16 bytes each (key, first and last row): 8M ids ≈ 128 MiB. */
 const DEFAULT_MAX_IDS = 8_000_000;
@@ -124,7 +124,7 @@ async function readEntries(connection: DuckDBConnection, files: readonly string[
     `SELECT filename, bool_and(_k IS NOT NULL) AS indexable, sum(_n) AS n, ` +
       `list(_k ORDER BY _k) AS keys, list(_first ORDER BY _k) AS firsts, list(_last ORDER BY _k) AS lasts ` +
       `FROM (SELECT filename, ${key} AS _k, count(*) AS _n, min(file_row_number) AS _first, max(file_row_number) AS _last ` +
-      `FROM read_parquet([${files.map(quoteLiteral).join(", ")}], filename = true, file_row_number = true, hive_partitioning = false) GROUP BY ALL) ` +
+      `FROM ${parquetScan(files, { filename: true, fileRowNumber: true })} GROUP BY ALL) ` +
       `GROUP BY filename`,
   );
   // A file with no rows holds no trace: an empty list.

@@ -21,6 +21,7 @@ import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, splitResource, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
 import { compileMatcher, labelsKey, type LabelMatcher } from "../../../../shared/series/index.ts";
 import { FooterCache } from "../footer-cache.ts";
+import { parquetScan } from "../parquet-scan.ts";
 
 /** The context columns; integer ones are cast so that a file and a view that widened them hash alike. */
 const CONTEXT_COLUMNS = [
@@ -158,7 +159,7 @@ export class LogFileContexts {
     ].join(" OR ");
     const reader = await connection.runAndReadAll(
       `SELECT filename, ${LIST_COLUMNS}
-       FROM ${filesSql([...missing.keys()])}
+       FROM ${parquetScan([...missing.keys()], { byName: true, filename: true })}
        WHERE ${where}
        GROUP BY filename, ${CONTEXT_HASH_SQL}`,
     );
@@ -191,7 +192,7 @@ function forgetOldest(byFile: Map<string, unknown>): void {
 
 /** Each file's `service_name` values (null read as ""); a file without rows is left out. */
 async function readServices(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, ReadonlySet<string>>> {
-  const reader = await connection.runAndReadAll(`SELECT DISTINCT filename, coalesce(service_name, '') FROM ${filesSql(files)}`);
+  const reader = await connection.runAndReadAll(`SELECT DISTINCT filename, coalesce(service_name, '') FROM ${parquetScan(files, { byName: true, filename: true })}`);
   const found = new Map<string, Set<string>>();
   for (const [file, service] of reader.getRows() as [string, string][]) {
     let services = found.get(file);
@@ -207,7 +208,7 @@ async function readSpans(connection: DuckDBConnection, files: readonly string[])
   const unread = files.filter((f) => !found.has(f));
   if (unread.length > 0) {
     const reader = await connection.runAndReadAll(
-      `SELECT filename, min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*) FROM ${filesSql(unread)} GROUP BY filename`,
+      `SELECT filename, min(${LOKI_TIME_SQL}), max(${LOKI_TIME_SQL}), count(*) FROM ${parquetScan(unread, { byName: true, filename: true })} GROUP BY filename`,
     );
     for (const r of reader.getRows()) found.set(r[0] as string, { minNs: (r[1] as bigint | null) ?? 0n, maxNs: (r[2] as bigint | null) ?? 0n, rows: Number(r[3] as bigint) });
   }
@@ -243,9 +244,6 @@ async function spansFromStatistics(connection: DuckDBConnection, files: readonly
   return out;
 }
 
-function filesSql(files: readonly string[]): string {
-  return `read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true, filename = true)`;
-}
 
 /** A listed row (LIST_COLUMNS) as a context and its time span; `resources` shares the splits of equal resources. */
 function contextOf(r: readonly unknown[], resources: Map<string, ResourceSplit>): FileContext {

@@ -10,6 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { MetricIdentity } from "../../../../shared/series/otlp/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE } from "../../../../shared/tables/index.ts";
+import { parquetScan } from "../parquet-scan.ts";
 
 /** Files remembered at most; the oldest listed is forgotten first. */
 const MAX_FILES = 20_000;
@@ -33,7 +34,7 @@ export class FileFamilies {
     // far more to hash than an integer.
     const reader = await connection.runAndReadAll(
       `SELECT file_index::INTEGER, metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality
-       FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true)
+       FROM ${parquetScan(files, { byName: true })}
        WHERE metric_type <> ${quoteLiteral(REMOTE_WRITE_METADATA_TYPE)} GROUP BY ALL`,
     );
     const found = new Map<string, MetricIdentity[]>(files.map((f) => [f, []]));

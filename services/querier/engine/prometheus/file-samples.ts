@@ -18,6 +18,7 @@ import { haveOneSchema } from "../file-schemas.ts";
 import type { FileSeries } from "./file-series.ts";
 import { mergedBytes, mergeFamily, NOT_MERGEABLE, type MergedFamily } from "./merged-files.ts";
 import { int32Column, SAMPLE, samplesOf } from "./sample-columns.ts";
+import { parquetScan } from "../parquet-scan.ts";
 
 /** One metric family's rows in one file. */
 export interface FamilySamples {
@@ -96,10 +97,10 @@ export class FileSamplesCache {
   ): Promise<Map<string, FamilySamples>[]> {
     const building = maps.map((map) => startFamilies(map, names));
     // file_index is the file's place in the list; every row is read, whatever its time.
-    const byName = (await haveOneSchema(connection, files)) ? "" : ", union_by_name = true";
+    const byName = !(await haveOneSchema(connection, files));
     const result = await connection.stream(
       `SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE}
-       FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false${byName})
+       FROM ${parquetScan(files, { byName })}
        WHERE metric_name IN (${[...names].map(quoteLiteral).join(", ")}) AND metric_type IN (${numberTypes.map(quoteLiteral).join(", ")})`,
     );
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {

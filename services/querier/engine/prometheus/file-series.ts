@@ -13,6 +13,7 @@ import { LRUCache } from "lru-cache";
 import { flatListColumn, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { MetricIdentity, StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import { FileSlotsCache } from "./file-slots.ts";
+import { parquetScan } from "../parquet-scan.ts";
 
 export type NumberIdentity = MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">;
 
@@ -79,7 +80,7 @@ async function readFileSeries(connection: DuckDBConnection, files: readonly stri
   // the grouping far more to hash than an integer.
   const result = await connection.stream(
     `SELECT file_index::INTEGER, ${NUMBER_IDENTITY}, list(file_row_number::INTEGER)
-     FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true)
+     FROM ${parquetScan(files, { byName: true })}
      WHERE metric_type IN (${numberTypes.map(quoteLiteral).join(", ")}) GROUP BY ALL`,
   );
   const building = files.map(() => ({ identities: [] as NumberIdentity[], rows: [] as Int32Array[] }));

@@ -16,7 +16,7 @@
  */
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
-import { isValid, quoteLiteral, structListColumn, type FlatField } from "../../../../shared/duckdb/index.ts";
+import { isValid, structListColumn, type FlatField } from "../../../../shared/duckdb/index.ts";
 import { writeStaleMarker } from "../../../../shared/series/index.ts";
 import type { SeriesCollector } from "../../../../shared/series/otlp/index.ts";
 import { NUMBER_IDENTITY, numberIdentityKey, type FileSeries, type FileSeriesCache, type NumberIdentity } from "./file-series.ts";
@@ -26,6 +26,7 @@ import type { FamilySamples, FileSamplesCache } from "./file-samples.ts";
 import { familiesInMemory, passesPrefilters, rowsInRange, type RowConditions } from "./in-memory-files.ts";
 import { addMergedSeries, worthMerging } from "./merged-files.ts";
 import { haveOneSchema } from "../file-schemas.ts";
+import { parquetScan } from "../parquet-scan.ts";
 
 const HASH = `hash(${NUMBER_IDENTITY})`;
 
@@ -208,8 +209,7 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
     const scanMaps = scanned.map((k) => maps[k]!);
     const scanBases = Int32Array.from(scanned, (k) => fileBase[k]!);
     // file_index is the file's place in the list.
-    const byName = (await haveOneSchema(read.connection, scanFiles)) ? "" : ", union_by_name = true";
-    const scan = `read_parquet([${scanFiles.map(quoteLiteral).join(", ")}], hive_partitioning = false${byName})`;
+    const scan = parquetScan(scanFiles, { byName: !(await haveOneSchema(read.connection, scanFiles)) });
     const result = await read.connection.stream(`SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE} FROM ${scan} ${where}`);
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       read.checkStopped();

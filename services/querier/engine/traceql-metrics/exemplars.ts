@@ -11,6 +11,7 @@ import type { DuckDBConnection, DuckDBStructValue } from "@duckdb/node-api";
 import { quoteIdent, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { traceqlMetrics } from "../../../../shared/query/index.ts";
 import { LIVE_FILE_PREFIX } from "../live-rows.ts";
+import { parquetScan } from "../parquet-scan.ts";
 
 type ExemplarRow = traceqlMetrics.ExemplarRow;
 
@@ -45,7 +46,7 @@ export async function pickExemplars(connection: DuckDBConnection, view: string, 
       const list = [...new Set(rows.map((r) => r.row))].join(", ");
       return file.startsWith(LIVE_FILE_PREFIX)
         ? `SELECT _file, _row, trace_id, span_id FROM ${quoteIdent(view)} WHERE _file = ${quoteLiteral(file)} AND _row IN (${list})`
-        : `SELECT ${quoteLiteral(file)} AS _file, file_row_number AS _row, trace_id, span_id FROM read_parquet(${quoteLiteral(file)}, file_row_number = true, hive_partitioning = false) WHERE file_row_number IN (${list})`;
+        : `SELECT ${quoteLiteral(file)} AS _file, file_row_number AS _row, trace_id, span_id FROM ${parquetScan([file], { fileRowNumber: true })} WHERE file_row_number IN (${list})`;
     })
     .join(" UNION ALL ");
   const ids = new Map<string, [string, string]>();
