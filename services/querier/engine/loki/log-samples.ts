@@ -203,10 +203,14 @@ function labelValueSql(name: string, c: RowContext, body: string): string {
   const fallbackSql = fallback === "" ? "NULL" : quoteLiteral(fallback);
   if (keys.length === 0) return fallbackSql;
   // The first pair with a non-empty value: a plain line has no `k=` inside a value, and a `"`
-  // before a key is the line's start (a closing quote is followed by a space). The value's
+  // before a key is the line's start (a closing quote is followed by a space). So the pair is
+  // the line's first, or the first found after a space: two searches, as one over `[" ]` has
+  // no single first byte for RE2 to skip to and reads the whole line byte by byte. The value's
   // quotes, `\"`, are its only backslashes and quotes: trimming them leaves the value.
-  const pattern = String.raw`[" ](?:${keys.map(regexEscape).join("|")})=(\\"[^"\\]+\\"|${BARE}+)`;
-  return `coalesce(nullif(trim(regexp_extract(${body}, ${quoteLiteral(pattern)}, 1), '\\"'), ''), ${fallbackSql})`;
+  const pair = String.raw`(?:${keys.map(regexEscape).join("|")})=(\\"[^"\\]+\\"|${BARE}+)`;
+  const first = `regexp_extract(${body}, ${quoteLiteral(String.raw`^\{"stringValue":"${pair}`)}, 1)`;
+  const later = `regexp_extract(${body}, ${quoteLiteral(` ${pair}`)}, 1)`;
+  return `coalesce(nullif(trim(coalesce(nullif(${first}, ''), ${later}), '\\"'), ''), ${fallbackSql})`;
 }
 
 /** The unwrapped text as a number, before `valueSql`: the plain number, or the duration's nanoseconds (NULL when it is neither). */
