@@ -7,17 +7,20 @@
  * The defaults are part of the table contract, not of the file: a column missing from a file
  * reads as its default in every row of that file. Every reader of files fills them in
  * (shared/duckdb/filled-columns.ts); files written before, which have every column, read as
- * they always did. The columns that files are sorted and filtered by are never left out.
+ * they always did. The columns that files are sorted by are never left out.
  */
 import { DataType, type Data, type RecordBatch } from "apache-arrow";
-import { isRestoredDictionary, type OmittedValue } from "./omitted-columns.ts";
-import { TABLE_SCHEMAS, type TableName } from "./tables.ts";
+import { isRestoredDictionary, isRestoredZeros, type OmittedValue } from "./omitted-columns.ts";
+import { REMOTE_WRITE_SAMPLE_TYPE, TABLE_SCHEMAS, type TableName } from "./tables.ts";
 
 const EMPTY_LIST = "[]";
 
 const METRICS_DEFAULTS: ReadonlyMap<string, OmittedValue> = new Map<string, OmittedValue>([
   ["metric_description", ""],
   ["metric_unit", ""],
+  // A remote write sample's: a remote write flush holds nothing else. Readers filter on it,
+  // but a literal column folds into the filter, and row groups hold several types anyway.
+  ["metric_type", REMOTE_WRITE_SAMPLE_TYPE],
   ["metric_metadata", EMPTY_LIST],
   ["aggregation_temporality", 0],
   ["is_monotonic", 0],
@@ -66,6 +69,8 @@ function holdsOnly(batch: RecordBatch, name: string, type: DataType, value: Omit
   if (value === null) return data.nullCount === data.length;
   if (data.nullCount > 0) return false;
   if (typeof value === "string") return textIs(data, ENCODER.encode(value));
+  // A column the narrow wire form left out as zeros needs no look.
+  if (isRestoredZeros(data)) return true;
   if (DataType.isBool(type)) return boolsAllFalse(data);
   return bytesAllZero(data);
 }

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const CONTRACT = TABLE_SCHEMAS.metrics.fields.map((f) => f.name);
-const AT_DEFAULT = ["metric_unit", "metric_metadata", "is_monotonic", "start_time_unix_nano", "value_int", "flags", "scope_attributes"];
+const AT_DEFAULT = ["metric_unit", "metric_type", "metric_metadata", "is_monotonic", "start_time_unix_nano", "value_int", "flags", "scope_attributes"];
 
 /** A generic metrics batch whose AT_DEFAULT columns hold their default in every row (metric_metadata as a one-entry dictionary). */
 function defaultsBatch(batchId: string, rows: number, seed: number): RecordBatch {
