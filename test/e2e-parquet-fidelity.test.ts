@@ -17,7 +17,7 @@ import { OTLPTraceExporter as TracesJson } from "@opentelemetry/exporter-trace-o
 import { OTLPTraceExporter as TracesProto } from "@opentelemetry/exporter-trace-otlp-proto";
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { RecordBatch } from "apache-arrow";
-import { openDuckDB } from "../shared/duckdb/index.ts";
+import { filledColumnsSql, openDuckDB } from "../shared/duckdb/index.ts";
 import { FlightClient } from "../shared/flight/index.ts";
 import { decodeExport } from "../shared/otlp/index.ts";
 import { TABLE_SCHEMAS, type TableName } from "../shared/tables/index.ts";
@@ -54,9 +54,16 @@ function decodedRows(table: TableName, body: Uint8Array, format: "protobuf" | "j
 async function parquetRows(table: TableName, bucket: string): Promise<Array<Record<string, unknown>>> {
   const duck = await openDuckDB();
   try {
-    const reader = await duck.connection.runAndReadAll(
-      `SELECT * FROM read_parquet('${storage}/default/${bucket}/${table}/*/*/*.parquet', hive_partitioning = false)`,
-    );
+    // Read as every reader does: a column a file left out at its default reads as the default.
+    const files = `'${storage}/default/${bucket}/${table}/*/*/*.parquet'`;
+    const schemas = (await duck.connection.runAndReadAll(`SELECT file_name, name FROM parquet_schema(${files})`)).getRows() as [string, string][];
+    const fileCount = new Set(schemas.map(([file]) => file)).size;
+    const presence = (column: string) => {
+      const holding = schemas.filter(([, name]) => name === column).length;
+      return holding === fileCount ? "all" : holding === 0 ? "none" : "some";
+    };
+    const scan = filledColumnsSql(table, `read_parquet(${files}, hive_partitioning = false, union_by_name = true)`, presence);
+    const reader = await duck.connection.runAndReadAll(`SELECT * FROM ${scan}`);
     return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
   } finally {
     duck.close();

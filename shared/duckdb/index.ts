@@ -5,6 +5,7 @@ export { NulInSqlTextError, SchemaMismatchError } from "./errors.ts";
 export { NullInNotNullColumnError } from "./column-copy.ts";
 export { identityRowOrder, sortRowOrder, type RowOrder } from "./row-order.ts";
 export { isDirectlyScannable, scanArrow, type ScanArrowOptions } from "./arrow-scan.ts";
-export { createTableSql, UnsupportedArrowTypeError } from "./types.ts";
+export { createTableSql, sqlTypeOf, UnsupportedArrowTypeError } from "./types.ts";
 export { quoteIdent, quoteLiteral } from "./sql.ts";
 export { flatListColumn, isValid, structListColumn, type FieldKind, type FlatField, type StructListColumn } from "./list-columns.ts";
+export { defaultSql, filledColumnsSql, type ColumnPresence } from "./filled-columns.ts";

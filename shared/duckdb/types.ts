@@ -52,6 +52,11 @@ export function duckdbTypeOf(field: Field): DuckDBType {
   return DUCKDB_TYPE[kindOf(field)];
 }
 
+/** The SQL type name of a column (VARCHAR, INTEGER, BIGINT, DOUBLE, BOOLEAN). */
+export function sqlTypeOf(field: Field): string {
+  return SQL_TYPE[kindOf(field)];
+}
+
 /** `CREATE [TEMP] TABLE name (col TYPE [NOT NULL], ...)` for an Arrow schema. */
 export function createTableSql(tableName: string, schema: Schema, temp: boolean): string {
   const cols = schema.fields.map(

@@ -104,7 +104,9 @@ function omittedData(field: Field, position: number, value: OmittedValue, rows: 
     return { field: new Field(field.name, dictionaryType, field.nullable, field.metadata), data };
   }
   if (value !== 0) throw new OmittedColumnsError(`number column ${field.name} omitted as ${JSON.stringify(value)}`);
-  return { field, data: makeData({ type, length: rows, nullCount: 0, data: zeros(valueBytes(type, rows)) } as never) };
+  const data: Data = makeData({ type, length: rows, nullCount: 0, data: zeros(valueBytes(type, rows)) } as never);
+  restoredZeros.add(data);
+  return { field, data };
 }
 
 /** Bytes of `rows` values of a fixed-width or bool type. */
@@ -115,6 +117,14 @@ function valueBytes(type: DataType, rows: number): number {
 
 /** Dictionaries restoreOmitted made: one entry, every row index 0, no null. */
 const restoredDictionaries = new WeakSet<Data>();
+
+/** Number (and bool) columns restoreOmitted made: zero in every row. */
+const restoredZeros = new WeakSet<Data>();
+
+/** True when `data` is a number or bool column restoreOmitted made of zeros (false). */
+export function isRestoredZeros(data: Data): boolean {
+  return restoredZeros.has(data);
+}
 
 /** True when `data` is a dictionary column restoreOmitted made (its readers need not check its indices). */
 export function isRestoredDictionary(data: Data): boolean {

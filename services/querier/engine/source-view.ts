@@ -9,10 +9,9 @@ import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { DEDICATED_COLUMNS, TABLE_SCHEMAS, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
-import { haveOneSchema } from "./file-schemas.ts";
 import { createLiveTable, LIVE_FILE_PREFIX, LIVE_ROW } from "./live-rows.ts";
 import type { RowRange } from "./trace-id-index.ts";
-import { parquetScan } from "./parquet-scan.ts";
+import { storedScan } from "./parquet-scan.ts";
 
 export interface QuerySources {
   /** Local Parquet paths for the ticket's table. */
@@ -115,8 +114,7 @@ export async function filesViewSelect(
   const locate = options.locate === true;
   const ranges = options.rowRanges ?? new Map<string, RowRange>();
   // Files of several schemas (older files lack newer columns) are read by column name.
-  const scan = async (paths: string[], ranged: boolean) =>
-    parquetScan(paths, { byName: !(await haveOneSchema(connection, paths)), filename: locate, fileRowNumber: locate || ranged });
+  const scan = (paths: string[], ranged: boolean) => storedScan(connection, table, paths, { filename: locate, fileRowNumber: locate || ranged });
   const fileLocation = locate ? ", filename AS _file, file_row_number AS _row" : "";
   // A live row is found again by its batch and its row in it.
   const liveLocation = locate ? `, ${quoteLiteral(LIVE_FILE_PREFIX)} || batch_id AS _file, ${LIVE_ROW} AS _row` : "";

@@ -95,7 +95,7 @@ async function localInputs(deps: CompactDeps, files: readonly DataFile[]): Promi
  * merged now (the others wait for a run where they are the most common).
  */
 function largest(groups: readonly SchemaGroup[]): SchemaGroup {
-  let best: SchemaGroup = { columns: [], inputs: [] };
+  let best: SchemaGroup = { columns: [], partial: [], inputs: [] };
   for (const group of groups) if (group.inputs.length > best.inputs.length) best = group;
   return best;
 }

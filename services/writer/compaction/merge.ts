@@ -9,8 +9,8 @@ import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DataFile } from "../../../shared/catalog/index.ts";
-import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { SORT_ORDER, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
+import { filledColumnsSql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { FILE_COLUMN_DEFAULTS, SORT_ORDER, TABLE_SCHEMAS, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
 import { footerFacts, footerMetadata, kvMetadataSql, parquetOptions, ROW_GROUP_SIZE, type ParquetLayout } from "../parquet/index.ts";
 
@@ -20,9 +20,15 @@ export interface MergeInput {
   localPath: string;
 }
 
-/** Inputs that share one schema, and its leaf columns in file order: what one merge reads. */
+/**
+ * Inputs that share one schema, but for the columns a file may leave out at their default
+ * (shared/tables/file-defaults.ts), and the leaf columns of any of them in file order: what
+ * one merge reads and writes.
+ */
 export interface SchemaGroup {
   columns: string[];
+  /** Columns some inputs left out: read by name and filled with their default. */
+  partial: string[];
   /** In the order their batches are preferred (oldest first). */
   inputs: MergeInput[];
 }
@@ -44,7 +50,7 @@ export interface MergeResult {
 export async function mergeParquet(
   db: DuckDBConnection,
   table: TableName,
-  { inputs, columns }: SchemaGroup,
+  { inputs, columns, partial }: SchemaGroup,
   destPath: string,
   notBeforeNs?: bigint,
 ): Promise<MergeResult> {
@@ -52,7 +58,9 @@ export async function mergeParquet(
   const { batchIds, dropped } = batchOwnership(inputs);
   const paths = inputs.map((i) => i.localPath);
   const list = `[${paths.map(quoteLiteral).join(", ")}]`;
-  let source = `read_parquet(${list}, hive_partitioning = false)`;
+  const byName = partial.length > 0 ? ", union_by_name = true" : "";
+  const filled = (scan: string) => filledColumnsSql(table, scan, (name) => (partial.includes(name) ? "some" : "all"));
+  let source = filled(`read_parquet(${list}, hive_partitioning = false${byName})`);
   let facts = {
     rows: inputs.reduce((n, i) => n + i.file.rows, 0),
     minTimeNs: inputs.reduce((m, i) => (BigInt(i.file.minTime) < m ? BigInt(i.file.minTime) : m), BigInt(first.minTime)),
@@ -63,7 +71,7 @@ export async function mergeParquet(
     const values = dropped.map(([path, id]) => `(${quoteLiteral(path)}, ${quoteLiteral(id)})`);
     for (let i = 0; i < values.length; i += 1_000) await db.run(`INSERT INTO compaction_dropped VALUES ${values.slice(i, i + 1_000).join(", ")}`);
     source =
-      `(SELECT s.* EXCLUDE (filename) FROM read_parquet(${list}, hive_partitioning = false, filename = true) s ` +
+      `(SELECT s.* EXCLUDE (filename) FROM ${filled(`read_parquet(${list}, hive_partitioning = false${byName}, filename = true)`)} s ` +
       `ANTI JOIN compaction_dropped d ON s.filename = d.filename AND s.batch_id = d.batch_id)`;
   }
   const time = quoteIdent(TIME_COLUMN[table]);
@@ -146,20 +154,38 @@ function batchOwnership(inputs: readonly MergeInput[]): { batchIds: string[]; dr
 
 /**
  * `inputs` grouped by schema (leaf column names in file order), each group in input order:
- * files written before a column was added cannot be merged with files that have it. One
+ * files written before a column was added cannot be merged with files that have it. Files
+ * that differ only in columns left out at their default merge, those columns filled. One
  * footer read per input, shared by the choice of group and the merge's column list.
  */
 export async function groupBySchema(db: DuckDBConnection, inputs: readonly MergeInput[]): Promise<SchemaGroup[]> {
   const rows = (await db.runAndReadAll(fileColumnsSql(inputs.map((i) => i.localPath)))).getRows() as Array<[string, string]>;
-  const signature = new Map(rows.map(([file, cols]) => [file, cols]));
-  const groups = new Map<string, SchemaGroup>();
+  const columnsOf = new Map(rows.map(([file, cols]) => [file, cols === "" ? [] : cols.split("\u0001")]));
+  const groups = new Map<string, { inputs: MergeInput[]; columnLists: string[][] }>();
   for (const input of inputs) {
-    const sig = signature.get(input.localPath) ?? "";
+    const columns = columnsOf.get(input.localPath) ?? [];
+    const defaults = FILE_COLUMN_DEFAULTS[input.file.table as TableName] ?? new Map();
+    const sig = `${input.file.table}\u0000${columns.filter((c) => !defaults.has(c)).join("\u0001")}`;
     const group = groups.get(sig);
-    if (group) group.inputs.push(input);
-    else groups.set(sig, { columns: sig === "" ? [] : sig.split("\u0001"), inputs: [input] });
+    if (group) {
+      group.inputs.push(input);
+      group.columnLists.push(columns);
+    } else groups.set(sig, { inputs: [input], columnLists: [columns] });
   }
-  return [...groups.values()];
+  return [...groups.values()].map(({ inputs: members, columnLists }) => {
+    const table = members[0]!.file.table as TableName;
+    const columns = unionInContractOrder(table, columnLists);
+    const partial = columns.filter((c) => !columnLists.every((list) => list.includes(c)));
+    return { columns, partial, inputs: members };
+  });
+}
+
+/** Every column of the lists once: the contract's in its order, then any other (spans' dedicated columns) as first seen. */
+function unionInContractOrder(table: TableName, lists: readonly string[][]): string[] {
+  const seen = [...new Set(lists.flat())];
+  const contract = TABLE_SCHEMAS[table]?.fields.map((f) => f.name) ?? [];
+  const rank = (c: string) => (contract.includes(c) ? contract.indexOf(c) : contract.length + seen.indexOf(c));
+  return seen.sort((a, b) => rank(a) - rank(b));
 }
 
 /** One row per file: its leaf column names in file order, joined by U+0001. */

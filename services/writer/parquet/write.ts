@@ -11,11 +11,11 @@
 import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { RecordBatch, Schema } from "apache-arrow";
+import { type RecordBatch, Schema } from "apache-arrow";
 import {
   quoteLiteral, scanArrow, sortRowOrder,
 } from "../../../shared/duckdb/index.ts";
-import { SORT_ORDER, TABLE_SCHEMAS, withDedicatedColumns, withDedicatedSchema, type TableName } from "../../../shared/tables/index.ts";
+import { columnsAtDefault, SORT_ORDER, TABLE_SCHEMAS, withDedicatedColumns, withDedicatedSchema, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
 import { footerFacts, kvMetadataSql } from "./footer.ts";
 import { timeRange } from "./time-range.ts";
@@ -94,8 +94,8 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
     // Spans also carry dedicated columns for the most searched attributes
     // (shared/tables/dedicated-attributes.ts): search scans those instead of the JSON. The
     // acceptor sends them with each batch; batches that came without get them computed here.
-    const schema = FILE_SCHEMAS[table];
     const rowsIn = table === "traces" ? batches.map((b) => withDedicatedColumns(b)) : batches;
+    const schema = fileSchema(table, rowsIn);
     const order = sortRowOrder(rowsIn, SORT_ORDER[table]);
     await scanArrow(db, rowsIn, schema, { order }, (source) => db.run(copySql(table, source, tmpPath, metadata)));
     await durableRename(tmpPath, destPath);
@@ -105,6 +105,16 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
   }
   const { size } = await stat(destPath);
   return { rows, bytes: size, minTimeNs, maxTimeNs };
+}
+
+/**
+ * The file's columns: the table's, less those whose every row holds the contract's default
+ * (shared/tables/file-defaults.ts; readers fill them back in).
+ */
+function fileSchema(table: TableName, batches: readonly RecordBatch[]): Schema {
+  const atDefault = columnsAtDefault(table, batches);
+  const full = FILE_SCHEMAS[table];
+  return atDefault.size === 0 ? full : new Schema(full.fields.filter((f) => !atDefault.has(f.name)), full.metadata);
 }
 
 function copySql(table: TableName, source: string, path: string, metadata: Record<string, string>): string {

@@ -10,7 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { MetricIdentity } from "../../../../shared/series/otlp/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE } from "../../../../shared/tables/index.ts";
-import { parquetScan } from "../parquet-scan.ts";
+import { storedScan } from "../parquet-scan.ts";
 
 /** Files remembered at most; the oldest listed is forgotten first. */
 const MAX_FILES = 20_000;
@@ -32,9 +32,10 @@ export class FileFamilies {
   private async list(connection: DuckDBConnection, files: readonly string[]): Promise<void> {
     // Grouped by the file's place in the list (file_index): a path per row costs the grouping
     // far more to hash than an integer.
+    const scan = await storedScan(connection, "metrics", files, { byName: true });
     const reader = await connection.runAndReadAll(
       `SELECT file_index::INTEGER, metric_name, metric_unit, metric_type, is_monotonic, aggregation_temporality
-       FROM ${parquetScan(files, { byName: true })}
+       FROM ${scan}
        WHERE metric_type <> ${quoteLiteral(REMOTE_WRITE_METADATA_TYPE)} GROUP BY ALL`,
     );
     const found = new Map<string, MetricIdentity[]>(files.map((f) => [f, []]));

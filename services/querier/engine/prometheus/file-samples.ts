@@ -14,11 +14,10 @@ import duckdb from "@duckdb/node-bindings";
 import { LRUCache } from "lru-cache";
 import { isValid, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { timeOrder, writeStaleMarker } from "../../../../shared/series/index.ts";
-import { haveOneSchema } from "../file-schemas.ts";
 import type { FileSeries } from "./file-series.ts";
 import { mergedBytes, mergeFamily, NOT_MERGEABLE, type MergedFamily } from "./merged-files.ts";
 import { int32Column, SAMPLE, samplesOf } from "./sample-columns.ts";
-import { parquetScan } from "../parquet-scan.ts";
+import { storedScan } from "../parquet-scan.ts";
 
 /** One metric family's rows in one file. */
 export interface FamilySamples {
@@ -97,10 +96,10 @@ export class FileSamplesCache {
   ): Promise<Map<string, FamilySamples>[]> {
     const building = maps.map((map) => startFamilies(map, names));
     // file_index is the file's place in the list; every row is read, whatever its time.
-    const byName = !(await haveOneSchema(connection, files));
+    const scan = await storedScan(connection, "metrics", files);
     const result = await connection.stream(
       `SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE}
-       FROM ${parquetScan(files, { byName })}
+       FROM ${scan}
        WHERE metric_name IN (${[...names].map(quoteLiteral).join(", ")}) AND metric_type IN (${numberTypes.map(quoteLiteral).join(", ")})`,
     );
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {

@@ -13,7 +13,7 @@ import { LRUCache } from "lru-cache";
 import { flatListColumn, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { MetricIdentity, StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import { FileSlotsCache } from "./file-slots.ts";
-import { parquetScan } from "../parquet-scan.ts";
+import { storedScan } from "../parquet-scan.ts";
 
 export type NumberIdentity = MetricIdentity & Pick<StoredMetricRow, "attributes" | "resourceAttributes">;
 
@@ -78,9 +78,10 @@ export function numberIdentityKey(id: NumberIdentity): string {
 async function readFileSeries(connection: DuckDBConnection, files: readonly string[], numberTypes: readonly string[]): Promise<Map<string, FileSeries>> {
   // Grouped by the file's place in the list (file_index), not its name: a path per row costs
   // the grouping far more to hash than an integer.
+  const scan = await storedScan(connection, "metrics", files, { byName: true });
   const result = await connection.stream(
     `SELECT file_index::INTEGER, ${NUMBER_IDENTITY}, list(file_row_number::INTEGER)
-     FROM ${parquetScan(files, { byName: true })}
+     FROM ${scan}
      WHERE metric_type IN (${numberTypes.map(quoteLiteral).join(", ")}) GROUP BY ALL`,
   );
   const building = files.map(() => ({ identities: [] as NumberIdentity[], rows: [] as Int32Array[] }));

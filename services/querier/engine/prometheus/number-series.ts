@@ -25,8 +25,7 @@ import { inTimeOrder } from "./time-order.ts";
 import type { FamilySamples, FileSamplesCache } from "./file-samples.ts";
 import { familiesInMemory, passesPrefilters, rowsInRange, type RowConditions } from "./in-memory-files.ts";
 import { addMergedSeries, worthMerging } from "./merged-files.ts";
-import { haveOneSchema } from "../file-schemas.ts";
-import { parquetScan } from "../parquet-scan.ts";
+import { storedScan } from "../parquet-scan.ts";
 
 const HASH = `hash(${NUMBER_IDENTITY})`;
 
@@ -209,7 +208,7 @@ export async function readNumberSeries(read: NumberRead, collector: SeriesCollec
     const scanMaps = scanned.map((k) => maps[k]!);
     const scanBases = Int32Array.from(scanned, (k) => fileBase[k]!);
     // file_index is the file's place in the list.
-    const scan = parquetScan(scanFiles, { byName: !(await haveOneSchema(read.connection, scanFiles)) });
+    const scan = await storedScan(read.connection, "metrics", scanFiles);
     const result = await read.connection.stream(`SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE} FROM ${scan} ${where}`);
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       read.checkStopped();
