@@ -1,0 +1,55 @@
+/**
+ * A few rows of a Parquet file read straight from its bytes: for each row group holding
+ * some of them, one read of the needed columns' chunks, then only the pages and values of
+ * those rows decoded (column-chunk.ts). DuckDB's scan works per row group and column and
+ * decodes every row of each page it touches; a point read that wants a handful of rows of
+ * one large file pays that fixed work many times over.
+ */
+import { open } from "node:fs/promises";
+import { readChunkRows, UnsupportedLayout, type Value } from "./column-chunk.ts";
+import type { FileLayout } from "./file-layout.ts";
+
+/**
+ * Rows `first`..`last` (inclusive, 0-based like DuckDB's file_row_number) of `columns`, one
+ * array per column in that order. A column the file lacks reads as nulls (as DuckDB's
+ * union_by_name does); one it holds in a form not decoded here throws UnsupportedLayout.
+ */
+export async function readRows(path: string, layout: FileLayout, columns: readonly string[], first: number, last: number): Promise<Value[][]> {
+  for (const name of columns) if (layout.columns.get(name) === null) throw new UnsupportedLayout(`column ${name}`);
+  const out: Value[][] = columns.map(() => []);
+  const groups = layout.rowGroups.filter((g) => g.rows > 0 && g.firstRow <= last && g.firstRow + g.rows > first);
+  if (groups.length === 0) return out;
+  const handle = await open(path, "r");
+  try {
+    for (const group of groups) {
+      const from = Math.max(first, group.firstRow) - group.firstRow;
+      const to = Math.min(last + 1, group.firstRow + group.rows) - group.firstRow;
+      const held = columns.map((name) => group.chunks.get(name));
+      const located = held.filter((c) => c !== undefined);
+      if (located.length === 0) {
+        for (const values of out) for (let r = from; r < to; r++) values.push(null);
+        continue;
+      }
+      // One read spanning the chunks: a row group's columns are stored side by side.
+      const start = Math.min(...located.map((c) => c.offset));
+      const end = Math.max(...located.map((c) => c.offset + c.bytes));
+      const bytes = new Uint8Array(end - start);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
+      if (bytesRead !== bytes.length) throw new RangeError(`${path}: ${bytesRead} of ${bytes.length} bytes read at ${start}`);
+      columns.forEach((name, i) => {
+        const chunk = held[i];
+        const type = layout.columns.get(name);
+        if (chunk === undefined || type === undefined || type === null) {
+          for (let r = from; r < to; r++) out[i]!.push(null);
+          return;
+        }
+        const values = readChunkRows(bytes.subarray(chunk.offset - start, chunk.offset - start + chunk.bytes), { ...type, codec: chunk.codec }, from, to);
+        if (values.length !== to - from) throw new RangeError(`${path}: ${values.length} values of ${name}, ${to - from} rows asked for`);
+        for (const v of values) out[i]!.push(v);
+      });
+    }
+  } finally {
+    await handle.close();
+  }
+  return out;
+}
