@@ -2,11 +2,12 @@
  * The values of a few rows of one Parquet column chunk, decoded from its pages: only the
  * pages holding those rows are decompressed, and only their values are materialised.
  *
- * Covers flat columns (no repetition) of INT32, INT64 and UTF-8 BYTE_ARRAY, PLAIN or
- * dictionary encoded, uncompressed or zstd, in v1 or v2 data pages: what DuckDB writes for
- * the traces table. Anything else throws `UnsupportedLayout`, and the caller reads the file
+ * Covers flat columns (no repetition) of INT32, INT64 and UTF-8 BYTE_ARRAY, PLAIN,
+ * dictionary, DELTA_BINARY_PACKED or DELTA_LENGTH_BYTE_ARRAY encoded, uncompressed or zstd, in v1 or v2 data pages: what DuckDB
+ * writes for the traces table, at either Parquet version. Anything else throws `UnsupportedLayout`, and the caller reads the file
  * with DuckDB instead.
  */
+import { readDeltaBinaryPacked, readDeltaLengthByteArray } from "./delta-encodings.ts";
 import { readHybrid } from "./hybrid-rle.ts";
 import { PageType, readPageHeader, type PageHeader } from "./page-header.ts";
 
@@ -15,7 +16,7 @@ export type Value = string | number | bigint | null;
 
 export class UnsupportedLayout extends Error {}
 
-const Encoding = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, RLE_DICTIONARY: 8 } as const;
+const Encoding = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, DELTA_BINARY_PACKED: 5, DELTA_LENGTH_BYTE_ARRAY: 6, RLE_DICTIONARY: 8 } as const;
 const Codec = { UNCOMPRESSED: "UNCOMPRESSED", ZSTD: "ZSTD" } as const;
 
 export interface ChunkSpec {
@@ -98,7 +99,15 @@ function valueDecoder(values: Uint8Array, encoding: number, physical: Physical, 
     const indexes = readHybrid(values, 1, values.length, values[0]!, count);
     return (i) => dictionary.get(indexes[i]!);
   }
-  throw new UnsupportedLayout(`data encoding ${encoding}`);
+  if (encoding === Encoding.DELTA_BINARY_PACKED && physical !== "BYTE_ARRAY") {
+    const { values: decoded } = readDeltaBinaryPacked(values, 0, count);
+    return physical === "INT32" ? (i) => Number(BigInt.asIntN(32, decoded[i]!)) : (i) => decoded[i]!;
+  }
+  if (encoding === Encoding.DELTA_LENGTH_BYTE_ARRAY && physical === "BYTE_ARRAY") {
+    const { values: decoded } = readDeltaLengthByteArray(values, 0, count);
+    return (i) => utf8.decode(decoded[i]!);
+  }
+  throw new UnsupportedLayout(`data encoding ${encoding} of ${physical}`);
 }
 
 function plainValues(values: Uint8Array, physical: Physical, count: number): (i: number) => Value {
