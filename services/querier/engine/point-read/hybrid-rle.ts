@@ -32,10 +32,20 @@ export function readHybrid(bytes: Uint8Array, at: number, end: number, bitWidth:
       const take = Math.min(values, count - n);
       // Bits are packed least significant first across the group's bytes.
       let bit = at * 8;
-      for (let k = 0; k < take; k++) {
-        let value = 0;
-        for (let b = 0; b < bitWidth; b++, bit++) value |= ((bytes[bit >> 3]! >> (bit & 7)) & 1) << b;
-        out[n + k] = value;
+      if (bitWidth <= 24) {
+        // A value and its offset in its first byte fit in the 32 bits of 4 bytes (past the end: 0).
+        const mask = (1 << bitWidth) - 1;
+        for (let k = 0; k < take; k++, bit += bitWidth) {
+          const i = bit >> 3;
+          const word = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
+          out[n + k] = (word >>> (bit & 7)) & mask;
+        }
+      } else {
+        for (let k = 0; k < take; k++) {
+          let value = 0;
+          for (let b = 0; b < bitWidth; b++, bit++) value |= ((bytes[bit >> 3]! >> (bit & 7)) & 1) << b;
+          out[n + k] = value;
+        }
       }
       at += (values * bitWidth) / 8;
       n += values;

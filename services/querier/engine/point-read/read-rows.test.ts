@@ -18,7 +18,8 @@ const tmp = tempDir("sbx-point-read-");
 let db: DuckDBHandle;
 const layouts = new FileLayouts();
 
-// Every column kind the traces table has, with nulls, repeats (dictionaries), long unique
+// Every column kind the traces table has, with nulls, repeats (dictionaries of a few and of
+// hundreds of entries), long unique
 // text (plain pages), non-ASCII text and a leading byte-order mark (DuckDB's client drops
 // it: so must this reader, or a trace would read differently from a small file), negative numbers.
 const SOURCE =
@@ -29,9 +30,10 @@ const SOURCE =
   `CASE WHEN i % 3 = 0 THEN NULL ELSE (i * 7919 - 4000000)::INTEGER END AS int32, ` +
   `(i::BIGINT * -1234567891234 + 17)::BIGINT AS int64, ` +
   `(i % 4)::INTEGER AS small_int, ` +
+  `'route-' || (i * 31 % 400) AS wide_dict, ` +
   `'' AS empty_text ` +
   `FROM range(${ROWS}) t(i)`;
-const COLUMNS = ["i", "dict_text", "plain_text", "mixed_text", "int32", "int64", "small_int", "empty_text"];
+const COLUMNS = ["i", "dict_text", "plain_text", "mixed_text", "int32", "int64", "small_int", "wide_dict", "empty_text"];
 
 async function write(name: string, options: string): Promise<string> {
   const path = `${tmp.dir}/${name}.parquet`;

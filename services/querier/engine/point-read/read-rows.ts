@@ -33,7 +33,7 @@ export async function readRows(path: string, layout: FileLayout, columns: readon
       // One read spanning the chunks: a row group's columns are stored side by side.
       const start = Math.min(...located.map((c) => c.offset));
       const end = Math.max(...located.map((c) => c.offset + c.bytes));
-      const bytes = new Uint8Array(end - start);
+      const bytes = Buffer.allocUnsafe(end - start);
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
       if (bytesRead !== bytes.length) throw new RangeError(`${path}: ${bytesRead} of ${bytes.length} bytes read at ${start}`);
       columns.forEach((name, i) => {
