@@ -39,9 +39,10 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
   const direct: Value[][] = COLUMNS.map(() => []);
   const rowRanges = new Map(located.rows);
   for (const [path, range] of located.rows) {
+    const layout = await context.layouts.of(connection, path);
     let columns: Value[][];
     try {
-      columns = await readRows(path, await context.layouts.of(connection, path), COLUMNS, range.first, range.last);
+      columns = readRows(path, layout, COLUMNS, range.first, range.last);
     } catch (err) {
       if (err instanceof UnsupportedLayout) continue;
       throw err;

@@ -54,7 +54,7 @@ async function duckRows(path: string, columns: string[], first: number, last: nu
 async function expectSameRows(path: string, ranges: Array<[number, number]>, columns = COLUMNS): Promise<void> {
   const layout = await layouts.of(db.connection, path);
   for (const [first, last] of ranges) {
-    expect(await readRows(path, layout, columns, first, last)).toEqual((await duckRows(path, columns, first, last)) as never);
+    expect(readRows(path, layout, columns, first, last)).toEqual((await duckRows(path, columns, first, last)) as never);
   }
 }
 
@@ -99,14 +99,15 @@ describe("point reads", () => {
 
   test("a column the file lacks reads as nulls; a codec or nested column it cannot decode is refused", async () => {
     const path = await write("zstd2", "COMPRESSION zstd, ROW_GROUP_SIZE 2048");
-    expect(await readRows(path, await layouts.of(db.connection, path), ["i", "no_such_column"], 3, 4)).toEqual([[3n, 4n], [null, null]]);
+    expect(readRows(path, await layouts.of(db.connection, path), ["i", "no_such_column"], 3, 4)).toEqual([[3n, 4n], [null, null]]);
     const snappy = await write("snappy", "COMPRESSION snappy, ROW_GROUP_SIZE 2048");
-    await expect(readRows(snappy, await layouts.of(db.connection, snappy), ["i"], 3, 4)).rejects.toBeInstanceOf(UnsupportedLayout);
+    const snappyLayout = await layouts.of(db.connection, snappy);
+    expect(() => readRows(snappy, snappyLayout, ["i"], 3, 4)).toThrow(UnsupportedLayout);
     const nested = `${tmp.dir}/nested.parquet`;
     await db.connection.run(`COPY (SELECT i, {'a': i} AS s, [i, i] AS l FROM range(10) t(i)) TO ${quoteLiteral(nested)} (FORMAT parquet, COMPRESSION zstd)`);
     const layout = await layouts.of(db.connection, nested);
-    expect(await readRows(nested, layout, ["i"], 2, 3)).toEqual([[2n, 3n]]);
-    await expect(readRows(nested, layout, ["s"], 2, 3)).rejects.toBeInstanceOf(UnsupportedLayout);
-    await expect(readRows(nested, layout, ["l"], 2, 3)).rejects.toBeInstanceOf(UnsupportedLayout);
+    expect(readRows(nested, layout, ["i"], 2, 3)).toEqual([[2n, 3n]]);
+    expect(() => readRows(nested, layout, ["s"], 2, 3)).toThrow(UnsupportedLayout);
+    expect(() => readRows(nested, layout, ["l"], 2, 3)).toThrow(UnsupportedLayout);
   });
 });

@@ -5,7 +5,7 @@
  * decodes every row of each page it touches; a point read that wants a handful of rows of
  * one large file pays that fixed work many times over.
  */
-import { open } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import { readChunkRows, UnsupportedLayout, type Value } from "./column-chunk.ts";
 import type { FileLayout } from "./file-layout.ts";
 
@@ -14,12 +14,15 @@ import type { FileLayout } from "./file-layout.ts";
  * array per column in that order. A column the file lacks reads as nulls (as DuckDB's
  * union_by_name does); one it holds in a form not decoded here throws UnsupportedLayout.
  */
-export async function readRows(path: string, layout: FileLayout, columns: readonly string[], first: number, last: number): Promise<Value[][]> {
+export function readRows(path: string, layout: FileLayout, columns: readonly string[], first: number, last: number): Value[][] {
   for (const name of columns) if (layout.columns.get(name) === null) throw new UnsupportedLayout(`column ${name}`);
   const out: Value[][] = columns.map(() => []);
   const groups = layout.rowGroups.filter((g) => g.rows > 0 && g.firstRow <= last && g.firstRow + g.rows > first);
   if (groups.length === 0) return out;
-  const handle = await open(path, "r");
+  // Synchronous: a few hundred KiB of a local file (the querier's file cache), where each
+  // asynchronous call (open, read, close) is a round trip to the thread pool, and on a busy
+  // machine every round trip waits for a core.
+  const fd = openSync(path, "r");
   try {
     for (const group of groups) {
       const from = Math.max(first, group.firstRow) - group.firstRow;
@@ -34,7 +37,7 @@ export async function readRows(path: string, layout: FileLayout, columns: readon
       const start = Math.min(...located.map((c) => c.offset));
       const end = Math.max(...located.map((c) => c.offset + c.bytes));
       const bytes = Buffer.allocUnsafe(end - start);
-      const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
+      const bytesRead = readSync(fd, bytes, 0, bytes.length, start);
       if (bytesRead !== bytes.length) throw new RangeError(`${path}: ${bytesRead} of ${bytes.length} bytes read at ${start}`);
       columns.forEach((name, i) => {
         const chunk = held[i];
@@ -49,7 +52,7 @@ export async function readRows(path: string, layout: FileLayout, columns: readon
       });
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return out;
 }
