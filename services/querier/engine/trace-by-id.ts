@@ -81,7 +81,7 @@ function sortedTable(columns: Value[][], maxRows: number): Table {
   return columnsToTable(picked, traceByIdSchema, rows);
 }
 
-const bytes = new TextEncoder();
+const utf8Encoder = new TextEncoder();
 
 function compareNullsLast(a: Value, b: Value): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
@@ -91,7 +91,6 @@ function compareNullsLast(a: Value, b: Value): number {
 
 /** DuckDB orders text by its UTF-8 bytes; JS compares UTF-16 units, which differs past U+FFFF. */
 function compareUtf8(a: string, b: string): number {
-  // eslint-disable-next-line no-control-regex
   if (/^[\u0000-\ud7ff]*$/.test(a) && /^[\u0000-\ud7ff]*$/.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  return Buffer.compare(bytes.encode(a), bytes.encode(b));
+  return Buffer.compare(utf8Encoder.encode(a), utf8Encoder.encode(b));
 }
