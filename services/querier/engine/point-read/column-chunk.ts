@@ -10,6 +10,7 @@
 import { readDeltaBinaryPacked, readDeltaLengthByteArray } from "./delta-encodings.ts";
 import { readHybrid } from "./hybrid-rle.ts";
 import { PageType, readPageHeader, type PageHeader } from "./page-header.ts";
+import type { ZstdPages } from "./zstd-pages.ts";
 
 export type Physical = "INT32" | "INT64" | "BYTE_ARRAY";
 export type Value = string | number | bigint | null;
@@ -18,6 +19,10 @@ export class UnsupportedLayout extends Error {}
 
 const Encoding = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, DELTA_BINARY_PACKED: 5, DELTA_LENGTH_BYTE_ARRAY: 6, RLE_DICTIONARY: 8 } as const;
 const Codec = { UNCOMPRESSED: "UNCOMPRESSED", ZSTD: "ZSTD" } as const;
+
+// A column's dictionary stays in use while its data pages are decoded: two buffers.
+const DICTIONARY_SLOT = 0;
+const DATA_SLOT = 1;
 
 export interface ChunkSpec {
   physical: Physical;
@@ -32,7 +37,7 @@ export interface ChunkSpec {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Values of rows `[from, to)` (counted from the chunk's first row) of the chunk in `bytes`. */
-export function readChunkRows(bytes: Uint8Array, spec: ChunkSpec, from: number, to: number): Value[] {
+export function readChunkRows(bytes: Uint8Array, spec: ChunkSpec, from: number, to: number, pages: ZstdPages): Value[] {
   if (spec.codec !== Codec.ZSTD && spec.codec !== Codec.UNCOMPRESSED) throw new UnsupportedLayout(`codec ${spec.codec}`);
   const out: Value[] = [];
   let dictionary: Dictionary | undefined;
@@ -45,7 +50,7 @@ export function readChunkRows(bytes: Uint8Array, spec: ChunkSpec, from: number, 
     at += header.headerSize + header.compressedSize;
     if (header.type === PageType.DICTIONARY_PAGE) {
       if (header.encoding !== Encoding.PLAIN && header.encoding !== Encoding.PLAIN_DICTIONARY) throw new UnsupportedLayout(`dictionary encoding ${header.encoding}`);
-      dictionary = new Dictionary(decompress(body, header, spec.codec), header.numValues, spec.physical);
+      dictionary = new Dictionary(decompress(pages, body, header.uncompressedSize, spec.codec, DICTIONARY_SLOT), header.numValues, spec.physical);
       continue;
     }
     if (header.type !== PageType.DATA_PAGE && header.type !== PageType.DATA_PAGE_V2) continue;
@@ -54,14 +59,14 @@ export function readChunkRows(bytes: Uint8Array, spec: ChunkSpec, from: number, 
     if (pageEnd > from) {
       const start = Math.max(from, pageFirst) - pageFirst;
       const end = Math.min(to, pageEnd) - pageFirst;
-      for (const v of pageRows(body, header, spec, dictionary, start, end)) out.push(v);
+      for (const v of pageRows(body, header, spec, dictionary, start, end, pages)) out.push(v);
     }
     pageFirst = pageEnd;
   }
   return out;
 }
 
-function pageRows(body: Uint8Array, header: PageHeader, spec: ChunkSpec, dictionary: Dictionary | undefined, start: number, end: number): Value[] {
+function pageRows(body: Uint8Array, header: PageHeader, spec: ChunkSpec, dictionary: Dictionary | undefined, start: number, end: number, pages: ZstdPages): Value[] {
   let levels: Int32Array | undefined;
   let values: Uint8Array;
   if (header.v2 !== undefined) {
@@ -69,9 +74,9 @@ function pageRows(body: Uint8Array, header: PageHeader, spec: ChunkSpec, diction
     if (repetitionBytes !== 0) throw new UnsupportedLayout("repeated column");
     if (spec.optional) levels = readHybrid(body, 0, definitionBytes, 1, end);
     const stored = body.subarray(definitionBytes);
-    values = compressed ? decompress(stored, { ...header, uncompressedSize: header.uncompressedSize - definitionBytes }, spec.codec) : stored;
+    values = compressed ? decompress(pages, stored, header.uncompressedSize - definitionBytes, spec.codec, DATA_SLOT) : stored;
   } else {
-    const page = decompress(body, header, spec.codec);
+    const page = decompress(pages, body, header.uncompressedSize, spec.codec, DATA_SLOT);
     let at = 0;
     if (spec.optional) {
       const length = view(page).getUint32(0, true);
@@ -143,11 +148,10 @@ class Dictionary {
   }
 }
 
-function decompress(body: Uint8Array, header: PageHeader, codec: string): Uint8Array {
+/** A page's bytes; zstd output is valid until the next page of the same slot. */
+function decompress(pages: ZstdPages, body: Uint8Array, size: number, codec: string, slot: number): Uint8Array {
   if (codec === Codec.UNCOMPRESSED) return body;
-  const out = Bun.zstdDecompressSync(body);
-  if (out.length !== header.uncompressedSize) throw new RangeError(`page of ${out.length} bytes, header says ${header.uncompressedSize}`);
-  return out;
+  return pages.decompress(body, size, slot);
 }
 
 function view(bytes: Uint8Array): DataView {

@@ -8,13 +8,17 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { readChunkRows, UnsupportedLayout, type Value } from "./column-chunk.ts";
 import type { FileLayout } from "./file-layout.ts";
+import { ZstdPages } from "./zstd-pages.ts";
+
+/** Reads run one at a time (synchronous), so one set of page buffers serves them all. */
+const SHARED_PAGES = new ZstdPages();
 
 /**
  * Rows `first`..`last` (inclusive, 0-based like DuckDB's file_row_number) of `columns`, one
  * array per column in that order. A column the file lacks reads as nulls (as DuckDB's
  * union_by_name does); one it holds in a form not decoded here throws UnsupportedLayout.
  */
-export function readRows(path: string, layout: FileLayout, columns: readonly string[], first: number, last: number): Value[][] {
+export function readRows(path: string, layout: FileLayout, columns: readonly string[], first: number, last: number, pages = SHARED_PAGES): Value[][] {
   for (const name of columns) if (layout.columns.get(name) === null) throw new UnsupportedLayout(`column ${name}`);
   const out: Value[][] = columns.map(() => []);
   const groups = layout.rowGroups.filter((g) => g.rows > 0 && g.firstRow <= last && g.firstRow + g.rows > first);
@@ -46,7 +50,7 @@ export function readRows(path: string, layout: FileLayout, columns: readonly str
           for (let r = from; r < to; r++) out[i]!.push(null);
           return;
         }
-        const values = readChunkRows(bytes.subarray(chunk.offset - start, chunk.offset - start + chunk.bytes), { ...type, codec: chunk.codec }, from, to);
+        const values = readChunkRows(bytes.subarray(chunk.offset - start, chunk.offset - start + chunk.bytes), { ...type, codec: chunk.codec }, from, to, pages);
         if (values.length !== to - from) throw new RangeError(`${path}: ${values.length} values of ${name}, ${to - from} rows asked for`);
         for (const v of values) out[i]!.push(v);
       });
