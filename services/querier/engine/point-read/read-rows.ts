@@ -21,7 +21,10 @@ const SHARED_PAGES = new ZstdPages();
 export function readRows(path: string, layout: FileLayout, columns: readonly string[], first: number, last: number, pages = SHARED_PAGES): Value[][] {
   for (const name of columns) if (layout.columns.get(name) === null) throw new UnsupportedLayout(`column ${name}`);
   const out: Value[][] = columns.map(() => []);
-  const groups = layout.rowGroups.filter((g) => g.rows > 0 && g.firstRow <= last && g.firstRow + g.rows > first);
+  const groups: number[] = [];
+  for (let g = 0; g < layout.rowGroupCount; g++) {
+    if (layout.rows[g]! > 0 && layout.firstRows[g]! <= last && layout.firstRows[g]! + layout.rows[g]! > first) groups.push(g);
+  }
   if (groups.length === 0) return out;
   // Synchronous: a few hundred KiB of a local file (the querier's file cache), where each
   // asynchronous call (open, read, close) is a round trip to the thread pool, and on a busy
@@ -29,9 +32,10 @@ export function readRows(path: string, layout: FileLayout, columns: readonly str
   const fd = openSync(path, "r");
   try {
     for (const group of groups) {
-      const from = Math.max(first, group.firstRow) - group.firstRow;
-      const to = Math.min(last + 1, group.firstRow + group.rows) - group.firstRow;
-      const held = columns.map((name) => group.chunks.get(name));
+      const firstRow = layout.firstRows[group]!;
+      const from = Math.max(first, firstRow) - firstRow;
+      const to = Math.min(last + 1, firstRow + layout.rows[group]!) - firstRow;
+      const held = columns.map((name) => layout.chunk(group, name));
       const located = held.filter((c) => c !== undefined);
       if (located.length === 0) {
         for (const values of out) for (let r = from; r < to; r++) values.push(null);
