@@ -2,11 +2,12 @@
  * A trace by id: the files the trace-id index says may hold it, plus the live rows.
  *
  * A large file (compacted: docs/architecture.md §6) holds the trace in a row range the index
- * knows; those rows are read straight from the file's pages (point-read/), not by a DuckDB
- * scan, whose fixed work per row group and column, and decoding of every row of each page,
- * cost several times the lookup itself. Files the point reader cannot decode (a codec or
- * encoding it lacks), whole small files and live rows go through DuckDB as before, and both
- * parts meet in the statement's order (start time, then span id) and row bound.
+ * knows, and a small flushed file is read whole; either way the rows come straight from the
+ * file's pages (point-read/), not from a DuckDB scan, whose fixed work per row group and
+ * column, and decoding of every row of each page, cost several times the lookup itself.
+ * Files the point reader cannot decode (a codec or encoding it lacks), large files without a
+ * usable row range and live rows go through DuckDB as before, and both parts meet in the
+ * statement's order (start time, then span id) and row bound.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
@@ -19,7 +20,7 @@ import { withLiveScan } from "./live-rows.ts";
 import { columnsToTable, readerToTable } from "./result-to-arrow.ts";
 import { filesViewSelect, type QuerySources } from "./source-view.ts";
 import { traceByIdOverSelect } from "./trace-by-id-sql.ts";
-import type { TraceIdIndex } from "./trace-id-index.ts";
+import { MIN_RANGED_ROWS, type TraceIdIndex } from "./trace-id-index.ts";
 
 export interface TraceByIdContext {
   traceIds: TraceIdIndex;
@@ -38,8 +39,14 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
   const located = await context.traceIds.locate(connection, sources.files, [ticket.traceId]);
   const direct: Value[][] = COLUMNS.map(() => []);
   const rowRanges = new Map(located.rows);
-  for (const [path, range] of located.rows) {
+  const targets: Array<[string, { first: number; last: number } | undefined]> = [...located.rows];
+  for (const path of located.files) if (!located.rows.has(path)) targets.push([path, undefined]);
+  const whole = new Set<string>();
+  for (const [path, ranged] of targets) {
     const layout = await context.layouts.of(connection, path);
+    const total = layout.rows.reduce((n, r) => n + r, 0);
+    if (ranged === undefined && total >= MIN_RANGED_ROWS) continue;
+    const range = ranged ?? { first: 0, last: total - 1 };
     let columns: Value[][];
     try {
       columns = readRows(path, layout, COLUMNS, range.first, range.last);
@@ -48,6 +55,7 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
       throw err;
     }
     rowRanges.delete(path);
+    if (ranged === undefined) whole.add(path);
     // The range may hold other traces' rows (ids sharing the index's key), and rows past retention.
     const ids = columns[TRACE_ID]!;
     const starts = columns[START]!;
@@ -58,7 +66,7 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
       columns.forEach((values, i) => direct[i]!.push(values[row]!));
     }
   }
-  const files = located.files.filter((f) => !located.rows.has(f) || rowRanges.has(f));
+  const files = located.files.filter((f) => !whole.has(f) && (!located.rows.has(f) || rowRanges.has(f)));
   if (files.length === 0 && live.length === 0) return sortedTable(direct, context.maxRows);
   const shape = { dedicated: false, needed: files.length === 0 };
   const reader = await withLiveScan(connection, "traces", live, shape, async (liveSource) => {
@@ -67,6 +75,8 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
     return connection.runAndReadAll(traceByIdOverSelect(ticket, select, context.maxRows));
   });
   if (direct[0]!.length === 0) return readerToTable(reader, traceByIdSchema, context.maxRows);
+  // A result of no rows has no chunks, and so no columns to read.
+  if (reader.currentRowCount === 0) return sortedTable(direct, context.maxRows);
   const scanned = reader.getColumns();
   return sortedTable(direct.map((values, i) => [...values, ...(scanned[i]!.slice(0, reader.currentRowCount) as Value[])]), context.maxRows);
 }
