@@ -10,7 +10,7 @@ import { makeData, RecordBatch, Struct, Table as ArrowTable, type Table } from "
 import { NulInSqlTextError, type DuckDBHandle } from "../../../shared/duckdb/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import {
-  LOKI_META_TICKET_KINDS, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, traceByIdSchema, type PrometheusTicket, type Ticket,
+  LOKI_META_TICKET_KINDS, PROMETHEUS_TICKET_KINDS, QueryError, SQL_TRUNCATED_METADATA, ticketTables, type PrometheusTicket, type Ticket,
 } from "../../../shared/query/index.ts";
 import type { TableName } from "../../../shared/tables/index.ts";
 import { int64Data, utf8Data } from "./arrow-columns.ts";
@@ -28,15 +28,16 @@ import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { FreshConnections } from "./fresh-connections.ts";
 import { withLiveScan } from "./live-rows.ts";
-import { NO_SOURCES, createFilesView, filesViewSelect, type QuerySources, type TableSources } from "./source-view.ts";
+import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./source-view.ts";
 import { MAX_EVALUATED_SPANS, runSearch } from "./search-plan.ts";
 import { tagTicketFilters } from "./tags.ts";
 import { searchScope } from "./search-scope.ts";
 import { DEFAULT_SQL_LIMITS, SqlSandboxes, type SqlSandboxLimits } from "./sandbox-processes.ts";
-import { TraceIdIndex, type RowRange } from "./trace-id-index.ts";
+import { TraceIdIndex } from "./trace-id-index.ts";
 import { openLookupInstance } from "./lookup-instance.ts";
 import { openQueryInstance } from "./query-instance.ts";
-import { traceByIdOverSelect } from "./trace-by-id-sql.ts";
+import { FileLayouts } from "./point-read/file-layout.ts";
+import { runTraceById } from "./trace-by-id.ts";
 
 export interface QueryEngineOptions {
   log: Logger;
@@ -66,6 +67,8 @@ export class QueryEngine {
   private readonly lookups: FreshConnections;
   /** Which span files hold which trace ids: trace by id and search read only those files. */
   private readonly traceIds = new TraceIdIndex();
+  /** Where each large span file's column chunks lie: trace by id reads a trace's rows from them. */
+  private readonly fileLayouts = new FileLayouts();
   /** The metric families of each Parquet file, listed once (PromQL selectors choose rows by them). */
   private readonly fileFamilies = new FileFamilies();
   /** The number series of each Parquet file and each row's series, found once (PromQL selectors place rows by them). */
@@ -164,14 +167,9 @@ export class QueryEngine {
     const connection = await pool.take();
     try {
       return await withDeadline(connection, this.timeoutMs, false, async () => {
-        let tableSources = sources[tableName] ?? NO_SOURCES;
-        let rowRanges: Map<string, RowRange> | undefined;
-        if (ticket.kind === "trace_by_id" && tableName === "traces") {
-          // Most files cannot hold the trace: leave them unopened (all their columns would be
-          // read), and in large files read only the row groups that can.
-          const located = await this.traceIds.locate(connection, tableSources.files, [ticket.traceId]);
-          tableSources = { ...tableSources, files: located.files };
-          rowRanges = located.rows;
+        const tableSources = sources[tableName] ?? NO_SOURCES;
+        if (ticket.kind === "trace_by_id") {
+          return runTraceById(connection, ticket, tableSources, { traceIds: this.traceIds, layouts: this.fileLayouts, maxRows: this.maxRows });
         }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts); so does a tag filter.
         const search = ticket.kind === "search";
@@ -180,12 +178,7 @@ export class QueryEngine {
         const { files, live, notBeforeNs } = tableSources;
         return withLiveScan(connection, tableName, live, { dedicated, needed: files.length === 0 }, async (liveSource) => {
           // Rows located (`_file`, `_row`): metrics read their exemplars by location (traceql-metrics/exemplars.ts).
-          const viewOptions = { dedicated, locate: search || metrics, notBeforeNs, rowRanges };
-          if (ticket.kind === "trace_by_id") {
-            // Its one statement reads the sources as a subquery: a view would cost a statement of its own.
-            const select = await filesViewSelect(connection, tableName, liveSource, files, viewOptions);
-            return readerToTable(await connection.runAndReadAll(traceByIdOverSelect(ticket, select, this.maxRows)), traceByIdSchema, this.maxRows);
-          }
+          const viewOptions = { dedicated, locate: search || metrics, notBeforeNs };
           await createFilesView(connection, tableName, VIEW, liveSource, files, viewOptions);
           return this.runBuiltIn(connection, ticket, files, liveSource, notBeforeNs, live.reduce((n, b) => n + b.data.byteLength, 0));
         });

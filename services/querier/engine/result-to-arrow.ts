@@ -24,8 +24,11 @@ export function readerToTable(reader: DuckDBResultReader, schema: Schema, rowLim
   if (reader.columnCount !== schema.fields.length) {
     throw new Error(`result has ${reader.columnCount} columns, schema ${schema.fields.length}`);
   }
-  const columns = reader.getColumns();
-  const rows = Math.min(reader.currentRowCount, rowLimit);
+  return columnsToTable(reader.getColumns(), schema, Math.min(reader.currentRowCount, rowLimit));
+}
+
+/** The first `rows` values of each column (as DuckDB's reader gives them) as a table shaped like `schema`. */
+export function columnsToTable(columns: readonly (readonly unknown[])[], schema: Schema, rows: number): Table {
   const data = schema.fields.map((f, i) => convertColumn((columns[i] ?? []).slice(0, rows), kindOfArrowType(f.type), !f.nullable));
   return tableOf(schema, data, rows);
 }

@@ -33,7 +33,7 @@ const DEFAULT_MAX_BUILD_PER_CALL = 64;
  * A file of fewer rows is one row group as writers write spans: a row range would skip
  * nothing there, and a file read with one costs a scan of its own.
  */
-const MIN_RANGED_ROWS = 4_097;
+export const MIN_RANGED_ROWS = 4_097;
 
 /** Sorted id keys of one file with each key's first and last row; null when the file cannot be indexed (always read). */
 type Entry = { keys: BigUint64Array; first: Uint32Array; last: Uint32Array; rows: number } | null;
