@@ -38,13 +38,13 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
   // Most files cannot hold the trace: leave them unopened, and in large files read only the rows that can.
   const located = await context.traceIds.locate(connection, sources.files, [ticket.traceId]);
   const direct: Value[][] = COLUMNS.map(() => []);
-  const rowRanges = new Map(located.rows);
-  const targets: Array<[string, { first: number; last: number } | undefined]> = [...located.rows];
-  for (const path of located.files) if (!located.rows.has(path)) targets.push([path, undefined]);
-  const whole = new Set<string>();
-  for (const [path, ranged] of targets) {
+  // Files whose rows the point reader gave: a large file's indexed range, or a small file whole.
+  const pointRead = new Set<string>();
+  for (const path of located.files) {
+    const ranged = located.rows.get(path);
     const layout = await context.layouts.of(connection, path);
     const total = layout.rows.reduce((n, r) => n + r, 0);
+    // A large file without a usable range would be decoded whole in JS: DuckDB scans it better.
     if (ranged === undefined && total >= MIN_RANGED_ROWS) continue;
     const range = ranged ?? { first: 0, last: total - 1 };
     let columns: Value[][];
@@ -54,8 +54,7 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
       if (err instanceof UnsupportedLayout) continue;
       throw err;
     }
-    rowRanges.delete(path);
-    if (ranged === undefined) whole.add(path);
+    pointRead.add(path);
     // The range may hold other traces' rows (ids sharing the index's key), and rows past retention.
     const ids = columns[TRACE_ID]!;
     const starts = columns[START]!;
@@ -66,7 +65,8 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
       columns.forEach((values, i) => direct[i]!.push(values[row]!));
     }
   }
-  const files = located.files.filter((f) => !whole.has(f) && (!located.rows.has(f) || rowRanges.has(f)));
+  const files = located.files.filter((f) => !pointRead.has(f));
+  const rowRanges = new Map([...located.rows].filter(([f]) => !pointRead.has(f)));
   if (files.length === 0 && live.length === 0) return sortedTable(direct, context.maxRows);
   const shape = { dedicated: false, needed: files.length === 0 };
   const reader = await withLiveScan(connection, "traces", live, shape, async (liveSource) => {
