@@ -6,20 +6,22 @@
  * run starts after its last block.
  */
 
+import { ByteCursor } from "./byte-cursor.ts";
+
 /** The first `count` integers of a DELTA_BINARY_PACKED run at `at`, and the offset just past the whole run. */
 export function readDeltaBinaryPacked(bytes: Uint8Array, at: number, count: number): { values: bigint[]; end: number } {
-  const c = { at };
-  const blockSize = varint(bytes, c);
-  const miniblocks = varint(bytes, c);
-  const total = varint(bytes, c);
-  let current = zigzag(bytes, c);
+  const c = new ByteCursor(bytes, at, "delta run");
+  const blockSize = c.varint();
+  const miniblocks = c.varint();
+  const total = c.varint();
+  let current = c.int64();
   const perMiniblock = blockSize / miniblocks;
   if (!Number.isInteger(perMiniblock) || perMiniblock % 8 !== 0) throw new RangeError(`delta block of ${blockSize} values in ${miniblocks} miniblocks`);
   const values: bigint[] = [];
   if (total > 0 && count > 0) values.push(current);
   let read = 1;
   while (read < total) {
-    const minDelta = zigzag(bytes, c);
+    const minDelta = c.int64();
     const widths = bytes.subarray(c.at, c.at + miniblocks);
     c.at += miniblocks;
     for (let m = 0; m < miniblocks; m++) {
@@ -68,30 +70,4 @@ function unpack(bytes: Uint8Array, bit: number, width: number): bigint {
     bit += take;
   }
   return BigInt(value) | high;
-}
-
-function varint(bytes: Uint8Array, c: { at: number }): number {
-  let value = 0;
-  let shift = 0;
-  for (;;) {
-    const b = bytes[c.at++];
-    if (b === undefined) throw new RangeError("delta run ends inside a varint");
-    value += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return value;
-    shift += 7;
-  }
-}
-
-/** A zigzag varint of up to 64 bits. */
-function zigzag(bytes: Uint8Array, c: { at: number }): bigint {
-  let value = 0n;
-  let shift = 0n;
-  for (;;) {
-    const b = bytes[c.at++];
-    if (b === undefined) throw new RangeError("delta run ends inside a varint");
-    value |= BigInt(b & 0x7f) << shift;
-    if ((b & 0x80) === 0) break;
-    shift += 7n;
-  }
-  return (value >> 1n) ^ -(value & 1n);
 }

@@ -3,6 +3,8 @@
  * fields a point read needs; every other field is skipped by its wire type.
  */
 
+import { ByteCursor } from "./byte-cursor.ts";
+
 export const PageType = { DATA_PAGE: 0, INDEX_PAGE: 1, DICTIONARY_PAGE: 2, DATA_PAGE_V2: 3 } as const;
 
 export interface PageHeader {
@@ -32,39 +34,9 @@ const SET = 10;
 const MAP = 11;
 const STRUCT = 12;
 
-class Cursor {
-  constructor(
-    readonly bytes: Uint8Array,
-    public at: number,
-  ) {}
-
-  byte(): number {
-    if (this.at >= this.bytes.length) throw new RangeError("page header runs past its bytes");
-    return this.bytes[this.at++]!;
-  }
-
-  varint(): number {
-    let shift = 0;
-    let value = 0;
-    for (;;) {
-      const b = this.byte();
-      value += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return value;
-      shift += 7;
-      if (shift > 63) throw new RangeError("varint too long in page header");
-    }
-  }
-
-  /** Zigzag varint: i16 / i32 (i64 beyond 2^53 loses precision, and no field read here is one). */
-  int(): number {
-    const v = this.varint();
-    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-  }
-}
-
 /** Reads the page header starting at `at`. */
 export function readPageHeader(bytes: Uint8Array, at: number): PageHeader {
-  const c = new Cursor(bytes, at);
+  const c = new ByteCursor(bytes, at, "page header");
   const header: PageHeader = { type: -1, uncompressedSize: 0, compressedSize: 0, numValues: 0, encoding: -1, headerSize: 0 };
   readStruct(c, (id, type) => {
     if (id === 1 && type === I32) header.type = c.int();
@@ -98,7 +70,7 @@ export function readPageHeader(bytes: Uint8Array, at: number): PageHeader {
 }
 
 /** Calls `field` for each field; a field it does not take (returns false) is skipped. */
-function readStruct(c: Cursor, field: (id: number, type: number) => boolean): void {
+function readStruct(c: ByteCursor, field: (id: number, type: number) => boolean): void {
   let last = 0;
   for (;;) {
     const head = c.byte();
@@ -111,7 +83,7 @@ function readStruct(c: Cursor, field: (id: number, type: number) => boolean): vo
   }
 }
 
-function skip(c: Cursor, type: number): void {
+function skip(c: ByteCursor, type: number): void {
   switch (type) {
     case BOOL_TRUE:
     case BOOL_FALSE:
