@@ -46,12 +46,15 @@ export function rankedRowOrder(batches: readonly RecordBatch[], keys: readonly K
   return toBatchRows(order, sizes);
 }
 
-/** The counting passes' keys, least significant first, for ranked times. */
+/**
+ * The counting passes' keys, least significant first, for ranked times. The one-pass key
+ * (group, rank) is written over the groups' array, which nothing reads afterwards.
+ */
 function rankKeys(groups: { ofRow: Uint32Array; count: number }, ranks: { ofRow: Uint32Array; count: number }, total: number): { key: ArrayLike<number>; values: number }[] {
   const values = groups.count * ranks.count;
   if (values > Math.max(DIGIT_VALUES, total)) return [{ key: ranks.ofRow, values: ranks.count }, { key: groups.ofRow, values: groups.count }];
-  const key = new Uint32Array(total);
-  for (let g = 0; g < total; g++) key[g] = groups.ofRow[g]! * ranks.count + ranks.ofRow[g]!;
+  const key = groups.ofRow;
+  for (let g = 0; g < total; g++) key[g] = key[g]! * ranks.count + ranks.ofRow[g]!;
   return [{ key, values }];
 }
 
