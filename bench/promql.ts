@@ -108,7 +108,8 @@ async function main(): Promise<void> {
   const signalbox = await startProcess("monolith", ["bun", ...profiler, "run", "services/monolith.ts"], {
     cwd: REPO_ROOT,
     // Discovery at its default period: the tests' fast heartbeats would bill catalog work to ingest.
-    env: { ...process.env, ...productionDiscovery(roleEnv({ SIGNALBOX_STORAGE_PATH: storage, SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h", SIGNALBOX_QUERY_TIMEOUT: "5m" })) },
+    // MIMALLOC_PURGE_DELAY as `bun run start` and compose.yaml run Signalbox (docs/operations.md, "Memory").
+    env: { ...process.env, ...productionDiscovery(roleEnv({ SIGNALBOX_STORAGE_PATH: storage, SIGNALBOX_WRITER_FLUSH_INTERVAL: "1h", SIGNALBOX_QUERY_TIMEOUT: "5m", MIMALLOC_PURGE_DELAY: "2000" })) },
     startedEvent: "signalbox.started",
   });
   try {

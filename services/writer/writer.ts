@@ -32,9 +32,16 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
   // storage.url: local files (default) or S3; WAL and scratch stay under storage.path either way.
   const store = openBlobStore(config, log);
   // The flush's sort and compression are DuckDB's; bound them so the writer's memory stays
-  // predictable (DuckDB spills to storage.path beyond the limit).
+  // predictable (DuckDB spills to storage.path beyond the limit). Every flush buffers its row
+  // groups in DuckDB blocks: blocks freed back to the kernel come back as page faults on the
+  // next flush, so DuckDB's block allocator keeps up to writer.flush_retained_memory of them.
   const duck = await openDuckDB(":memory:", {
-    config: { threads: String(config.writer.flush_threads), memory_limit: config.writer.flush_memory_limit, temp_directory: join(root, ".scratch", "duckdb") },
+    config: {
+      threads: String(config.writer.flush_threads),
+      memory_limit: config.writer.flush_memory_limit,
+      block_allocator_memory: config.writer.flush_retained_memory,
+      temp_directory: join(root, ".scratch", "duckdb"),
+    },
   });
   let ready = false;
 

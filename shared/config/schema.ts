@@ -187,6 +187,9 @@ export const configSchema = z.strictObject({
       flush_interval: duration("10s").describe("how often the live buffer is written to Parquet"),
       max_buffer_rows: positiveInt(200_000).describe("live-buffer rows that trigger a flush"),
       flush_memory_limit: duckdbMemory("512MB").describe("memory DuckDB may use while writing Parquet (it spills to disk beyond it)"),
+      flush_retained_memory: duckdbMemory("128MB").describe(
+        "memory DuckDB keeps between flushes instead of handing it back to the kernel (each flush then refaults fewer pages); 0MB keeps none",
+      ),
       flush_threads: positiveInt(1).describe(
         "DuckDB threads for writing Parquet; 1 leaves the other cores to ingest (more threads cost more CPU per row)",
       ),

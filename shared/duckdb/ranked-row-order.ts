@@ -31,13 +31,14 @@ export function rankedRowOrder(batches: readonly RecordBatch[], keys: readonly K
   const groups = groupOfRows(dictionaries, sizes, total);
   if (groups === undefined) return undefined;
 
-  let order = new Uint32Array(total);
-  for (let g = 0; g < total; g++) order[g] = g;
-  let spare = new Uint32Array(total);
   const ranks = timeRanks(time.words, sizes, total, DIGIT_VALUES);
   // Few distinct times (time-ranks.ts): the time's rank stands in for its digits, and with few
   // groups too one pass by (group, rank) does both.
   const passes = ranks ? rankKeys(groups, ranks, total) : [...timeDigits(time.words, sizes, total).map((d) => ({ key: d as ArrayLike<number>, values: DIGIT_VALUES })), { key: groups.ofRow, values: groups.count }];
+  if (passes.length === 1) return placedInOnePass(passes[0]!.key, passes[0]!.values, sizes, total);
+  let order = new Uint32Array(total);
+  for (let g = 0; g < total; g++) order[g] = g;
+  let spare = new Uint32Array(total);
   const counts = new Uint32Array(Math.max(...passes.map((p) => p.values)));
   for (const { key, values } of passes) {
     if (values > 1 && countingPass(order, spare, key, counts.subarray(0, values))) [order, spare] = [spare, order];
@@ -45,12 +46,15 @@ export function rankedRowOrder(batches: readonly RecordBatch[], keys: readonly K
   return toBatchRows(order, sizes);
 }
 
-/** The counting passes' keys, least significant first, for ranked times. */
+/**
+ * The counting passes' keys, least significant first, for ranked times. The one-pass key
+ * (group, rank) is written over the groups' array, which nothing reads afterwards.
+ */
 function rankKeys(groups: { ofRow: Uint32Array; count: number }, ranks: { ofRow: Uint32Array; count: number }, total: number): { key: ArrayLike<number>; values: number }[] {
   const values = groups.count * ranks.count;
   if (values > Math.max(DIGIT_VALUES, total)) return [{ key: ranks.ofRow, values: ranks.count }, { key: groups.ofRow, values: groups.count }];
-  const key = new Uint32Array(total);
-  for (let g = 0; g < total; g++) key[g] = groups.ofRow[g]! * ranks.count + ranks.ofRow[g]!;
+  const key = groups.ofRow;
+  for (let g = 0; g < total; g++) key[g] = key[g]! * ranks.count + ranks.ofRow[g]!;
   return [{ key, values }];
 }
 
@@ -132,6 +136,31 @@ function countingPass(order: Uint32Array, out: Uint32Array, key: ArrayLike<numbe
     out[counts[key[g]!]!++] = g;
   }
   return true;
+}
+
+/**
+ * One stable counting pass over the rows in input order that writes each row's batch and
+ * row straight to its place: the same order as countingPass then toBatchRows, without the
+ * permutation between them.
+ */
+function placedInOnePass(key: ArrayLike<number>, values: number, sizes: readonly number[], total: number): RowOrder {
+  const starts = new Uint32Array(values);
+  for (let g = 0; g < total; g++) starts[key[g]!]!++;
+  for (let k = 0, start = 0; k < values; k++) {
+    const c = starts[k]!;
+    starts[k] = start;
+    start += c;
+  }
+  const batch = new Uint32Array(total);
+  const row = new Uint32Array(total);
+  for (let b = 0, g = 0; b < sizes.length; b++) {
+    for (let r = 0; r < sizes[b]!; r++, g++) {
+      const at = starts[key[g]!]!++;
+      batch[at] = b;
+      row[at] = r;
+    }
+  }
+  return { batch, row };
 }
 
 function toBatchRows(order: Uint32Array, sizes: readonly number[]): RowOrder {

@@ -53,9 +53,9 @@ export function timeRanks(words: readonly Int32Array[], sizes: readonly number[]
   const ids = Array.from({ length: count }, (_, i) => i).sort((a, b) => distinctHi[a]! - distinctHi[b]! || (distinctLo[a]! >>> 0) - (distinctLo[b]! >>> 0));
   const rankOfId = new Uint32Array(count);
   ids.forEach((id, rank) => (rankOfId[id] = rank));
-  const ofRow = new Uint32Array(total);
-  for (let g = 0; g < total; g++) ofRow[g] = rankOfId[idOfRow[g]!]!;
-  return { ofRow, count };
+  // Each row's id becomes its rank in place: no second array per row.
+  for (let g = 0; g < total; g++) idOfRow[g] = rankOfId[idOfRow[g]!]!;
+  return { ofRow: idOfRow, count };
 }
 
 function hashWords(lo: number, hi: number): number {

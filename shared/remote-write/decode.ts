@@ -30,7 +30,7 @@ import type { DecodedExport, DecodedRows } from "../otlp/types.ts";
 import { int64ToDecimal, WIRE_I64, WIRE_LEN, WIRE_VARINT, WireReader } from "../otlp/wire-reader.ts";
 import { metricsSchema, REMOTE_WRITE_METADATA_TYPE, REMOTE_WRITE_SAMPLE_TYPE, seriesWireSchema } from "../tables/index.ts";
 import { ROW_NO_VALUE, ROW_STALE, ROW_VALUE, rowsToBatch, type RowRun } from "./columns.ts";
-import { SnappyError, snappyUncompress } from "./snappy.ts";
+import { InflateScratch, SnappyError, snappyUncompress } from "./snappy.ts";
 import { msWordsToNs, MsWindow, SampleScratch } from "./samples.ts";
 import { EMPTY_BYTES, EMPTY_LIST_BYTES, SeriesCache, type SeriesBytes, type SeriesEntry } from "./series-cache.ts";
 
@@ -128,6 +128,12 @@ export function decodeRemoteWriteProtobuf(
  */
 const SERIES_SAMPLES = new SampleScratch();
 const REQUEST_ROWS = new SampleScratch();
+/**
+ * The inflated body of the request being decoded. Nothing keeps a view of it past the
+ * request: labels, exemplars and metadata are copied out as strings or fresh bytes, samples
+ * into the row scratch, and decoding is synchronous, so the next request may overwrite it.
+ */
+const INFLATED = new InflateScratch();
 /** Series seen in earlier requests, by their label bytes (series-cache.ts). */
 const SERIES_CACHE = new SeriesCache();
 
@@ -315,7 +321,7 @@ export function decodeRemoteWrite(
 ): DecodedExport {
   let body: Uint8Array;
   try {
-    body = snappyUncompress(compressed, maxBytes);
+    body = snappyUncompress(compressed, maxBytes, INFLATED);
   } catch (err) {
     if (err instanceof SnappyError) throw new OtlpDecodeError(err.message);
     throw err;

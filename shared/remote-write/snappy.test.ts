@@ -1,6 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { compress, uncompress } from "snappyjs";
-import { SnappyError, SnappyTooLargeError, snappyUncompress } from "./snappy.ts";
+import { InflateScratch, SnappyError, SnappyTooLargeError, snappyUncompress } from "./snappy.ts";
 import { INTEGRATION_TIMEOUT_MS } from "../../test/helpers/timeouts.ts";
 
 setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
@@ -23,6 +23,17 @@ describe("snappyUncompress", () => {
       const block = compress(sample(length, seed));
       expect(snappyUncompress(block, 1 << 20)).toEqual(new Uint8Array(uncompress(block)));
     }
+  });
+
+  test("inflates into a reused scratch: each result is exactly its own block, whatever came before", () => {
+    const scratch = new InflateScratch();
+    for (const [length, seed] of [[70_000, 11], [300, 12], [0, 13], [200_000, 14], [61, 15]] as const) {
+      const bytes = sample(length, seed);
+      expect(snappyUncompress(compress(bytes), 1 << 20, scratch)).toEqual(bytes);
+    }
+    // A block that fails midway leaves the next inflate unaffected.
+    expect(() => snappyUncompress(compress(sample(1000, 16)).subarray(0, 500), 1 << 20, scratch)).toThrow(SnappyError);
+    expect(snappyUncompress(compress(sample(1000, 17)), 1 << 20, scratch)).toEqual(sample(1000, 17));
   });
 
   test("a header claiming more than the block can inflate to is refused before allocating", () => {

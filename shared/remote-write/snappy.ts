@@ -20,7 +20,23 @@ export class SnappyTooLargeError extends Error {
 /** Copies shorter than this are done byte by byte: cheaper than a native call. */
 const SHORT_COPY = 8;
 
-export function snappyUncompress(block: Uint8Array, maxBytes: number): Uint8Array {
+/**
+ * One output buffer for every inflate that passes it, grown to the largest body seen: a
+ * fresh multi-MiB array per request costs a page fault per 4 KiB touched. The result of an
+ * inflate into it is a view, valid until the next inflate into the same scratch; every byte
+ * of it is written by that inflate (a block must fill its declared length exactly).
+ */
+export class InflateScratch {
+  private buffer = new Uint8Array(0);
+
+  view(length: number): Uint8Array {
+    if (this.buffer.length < length) this.buffer = new Uint8Array(length);
+    return this.buffer.subarray(0, length);
+  }
+}
+
+/** `into`: inflate into that scratch (the result is a view of it) rather than a new array. */
+export function snappyUncompress(block: Uint8Array, maxBytes: number, into?: InflateScratch): Uint8Array {
   const header = uncompressedLength(block);
   if (header === undefined) throw new SnappyError("invalid snappy block: bad length header");
   const length = header.value;
@@ -28,7 +44,7 @@ export function snappyUncompress(block: Uint8Array, maxBytes: number): Uint8Arra
   // No element yields more than 64 bytes per 3 of input (a two-byte-offset copy): a header
   // claiming more is corrupt, and refusing it here keeps a tiny body from allocating the limit.
   if (length > ((block.length - header.bytes) * 64) / 3) throw corrupt("length header exceeds what the block can inflate to");
-  const out = new Uint8Array(length);
+  const out = into ? into.view(length) : new Uint8Array(length);
   const end = block.length;
   let pos = header.bytes;
   let o = 0;
