@@ -6,7 +6,9 @@
  * values, escapes, empty and repeated keys, keys that collide with stream labels and metadata,
  * durations SQL cannot convert, bodies that are not strings. With the querier's sample cache
  * (log-sample-cache.ts) the answers stay the same whatever ranges came before: over several
- * files, samples on window edges, rows without a time.
+ * files, samples on window edges, rows without a time. Files written by the writer's flush
+ * name the services whose lines are all plain logfmt (shared/loki/plain-logfmt.ts), and the
+ * querier skips its per-row test on those rows: the answers stay the same there too.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Table } from "apache-arrow";
@@ -17,6 +19,10 @@ import type { LogSampleAnswer } from "../shared/query/logql/index.ts";
 import { logsSchema } from "../shared/tables/index.ts";
 import { LogSampleCache } from "../services/querier/engine/loki/log-sample-cache.ts";
 import { batchOf, logRow, tempDir, writeParquet, type LogSpec } from "./helpers/query-fixtures.ts";
+import { openDuckDB, quoteLiteral } from "../shared/duckdb/index.ts";
+import { isPlainLogfmtBody, PLAIN_LOGFMT_SERVICES_KEY } from "../shared/loki/index.ts";
+import { writeParquet as flushParquet } from "../services/writer/parquet/index.ts";
+import { join } from "node:path";
 import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
 import { quietLog } from "./helpers/query-engine.ts";
 
@@ -28,6 +34,8 @@ let engine: QueryEngine;
 /** An engine keeping samples between queries. */
 let caching: QueryEngine;
 let sources: QuerySources;
+/** The same rows in files as the writer's flush writes them (footers naming the plain logfmt services). */
+let flushed: QuerySources;
 let cleanup: () => void;
 
 /** Lines SQL decides, and lines it must not (each leaves the plain logfmt form some way). */
@@ -70,6 +78,9 @@ beforeAll(async () => {
       if (round === 2) add({ body: line, service: "web", attributes: { "http.route": "/level", note: "latency error details service" } });
       // Resource metadata named like a parsed key, for every row of the context.
       add({ body: line, service: "db", resourceAttributes: { latency: "slow", "host.name": "h" } });
+      // A service of plain logfmt lines only, but for one line in the middle file.
+      const plainLine = isPlainLogfmtBody(new TextEncoder().encode(JSON.stringify({ stringValue: line })), 0, JSON.stringify({ stringValue: line }).length);
+      if (plainLine || (round === 1 && line.startsWith("level=ünï"))) add({ body: line, service: "pay", resourceAttributes: { "k8s.pod.name": `pay-${round % 2}` } });
     }
     add({ body: { kvlistValue: { values: [{ key: "level", value: { stringValue: "info" } }] } }, service: "api" });
   }
@@ -85,6 +96,18 @@ beforeAll(async () => {
   const parts = [records.filter((r) => lokiTime(r) < cuts[0]!), records.filter((r) => lokiTime(r) >= cuts[0]! && lokiTime(r) < cuts[1]!), records.filter((r) => lokiTime(r) >= cuts[1]!)];
   const files = await Promise.all(parts.map((part) => writeParquet(tmp.dir, "logs", [batchOf(logsSchema, part)])));
   sources = { files, live: [] };
+  const db = await openDuckDB();
+  try {
+    const written: string[] = [];
+    for (const [i, part] of parts.entries()) {
+      const destPath = join(tmp.dir, `flushed-${i}.parquet`);
+      await flushParquet({ db: db.connection, table: "logs", batches: [batchOf(logsSchema, part)], destPath, metadata: {} });
+      written.push(destPath);
+    }
+    flushed = { files: written, live: [batchOf(logsSchema, [logRow({ body: "level=info latency=2ms", service: "pay", timeNs: T0 + 1500n * S })])] };
+  } finally {
+    db.close();
+  }
   engine = await QueryEngine.open({ log: quietLog() });
   caching = await QueryEngine.open({ log: quietLog(), logSampleCacheBytes: 64 * 2 ** 20 });
 });
@@ -95,14 +118,14 @@ afterAll(async () => {
   cleanup();
 });
 
-async function run(query: string, on = engine, fromS = 0n, toS = 600n): Promise<unknown> {
+async function run(query: string, on = engine, fromS = 0n, toS = 600n, from = sources): Promise<unknown> {
   try {
     const table: Table = await on.execute(
       parseTicket({
         org: "a", bucket: "b", kind: "logql", query, startNs: String(T0 + fromS * S), endNs: String(T0 + toS * S),
         evalStartNs: String(T0 + fromS * S), evalEndNs: String(T0 + toS * S), stepNs: String(30n * S),
       } as TicketInput),
-      sources,
+      from,
     );
     return JSON.parse(String(table.getChild(LOGQL_COLUMNS.result)!.get(0)));
   } catch (err) {
@@ -111,7 +134,7 @@ async function run(query: string, on = engine, fromS = 0n, toS = 600n): Promise<
 }
 
 /** The answer with the source's grouping, how many samples SQL grouped, and the answer without it. */
-async function both(query: string): Promise<{ grouped: unknown; sqlSamples: number; plain: unknown }> {
+async function both(query: string, from = sources, toS = 600n): Promise<{ grouped: unknown; sqlSamples: number; plain: unknown }> {
   const original = DuckDBLogSource.prototype.selectSamples;
   let sqlSamples = 0;
   DuckDBLogSource.prototype.selectSamples = async function (this: DuckDBLogSource, ...args) {
@@ -120,9 +143,9 @@ async function both(query: string): Promise<{ grouped: unknown; sqlSamples: numb
     return answer;
   };
   try {
-    const grouped = await run(query);
+    const grouped = await run(query, engine, 0n, toS, from);
     (DuckDBLogSource.prototype as { selectSamples?: unknown }).selectSamples = undefined;
-    return { grouped, sqlSamples, plain: await run(query) };
+    return { grouped, sqlSamples, plain: await run(query, engine, 0n, toS, from) };
   } finally {
     DuckDBLogSource.prototype.selectSamples = original;
   }
@@ -149,6 +172,51 @@ describe("logfmt metric queries grouped in SQL", () => {
     const { grouped, plain } = await both('max_over_time({service_name=~"api|db"} | logfmt | unwrap duration(latency) [1m]) by (level)');
     expect(grouped).toEqual(plain);
     expect((grouped as { error: string }).error).toContain("SampleExtractionErr");
+  });
+});
+
+describe("files whose footers name their plain logfmt services", () => {
+  test("the flush names the services whose every line is plain logfmt", async () => {
+    const db = await openDuckDB();
+    try {
+      const reader = await db.connection.runAndReadAll(
+        `SELECT decode(value) FROM parquet_kv_metadata([${flushed.files.map(quoteLiteral).join(", ")}]) WHERE decode(key) = ${quoteLiteral(PLAIN_LOGFMT_SERVICES_KEY)} ORDER BY file_name`,
+      );
+      // The middle file holds pay's one line that is not plain.
+      expect(reader.getRows().map((r) => r[0])).toEqual(['["pay"]', '["pay"]']);
+    } finally {
+      db.close();
+    }
+  });
+
+  test.each([
+    'sum by (level) (count_over_time({service_name="pay"} | logfmt [1m]))',
+    'quantile_over_time(0.9, {service_name="pay"} | logfmt | unwrap duration(latency) [5m]) by (k8s_pod_name)',
+    'sum by (level) (count_over_time({service_name=~"api|pay"} |= "latency" | logfmt [1m]))',
+    'sum by (level) (sum_over_time({service_name="pay", k8s_pod_name="pay-1"} | logfmt | unwrap size [1m]))',
+  ])("%s answers as the pipeline does", async (query) => {
+    const original = DuckDBLogSource.prototype.sampleViews;
+    let vouched = 0;
+    DuckDBLogSource.prototype.sampleViews = async function (this: DuckDBLogSource, ...args) {
+      vouched += args[0].size;
+      return original.apply(this, args);
+    };
+    try {
+      const { grouped, sqlSamples, plain } = await both(query, flushed, 2000n);
+      expect(grouped).toEqual(plain);
+      expect(Array.isArray(grouped) && grouped.length > 0).toBe(true);
+      expect(sqlSamples).toBeGreaterThan(0);
+    } finally {
+      DuckDBLogSource.prototype.sampleViews = original;
+    }
+    if (!query.includes("api")) expect(vouched).toBeGreaterThan(0);
+  });
+
+  test("kept between queries, the answers stay the same", async () => {
+    const query = 'quantile_over_time(0.99, {service_name="pay"} | logfmt | unwrap duration(latency) [5m]) by (service_name)';
+    for (const [from, to] of [[0n, 2000n], [300n, 2000n], [0n, 2000n]] as const) {
+      expect(await run(query, caching, from, to, flushed)).toEqual(await run(query, engine, from, to, flushed));
+    }
   });
 });
 

@@ -17,6 +17,7 @@ import {
 } from "../../../shared/duckdb/index.ts";
 import { columnsAtDefault, SORT_ORDER, TABLE_SCHEMAS, withDedicatedColumns, withDedicatedSchema, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
+import { logsFooterFacts } from "./logs-footer.ts";
 import { footerFacts, kvMetadataSql } from "./footer.ts";
 import { timeRange } from "./time-range.ts";
 
@@ -86,7 +87,11 @@ export async function writeParquet(args: WriteParquetArgs): Promise<WriteParquet
   if (rows === 0) throw new EmptyParquetWriteError(table);
   const { minTimeNs, maxTimeNs } = timeRange(table, batches);
   // Computed facts win over anything the caller passed under the same key.
-  const metadata: Record<string, string> = { ...args.metadata, ...footerFacts({ table, rows, minTimeNs, maxTimeNs }) };
+  const metadata: Record<string, string> = {
+    ...args.metadata,
+    ...(table === "logs" ? logsFooterFacts(batches) : {}),
+    ...footerFacts({ table, rows, minTimeNs, maxTimeNs }),
+  };
 
   await ensureDirDurable(dirname(destPath));
   const tmpPath = tempPathFor(destPath);

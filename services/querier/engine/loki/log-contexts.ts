@@ -22,6 +22,7 @@ import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, splitResource, type LokiLogFields, t
 import { compileMatcher, labelsKey, type LabelMatcher } from "../../../../shared/series/index.ts";
 import { FooterCache } from "../footer-cache.ts";
 import { parquetScan } from "../parquet-scan.ts";
+import { readPlainLogfmtServices } from "./log-file-plain.ts";
 
 /** The context columns; integer ones are cast so that a file and a view that widened them hash alike. */
 const CONTEXT_COLUMNS = [
@@ -84,6 +85,8 @@ export class LogFileContexts {
   private readonly servicesByFile = new FooterCache<ReadonlySet<string>>(readServices, new Set(), MAX_FILES);
   /** Per file, the time span of all its rows; null: it has none. */
   private readonly spanByFile = new FooterCache<TimeSpan | null>(readSpans, null, MAX_FILES);
+  /** Per file, the services its footer says hold only plain logfmt lines (log-file-plain.ts). */
+  private readonly plainByFile = new FooterCache<ReadonlySet<string>>(readPlainLogfmtServices, new Set(), MAX_FILES);
   /** Per file, per listed service, its contexts. */
   private readonly byFile = new Map<string, Map<string, FileContext[]>>();
 
@@ -144,6 +147,14 @@ export class LogFileContexts {
   async fileSpans(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, TimeSpan>> {
     const out = new Map<string, TimeSpan>();
     for (const [file, span] of await this.spanByFile.get(connection, files)) if (span) out.set(file, span);
+    return out;
+  }
+
+  /** The files of `files` whose footers say every row of each of `services` is a plain logfmt line (cached). */
+  async plainLogfmtFiles(connection: DuckDBConnection, files: readonly string[], services: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (services.length === 0 || services.includes("") || files.length === 0) return out;
+    for (const [file, plain] of await this.plainByFile.get(connection, files)) if (services.every((s) => plain.has(s))) out.add(file);
     return out;
   }
 

@@ -2,7 +2,8 @@
  * Running log-samples.ts's SQL file by file, with the samples kept between queries
  * (log-sample-cache.ts): the files whose samples are kept are not read, the others are read
  * in one query whose groups also name their file, and those whose every row the range holds
- * are kept for the next query. Without a cache, one query over the whole view.
+ * are kept for the next query. Without a cache, one query over the whole view (or over two
+ * views, when some files' footers spare their rows the plain-logfmt test: SampleViews).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { structListColumn } from "../../../../shared/duckdb/index.ts";
@@ -19,8 +20,16 @@ export interface SampleFiles {
   spans: ReadonlyMap<string, { minNs: bigint; maxNs: bigint }>;
   /** The view has live rows (they are read every time). */
   live: boolean;
-  /** Defines a view over `files` and the live rows, its rows naming their file in `_file`; its name. */
-  view(files: readonly string[]): Promise<string>;
+}
+
+/**
+ * The rows a samples query reads, as views (null: none): `plain` over files whose footer
+ * vouches that every row the query chooses is a plain logfmt line, `rest` over the others and
+ * the live rows. Located views (`_file`, `_row`) when the samples are kept by file.
+ */
+export interface SampleViews {
+  plain: string | null;
+  rest: string | null;
 }
 
 /** What the source needs counted of a read, for Loki's stats. */
@@ -36,17 +45,17 @@ interface ReadCounts {
  */
 export async function readFileSamples(
   connection: DuckDBConnection,
-  view: string,
+  views: (some: readonly string[] | undefined, locate: boolean) => Promise<SampleViews>,
   source: ReadCounts,
   request: LogSampleRequest,
-  sql: (view: string, byFile: boolean) => string,
+  sql: (views: SampleViews, byFile: boolean) => string,
   signal: AbortSignal | undefined,
 ): Promise<{ groups: LogSampleGroup[]; restRows: number }> {
   const files = await source.sampleFiles?.();
   const whole = files ? files.files.filter((f) => { const span = files.spans.get(f); return span !== undefined && span.minNs >= request.startNs && span.maxNs < request.endNs; }) : [];
   const read = new Map<string, FileSamples>();
   const kept = new Map<string, FileSamples>();
-  if (files === undefined || whole.length === 0) await readSamples(connection, sql(view, false), request, read, signal);
+  if (files === undefined || whole.length === 0) await readSamples(connection, sql(await views(undefined, false), false), request, read, signal);
   else {
     const shape = sampleShape(request);
     for (const f of whole) {
@@ -54,7 +63,7 @@ export async function readFileSamples(
       if (hit) kept.set(f, hit);
     }
     const toRead = files.files.filter((f) => !kept.has(f));
-    if (toRead.length > 0 || files.live) await readSamples(connection, sql(await files.view(toRead), true), request, read, signal);
+    if (toRead.length > 0 || files.live) await readSamples(connection, sql(await views(toRead, true), true), request, read, signal);
     for (const f of whole) {
       const samples = read.get(f);
       if (samples) files.cache.set(f, shape, samples);

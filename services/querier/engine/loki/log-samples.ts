@@ -13,7 +13,9 @@
  * - a "plain" logfmt line: whitespace-separated `key`, `key=`, `key=value` or `key="value"`,
  *   keys `[A-Za-z_][A-Za-z0-9_]*` (sanitising leaves them as they are), bare values without
  *   `"`/`=`, quoted ones without `\`, `"`, `=` or control characters, no U+FFFD anywhere — so
- *   Loki's decoder reads the same pairs a regex finds, and `k=` cannot occur inside a value;
+ *   Loki's decoder reads the same pairs a regex finds, and `k=` cannot occur inside a value
+ *   (tested per row, but for the rows of files whose footer says their service holds only
+ *   such lines: shared/loki/plain-logfmt.ts);
  * - no structured metadata that could change the labels read (parsed-samples.ts
  *   `deciderNames`): the context's metadata is known, a log attribute is ruled out when no
  *   attribute key holds the name's longest alphanumeric run (attributes with a `\` escape are
@@ -25,11 +27,11 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
-import { LOKI_TIME_SQL, structuredMetadata } from "../../../../shared/loki/index.ts";
+import { LOKI_TIME_SQL, PLAIN_LOGFMT_BARE as BARE, PLAIN_LOGFMT_BODY, structuredMetadata } from "../../../../shared/loki/index.ts";
 import { deciderNames, parsedKeys, type LogSampleAnswer, type LogSampleRequest, type LogSelectRequest, type LogStream } from "../../../../shared/query/logql/index.ts";
 import { lineFilterSql, STRING_LINE_SQL } from "./line-filter-sql.ts";
 import { byService } from "./log-select-sql.ts";
-import { readFileSamples, type SampleFiles } from "./log-sample-files.ts";
+import { readFileSamples, type SampleFiles, type SampleViews } from "./log-sample-files.ts";
 import { CONTEXT_HASH_SQL, type RowContext } from "./log-contexts.ts";
 import { stopIfAborted } from "./log-source.ts";
 
@@ -41,6 +43,10 @@ export interface SampleSourceParts {
   select(request: LogSelectRequest, signal?: AbortSignal, rowFilter?: string): Promise<LogStream[]>;
   /** The files whose samples may be kept between queries (log-sample-files.ts); absent: none are. */
   sampleFiles?(): Promise<SampleFiles | undefined>;
+  /** The files whose footers say every row of `services` is a plain logfmt line (shared/loki/plain-logfmt.ts). */
+  plainLogfmtFiles(services: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Views over the files (`some` of them, or all), those in `plain` apart, with `_file` and `_row` when `locate` (log-sample-files.ts). */
+  sampleViews(plain: ReadonlySet<string>, some: readonly string[] | undefined, locate: boolean): Promise<SampleViews>;
 }
 
 /** Metadata an entry's own record fields give: per row, so a request needing one is declined. */
@@ -48,19 +54,6 @@ const ROW_METADATA = new Set(["observed_timestamp", "dropped_attributes_count", 
 /** Contexts searched per row by position in a list; with more, the request is declined. */
 const MAX_CONTEXTS = 64;
 
-/** A key sanitising leaves as it is. */
-const KEY = "[A-Za-z_][A-Za-z0-9_]*";
-/** A bare value in the body's JSON text: no space, control character, quote, backslash, `=` or U+FFFD. */
-const BARE = String.raw`[^\x00-\x20"\\=\x{FFFD}]`;
-/** A quoted value in the body's JSON text (`\"…\"`): no escape, `=`, control character or U+FFFD inside. */
-const QUOTED = String.raw`\\"[^"\\=\x00-\x1f\x{FFFD}]*\\"`;
-const TOKEN = `${KEY}(?:=(?:${QUOTED}|${BARE}*))?`;
-/**
- * A string body whose line is a plain logfmt line (see the header), matched on the body's JSON
- * text: its only escapes are the quotes' `\"`, so its line is the text with those unescaped and
- * the regexes below read it without a JSON decode.
- */
-const PLAIN_LOGFMT_BODY = String.raw`\{"stringValue":" *(?:${TOKEN}(?: +${TOKEN})*)? *"\}`;
 const DURATION_UNITS_NS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
 const DURATION = String.raw`([1-9][0-9]{0,11})(ns|us|\x{B5}s|\x{3BC}s|ms|s|m|h)`;
 
@@ -82,7 +75,8 @@ export async function selectLogSamples(
   stopIfAborted(signal);
   if (contexts.length === 0) return { groups: [], rest: [] };
   if (contexts.length > MAX_CONTEXTS) return undefined;
-  const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceNameFilter(contexts, all, complete)].join(" AND ");
+  const serviceFilter = serviceNameFilter(contexts, all, complete);
+  const time = [`${LOKI_TIME_SQL} >= ${request.startNs} AND ${LOKI_TIME_SQL} < ${request.endNs}`, ...serviceFilter].join(" AND ");
 
   // Contexts whose own metadata (resource, scope, severity) holds a decider: all their rows go to the evaluator.
   const open = contexts.map((c, i) => ({ c, i: i + 1 })).filter(({ c }) => !Object.keys(contextMetadata(c)).some((n) => deciders.has(n)));
@@ -94,10 +88,10 @@ export async function selectLogSamples(
   const ctxSql = needContext && contexts.length > 1 ? `list_position([${hashes.join(", ")}]::UBIGINT[], ${CONTEXT_HASH_SQL})` : "1";
   const labelSql = (name: string, body: string, ctx: string) => perContext(open, ctx, (c) => labelValueSql(name, c, body));
   /** Whether SQL decides a row, over its body, context, attributes and unwrapped text. */
-  const decidable = (body: string, ctx: string, attributes: string, text: string, number: string) =>
+  const decidable = (body: string, ctx: string, attributes: string, text: string, number: string, plainKnown = false) =>
     "coalesce(" +
     [
-      `regexp_full_match(${body}, ${quoteLiteral(PLAIN_LOGFMT_BODY)})`,
+      ...(plainKnown ? [] : [`regexp_full_match(${body}, ${quoteLiteral(PLAIN_LOGFMT_BODY)})`]),
       `NOT ${attributeMayHold([...deciders], attributes)}`,
       ...(open.length < contexts.length ? [`${ctx} IN (${open.map((o) => o.i).join(", ") || "NULL"})`] : []),
       ...(unwrap ? [`(coalesce(${text}, '') = '' OR ${convertible(text, number, unwrap.conversion)})`] : []),
@@ -111,22 +105,27 @@ export async function selectLogSamples(
   // `CASE WHEN d`: a row SQL does not decide is only counted (its labels merely split the
   // counted groups), and DuckDB runs a regex in a CASE branch markedly slower than on the
   // whole vector.
-  const sql = (from: string, byFile: boolean) => `
-    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(strlen(b) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)${byFile ? ", f" : ""}
-    FROM (
+  const rows = (from: string, byFile: boolean, plainKnown: boolean) => `
       SELECT d, d AND coalesce(u, '') <> '' AS s, t, b, ${unwrap ? valueSql("n", unwrap.conversion) : "1"} AS v
              ${request.groupBy.map((name, i) => `, ${labelSql(name, "b", "c")} AS g${i}`).join("")}${byFile ? ", f" : ""}
       FROM (
-        SELECT *, ${decidable("b", "c", "a", "u", "n")} AS d
+        SELECT *, ${decidable("b", "c", "a", "u", "n", plainKnown)} AS d
         FROM (
           SELECT *, ${unwrap ? numberSql("u", unwrap.conversion) : "1"} AS n
           FROM (
             SELECT *, ${unwrap ? labelSql(unwrap.label, "b", "c") : "'1'"} AS u
-            FROM (SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")})))))
+            FROM (SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")}))))`;
+  // The rows of files whose footer vouches for their lines skip the plain-logfmt test.
+  const sql = (views: SampleViews, byFile: boolean) => `
+    SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(strlen(b) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)${byFile ? ", f" : ""}
+    FROM (${[...(views.plain !== null ? [rows(views.plain, byFile, true)] : []), ...(views.rest !== null ? [rows(views.rest, byFile, false)] : [])].join(" UNION ALL ")})
     GROUP BY ALL`;
   const restText = unwrap ? labelSql(unwrap.label, "body", ctxSql) : "'1'";
   const rowFilter = `NOT ${decidable("body", ctxSql, "attributes", restText, unwrap ? numberSql(restText, unwrap.conversion) : "1")}`;
-  const { groups, restRows } = await readFileSamples(connection, view, source, request, sql, signal);
+  const plain = serviceFilter.length === 0 ? new Set<string>() : await source.plainLogfmtFiles([...byService(contexts).keys()]);
+  const views = (some: readonly string[] | undefined, locate: boolean) =>
+    plain.size === 0 && !locate ? Promise.resolve({ plain: null, rest: view }) : source.sampleViews(plain, some, locate);
+  const { groups, restRows } = await readFileSamples(connection, views, source, request, sql, signal);
   const rest =
     restRows === 0 ? []
     : await source.select(
@@ -210,7 +209,13 @@ function labelValueSql(name: string, c: RowContext, body: string): string {
   const pair = String.raw`(?:${keys.map(regexEscape).join("|")})=(\\"[^"\\]+\\"|${BARE}+)`;
   const first = `regexp_extract(${body}, ${quoteLiteral(String.raw`^\{"stringValue":"${pair}`)}, 1)`;
   const later = `regexp_extract(${body}, ${quoteLiteral(` ${pair}`)}, 1)`;
-  return `coalesce(nullif(trim(coalesce(nullif(${first}, ''), ${later}), '\\"'), ''), ${fallbackSql})`;
+  // With one key, the search after a space starts as a plain substring search (no regex reads
+  // the bytes before it): the value right after the first ` k=` is `later`'s whenever it is
+  // not empty (the pattern begins with that text, and the text is cut only at its next
+  // occurrence, which begins with a space, where no value runs on); else `later` looks on.
+  const value = String.raw`^(\\"[^"\\]+\\"|${BARE}+)`;
+  const firstAfterSpace = keys.length === 1 ? [`nullif(regexp_extract(split_part(${body}, ${quoteLiteral(` ${keys[0]}=`)}, 2), ${quoteLiteral(value)}, 1), '')`] : [];
+  return `coalesce(nullif(trim(coalesce(${[`nullif(${first}, '')`, ...firstAfterSpace, later].join(", ")}), '\\"'), ''), ${fallbackSql})`;
 }
 
 /** The unwrapped text as a number, before `valueSql`: the plain number, or the duration's nanoseconds (NULL when it is neither). */

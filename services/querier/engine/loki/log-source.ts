@@ -23,7 +23,7 @@ import { sourcesIn, timeWindows, walkSources } from "./log-time-walk.ts";
 import { logSelectSql, type LogSelectPlan } from "./log-select-sql.ts";
 import { selectLogSamples } from "./log-samples.ts";
 import type { LogSampleCache } from "./log-sample-cache.ts";
-import type { SampleFiles } from "./log-sample-files.ts";
+import type { SampleFiles, SampleViews } from "./log-sample-files.ts";
 
 export interface LogSourceOptions {
   /** Most entries one select may read (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
@@ -80,14 +80,25 @@ export class DuckDBLogSource implements LogSource {
     for (const [file, { minNs, maxNs }] of await this.options.scope.contexts.fileSpans(this.connection, files)) {
       if (notBeforeNs === undefined || minNs >= notBeforeNs) spans.set(file, { minNs, maxNs });
     }
-    const view = `${this.view}_samples`;
-    return {
-      cache, files, spans, live: live !== null,
-      view: async (some) => {
-        await createFilesView(this.connection, "logs", view, live, some, { locate: true, ...(notBeforeNs !== undefined ? { notBeforeNs } : {}) });
-        return view;
-      },
-    };
+    return { cache, files, spans, live: live !== null };
+  }
+
+  /** The files whose footers say every row of `services` is a plain logfmt line (log-contexts.ts). */
+  plainLogfmtFiles(services: readonly string[]): Promise<ReadonlySet<string>> {
+    return this.options.scope.contexts.plainLogfmtFiles(this.connection, this.options.scope.files, services);
+  }
+
+  /** Views over the scope's files (`some` of them, or all) for a samples query: those in `plain` apart (log-sample-files.ts). */
+  async sampleViews(plain: ReadonlySet<string>, some: readonly string[] | undefined, locate: boolean): Promise<SampleViews> {
+    const { files, live, notBeforeNs } = this.options.scope;
+    const chosen = some ?? files;
+    const plainFiles = chosen.filter((f) => plain.has(f));
+    const others = chosen.filter((f) => !plain.has(f));
+    const options = { locate, ...(notBeforeNs !== undefined ? { notBeforeNs } : {}) };
+    const views: SampleViews = { plain: null, rest: null };
+    if (plainFiles.length > 0) await createFilesView(this.connection, "logs", (views.plain = `${this.view}_plain`), null, plainFiles, options);
+    if (others.length > 0 || live !== null) await createFilesView(this.connection, "logs", (views.rest = `${this.view}_rest`), live, others, options);
+    return views;
   }
 
   /**
