@@ -71,14 +71,16 @@ function pageRows(body: Uint8Array, header: PageHeader, spec: ChunkSpec, diction
   let levels: HybridRange | undefined;
   let source: PagePrefix;
   let at = 0;
+  // Plain values are stored in row order: such a page is decompressed only as far as the rows wanted.
+  const partly = header.encoding === Encoding.PLAIN && end < header.numValues;
   if (header.v2 !== undefined) {
     const { definitionBytes, repetitionBytes, compressed } = header.v2;
     if (repetitionBytes !== 0) throw new UnsupportedLayout("repeated column");
     if (spec.optional) levels = readHybridRange(body, 0, definitionBytes, 1, start, end);
     const stored = body.subarray(definitionBytes);
-    source = compressed ? prefix(pages, stored, header.uncompressedSize - definitionBytes, spec.codec, end < header.numValues) : whole(stored);
+    source = compressed ? prefix(pages, stored, header.uncompressedSize - definitionBytes, spec.codec, partly) : whole(stored);
   } else {
-    source = prefix(pages, body, header.uncompressedSize, spec.codec, end < header.numValues);
+    source = prefix(pages, body, header.uncompressedSize, spec.codec, partly);
     if (spec.optional) {
       const length = view(source.upTo(4)).getUint32(0, true);
       levels = readHybridRange(source.upTo(4 + length), 4, 4 + length, 1, start, end);
@@ -99,7 +101,6 @@ function pageRows(body: Uint8Array, header: PageHeader, spec: ChunkSpec, diction
 
 /** Stored values `[first, count)` of a page whose values start at byte `at` (only those are asked for). */
 function valueDecoder(source: PagePrefix, at: number, encoding: number, physical: Physical, dictionary: Dictionary | undefined, first: number, count: number): (i: number) => Value {
-  // Plain values are stored in row order: the page is decompressed only as far as the last one wanted.
   if (encoding === Encoding.PLAIN) {
     if (physical === "BYTE_ARRAY") return plainStrings(source, at, first, count);
     return plainNumbers(source.upTo(at + count * (physical === "INT32" ? 4 : 8)).subarray(at), physical);
