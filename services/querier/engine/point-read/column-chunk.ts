@@ -76,14 +76,14 @@ function pageRows(body: Uint8Array, header: PageHeader, spec: ChunkSpec, diction
   if (header.v2 !== undefined) {
     const { definitionBytes, repetitionBytes, compressed } = header.v2;
     if (repetitionBytes !== 0) throw new UnsupportedLayout("repeated column");
-    if (spec.optional) levels = readHybridRange(body, 0, definitionBytes, 1, start, end);
+    if (spec.optional) levels = readHybridRange(body, 0, definitionBytes, 1, start, end, true);
     const stored = body.subarray(definitionBytes);
     source = compressed ? prefix(pages, stored, header.uncompressedSize - definitionBytes, spec.codec, partly) : whole(stored);
   } else {
     source = prefix(pages, body, header.uncompressedSize, spec.codec, partly);
     if (spec.optional) {
       const length = view(source.upTo(4)).getUint32(0, true);
-      levels = readHybridRange(source.upTo(4 + length), 4, 4 + length, 1, start, end);
+      levels = readHybridRange(source.upTo(4 + length), 4, 4 + length, 1, start, end, true);
       at = 4 + length;
     }
   }

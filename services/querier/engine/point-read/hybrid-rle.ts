@@ -11,7 +11,7 @@ export function readHybrid(bytes: Uint8Array, at: number, end: number, bitWidth:
 export interface HybridRange {
   /** Values `[from, to)`. */
   values: Int32Array;
-  /** The sum of values `[0, from)`: for definition levels, how many of those rows hold a value. */
+  /** With `sum`, the sum of values `[0, from)`: for definition levels, how many of those rows hold a value. */
   sumBefore: number;
 }
 
@@ -20,7 +20,7 @@ export interface HybridRange {
  * rows deep into a page: the runs before them are stepped over (only summed), not decoded
  * one value at a time.
  */
-export function readHybridRange(bytes: Uint8Array, at: number, end: number, bitWidth: number, from: number, to: number): HybridRange {
+export function readHybridRange(bytes: Uint8Array, at: number, end: number, bitWidth: number, from: number, to: number, sum = false): HybridRange {
   const values = new Int32Array(Math.max(0, to - from));
   if (bitWidth === 0 || to <= 0) return { values, sumBefore: 0 };
   if (bitWidth > 32) throw new RangeError(`hybrid bit width ${bitWidth}`);
@@ -43,7 +43,7 @@ export function readHybridRange(bytes: Uint8Array, at: number, end: number, bitW
       for (let k = 0; k < valueBytes; k++) value |= bytes[at + k]! << (8 * k);
       at += valueBytes;
       const skipped = Math.min(from, n + run) - n;
-      if (skipped > 0) sumBefore += value * skipped;
+      if (sum && skipped > 0) sumBefore += value * skipped;
       const lo = Math.max(n, from);
       const hi = Math.min(to, n + run);
       if (hi > lo) values.fill(value, lo - from, hi - from);
@@ -52,7 +52,7 @@ export function readHybridRange(bytes: Uint8Array, at: number, end: number, bitW
       const count = ((header - 1) / 2) * 8;
       // Bits are packed least significant first across the group's bytes.
       const skipped = Math.min(from, n + count) - n;
-      if (skipped > 0) sumBefore += sumPacked(bytes, at * 8, bitWidth, skipped);
+      if (sum && skipped > 0) sumBefore += sumPacked(bytes, at * 8, bitWidth, skipped);
       const lo = Math.max(n, from);
       const hi = Math.min(to, n + count);
       if (hi > lo) unpack(bytes, at * 8 + (lo - n) * bitWidth, bitWidth, values, lo - from, hi - lo);
