@@ -11,7 +11,7 @@
  * streaming API, fed the compressed bytes a little at a time, writing straight into the kept
  * buffer), and a trace near the start of a large row group never pays for the rest of it.
  */
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { dlopen, FFIType, ptr, type Library } from "bun:ffi";
 
 /** Output buffers up to this size are kept for the next page; a larger page gets its own. */
 const MAX_KEPT_BYTES = 16 * 1024 * 1024;
@@ -47,18 +47,22 @@ type Zstd = {
 
 let system: Zstd | null | undefined;
 
+const ZSTD_SYMBOLS = {
+  ZSTD_createDCtx: { args: [], returns: FFIType.ptr },
+  ZSTD_decompressDCtx: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.u64], returns: FFIType.u64 },
+  ZSTD_isError: { args: [FFIType.u64], returns: FFIType.u32 },
+  ZSTD_DCtx_setParameter: { args: [FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.u64 },
+  ZSTD_DCtx_reset: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.u64 },
+  ZSTD_decompressStream: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.u64 },
+} as const;
+
+type ZstdSymbols = Library<typeof ZSTD_SYMBOLS>["symbols"];
+
 /** The system libzstd, or null when it cannot be loaded (looked up once). */
 function systemZstd(): Zstd | null {
   if (system !== undefined) return system;
   try {
-    const lib = dlopen("libzstd.so.1", {
-      ZSTD_createDCtx: { args: [], returns: FFIType.ptr },
-      ZSTD_decompressDCtx: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.u64], returns: FFIType.u64 },
-      ZSTD_isError: { args: [FFIType.u64], returns: FFIType.u32 },
-      ZSTD_DCtx_setParameter: { args: [FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.u64 },
-      ZSTD_DCtx_reset: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.u64 },
-      ZSTD_decompressStream: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.u64 },
-    });
+    const lib = dlopen("libzstd.so.1", ZSTD_SYMBOLS);
     const context = lib.symbols.ZSTD_createDCtx();
     if (context === null) throw new Error("ZSTD_createDCtx failed");
     const failed = (code: number | bigint) => lib.symbols.ZSTD_isError(code) !== 0;
@@ -82,7 +86,7 @@ function systemZstd(): Zstd | null {
 }
 
 /** Streaming state over ZSTD_outBuffer and ZSTD_inBuffer ({ pointer, size, pos }, 64-bit fields each). */
-function zstdStream(symbols: any, context: any, failed: (code: number | bigint) => boolean): Stream {
+function zstdStream(symbols: ZstdSymbols, context: NonNullable<ReturnType<ZstdSymbols["ZSTD_createDCtx"]>>, failed: (code: number | bigint) => boolean): Stream {
   const out = new BigUint64Array(3);
   const input = new BigUint64Array(3);
   let srcLength = 0;
