@@ -7,7 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { toQueryError } from "./duckdb-errors.ts";
 
 export async function withDeadline<T>(
-  connection: DuckDBConnection,
+  connection: Pick<DuckDBConnection, "interrupt">,
   timeoutMs: number,
   userSql: boolean,
   run: () => Promise<T>,

@@ -27,6 +27,7 @@ import { FileSeriesCache } from "./prometheus/file-series.ts";
 import { runTraceQLMetrics } from "./traceql-metrics/run.ts";
 import { readerToTable } from "./result-to-arrow.ts";
 import { FreshConnections } from "./fresh-connections.ts";
+import { LazyConnection } from "./lazy-connection.ts";
 import { withLiveScan } from "./live-rows.ts";
 import { NO_SOURCES, createFilesView, type QuerySources, type TableSources } from "./source-view.ts";
 import { MAX_EVALUATED_SPANS, runSearch } from "./search-plan.ts";
@@ -163,14 +164,20 @@ export class QueryEngine {
 
   private async executeBuiltIn(ticket: Exclude<Ticket, { kind: "sql" }>, sources: TableSources): Promise<Table> {
     const tableName: TableName = ticketTables(ticket)[0]!;
-    const pool = ticket.kind === "trace_by_id" ? this.lookups : this.connections;
-    const connection = await pool.take();
+    const tableSources = sources[tableName] ?? NO_SOURCES;
+    if (ticket.kind === "trace_by_id") {
+      // Its connection only if DuckDB is needed: a trace in indexed files is read without one.
+      const lookup = new LazyConnection(this.lookups);
+      try {
+        const context = { traceIds: this.traceIds, layouts: this.fileLayouts, maxRows: this.maxRows };
+        return await withDeadline(lookup, this.timeoutMs, false, () => runTraceById(lookup.get, ticket, tableSources, context));
+      } finally {
+        lookup.release();
+      }
+    }
+    const connection = await this.connections.take();
     try {
       return await withDeadline(connection, this.timeoutMs, false, async () => {
-        const tableSources = sources[tableName] ?? NO_SOURCES;
-        if (ticket.kind === "trace_by_id") {
-          return runTraceById(connection, ticket, tableSources, { traceIds: this.traceIds, layouts: this.fileLayouts, maxRows: this.maxRows });
-        }
         // Search reads dedicated attribute columns instead of the JSON where it can (dedicated-sql.ts); so does a tag filter.
         const search = ticket.kind === "search";
         const metrics = ticket.kind === "traceql_metrics";
@@ -184,7 +191,7 @@ export class QueryEngine {
         });
       });
     } finally {
-      pool.discard(connection);
+      this.connections.discard(connection);
     }
   }
 

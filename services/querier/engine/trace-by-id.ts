@@ -9,13 +9,13 @@
  * usable row range and live rows go through DuckDB as before, and both parts meet in the
  * statement's order (start time, then span id) and row bound.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import { traceByIdSchema, type TraceByIdTicket } from "../../../shared/query/index.ts";
 import { TIME_COLUMN } from "../../../shared/tables/index.ts";
 import { UnsupportedLayout, type Value } from "./point-read/column-chunk.ts";
 import type { FileLayouts } from "./point-read/file-layout.ts";
 import { readRows } from "./point-read/read-rows.ts";
+import { connectionOf, type ConnectionSource } from "./lazy-connection.ts";
 import { withLiveScan } from "./live-rows.ts";
 import { columnsToTable, readerToTable } from "./result-to-arrow.ts";
 import { filesViewSelect, type QuerySources } from "./source-view.ts";
@@ -33,7 +33,8 @@ const TRACE_ID = COLUMNS.indexOf("trace_id");
 const START = COLUMNS.indexOf(TIME_COLUMN.traces);
 const SPAN_ID = COLUMNS.indexOf("span_id");
 
-export async function runTraceById(connection: DuckDBConnection, ticket: TraceByIdTicket, sources: QuerySources, context: TraceByIdContext): Promise<Table> {
+/** `connection`: taken only if DuckDB is needed (a file not yet indexed or laid out, a DuckDB read). */
+export async function runTraceById(connection: ConnectionSource, ticket: TraceByIdTicket, sources: QuerySources, context: TraceByIdContext): Promise<Table> {
   const { live, notBeforeNs } = sources;
   // Most files cannot hold the trace: leave them unopened, and in large files read only the rows that can.
   const located = await context.traceIds.locate(connection, sources.files, [ticket.traceId]);
@@ -69,10 +70,11 @@ export async function runTraceById(connection: DuckDBConnection, ticket: TraceBy
   const rowRanges = new Map([...located.rows].filter(([f]) => !pointRead.has(f)));
   if (files.length === 0 && live.length === 0) return sortedTable(direct, context.maxRows);
   const shape = { dedicated: false, needed: files.length === 0 };
-  const reader = await withLiveScan(connection, "traces", live, shape, async (liveSource) => {
+  const duck = await connectionOf(connection);
+  const reader = await withLiveScan(duck, "traces", live, shape, async (liveSource) => {
     // Its one statement reads the sources as a subquery: a view would cost a statement of its own.
-    const select = await filesViewSelect(connection, "traces", liveSource, files, { notBeforeNs, rowRanges });
-    return connection.runAndReadAll(traceByIdOverSelect(ticket, select, context.maxRows));
+    const select = await filesViewSelect(duck, "traces", liveSource, files, { notBeforeNs, rowRanges });
+    return duck.runAndReadAll(traceByIdOverSelect(ticket, select, context.maxRows));
   });
   if (direct[0]!.length === 0) return readerToTable(reader, traceByIdSchema, context.maxRows);
   // A result of no rows has no chunks, and so no columns to read.

@@ -22,6 +22,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { LRUCache } from "lru-cache";
+import { connectionOf, type ConnectionSource } from "./lazy-connection.ts";
 import { parquetScan } from "./parquet-scan.ts";
 
 /** 16 bytes each (key, first and last row): 8M ids ≈ 128 MiB. */
@@ -63,12 +64,12 @@ export class TraceIdIndex {
   }
 
   /** The files (in the given order) that may hold at least one of `traceIds`. */
-  async filesHolding(connection: DuckDBConnection, files: readonly string[], traceIds: readonly string[]): Promise<string[]> {
+  async filesHolding(connection: ConnectionSource, files: readonly string[], traceIds: readonly string[]): Promise<string[]> {
     return (await this.locate(connection, files, traceIds)).files;
   }
 
   /** The files that may hold at least one of `traceIds`, and in large ones the rows that may. */
-  async locate(connection: DuckDBConnection, files: readonly string[], traceIds: readonly string[]): Promise<TraceLocations> {
+  async locate(connection: ConnectionSource, files: readonly string[], traceIds: readonly string[]): Promise<TraceLocations> {
     const keys = traceIds.map(idKey);
     const rows = new Map<string, RowRange>();
     // An id we cannot key (not hex, shorter than 64 bits) could be anywhere.
@@ -90,7 +91,7 @@ export class TraceIdIndex {
     return { files: held, rows };
   }
 
-  private async entriesFor(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, Entry>> {
+  private async entriesFor(connection: ConnectionSource, files: readonly string[]): Promise<Map<string, Entry>> {
     const out = new Map<string, Entry>();
     const unknown: string[] = [];
     for (const f of new Set(files)) {
@@ -99,7 +100,7 @@ export class TraceIdIndex {
       else out.set(f, hit.entry);
     }
     if (unknown.length === 0) return out;
-    const built = await readEntries(connection, unknown.slice(0, this.maxBuildPerCall));
+    const built = await readEntries(await connectionOf(connection), unknown.slice(0, this.maxBuildPerCall));
     // Evictions drop the least recently used lists, never this call's answers. A list larger
     // than the whole bound is not kept (lru-cache refuses it) and is read again next time.
     for (const [f, entry] of built) {

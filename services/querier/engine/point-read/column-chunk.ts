@@ -8,9 +8,9 @@
  * with DuckDB instead.
  */
 import { readDeltaBinaryPacked, readDeltaLengthByteArray } from "./delta-encodings.ts";
-import { readHybrid } from "./hybrid-rle.ts";
+import { readHybridRange, type HybridRange } from "./hybrid-rle.ts";
 import { PageType, readPageHeader, type PageHeader } from "./page-header.ts";
-import type { ZstdPages } from "./zstd-pages.ts";
+import type { PagePrefix, ZstdPages } from "./zstd-pages.ts";
 
 export type Physical = "INT32" | "INT64" | "BYTE_ARRAY";
 export type Value = string | number | bigint | null;
@@ -67,42 +67,49 @@ export function readChunkRows(bytes: Uint8Array, spec: ChunkSpec, from: number, 
 }
 
 function pageRows(body: Uint8Array, header: PageHeader, spec: ChunkSpec, dictionary: Dictionary | undefined, start: number, end: number, pages: ZstdPages): Value[] {
-  let levels: Int32Array | undefined;
-  let values: Uint8Array;
+  // Definition levels of rows [start, end), and how many rows before them hold a value.
+  let levels: HybridRange | undefined;
+  let source: PagePrefix;
+  let at = 0;
+  // Plain values are stored in row order: such a page is decompressed only as far as the rows wanted.
+  const partly = header.encoding === Encoding.PLAIN && end < header.numValues;
   if (header.v2 !== undefined) {
     const { definitionBytes, repetitionBytes, compressed } = header.v2;
     if (repetitionBytes !== 0) throw new UnsupportedLayout("repeated column");
-    if (spec.optional) levels = readHybrid(body, 0, definitionBytes, 1, end);
+    if (spec.optional) levels = readHybridRange(body, 0, definitionBytes, 1, start, end, true);
     const stored = body.subarray(definitionBytes);
-    values = compressed ? decompress(pages, stored, header.uncompressedSize - definitionBytes, spec.codec, DATA_SLOT) : stored;
+    source = compressed ? prefix(pages, stored, header.uncompressedSize - definitionBytes, spec.codec, partly) : whole(stored);
   } else {
-    const page = decompress(pages, body, header.uncompressedSize, spec.codec, DATA_SLOT);
-    let at = 0;
+    source = prefix(pages, body, header.uncompressedSize, spec.codec, partly);
     if (spec.optional) {
-      const length = view(page).getUint32(0, true);
-      levels = readHybrid(page, 4, 4 + length, 1, end);
+      const length = view(source.upTo(4)).getUint32(0, true);
+      levels = readHybridRange(source.upTo(4 + length), 4, 4 + length, 1, start, end, true);
       at = 4 + length;
     }
-    values = page.subarray(at);
   }
   // Which stored value each row takes: rows with level 0 are null and take none.
-  const slot = new Int32Array(end);
-  let present = 0;
-  for (let row = 0; row < end; row++) slot[row] = levels === undefined || levels[row] === 1 ? present++ : -1;
-  const wanted = present; // values [0, wanted) cover rows [0, end)
-  const decode = valueDecoder(values, header.encoding, spec.physical, dictionary, wanted);
+  const first = levels === undefined ? start : levels.sumBefore;
+  const slot = new Int32Array(end - start);
+  let present = first;
+  for (let row = 0; row < slot.length; row++) slot[row] = levels === undefined || levels.values[row] === 1 ? present++ : -1;
+  // Values [first, present) are the rows' own.
+  const decode = valueDecoder(source, at, header.encoding, spec.physical, dictionary, first, present);
   const out: Value[] = [];
-  for (let row = start; row < end; row++) out.push(slot[row]! < 0 ? null : decode(slot[row]!));
+  for (let row = 0; row < slot.length; row++) out.push(slot[row]! < 0 ? null : decode(slot[row]!));
   return out;
 }
 
-/** Stored value `i` of a page (only i < count are asked for). */
-function valueDecoder(values: Uint8Array, encoding: number, physical: Physical, dictionary: Dictionary | undefined, count: number): (i: number) => Value {
-  if (encoding === Encoding.PLAIN) return plainValues(values, physical, count);
+/** Stored values `[first, count)` of a page whose values start at byte `at` (only those are asked for). */
+function valueDecoder(source: PagePrefix, at: number, encoding: number, physical: Physical, dictionary: Dictionary | undefined, first: number, count: number): (i: number) => Value {
+  if (encoding === Encoding.PLAIN) {
+    if (physical === "BYTE_ARRAY") return plainStrings(source, at, first, count);
+    return plainNumbers(source.upTo(at + count * (physical === "INT32" ? 4 : 8)).subarray(at), physical);
+  }
+  const values = source.upTo(Infinity).subarray(at);
   if (encoding === Encoding.RLE_DICTIONARY || encoding === Encoding.PLAIN_DICTIONARY) {
     if (dictionary === undefined) throw new RangeError("dictionary-encoded page without a dictionary");
-    const indexes = readHybrid(values, 1, values.length, values[0]!, count);
-    return (i) => dictionary.get(indexes[i]!);
+    const indexes = readHybridRange(values, 1, values.length, values[0]!, first, count).values;
+    return (i) => dictionary.get(indexes[i - first]!);
   }
   if (encoding === Encoding.DELTA_BINARY_PACKED && physical !== "BYTE_ARRAY") {
     const { values: decoded } = readDeltaBinaryPacked(values, 0, count);
@@ -115,17 +122,36 @@ function valueDecoder(values: Uint8Array, encoding: number, physical: Physical, 
   throw new UnsupportedLayout(`data encoding ${encoding} of ${physical}`);
 }
 
-function plainValues(values: Uint8Array, physical: Physical, count: number): (i: number) => Value {
+function plainNumbers(values: Uint8Array, physical: Physical): (i: number) => Value {
   const v = view(values);
-  if (physical === "INT32") return (i) => v.getInt32(i * 4, true);
-  if (physical === "INT64") return (i) => v.getBigInt64(i * 8, true);
-  const starts = new Uint32Array(count);
-  let at = 0;
+  return physical === "INT32" ? (i) => v.getInt32(i * 4, true) : (i) => v.getBigInt64(i * 8, true);
+}
+
+/**
+ * Plain strings `[first, count)` of a page whose values start at byte `at`: each is its
+ * length (4 bytes) and its bytes, so the lengths before them say where they are.
+ */
+function plainStrings(source: PagePrefix, at: number, first: number, count: number): (i: number) => Value {
+  const starts = new Uint32Array(Math.max(0, count - first));
+  let page = source.upTo(at + 4);
+  let v = view(page);
+  let end = at;
   for (let i = 0; i < count; i++) {
-    starts[i] = at;
-    at += 4 + v.getUint32(at, true);
+    if (end + 4 > page.length) {
+      page = source.upTo(end + 4);
+      v = view(page);
+    }
+    if (i >= first) starts[i - first] = end;
+    end += 4 + v.getUint32(end, true);
   }
-  return (i) => utf8.decode(values.subarray(starts[i]! + 4, starts[i]! + 4 + v.getUint32(starts[i]!, true)));
+  page = source.upTo(end);
+  if (page.length < end) throw new RangeError("plain page ends before its values");
+  const bytes = page;
+  const lengths = view(bytes);
+  return (i) => {
+    const s = starts[i - first]!;
+    return utf8.decode(bytes.subarray(s + 4, s + 4 + lengths.getUint32(s, true)));
+  };
 }
 
 class Dictionary {
@@ -137,7 +163,7 @@ class Dictionary {
     private readonly size: number,
     physical: Physical,
   ) {
-    this.decode = plainValues(page, physical, size);
+    this.decode = physical === "BYTE_ARRAY" ? plainStrings(whole(page), 0, 0, size) : plainNumbers(page, physical);
   }
 
   get(index: number): Value {
@@ -146,6 +172,19 @@ class Dictionary {
     if (value === undefined) this.decoded.set(index, (value = this.decode(index)));
     return value;
   }
+}
+
+/**
+ * A data page's bytes, decompressed as far as they are read (`partly`: the rows wanted end
+ * before the page does), else at once; zstd output is valid until the next page of the same slot.
+ */
+function prefix(pages: ZstdPages, body: Uint8Array, size: number, codec: string, partly: boolean): PagePrefix {
+  if (codec === Codec.UNCOMPRESSED) return whole(body);
+  return partly ? pages.prefix(body, size, DATA_SLOT) : whole(pages.decompress(body, size, DATA_SLOT));
+}
+
+function whole(page: Uint8Array): PagePrefix {
+  return { upTo: () => page };
 }
 
 /** A page's bytes; zstd output is valid until the next page of the same slot. */

@@ -8,6 +8,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { LRUCache } from "lru-cache";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
+import { connectionOf, type ConnectionSource } from "../lazy-connection.ts";
 import type { Physical } from "./column-chunk.ts";
 
 export interface ChunkLocation {
@@ -66,10 +67,11 @@ export class FileLayouts {
     this.layouts = new LRUCache({ maxSize: maxChunks, sizeCalculation: (layout) => Math.max(1, layout.chunkCount) });
   }
 
-  async of(connection: DuckDBConnection, path: string): Promise<FileLayout> {
+  /** `connection`: taken only when the file's layout is not known yet. */
+  async of(connection: ConnectionSource, path: string): Promise<FileLayout> {
     const known = this.layouts.get(path);
     if (known !== undefined) return known;
-    const layout = await readLayout(connection, path);
+    const layout = await readLayout(await connectionOf(connection), path);
     // A layout larger than the whole bound is not kept (lru-cache refuses it) and read again next time.
     this.layouts.set(path, layout);
     return layout;

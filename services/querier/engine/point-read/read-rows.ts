@@ -14,6 +14,19 @@ import { ZstdPages } from "./zstd-pages.ts";
 const SHARED_PAGES = new ZstdPages();
 
 /**
+ * Reads up to this size land in one kept buffer: a fresh buffer per read is memory the kernel
+ * must fault in page by page as it copies. Decoded values never point into it.
+ */
+const MAX_KEPT_READ_BYTES = 4 * 1024 * 1024;
+let readBuffer = Buffer.allocUnsafe(0);
+
+function bufferOf(bytes: number): Buffer {
+  if (bytes > MAX_KEPT_READ_BYTES) return Buffer.allocUnsafe(bytes);
+  if (readBuffer.length < bytes) readBuffer = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * readBuffer.length, 256 * 1024));
+  return readBuffer.subarray(0, bytes);
+}
+
+/**
  * Rows `first`..`last` (inclusive, 0-based like DuckDB's file_row_number) of `columns`, one
  * array per column in that order. A column the file lacks reads as nulls (as DuckDB's
  * union_by_name does); one it holds in a form not decoded here throws UnsupportedLayout.
@@ -44,7 +57,7 @@ export function readRows(path: string, layout: FileLayout, columns: readonly str
       // One read spanning the chunks: a row group's columns are stored side by side.
       const start = Math.min(...located.map((c) => c.offset));
       const end = Math.max(...located.map((c) => c.offset + c.bytes));
-      const bytes = Buffer.allocUnsafe(end - start);
+      const bytes = bufferOf(end - start);
       const bytesRead = readSync(fd, bytes, 0, bytes.length, start);
       if (bytesRead !== bytes.length) throw new RangeError(`${path}: ${bytesRead} of ${bytes.length} bytes read at ${start}`);
       columns.forEach((name, i) => {
