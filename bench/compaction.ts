@@ -30,6 +30,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { RecordBatch } from "apache-arrow";
 import { openCatalog, type DataFile } from "../shared/catalog/index.ts";
+import { configSchema } from "../shared/config/index.ts";
 import { openDuckDB, quoteLiteral } from "../shared/duckdb/index.ts";
 import { createLogger } from "../shared/log/index.ts";
 import { MetricsRegistry } from "../shared/metrics/index.ts";
@@ -76,7 +77,12 @@ mkdirSync(join(root, ".scratch"), { recursive: true });
 const quiet = createLogger({ level: "error", sink: () => {} });
 const catalog = await openCatalog("sqlite::memory:", { log: quiet });
 const store = new LocalBlobStore(root);
-const duck = await openDuckDB(":memory:", { config: { threads: "1" } });
+// The flush's DuckDB as the writer opens it (services/writer/writer.ts), at the defaults.
+const writerDefaults = configSchema.parse({}).writer;
+const duck = await openDuckDB(":memory:", {
+  config: { threads: String(writerDefaults.flush_threads), memory_limit: writerDefaults.flush_memory_limit, block_allocator_memory: writerDefaults.flush_retained_memory },
+});
+const compactionDefaults = configSchema.parse({}).compaction;
 
 // Request bodies are made outside the measured CPU; reused ones get shifted timestamps.
 const reused = distinctBodies < files ? makeTracePayloads(distinctBodies, spansPerFile).bodies : [];
@@ -107,7 +113,7 @@ const smallBytes = small.reduce((n, f) => n + f.bytes, 0);
 const compactor = await Compactor.open({
   catalog, store, log: quiet, scratchDir: join(root, ".scratch"), metrics: new MetricsRegistry(),
   retention: new RetentionPolicy(0), isPrimary: () => true,
-  options: { intervalMs: 3_600_000, targetFileBytes: 256 * 1024 * 1024, minFiles: 4, concurrency: 1, memoryLimit: "512MB", deleteGraceMs: 3_600_000 },
+  options: { intervalMs: 3_600_000, targetFileBytes: 256 * 1024 * 1024, minFiles: 4, concurrency: 1, memoryLimit: compactionDefaults.memory_limit, retainedMemory: compactionDefaults.retained_memory, deleteGraceMs: 3_600_000 },
 });
 const c0 = cpu();
 const t0 = performance.now();

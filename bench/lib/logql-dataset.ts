@@ -41,7 +41,7 @@ export interface LogDataset {
 }
 
 const codeVersion = () =>
-  datasetCodeVersion(["bench/lib/log-lines.ts"]);
+  datasetCodeVersion(["bench/lib/log-lines.ts", "shared/loki/plain-logfmt.ts"]);
 
 export async function ensureLogDataset(opts: LogDatasetOptions, progress: (line: string) => void): Promise<LogDataset> {
   const key = `${opts.lines}-${opts.fileRows}-${opts.hours}h-s${opts.seed}-${codeVersion()}`;

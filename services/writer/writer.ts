@@ -88,6 +88,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
       minFiles: config.compaction.min_files,
       concurrency: config.compaction.concurrency,
       memoryLimit: config.compaction.memory_limit,
+      retainedMemory: config.compaction.retained_memory,
       deleteGraceMs: config.compaction.delete_grace,
     },
   });

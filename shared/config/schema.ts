@@ -207,6 +207,9 @@ export const configSchema = z.strictObject({
       min_files: positiveInt(4).describe("small files a partition must hold before it is compacted"),
       concurrency: positiveInt(1).describe("partitions one writer compacts at once (each on one DuckDB thread)"),
       memory_limit: duckdbMemory("512MB").describe("memory DuckDB may use to sort a partition being compacted (it spills to disk beyond it)"),
+      retained_memory: duckdbMemory("256MB").describe(
+        "memory the compactor's DuckDB keeps between merges instead of handing it back to the kernel (each merge then refaults fewer pages); 0MB keeps none",
+      ),
       delete_grace: duration("10m").describe(
         "how long compacted or expired files stay in storage after leaving the manifest (queries in flight still read them); also the age an unknown file must reach before the orphan sweep deletes it",
       ),

@@ -8,13 +8,25 @@
  * body's JSON text, a large share of a `| logfmt` metric query). The writer knows its rows as
  * it flushes them, so it records in the file's footer which `service_name` values hold only
  * plain logfmt lines (`PLAIN_LOGFMT_SERVICES_KEY`); the querier skips the regex on those rows.
- * A file without the key (older writers, compaction) is simply tested row by row, and readers
+ * Compaction carries it over (a service stays listed when every input holding its rows lists
+ * it). A file without the key (older writers) is simply tested row by row, and readers
  * that do not know the key ignore it.
  */
 import { DataType, type Data, type RecordBatch } from "apache-arrow";
 
 /** Footer key: JSON array of the `service_name` values every row of which has a plain logfmt string body. */
 export const PLAIN_LOGFMT_SERVICES_KEY = "signalbox.logs.plain_logfmt_services";
+
+/** The services a `PLAIN_LOGFMT_SERVICES_KEY` value names; none when it is not a list of non-empty names (rows are then tested one by one). */
+export function parsePlainLogfmtServices(value: string): Set<string> {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (Array.isArray(parsed) && parsed.every((s) => typeof s === "string" && s !== "")) return new Set(parsed as string[]);
+  } catch {
+    // Not ours to read.
+  }
+  return new Set();
+}
 
 const KEY = "[A-Za-z_][A-Za-z0-9_]*";
 /** A bare value in the body's JSON text: no space, control character, quote, backslash, `=` or U+FFFD. */

@@ -29,6 +29,8 @@ export interface CompactorOptions {
   minFiles: number;
   concurrency: number;
   memoryLimit: string;
+  /** DuckDB block memory kept between merges (`compaction.retained_memory`). */
+  retainedMemory?: string;
   deleteGraceMs: number;
 }
 
@@ -75,7 +77,7 @@ export class Compactor {
     // A crash mid-merge leaves downloads and half-written outputs here, never in the store.
     rmSync(workRoot, { recursive: true, force: true });
     mkdirSync(workRoot, { recursive: true });
-    const { concurrency, memoryLimit } = deps.options;
+    const { concurrency, memoryLimit, retainedMemory } = deps.options;
     const duck = await openDuckDB(":memory:", {
       config: {
         threads: String(concurrency),
@@ -85,6 +87,9 @@ export class Compactor {
         // Each input is read once and then retired: keeping its bytes in DuckDB's file cache
         // only costs a copy per column chunk, and memory the merge's sort could use.
         enable_external_file_cache: "false",
+        // A merge's blocks handed back to the kernel come back as page faults in the next
+        // merge's sort and row groups: keep some, as the flush does (docs/operations.md, "Memory").
+        ...(retainedMemory !== undefined ? { block_allocator_memory: retainedMemory } : {}),
       },
     });
     return new Compactor(deps, duck);

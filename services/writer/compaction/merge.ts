@@ -3,7 +3,7 @@
  * flush, a footer whose batch ids are the union of the inputs' (live-row dedupe and manifest
  * rebuild read them), and rows in the order queries read a large file by (compactedOrderSql).
  * A batch two inputs both hold (flushed twice after a failover) is kept from the first input
- * only. Written to a temp file, fsynced and renamed: all or nothing.
+ * only. A logs file's plain-logfmt services carry over (parquet/logs-footer.ts). Written to a temp file, fsynced and renamed: all or nothing.
  */
 import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -12,7 +12,7 @@ import type { DataFile } from "../../../shared/catalog/index.ts";
 import { filledColumnsSql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { FILE_COLUMN_DEFAULTS, SORT_ORDER, TABLE_SCHEMAS, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
-import { footerFacts, footerMetadata, kvMetadataSql, parquetOptions, ROW_GROUP_SIZE, type ParquetLayout } from "../parquet/index.ts";
+import { footerFacts, footerMetadata, kvMetadataSql, mergedLogsFooterFacts, parquetOptions, ROW_GROUP_SIZE, type ParquetLayout } from "../parquet/index.ts";
 
 export interface MergeInput {
   file: DataFile;
@@ -82,6 +82,7 @@ export async function mergeParquet(
     facts = { rows: Number(n), minTimeNs: lo, maxTimeNs: hi };
   }
   const metadata = {
+    ...(table === "logs" ? await mergedLogsFooterFacts(db, paths) : {}),
     ...footerMetadata({ orgId: first.orgId, bucket: first.bucket, shardId: first.shardId, batchIds }),
     ...footerFacts({ table, ...facts }),
   };

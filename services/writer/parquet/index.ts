@@ -12,3 +12,4 @@ export {
   type ParquetFooter,
 } from "./footer.ts";
 export { timeRange } from "./time-range.ts";
+export { logsFooterFacts, mergedLogsFooterFacts } from "./logs-footer.ts";

@@ -1,12 +1,12 @@
 /**
  * Which `service_name` values of a logs file hold only plain logfmt lines, as its writer
  * recorded in the footer (shared/loki/plain-logfmt.ts): a samples query (log-samples.ts)
- * skips the per-row plain-logfmt test on those rows. A file without the key (older writers,
- * compacted files) or with a value this reader does not understand answers no service.
+ * skips the per-row plain-logfmt test on those rows. A file without the key (older writers)
+ * or with a value this reader does not understand answers no service.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
-import { PLAIN_LOGFMT_SERVICES_KEY } from "../../../../shared/loki/index.ts";
+import { parsePlainLogfmtServices, PLAIN_LOGFMT_SERVICES_KEY } from "../../../../shared/loki/index.ts";
 
 export async function readPlainLogfmtServices(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, ReadonlySet<string>>> {
   const reader = await connection.runAndReadAll(
@@ -15,18 +15,8 @@ export async function readPlainLogfmtServices(connection: DuckDBConnection, file
   );
   const out = new Map<string, ReadonlySet<string>>();
   for (const [file, value] of reader.getRows() as [string, string][]) {
-    const services = parseServices(value);
+    const services = parsePlainLogfmtServices(value);
     if (services.size > 0) out.set(file, services);
   }
   return out;
-}
-
-function parseServices(value: string): Set<string> {
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (Array.isArray(parsed) && parsed.every((s) => typeof s === "string" && s !== "")) return new Set(parsed as string[]);
-  } catch {
-    // Not ours to read: the rows are tested one by one.
-  }
-  return new Set();
 }
