@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { parsePlainLogfmtServices, PLAIN_LOGFMT_SERVICES_KEY, plainLogfmtServices } from "../../../shared/loki/plain-logfmt.ts";
+import { parsePlainLogfmtServices, PLAIN_LOGFMT_SERVICES_KEY, plainLogfmtServices } from "../../../shared/loki/index.ts";
 
 /** The footer facts of a flush's batches. */
 export function logsFooterFacts(batches: readonly RecordBatch[]): Record<string, string> {
