@@ -78,11 +78,12 @@ const quiet = createLogger({ level: "error", sink: () => {} });
 const catalog = await openCatalog("sqlite::memory:", { log: quiet });
 const store = new LocalBlobStore(root);
 // The flush's DuckDB as the writer opens it (services/writer/writer.ts), at the defaults.
-const writerDefaults = configSchema.parse({}).writer;
+const defaults = configSchema.parse({});
+const writerDefaults = defaults.writer;
 const duck = await openDuckDB(":memory:", {
   config: { threads: String(writerDefaults.flush_threads), memory_limit: writerDefaults.flush_memory_limit, block_allocator_memory: writerDefaults.flush_retained_memory },
 });
-const compactionDefaults = configSchema.parse({}).compaction;
+const compactionDefaults = defaults.compaction;
 
 // Request bodies are made outside the measured CPU; reused ones get shifted timestamps.
 const reused = distinctBodies < files ? makeTracePayloads(distinctBodies, spansPerFile).bodies : [];

@@ -23,4 +23,4 @@ export {
   structuredMetadataSql,
   normalizeLevelSql,
 } from "./sql.ts";
-export { PLAIN_LOGFMT_BODY, PLAIN_LOGFMT_BARE, PLAIN_LOGFMT_SERVICES_KEY, isPlainLogfmtBody, parsePlainLogfmtServices, plainLogfmtServices } from "./plain-logfmt.ts";
+export { PLAIN_LOGFMT_BODY, PLAIN_LOGFMT_BARE, PLAIN_LOGFMT_SERVICES_KEY, isPlainLogfmtBody, readPlainLogfmtServices, plainLogfmtServices } from "./plain-logfmt.ts";

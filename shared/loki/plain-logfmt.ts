@@ -12,13 +12,33 @@
  * it). A file without the key (older writers) is simply tested row by row, and readers
  * that do not know the key ignore it.
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { DataType, type Data, type RecordBatch } from "apache-arrow";
+import { quoteLiteral } from "../duckdb/sql.ts";
 
 /** Footer key: JSON array of the `service_name` values every row of which has a plain logfmt string body. */
 export const PLAIN_LOGFMT_SERVICES_KEY = "signalbox.logs.plain_logfmt_services";
 
-/** The services a `PLAIN_LOGFMT_SERVICES_KEY` value names; none when it is not a list of non-empty names (rows are then tested one by one). */
-export function parsePlainLogfmtServices(value: string): Set<string> {
+/**
+ * Per file of `files` whose footer lists any, the services it says hold only plain logfmt
+ * lines. A file without the key (older writers) or with a value this reader does not
+ * understand is left out: its rows are tested one by one.
+ */
+export async function readPlainLogfmtServices(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, ReadonlySet<string>>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT file_name, decode(value) FROM parquet_kv_metadata([${files.map(quoteLiteral).join(", ")}])
+     WHERE decode(key) = ${quoteLiteral(PLAIN_LOGFMT_SERVICES_KEY)}`,
+  );
+  const out = new Map<string, ReadonlySet<string>>();
+  for (const [file, value] of reader.getRows() as [string, string][]) {
+    const services = parseServices(value);
+    if (services.size > 0) out.set(file, services);
+  }
+  return out;
+}
+
+/** The services a `PLAIN_LOGFMT_SERVICES_KEY` value names; none when it is not a list of non-empty names. */
+function parseServices(value: string): Set<string> {
   try {
     const parsed: unknown = JSON.parse(value);
     if (Array.isArray(parsed) && parsed.every((s) => typeof s === "string" && s !== "")) return new Set(parsed as string[]);

@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
 import { quoteLiteral } from "../../../shared/duckdb/index.ts";
-import { parsePlainLogfmtServices, PLAIN_LOGFMT_SERVICES_KEY, plainLogfmtServices } from "../../../shared/loki/index.ts";
+import { PLAIN_LOGFMT_SERVICES_KEY, plainLogfmtServices, readPlainLogfmtServices } from "../../../shared/loki/index.ts";
 
 /** The footer facts of a flush's batches. */
 export function logsFooterFacts(batches: readonly RecordBatch[]): Record<string, string> {
@@ -19,17 +19,12 @@ export function logsFooterFacts(batches: readonly RecordBatch[]): Record<string,
  * twice, rows past retention) only make that truer, so the inputs' rows decide.
  */
 export async function mergedLogsFooterFacts(db: DuckDBConnection, paths: readonly string[]): Promise<Record<string, string>> {
-  const list = `[${paths.map(quoteLiteral).join(", ")}]`;
-  const listed = new Map<string, ReadonlySet<string>>();
-  const footers = await db.runAndReadAll(
-    `SELECT file_name, decode(value) FROM parquet_kv_metadata(${list}) WHERE decode(key) = ${quoteLiteral(PLAIN_LOGFMT_SERVICES_KEY)}`,
-  );
-  for (const [file, value] of footers.getRows() as [string, string][]) listed.set(file, parsePlainLogfmtServices(value));
+  const listed = await readPlainLogfmtServices(db, paths);
   const candidates = [...new Set([...listed.values()].flatMap((s) => [...s]))];
   if (candidates.length === 0) return {};
   // Which inputs hold rows of each candidate: one read of the service column alone.
   const holders = await db.runAndReadAll(
-    `SELECT DISTINCT service_name, filename FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true, filename = true)
+    `SELECT DISTINCT service_name, filename FROM read_parquet([${paths.map(quoteLiteral).join(", ")}], hive_partitioning = false, union_by_name = true, filename = true)
      WHERE service_name IN (${candidates.map(quoteLiteral).join(", ")})`,
   );
   const plain = new Set(candidates);

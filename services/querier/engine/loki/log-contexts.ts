@@ -18,11 +18,10 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
-import { LOKI_TIME_SQL, SERVICE_NAME_LABEL, splitResource, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
+import { LOKI_TIME_SQL, readPlainLogfmtServices, SERVICE_NAME_LABEL, splitResource, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
 import { compileMatcher, labelsKey, type LabelMatcher } from "../../../../shared/series/index.ts";
 import { FooterCache } from "../footer-cache.ts";
 import { parquetScan } from "../parquet-scan.ts";
-import { readPlainLogfmtServices } from "./log-file-plain.ts";
 
 /** The context columns; integer ones are cast so that a file and a view that widened them hash alike. */
 const CONTEXT_COLUMNS = [
@@ -85,7 +84,7 @@ export class LogFileContexts {
   private readonly servicesByFile = new FooterCache<ReadonlySet<string>>(readServices, new Set(), MAX_FILES);
   /** Per file, the time span of all its rows; null: it has none. */
   private readonly spanByFile = new FooterCache<TimeSpan | null>(readSpans, null, MAX_FILES);
-  /** Per file, the services its footer says hold only plain logfmt lines (log-file-plain.ts). */
+  /** Per file, the services its footer says hold only plain logfmt lines (shared/loki/plain-logfmt.ts). */
   private readonly plainByFile = new FooterCache<ReadonlySet<string>>(readPlainLogfmtServices, new Set(), MAX_FILES);
   /** Per file, per listed service, its contexts. */
   private readonly byFile = new Map<string, Map<string, FileContext[]>>();
