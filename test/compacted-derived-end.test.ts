@@ -1,9 +1,8 @@
 /**
  * A compacted span file stores a span's end only where start + duration does not give it
- * (shared/tables/derived-columns.ts), and its url.full only in the dedicated column
- * (attributes-once.ts): every span must still come back identical, through the point reader
- * (trace by id over a large file) and through DuckDB (SQL over files), from new files, from
- * files written before (every end and url.full stored), and after compacting both together.
+ * (shared/tables/derived-columns.ts): every span must still come back identical, through the
+ * point reader (trace by id over a large file) and through DuckDB (SQL over files), from new
+ * files, from files written before (every end stored), and after compacting both together.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
@@ -13,8 +12,7 @@ import { createLogger } from "../shared/log/index.ts";
 import { parseTicket } from "../shared/query/index.ts";
 import { QueryEngine } from "../services/querier/engine/index.ts";
 import { compactedOrderSql, mergeParquet, type MergeInput } from "../services/writer/compaction/merge.ts";
-import { footerMetadata, writeParquet } from "../services/writer/parquet/index.ts";
-import { spansBatch, tempDir, type SpanSpec } from "./helpers/query-fixtures.ts";
+import { spansBatch, tempDir, writeParquet, type SpanSpec } from "./helpers/query-fixtures.ts";
 import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
 
 setDefaultTimeout(INTEGRATION_TIMEOUT_MS);
@@ -26,12 +24,6 @@ const tid = (n: number) => (Math.imul(n ^ 0x9e3779b9, 0x85ebca6b) >>> 0).toStrin
 const sid = (n: number) => n.toString(16).padStart(16, "0");
 /** A span whose stored end disagrees with start + duration (no decoder makes one; a file may still hold it). */
 const ODD_SPAN = sid(7);
-/** Spans whose attributes hold url.full twice: the same value, a different one. */
-const TWICE_SAME = sid(11);
-const TWICE_OTHER = sid(12);
-/** url.full values: JSON escapes some (those entries stay in the JSON), not others; some spans have none. */
-const urlOf = (n: number): string | undefined =>
-  n % 7 === 0 ? undefined : n % 5 === 0 ? `https://shop.example.com/q?s="quoted"\\back\t${n}` : n % 5 === 1 ? `https://bücher.example/${n}` : `https://shop.example.com/orders/${n}?page=${n % 10}`;
 
 const tmp = tempDir("sbx-derived-end-");
 let db: DuckDBHandle;
@@ -60,19 +52,13 @@ beforeAll(async () => {
       spans.push({
         traceId: tid(t), spanId: sid(n + 1), parentSpanId: s === 0 ? "" : sid(t * SPANS_PER_TRACE + 1), name: `op ${s}`,
         startNs: T0 + BigInt(t) * 1_000_000_000n + BigInt(s) * 1_000n, durationNs: BigInt(1_000 + n), service: "api",
-        attributes: { "http.route": "/orders/{id}", ...(urlOf(n) === undefined ? {} : { "url.full": urlOf(n)! }), "thread.id": n % 13 },
       });
     }
   }
-  // As the writer flushes them: with the dedicated columns.
-  const written = join(tmp.dir, "written.parquet");
-  await writeParquet({ db: db.connection, table: "traces", batches: [spansBatch(spans)], destPath: written, metadata: footerMetadata({ orgId: "acme", bucket: "default", shardId: 1, batchIds: ["b"] }) });
+  const written = await writeParquet(tmp.dir, "traces", [spansBatch(spans)]);
   flushed = join(tmp.dir, "flushed.parquet");
-  const entry = `'{"key":"url.full","value":{"stringValue":"' || substr(span_url_full, 2) || '"}}'`;
   await db.connection.run(
-    `COPY (SELECT * REPLACE (CASE WHEN span_id = '${ODD_SPAN}' THEN end_time_unix_nano + 5 ELSE end_time_unix_nano END AS end_time_unix_nano, ` +
-      `CASE WHEN span_id = '${TWICE_SAME}' THEN left(attributes, -1) || ',' || ${entry} || ']' ` +
-      `WHEN span_id = '${TWICE_OTHER}' THEN left(attributes, -1) || ',{"key":"url.full","value":{"stringValue":"https://other"}}]' ELSE attributes END AS attributes) ` +
+    `COPY (SELECT * REPLACE (CASE WHEN span_id = '${ODD_SPAN}' THEN end_time_unix_nano + 5 ELSE end_time_unix_nano END AS end_time_unix_nano) ` +
       `FROM read_parquet(${quoteLiteral(written)})) TO ${quoteLiteral(flushed)} (FORMAT parquet, COMPRESSION zstd)`,
   );
   oldCompacted = join(tmp.dir, "old-compacted.parquet");
@@ -100,21 +86,10 @@ test("a compacted file stores the end of only the span whose start + duration do
   expect(await storedEnds(compacted)).toBe(1);
 });
 
-test("a compacted file keeps url.full once where the JSON held its entry as the dedicated value rebuilds it", async () => {
-  const count = async (path: string, where: string) => Number((await db.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${quoteLiteral(path)}) WHERE ${where}`)).getRows()[0]![0]);
-  const rebuildable = await count(flushed, `contains(attributes, '{"key":"url.full","value":{"stringValue":"' || substr(span_url_full, 2) || '"}}')`);
-  // The spans with plain and non-ASCII urls, not those JSON escapes or those without one.
-  expect(rebuildable).toBeGreaterThan(TRACES);
-  expect(rebuildable).toBeLessThan(TRACES * SPANS_PER_TRACE);
-  expect(await count(compacted, "contains(attributes, chr(1))")).toBe(rebuildable);
-  expect(await count(oldCompacted, "contains(attributes, chr(1))")).toBe(0);
-});
-
 test("trace by id reads the same spans from flushed, old and new compacted files", async () => {
   const byId = (traceId: string, files: string[]) =>
     engine.execute(parseTicket({ kind: "trace_by_id", org: "acme", bucket: "default", traceId }), { files, live: [] });
-  // Trace 3 holds the spans with url.full twice; every fifth span's url is escaped in JSON.
-  for (const t of [0, 2, 3, 700, TRACES - 1]) {
+  for (const t of [0, 2, 700, TRACES - 1]) {
     const want = (await byId(tid(t), [flushed])).toArray().map((r) => r.toJSON());
     expect(want).toHaveLength(SPANS_PER_TRACE);
     for (const files of [[compacted], [oldCompacted]]) {
@@ -132,7 +107,7 @@ test("SQL over files (DuckDB) sees every end, derived or stored, also after comp
   expect(await storedEnds(recompacted)).toBe(2);
   const sql = parseTicket({
     kind: "sql", org: "acme", bucket: "default",
-    sql: "SELECT span_id, end_time_unix_nano::VARCHAR AS e, attributes FROM traces ORDER BY span_id",
+    sql: "SELECT span_id, end_time_unix_nano::VARCHAR AS e FROM traces ORDER BY span_id",
   });
   const read = async (files: string[]) => (await engine.execute(sql, { traces: { files, live: [] } })).toArray().map((r) => r.toJSON());
   const want = await read([flushed]);

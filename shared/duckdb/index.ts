@@ -10,4 +10,3 @@ export { quoteIdent, quoteLiteral } from "./sql.ts";
 export { flatListColumn, isValid, structListColumn, type FieldKind, type FlatField, type StructListColumn } from "./list-columns.ts";
 export { defaultSql, filledColumnsSql, type ColumnPresence } from "./filled-columns.ts";
 export { derivableNullSql, storedColumnSql } from "./derived-columns.ts";
-export { attributesOnceSql, attributesRestoredSql } from "./attributes-once.ts";

@@ -16,4 +16,3 @@ export { firstNegativeRow, int64Words, Int64WordRange, wordsToBigInt } from "./i
 export { isRestoredDictionary, narrowSchema, OMITTED_COLUMNS_KEY, OmittedColumnsError, restoreOmitted, type OmittedValue } from "./omitted-columns.ts";
 export { columnsAtDefault, FILE_COLUMN_DEFAULTS } from "./file-defaults.ts";
 export { DERIVED_COLUMNS, derivedColumn, fillDerived, type DerivedColumn } from "./derived-columns.ts";
-export { ONCE_ATTRIBUTE, ONCE_ENTRY, ONCE_MARKER, restoreAttributesOnce } from "./attributes-once.ts";

@@ -10,10 +10,3 @@ export async function filesWithDedicatedColumns(connection: DuckDBConnection, fi
   const columns = await fileColumns(connection, files);
   return new Set(files.filter((f) => DEDICATED_COLUMNS.every((c) => columns.get(f)!.names.has(c))));
 }
-
-/** The files whose footer holds `column`. */
-export async function filesWithColumn(connection: DuckDBConnection, files: readonly string[], column: string): Promise<Set<string>> {
-  if (files.length === 0) return new Set();
-  const columns = await fileColumns(connection, files);
-  return new Set(files.filter((f) => columns.get(f)!.names.has(column)));
-}

@@ -5,10 +5,10 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
-import { attributesRestoredSql, quoteIdent, quoteLiteral, storedColumnSql } from "../../../shared/duckdb/index.ts";
-import { DEDICATED_COLUMNS, ONCE_ATTRIBUTE, TABLE_SCHEMAS, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
+import { quoteIdent, quoteLiteral, storedColumnSql } from "../../../shared/duckdb/index.ts";
+import { DEDICATED_COLUMNS, TABLE_SCHEMAS, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
-import { filesWithColumn, filesWithDedicatedColumns } from "./dedicated-files.ts";
+import { filesWithDedicatedColumns } from "./dedicated-files.ts";
 import { createLiveTable, LIVE_FILE_PREFIX, LIVE_ROW } from "./live-rows.ts";
 import type { RowRange } from "./trace-id-index.ts";
 import { storedScan } from "./parquet-scan.ts";
@@ -112,9 +112,6 @@ export async function filesViewSelect(
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
   // A file may store a derivable column as NULL (a compacted span file's end time): read back derived.
   const fileColumns = TABLE_SCHEMAS[table].fields.map((f) => storedColumnSql(table, f.name)).join(", ");
-  // A compacted span file keeps url.full only in its dedicated column (shared/tables attributes-once.ts).
-  const onceColumns = TABLE_SCHEMAS[table].fields.map((f) => (f.name === "attributes" ? attributesRestoredSql() : storedColumnSql(table, f.name))).join(", ");
-  const withOnce = table === "traces" ? await filesWithColumn(connection, files, ONCE_ATTRIBUTE.column) : new Set<string>();
   const dedicated = options.dedicated === true && table === "traces";
   const locate = options.locate === true;
   const ranges = options.rowRanges ?? new Map<string, RowRange>();
@@ -133,10 +130,7 @@ export async function filesViewSelect(
   const select = async (paths: string[], own: string, range?: RowRange) => {
     if (paths.length === 0) return;
     const rows = range === undefined ? [] : [`file_row_number BETWEEN ${range.first} AND ${range.last}`];
-    // Files with the dedicated url.full column (every span file since it exists) and older ones.
-    for (const [part, read] of [[paths.filter((p) => withOnce.has(p)), onceColumns], [paths.filter((p) => !withOnce.has(p)), fileColumns]] as const) {
-      if (part.length > 0) parts.push(`SELECT ${read}${own}${fileLocation} FROM ${await scan(part, range !== undefined)}${where([...rows, ...retained])}`);
-    }
+    parts.push(`SELECT ${fileColumns}${own}${fileLocation} FROM ${await scan(paths, range !== undefined)}${where([...rows, ...retained])}`);
   };
   // Older files (without the dedicated columns) compute them.
   for (const [group, own] of [

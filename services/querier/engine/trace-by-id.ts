@@ -11,7 +11,7 @@
  */
 import type { Table } from "apache-arrow";
 import { traceByIdSchema, type TraceByIdTicket } from "../../../shared/query/index.ts";
-import { fillDerived, ONCE_ATTRIBUTE, restoreAttributesOnce, TIME_COLUMN } from "../../../shared/tables/index.ts";
+import { fillDerived, TIME_COLUMN } from "../../../shared/tables/index.ts";
 import { UnsupportedLayout, type Value } from "./point-read/column-chunk.ts";
 import type { FileLayouts } from "./point-read/file-layout.ts";
 import { readRows } from "./point-read/read-rows.ts";
@@ -32,9 +32,6 @@ const COLUMNS = traceByIdSchema.fields.map((f) => f.name);
 const TRACE_ID = COLUMNS.indexOf("trace_id");
 const START = COLUMNS.indexOf(TIME_COLUMN.traces);
 const SPAN_ID = COLUMNS.indexOf("span_id");
-const ATTRIBUTES = COLUMNS.indexOf("attributes");
-/** What the point reader reads: the result's columns, then url.full's dedicated column (attributes-once.ts). */
-const READ = [...COLUMNS, ONCE_ATTRIBUTE.column];
 
 /** `connection`: taken only if DuckDB is needed (a file not yet indexed or laid out, a DuckDB read). */
 export async function runTraceById(connection: ConnectionSource, ticket: TraceByIdTicket, sources: QuerySources, context: TraceByIdContext): Promise<Table> {
@@ -53,18 +50,14 @@ export async function runTraceById(connection: ConnectionSource, ticket: TraceBy
     const range = ranged ?? { first: 0, last: total - 1 };
     let columns: Value[][];
     try {
-      columns = readRows(path, layout, READ, range.first, range.last);
+      columns = readRows(path, layout, COLUMNS, range.first, range.last);
     } catch (err) {
       if (err instanceof UnsupportedLayout) continue;
       throw err;
     }
     pointRead.add(path);
-    // A compacted file stores a span's end as NULL where start + duration gives it, and its
-    // url.full only in the dedicated column.
+    // A compacted file stores a span's end as NULL where start + duration gives it.
     fillDerived("traces", COLUMNS, columns);
-    const onceValues = columns.pop()!;
-    const attributes = columns[ATTRIBUTES]!;
-    for (let row = 0; row < attributes.length; row++) attributes[row] = restoreAttributesOnce(attributes[row], onceValues[row]) as Value;
     // The range may hold other traces' rows (ids sharing the index's key), and rows past retention.
     const ids = columns[TRACE_ID]!;
     const starts = columns[START]!;
