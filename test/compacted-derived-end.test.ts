@@ -12,6 +12,7 @@ import { createLogger } from "../shared/log/index.ts";
 import { parseTicket } from "../shared/query/index.ts";
 import { QueryEngine } from "../services/querier/engine/index.ts";
 import { compactedOrderSql, mergeParquet, type MergeInput } from "../services/writer/compaction/merge.ts";
+import { footerMetadata, writeParquet as flushParquet } from "../services/writer/parquet/index.ts";
 import { spansBatch, tempDir, writeParquet, type SpanSpec } from "./helpers/query-fixtures.ts";
 import { INTEGRATION_TIMEOUT_MS } from "./helpers/timeouts.ts";
 
@@ -33,6 +34,9 @@ let flushed = "";
 let compacted = "";
 /** Compacted as before: every end stored. */
 let oldCompacted = "";
+/** Flushed by the writer as it is now (fields at their default left out), and compacted from it. */
+let newFlushed = "";
+let newCompacted = "";
 
 const input = (localPath: string, rows: number, batchIds: string[]): MergeInput => ({
   localPath,
@@ -69,7 +73,14 @@ beforeAll(async () => {
   const rows = TRACES * SPANS_PER_TRACE;
   const columns = (await db.connection.runAndReadAll(`SELECT name FROM parquet_schema(${quoteLiteral(flushed)}) WHERE num_children IS NULL`)).getRows().map(([n]) => String(n));
   await mergeParquet(db.connection, "traces", { columns, partial: [], inputs: [input(flushed, rows, ["b"])] }, compacted);
+  newFlushed = join(tmp.dir, "new-flushed.parquet");
+  await flushParquet({ db: db.connection, table: "traces", batches: [spansBatch(spans)], destPath: newFlushed, metadata: footerMetadata({ orgId: "acme", bucket: "default", shardId: 1, batchIds: ["b"] }) });
+  newCompacted = join(tmp.dir, "new-compacted.parquet");
+  await mergeParquet(db.connection, "traces", { columns: await leafColumns(newFlushed), partial: [], inputs: [input(newFlushed, rows, ["b"])] }, newCompacted);
 });
+
+const leafColumns = async (path: string) =>
+  (await db.connection.runAndReadAll(`SELECT name FROM parquet_schema(${quoteLiteral(path)}) WHERE num_children IS NULL`)).getRows().map(([n]) => String(n));
 
 afterAll(async () => {
   await engine.close();
@@ -115,4 +126,31 @@ test("SQL over files (DuckDB) sees every end, derived or stored, also after comp
   expect(want.find((r) => r.span_id === ODD_SPAN)!.e).not.toBe(want.find((r) => r.span_id === sid(8))!.e);
   for (const files of [[compacted], [oldCompacted]]) expect(await read(files)).toEqual(want);
   expect(await read([recompacted])).toEqual(want.flatMap((r) => [r, r]));
+});
+
+test("span fields at their default are left out of flushed and compacted files, and read back as the default", async () => {
+  const leftOut = ["trace_state", "dropped_attributes_count", "dropped_events_count", "dropped_links_count", "scope_attributes", "resource_schema_url"];
+  for (const path of [newFlushed, newCompacted]) {
+    const columns = await leafColumns(path);
+    for (const c of leftOut) expect(columns).not.toContain(c);
+    expect(columns).toContain("attributes");
+  }
+  const byId = (traceId: string, files: string[]) =>
+    engine.execute(parseTicket({ kind: "trace_by_id", org: "acme", bucket: "default", traceId }), { files, live: [] });
+  // Trace 2 holds the span whose stored end was changed in `flushed` only.
+  for (const t of [0, 700, TRACES - 1]) {
+    const want = (await byId(tid(t), [flushed])).toArray().map((r) => r.toJSON());
+    for (const files of [[newFlushed], [newCompacted]]) expect((await byId(tid(t), files)).toArray().map((r) => r.toJSON())).toEqual(want);
+  }
+  // An old file (every column) and a new one merge: the left-out columns filled with their default.
+  const mixed = join(tmp.dir, "mixed.parquet");
+  const rows = TRACES * SPANS_PER_TRACE;
+  const [oldColumns, newColumns] = [await leafColumns(oldCompacted), await leafColumns(newCompacted)];
+  const columns = oldColumns;
+  const partial = oldColumns.filter((c) => !newColumns.includes(c));
+  expect(partial).toEqual(expect.arrayContaining(leftOut));
+  await mergeParquet(db.connection, "traces", { columns, partial, inputs: [input(newCompacted, rows, ["b1"]), input(oldCompacted, rows, ["b2"])] }, mixed);
+  const sql = parseTicket({ kind: "sql", org: "acme", bucket: "default", sql: `SELECT ${leftOut.join(", ")}, count(*) AS n FROM traces GROUP BY ALL` });
+  const groups = (await engine.execute(sql, { traces: { files: [mixed], live: [] } })).toArray().map((r) => r.toJSON());
+  expect(groups).toEqual([{ trace_state: "", dropped_attributes_count: 0n, dropped_events_count: 0n, dropped_links_count: 0n, scope_attributes: "[]", resource_schema_url: "", n: BigInt(rows * 2) }]);
 });
