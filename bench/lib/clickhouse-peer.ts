@@ -21,7 +21,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { quoteLiteral } from "../../shared/duckdb/index.ts";
+import { filledColumnsSql, quoteLiteral, storedColumnSql, type ColumnPresence } from "../../shared/duckdb/index.ts";
 
 export interface PeerSize {
   layout: string;
@@ -49,7 +49,7 @@ export async function clickhouseSizes(duck: DuckDBConnection, files: readonly st
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const rowsPath = join(workDir, "spans.ndjson");
-  await duck.run(`COPY (${exportSql(files)}) TO ${quoteLiteral(rowsPath)} (FORMAT json)`);
+  await duck.run(`COPY (${exportSql(await contractScan(duck, files))}) TO ${quoteLiteral(rowsPath)} (FORMAT json)`);
   const out: PeerSize[] = [];
   try {
     for (const [i, level] of levels.entries()) {
@@ -80,8 +80,24 @@ export async function clickhouseSizes(duck: DuckDBConnection, files: readonly st
   return out;
 }
 
-/** The spans as DuckDB reads them, plus the span attributes split by value type. */
-function exportSql(files: readonly string[]): string {
+/**
+ * The files' spans with every column of the contract, as the querier reads them: the
+ * columns a file left out at their default filled in, the end time derived where the file
+ * stores NULL (shared/tables file-defaults.ts, derived-columns.ts).
+ */
+async function contractScan(duck: DuckDBConnection, files: readonly string[]): Promise<string> {
+  const list = files.map(quoteLiteral).join(", ");
+  const held = (await duck.runAndReadAll(
+    `SELECT name, count(DISTINCT file_name)::INTEGER FROM parquet_schema([${list}]) WHERE num_children IS NULL GROUP BY name`,
+  )).getRows() as Array<[string, number]>;
+  const count = new Map(held);
+  const presence = (name: string): ColumnPresence => (count.get(name) === files.length ? "all" : count.has(name) ? "some" : "none");
+  const filled = filledColumnsSql("traces", `read_parquet([${list}], hive_partitioning = false, union_by_name = true)`, presence);
+  return `(SELECT * REPLACE (${storedColumnSql("traces", "end_time_unix_nano")}) FROM ${filled})`;
+}
+
+/** The spans of `scan`, plus the span attributes split by value type. */
+function exportSql(scan: string): string {
   const scalar = `from_json(attributes, '[{"key":"VARCHAR","value":{"stringValue":"VARCHAR","intValue":"BIGINT","doubleValue":"DOUBLE","boolValue":"BOOLEAN"}}]')`;
   const isOther = "NOT (json_exists(e, '$.value.stringValue') OR json_exists(e, '$.value.intValue') OR json_exists(e, '$.value.doubleValue') OR json_exists(e, '$.value.boolValue'))";
   return (
@@ -91,7 +107,7 @@ function exportSql(files: readonly string[]): string {
     `[x.key FOR x IN a IF x.value.doubleValue IS NOT NULL] AS attr_double_keys, [x.value.doubleValue FOR x IN a IF x.value.doubleValue IS NOT NULL] AS attr_double_values, ` +
     `[x.key FOR x IN a IF x.value.boolValue IS NOT NULL] AS attr_bool_keys, [x.value.boolValue::INTEGER FOR x IN a IF x.value.boolValue IS NOT NULL] AS attr_bool_values, ` +
     `to_json([e FOR e IN from_json(attributes, '["JSON"]') IF ${isOther}])::VARCHAR AS attr_other ` +
-    `FROM (SELECT *, ${scalar} AS a FROM read_parquet([${files.map(quoteLiteral).join(", ")}], hive_partitioning = false))`
+    `FROM (SELECT *, ${scalar} AS a FROM ${scan})`
   );
 }
 
