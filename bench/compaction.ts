@@ -21,8 +21,12 @@
  * often straddle flushes (a long trace, services exporting at different moments):
  * `--trace-flushes k` gives each trace spans in k consecutive flushed files.
  *
+ * `--clickhouse` then loads the compacted spans into ClickHouse (bench/lib/clickhouse-peer.ts,
+ * if installed) and prints its bytes per span beside the compacted files', in all and per
+ * column: a real peer's yardstick for the same rows.
+ *
  *   bun bench/compaction.ts [--files 1000] [--spans 1024] [--payloads <files>] [--trace-flushes 1]
- *                           [--hours 6] [--iterations 200] [--warmup 20]
+ *                           [--hours 6] [--iterations 200] [--warmup 20] [--clickhouse]
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -41,6 +45,7 @@ import { LocalBlobStore } from "../shared/storage/index.ts";
 import { QueryEngine } from "../services/querier/engine/index.ts";
 import { Compactor } from "../services/writer/compaction/compactor.ts";
 import { flushFile, SCOPE } from "../test/helpers/compaction-fixtures.ts";
+import { clickhouseMissing, clickhouseSizes, peerReport } from "./lib/clickhouse-peer.ts";
 import { makeTracePayloads } from "./lib/otlp-traces.ts";
 import { load1, lpad, measureInTurns, ms, pad } from "./lib/query-timing.ts";
 
@@ -53,6 +58,7 @@ const { values: args } = parseArgs({
     hours: { type: "string", default: "6" },
     iterations: { type: "string", default: "200" },
     warmup: { type: "string", default: "20" },
+    clickhouse: { type: "boolean", default: false },
   },
 });
 const files = Number(args.files);
@@ -188,6 +194,16 @@ log("");
 log(`compaction CPU / ingest CPU per span: ${(compactCpu / ingestCpu).toFixed(2)} (target ≤ 0.5); ` +
   `trace by id ${(traceTimes.small.p50 / traceTimes.compacted.p50).toFixed(1)}×, tag search ${(searchTimes.small.p50 / searchTimes.compacted.p50).toFixed(1)}× ` +
   `and needle search ${(needleTimes.small.p50 / needleTimes.compacted.p50).toFixed(1)}× faster compacted (target ≥ 2); load ${load1()}`);
+if (args.clickhouse) {
+  const missing = clickhouseMissing();
+  if (missing !== null) log(`\nClickHouse yardstick skipped: ${missing}`);
+  else {
+    // ClickHouse's own default zstd level, and the compacted files' level.
+    const sizes = await clickhouseSizes(duck.connection, compactedPaths, [1, 9], join(dir, "clickhouse"));
+    log("");
+    for (const line of await peerReport(duck.connection, compactedPaths, compactedBytes, spans, sizes)) log(line);
+  }
+}
 duck.close();
 await catalog.close();
 rmSync(dir, { recursive: true, force: true });

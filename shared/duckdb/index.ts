@@ -9,3 +9,4 @@ export { createTableSql, sqlTypeOf, UnsupportedArrowTypeError } from "./types.ts
 export { quoteIdent, quoteLiteral } from "./sql.ts";
 export { flatListColumn, isValid, structListColumn, type FieldKind, type FlatField, type StructListColumn } from "./list-columns.ts";
 export { defaultSql, filledColumnsSql, type ColumnPresence } from "./filled-columns.ts";
+export { derivableNullSql, storedColumnSql } from "./derived-columns.ts";

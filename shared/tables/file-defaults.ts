@@ -43,9 +43,26 @@ const METRICS_DEFAULTS: ReadonlyMap<string, OmittedValue> = new Map<string, Omit
   ["scope_schema_url", ""],
 ]);
 
+// Spans: the fields most SDKs never set (trace state, schema URLs, scope attributes, dropped
+// counts, flags). Per file they cost little, but DuckDB writes a chunk, its statistics and a
+// bloom filter for each in every row group of every file.
+const TRACES_DEFAULTS: ReadonlyMap<string, OmittedValue> = new Map<string, OmittedValue>([
+  ["trace_state", ""],
+  ["flags", 0],
+  ["status_message", ""],
+  ["dropped_attributes_count", 0],
+  ["dropped_events_count", 0],
+  ["dropped_links_count", 0],
+  ["resource_dropped_attributes_count", 0],
+  ["resource_schema_url", ""],
+  ["scope_attributes", EMPTY_LIST],
+  ["scope_dropped_attributes_count", 0],
+  ["scope_schema_url", ""],
+]);
+
 /** Per table, the columns a file may leave out and the value each then holds in every row (0 is also false). */
 export const FILE_COLUMN_DEFAULTS: Readonly<Record<TableName, ReadonlyMap<string, OmittedValue>>> = {
-  traces: new Map(),
+  traces: TRACES_DEFAULTS,
   logs: new Map(),
   metrics: METRICS_DEFAULTS,
 };
@@ -121,4 +138,20 @@ function bytesAllZero(data: Data): boolean {
   }
   for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
+}
+
+/**
+ * Fills, in place, the values a raw read of a file (the querier's point reader) gives as null
+ * for the columns that file left out: `columns[i]` holds `names[i]`. The columns that can be
+ * left out are never null in the contract, so a null there is a left-out column.
+ */
+export function fillDefaults(table: TableName, names: readonly string[], columns: unknown[][]): void {
+  names.forEach((name, i) => {
+    const value = FILE_COLUMN_DEFAULTS[table].get(name);
+    if (value === undefined || value === null) return;
+    const type = TABLE_SCHEMAS[table].fields.find((f) => f.name === name)!.type;
+    const fill = typeof value === "string" ? value : DataType.isInt(type) && type.bitWidth === 64 ? 0n : DataType.isBool(type) ? false : 0;
+    const values = columns[i]!;
+    for (let row = 0; row < values.length; row++) if (values[row] === null) values[row] = fill;
+  });
 }

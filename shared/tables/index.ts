@@ -14,4 +14,5 @@ export { DedicatedValues, hasDedicatedColumns, withDedicatedColumns, withDedicat
 export { storedTimeProblem, TIME_COLUMNS } from "./time-bounds.ts";
 export { firstNegativeRow, int64Words, Int64WordRange, wordsToBigInt } from "./int64-words.ts";
 export { isRestoredDictionary, narrowSchema, OMITTED_COLUMNS_KEY, OmittedColumnsError, restoreOmitted, type OmittedValue } from "./omitted-columns.ts";
-export { columnsAtDefault, FILE_COLUMN_DEFAULTS } from "./file-defaults.ts";
+export { columnsAtDefault, FILE_COLUMN_DEFAULTS, fillDefaults } from "./file-defaults.ts";
+export { DERIVED_COLUMNS, derivedColumn, fillDerived, type DerivedColumn } from "./derived-columns.ts";

@@ -33,7 +33,7 @@ export function parquetScan(files: readonly string[], options: ParquetScanOption
  * the fill (file_index; file_row_number unless it is asked for as a column) are carried.
  */
 export async function storedScan(connection: DuckDBConnection, table: TableName, files: readonly string[], options: ParquetScanOptions = {}): Promise<string> {
-  // Traces and logs leave no column out: their files need no footer read here.
+  // Logs leave no column out: their files need no footer read here.
   if (FILE_COLUMN_DEFAULTS[table].size === 0) return parquetScan(files, { ...options, byName: options.byName === true || !(await haveOneSchema(connection, files)) });
   const columns = [...(await fileColumns(connection, files)).values()];
   const byName = options.byName === true || new Set(columns.map((c) => c.fingerprint)).size > 1;

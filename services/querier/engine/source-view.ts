@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RecordBatch } from "apache-arrow";
-import { quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { quoteIdent, quoteLiteral, storedColumnSql } from "../../../shared/duckdb/index.ts";
 import { DEDICATED_COLUMNS, TABLE_SCHEMAS, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { dedicatedColumnsOnTheFlySql } from "./dedicated-sql.ts";
 import { filesWithDedicatedColumns } from "./dedicated-files.ts";
@@ -110,6 +110,8 @@ export async function filesViewSelect(
 ): Promise<string> {
   const files = [...sourceFiles].sort().reverse();
   const columns = TABLE_SCHEMAS[table].fields.map((f) => quoteIdent(f.name)).join(", ");
+  // A file may store a derivable column as NULL (a compacted span file's end time): read back derived.
+  const fileColumns = TABLE_SCHEMAS[table].fields.map((f) => storedColumnSql(table, f.name)).join(", ");
   const dedicated = options.dedicated === true && table === "traces";
   const locate = options.locate === true;
   const ranges = options.rowRanges ?? new Map<string, RowRange>();
@@ -128,7 +130,7 @@ export async function filesViewSelect(
   const select = async (paths: string[], own: string, range?: RowRange) => {
     if (paths.length === 0) return;
     const rows = range === undefined ? [] : [`file_row_number BETWEEN ${range.first} AND ${range.last}`];
-    parts.push(`SELECT ${columns}${own}${fileLocation} FROM ${await scan(paths, range !== undefined)}${where([...rows, ...retained])}`);
+    parts.push(`SELECT ${fileColumns}${own}${fileLocation} FROM ${await scan(paths, range !== undefined)}${where([...rows, ...retained])}`);
   };
   // Older files (without the dedicated columns) compute them.
   for (const [group, own] of [

@@ -11,7 +11,7 @@
  */
 import type { Table } from "apache-arrow";
 import { traceByIdSchema, type TraceByIdTicket } from "../../../shared/query/index.ts";
-import { TIME_COLUMN } from "../../../shared/tables/index.ts";
+import { fillDefaults, fillDerived, TIME_COLUMN } from "../../../shared/tables/index.ts";
 import { UnsupportedLayout, type Value } from "./point-read/column-chunk.ts";
 import type { FileLayouts } from "./point-read/file-layout.ts";
 import { readRows } from "./point-read/read-rows.ts";
@@ -56,6 +56,10 @@ export async function runTraceById(connection: ConnectionSource, ticket: TraceBy
       throw err;
     }
     pointRead.add(path);
+    // A compacted file stores a span's end as NULL where start + duration gives it; a file
+    // leaves out the columns whose every row holds the contract's default.
+    fillDerived("traces", COLUMNS, columns);
+    fillDefaults("traces", COLUMNS, columns);
     // The range may hold other traces' rows (ids sharing the index's key), and rows past retention.
     const ids = columns[TRACE_ID]!;
     const starts = columns[START]!;

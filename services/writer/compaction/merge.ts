@@ -9,7 +9,7 @@ import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DataFile } from "../../../shared/catalog/index.ts";
-import { filledColumnsSql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
+import { derivableNullSql, filledColumnsSql, quoteIdent, quoteLiteral } from "../../../shared/duckdb/index.ts";
 import { FILE_COLUMN_DEFAULTS, SORT_ORDER, TABLE_SCHEMAS, TIME_COLUMN, type TableName } from "../../../shared/tables/index.ts";
 import { durableRename, ensureDirDurable, tempPathFor } from "../../../shared/storage/index.ts";
 import { footerFacts, footerMetadata, kvMetadataSql, mergedLogsFooterFacts, parquetOptions, ROW_GROUP_SIZE, type ParquetLayout } from "../parquet/index.ts";
@@ -86,7 +86,8 @@ export async function mergeParquet(
     ...footerMetadata({ orgId: first.orgId, bucket: first.bucket, shardId: first.shardId, batchIds }),
     ...footerFacts({ table, ...facts }),
   };
-  const select = columns.map(quoteIdent).join(", ");
+  // A span's end is stored only where its start and duration do not give it (shared/tables derived-columns.ts).
+  const select = columns.map((c) => derivableNullSql(table, c)).join(", ");
   const order = compactedOrderSql(table);
   await ensureDirDurable(dirname(destPath));
   const tmpPath = tempPathFor(destPath);
@@ -117,6 +118,8 @@ export async function mergeParquet(
  *   read for the whole retention, its attribute JSON is most of its bytes and compresses much
  *   better with zstd's deeper match search, and decompression costs the same at any level.
  *   The level stops where compaction's CPU would pass half the ingest path's (issue #20).
+ * - Spans store their end time only where start + duration does not give it (never, from
+ *   the decoder): NULL elsewhere, which readers derive (shared/tables/derived-columns.ts).
  * - Logs and metrics: as flushed.
  */
 const COMPACTED_LAYOUT: Readonly<Record<TableName, ParquetLayout>> = {
