@@ -61,6 +61,14 @@ const LINES = [
   "level=info latency=999999999999h size=16",
   "level=warn latency=20ms size=017",
   "level=info latency=5ms size=1e3",
+  // The key a line begins with, an empty value before the key's next pair, a quoted duration,
+  // the key as the line's last pair, no `level` at all (counted as level="").
+  "latency=8ms level=warn size=3",
+  "level=info latency= size=2 latency=7ms",
+  'level=info latency="15ms" size=4',
+  "size=5 level=error latency=11ms",
+  'latency="2ms" level="warn"',
+  "size=6 latency=4ms",
 ];
 
 beforeAll(async () => {
