@@ -117,8 +117,8 @@ export async function mergeParquet(
  *   read for the whole retention, its attribute JSON is most of its bytes and compresses much
  *   better with zstd's deeper match search, and decompression costs the same at any level.
  *   Level 7, not 9: zstd's match search is the largest part of a merge, and levels 8–9 buy
- *   few bytes for it, so 7 keeps compaction's CPU under half the ingest path's (issue #20;
- *   docs/operations.md, "What compaction buys").
+ *   only a few bytes for a noticeable share of it, while compaction's CPU should stay under
+ *   half the ingest path's (issue #20; docs/operations.md, "What compaction buys").
  * - Logs and metrics: as flushed.
  */
 const COMPACTED_LAYOUT: Readonly<Record<TableName, ParquetLayout>> = {
