@@ -10,7 +10,8 @@
  *     vs the compacted ones (timed in turns, so both see the same machine load). Two
  *     searches: a common tag pair (the newest few files hold its 20 newest traces, so a
  *     search stops early) and a needle (one request's url.full: every file in range is
- *     scanned).
+ *     scanned). The tag search's CPU per search is printed too: wall time lets a scan of many
+ *     small files use every core of an idle machine, which the CPU does not hide.
  *
  * Every file's spans are distinct by default (`--payloads` = one request body per file): with
  * a few bodies reused, copies of one trace sit side by side once compaction sorts by
@@ -101,14 +102,12 @@ for (let i = 0; i < files; i++) {
   const request = body(i);
   const c0 = cpu();
   const { batch } = decodeExport("traces", request, "protobuf", `bench-${i}`);
+  // Not part of ingest: left out of its CPU.
+  const s0 = cpu();
   shiftTimes(batch!, startNs + (BigInt(i) * BigInt(hours) * HOUR_NS) / BigInt(files) - BigInt(Date.now()) * 1_000_000n);
-  if (traceFlushes > 1) {
-    // Not part of ingest: left out of its CPU.
-    const s0 = cpu();
-    spreadTraces(batch!, Math.floor(i / traceFlushes));
-    ingestCpu -= cpu() - s0;
-  }
+  if (traceFlushes > 1) spreadTraces(batch!, Math.floor(i / traceFlushes));
   if (i % 10 === 0) traceIds.push(String(batch!.getChild("trace_id")!.get(0)));
+  ingestCpu -= cpu() - s0;
   await flushFile({ catalog, store, db: duck.connection, scratchDir: join(root, ".scratch") }, "traces", [batch!], [`bench-${i}`]);
   ingestCpu += cpu() - c0;
   if ((i + 1) % 100 === 0) log(`  flushed ${i + 1}/${files} files`);
@@ -156,9 +155,17 @@ const traceTimes = await measureInTurns(iterations, warmup, {
   small: { run: (i) => engine.execute(byId(i), { files: smallPaths, live: [] }) },
   compacted: { run: (i) => engine.execute(byId(i), { files: compactedPaths, live: [] }) },
 });
+// A search's CPU as well as its time: on an idle 2-core machine DuckDB spreads a scan of
+// many small files over both cores, so the wall-time ratio understates the work saved.
+const searchCpu = { small: 0, compacted: 0 };
+const cpuOf = (side: keyof typeof searchCpu, run: () => Promise<unknown>) => async () => {
+  const c0 = cpu();
+  await run();
+  searchCpu[side] += cpu() - c0;
+};
 const searchTimes = await measureInTurns(Math.max(10, iterations / 4), Math.min(warmup, 5), {
-  small: { run: () => engine.execute(search(), { files: smallPaths, live: [] }) },
-  compacted: { run: () => engine.execute(search(), { files: compactedPaths, live: [] }) },
+  small: { run: cpuOf("small", () => engine.execute(search(), { files: smallPaths, live: [] })) },
+  compacted: { run: cpuOf("compacted", () => engine.execute(search(), { files: compactedPaths, live: [] })) },
 });
 const needleTimes = await measureInTurns(Math.max(5, iterations / 8), Math.min(warmup, 2), {
   small: { run: () => engine.execute(needle(), { files: smallPaths, live: [] }) },
@@ -181,6 +188,9 @@ if (needleHits === 0 || needleHits !== (await engine.execute(needle(), { files: 
 await engine.close();
 
 const perM = (seconds: number) => (seconds / spans) * 1e6;
+// Warm-up runs included: the same count on both sides.
+const searchRuns = Math.max(10, iterations / 4) + Math.min(warmup, 5);
+const searchCpuMs = { small: (searchCpu.small / searchRuns) * 1e3, compacted: (searchCpu.compacted / searchRuns) * 1e3 };
 log("");
 log(`| ${pad("", 34)} | ${lpad("small files", 12)} | ${lpad("compacted", 12)} |`);
 log(`|${"-".repeat(36)}|${"-".repeat(14)}|${"-".repeat(14)}|`);
@@ -189,10 +199,11 @@ log(`| ${pad("bytes per span", 34)} | ${lpad((smallBytes / spans).toFixed(1), 12
 log(`| ${pad("CPU s per million spans", 34)} | ${lpad(perM(ingestCpu).toFixed(2) + " ingest", 12)} | ${lpad(perM(compactCpu).toFixed(2), 12)} |`);
 log(`| ${pad("trace by id p50 / p99 ms", 34)} | ${lpad(`${ms(traceTimes.small.p50)} / ${ms(traceTimes.small.p99)}`, 12)} | ${lpad(`${ms(traceTimes.compacted.p50)} / ${ms(traceTimes.compacted.p99)}`, 12)} |`);
 log(`| ${pad("tag search p50 / p99 ms", 34)} | ${lpad(`${ms(searchTimes.small.p50)} / ${ms(searchTimes.small.p99)}`, 12)} | ${lpad(`${ms(searchTimes.compacted.p50)} / ${ms(searchTimes.compacted.p99)}`, 12)} |`);
+log(`| ${pad("tag search CPU ms (mean)", 34)} | ${lpad((searchCpuMs.small).toFixed(1), 12)} | ${lpad((searchCpuMs.compacted).toFixed(1), 12)} |`);
 log(`| ${pad("needle search p50 / p99 ms", 34)} | ${lpad(`${ms(needleTimes.small.p50)} / ${ms(needleTimes.small.p99)}`, 12)} | ${lpad(`${ms(needleTimes.compacted.p50)} / ${ms(needleTimes.compacted.p99)}`, 12)} |`);
 log("");
 log(`compaction CPU / ingest CPU per span: ${(compactCpu / ingestCpu).toFixed(2)} (target ≤ 0.5); ` +
-  `trace by id ${(traceTimes.small.p50 / traceTimes.compacted.p50).toFixed(1)}×, tag search ${(searchTimes.small.p50 / searchTimes.compacted.p50).toFixed(1)}× ` +
+  `trace by id ${(traceTimes.small.p50 / traceTimes.compacted.p50).toFixed(1)}×, tag search ${(searchTimes.small.p50 / searchTimes.compacted.p50).toFixed(1)}× (CPU ${(searchCpuMs.small / searchCpuMs.compacted).toFixed(1)}×) ` +
   `and needle search ${(needleTimes.small.p50 / needleTimes.compacted.p50).toFixed(1)}× faster compacted (target ≥ 2); load ${load1()}`);
 if (args.clickhouse) {
   const missing = clickhouseMissing();

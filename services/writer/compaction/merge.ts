@@ -117,13 +117,15 @@ export async function mergeParquet(
  * - Spans also take a higher zstd level than a flush: a compacted file is written once and
  *   read for the whole retention, its attribute JSON is most of its bytes and compresses much
  *   better with zstd's deeper match search, and decompression costs the same at any level.
- *   The level stops where compaction's CPU would pass half the ingest path's (issue #20).
+ *   Level 7, not 9: zstd's match search is the largest part of a merge, and levels 8–9 buy
+ *   only a few bytes for a noticeable share of it, while compaction's CPU should stay under
+ *   half the ingest path's (issue #20; docs/operations.md, "What compaction buys").
  * - Spans store their end time only where start + duration does not give it (never, from
  *   the decoder): NULL elsewhere, which readers derive (shared/tables/derived-columns.ts).
  * - Logs and metrics: as flushed.
  */
 const COMPACTED_LAYOUT: Readonly<Record<TableName, ParquetLayout>> = {
-  traces: { rowGroupSize: 2_048, compressionLevel: 9 },
+  traces: { rowGroupSize: 2_048, compressionLevel: 7 },
   logs: { rowGroupSize: ROW_GROUP_SIZE.logs },
   metrics: { rowGroupSize: ROW_GROUP_SIZE.metrics },
 };
