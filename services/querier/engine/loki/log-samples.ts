@@ -107,26 +107,32 @@ export async function selectLogSamples(
   // `CASE WHEN d`: a row SQL does not decide is only counted (its labels merely split the
   // counted groups), and DuckDB runs a regex in a CASE branch markedly slower than on the
   // whole vector.
+  const quick = unwrap && quickKey !== undefined ? { key: quickKey, conversion: unwrap.conversion } : undefined;
+  const text = !unwrap ? "'1'" : quick ? `CASE WHEN q THEN x.k ELSE ${labelSql(unwrap.label, "b", "c")} END` : labelSql(unwrap.label, "b", "c");
+  const number = !unwrap ? "1" : quick ? `CASE WHEN q THEN ${quickNumberSql("x", quick.conversion)} ELSE ${numberSql("u", unwrap.conversion)} END` : numberSql("u", unwrap.conversion);
+  /** The rows read, with the short read's value `x` and whether it holds `q` when there is one. */
+  const read = (from: string, byFile: boolean) => {
+    const source = `SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")}`;
+    if (!quick) return source;
+    return `SELECT *, ${quickUnwrapSql(quick.key, "b", "x")} AS q FROM (SELECT *, ${quickExtractSql(quick.key, quick.conversion, "b")} AS x FROM (${source}))`;
+  };
   const rows = (from: string, byFile: boolean, plainKnown: boolean) => `
       SELECT d, d AND coalesce(u, '') <> '' AS s, t, b, ${unwrap ? valueSql("n", unwrap.conversion) : "1"} AS v
              ${request.groupBy.map((name, i) => `, ${labelSql(name, "b", "c")} AS g${i}`).join("")}${byFile ? ", f" : ""}
       FROM (
-        SELECT *, ${decidable("b", "c", "a", "u", "n", plainKnown, quickKey === undefined ? undefined : "q")} AS d
+        SELECT *, ${decidable("b", "c", "a", "u", "n", plainKnown, quick ? "q" : undefined)} AS d
         FROM (
-          SELECT *, ${!unwrap ? "1" : quickKey === undefined ? numberSql("u", unwrap.conversion) : `CASE WHEN q THEN ${quickNumberSql("x", unwrap.conversion)} ELSE ${numberSql("u", unwrap.conversion)} END`} AS n
+          SELECT *, ${number} AS n
           FROM (
-            SELECT *, ${!unwrap ? "'1'" : quickKey === undefined ? labelSql(unwrap.label, "b", "c") : `CASE WHEN q THEN x.k ELSE ${labelSql(unwrap.label, "b", "c")} END`} AS u
-            FROM (${quickKey === undefined || !unwrap ? "" : `
-              SELECT *, ${quickUnwrapSql(quickKey, "b", "x")} AS q
-              FROM (
-                SELECT *, ${quickExtractSql(quickKey, unwrap.conversion, "b")} AS x
-                FROM (`}
-            SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")}${quickKey === undefined || !unwrap ? "" : "))"}))))`;
+            SELECT *, ${text} AS u
+            FROM (${read(from, byFile)}))))`;
   // The rows of files whose footer vouches for their lines skip the plain-logfmt test.
   const sql = (views: SampleViews, byFile: boolean) => `
     SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(strlen(b) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)${byFile ? ", f" : ""}
     FROM (${[...(views.plain !== null ? [rows(views.plain, byFile, true)] : []), ...(views.rest !== null ? [rows(views.rest, byFile, false)] : [])].join(" UNION ALL ")})
     GROUP BY ALL`;
+  // The rows left over are chosen by the general path alone: a value read the short way is the
+  // general path's value, and decided alike (`quickUnwrapSql`), so the two choose the same rows.
   const restText = unwrap ? labelSql(unwrap.label, "body", ctxSql) : "'1'";
   const rowFilter = `NOT ${decidable("body", ctxSql, "attributes", restText, unwrap ? numberSql(restText, unwrap.conversion) : "1")}`;
   const plain = serviceFilter.length === 0 ? new Set<string>() : await source.plainLogfmtFiles([...byService(contexts).keys()]);
