@@ -69,6 +69,16 @@ const LINES = [
   "size=5 level=error latency=11ms",
   'latency="2ms" level="warn"',
   "size=6 latency=4ms",
+  // For the value read by one short search (log-samples.ts `quickExtractSql`): several units, more
+  // digits than SQL converts, a longer key ending in the key, spaces before the first pair, the
+  // key beginning the line with no value, a number too long to convert.
+  "level=info latency=1m30s size=18",
+  "level=info latency=1234567890123ns size=19",
+  "xlatency=9ms level=info latency=3ms size=20",
+  "  latency=6ms level=warn size=21",
+  "latency= level=info latency=5ms size=22",
+  "latency=8ms level=warn latency=3ms size=23",
+  "level=info latency=2ms size=1234567890123456",
 ];
 
 beforeAll(async () => {

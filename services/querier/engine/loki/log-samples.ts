@@ -87,14 +87,16 @@ export async function selectLogSamples(
     open.length < contexts.length || arms((c) => needed.map((n) => labelValueSql(n, c, "b")).join()) > 1;
   const ctxSql = needContext && contexts.length > 1 ? `list_position([${hashes.join(", ")}]::UBIGINT[], ${CONTEXT_HASH_SQL})` : "1";
   const labelSql = (name: string, body: string, ctx: string) => perContext(open, ctx, (c) => labelValueSql(name, c, body));
-  /** Whether SQL decides a row, over its body, context, attributes and unwrapped text. */
-  const decidable = (body: string, ctx: string, attributes: string, text: string, number: string, plainKnown = false) =>
+  // With one key read in every context, most rows' value is read by one short search (`quickUnwrapSql`).
+  const quickKey = unwrap ? singleKey(unwrap.label, open) : undefined;
+  /** Whether SQL decides a row, over its body, context, attributes and unwrapped text; `quick`: whether its value was read by `quickUnwrapSql`. */
+  const decidable = (body: string, ctx: string, attributes: string, text: string, number: string, plainKnown = false, quick?: string) =>
     "coalesce(" +
     [
       ...(plainKnown ? [] : [`regexp_full_match(${body}, ${quoteLiteral(PLAIN_LOGFMT_BODY)})`]),
       `NOT ${attributeMayHold([...deciders], attributes)}`,
       ...(open.length < contexts.length ? [`${ctx} IN (${open.map((o) => o.i).join(", ") || "NULL"})`] : []),
-      ...(unwrap ? [`(coalesce(${text}, '') = '' OR ${convertible(text, number, unwrap.conversion)})`] : []),
+      ...(unwrap ? [unwrapDecidable(`(coalesce(${text}, '') = '' OR ${convertible(text, number, unwrap.conversion)})`, number, unwrap.conversion, quick)] : []),
     ].join(" AND ") +
     ", false)";
   const where = [time, ...(servicesHoldOthers(contexts, all) ? [`${CONTEXT_HASH_SQL} IN (${hashes.join(", ")})`] : []), ...(request.lineFilters ?? []).map((f) => `coalesce(${lineFilterSql(f, STRING_LINE_SQL)}, true)`)];
@@ -105,21 +107,32 @@ export async function selectLogSamples(
   // `CASE WHEN d`: a row SQL does not decide is only counted (its labels merely split the
   // counted groups), and DuckDB runs a regex in a CASE branch markedly slower than on the
   // whole vector.
+  const quick = unwrap && quickKey !== undefined ? { key: quickKey, conversion: unwrap.conversion } : undefined;
+  const text = !unwrap ? "'1'" : quick ? `CASE WHEN q THEN x.k ELSE ${labelSql(unwrap.label, "b", "c")} END` : labelSql(unwrap.label, "b", "c");
+  const number = !unwrap ? "1" : quick ? `CASE WHEN q THEN ${quickNumberSql("x", quick.conversion)} ELSE ${numberSql("u", unwrap.conversion)} END` : numberSql("u", unwrap.conversion);
+  /** The rows read, with the short read's value `x` and whether it holds `q` when there is one. */
+  const read = (from: string, byFile: boolean) => {
+    const source = `SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")}`;
+    if (!quick) return source;
+    return `SELECT *, ${quickUnwrapSql(quick.key, "b", "x")} AS q FROM (SELECT *, ${quickExtractSql(quick.key, quick.conversion, "b")} AS x FROM (${source}))`;
+  };
   const rows = (from: string, byFile: boolean, plainKnown: boolean) => `
       SELECT d, d AND coalesce(u, '') <> '' AS s, t, b, ${unwrap ? valueSql("n", unwrap.conversion) : "1"} AS v
              ${request.groupBy.map((name, i) => `, ${labelSql(name, "b", "c")} AS g${i}`).join("")}${byFile ? ", f" : ""}
       FROM (
-        SELECT *, ${decidable("b", "c", "a", "u", "n", plainKnown)} AS d
+        SELECT *, ${decidable("b", "c", "a", "u", "n", plainKnown, quick ? "q" : undefined)} AS d
         FROM (
-          SELECT *, ${unwrap ? numberSql("u", unwrap.conversion) : "1"} AS n
+          SELECT *, ${number} AS n
           FROM (
-            SELECT *, ${unwrap ? labelSql(unwrap.label, "b", "c") : "'1'"} AS u
-            FROM (SELECT ${ctxSql} AS c, ${LOKI_TIME_SQL} AS t, body AS b, attributes AS a${byFile ? ", _file AS f" : ""} FROM ${from} WHERE ${where.join(" AND ")}))))`;
+            SELECT *, ${text} AS u
+            FROM (${read(from, byFile)}))))`;
   // The rows of files whose footer vouches for their lines skip the plain-logfmt test.
   const sql = (views: SampleViews, byFile: boolean) => `
     SELECT d, s, ${request.groupBy.map((_, i) => `g${i}, `).join("")}count(*)::DOUBLE, sum(strlen(b) - 18)::DOUBLE, list(${fields}) FILTER (WHERE s)${byFile ? ", f" : ""}
     FROM (${[...(views.plain !== null ? [rows(views.plain, byFile, true)] : []), ...(views.rest !== null ? [rows(views.rest, byFile, false)] : [])].join(" UNION ALL ")})
     GROUP BY ALL`;
+  // The rows left over are chosen by the general path alone: a value read the short way is the
+  // general path's value, and decided alike (`quickUnwrapSql`), so the two choose the same rows.
   const restText = unwrap ? labelSql(unwrap.label, "body", ctxSql) : "'1'";
   const rowFilter = `NOT ${decidable("body", ctxSql, "attributes", restText, unwrap ? numberSql(restText, unwrap.conversion) : "1")}`;
   const plain = serviceFilter.length === 0 ? new Set<string>() : await source.plainLogfmtFiles([...byService(contexts).keys()]);
@@ -222,6 +235,49 @@ function labelValueSql(name: string, c: RowContext, body: string): string {
   // A quoted value's only quotes and backslashes are its `\"` at both ends, a bare value has
   // none: removing every `\"` is trimming them, without `trim`'s per-row set of characters.
   return `coalesce(nullif(replace(coalesce(${leading}, ${later}), '\\"', ''), ''), ${fallbackSql})`;
+}
+
+/** The one key `| logfmt` reads `name` from in every context of `open`; undefined when some context reads none or several. */
+function singleKey(name: string, open: readonly { c: RowContext }[]): string | undefined {
+  const keys = new Set(open.map(({ c }) => parsedKeys(name, c.resource.labels).keys.join("\u0000")));
+  const [key] = keys;
+  return keys.size === 1 && key !== undefined && key !== "" && !key.includes("\u0000") ? key : undefined;
+}
+
+/**
+ * The unwrapped value read the cheap way, as `{k, un}` (digits and duration unit; '' when not
+ * read): the text after the body's first ` key=`, when it begins with a value SQL converts (see
+ * the header: digits, or digits and one unit) ended by a space or the line's end (`"` on a plain
+ * line: a bare value holds no `"` or `\`). One search that copies the rest of the line and one
+ * anchored regex cost markedly less than the general value's searches plus the duration's
+ * suffix tests and shape regex. The general path (`labelValueSql`) is kept for the other rows.
+ */
+function quickExtractSql(key: string, conversion: string, body: string): string {
+  const shape = conversion === "" ? "([0-9]{1,15})()" : DURATION;
+  return `regexp_extract(split_part(${body}, ${quoteLiteral(` ${key}=`)}, 2), ${quoteLiteral(`^${shape}[ "]`)}, ['k', 'un'])`;
+}
+
+/**
+ * Whether `quickExtractSql` read the row's value: it found one, and the line does not begin with
+ * the key (whose pair would come first, and is not preceded by a space). On a plain line the
+ * first ` key=` then holds the first pair with a non-empty value — `labelValueSql`'s answer —
+ * as `k=` cannot occur inside a value. On other rows the answer is not used (they are not decided).
+ */
+function quickUnwrapSql(key: string, body: string, x: string): string {
+  return `(${x}.k <> '' AND NOT starts_with(${body}, ${quoteLiteral(`{"stringValue":"${key}=`)}))`;
+}
+
+/** `numberSql` of a value `quickExtractSql` read, from its digits and unit: the same doubles, computed the same way. */
+function quickNumberSql(x: string, conversion: string): string {
+  if (conversion === "") return `TRY_CAST(${x}.k AS DOUBLE)`;
+  const arms = Object.entries(DURATION_UNITS_NS).map(([unit, ns]) => `WHEN ${quoteLiteral(unit)} THEN ${ns}::DOUBLE`);
+  return `(TRY_CAST(${x}.k AS DOUBLE) * CASE ${x}.un ${arms.join(" ")} END)`;
+}
+
+/** The unwrap part of `decidable`: a quickly read value is convertible by its shape (a duration still needs its nanoseconds below 2^53). */
+function unwrapDecidable(general: string, number: string, conversion: string, quick: string | undefined): string {
+  if (quick === undefined) return general;
+  return `(CASE WHEN ${quick} THEN ${conversion === "" ? "true" : `${number} < 9007199254740992`} ELSE ${general} END)`;
 }
 
 /** The unwrapped text as a number, before `valueSql`: the plain number, or the duration's nanoseconds (NULL when it is neither). */
