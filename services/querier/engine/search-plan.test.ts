@@ -89,6 +89,43 @@ describe("newest-first search", () => {
   });
 });
 
+/**
+ * Only some candidate traces match (the tag checked per span is on every trace, the service
+ * on few): the plan widens in steps sized by the hit rate so far and starts each candidate
+ * round past the traces already evaluated; the answer must stay the newest matches exactly,
+ * whether the hits are spread evenly or all sit among the oldest candidates.
+ */
+describe("sparse matches among the candidates", () => {
+  let sparse: string[] = [];
+  beforeAll(async () => {
+    const spans: SpanSpec[] = [];
+    for (let n = 0; n < 300; n++) {
+      const service = n % 15 === 0 ? "checkout" : n < 40 && n % 4 === 0 ? "billing" : "other";
+      spans.push({ traceId: tid(10_000 + n), spanId: sid(10_000 + n), name: "root", startNs: T0 + BigInt(n) * SEC, durationNs: SEC, service });
+      spans.push({
+        traceId: tid(10_000 + n), spanId: sid(20_000 + n), parentSpanId: sid(10_000 + n), name: "child", startNs: T0 + BigInt(n) * SEC + 1n,
+        durationNs: 1n, service: "other", attributes: { hit: "yes" },
+      });
+    }
+    sparse = [await writeParquet(tmp.dir, "traces", [spansBatch(spans)])];
+  });
+
+  const newest = (match: (n: number) => boolean, limit: number) =>
+    Array.from({ length: 300 }, (_, i) => 299 - i).filter(match).slice(0, limit).map((n) => tid(10_000 + n));
+
+  for (const [service, match] of [["checkout", (n: number) => n % 15 === 0], ["billing", (n: number) => n < 40 && n % 4 === 0 && n % 15 !== 0]] as const) {
+    for (const limit of [1, 5, 20, 25]) {
+      test(`${service}, limit ${limit}: the newest matches`, async () => {
+        const table = await engine.execute(
+          parseTicket({ kind: "search", org: "o", bucket: "b", tags: { "service.name": service, hit: "yes" }, limit }),
+          { files: sparse, live: [] },
+        );
+        expect(table.toArray().map((r) => r.toJSON().trace_id)).toEqual(newest(match, limit));
+      });
+    }
+  }
+});
+
 describe("source view", () => {
   test("hive folders add no date / hour columns", async () => {
     const table = await engine.execute(

@@ -11,22 +11,28 @@
  *    the `limit` hits all start after a bound that no trace left out can reach: a matching
  *    trace left out has all its candidate spans at or before the first candidate span of the
  *    first trace left out (or the k-th candidate), so it starts at or before that and cannot
- *    outrank them. Otherwise more traces are evaluated (×4), then k grows ×8, and at MAX_K
- *    the plain query runs.
+ *    outrank them. Otherwise more traces are evaluated (×4 or more: as many as the hit rate
+ *    so far says `limit` hits need, nextCount), then k grows ×8 (the traces already
+ *    evaluated are skipped over), and at MAX_K the plain query runs.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "apache-arrow";
 import type { SearchTicket } from "../../../shared/query/index.ts";
 import { candidateTracesSql, compileSearch, searchCandidatesSql } from "./search.ts";
+import { rowObjects } from "./row-objects.ts";
 import type { SearchScope } from "./search-scope.ts";
 import { EvaluatedTraces, withSearchEnvelope } from "./search-envelope.ts";
-import { hitsTable, nonScalarSpansSql, SearchEvaluation, traceSpansSql, tooManySpans, type SearchHit } from "./traceql/search-eval.ts";
+import { hitsTable, nonScalarSpansSql, SearchEvaluation, traceSpansFromSql, tooManySpans, type SearchHit } from "./traceql/search-eval.ts";
 import type { SpanRow } from "./traceql/trace-model.ts";
 
 const FIRST_K_PER_RESULT = 4;
 const MAX_K = 200_000;
 /** Traces evaluated first beyond `limit`: a few spare for matches the candidates overstate. */
 const SPARE_TRACES = 8;
+/** Growth of the traces evaluated per step (nextCount), and the margin on the hit rate's estimate. */
+const MIN_TRACE_GROWTH = 4;
+const MAX_TRACE_GROWTH = 16;
+const HIT_RATE_MARGIN = 1.5;
 /**
  * Most spans one search loads into the evaluator (spansets are built in memory, traceql/):
  * past it the search is refused with a clear error rather than exhausting the querier.
@@ -49,9 +55,9 @@ export async function runSearch(
   // Every trace evaluated, with its spans per service: the answer's envelope (search-envelope.ts).
   const evaluated = new EvaluatedTraces();
   const evaluate = async (traceIds: string[], budget: { spans: number }) => {
-    const view = await scope.narrowTo(traceIds);
-    const rows = (await connection.runAndReadAll(traceSpansSql(view, traceIds, extra, evaluation.columns))).getRowObjectsJS() as unknown as SpanRow[];
-    await withNonScalarAttributes(connection, view, traceIds, rows, evaluation.columns.dedicated);
+    const from = await scope.narrowTo(traceIds);
+    const rows = rowObjects(await connection.runAndReadAll(traceSpansFromSql(from, traceIds, extra, evaluation.columns))) as unknown as SpanRow[];
+    await withNonScalarAttributes(connection, from, traceIds, rows, evaluation.columns.dedicated);
     budget.spans += rows.length;
     if (budget.spans > maxSpans) throw tooManySpans(maxSpans);
     evaluated.add(rows);
@@ -86,11 +92,11 @@ function newestHits(hits: SearchHit[], limit: number): SearchHit[] {
 }
 
 /** Spans read through dedicated columns whose value there is not a scalar get their attribute JSON. */
-async function withNonScalarAttributes(connection: DuckDBConnection, view: string, traceIds: string[], rows: SpanRow[], dedicated: readonly string[]) {
+async function withNonScalarAttributes(connection: DuckDBConnection, from: string, traceIds: string[], rows: SpanRow[], dedicated: readonly string[]) {
   if (dedicated.length === 0) return;
   const values = rows as unknown as Array<Record<string, unknown>>;
   if (!values.some((r) => dedicated.some((c) => typeof r[c] === "string" && (r[c] as string).startsWith("x")))) return;
-  const found = (await connection.runAndReadAll(nonScalarSpansSql(view, traceIds, dedicated))).getRowObjectsJS() as Array<{ trace_id: string; span_id: string; attributes: string }>;
+  const found = (await connection.runAndReadAll(nonScalarSpansSql(from, traceIds, dedicated))).getRowObjectsJS() as Array<{ trace_id: string; span_id: string; attributes: string }>;
   const json = new Map(found.map((f) => [`${f.trace_id}/${f.span_id}`, f.attributes]));
   for (const r of rows) {
     const text = json.get(`${r.trace_id}/${r.span_id}`);
@@ -118,6 +124,8 @@ async function newestFirst<T>(
   evaluate: (traceIds: string[]) => Promise<Evaluated<T>>,
 ): Promise<T | undefined> {
   const { limit } = ticket;
+  // Every trace handed to `evaluate` so far (each is evaluated once: runSearch).
+  const seen = new Set<string>();
   for (let k = Math.max(64, limit * FIRST_K_PER_RESULT); k <= MAX_K; k *= 8) {
     const candidates = await scope.newestCandidates((over) => searchCandidatesSql(ticket, over, k), k);
     // Each trace once, at its newest candidate span (the candidates come newest first).
@@ -127,17 +135,35 @@ async function newestFirst<T>(
     // Fewer traces than `limit` while candidates remain unseen: no evaluation of these can be
     // the answer (it needs `limit` hits), so k grows before any trace is loaded.
     if (candidates.length === k && traces.length < limit) continue;
-    for (let m = limit + SPARE_TRACES; ; m *= 4) {
+    // The traces an earlier round evaluated lead this round's (the same newest candidates):
+    // the round starts past them rather than proving again what they could not.
+    let lead = 0;
+    while (lead < traces.length && seen.has(traces[lead]!)) lead++;
+    for (let m = Math.max(limit + SPARE_TRACES, lead); ; ) {
       const all = m >= traces.length;
-      const evaluated = await evaluate(traces.slice(0, m));
+      const chosen = traces.slice(0, m);
+      for (const id of chosen) seen.add(id);
+      const evaluated = await evaluate(chosen);
       // Every candidate seen and every trace evaluated: nothing else can match.
       if (all && candidates.length < k) return evaluated.result;
       const bound = all ? candidates[candidates.length - 1]![1] : candidates[firstAt.get(traces[m]!)!]![1];
       if (evaluated.rows === limit && evaluated.oldest > bound) return evaluated.result;
       if (all) break;
+      m = nextCount(m, evaluated.rows, limit);
     }
   }
   return undefined;
+}
+
+/**
+ * How many traces to evaluate after `m` gave `hits` (at most `limit`): enough for `limit` hits
+ * at the hit rate seen so far, with a margin, so that a sparse match takes one more statement
+ * rather than several ×4 steps; never less than ×4 (as many hits as needed but not yet
+ * proven: more traces push the bound down) nor more than ×16 (no hit yet: the rate is unknown).
+ */
+function nextCount(m: number, hits: number, limit: number): number {
+  const wanted = hits === 0 ? Infinity : Math.ceil((m * limit * HIT_RATE_MARGIN) / hits);
+  return Math.min(m * MAX_TRACE_GROWTH, Math.max(m * MIN_TRACE_GROWTH, wanted));
 }
 
 /** The oldest of some trace starts (0 for none: no hits never make a full answer). */

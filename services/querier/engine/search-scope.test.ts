@@ -145,15 +145,15 @@ describe("newest candidates, newest file first", () => {
     walk.cleanup();
   });
 
-  const candidateSql = (k: number) => (view: string) =>
-    `SELECT trace_id, start_time_unix_nano FROM "${view}" WHERE name = 'hit' ORDER BY start_time_unix_nano DESC LIMIT ${k}`;
-  const overEverything = async (k: number) => (await connection.runAndReadAll(candidateSql(k)("src"))).getRows();
+  const candidateSql = (k: number) => (from: string) =>
+    `SELECT trace_id, start_time_unix_nano FROM ${from} WHERE name = 'hit' ORDER BY start_time_unix_nano DESC LIMIT ${k}`;
+  const overEverything = async (k: number) => (await connection.runAndReadAll(candidateSql(k)('"src"'))).getRows();
 
   for (const [k, steps] of [[50, 1], [150, 2], [400, 2]] as const) {
     test(`k = ${k}: the same rows as one query over every source, in ${steps} step(s)`, async () => {
       const scope = searchScope(connection, "src", liveTable, walkFiles, new TraceIdIndex());
       let calls = 0;
-      const rows = await scope.newestCandidates((view) => (calls++, candidateSql(k)(view)), k);
+      const rows = await scope.newestCandidates((from) => (calls++, candidateSql(k)(from)), k);
       expect(rows).toEqual((await overEverything(k)) as Array<[string, bigint]>);
       expect(rows).toHaveLength(Math.min(k, 303));
       // k = 50: the live rows and the newest file hold 103 candidates, all newer than the

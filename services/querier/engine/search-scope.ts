@@ -11,19 +11,23 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ReadFiles } from "./search-envelope.ts";
 import { newestStarts, type NewestStart } from "./file-newest-start.ts";
-import { createFilesView } from "./source-view.ts";
+import { filesViewSelect } from "./source-view.ts";
+import { quoteIdent } from "../../../shared/duckdb/index.ts";
 import type { TraceIdIndex } from "./trace-id-index.ts";
 
 export interface SearchScope {
   /** Every source of the search (a view made by createFilesView with `dedicated`). */
   view: string;
-  /** A view with every span of `traceIds` that `view` has (and maybe others). */
+  /**
+   * A relation (SQL to put after FROM: a quoted view name or an aliased subquery) with every
+   * span of `traceIds` that `view` has (and maybe others).
+   */
   narrowTo(traceIds: readonly string[]): Promise<string>;
   /**
    * The newest `k` rows of `candidateSql` over every source, newest first, as
    * `[trace_id, start_time_unix_nano]`: exactly what `candidateSql(view)` would return (up to
-   * the order of equal starts). `candidateSql(v)` must select those two columns from `v`,
-   * newest first, LIMIT k.
+   * the order of equal starts). `candidateSql(from)` must select those two columns from the
+   * relation `from` (SQL to put after FROM), newest first, LIMIT k.
    */
   newestCandidates(candidateSql: (view: string) => string, k: number): Promise<Array<[string, bigint]>>;
   /** Bytes the search read so far: the Parquet files its views opened, plus the live rows (search-envelope.ts). */
@@ -47,8 +51,10 @@ export function searchScope(
   /** Arrow bytes of the live rows (`live`). */
   liveBytes = 0,
 ): SearchScope {
-  const narrowed = `${view}_traces`;
-  const step = `${view}_newest`;
+  // The narrower sources are subqueries, not views: a view costs a statement of its own
+  // (binding every file's scan), and each is read once or twice per search step.
+  const narrowed = quoteIdent(`${view}_traces`);
+  const step = quoteIdent(`${view}_newest`);
   const read = new ReadFiles(liveBytes);
   return {
     view,
@@ -59,9 +65,8 @@ export function searchScope(
       read.add(held.length === files.length || (held.length === 0 && live === null) ? files : held);
       // Nothing to leave out: the whole view is as narrow. No source at all (no candidates,
       // no live rows): a view needs one, and over no ids the whole view reads nothing.
-      if ((held.length === files.length && rows.size === 0) || (held.length === 0 && live === null)) return view;
-      await createFilesView(connection, "traces", narrowed, live, held, { dedicated: true, notBeforeNs, rowRanges: rows });
-      return narrowed;
+      if ((held.length === files.length && rows.size === 0) || (held.length === 0 && live === null)) return quoteIdent(view);
+      return `(${await filesViewSelect(connection, "traces", live, held, { dedicated: true, notBeforeNs, rowRanges: rows })}) AS ${narrowed}`;
     },
     async newestCandidates(candidateSql, k) {
       const newest = await newestStarts(connection, files);
@@ -72,9 +77,9 @@ export function searchScope(
         const group = order.slice(next, next + size);
         read.add(group);
         // The live rows are the newest: they go with the first step.
-        await createFilesView(connection, "traces", step, next === 0 ? live : null, group, { dedicated: true, notBeforeNs });
+        const select = await filesViewSelect(connection, "traces", next === 0 ? live : null, group, { dedicated: true, notBeforeNs });
         next += group.length;
-        const rows = (await connection.runAndReadAll(candidateSql(step))).getRows() as Array<[string, bigint]>;
+        const rows = (await connection.runAndReadAll(candidateSql(`(${select}) AS ${step}`))).getRows() as Array<[string, bigint]>;
         found = [...found, ...rows].sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0)).slice(0, k);
         if (next >= order.length) return found;
         // Every span of the files left starts at or before their newest: none can outrank the k-th.

@@ -32,16 +32,16 @@ export function candidateTracesSql(ticket: SearchTicket, view: string): string {
 }
 
 /**
- * The newest `k` spans that may belong to a matching trace (`trace_id`, `start_time_unix_nano`),
- * newest first. DuckDB's top-N pushes a rising start-time bound into the Parquet scan, so with
+ * The newest `k` spans of relation `from` (SQL after FROM) that may belong to a matching trace
+ * (`trace_id`, `start_time_unix_nano`), newest first. DuckDB's top-N pushes a rising start-time bound into the Parquet scan, so with
  * the files listed newest first the older row groups are skipped once k spans are found.
  */
-export function searchCandidatesSql(ticket: SearchTicket, view: string, k: number): string {
+export function searchCandidatesSql(ticket: SearchTicket, from: string, k: number): string {
   // No time-range filter here: a trace in range may match through a span that starts after
   // the range's end (the range applies to the trace as a whole).
   const { candidate } = compileSearch(ticket);
   return (
-    `SELECT trace_id, start_time_unix_nano FROM ${quoteIdent(view)} ` +
+    `SELECT trace_id, start_time_unix_nano FROM ${from} ` +
     `WHERE ${candidate.join(" OR ")} ORDER BY start_time_unix_nano DESC LIMIT ${k}`
   );
 }

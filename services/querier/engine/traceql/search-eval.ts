@@ -50,6 +50,11 @@ const ids = (traceIds: readonly string[]) => (traceIds.length ? traceIds.map(quo
 
 /** Every span of `traceIds` in `view`, with the legacy conditions as the `_legacy` flag. */
 export function traceSpansSql(view: string, traceIds: readonly string[], legacy: readonly string[], read: SpanColumns): string {
+  return traceSpansFromSql(quoteIdent(view), traceIds, legacy, read);
+}
+
+/** traceSpansSql over a relation (SQL after FROM: a quoted view name, an aliased subquery). */
+export function traceSpansFromSql(from: string, traceIds: readonly string[], legacy: readonly string[], read: SpanColumns): string {
   const flag = legacy.length ? legacy.join(" AND ") : "TRUE";
   const plain = PLAIN_COLUMNS.map((c) =>
     !Object.hasOwn(INTRINSIC_COLUMN_TYPES, c) || read.intrinsics === undefined || read.intrinsics.has(c as IntrinsicColumn)
@@ -61,16 +66,16 @@ export function traceSpansSql(view: string, traceIds: readonly string[], legacy:
     ...JSON_COLUMNS.map((c) => (read.json.has(c) ? c : `CAST(NULL AS VARCHAR) AS ${c}`)),
     ...read.dedicated.map(quoteIdent),
   ];
-  return `SELECT ${columns.join(", ")}, coalesce(${flag}, FALSE) AS _legacy FROM ${quoteIdent(view)} WHERE trace_id IN (${ids(traceIds)})`;
+  return `SELECT ${columns.join(", ")}, coalesce(${flag}, FALSE) AS _legacy FROM ${from} WHERE trace_id IN (${ids(traceIds)})`;
 }
 
 /**
- * The attribute JSON of the spans whose dedicated value is not a scalar (letter x: an array,
+ * The attribute JSON of the spans of relation `from` (SQL after FROM) whose dedicated value is not a scalar (letter x: an array,
  * a kvlist): the dedicated columns cannot rebuild those, and they are rare.
  */
-export function nonScalarSpansSql(view: string, traceIds: readonly string[], dedicated: readonly string[]): string {
+export function nonScalarSpansSql(from: string, traceIds: readonly string[], dedicated: readonly string[]): string {
   const any = dedicated.map((c) => `starts_with(${quoteIdent(c)}, 'x')`).join(" OR ");
-  return `SELECT trace_id, span_id, attributes FROM ${quoteIdent(view)} WHERE trace_id IN (${ids(traceIds)}) AND (${any})`;
+  return `SELECT trace_id, span_id, attributes FROM ${from} WHERE trace_id IN (${ids(traceIds)}) AND (${any})`;
 }
 
 /**
