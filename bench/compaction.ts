@@ -26,8 +26,11 @@
  * if installed) and prints its bytes per span beside the compacted files', in all and per
  * column: a real peer's yardstick for the same rows.
  *
+ * `--zstd-level n` compacts at level n instead of `compaction.zstd_level`'s default: the
+ * trade of merge CPU for bytes, measured on the same files.
+ *
  *   bun bench/compaction.ts [--files 1000] [--spans 1024] [--payloads <files>] [--trace-flushes 1]
- *                           [--hours 6] [--iterations 200] [--warmup 20] [--clickhouse]
+ *                           [--hours 6] [--iterations 200] [--warmup 20] [--clickhouse] [--zstd-level n]
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -60,6 +63,7 @@ const { values: args } = parseArgs({
     iterations: { type: "string", default: "200" },
     warmup: { type: "string", default: "20" },
     clickhouse: { type: "boolean", default: false },
+    "zstd-level": { type: "string" },
   },
 });
 const files = Number(args.files);
@@ -91,6 +95,7 @@ const duck = await openDuckDB(":memory:", {
   config: { threads: String(writerDefaults.flush_threads), memory_limit: writerDefaults.flush_memory_limit, block_allocator_memory: writerDefaults.flush_retained_memory },
 });
 const compactionDefaults = defaults.compaction;
+const zstdLevel = Number(args["zstd-level"] ?? compactionDefaults.zstd_level);
 
 // Request bodies are made outside the measured CPU; reused ones get shifted timestamps.
 const reused = distinctBodies < files ? makeTracePayloads(distinctBodies, spansPerFile).bodies : [];
@@ -119,7 +124,7 @@ const smallBytes = small.reduce((n, f) => n + f.bytes, 0);
 const compactor = await Compactor.open({
   catalog, store, log: quiet, scratchDir: join(root, ".scratch"), metrics: new MetricsRegistry(),
   retention: new RetentionPolicy(0), isPrimary: () => true,
-  options: { intervalMs: 3_600_000, targetFileBytes: 256 * 1024 * 1024, minFiles: 4, concurrency: 1, memoryLimit: compactionDefaults.memory_limit, retainedMemory: compactionDefaults.retained_memory, deleteGraceMs: 3_600_000 },
+  options: { intervalMs: 3_600_000, targetFileBytes: 256 * 1024 * 1024, minFiles: 4, concurrency: 1, memoryLimit: compactionDefaults.memory_limit, retainedMemory: compactionDefaults.retained_memory, zstdLevel, deleteGraceMs: 3_600_000 },
 });
 const c0 = cpu();
 const t0 = performance.now();
@@ -209,8 +214,9 @@ if (args.clickhouse) {
   const missing = clickhouseMissing();
   if (missing !== null) log(`\nClickHouse yardstick skipped: ${missing}`);
   else {
-    // ClickHouse's own default zstd level, and the compacted files' level.
-    const sizes = await clickhouseSizes(duck.connection, compactedPaths, [1, 9], join(dir, "clickhouse"));
+    // ClickHouse's own default zstd level, the compacted files' level, and a high one.
+    const levels = [...new Set([1, zstdLevel, 9])].sort((a, b) => a - b);
+    const sizes = await clickhouseSizes(duck.connection, compactedPaths, levels, join(dir, "clickhouse"));
     log("");
     for (const line of await peerReport(duck.connection, compactedPaths, compactedBytes, spans, sizes)) log(line);
   }

@@ -89,6 +89,7 @@ export async function startWriter(ctx: RoleContext): Promise<RunningRole> {
       concurrency: config.compaction.concurrency,
       memoryLimit: config.compaction.memory_limit,
       retainedMemory: config.compaction.retained_memory,
+      zstdLevel: config.compaction.zstd_level,
       deleteGraceMs: config.compaction.delete_grace,
     },
   });

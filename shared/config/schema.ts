@@ -207,6 +207,13 @@ export const configSchema = z.strictObject({
       min_files: positiveInt(4).describe("small files a partition must hold before it is compacted"),
       concurrency: positiveInt(1).describe("partitions one writer compacts at once (each on one DuckDB thread)"),
       memory_limit: duckdbMemory("512MB").describe("memory DuckDB may use to sort a partition being compacted (it spills to disk beyond it)"),
+      zstd_level: z
+        .number({ error: "expected a whole number" })
+        .int()
+        .min(1)
+        .max(22)
+        .default(3)
+        .describe("zstd level of compacted files (a flush writes 3): higher levels make compacted files smaller for more merge CPU, decompression costs the same"),
       retained_memory: duckdbMemory("256MB").describe(
         "memory the compactor's DuckDB keeps between merges instead of handing it back to the kernel (each merge then refaults fewer pages); 0MB keeps none",
       ),

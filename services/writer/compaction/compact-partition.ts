@@ -22,6 +22,8 @@ export interface CompactDeps {
   workDir: string;
   /** epoch ms: when the inputs are retired (the delete grace counts from it). */
   now: () => number;
+  /** zstd level of the merged file (`compaction.zstd_level`). */
+  zstdLevel?: number;
 }
 
 export type CompactOutcome =
@@ -42,7 +44,7 @@ export async function compactPartition(deps: CompactDeps, job: CompactionJob): P
     const first = inputs[0]!.file;
     const merged = join(deps.workDir, "out.parquet");
     const table = first.table as TableName;
-    const merge = await mergeParquet(deps.db, table, group, merged, job.notBeforeNs);
+    const merge = await mergeParquet(deps.db, table, group, merged, job.notBeforeNs, deps.zstdLevel);
     // Same folder as the inputs unless retention cut the earliest rows: then its new first hour.
     const key = parquetPath({ orgId: first.orgId, bucket: first.bucket, table, minTimeNs: merge.minTimeNs });
     await deps.store.putFile(key, merged);

@@ -31,6 +31,8 @@ export interface CompactorOptions {
   memoryLimit: string;
   /** DuckDB block memory kept between merges (`compaction.retained_memory`). */
   retainedMemory?: string;
+  /** zstd level of the files it writes (`compaction.zstd_level`); DEFAULT_COMPACTION_ZSTD_LEVEL when unset. */
+  zstdLevel?: number;
   deleteGraceMs: number;
 }
 
@@ -201,7 +203,7 @@ export class Compactor {
     const started = performance.now();
     const table = job.inputs[0]!.table;
     try {
-      const outcome = await compactPartition({ ...this.deps, db, now, workDir: join(this.workRoot, `job-${slot}`) }, job);
+      const outcome = await compactPartition({ ...this.deps, db, now, workDir: join(this.workRoot, `job-${slot}`), zstdLevel: this.deps.options.zstdLevel }, job);
       if (outcome.kind === "superseded") this.deps.log.warn("compaction.superseded", { partition: job.partition, inputs: outcome.inputs.length });
       if (outcome.kind !== "compacted") {
         this.metrics.run(table, outcome.kind);

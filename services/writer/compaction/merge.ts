@@ -53,6 +53,7 @@ export async function mergeParquet(
   { inputs, columns, partial }: SchemaGroup,
   destPath: string,
   notBeforeNs?: bigint,
+  zstdLevel = DEFAULT_COMPACTION_ZSTD_LEVEL,
 ): Promise<MergeResult> {
   const first = inputs[0]!.file;
   const { batchIds, dropped } = batchOwnership(inputs);
@@ -93,7 +94,7 @@ export async function mergeParquet(
   const tmpPath = tempPathFor(destPath);
   try {
     await db.run(
-      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${parquetOptions(table, COMPACTED_LAYOUT[table])}, ${kvMetadataSql(metadata)})`,
+      `COPY (SELECT ${select} FROM ${source} ORDER BY ${order}) TO ${quoteLiteral(tmpPath)} (${parquetOptions(table, { ...COMPACTED_LAYOUT[table], compressionLevel: zstdLevel })}, ${kvMetadataSql(metadata)})`,
     );
     await durableRename(tmpPath, destPath);
   } catch (err) {
@@ -108,24 +109,27 @@ export async function mergeParquet(
 }
 
 /**
- * How a compacted file is encoded.
+ * The zstd level of compacted files unless `compaction.zstd_level` says otherwise: a flush's
+ * (DuckDB's default). A higher level shrinks a span file's attribute JSON, written once and
+ * read for the whole retention, but zstd's deeper match search then becomes the largest part
+ * of a merge, which should cost at most half the ingest path's CPU (issue #20): the trade is
+ * the operator's (docs/operations.md, "What compaction buys").
+ */
+export const DEFAULT_COMPACTION_ZSTD_LEVEL = 3;
+
+/**
+ * How a compacted file is encoded (its zstd level: DEFAULT_COMPACTION_ZSTD_LEVEL).
  * - Spans: a trace by id, and a search's evaluation of its newest traces, decode the whole
  *   row group holding them in every column, and a flushed file is a few hundred rows; DuckDB
  *   writes no smaller group than one vector (2,048 rows), which costs a few percent more
  *   bytes than the flush's size. A larger group saves footer bytes but makes every trace by
  *   id decode twice the rows.
- * - Spans also take a higher zstd level than a flush: a compacted file is written once and
- *   read for the whole retention, its attribute JSON is most of its bytes and compresses much
- *   better with zstd's deeper match search, and decompression costs the same at any level.
- *   Level 7, not 9: zstd's match search is the largest part of a merge, and levels 8–9 buy
- *   only a few bytes for a noticeable share of it, while compaction's CPU should stay under
- *   half the ingest path's (issue #20; docs/operations.md, "What compaction buys").
  * - Spans store their end time only where start + duration does not give it (never, from
  *   the decoder): NULL elsewhere, which readers derive (shared/tables/derived-columns.ts).
- * - Logs and metrics: as flushed.
+ * - Logs and metrics: row groups as flushed.
  */
 const COMPACTED_LAYOUT: Readonly<Record<TableName, ParquetLayout>> = {
-  traces: { rowGroupSize: 2_048, compressionLevel: 7 },
+  traces: { rowGroupSize: 2_048 },
   logs: { rowGroupSize: ROW_GROUP_SIZE.logs },
   metrics: { rowGroupSize: ROW_GROUP_SIZE.metrics },
 };
