@@ -3,15 +3,23 @@
  * arrive as a few ascending runs — a store's files and row groups are each in time order,
  * and parallel readers interleave whole row groups — so a natural merge sort (runs found,
  * then merged pairwise) orders them in about one pass where a comparator sort would compare
- * every pair of a long series.
+ * every pair of a long series. Runs that do not overlap in time (files cover successive
+ * spans) need no merge at all: they are laid end to end, earliest first.
  */
 export function timeOrder(ts: ArrayLike<number>): Uint32Array {
   const n = ts.length;
   let order = new Uint32Array(n);
+  const bounds = runBounds(ts);
+  const laid = disjointRuns(ts, bounds);
+  if (laid) {
+    let k = 0;
+    for (const r of laid) for (let i = bounds[r]!; i < bounds[r + 1]!; i++) order[k++] = i;
+    return order;
+  }
   for (let i = 0; i < n; i++) order[i] = i;
-  const bounds = [0];
-  for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) bounds.push(i);
-  bounds.push(n);
+  // Galloping assumes each run ascends, which a NaN among the times breaks.
+  let nan = false;
+  for (let i = 0; i < n && !nan; i++) nan = ts[i] !== ts[i];
   let runs = bounds;
   let spare = new Uint32Array(n);
   while (runs.length > 2) {
@@ -20,17 +28,104 @@ export function timeOrder(ts: ArrayLike<number>): Uint32Array {
       const lo = runs[r]!;
       const mid = runs[r + 1]!;
       const hi = r + 2 < runs.length ? runs[r + 2]! : mid;
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      // Ties keep the earlier run's sample first: the order is stable.
-      while (i < mid && j < hi) spare[k++] = ts[order[j]!]! < ts[order[i]!]! ? order[j++]! : order[i++]!;
-      while (i < mid) spare[k++] = order[i++]!;
-      while (j < hi) spare[k++] = order[j++]!;
+      if (nan) mergeOneByOne(ts, order, spare, lo, mid, hi);
+      else merge(ts, order, spare, lo, mid, hi);
       next.push(hi);
     }
     [order, spare] = [spare, order];
     runs = next;
+  }
+  return order;
+}
+
+/**
+ * Merges the sorted index runs order[lo, mid) and order[mid, hi) into spare[lo, hi). Runs read
+ * in parallel interleave in blocks (a reader's row group), so each side's block that comes
+ * next is found by galloping and copied whole. Ties keep the earlier run's sample first: the
+ * order is stable.
+ */
+function merge(ts: ArrayLike<number>, order: Uint32Array, spare: Uint32Array, lo: number, mid: number, hi: number): void {
+  let i = lo;
+  let j = mid;
+  let k = lo;
+  while (i < mid && j < hi) {
+    // The earlier run's samples up to the later run's next one (equal ones included)...
+    const head = ts[order[j]!]!;
+    let end = firstAfter(ts, order, i, mid, head, false);
+    k = copy(order, i, end, spare, k);
+    i = end;
+    if (i === mid) break;
+    // ...then the later run's samples before the earlier run's next one.
+    end = firstAfter(ts, order, j, hi, ts[order[i]!]!, true);
+    k = copy(order, j, end, spare, k);
+    j = end;
+  }
+  k = copy(order, i, mid, spare, k);
+  copy(order, j, hi, spare, k);
+}
+
+/** `merge` sample by sample, for times that hold a NaN. */
+function mergeOneByOne(ts: ArrayLike<number>, order: Uint32Array, spare: Uint32Array, lo: number, mid: number, hi: number): void {
+  let i = lo;
+  let j = mid;
+  let k = lo;
+  while (i < mid && j < hi) spare[k++] = ts[order[j]!]! < ts[order[i]!]! ? order[j++]! : order[i++]!;
+  while (i < mid) spare[k++] = order[i++]!;
+  while (j < hi) spare[k++] = order[j++]!;
+}
+
+/** The first position p in [from, to) whose time is past `t` (at or past it when `inclusive`), galloping from `from`. */
+function firstAfter(ts: ArrayLike<number>, order: Uint32Array, from: number, to: number, t: number, inclusive: boolean): number {
+  const past = (p: number) => (inclusive ? ts[order[p]!]! >= t : ts[order[p]!]! > t);
+  let step = 1;
+  let below = from - 1;
+  let at = from;
+  while (at < to && !past(at)) {
+    below = at;
+    at = from + step;
+    step *= 2;
+  }
+  let high = Math.min(at, to);
+  // Past `t` at `high` (or `high` is `to`), not past it at `below`.
+  while (high - below > 1) {
+    const m = (below + high) >>> 1;
+    if (past(m)) high = m;
+    else below = m;
+  }
+  return high;
+}
+
+function copy(from: Uint32Array, start: number, end: number, to: Uint32Array, at: number): number {
+  if (end - start > 16) to.set(from.subarray(start, end), at);
+  else for (let p = start; p < end; p++) to[at + p - start] = from[p]!;
+  return at + end - start;
+}
+
+/** Where the ascending runs of `ts` begin, and its length last. */
+function runBounds(ts: ArrayLike<number>): number[] {
+  const bounds = [0];
+  for (let i = 1; i < ts.length; i++) if (ts[i]! < ts[i - 1]!) bounds.push(i);
+  bounds.push(ts.length);
+  return bounds;
+}
+
+/**
+ * The runs (by index into `bounds`) in the order that lays them end to end into the stable
+ * time order, when one does: each run ends before the next one begins, or at its first time
+ * when it also comes first in `ts` (the stable order keeps the earlier sample first). Undefined
+ * when runs overlap, or a time is NaN (the merge's order is kept for those).
+ */
+function disjointRuns(ts: ArrayLike<number>, bounds: readonly number[]): number[] | undefined {
+  const runs = bounds.length - 1;
+  if (runs < 2) return undefined;
+  for (let i = 0; i < ts.length; i++) if (ts[i] !== ts[i]) return undefined;
+  const order = Array.from({ length: runs }, (_, r) => r).sort((a, b) => ts[bounds[a]!]! - ts[bounds[b]!]! || a - b);
+  for (let k = 1; k < runs; k++) {
+    const before = order[k - 1]!;
+    const after = order[k]!;
+    const last = ts[bounds[before + 1]! - 1]!;
+    const first = ts[bounds[after]!]!;
+    if (!(last < first || (last === first && before < after))) return undefined;
   }
   return order;
 }
@@ -40,9 +135,23 @@ export function inTimeOrder<V extends Float64Array | undefined>(ts: Float64Array
   let sorted = true;
   for (let i = 1; i < ts.length && sorted; i++) sorted = ts[i - 1]! <= ts[i]!;
   if (sorted) return { ts, values };
-  const order = timeOrder(ts);
   const byTime = new Float64Array(ts.length);
   const valuesByTime = values === undefined ? undefined : new Float64Array(ts.length);
+  const bounds = runBounds(ts);
+  const laid = disjointRuns(ts, bounds);
+  if (laid) {
+    // Whole runs copied in their order.
+    let k = 0;
+    for (const r of laid) {
+      const from = bounds[r]!;
+      const to = bounds[r + 1]!;
+      byTime.set(ts.subarray(from, to), k);
+      if (valuesByTime) valuesByTime.set(values!.subarray(from, to), k);
+      k += to - from;
+    }
+    return { ts: byTime, values: valuesByTime as V };
+  }
+  const order = timeOrder(ts);
   for (let i = 0; i < order.length; i++) {
     byTime[i] = ts[order[i]!]!;
     if (valuesByTime) valuesByTime[i] = values![order[i]!]!;
