@@ -47,5 +47,8 @@ test("runs interleaved in blocks, as parallel readers give them, merge in the st
     const got = [...timeOrder(ts)];
     if (ts.some((x) => Number.isNaN(x))) expect(got.slice().sort((a, b) => a - b)).toEqual([...ts.keys()]);
     else expect(got).toEqual(want);
+    const ordered = inTimeOrder(ts, Float64Array.from(ts, (_, i) => i));
+    expect([...ordered.values]).toEqual(ts.some((x) => Number.isNaN(x)) ? got : want);
+    expect(Object.is(ordered.ts[0], ts[got[0]!])).toBe(true);
   }
 });

@@ -151,10 +151,102 @@ export function inTimeOrder<V extends Float64Array | undefined>(ts: Float64Array
     }
     return { ts: byTime, values: valuesByTime as V };
   }
+  let nan = false;
+  for (let i = 0; i < ts.length && !nan; i++) nan = ts[i] !== ts[i];
+  if (!nan) return mergedRuns(ts, values, bounds, byTime, valuesByTime as V);
   const order = timeOrder(ts);
   for (let i = 0; i < order.length; i++) {
     byTime[i] = ts[order[i]!]!;
     if (valuesByTime) valuesByTime[i] = values![order[i]!]!;
   }
   return { ts: byTime, values: valuesByTime as V };
+}
+
+/**
+ * `inTimeOrder` of runs that overlap: merged pairwise as `timeOrder` merges them, moving the
+ * times and values themselves (no index to gather through); `a` and `b` are the output
+ * arrays' first pair, a second pair is made when more than one round is needed.
+ */
+function mergedRuns<V extends Float64Array | undefined>(ts: Float64Array, values: V, bounds: number[], a: Float64Array, b: V): { ts: Float64Array; values: V } {
+  const n = ts.length;
+  let fromT = ts;
+  let fromV = values as Float64Array | undefined;
+  let toT = a;
+  let toV = b as Float64Array | undefined;
+  let spareT: Float64Array | undefined;
+  let spareV: Float64Array | undefined;
+  let runs = bounds;
+  while (runs.length > 2) {
+    const next = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r]!;
+      const mid = runs[r + 1]!;
+      const hi = r + 2 < runs.length ? runs[r + 2]! : mid;
+      mergeSamples(fromT, fromV, toT, toV, lo, mid, hi);
+      next.push(hi);
+    }
+    runs = next;
+    // The next round reads this round's output and writes into the other pair (not the caller's input).
+    const writtenT = toT;
+    const writtenV = toV;
+    if (fromT === ts) {
+      spareT ??= new Float64Array(n);
+      spareV ??= values === undefined ? undefined : new Float64Array(n);
+      toT = spareT;
+      toV = spareV;
+    } else {
+      toT = fromT;
+      toV = fromV;
+    }
+    fromT = writtenT;
+    fromV = writtenV;
+  }
+  return { ts: fromT, values: fromV as V };
+}
+
+/** `merge` of the samples themselves: runs [lo, mid) and [mid, hi) of (ts, vs) into (outT, outV). */
+function mergeSamples(ts: Float64Array, vs: Float64Array | undefined, outT: Float64Array, outV: Float64Array | undefined, lo: number, mid: number, hi: number): void {
+  const move = (start: number, end: number, at: number) => {
+    if (end - start > 16) {
+      outT.set(ts.subarray(start, end), at);
+      if (vs) outV!.set(vs.subarray(start, end), at);
+    } else {
+      for (let p = start; p < end; p++) outT[at + p - start] = ts[p]!;
+      if (vs) for (let p = start; p < end; p++) outV![at + p - start] = vs[p]!;
+    }
+    return at + end - start;
+  };
+  let i = lo;
+  let j = mid;
+  let k = lo;
+  while (i < mid && j < hi) {
+    let end = firstSampleAfter(ts, i, mid, ts[j]!, false);
+    k = move(i, end, k);
+    i = end;
+    if (i === mid) break;
+    end = firstSampleAfter(ts, j, hi, ts[i]!, true);
+    k = move(j, end, k);
+    j = end;
+  }
+  k = move(i, mid, k);
+  move(j, hi, k);
+}
+
+/** `firstAfter` over the times themselves. */
+function firstSampleAfter(ts: Float64Array, from: number, to: number, t: number, inclusive: boolean): number {
+  let step = 1;
+  let below = from - 1;
+  let at = from;
+  while (at < to && !(inclusive ? ts[at]! >= t : ts[at]! > t)) {
+    below = at;
+    at = from + step;
+    step *= 2;
+  }
+  let high = Math.min(at, to);
+  while (high - below > 1) {
+    const m = (below + high) >>> 1;
+    if (inclusive ? ts[m]! >= t : ts[m]! > t) high = m;
+    else below = m;
+  }
+  return high;
 }
