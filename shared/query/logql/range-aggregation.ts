@@ -74,12 +74,13 @@ export function evalRangeAggregation(
   for (const s of series) {
     const ts = s.offsetsNs;
     const originMs = Number(s.originNs / 1_000_000n) + Number(s.originNs % 1_000_000n) / 1e6;
-    const tsMs = new Float64Array(ts.length);
-    for (let i = 0; i < ts.length; i++) tsMs[i] = originMs + ts[i]! / 1e6;
-    const result = emptyStepSeries(s.labels, count);
-    const w: Window = { timestampsMs: tsMs, values: s.values, from: 0, to: 0, startMs: 0, endMs: 0, rangeMs, evalMs: 0, step: 0 };
     // quantile_over_time takes every window's edges first: its windows share their tails (tail-quantiles.ts).
     const edges = quantiles ? { from: new Float64Array(count), to: new Float64Array(count) } : undefined;
+    // Sample times in milliseconds, for the window functions (the quantiles need none).
+    const tsMs = new Float64Array(edges ? 0 : ts.length);
+    for (let i = 0; i < tsMs.length; i++) tsMs[i] = originMs + ts[i]! / 1e6;
+    const result = emptyStepSeries(s.labels, count);
+    const w: Window = { timestampsMs: tsMs, values: s.values, from: 0, to: 0, startMs: 0, endMs: 0, rangeMs, evalMs: 0, step: 0 };
     let from = 0;
     let to = 0;
     let any = false;
