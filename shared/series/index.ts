@@ -11,6 +11,7 @@ export * from "./time-order.ts";
 export * from "./select.ts";
 export * from "./stats.ts";
 export * as rangeFunctions from "./range-functions.ts";
+export { tailQuantiles } from "./tail-quantiles.ts";
 export * from "./aggregate.ts";
 export * from "./binary.ts";
 export * from "./element-ops.ts";

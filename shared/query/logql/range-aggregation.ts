@@ -5,7 +5,7 @@
  * milliseconds (what shared/series computes in).
  */
 import { emptyStepSeries, type StepSeries } from "../../series/grid.ts";
-import { rangeFunctions } from "../../series/index.ts";
+import { rangeFunctions, tailQuantiles } from "../../series/index.ts";
 import type { Window, WindowFunction } from "../../series/select.ts";
 import type { Labels } from "../../series/types.ts";
 import type { LabelMatcher, RangeOp } from "./ast.ts";
@@ -68,13 +68,17 @@ export function evalRangeAggregation(
 ): StepSeries[] {
   const count = steps.ns.length;
   const fn = windowFunction(op, param, count);
+  const quantiles = op === "quantile_over_time" ? new Float64Array(count).fill(param ?? NaN) : undefined;
   const rangeMs = Number(rangeNs) / 1e6;
   const out: StepSeries[] = [];
   for (const s of series) {
     const ts = s.offsetsNs;
     const originMs = Number(s.originNs / 1_000_000n) + Number(s.originNs % 1_000_000n) / 1e6;
-    const tsMs = new Float64Array(ts.length);
-    for (let i = 0; i < ts.length; i++) tsMs[i] = originMs + ts[i]! / 1e6;
+    // quantile_over_time takes every window's edges first: its windows share their tails (tail-quantiles.ts).
+    const edges = quantiles ? { from: new Float64Array(count), to: new Float64Array(count) } : undefined;
+    // Sample times in milliseconds, for the window functions (the quantiles need none).
+    const tsMs = new Float64Array(edges ? 0 : ts.length);
+    for (let i = 0; i < tsMs.length; i++) tsMs[i] = originMs + ts[i]! / 1e6;
     const result = emptyStepSeries(s.labels, count);
     const w: Window = { timestampsMs: tsMs, values: s.values, from: 0, to: 0, startMs: 0, endMs: 0, rangeMs, evalMs: 0, step: 0 };
     let from = 0;
@@ -89,6 +93,11 @@ export function evalRangeAggregation(
       while (from < ts.length && ts[from]! <= start) from++;
       if (to < from) to = from;
       while (to < ts.length && ts[to]! <= end) to++;
+      if (edges) {
+        edges.from[i] = from;
+        edges.to[i] = to;
+        continue;
+      }
       w.from = from;
       w.to = to;
       w.startMs = originMs + start / 1e6;
@@ -100,6 +109,14 @@ export function evalRangeAggregation(
       result.values[i] = v;
       result.present[i] = 1;
       any = true;
+    }
+    if (edges) {
+      tailQuantiles(quantiles!, s.values, edges.from, edges.to, result.values);
+      for (let i = 0; i < count; i++) {
+        if (edges.to[i]! <= edges.from[i]!) continue;
+        result.present[i] = 1;
+        any = true;
+      }
     }
     if (any) out.push(result);
   }

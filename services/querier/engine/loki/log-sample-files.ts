@@ -116,10 +116,10 @@ async function readSamples(connection: DuckDBConnection, sql: string, request: L
         if (v !== null && v !== "") labels[name] = v;
       });
       // In time order once here, so that the series built of kept groups need no sort (samples.ts).
-      const ordered = inTimeOrder(
-        (samples.fields[0]!.values as Float64Array).slice(from, from + n),
-        request.unwrap ? (samples.fields[1]!.values as Float64Array).slice(from, from + n) : undefined,
-      );
+      // The fields are copies of DuckDB's vectors already: a row holding all of them is not copied again.
+      const whole = from === 0 && n === samples.fields[0]!.values.length;
+      const field = (i: number) => (whole ? (samples.fields[i]!.values as Float64Array) : (samples.fields[i]!.values as Float64Array).slice(from, from + n));
+      const ordered = inTimeOrder(field(0), request.unwrap ? field(1) : undefined);
       into.groups.push({ labels, originNs: request.startNs, offsetsNs: ordered.ts, ...(ordered.values ? { values: ordered.values } : {}) });
     }
   }
