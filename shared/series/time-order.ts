@@ -20,22 +20,34 @@ export function timeOrder(ts: ArrayLike<number>): Uint32Array {
   // Galloping assumes each run ascends, which a NaN among the times breaks.
   let nan = false;
   for (let i = 0; i < n && !nan; i++) nan = ts[i] !== ts[i];
-  let runs = bounds;
   let spare = new Uint32Array(n);
+  mergeRounds(
+    bounds,
+    (lo, mid, hi) => (nan ? mergeOneByOne(ts, order, spare, lo, mid, hi) : merge(ts, order, spare, lo, mid, hi)),
+    () => ([order, spare] = [spare, order]),
+  );
+  return order;
+}
+
+/**
+ * Merges runs pairwise, round after round, until one is left: `mergePair` merges [lo, mid)
+ * and [mid, hi) (a last run without a partner is passed with mid = hi, to be copied), and
+ * `endRound` makes what the round wrote the next round's input.
+ */
+function mergeRounds(bounds: readonly number[], mergePair: (lo: number, mid: number, hi: number) => void, endRound: () => void): void {
+  let runs = bounds;
   while (runs.length > 2) {
     const next = [0];
     for (let r = 0; r + 1 < runs.length; r += 2) {
       const lo = runs[r]!;
       const mid = runs[r + 1]!;
       const hi = r + 2 < runs.length ? runs[r + 2]! : mid;
-      if (nan) mergeOneByOne(ts, order, spare, lo, mid, hi);
-      else merge(ts, order, spare, lo, mid, hi);
+      mergePair(lo, mid, hi);
       next.push(hi);
     }
-    [order, spare] = [spare, order];
     runs = next;
+    endRound();
   }
-  return order;
 }
 
 /**
@@ -76,7 +88,14 @@ function mergeOneByOne(ts: ArrayLike<number>, order: Uint32Array, spare: Uint32A
 
 /** The first position p in [from, to) whose time is past `t` (at or past it when `inclusive`), galloping from `from`. */
 function firstAfter(ts: ArrayLike<number>, order: Uint32Array, from: number, to: number, t: number, inclusive: boolean): number {
-  const past = (p: number) => (inclusive ? ts[order[p]!]! >= t : ts[order[p]!]! > t);
+  return gallop(from, to, inclusive ? (p) => ts[order[p]!]! >= t : (p) => ts[order[p]!]! > t);
+}
+
+/**
+ * The first position in [from, to) where `past` holds, given that it holds from there on:
+ * steps of growing size from `from`, then a binary search within the last step.
+ */
+function gallop(from: number, to: number, past: (p: number) => boolean): number {
   let step = 1;
   let below = from - 1;
   let at = from;
@@ -86,7 +105,7 @@ function firstAfter(ts: ArrayLike<number>, order: Uint32Array, from: number, to:
     step *= 2;
   }
   let high = Math.min(at, to);
-  // Past `t` at `high` (or `high` is `to`), not past it at `below`.
+  // Past at `high` (or `high` is `to`), not past at `below`.
   while (high - below > 1) {
     const m = (below + high) >>> 1;
     if (past(m)) high = m;
@@ -175,17 +194,7 @@ function mergedRuns<V extends Float64Array | undefined>(ts: Float64Array, values
   let toV = b as Float64Array | undefined;
   let spareT: Float64Array | undefined;
   let spareV: Float64Array | undefined;
-  let runs = bounds;
-  while (runs.length > 2) {
-    const next = [0];
-    for (let r = 0; r + 1 < runs.length; r += 2) {
-      const lo = runs[r]!;
-      const mid = runs[r + 1]!;
-      const hi = r + 2 < runs.length ? runs[r + 2]! : mid;
-      mergeSamples(fromT, fromV, toT, toV, lo, mid, hi);
-      next.push(hi);
-    }
-    runs = next;
+  mergeRounds(bounds, (lo, mid, hi) => mergeSamples(fromT, fromV, toT, toV, lo, mid, hi), () => {
     // The next round reads this round's output and writes into the other pair (not the caller's input).
     const writtenT = toT;
     const writtenV = toV;
@@ -200,7 +209,7 @@ function mergedRuns<V extends Float64Array | undefined>(ts: Float64Array, values
     }
     fromT = writtenT;
     fromV = writtenV;
-  }
+  });
   return { ts: fromT, values: fromV as V };
 }
 
@@ -234,19 +243,5 @@ function mergeSamples(ts: Float64Array, vs: Float64Array | undefined, outT: Floa
 
 /** `firstAfter` over the times themselves. */
 function firstSampleAfter(ts: Float64Array, from: number, to: number, t: number, inclusive: boolean): number {
-  let step = 1;
-  let below = from - 1;
-  let at = from;
-  while (at < to && !(inclusive ? ts[at]! >= t : ts[at]! > t)) {
-    below = at;
-    at = from + step;
-    step *= 2;
-  }
-  let high = Math.min(at, to);
-  while (high - below > 1) {
-    const m = (below + high) >>> 1;
-    if (inclusive ? ts[m]! >= t : ts[m]! > t) high = m;
-    else below = m;
-  }
-  return high;
+  return gallop(from, to, inclusive ? (p) => ts[p]! >= t : (p) => ts[p]! > t);
 }
