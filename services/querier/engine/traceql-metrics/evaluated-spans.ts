@@ -9,6 +9,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteIdent } from "../../../../shared/duckdb/index.ts";
 import type { traceqlMetrics } from "../../../../shared/query/index.ts";
 import type { SpansetExpr } from "../../../../shared/query/traceql/index.ts";
+import { rowObjects } from "../row-objects.ts";
 import { tooManySpans, traceSpansSql, type SpanColumns } from "../traceql/search-eval.ts";
 import { evaluateSpansets } from "../traceql/spanset-eval.ts";
 import { EvalTrace, type SpanRow } from "../traceql/trace-model.ts";
@@ -41,7 +42,7 @@ export async function evaluatedSpansSql(
   );
   const appender = await connection.createAppender(EVALUATED_TABLE);
   // One scan for all candidate traces (the span budget bounds what it loads).
-  const rows = ids.length === 0 ? [] : ((await connection.runAndReadAll(traceSpansSql(view, ids, [], EVERY_COLUMN))).getRowObjectsJS() as unknown as SpanRow[]);
+  const rows = ids.length === 0 ? [] : (rowObjects(await connection.runAndReadAll(traceSpansSql(view, ids, [], EVERY_COLUMN))) as unknown as SpanRow[]);
   for (const [traceId, spans] of Map.groupBy(rows, (r) => r.trace_id)) {
     const trace = new EvalTrace(traceId, spans);
     const matched = new Set(evaluateSpansets(spanset, [{ spans: trace.spans, attributes: [] }], false).flatMap((s) => s.spans));
