@@ -26,11 +26,15 @@
  * if installed) and prints its bytes per span beside the compacted files', in all and per
  * column: a real peer's yardstick for the same rows.
  *
+ * `--layouts` then writes the compacted spans again in other layouts (bench/lib/span-layouts.ts:
+ * binary ids, attributes as typed columns) and prints their bytes per span, and the cost of
+ * giving a columnar layout's attributes back as the JSON text the querier reads.
+ *
  * `--zstd-level n` compacts at level n instead of `compaction.zstd_level`'s default: the
  * trade of merge CPU for bytes, measured on the same files.
  *
  *   bun bench/compaction.ts [--files 1000] [--spans 1024] [--payloads <files>] [--trace-flushes 1]
- *                           [--hours 6] [--iterations 200] [--warmup 20] [--clickhouse] [--zstd-level n]
+ *                           [--hours 6] [--iterations 200] [--warmup 20] [--clickhouse] [--zstd-level n] [--layouts]
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -51,6 +55,7 @@ import { Compactor } from "../services/writer/compaction/compactor.ts";
 import { flushFile, SCOPE } from "../test/helpers/compaction-fixtures.ts";
 import { clickhouseMissing, clickhouseSizes, peerReport } from "./lib/clickhouse-peer.ts";
 import { makeTracePayloads } from "./lib/otlp-traces.ts";
+import { layoutSizes, rebuildCost } from "./lib/span-layouts.ts";
 import { load1, lpad, measureInTurns, ms, pad } from "./lib/query-timing.ts";
 
 const { values: args } = parseArgs({
@@ -64,6 +69,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "20" },
     clickhouse: { type: "boolean", default: false },
     "zstd-level": { type: "string" },
+    layouts: { type: "boolean", default: false },
   },
 });
 const files = Number(args.files);
@@ -220,6 +226,21 @@ if (args.clickhouse) {
     log("");
     for (const line of await peerReport(duck.connection, compactedPaths, compactedBytes, spans, sizes)) log(line);
   }
+}
+if (args.layouts) {
+  // The compacted files' own row group size, so the layouts differ from them only where named.
+  const groups = await duck.connection.runAndReadAll(`SELECT max(row_group_num_rows)::INTEGER FROM parquet_metadata([${compactedPaths.map(quoteLiteral).join(", ")}])`);
+  const rowGroup = groups.getRows()[0]![0] as number;
+  const sizes = await layoutSizes(duck.connection, compactedPaths, zstdLevel, rowGroup, join(dir, "layouts"));
+  log("");
+  log(`| ${pad(`layout of the compacted spans (zstd ${zstdLevel}, ${rowGroup}-row groups unless said)`, 70)} | ${lpad("bytes per span", 14)} | ${lpad("of which attributes", 19)} |`);
+  log(`|${"-".repeat(72)}|${"-".repeat(16)}|${"-".repeat(21)}|`);
+  for (const s of sizes) log(`| ${pad(s.layout, 70)} | ${lpad(s.bytesPerSpan.toFixed(1), 14)} | ${lpad(s.attributeBytesPerSpan.toFixed(1), 19)} |`);
+  const cost = await rebuildCost(duck.connection, compactedPaths, join(dir, "rebuild"));
+  log(
+    `attribute JSON for ${cost.rows} spans: read ${cost.jsonMs.toFixed(0)} ms, rebuilt from text columns ${cost.rebuiltMs.toFixed(0)} ms ` +
+      `(${(cost.rebuiltMs / cost.jsonMs).toFixed(1)}×, best of 3 in turns; ${cost.mismatches} rows differ); load ${load1()}`,
+  );
 }
 duck.close();
 await catalog.close();
