@@ -108,16 +108,25 @@ export class FileSamplesCache {
       const fileOf = int32Column(chunk, 0, rows);
       const rowNumbers = int32Column(chunk, 1, rows);
       const sample = samplesOf(chunk, 2, rows);
+      // The file's arrays are looked up again only where the file changes (rows of a file come in runs).
+      let k = -1;
+      let rowSeries: Uint16Array | Uint32Array = EMPTY_ROWS;
+      let bySeries: (Building | undefined)[] = [];
       for (let i = 0; i < rows; i++) {
-        const k = fileOf[i]!;
-        const s = maps[k]!.rowSeries[rowNumbers[i]!]!;
-        const family = building[k]!.bySeries[s];
+        if (fileOf[i] !== k) {
+          k = fileOf[i]!;
+          rowSeries = maps[k]!.rowSeries;
+          bySeries = building[k]!.bySeries;
+        }
+        const s = rowSeries[rowNumbers[i]!]!;
+        const family = bySeries[s];
         if (family === undefined) throw new Error("metrics rows changed between the series and samples reads");
         const at = family.filled[s]!++;
-        if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(family.entry.values, at);
-        else if (isValid(sample.validity, i)) family.entry.values[at] = sample.values[i]!;
-        else (family.entry.skips ??= new Uint8Array(family.entry.times.length))[at] = 1;
-        family.entry.times[at] = sample.times[i]!;
+        const entry = family.entry;
+        if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(entry.values, at);
+        else if (isValid(sample.validity, i)) entry.values[at] = sample.values[i]!;
+        else (entry.skips ??= new Uint8Array(entry.times.length))[at] = 1;
+        entry.times[at] = sample.times[i]!;
       }
     }
     return building.map(({ families }, k) => {
@@ -129,6 +138,8 @@ export class FileSamplesCache {
     });
   }
 }
+
+const EMPTY_ROWS = new Uint16Array(0);
 
 interface Building {
   entry: FamilySamples;
