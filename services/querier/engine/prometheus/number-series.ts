@@ -76,7 +76,7 @@ export interface NumberRead {
   tooManySamples: () => Error;
   /** Throws when the query was stopped. */
   checkStopped: () => void;
-  /** Connections a first read of many files may split over (spare-connections.ts). */
+  /** Connections a first decode of many files may split over (spare-connections.ts). */
   spares?: SpareConnections;
 }
 
