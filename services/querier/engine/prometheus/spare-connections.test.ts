@@ -50,7 +50,7 @@ function plain(entries: Map<string, FamilySamples>[]) {
 describe("a first decode split over two connections", () => {
   test("decodes what one connection decodes, and gives the spare back", async () => {
     const names = new Set(["x_total", "y"]);
-    const maps = await new FileSeriesCache().of(handle.connection, files, names, NUMBER_TYPES);
+    const maps = await new FileSeriesCache().of(handle.connection, files, NUMBER_TYPES);
     const one = await new FileSamplesCache(1 << 20).fill(handle.connection, files, maps, names, NUMBER_TYPES, () => {});
     const taken: DuckDBConnection[] = [];
     const released: DuckDBConnection[] = [];
