@@ -18,6 +18,7 @@ import type { FileSeries } from "./file-series.ts";
 import { mergedBytes, mergeFamily, NOT_MERGEABLE, type MergedFamily } from "./merged-files.ts";
 import { int32Column, SAMPLE, samplesOf } from "./sample-columns.ts";
 import { storedScan } from "../parquet-scan.ts";
+import { inHalves, type SpareConnections } from "./spare-connections.ts";
 
 /** One metric family's rows in one file. */
 export interface FamilySamples {
@@ -92,34 +93,11 @@ export class FileSamplesCache {
    */
   async fill(
     connection: DuckDBConnection, files: readonly string[], maps: readonly FileSeries[], names: ReadonlySet<string>, numberTypes: readonly string[],
-    checkStopped: () => void,
+    checkStopped: () => void, spares?: SpareConnections,
   ): Promise<Map<string, FamilySamples>[]> {
     const building = maps.map((map) => startFamilies(map, names));
-    // file_index is the file's place in the list; every row is read, whatever its time.
-    const scan = await storedScan(connection, "metrics", files);
-    const result = await connection.stream(
-      `SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE}
-       FROM ${scan}
-       WHERE metric_name IN (${[...names].map(quoteLiteral).join(", ")}) AND metric_type IN (${numberTypes.map(quoteLiteral).join(", ")})`,
-    );
-    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      checkStopped();
-      const rows = duckdb.data_chunk_get_size(chunk.chunk);
-      const fileOf = int32Column(chunk, 0, rows);
-      const rowNumbers = int32Column(chunk, 1, rows);
-      const sample = samplesOf(chunk, 2, rows);
-      for (let i = 0; i < rows; i++) {
-        const k = fileOf[i]!;
-        const s = maps[k]!.rowSeries[rowNumbers[i]!]!;
-        const family = building[k]!.bySeries[s];
-        if (family === undefined) throw new Error("metrics rows changed between the series and samples reads");
-        const at = family.filled[s]!++;
-        if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(family.entry.values, at);
-        else if (isValid(sample.validity, i)) family.entry.values[at] = sample.values[i]!;
-        else (family.entry.skips ??= new Uint8Array(family.entry.times.length))[at] = 1;
-        family.entry.times[at] = sample.times[i]!;
-      }
-    }
+    await inHalves(connection, spares, files.length, (c, from, to) =>
+      decodeInto(c, files.slice(from, to), maps.slice(from, to), building.slice(from, to), names, numberTypes, checkStopped));
     return building.map(({ families }, k) => {
       for (const [name, family] of families) {
         sortSeries(family.entry);
@@ -129,6 +107,49 @@ export class FileSamplesCache {
     });
   }
 }
+
+/** Every row of the families `names` of the files placed into their entries (`building`, in the files' order). */
+async function decodeInto(
+  connection: DuckDBConnection, files: readonly string[], maps: readonly FileSeries[], building: readonly { bySeries: (Building | undefined)[] }[],
+  names: ReadonlySet<string>, numberTypes: readonly string[], checkStopped: () => void,
+): Promise<void> {
+  // file_index is the file's place in the list; every row is read, whatever its time.
+  const scan = await storedScan(connection, "metrics", files);
+  const result = await connection.stream(
+    `SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE}
+     FROM ${scan}
+     WHERE metric_name IN (${[...names].map(quoteLiteral).join(", ")}) AND metric_type IN (${numberTypes.map(quoteLiteral).join(", ")})`,
+  );
+  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    checkStopped();
+    const rows = duckdb.data_chunk_get_size(chunk.chunk);
+    const fileOf = int32Column(chunk, 0, rows);
+    const rowNumbers = int32Column(chunk, 1, rows);
+    const sample = samplesOf(chunk, 2, rows);
+    // The file's arrays are looked up again only where the file changes (rows of a file come in runs).
+    let k = -1;
+    let rowSeries: Uint16Array | Uint32Array = EMPTY_ROWS;
+    let bySeries: (Building | undefined)[] = [];
+    for (let i = 0; i < rows; i++) {
+      if (fileOf[i] !== k) {
+        k = fileOf[i]!;
+        rowSeries = maps[k]!.rowSeries;
+        bySeries = building[k]!.bySeries;
+      }
+      const s = rowSeries[rowNumbers[i]!]!;
+      const family = bySeries[s];
+      if (family === undefined) throw new Error("metrics rows changed between the series and samples reads");
+      const at = family.filled[s]!++;
+      const entry = family.entry;
+      if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(entry.values, at);
+      else if (isValid(sample.validity, i)) entry.values[at] = sample.values[i]!;
+      else (entry.skips ??= new Uint8Array(entry.times.length))[at] = 1;
+      entry.times[at] = sample.times[i]!;
+    }
+  }
+}
+
+const EMPTY_ROWS = new Uint16Array(0);
 
 interface Building {
   entry: FamilySamples;

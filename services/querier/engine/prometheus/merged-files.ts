@@ -29,6 +29,9 @@ export interface MergedFamily {
   minMs: number;
 }
 
+/** Rows a block must have for one TypedArray.set per array to beat the element loop. */
+const BLOCK_COPY_ROWS = 256;
+
 /** A file list whose rows are not in time order across files, or hold rows without a sample. */
 export const NOT_MERGEABLE = "not mergeable";
 
@@ -67,9 +70,19 @@ export function mergeFamily(name: string, maps: readonly FileSeries[], entries: 
       const from = entry.offsets[s]!;
       const to = entry.offsets[s + 1]!;
       const at = filled[slot]!;
-      // Whole blocks: values as their words, so stale markers keep their bits.
-      times.set(entry.times.subarray(from, to), at);
-      words.set(entry.valueWords.subarray(2 * from, 2 * to), 2 * at);
+      // Values as their words, so stale markers keep their bits; a short block element by
+      // element, as many short TypedArray.set copies cost far more than the loop.
+      if (to - from >= BLOCK_COPY_ROWS) {
+        times.set(entry.times.subarray(from, to), at);
+        words.set(entry.valueWords.subarray(2 * from, 2 * to), 2 * at);
+      } else {
+        const source = entry.valueWords;
+        for (let i = from, j = at; i < to; i++, j++) {
+          times[j] = entry.times[i]!;
+          words[2 * j] = source[2 * i]!;
+          words[2 * j + 1] = source[2 * i + 1]!;
+        }
+      }
       filled[slot] = at + (to - from);
     });
   });

@@ -26,6 +26,7 @@ import type { FamilySamples, FileSamplesCache } from "./file-samples.ts";
 import { familiesInMemory, passesPrefilters, rowsInRange, type RowConditions } from "./in-memory-files.ts";
 import { addMergedSeries, worthMerging } from "./merged-files.ts";
 import { storedScan } from "../parquet-scan.ts";
+import type { SpareConnections } from "./spare-connections.ts";
 
 const HASH = `hash(${NUMBER_IDENTITY})`;
 
@@ -75,6 +76,8 @@ export interface NumberRead {
   tooManySamples: () => Error;
   /** Throws when the query was stopped. */
   checkStopped: () => void;
+  /** Connections a first decode of many files may split over (spare-connections.ts). */
+  spares?: SpareConnections;
 }
 
 export async function readNumberSeries(read: NumberRead, collector: SeriesCollector): Promise<void> {
