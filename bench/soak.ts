@@ -139,7 +139,7 @@ async function takeSample(): Promise<void> {
   const v = values;
   console.log(
     `${col(t / 60, 5, 1)}m rss ${col(v.rss_mib!, 4)}M heap ${col(v.heap_used_mib!, 4)}M obj ${col((v.js_objects ?? NaN) / 1000, 4)}k prom ${col(v.promises ?? NaN, 4)} tmr ${col(v.timeouts ?? NaN, 3)} fds ${col(v.fds!, 4)} thr ${col(v.threads!, 3)} ` +
-      `cpu ${col(v.cpu_pct!, 3)}% | pq ${col(v.parquet_files!, 4)} files ${col(v.parquet_mib!, 5, 1)}M ${col(v.partitions!, 2)} parts max ${col(v.max_files_per_partition!, 3)} ` +
+      `cpu ${col(v.cpu_pct!, 3)}% | pq ${col(v.parquet_files!, 4)} files ${col(v.parquet_mib!, 5, 1)}M ${col(v.partitions!, 2)} parts ${col(v.data_folders!, 3)} dirs max ${col(v.max_files_per_partition!, 3)} ` +
       `wal ${col(v.wal_files!, 2)}/${col(v.wal_mib!, 5, 1)}M other ${col(v.other_files!, 3)} | cat data ${col(v.rows_data_files ?? 0, 4)} ` +
       `retired ${col(v.rows_retired_files ?? 0, 3)} batches ${col(v.rows_persisted_batches ?? 0, 6)} | backlog ${col(v.backlog_files!, 3)} ` +
       `compacted ${col(v.compactions!, 4)} expired ${col(v.expired_files!, 4)} deleted ${col(v.deleted_compacted! + v.deleted_expired!, 4)} ` +
@@ -165,7 +165,7 @@ try {
 // Noise allowed on top of a tenth of the level before a quantity counts as growing.
 const watched: Record<string, number> = {
   rss_mib: 32, tree_rss_mib: 32, heap_used_mib: 16, external_mib: 16, fds: 4, threads: 2,
-  parquet_files: 6, parquet_mib: 2, partitions: 3, max_files_per_partition: 4, wal_files: 2, wal_mib: 8,
+  parquet_files: 6, parquet_mib: 2, partitions: 3, data_folders: 3, max_files_per_partition: 4, wal_files: 2, wal_mib: 8,
   other_files: 8, other_mib: 8, catalog_mib: 1, backlog_files: 8, live_rows: 2 * rate * 10, live_cache_mib: 8,
   query_ms_mean: 50, query_ms_max: 200, js_heap_mib: 8, js_objects: 20_000, promises: 50, timeouts: 10, functions: 2_000,
 };

@@ -31,7 +31,7 @@ interface Walk {
   bytes: number;
 }
 
-function walk(dir: string, visit: (path: string, bytes: number) => void): void {
+function walk(dir: string, visit: (path: string, bytes: number) => void, visitDir: (path: string) => void = () => {}): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -40,7 +40,10 @@ function walk(dir: string, visit: (path: string, bytes: number) => void): void {
   }
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) walk(path, visit);
+    if (e.isDirectory()) {
+      visitDir(path);
+      walk(path, visit, visitDir);
+    }
     else {
       try {
         visit(path, statSync(path).size);
@@ -61,6 +64,8 @@ export function storageSample(storagePath: string): Sample {
   const wal: Walk = { files: 0, bytes: 0 };
   const other: Walk = { files: 0, bytes: 0 };
   const perPartition = new Map<string, number>();
+  let folders = 0;
+  const dataFolder = (rel: string) => !rel.startsWith(".") && !rel.startsWith("wal") && !rel.startsWith("quarantine");
   walk(storagePath, (path, bytes) => {
     const rel = path.slice(storagePath.length + 1);
     const into = rel.startsWith("wal/") ? wal : rel.endsWith(".parquet") && !rel.startsWith(".") && !rel.startsWith("quarantine/") ? parquet : other;
@@ -70,11 +75,15 @@ export function storageSample(storagePath: string): Sample {
       const partition = rel.slice(0, rel.lastIndexOf("/"));
       perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
     }
+  }, (path) => {
+    if (dataFolder(path.slice(storagePath.length + 1))) folders++;
   });
   return {
     parquet_files: parquet.files,
     parquet_mib: parquet.bytes / 2 ** 20,
     partitions: perPartition.size,
+    /** Folders of the Parquet tree, empty ones included: one per table and hour unless pruned. */
+    data_folders: folders,
     max_files_per_partition: Math.max(0, ...perPartition.values()),
     wal_files: wal.files,
     wal_mib: wal.bytes / 2 ** 20,

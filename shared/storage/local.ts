@@ -4,8 +4,8 @@
  * half-written file and an acknowledged write survives a crash. Temp leftovers of a crash
  * are named `.tmp-*` and are invisible to `list`.
  */
-import { copyFile, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { copyFile, readdir, readFile, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { Stats } from "node:fs";
 import { BlobNotFoundError, type BlobInfo, type BlobStore } from "./blob-store.ts";
 import { durableRename, ensureDirDurable, fsyncDir, isTempName, tempPathFor, writeFileDurably } from "./durable-fs.ts";
@@ -21,28 +21,28 @@ export class LocalBlobStore implements BlobStore {
 
   async put(key: string, data: Uint8Array): Promise<void> {
     const dest = this.localPath(key);
-    await ensureDirDurable(dirname(dest));
-    await writeFileDurably(dest, data);
+    await intoFolder(dest, () => writeFileDurably(dest, data));
   }
 
   async putFile(key: string, localPath: string): Promise<void> {
     const dest = this.localPath(key);
-    await ensureDirDurable(dirname(dest));
-    try {
-      await durableRename(localPath, dest);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
-      // Another file system: copy to a temp name beside the destination, then rename.
-      const tmp = tempPathFor(dest);
+    await intoFolder(dest, async () => {
       try {
-        await copyFile(localPath, tmp);
-        await durableRename(tmp, dest);
-      } catch (copyErr) {
-        await rm(tmp, { force: true });
-        throw copyErr;
+        await durableRename(localPath, dest);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+        // Another file system: copy to a temp name beside the destination, then rename.
+        const tmp = tempPathFor(dest);
+        try {
+          await copyFile(localPath, tmp);
+          await durableRename(tmp, dest);
+        } catch (copyErr) {
+          await rm(tmp, { force: true });
+          throw copyErr;
+        }
+        await unlink(localPath);
       }
-      await unlink(localPath);
-    }
+    });
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -84,6 +84,24 @@ export class LocalBlobStore implements BlobStore {
       throw err;
     }
     await fsyncDir(dirname(path));
+    await this.pruneEmptyFolders(dirname(path));
+  }
+
+  /**
+   * Removes `dir` and the folders above it (below the root) that are left empty: an hour
+   * whose files were all compacted away or expired. Kept, a folder per table and hour would
+   * pile up over months, and every listing of the tree (the orphan sweep's) would walk them.
+   * A put racing into a folder pruned here makes it again (`intoFolder`).
+   */
+  private async pruneEmptyFolders(dir: string): Promise<void> {
+    const top = resolve(this.root);
+    for (let d = resolve(dir); d.startsWith(top + "/"); d = dirname(d)) {
+      try {
+        await rmdir(d);
+      } catch {
+        return; // not empty (ENOTEMPTY), already gone, or not ours to remove: leave it
+      }
+    }
   }
 
   private async walk(dirKey: string, prefix: string, out: BlobInfo[]): Promise<void> {
@@ -105,6 +123,22 @@ export class LocalBlobStore implements BlobStore {
         // Gone since the folder was read (another writer sharing the folder moved or removed it): not listed.
         if (s) out.push({ key, bytes: s.size, modifiedAt: s.mtimeMs });
       }
+    }
+  }
+}
+
+/**
+ * Runs `write` into the folder of `dest`, made first; if the folder vanished in between (a
+ * removal pruned it as empty), makes it again and retries.
+ */
+async function intoFolder(dest: string, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await ensureDirDurable(dirname(dest));
+    try {
+      return await write();
+    } catch (err) {
+      const gone = (err as NodeJS.ErrnoException).code === "ENOENT" && (await statIfPresent(dirname(dest))) === undefined;
+      if (!gone || attempt >= 5) throw err;
     }
   }
 }
