@@ -134,6 +134,7 @@ async function takeSample(): Promise<void> {
   lastT = t;
   const queryMs = QUERY_KINDS.flatMap((k) => queries.stats[k].ms.splice(0));
   values.query_ms_max = queryMs.length ? Math.max(...queryMs) : NaN;
+  values.load1 = load1();
   values.query_ms_mean = queryMs.length ? queryMs.reduce((x, y) => x + y, 0) / queryMs.length : NaN;
   samples.push({ t, values });
   const v = values;
@@ -162,12 +163,13 @@ try {
   if (!args.keep) rmSync(dir, { recursive: true, force: true });
 }
 
-// Noise allowed on top of a tenth of the level before a quantity counts as growing.
+// Noise allowed on top of a tenth of the level before a quantity counts as growing. Query
+// times and CPU are shown, not judged: on a shared machine they follow the others' load.
 const watched: Record<string, number> = {
   rss_mib: 32, tree_rss_mib: 32, heap_used_mib: 16, external_mib: 16, fds: 4, threads: 2,
   parquet_files: 6, parquet_mib: 2, partitions: 3, data_folders: 3, max_files_per_partition: 4, wal_files: 2, wal_mib: 8,
   other_files: 8, other_mib: 8, catalog_mib: 1, backlog_files: 8, live_rows: 2 * rate * 10, live_cache_mib: 8,
-  query_ms_mean: 50, query_ms_max: 200, js_heap_mib: 8, js_objects: 20_000, promises: 50, timeouts: 10, functions: 2_000,
+  js_heap_mib: 8, js_objects: 20_000, promises: 50, timeouts: 10, functions: 2_000,
 };
 for (const name of Object.keys(samples.at(-1)?.values ?? {})) if (name.startsWith("rows_")) watched[name] = name === "rows_persisted_batches" ? 500 : 8;
 const rows = trends(samples, warmupMinutes * 60, watched);
