@@ -4,11 +4,12 @@
  * half-written file and an acknowledged write survives a crash. Temp leftovers of a crash
  * are named `.tmp-*` and are invisible to `list`.
  */
-import { copyFile, readdir, readFile, rm, rmdir, stat, unlink } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { copyFile, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Stats } from "node:fs";
 import { BlobNotFoundError, type BlobInfo, type BlobStore } from "./blob-store.ts";
 import { durableRename, ensureDirDurable, fsyncDir, isTempName, tempPathFor, writeFileDurably } from "./durable-fs.ts";
+import { intoFolder, pruneEmptyFolders } from "./folders.ts";
 import { InvalidBlobKeyError } from "./errors.ts";
 
 export class LocalBlobStore implements BlobStore {
@@ -21,7 +22,7 @@ export class LocalBlobStore implements BlobStore {
 
   async put(key: string, data: Uint8Array): Promise<void> {
     const dest = this.localPath(key);
-    await intoFolder(dest, () => writeFileDurably(dest, data));
+    await intoFolder(dest, () => writeFileDurably(dest, data), ensureDirDurable);
   }
 
   async putFile(key: string, localPath: string): Promise<void> {
@@ -42,7 +43,7 @@ export class LocalBlobStore implements BlobStore {
         }
         await unlink(localPath);
       }
-    });
+    }, ensureDirDurable);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -84,24 +85,8 @@ export class LocalBlobStore implements BlobStore {
       throw err;
     }
     await fsyncDir(dirname(path));
-    await this.pruneEmptyFolders(dirname(path));
-  }
-
-  /**
-   * Removes `dir` and the folders above it (below the root) that are left empty: an hour
-   * whose files were all compacted away or expired. Kept, a folder per table and hour would
-   * pile up over months, and every listing of the tree (the orphan sweep's) would walk them.
-   * A put racing into a folder pruned here makes it again (`intoFolder`).
-   */
-  private async pruneEmptyFolders(dir: string): Promise<void> {
-    const top = resolve(this.root);
-    for (let d = resolve(dir); d.startsWith(top + "/"); d = dirname(d)) {
-      try {
-        await rmdir(d);
-      } catch {
-        return; // not empty (ENOTEMPTY), already gone, or not ours to remove: leave it
-      }
-    }
+    // The hour (and date) folder its last file leaves empty goes too (folders.ts).
+    await pruneEmptyFolders(dirname(path), this.root);
   }
 
   private async walk(dirKey: string, prefix: string, out: BlobInfo[]): Promise<void> {
@@ -123,22 +108,6 @@ export class LocalBlobStore implements BlobStore {
         // Gone since the folder was read (another writer sharing the folder moved or removed it): not listed.
         if (s) out.push({ key, bytes: s.size, modifiedAt: s.mtimeMs });
       }
-    }
-  }
-}
-
-/**
- * Runs `write` into the folder of `dest`, made first; if the folder vanished in between (a
- * removal pruned it as empty), makes it again and retries.
- */
-async function intoFolder(dest: string, write: () => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await ensureDirDurable(dirname(dest));
-    try {
-      return await write();
-    } catch (err) {
-      const gone = (err as NodeJS.ErrnoException).code === "ENOENT" && (await statIfPresent(dirname(dest))) === undefined;
-      if (!gone || attempt >= 5) throw err;
     }
   }
 }
