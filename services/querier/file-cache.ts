@@ -254,6 +254,11 @@ export class FileCache {
     await pruneEmptyFolders(dirname(path), this.opts.dir);
   }
 
+  /** Where a key's file and footer stub are (or would be) kept. */
+  localPaths(key: string): string[] {
+    return (["file", "footer"] as const).map((kind) => join(this.opts.dir, SUBDIR[kind], key));
+  }
+
   private async evict(): Promise<void> {
     if (this.total <= this.opts.maxBytes) return;
     for (const [id, entry] of this.entries) {
