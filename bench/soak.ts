@@ -196,7 +196,7 @@ if (steadyTypes.length >= 2) {
 }
 const growing = rows.filter((r) => r.verdict === "GROWS");
 console.log(
-  `\nverdict: ${growing.length === 0 ? "every watched quantity levels off" : `growing: ${growing.map((r) => r.name).join(", ")}`} ` +
+  `\nverdict: ${rows.length === 0 ? "too short to judge (fewer than 3 samples after the warm-up)" : growing.length === 0 ? "every watched quantity levels off" : `growing: ${growing.map((r) => r.name).join(", ")}`} ` +
     `(load ${load1().toFixed(2)}; the soak's own load generator used ${(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6).toFixed(0)} CPU s)`,
 );
-process.exit(growing.length === 0 && code === 0 ? 0 : 1);
+process.exit(rows.length > 0 && growing.length === 0 && code === 0 ? 0 : 1);
