@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { forgetFileFacts } from "./file-facts.ts";
 import { FooterCache } from "./footer-cache.ts";
+import { LogSampleCache } from "./loki/log-sample-cache.ts";
 
 // A querier's per-file caches are bounded by entry counts only: a file that left the manifest
 // must leave them when the querier says so, not wait for the bound (tens of thousands of files).
@@ -18,4 +19,13 @@ test("a footer cache forgets the files the querier says left the manifest, and o
   forgetFileFacts(["/d/a.parquet", "/d/unknown.parquet"]);
   expect(await cache.get(connection, ["/d/a.parquet", "/d/bb.parquet"])).toEqual(new Map([["/d/a.parquet", 12], ["/d/bb.parquet", 13]]));
   expect(reads).toEqual([["/d/a.parquet", "/d/bb.parquet"], ["/d/a.parquet"]]);
+});
+
+test("the LogQL sample cache drops the entries of forgotten files, whatever their shape", () => {
+  const cache = new LogSampleCache(1 << 20);
+  const samples = { groups: [], restRows: 0, linesRead: 1, bytesRead: 1 };
+  for (const file of ["/d/a.parquet", "/d/b.parquet"]) for (const shape of ["s1", "s2"]) cache.set(file, shape, samples);
+  forgetFileFacts(["/d/a.parquet"]);
+  expect([cache.get("/d/a.parquet", "s1"), cache.get("/d/a.parquet", "s2")]).toEqual([undefined, undefined]);
+  expect([cache.get("/d/b.parquet", "s1"), cache.get("/d/b.parquet", "s2")]).toEqual([samples, samples]);
 });
