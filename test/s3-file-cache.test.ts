@@ -69,6 +69,8 @@ describe("FileCache", () => {
     await Bun.sleep(20);
     expect(existsSync(held)).toBe(false);
     expect(cache.size).toBe(0);
+    // Nor are their folders kept: one per table and hour would pile up for good.
+    expect(readdirSync(join(dir, "c-forget"))).toEqual([]);
     expect(await count(metrics, "signalbox_querier_cache_forgotten_total", { kind: "file" })).toBe(2);
   });
 

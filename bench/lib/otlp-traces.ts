@@ -147,6 +147,15 @@ export interface TracePayloads {
   attributesPerSpan: number;
 }
 
+/**
+ * One ExportTraceServiceRequest body whose traces start within the minute after `baseNs`:
+ * for loads that must send current times (a soak whose retention expires what it sent).
+ */
+export function traceRequestBody(rnd: () => number, spansPerRequest: number, baseNs: bigint): Uint8Array {
+  const type = exportRequestType("traces");
+  return type.encode(type.fromObject(makeRequest(rnd, spansPerRequest, baseNs))).finish();
+}
+
 /** `count` distinct ExportTraceServiceRequest bodies of `spansPerRequest` spans each. */
 export function makeTracePayloads(count: number, spansPerRequest: number, seed = 1): TracePayloads {
   const type = exportRequestType("traces");

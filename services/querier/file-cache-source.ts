@@ -31,6 +31,8 @@ export interface ParquetFileSource {
   acquire(files: readonly Pick<DataFile, "path" | "bytes" | "table">[], hint?: AcquireHint): Promise<FileLease>;
   /** Files that left the manifest (compacted away, expired): local copies may go. */
   forget(paths: readonly string[]): Promise<void>;
+  /** The local paths DuckDB reads (or read) for these manifest paths. */
+  localPaths(paths: readonly string[]): string[];
   close(): Promise<void>;
 }
 
@@ -51,6 +53,9 @@ export function localFileSource(root: string): ParquetFileSource {
     },
     // The writers delete them after the grace; nothing is copied here.
     async forget() {},
+    localPaths(paths) {
+      return paths.map((p) => prefix + p);
+    },
     async close() {},
   };
 }
@@ -69,6 +74,10 @@ export class CachedFileSource implements ParquetFileSource {
 
   forget(paths: readonly string[]): Promise<void> {
     return this.cache.forget(paths);
+  }
+
+  localPaths(paths: readonly string[]): string[] {
+    return paths.flatMap((p) => this.cache.localPaths(p));
   }
 
   async acquire(files: readonly FileRef[], hint: AcquireHint = {}): Promise<FileLease> {

@@ -17,7 +17,17 @@ import { mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Logger } from "../../shared/log/index.ts";
 import type { MetricsRegistry } from "../../shared/metrics/index.ts";
-import { isTempName, patchFooterStub, validateKey, writeFooterStub, type ByteRange, type FooterStub, type RemoteBlobStore } from "../../shared/storage/index.ts";
+import {
+  intoFolder,
+  isTempName,
+  patchFooterStub,
+  pruneEmptyFolders,
+  validateKey,
+  writeFooterStub,
+  type ByteRange,
+  type FooterStub,
+  type RemoteBlobStore,
+} from "../../shared/storage/index.ts";
 
 export type CacheKind = "file" | "footer";
 
@@ -155,9 +165,7 @@ export class FileCache {
     this.entries.delete(id);
     this.total -= entry.bytes;
     this.forgotten.inc({ kind: id.startsWith("file:") ? "file" : "footer" });
-    await unlink(entry.path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== "ENOENT") throw err;
-    });
+    await this.removeEntryFile(entry.path);
   }
 
   private async lookup(kind: CacheKind, key: string, fill: (tmp: string) => Promise<number>): Promise<Entry> {
@@ -191,8 +199,8 @@ export class FileCache {
     let bytes: number;
     try {
       bytes = await fill(tmp);
-      await mkdir(dirname(dest), { recursive: true });
-      await rename(tmp, dest);
+      // An eviction may prune the folder between making it and renaming into it.
+      await intoFolder(dest, () => rename(tmp, dest), (dir) => mkdir(dir, { recursive: true }));
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
@@ -238,6 +246,19 @@ export class FileCache {
     this.entries.set(id, entry);
   }
 
+  /** Deletes an entry's file and the folders it leaves empty (one per table and hour, else kept for good). */
+  private async removeEntryFile(path: string): Promise<void> {
+    await unlink(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+    await pruneEmptyFolders(dirname(path), this.opts.dir);
+  }
+
+  /** Where a key's file and footer stub are (or would be) kept. */
+  localPaths(key: string): string[] {
+    return (["file", "footer"] as const).map((kind) => join(this.opts.dir, SUBDIR[kind], key));
+  }
+
   private async evict(): Promise<void> {
     if (this.total <= this.opts.maxBytes) return;
     for (const [id, entry] of this.entries) {
@@ -246,9 +267,7 @@ export class FileCache {
       this.entries.delete(id);
       this.total -= entry.bytes;
       this.evictions.inc({ kind: id.startsWith("file:") ? "file" : "footer" });
-      await unlink(entry.path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== "ENOENT") throw err;
-      });
+      await this.removeEntryFile(entry.path);
     }
     if (this.total > this.opts.maxBytes) {
       this.opts.log.warn("cache.over_budget", { bytes: this.total, max_bytes: this.opts.maxBytes, reason: "entries in use by running queries" });

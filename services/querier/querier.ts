@@ -9,7 +9,7 @@ import { startRoleDiscovery, startOpsServer, VERSION, type RoleContext, type Run
 import { LimitHits, TenantLimitsTable } from "../../shared/limits/index.ts";
 import { parseTicket, QueryError } from "../../shared/query/index.ts";
 import { RetentionPolicy } from "../../shared/retention/index.ts";
-import { QueryEngine } from "./engine/index.ts";
+import { forgetFileFacts, QueryEngine } from "./engine/index.ts";
 import { queryLimits } from "./query-limits.ts";
 import { openParquetFileSource } from "./file-cache-source.ts";
 import { runGatheredQuery } from "./gathered-query.ts";
@@ -41,7 +41,12 @@ export async function startQuerier(ctx: RoleContext): Promise<RunningRole> {
   const pool = new FlightClientPool({ secret: config.cluster.secret, metrics });
   const liveCache = new LiveBatchCache();
   // Queries that listed a file before it was compacted away keep their pinned copy; later ones never ask for it.
-  const manifest = new ManifestCache(catalog, undefined, (paths) => void files.forget(paths).catch((err) => log.warn("cache.forget_failed", { err })));
+  const manifest = new ManifestCache(catalog, undefined, (paths) => {
+    void files.forget(paths).catch((err) => log.warn("cache.forget_failed", { err }));
+    // Facts read from those files (footers, log contexts, metric families) go once every query
+    // that may have listed them has ended: else they stay until their caches' bounds.
+    setTimeout(() => forgetFileFacts(files.localPaths(paths)), config.query.timeout).unref();
+  });
   const retention = RetentionPolicy.fromConfig(config);
   const scanLimits = { table: new TenantLimitsTable(config.limits), hits: new LimitHits(metrics) };
   // Idle scopes go even when no query comes to drop them.

@@ -16,4 +16,5 @@ export {
 } from "./s3-footer-stub.ts";
 export { InvalidStorageUrlError, openBlobStore, parseStorageUrl, type OpenBlobStoreOptions, type StorageLocation } from "./open-blob-store.ts";
 export { durableRename, ensureDirDurable, fsyncDir, fsyncFile, isTempName, tempPathFor, writeFileDurably } from "./durable-fs.ts";
+export { intoFolder, pruneEmptyFolders } from "./folders.ts";
 export { InvalidBlobKeyError, InvalidPathSegmentError, NotAParquetPathError } from "./errors.ts";

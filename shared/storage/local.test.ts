@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobNotFoundError, InvalidBlobKeyError, LocalBlobStore } from "./index.ts";
@@ -48,6 +48,54 @@ describe("LocalBlobStore", () => {
     await store.putFile("o/b/f.parquet", src);
     expect(new TextDecoder().decode(await store.get("o/b/f.parquet"))).toBe("PAR1");
     expect(await Bun.file(src).exists()).toBe(false);
+  });
+
+  test("removing a folder's last file removes the folders it leaves empty, never the root", async () => {
+    const hour = (h: string) => `o/b/logs/date=2025-01-01/hour=${h}`;
+    await store.put(`${hour("00")}/1.parquet`, new Uint8Array([1]));
+    await store.put(`${hour("00")}/2.parquet`, new Uint8Array([2]));
+    await store.put(`${hour("01")}/3.parquet`, new Uint8Array([3]));
+    await store.remove(`${hour("00")}/1.parquet`);
+    expect(await readdir(join(root, hour("00")))).toEqual(["2.parquet"]);
+    await store.remove(`${hour("00")}/2.parquet`);
+    expect(await readdir(join(root, "o/b/logs/date=2025-01-01"))).toEqual(["hour=01"]);
+    await store.remove(`${hour("01")}/3.parquet`);
+    expect(await readdir(root)).toEqual([]);
+    // A store opened on a relative path prunes the same way.
+    const relative = new LocalBlobStore(join(root, "..", root.split("/").pop()!, "rel", "..", "rel"));
+    await relative.put("x/y/z.parquet", new Uint8Array([1]));
+    await relative.remove("x/y/z.parquet");
+    expect(await readdir(join(root, "rel"))).toEqual([]);
+  });
+
+  test("a put into a folder pruned while it writes makes the folder again", async () => {
+    const folder = "o/b/traces/date=2025-01-01/hour=02";
+    const path = join(root, folder);
+    let failedBefore = 0;
+    for (let i = 0; i < 100; i++) {
+      // The folder is empty, as a removal leaves it: prune it (once) while the put runs.
+      await mkdir(path, { recursive: true });
+      let done = false;
+      const prune = (async () => {
+        while (!done) {
+          try {
+            await rmdir(path);
+            return;
+          } catch {
+            // not empty (the put landed) or not there yet
+          }
+        }
+      })();
+      const src = join(root, `staging-${i}`);
+      await writeFile(src, "PAR1");
+      const key = i % 2 === 0 ? `${folder}/new-${i}.parquet` : `${folder}/moved-${i}.parquet`;
+      await (i % 2 === 0 ? store.put(key, new Uint8Array([2])) : store.putFile(key, src)).catch(() => failedBefore++);
+      done = true;
+      await prune;
+      expect(await store.stat(key)).not.toBeNull();
+      await store.remove(key);
+    }
+    expect(failedBefore).toBe(0);
   });
 
   test("keys that could escape the root are refused", async () => {

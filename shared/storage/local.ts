@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import type { Stats } from "node:fs";
 import { BlobNotFoundError, type BlobInfo, type BlobStore } from "./blob-store.ts";
 import { durableRename, ensureDirDurable, fsyncDir, isTempName, tempPathFor, writeFileDurably } from "./durable-fs.ts";
+import { intoFolder, pruneEmptyFolders } from "./folders.ts";
 import { InvalidBlobKeyError } from "./errors.ts";
 
 export class LocalBlobStore implements BlobStore {
@@ -21,28 +22,28 @@ export class LocalBlobStore implements BlobStore {
 
   async put(key: string, data: Uint8Array): Promise<void> {
     const dest = this.localPath(key);
-    await ensureDirDurable(dirname(dest));
-    await writeFileDurably(dest, data);
+    await intoFolder(dest, () => writeFileDurably(dest, data), ensureDirDurable);
   }
 
   async putFile(key: string, localPath: string): Promise<void> {
     const dest = this.localPath(key);
-    await ensureDirDurable(dirname(dest));
-    try {
-      await durableRename(localPath, dest);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
-      // Another file system: copy to a temp name beside the destination, then rename.
-      const tmp = tempPathFor(dest);
+    await intoFolder(dest, async () => {
       try {
-        await copyFile(localPath, tmp);
-        await durableRename(tmp, dest);
-      } catch (copyErr) {
-        await rm(tmp, { force: true });
-        throw copyErr;
+        await durableRename(localPath, dest);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+        // Another file system: copy to a temp name beside the destination, then rename.
+        const tmp = tempPathFor(dest);
+        try {
+          await copyFile(localPath, tmp);
+          await durableRename(tmp, dest);
+        } catch (copyErr) {
+          await rm(tmp, { force: true });
+          throw copyErr;
+        }
+        await unlink(localPath);
       }
-      await unlink(localPath);
-    }
+    }, ensureDirDurable);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -84,6 +85,8 @@ export class LocalBlobStore implements BlobStore {
       throw err;
     }
     await fsyncDir(dirname(path));
+    // The hour (and date) folder its last file leaves empty goes too (folders.ts).
+    await pruneEmptyFolders(dirname(path), this.root);
   }
 
   private async walk(dirKey: string, prefix: string, out: BlobInfo[]): Promise<void> {

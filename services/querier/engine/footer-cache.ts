@@ -5,10 +5,11 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { LRUCache } from "lru-cache";
+import { registerFileFacts, type FileFactsCache } from "./file-facts.ts";
 
 const MAX_CACHED = 200_000;
 
-export class FooterCache<T> {
+export class FooterCache<T> implements FileFactsCache {
   /** Boxed: lru-cache stores no undefined, and `T` may include it. */
   private readonly cache: LRUCache<string, { value: T }>;
 
@@ -22,6 +23,11 @@ export class FooterCache<T> {
     maxCached = MAX_CACHED,
   ) {
     this.cache = new LRUCache({ max: maxCached });
+    registerFileFacts(this);
+  }
+
+  forgetFiles(paths: ReadonlySet<string>): void {
+    for (const path of paths) this.cache.delete(path);
   }
 
   async get(connection: DuckDBConnection, files: readonly string[]): Promise<Map<string, T>> {

@@ -1,5 +1,6 @@
 /** The querier's execution engine: query tickets over Parquet files + live rows → Arrow tables. */
 export { QueryEngine, type QueryEngineOptions } from "./engine.ts";
+export { forgetFileFacts } from "./file-facts.ts";
 export type { QuerySources, TableSources } from "./source-view.ts";
 export { builtInSql, type BuiltInQuery } from "./built-in-sql.ts";
 export { createSourceView, filesViewSelect, type SourceViewOptions } from "./source-view.ts";

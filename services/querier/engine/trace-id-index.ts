@@ -22,6 +22,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { LRUCache } from "lru-cache";
+import { registerFileFacts, type FileFactsCache } from "./file-facts.ts";
 import { connectionOf, type ConnectionSource } from "./lazy-connection.ts";
 import { parquetScan } from "./parquet-scan.ts";
 
@@ -52,7 +53,7 @@ export interface TraceLocations {
   rows: Map<string, RowRange>;
 }
 
-export class TraceIdIndex {
+export class TraceIdIndex implements FileFactsCache {
   /** Boxed: lru-cache stores no null. Each file counts its ids (at least 1) against `maxIds`. */
   private readonly entries: LRUCache<string, { entry: Entry }>;
 
@@ -61,6 +62,11 @@ export class TraceIdIndex {
     private readonly maxBuildPerCall = DEFAULT_MAX_BUILD_PER_CALL,
   ) {
     this.entries = new LRUCache({ maxSize: maxIds, sizeCalculation: ({ entry }) => Math.max(1, entry?.keys.length ?? 0) });
+    registerFileFacts(this);
+  }
+
+  forgetFiles(paths: ReadonlySet<string>): void {
+    for (const path of paths) this.entries.delete(path);
   }
 
   /** The files (in the given order) that may hold at least one of `traceIds`. */

@@ -20,6 +20,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import { LOKI_TIME_SQL, readPlainLogfmtServices, SERVICE_NAME_LABEL, splitResource, type LokiLogFields, type ResourceSplit } from "../../../../shared/loki/index.ts";
 import { compileMatcher, labelsKey, type LabelMatcher } from "../../../../shared/series/index.ts";
+import { registerFileFacts, type FileFactsCache } from "../file-facts.ts";
 import { FooterCache } from "../footer-cache.ts";
 import { parquetScan } from "../parquet-scan.ts";
 
@@ -79,7 +80,7 @@ interface FileContext {
 /** Files remembered at most; the oldest listed is forgotten first. */
 const MAX_FILES = 20_000;
 
-export class LogFileContexts {
+export class LogFileContexts implements FileFactsCache {
   /** Per file, its `service_name` values (null read as ""). */
   private readonly servicesByFile = new FooterCache<ReadonlySet<string>>(readServices, new Set(), MAX_FILES);
   /** Per file, the time span of all its rows; null: it has none. */
@@ -88,6 +89,14 @@ export class LogFileContexts {
   private readonly plainByFile = new FooterCache<ReadonlySet<string>>(readPlainLogfmtServices, new Set(), MAX_FILES);
   /** Per file, per listed service, its contexts. */
   private readonly byFile = new Map<string, Map<string, FileContext[]>>();
+
+  constructor() {
+    registerFileFacts(this);
+  }
+
+  forgetFiles(paths: ReadonlySet<string>): void {
+    for (const path of paths) this.byFile.delete(path);
+  }
 
   /**
    * The contexts of `files` (cached) and of the live rows `live` (a table expression, listed now):

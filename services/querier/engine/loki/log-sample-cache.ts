@@ -13,6 +13,7 @@
  */
 import { LRUCache } from "lru-cache";
 import type { LogSampleGroup, LogSampleRequest } from "../../../../shared/query/logql/index.ts";
+import { registerFileFacts, type FileFactsCache } from "../file-facts.ts";
 
 export interface FileSamples {
   groups: LogSampleGroup[];
@@ -27,13 +28,19 @@ export interface FileSamples {
 const ENTRY_OVERHEAD = 512;
 const GROUP_OVERHEAD = 256;
 
-export class LogSampleCache {
+export class LogSampleCache implements FileFactsCache {
   /** Null when the budget is 0 (lru-cache takes no 0 `maxSize`). */
   private readonly entries: LRUCache<string, FileSamples> | null;
 
   constructor(maxBytes: number) {
     // An entry over the whole budget is not kept (lru-cache refuses it).
     this.entries = maxBytes > 0 ? new LRUCache({ maxSize: maxBytes, sizeCalculation: (samples, key) => entryBytes(key, samples) }) : null;
+    if (this.entries !== null) registerFileFacts(this);
+  }
+
+  /** Entries of files that left the manifest would hold their place in the budget until evicted. */
+  forgetFiles(paths: ReadonlySet<string>): void {
+    for (const key of [...(this.entries?.keys() ?? [])]) if (paths.has(key.slice(0, key.indexOf("\u0000")))) this.entries!.delete(key);
   }
 
   get enabled(): boolean {

@@ -144,3 +144,23 @@ describe("DuckDBLogSource answers what the evaluator answers over the same rows 
     }
   }
 });
+
+// DuckDB gives a result of no rows no chunks, and so no columns: a select whose SQL keeps no
+// row (a line filter nothing in the range passes, every body a string) must answer no entries.
+test("a line filter no row of the range passes answers no entries", async () => {
+  for (const limit of [7, 5000]) {
+    for (const direction of ["backward", "forward"] as const) {
+      const connection = await handle.instance.connect();
+      try {
+        await createFilesView(connection, "logs", "src", "live_rows", files);
+        const source = new DuckDBLogSource(connection, "src", { maxEntries: 1_000_000, scope: { contexts, files, live: "live_rows" } });
+        // Rows 100 to 189: no body of another kind (those are every 97th row) among them.
+        const params = { startNs: T0 + 1000n * MS, endNs: T0 + 1900n * MS, limit, direction };
+        const got = await evaluateLogQL(source, '{service_name="checkout"} |= "no line holds this"', params);
+        expect(got).toMatchObject({ resultType: "streams", entries: [] });
+      } finally {
+        connection.closeSync();
+      }
+    }
+  }
+});

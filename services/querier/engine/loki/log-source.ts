@@ -178,7 +178,9 @@ export class DuckDBLogSource implements LogSource {
   private async read(plan: LogSelectPlan): Promise<Rows> {
     const { setup, sql } = logSelectSql(plan);
     for (const statement of setup) await this.connection.run(statement);
-    return (await this.connection.runAndReadAll(sql)).getColumns() as Rows;
+    const reader = await this.connection.runAndReadAll(sql);
+    // A result of no rows has no chunks, and so no columns to read.
+    return reader.currentRowCount === 0 ? emptyRows() : (reader.getColumns() as Rows);
   }
 
   /**

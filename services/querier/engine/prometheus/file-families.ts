@@ -10,13 +10,22 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { MetricIdentity } from "../../../../shared/series/otlp/index.ts";
 import { REMOTE_WRITE_METADATA_TYPE } from "../../../../shared/tables/index.ts";
+import { registerFileFacts, type FileFactsCache } from "../file-facts.ts";
 import { storedScan } from "../parquet-scan.ts";
 
 /** Files remembered at most; the oldest listed is forgotten first. */
 const MAX_FILES = 20_000;
 
-export class FileFamilies {
+export class FileFamilies implements FileFactsCache {
   private readonly byFile = new Map<string, MetricIdentity[]>();
+
+  constructor() {
+    registerFileFacts(this);
+  }
+
+  forgetFiles(paths: ReadonlySet<string>): void {
+    for (const path of paths) this.byFile.delete(path);
+  }
 
   /** The identities of every file of `files` (each at most once). */
   async of(connection: DuckDBConnection, files: readonly string[]): Promise<MetricIdentity[]> {

@@ -19,6 +19,7 @@ import { mergedBytes, mergeFamily, NOT_MERGEABLE, type MergedFamily } from "./me
 import { int32Column, SAMPLE, samplesOf } from "./sample-columns.ts";
 import { storedScan } from "../parquet-scan.ts";
 import { inHalves, type SpareConnections } from "./spare-connections.ts";
+import { registerFileFacts, type FileFactsCache } from "../file-facts.ts";
 
 /** One metric family's rows in one file. */
 export interface FamilySamples {
@@ -44,13 +45,23 @@ export const DEFAULT_PROMQL_SAMPLE_CACHE_BYTES = 512 * 1024 * 1024;
 /** Bytes one row costs in an entry (time and value). */
 const ROW_BYTES = 16;
 
-export class FileSamplesCache {
+export class FileSamplesCache implements FileFactsCache {
   /** Per-file entries, and families merged over a file list (merged-files.ts). */
   private readonly cache: LRUCache<string, Entry> | null;
 
   /** `maxBytes` 0 keeps nothing: every read goes to DuckDB. */
   constructor(readonly maxBytes: number) {
     this.cache = maxBytes > 0 ? new LRUCache({ maxSize: maxBytes, max: MAX_ENTRIES, sizeCalculation: entryBytes }) : null;
+    if (this.cache !== null) registerFileFacts(this);
+  }
+
+  /** A file's entries, and the merged families of lists holding it, once it left the manifest. */
+  forgetFiles(paths: ReadonlySet<string>): void {
+    for (const key of [...(this.cache?.keys() ?? [])]) {
+      const parts = key.split("\u0000");
+      const files = parts[0] === "merged" ? parts.slice(2) : [parts[0]!];
+      if (files.some((f) => paths.has(f))) this.cache!.delete(key);
+    }
   }
 
   get bytes(): number {

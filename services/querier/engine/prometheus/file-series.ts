@@ -10,6 +10,7 @@
  */
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import { LRUCache } from "lru-cache";
+import { registerFileFacts, type FileFactsCache } from "../file-facts.ts";
 import { flatListColumn, quoteLiteral } from "../../../../shared/duckdb/index.ts";
 import type { MetricIdentity, StoredMetricRow } from "../../../../shared/series/otlp/index.ts";
 import { FileSlotsCache } from "./file-slots.ts";
@@ -32,7 +33,7 @@ export interface FileSeries {
 /** Bytes of row maps kept at most. */
 const MAX_BYTES = 256 * 1024 * 1024;
 
-export class FileSeriesCache {
+export class FileSeriesCache implements FileFactsCache {
   /** The files' series numbered across a file list (file-slots.ts), for the lists read lately. */
   readonly slots = new FileSlotsCache();
   private readonly cache = new LRUCache<string, Promise<FileSeries>>({
@@ -40,6 +41,14 @@ export class FileSeriesCache {
     // A pending read counts one byte until it is replaced by its answer's size.
     sizeCalculation: () => 1,
   });
+
+  constructor() {
+    registerFileFacts(this);
+  }
+
+  forgetFiles(paths: ReadonlySet<string>): void {
+    for (const path of paths) this.cache.delete(path);
+  }
 
   /** The series of each file of `files`, in their order (missing ones read in one statement). */
   async of(connection: DuckDBConnection, files: readonly string[], numberTypes: readonly string[]): Promise<FileSeries[]> {
