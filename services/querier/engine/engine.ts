@@ -204,8 +204,7 @@ export class QueryEngine {
     liveBytes: number,
   ): Promise<Table> {
     if (PROMETHEUS_TICKET_KINDS.has(ticket.kind)) {
-      const spares = { take: () => this.connections.take(), release: (c: DuckDBConnection) => this.connections.discard(c) };
-      const sources = { files, live: liveSource, fileFamilies: this.fileFamilies, fileSeries: this.fileSeries, fileSamples: this.fileSamples, spares, ...(notBeforeNs === undefined ? {} : { notBeforeNs }) };
+      const sources = { files, live: liveSource, fileFamilies: this.fileFamilies, fileSeries: this.fileSeries, fileSamples: this.fileSamples, ...(notBeforeNs === undefined ? {} : { notBeforeNs }) };
       return runPrometheusTicket(connection, VIEW, ticket as PrometheusTicket, this.maxSamples, this.maxRows, sources);
     }
     const logScope = { contexts: this.logContexts, files, live: liveSource, notBeforeNs, sampleCache: this.logSamples };

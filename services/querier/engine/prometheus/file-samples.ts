@@ -18,7 +18,6 @@ import type { FileSeries } from "./file-series.ts";
 import { mergedBytes, mergeFamily, NOT_MERGEABLE, type MergedFamily } from "./merged-files.ts";
 import { int32Column, SAMPLE, samplesOf } from "./sample-columns.ts";
 import { storedScan } from "../parquet-scan.ts";
-import { inHalves, type SpareConnections } from "./spare-connections.ts";
 import { registerFileFacts, type FileFactsCache } from "../file-facts.ts";
 
 /** One metric family's rows in one file. */
@@ -104,11 +103,43 @@ export class FileSamplesCache implements FileFactsCache {
    */
   async fill(
     connection: DuckDBConnection, files: readonly string[], maps: readonly FileSeries[], names: ReadonlySet<string>, numberTypes: readonly string[],
-    checkStopped: () => void, spares?: SpareConnections,
+    checkStopped: () => void,
   ): Promise<Map<string, FamilySamples>[]> {
     const building = maps.map((map) => startFamilies(map, names));
-    await inHalves(connection, spares, files.length, (c, from, to) =>
-      decodeInto(c, files.slice(from, to), maps.slice(from, to), building.slice(from, to), names, numberTypes, checkStopped));
+    // file_index is the file's place in the list; every row is read, whatever its time.
+    const scan = await storedScan(connection, "metrics", files);
+    const result = await connection.stream(
+      `SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE}
+       FROM ${scan}
+       WHERE metric_name IN (${[...names].map(quoteLiteral).join(", ")}) AND metric_type IN (${numberTypes.map(quoteLiteral).join(", ")})`,
+    );
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      checkStopped();
+      const rows = duckdb.data_chunk_get_size(chunk.chunk);
+      const fileOf = int32Column(chunk, 0, rows);
+      const rowNumbers = int32Column(chunk, 1, rows);
+      const sample = samplesOf(chunk, 2, rows);
+      // The file's arrays are looked up again only where the file changes (rows of a file come in runs).
+      let k = -1;
+      let rowSeries: Uint16Array | Uint32Array = EMPTY_ROWS;
+      let bySeries: (Building | undefined)[] = [];
+      for (let i = 0; i < rows; i++) {
+        if (fileOf[i] !== k) {
+          k = fileOf[i]!;
+          rowSeries = maps[k]!.rowSeries;
+          bySeries = building[k]!.bySeries;
+        }
+        const s = rowSeries[rowNumbers[i]!]!;
+        const family = bySeries[s];
+        if (family === undefined) throw new Error("metrics rows changed between the series and samples reads");
+        const at = family.filled[s]!++;
+        const entry = family.entry;
+        if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(entry.values, at);
+        else if (isValid(sample.validity, i)) entry.values[at] = sample.values[i]!;
+        else (entry.skips ??= new Uint8Array(entry.times.length))[at] = 1;
+        entry.times[at] = sample.times[i]!;
+      }
+    }
     return building.map(({ families }, k) => {
       for (const [name, family] of families) {
         sortSeries(family.entry);
@@ -116,47 +147,6 @@ export class FileSamplesCache implements FileFactsCache {
       }
       return new Map([...families].map(([name, family]) => [name, family.entry]));
     });
-  }
-}
-
-/** Every row of the families `names` of the files placed into their entries (`building`, in the files' order). */
-async function decodeInto(
-  connection: DuckDBConnection, files: readonly string[], maps: readonly FileSeries[], building: readonly { bySeries: (Building | undefined)[] }[],
-  names: ReadonlySet<string>, numberTypes: readonly string[], checkStopped: () => void,
-): Promise<void> {
-  // file_index is the file's place in the list; every row is read, whatever its time.
-  const scan = await storedScan(connection, "metrics", files);
-  const result = await connection.stream(
-    `SELECT file_index::INTEGER, file_row_number::INTEGER, ${SAMPLE}
-     FROM ${scan}
-     WHERE metric_name IN (${[...names].map(quoteLiteral).join(", ")}) AND metric_type IN (${numberTypes.map(quoteLiteral).join(", ")})`,
-  );
-  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    checkStopped();
-    const rows = duckdb.data_chunk_get_size(chunk.chunk);
-    const fileOf = int32Column(chunk, 0, rows);
-    const rowNumbers = int32Column(chunk, 1, rows);
-    const sample = samplesOf(chunk, 2, rows);
-    // The file's arrays are looked up again only where the file changes (rows of a file come in runs).
-    let k = -1;
-    let rowSeries: Uint16Array | Uint32Array = EMPTY_ROWS;
-    let bySeries: (Building | undefined)[] = [];
-    for (let i = 0; i < rows; i++) {
-      if (fileOf[i] !== k) {
-        k = fileOf[i]!;
-        rowSeries = maps[k]!.rowSeries;
-        bySeries = building[k]!.bySeries;
-      }
-      const s = rowSeries[rowNumbers[i]!]!;
-      const family = bySeries[s];
-      if (family === undefined) throw new Error("metrics rows changed between the series and samples reads");
-      const at = family.filled[s]!++;
-      const entry = family.entry;
-      if ((sample.flags[i]! & 1) !== 0) writeStaleMarker(entry.values, at);
-      else if (isValid(sample.validity, i)) entry.values[at] = sample.values[i]!;
-      else (entry.skips ??= new Uint8Array(entry.times.length))[at] = 1;
-      entry.times[at] = sample.times[i]!;
-    }
   }
 }
 

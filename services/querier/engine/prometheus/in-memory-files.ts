@@ -8,7 +8,6 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { firstAtOrAfter } from "../../../../shared/series/index.ts";
 import type { FamilySamples, FileSamplesCache } from "./file-samples.ts";
 import type { FileSeries, NumberIdentity } from "./file-series.ts";
-import type { SpareConnections } from "./spare-connections.ts";
 
 /** The read's row conditions, as they apply to rows held in memory. */
 export interface RowConditions {
@@ -28,8 +27,6 @@ export interface InMemoryRead {
   numberTypes: readonly string[];
   conditions: RowConditions;
   checkStopped: () => void;
-  /** Connections a first read of many files may split over (spare-connections.ts). */
-  spares?: SpareConnections;
 }
 
 /** Per file, its selected families in memory (decoded now when missing and they fit), or null: the file is to be scanned. */
@@ -52,7 +49,7 @@ export async function familiesInMemory(read: InMemoryRead, files: readonly strin
   });
   const decoded = new Set<number>();
   if (missing.length > 0 && read.samples.fits(missingRows)) {
-    const filled = await read.samples.fill(read.connection, missing.map((k) => files[k]!), missing.map((k) => maps[k]!), read.names, read.numberTypes, read.checkStopped, read.spares);
+    const filled = await read.samples.fill(read.connection, missing.map((k) => files[k]!), missing.map((k) => maps[k]!), read.names, read.numberTypes, read.checkStopped);
     missing.forEach((k, i) => {
       found[k] = filled[i]!;
       decoded.add(k);

@@ -17,7 +17,6 @@ import { identityKey, type FileFamilies } from "./file-families.ts";
 import { FileSamplesCache } from "./file-samples.ts";
 import { FileSeriesCache } from "./file-series.ts";
 import { readNumberSeries } from "./number-series.ts";
-import type { SpareConnections } from "./spare-connections.ts";
 
 export interface MetricsSourceOptions {
   /** Most samples one select may return (`query.max_samples`): past it, RESOURCE_EXHAUSTED. */
@@ -41,8 +40,6 @@ export interface MetricsSources {
   fileSeries: FileSeriesCache;
   /** Decoded samples of the files, kept between queries (file-samples.ts). */
   fileSamples: FileSamplesCache;
-  /** Connections a first read of many files may split over (spare-connections.ts). */
-  spares?: SpareConnections;
 }
 
 /** For a source without known files: never asked for any. */
@@ -93,7 +90,6 @@ export class DuckDBMetricsSource implements SeriesSource {
           files: sources?.files ?? [], fileSeries: sources?.fileSeries ?? NO_FILE_SERIES, fileSamples: sources?.fileSamples ?? NO_FILE_SAMPLES,
           conditions: { fromMs: request.startMs, toMs: request.endMs, contains: prefilterTexts(request.matchers), ...(sources?.notBeforeNs === undefined ? {} : { notBeforeNs: sources.notBeforeNs }) }, rest: sources === undefined ? this.view : sources.live, source: this.view,
           maxSamples: this.options.maxSamples - collector.samples, tooManySamples, checkStopped: () => stopIfAborted(signal),
-          ...(sources?.spares === undefined ? {} : { spares: sources.spares }),
         },
         collector,
       );

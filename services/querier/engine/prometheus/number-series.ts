@@ -26,7 +26,6 @@ import type { FamilySamples, FileSamplesCache } from "./file-samples.ts";
 import { familiesInMemory, passesPrefilters, rowsInRange, type RowConditions } from "./in-memory-files.ts";
 import { addMergedSeries, worthMerging } from "./merged-files.ts";
 import { storedScan } from "../parquet-scan.ts";
-import type { SpareConnections } from "./spare-connections.ts";
 
 const HASH = `hash(${NUMBER_IDENTITY})`;
 
@@ -76,8 +75,6 @@ export interface NumberRead {
   tooManySamples: () => Error;
   /** Throws when the query was stopped. */
   checkStopped: () => void;
-  /** Connections a first decode of many files may split over (spare-connections.ts). */
-  spares?: SpareConnections;
 }
 
 export async function readNumberSeries(read: NumberRead, collector: SeriesCollector): Promise<void> {
