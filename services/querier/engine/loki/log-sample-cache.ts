@@ -40,7 +40,7 @@ export class LogSampleCache implements FileFactsCache {
 
   /** Entries of files that left the manifest would hold their place in the budget until evicted. */
   forgetFiles(paths: ReadonlySet<string>): void {
-    for (const key of [...(this.entries?.keys() ?? [])]) if (paths.has(key.slice(0, key.indexOf("\u0000")))) this.entries!.delete(key);
+    for (const key of [...(this.entries?.keys() ?? [])]) if (paths.has(fileOfKey(key))) this.entries!.delete(key);
   }
 
   get enabled(): boolean {
@@ -72,3 +72,4 @@ export function sampleShape(request: LogSampleRequest): string {
 }
 
 const entryKey = (file: string, shape: string) => `${file}\u0000${shape}`;
+const fileOfKey = (key: string) => key.slice(0, key.indexOf("\u0000"));

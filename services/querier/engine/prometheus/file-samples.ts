@@ -56,11 +56,7 @@ export class FileSamplesCache implements FileFactsCache {
 
   /** A file's entries, and the merged families of lists holding it, once it left the manifest. */
   forgetFiles(paths: ReadonlySet<string>): void {
-    for (const key of [...(this.cache?.keys() ?? [])]) {
-      const parts = key.split("\u0000");
-      const files = parts[0] === "merged" ? parts.slice(2) : [parts[0]!];
-      if (files.some((f) => paths.has(f))) this.cache!.delete(key);
-    }
+    for (const key of [...(this.cache?.keys() ?? [])]) if (filesOfKey(key).some((f) => paths.has(f))) this.cache!.delete(key);
   }
 
   get bytes(): number {
@@ -80,7 +76,7 @@ export class FileSamplesCache implements FileFactsCache {
    */
   merged(name: string, files: readonly string[], maps: readonly FileSeries[], entries: readonly FamilySamples[], build: boolean): MergedFamily | null {
     if (this.cache === null) return null;
-    const at = `merged\u0000${name}\u0000${files.join("\u0000")}`;
+    const at = mergedKey(name, files);
     const found = this.cache.get(at);
     if (found !== undefined && "merged" in found && found.maps.length === maps.length && found.maps.every((m, k) => m === maps[k])) {
       return found.merged === NOT_MERGEABLE ? null : found.merged;
@@ -228,6 +224,16 @@ type Entry = FamilySamples | MergedEntry;
 
 function key(file: string, name: string): string {
   return `${file}\u0000${name}`;
+}
+
+function mergedKey(name: string, files: readonly string[]): string {
+  return `merged\u0000${name}\u0000${files.join("\u0000")}`;
+}
+
+/** The files an entry's key (`key` or `mergedKey`) names. */
+function filesOfKey(k: string): string[] {
+  const parts = k.split("\u0000");
+  return parts[0] === "merged" ? parts.slice(2) : [parts[0]!];
 }
 
 /**
